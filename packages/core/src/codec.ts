@@ -1,0 +1,140 @@
+/**
+ * Universal format <-> Resource, and whole-resource validation (meta + labels + spec).
+ */
+import { descriptorOf, isResourceType } from './descriptors.js';
+import { CausewayError, type FieldError } from './errors.js';
+import { META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
+import { check, labelsSchema, nameError } from './validation.js';
+
+const RESOURCE_TYPES_TEXT = RESOURCE_TYPES.join(', ');
+
+/** Validates a whole resource. Field paths are as the user wrote them (spec fields at top level, or `spec.x`). */
+export function validateResource(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'labels' | 'spec'>): FieldError[] {
+  const d = descriptorOf(r.type);
+  const errors: FieldError[] = [];
+  const nameErr = nameError(r.name);
+  if (nameErr) errors.push({ field: 'name', reason: nameErr });
+  if (d.scope === 'mesh') {
+    const meshErr = nameError(r.mesh);
+    if (meshErr) errors.push({ field: 'mesh', reason: meshErr });
+  } else if (r.mesh !== undefined) {
+    errors.push({ field: 'mesh', reason: `must not be set: ${r.type} is not mesh-scoped` });
+  }
+  errors.push(...check(labelsSchema, r.labels ?? {}, ['labels']));
+  errors.push(...check(d.schema, r.spec, d.specField ? [d.specField] : []));
+  return errors;
+}
+
+/** Throws INVALID listing every field error. */
+export function assertValid(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'labels' | 'spec'>): void {
+  const errors = validateResource(r);
+  if (errors.length > 0) throw new CausewayError('INVALID', `${r.type} "${r.name}" is not valid`, errors);
+}
+
+export interface DecodeResult {
+  resource: Resource | undefined;
+  errors: FieldError[];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads one universal-format document into a Resource and validates it. `expectType` lets REST
+ * handlers default/check the type from the URL.
+ */
+export function fromUniversal(doc: unknown, expect: { type?: ResourceType; mesh?: string; name?: string } = {}): DecodeResult {
+  if (!isPlainObject(doc)) return { resource: undefined, errors: [{ field: '', reason: 'a resource must be an object (map)' }] };
+  const errors: FieldError[] = [];
+  const rawType = doc.type ?? expect.type;
+  if (!isResourceType(rawType)) {
+    errors.push({ field: 'type', reason: rawType === undefined ? `is required (one of ${RESOURCE_TYPES_TEXT})` : `unknown type ${JSON.stringify(rawType)} (one of ${RESOURCE_TYPES_TEXT})` });
+    return { resource: undefined, errors };
+  }
+  const type = rawType;
+  if (expect.type && type !== expect.type) errors.push({ field: 'type', reason: `must be ${expect.type} for this path, got ${type}` });
+  const d = descriptorOf(type);
+  const name = doc.name ?? expect.name;
+  if (typeof name !== 'string') errors.push({ field: 'name', reason: name === undefined ? 'is required' : 'must be a string' });
+  else if (expect.name !== undefined && name !== expect.name) errors.push({ field: 'name', reason: `must match the name in the path ("${expect.name}")` });
+  let mesh: string | undefined;
+  if (d.scope === 'mesh') {
+    const m = doc.mesh ?? expect.mesh;
+    if (typeof m !== 'string') errors.push({ field: 'mesh', reason: m === undefined ? 'is required' : 'must be a string' });
+    else {
+      mesh = m;
+      if (expect.mesh !== undefined && m !== expect.mesh) errors.push({ field: 'mesh', reason: `must match the mesh in the path ("${expect.mesh}")` });
+    }
+  } else if (doc.mesh !== undefined) {
+    errors.push({ field: 'mesh', reason: `must not be set: ${type} is not mesh-scoped` });
+  }
+  const labels = doc.labels ?? {};
+  const version = doc.version ?? 0;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) errors.push({ field: 'version', reason: 'must be a non-negative integer' });
+
+  let spec: unknown;
+  if (d.specField) {
+    spec = doc[d.specField];
+    if (spec === undefined) errors.push({ field: d.specField, reason: 'is required' });
+    for (const k of Object.keys(doc)) {
+      if (k !== d.specField && !(META_FIELDS as readonly string[]).includes(k)) errors.push({ field: k, reason: 'unknown field' });
+    }
+  } else {
+    const s: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc)) if (!(META_FIELDS as readonly string[]).includes(k)) s[k] = v;
+    spec = s;
+  }
+  if (errors.some((e) => e.field === 'name' || e.field === 'mesh' || e.field === 'type' || e.field === 'spec')) {
+    // still report spec problems so the user sees everything at once
+    if (spec !== undefined) errors.push(...check(d.schema, spec, d.specField ? [d.specField] : []));
+    return { resource: undefined, errors };
+  }
+  const resource: Resource = {
+    type,
+    ...(mesh !== undefined ? { mesh } : {}),
+    name: name as string,
+    labels: isPlainObject(labels) ? (labels as Record<string, string>) : {},
+    spec,
+    version: typeof version === 'number' ? version : 0,
+  };
+  if (!isPlainObject(labels)) errors.push({ field: 'labels', reason: 'must be a map of strings' });
+  errors.push(...validateResource({ ...resource, labels: isPlainObject(labels) ? (labels as Record<string, string>) : {} }));
+  return { resource: errors.length === 0 ? resource : undefined, errors };
+}
+
+/** Like fromUniversal but throws INVALID with every field error. */
+export function decodeResource(doc: unknown, expect: { type?: ResourceType; mesh?: string; name?: string } = {}): Resource {
+  const { resource, errors } = fromUniversal(doc, expect);
+  if (!resource) {
+    const what = isPlainObject(doc) && typeof doc.name === 'string' ? `${String(doc.type ?? expect.type ?? 'resource')} "${doc.name}"` : 'resource';
+    throw new CausewayError('INVALID', `${what} is not valid`, errors);
+  }
+  return resource;
+}
+
+export interface EncodeOptions {
+  /** Replace secret data with a placeholder (for callers without the admin token). */
+  redactSecrets?: boolean;
+  /** Leave out version and times (for `get -o yaml` round trips or diffs). */
+  omitMeta?: boolean;
+}
+
+/** Resource -> universal format, keys in Kuma's order: type, mesh, name, times, labels, spec. */
+export function toUniversal(r: Resource, opts: EncodeOptions = {}): Record<string, unknown> {
+  const d = descriptorOf(r.type);
+  const out: Record<string, unknown> = { type: r.type };
+  if (r.mesh !== undefined) out.mesh = r.mesh;
+  out.name = r.name;
+  if (!opts.omitMeta) {
+    if (r.creationTime) out.creationTime = r.creationTime;
+    if (r.modificationTime) out.modificationTime = r.modificationTime;
+    out.version = r.version;
+  }
+  if (Object.keys(r.labels ?? {}).length > 0) out.labels = r.labels;
+  let spec = r.spec as Record<string, unknown>;
+  if (opts.redactSecrets && d.sensitive) spec = { ...spec, data: '(redacted: requires the admin token)' };
+  if (d.specField) out[d.specField] = spec;
+  else Object.assign(out, spec);
+  return out;
+}

@@ -1,0 +1,334 @@
+/**
+ * THE resource table. One row per type drives the REST routes, the CLI names and columns, the
+ * read-only rules, the sync direction, the store checks (references, uniqueness) and validation.
+ * Adding a resource type means adding a row here (and its schema under `resources/`).
+ */
+import type { z } from 'zod';
+import { type ExternalServiceSpec, externalServiceSchema, SERVICE_TAG } from './resources/external-service.js';
+import { type DataplaneSpec, dataplaneSchema } from './resources/dataplane.js';
+import { type MeshSpec, meshMtlsEnabled, meshPassthrough, meshSchema } from './resources/mesh.js';
+import { meshRetrySchema, meshTimeoutSchema, meshTrafficPermissionSchema, type TargetRef } from './resources/policies.js';
+import { secretSchema } from './resources/secret.js';
+import {
+  dataplaneInsightSchema,
+  type ZoneEgressSpec,
+  type ZoneIngressSpec,
+  type ZoneInsightSpec,
+  zoneEgressSchema,
+  zoneIngressSchema,
+  zoneInsightSchema,
+  zoneSchema,
+} from './resources/zone.js';
+import type { Resource, ResourceType } from './resource.js';
+import { parseHostPort } from './validation.js';
+
+export type Scope = 'global' | 'mesh';
+/** Which control plane owns (may write) a type. */
+export type Owner = 'global' | 'zone';
+/** Where a type flows over NATS. `none`: stays where it is written. */
+export type SyncDirection = 'global-to-zones' | 'zone-to-global' | 'none';
+
+/** Another resource a spec points at; it must exist in the same mesh when the spec is written. */
+export interface Reference {
+  type: ResourceType;
+  name: string;
+  /** The spec field that holds the reference, for the error. */
+  field: string;
+}
+
+/** A value that must be unique among resources of the same type in the same mesh. */
+export interface UniqueKey {
+  key: string;
+  field: string;
+  /** Human description of the value, e.g. `address "httpbin.org:443"`. */
+  what: string;
+}
+
+export interface Column {
+  header: string;
+  value: (r: Resource) => string;
+}
+
+export interface ResourceDescriptor {
+  type: ResourceType;
+  scope: Scope;
+  /** REST path segment: `/meshes/{mesh}/<path>` or `/<path>`. */
+  path: string;
+  cli: { singular: string; plural: string; aliases: string[] };
+  owner: Owner;
+  sync: SyncDirection;
+  /** Global relays a zone-owned type back to every zone (ZoneIngress: zones learn each other's ingresses). */
+  relayToZones: boolean;
+  /** New-style policies keep their spec under `spec:` in the universal format. */
+  specField: 'spec' | undefined;
+  /** Carries secret data: readable only with the admin token, never logged. */
+  sensitive: boolean;
+  schema: z.ZodType;
+  references: (spec: unknown) => Reference[];
+  uniqueKeys: (spec: unknown) => UniqueKey[];
+  /** Tag sets a `tag=k:v` list filter matches against (any set containing every filter tag). */
+  tagSets: (spec: unknown) => Record<string, string>[];
+  /** Table columns after MESH/NAME and before AGE. */
+  columns: Column[];
+}
+
+const none = () => [];
+
+function tagsText(tags: Record<string, string> | undefined): string {
+  return Object.entries(tags ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+function targetRefText(ref: TargetRef | undefined): string {
+  if (!ref) return 'Mesh';
+  if (ref.name) return `${ref.kind}/${ref.name}`;
+  if (ref.tags) return `${ref.kind}(${tagsText(ref.tags)})`;
+  return ref.kind;
+}
+
+const policyColumns: Column[] = [{ header: 'TARGETREF', value: (r) => targetRefText((r.spec as { targetRef?: TargetRef }).targetRef) }];
+
+function row(d: Partial<ResourceDescriptor> & Pick<ResourceDescriptor, 'type' | 'scope' | 'path' | 'owner' | 'sync' | 'schema'> & { singular: string }): ResourceDescriptor {
+  const { singular, ...rest } = d;
+  return {
+    cli: { singular, plural: d.path, aliases: [] },
+    relayToZones: false,
+    specField: undefined,
+    sensitive: false,
+    references: none,
+    uniqueKeys: none,
+    tagSets: none,
+    columns: [],
+    ...rest,
+  };
+}
+
+export const DESCRIPTORS: readonly ResourceDescriptor[] = [
+  row({
+    type: 'Mesh',
+    scope: 'global',
+    path: 'meshes',
+    singular: 'mesh',
+    owner: 'global',
+    sync: 'global-to-zones',
+    schema: meshSchema,
+    columns: [
+      { header: 'mTLS', value: (r) => (meshMtlsEnabled(r.spec as MeshSpec) ? `builtin/${(r.spec as MeshSpec).mtls?.enabledBackend}` : 'off') },
+      { header: 'LOCALITY', value: (r) => ((r.spec as MeshSpec).routing?.localityAwareLoadBalancing ? 'on' : 'off') },
+      { header: 'ZONEEGRESS', value: (r) => ((r.spec as MeshSpec).routing?.zoneEgress ? 'on' : 'off') },
+      { header: 'PASSTHROUGH', value: (r) => (meshPassthrough(r.spec as MeshSpec) ? 'on' : 'off') },
+    ],
+  }),
+  row({
+    type: 'Dataplane',
+    scope: 'mesh',
+    path: 'dataplanes',
+    singular: 'dataplane',
+    owner: 'zone',
+    sync: 'zone-to-global',
+    schema: dataplaneSchema,
+    tagSets: (spec) => ((spec as DataplaneSpec).networking?.inbound ?? []).map((i) => i.tags),
+    columns: [
+      { header: 'TAGS', value: (r) => [...new Set(((r.spec as DataplaneSpec).networking.inbound ?? []).map((i) => tagsText(i.tags)))].join(', ') },
+      { header: 'ADDRESS', value: (r) => (r.spec as DataplaneSpec).networking.address },
+    ],
+  }),
+  row({
+    type: 'ExternalService',
+    scope: 'mesh',
+    path: 'external-services',
+    singular: 'external-service',
+    owner: 'global',
+    sync: 'global-to-zones',
+    schema: externalServiceSchema,
+    tagSets: (spec) => [(spec as ExternalServiceSpec).tags ?? {}],
+    references: (spec) => {
+      const tls = (spec as ExternalServiceSpec).networking?.tls;
+      const refs: Reference[] = [];
+      for (const f of ['caCert', 'clientCert', 'clientKey'] as const) {
+        const name = tls?.[f]?.secret;
+        if (name) refs.push({ type: 'Secret', name, field: `networking.tls.${f}` });
+      }
+      return refs;
+    },
+    uniqueKeys: (spec) => {
+      const address = (spec as ExternalServiceSpec).networking?.address;
+      const hp = typeof address === 'string' ? parseHostPort(address) : 'missing';
+      if (typeof hp === 'string') return [];
+      return [{ key: `address:${hp.host.toLowerCase()}:${hp.port}`, field: 'networking.address', what: `address "${address}"` }];
+    },
+    columns: [
+      { header: 'TAGS', value: (r) => tagsText((r.spec as ExternalServiceSpec).tags) },
+      { header: 'ADDRESS', value: (r) => (r.spec as ExternalServiceSpec).networking.address },
+    ],
+  }),
+  row({
+    type: 'ZoneIngress',
+    scope: 'global',
+    path: 'zoneingresses',
+    singular: 'zoneingress',
+    owner: 'zone',
+    sync: 'zone-to-global',
+    relayToZones: true,
+    schema: zoneIngressSchema,
+    columns: [
+      { header: 'ZONE', value: (r) => (r.spec as ZoneIngressSpec).zone ?? '' },
+      {
+        header: 'ADDRESS',
+        value: (r) => {
+          const n = (r.spec as ZoneIngressSpec).networking;
+          return `${n.advertisedAddress ?? n.address}:${n.advertisedPort ?? n.port}`;
+        },
+      },
+      { header: 'SERVICES', value: (r) => String((r.spec as ZoneIngressSpec).availableServices?.length ?? 0) },
+    ],
+  }),
+  row({
+    type: 'ZoneEgress',
+    scope: 'global',
+    path: 'zoneegresses',
+    singular: 'zoneegress',
+    owner: 'zone',
+    sync: 'zone-to-global',
+    schema: zoneEgressSchema,
+    columns: [
+      { header: 'ZONE', value: (r) => (r.spec as ZoneEgressSpec).zone ?? '' },
+      { header: 'ADDRESS', value: (r) => `${(r.spec as ZoneEgressSpec).networking.address}:${(r.spec as ZoneEgressSpec).networking.port}` },
+    ],
+  }),
+  row({
+    type: 'Zone',
+    scope: 'global',
+    path: 'zones',
+    singular: 'zone',
+    owner: 'global',
+    sync: 'none',
+    schema: zoneSchema,
+    columns: [{ header: 'ENABLED', value: (r) => String((r.spec as { enabled?: boolean }).enabled ?? true) }],
+  }),
+  row({
+    type: 'ZoneInsight',
+    scope: 'global',
+    path: 'zone-insights',
+    singular: 'zone-insight',
+    owner: 'zone',
+    sync: 'zone-to-global',
+    schema: zoneInsightSchema,
+    columns: [
+      { header: 'VERSION', value: (r) => (r.spec as ZoneInsightSpec).version ?? '' },
+      { header: 'LAST HEARTBEAT', value: (r) => (r.spec as ZoneInsightSpec).heartbeatTime ?? '' },
+    ],
+  }),
+  row({
+    type: 'DataplaneInsight',
+    scope: 'mesh',
+    path: 'dataplane-insights',
+    singular: 'dataplane-insight',
+    owner: 'zone',
+    sync: 'zone-to-global',
+    schema: dataplaneInsightSchema,
+  }),
+  row({
+    type: 'Secret',
+    scope: 'mesh',
+    path: 'secrets',
+    singular: 'secret',
+    owner: 'global',
+    sync: 'global-to-zones',
+    sensitive: true,
+    schema: secretSchema,
+  }),
+  row({
+    type: 'GlobalSecret',
+    scope: 'global',
+    path: 'global-secrets',
+    singular: 'global-secret',
+    owner: 'global',
+    sync: 'global-to-zones',
+    sensitive: true,
+    schema: secretSchema,
+  }),
+  row({
+    type: 'MeshTrafficPermission',
+    scope: 'mesh',
+    path: 'meshtrafficpermissions',
+    singular: 'meshtrafficpermission',
+    owner: 'global',
+    sync: 'global-to-zones',
+    specField: 'spec',
+    schema: meshTrafficPermissionSchema,
+    columns: policyColumns,
+  }),
+  row({
+    type: 'MeshTimeout',
+    scope: 'mesh',
+    path: 'meshtimeouts',
+    singular: 'meshtimeout',
+    owner: 'global',
+    sync: 'global-to-zones',
+    specField: 'spec',
+    schema: meshTimeoutSchema,
+    columns: policyColumns,
+  }),
+  row({
+    type: 'MeshRetry',
+    scope: 'mesh',
+    path: 'meshretries',
+    singular: 'meshretry',
+    owner: 'global',
+    sync: 'global-to-zones',
+    specField: 'spec',
+    schema: meshRetrySchema,
+    columns: policyColumns,
+  }),
+];
+
+// Extra CLI spellings users of kumactl type.
+const ALIASES: Partial<Record<ResourceType, string[]>> = {
+  ExternalService: ['externalservice', 'externalservices', 'es'],
+  ZoneIngress: ['zone-ingress', 'zone-ingresses'],
+  ZoneEgress: ['zone-egress', 'zone-egresses'],
+  MeshTrafficPermission: ['mtp', 'mesh-traffic-permission', 'mesh-traffic-permissions'],
+  MeshTimeout: ['mesh-timeout', 'mesh-timeouts'],
+  MeshRetry: ['mesh-retry', 'mesh-retries'],
+  Dataplane: ['dp', 'dps'],
+};
+for (const d of DESCRIPTORS) d.cli.aliases.push(...(ALIASES[d.type] ?? []));
+
+const BY_TYPE = new Map(DESCRIPTORS.map((d) => [d.type, d]));
+const BY_CLI_NAME = new Map<string, ResourceDescriptor>();
+for (const d of DESCRIPTORS) {
+  for (const n of [d.cli.singular, d.cli.plural, ...d.cli.aliases, d.type.toLowerCase()]) BY_CLI_NAME.set(n, d);
+}
+const BY_PATH = new Map(DESCRIPTORS.map((d) => [d.path, d]));
+
+export function isResourceType(t: unknown): t is ResourceType {
+  return typeof t === 'string' && BY_TYPE.has(t as ResourceType);
+}
+
+export function descriptorOf(type: ResourceType): ResourceDescriptor {
+  const d = BY_TYPE.get(type);
+  if (!d) throw new Error(`unknown resource type ${type}`);
+  return d;
+}
+
+/** Finds a descriptor by a CLI name (`external-service`, `external-services`, `es`, ...). */
+export function descriptorByCliName(name: string): ResourceDescriptor | undefined {
+  return BY_CLI_NAME.get(name.toLowerCase());
+}
+
+export function descriptorByPath(path: string): ResourceDescriptor | undefined {
+  return BY_PATH.get(path);
+}
+
+/** Every CLI type name, for help texts. */
+export function cliTypeNames(): string[] {
+  return DESCRIPTORS.map((d) => d.cli.plural);
+}
+
+/** The service names of an inbound list, used by several columns and generators. */
+export function dataplaneServices(spec: DataplaneSpec): string[] {
+  return [...new Set((spec.networking.inbound ?? []).map((i) => i.tags[SERVICE_TAG]).filter((s): s is string => !!s))];
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { always, durationSchema, nameSchema } from '../validation.js';
+
+export interface MeshBackend {
+  name: string;
+  type: 'builtin';
+  mode?: 'STRICT' | 'PERMISSIVE';
+  dpCert?: { rotation?: { expiration?: string } };
+  conf?: { caCert?: { RSAbits?: number; expiration?: string } };
+}
+
+export interface MeshSpec {
+  mtls?: { enabledBackend?: string; backends?: MeshBackend[] };
+  routing?: { zoneEgress?: boolean; localityAwareLoadBalancing?: boolean };
+  networking?: { outbound?: { passthrough?: boolean } };
+}
+
+const backendSchema = z.strictObject({
+  name: nameSchema,
+  type: z.literal('builtin', { error: 'must be "builtin" (the only supported CA backend)' }),
+  mode: z.enum(['STRICT', 'PERMISSIVE']).optional(),
+  dpCert: z
+    .strictObject({
+      rotation: z.strictObject({ expiration: durationSchema.optional() }).optional(),
+    })
+    .optional(),
+  conf: z
+    .strictObject({
+      caCert: z
+        .strictObject({
+          RSAbits: z.number().int('must be an integer').min(2048, 'must be at least 2048').max(8192, 'must be at most 8192').optional(),
+          expiration: durationSchema.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export const meshSchema = z
+  .strictObject({
+    mtls: z
+      .strictObject({
+        enabledBackend: z.string().optional(),
+        backends: z.array(backendSchema).optional(),
+      })
+      .superRefine((mtls, ctx) => {
+        if (typeof mtls !== 'object' || mtls === null) return;
+        const backends = Array.isArray(mtls.backends) ? mtls.backends : [];
+        const names = backends.map((b) => (b as { name?: unknown })?.name);
+        names.forEach((n, i) => {
+          if (typeof n === 'string' && names.indexOf(n) !== i)
+            ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: `duplicate backend name "${n}"` });
+        });
+        const enabled = mtls.enabledBackend;
+        if (typeof enabled === 'string' && enabled !== '' && !names.includes(enabled))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['enabledBackend'],
+            message: names.length === 0 ? `names backend "${enabled}" but "mtls.backends" is empty` : `must name one of the backends (${names.join(', ')}), got "${enabled}"`,
+          });
+      }, always)
+      .optional(),
+    routing: z
+      .strictObject({
+        zoneEgress: z.boolean().optional(),
+        localityAwareLoadBalancing: z.boolean().optional(),
+      })
+      .optional(),
+    networking: z
+      .strictObject({
+        outbound: z.strictObject({ passthrough: z.boolean().optional() }).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const s = spec as MeshSpec;
+    if (s?.routing?.zoneEgress === true && !meshMtlsEnabled(s))
+      ctx.addIssue({ code: 'custom', path: ['routing', 'zoneEgress'], message: 'requires mTLS: set "mtls.enabledBackend" to a builtin backend' });
+  }, always);
+
+export function meshMtlsEnabled(spec: MeshSpec): boolean {
+  const enabled = spec.mtls?.enabledBackend;
+  return typeof enabled === 'string' && enabled !== '' && (spec.mtls?.backends ?? []).some((b) => b?.name === enabled);
+}
+
+/** The mesh's effective passthrough setting (default true). */
+export function meshPassthrough(spec: MeshSpec): boolean {
+  return spec.networking?.outbound?.passthrough ?? true;
+}
