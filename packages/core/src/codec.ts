@@ -138,3 +138,30 @@ export function toUniversal(r: Resource, opts: EncodeOptions = {}): Record<strin
   else Object.assign(out, spec);
   return out;
 }
+
+/**
+ * Reads a universal document the server produced (trusted, not validated): meta fields out, spec as is.
+ * Used by clients to turn API responses back into Resources.
+ */
+export function readUniversal(doc: Record<string, unknown>): Resource {
+  const type = doc.type;
+  if (!isResourceType(type)) throw new CausewayError('INVALID', `unknown resource type ${JSON.stringify(type)}`);
+  const d = descriptorOf(type);
+  let spec: unknown;
+  if (d.specField) spec = doc[d.specField] ?? {};
+  else {
+    const s: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc)) if (!(META_FIELDS as readonly string[]).includes(k)) s[k] = v;
+    spec = s;
+  }
+  return {
+    type,
+    ...(typeof doc.mesh === 'string' ? { mesh: doc.mesh } : {}),
+    name: String(doc.name),
+    labels: (doc.labels as Record<string, string> | undefined) ?? {},
+    spec,
+    version: typeof doc.version === 'number' ? doc.version : 0,
+    ...(typeof doc.creationTime === 'string' ? { creationTime: doc.creationTime } : {}),
+    ...(typeof doc.modificationTime === 'string' ? { modificationTime: doc.modificationTime } : {}),
+  };
+}

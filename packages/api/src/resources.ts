@@ -1,0 +1,167 @@
+/**
+ * CRUD routes for every row of the descriptor table, with Kuma's paths and shapes.
+ *   mesh-scoped:   GET /meshes/{mesh}/{path}, GET|PUT|DELETE /meshes/{mesh}/{path}/{name}, GET /{path}
+ *   global-scoped: GET /{path}, GET|PUT|DELETE /{path}/{name}
+ */
+import {
+  CausewayError,
+  DESCRIPTORS,
+  decodeResource,
+  type FieldError,
+  parseTagFilter,
+  type Resource,
+  type ResourceDescriptor,
+  toUniversal,
+} from '@causeway/core';
+import type { ListOptions, ResourceStore } from '@causeway/store';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasAdminToken, requireAdmin } from './auth.js';
+import { universalJsonSchema } from './openapi.js';
+
+export type Mode = 'global' | 'zone';
+
+export interface ResourceRoutesOptions {
+  store: ResourceStore;
+  mode: Mode;
+  adminToken: string;
+}
+
+type Params = { mesh?: string; name?: string };
+type Query = Record<string, string | string[] | undefined>;
+
+const MAX_PAGE = 1000;
+
+function asList(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Parses `size`, `offset`, `name`, `tag=k:v`, `label=k:v` into store list options. */
+export function parseListQuery(q: Query): ListOptions {
+  const errors: FieldError[] = [];
+  const opts: ListOptions = {};
+  const size = asList(q.size)[0];
+  if (size !== undefined) {
+    const n = Number(size);
+    if (!/^\d+$/.test(size) || n < 1 || n > MAX_PAGE) errors.push({ field: 'size', reason: `must be an integer between 1 and ${MAX_PAGE}` });
+    else opts.size = n;
+  }
+  const offset = asList(q.offset)[0];
+  if (offset !== undefined && offset !== '') opts.offset = offset;
+  const name = asList(q.name)[0];
+  if (name !== undefined && name !== '') opts.nameContains = name;
+  for (const [param, key] of [
+    ['tag', 'tags'],
+    ['label', 'labels'],
+  ] as const) {
+    for (const f of asList(q[param])) {
+      const kv = parseTagFilter(f);
+      if (!kv) errors.push({ field: param, reason: `"${f}" must be written key:value` });
+      else opts[key] = { ...(opts[key] ?? {}), [kv[0]]: kv[1] };
+    }
+  }
+  if (errors.length > 0) throw new CausewayError('INVALID', 'invalid list parameters', errors);
+  return opts;
+}
+
+export function nextUrl(req: FastifyRequest, next: string | undefined): string | null {
+  if (!next) return null;
+  const url = new URL(req.url, `${req.protocol}://${req.host}`);
+  url.searchParams.set('offset', next);
+  return url.toString();
+}
+
+function readOnlyReason(d: ResourceDescriptor, mode: Mode): string | undefined {
+  if (mode === 'zone' && d.owner === 'global')
+    return `${d.type} is managed by the global control plane: apply it on the global control plane and it syncs to this zone`;
+  if (mode === 'global' && d.owner === 'zone')
+    return `${d.type} is registered by zone control planes (a proxy registers itself in its zone); it cannot be changed on the global control plane`;
+  return undefined;
+}
+
+export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesOptions): Promise<void> {
+  const { store, mode, adminToken } = opts;
+
+  for (const d of DESCRIPTORS) {
+    const itemBase = d.scope === 'mesh' ? `/meshes/:mesh/${d.path}` : `/${d.path}`;
+    const tags = [d.type];
+    const itemSchema = universalJsonSchema(d);
+
+    const guardRead = (req: FastifyRequest) => {
+      if (d.sensitive) requireAdmin(req, adminToken, `reading ${d.type} data`);
+    };
+    const guardWrite = (req: FastifyRequest) => {
+      requireAdmin(req, adminToken, `changing a ${d.type}`);
+      const reason = readOnlyReason(d, mode);
+      if (reason) throw new CausewayError('READ_ONLY', reason);
+    };
+    const render = (req: FastifyRequest, r: Resource) => toUniversal(r, { redactSecrets: d.sensitive && !hasAdminToken(req, adminToken) });
+
+    const list = async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
+      guardRead(req);
+      const q = parseListQuery(req.query);
+      if (req.params.mesh !== undefined) q.mesh = req.params.mesh;
+      const page = await store.list(d.type, q);
+      return { total: page.total, items: page.items.map((r) => render(req, r)), next: nextUrl(req, page.next) };
+    };
+
+    const listSchema = {
+      tags,
+      summary: `List ${d.cli.plural}`,
+      querystring: {
+        type: 'object',
+        properties: {
+          size: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 },
+          offset: { type: 'string', description: 'opaque offset from a previous page' },
+          name: { type: 'string', description: 'name contains' },
+          tag: { type: 'string', description: 'k:v, repeatable' },
+        },
+      },
+    };
+
+    app.get(itemBase, { schema: listSchema }, list);
+    if (d.scope === 'mesh') app.get(`/${d.path}`, { schema: { ...listSchema, summary: `List ${d.cli.plural} of every mesh` } }, list);
+
+    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get a ${d.type}`, response: { 200: itemSchema } } }, async (req: FastifyRequest<{ Params: Params }>) => {
+      guardRead(req);
+      const { mesh, name } = req.params;
+      const r = await store.get(d.type, mesh, name as string);
+      if (!r) throw new CausewayError('NOT_FOUND', `${d.type} "${name}"${mesh !== undefined ? ` in mesh "${mesh}"` : ''} not found`);
+      return render(req, r);
+    });
+
+    app.put(
+      `${itemBase}/:name`,
+      { schema: { tags, summary: `Create or update a ${d.type}`, body: itemSchema, security: [{ bearer: [] }] } },
+      async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply: FastifyReply) => {
+        guardWrite(req);
+        const { mesh, name } = req.params;
+        if (req.body === undefined || req.body === null || req.body === '')
+          throw new CausewayError('INVALID', 'the request has no body', [{ field: '', reason: `a ${d.type} in the universal format is required` }]);
+        const resource = decodeResource(req.body, { type: d.type, ...(mesh !== undefined ? { mesh } : {}), name: name as string });
+        const expectedVersion = resource.version > 0 ? resource.version : undefined;
+        if (expectedVersion !== undefined) {
+          const updated = await store.update(resource, { expectedVersion });
+          return reply.status(200).send(render(req, updated));
+        }
+        const { resource: stored, outcome } = await store.upsert(resource);
+        reply.header('x-causeway-outcome', outcome);
+        return reply.status(outcome === 'created' ? 201 : 200).send(render(req, stored));
+      },
+    );
+
+    app.delete(
+      `${itemBase}/:name`,
+      { schema: { tags, summary: `Delete a ${d.type}`, security: [{ bearer: [] }] } },
+      async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
+        guardWrite(req);
+        const { mesh, name } = req.params;
+        const v = asList(req.query.version)[0];
+        const expectedVersion = v !== undefined ? Number(v) : undefined;
+        if (expectedVersion !== undefined && !Number.isInteger(expectedVersion))
+          throw new CausewayError('INVALID', 'invalid version', [{ field: 'version', reason: 'must be an integer' }]);
+        const deleted = await store.delete(d.type, mesh, name as string, expectedVersion !== undefined ? { expectedVersion } : {});
+        return { deleted: { type: deleted.type, mesh: deleted.mesh, name: deleted.name, version: deleted.version } };
+      },
+    );
+  }
+}

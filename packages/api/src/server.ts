@@ -1,0 +1,94 @@
+import { hostname } from 'node:os';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { CausewayError } from '@causeway/core';
+import type { ResourceStore } from '@causeway/store';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { installErrorHandling } from './errors.js';
+import { inspectRoutes } from './inspect.js';
+import { installMetrics } from './metrics.js';
+import { type Mode, resourceRoutes } from './resources.js';
+
+export interface ApiOptions {
+  store: ResourceStore;
+  mode: Mode;
+  zone?: string;
+  adminToken: string;
+  logger: Logger;
+  version: string;
+  instanceId: string;
+  /** Extra fields for `GET /` (e.g. the global connection of a zone). */
+  status?: () => Record<string, unknown>;
+  /** Maximum request body, bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Per-request timeout, ms (default 30 s). */
+  requestTimeout?: number;
+}
+
+/** Builds the control plane's REST API. The caller adds its own routes and calls `listen`. */
+export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    requestTimeout: opts.requestTimeout ?? 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+    disableRequestLogging: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  // Our handlers validate with the resource schemas (field errors in Kuma's shape); route schemas are
+  // documentation only, and responses are serialized as they are.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, parseYaml(body as string));
+      } catch (e) {
+        done(new CausewayError('INVALID', `the body is not valid YAML: ${(e as Error).message.split('\n')[0]}`));
+      }
+    });
+  }
+
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Causeway control plane API', version: opts.version, description: 'Kuma-compatible resource API' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  installMetrics(app);
+
+  app.get('/', { schema: { hide: true } }, async () => ({
+    tagline: 'Causeway',
+    product: 'Causeway',
+    version: opts.version,
+    mode: opts.mode,
+    ...(opts.zone ? { zone: opts.zone } : {}),
+    hostname: hostname(),
+    instanceId: opts.instanceId,
+    ...(opts.status?.() ?? {}),
+  }));
+
+  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await opts.store.revision();
+      return { ready: true };
+    } catch (e) {
+      return reply.status(503).send({ title: 'Not ready', details: `store unavailable: ${(e as Error).message}` });
+    }
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(resourceRoutes, { store: opts.store, mode: opts.mode, adminToken: opts.adminToken });
+  await app.register(inspectRoutes, { store: opts.store });
+  return app;
+}

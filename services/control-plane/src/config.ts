@@ -1,0 +1,127 @@
+/**
+ * causeway-cp configuration: defaults < YAML file (--config) < CAUSEWAY_* environment < flags,
+ * validated once at start. Errors name the setting and where its value came from.
+ */
+import { parseArgs } from 'node:util';
+import { CausewayError, type FieldError, zodIssuesToFieldErrors } from '@causeway/core';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const configSchema = z
+  .strictObject({
+    mode: z.enum(['global', 'zone'], { error: 'must be "global" or "zone"' }),
+    zone: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a lower-case DNS label (letters, digits, "-")')
+      .max(63)
+      .optional(),
+    apiPort: z.coerce.number().int().min(0).max(65535),
+    apiAddress: z.string().min(1),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    dataDir: z.string().min(1).optional(),
+    adminTokenFile: z.string().min(1).optional(),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  })
+  .superRefine((c, ctx) => {
+    if (c.mode === 'zone' && !c.zone) ctx.addIssue({ code: 'custom', path: ['zone'], message: 'is required in zone mode' });
+    if (c.mode === 'global' && c.zone) ctx.addIssue({ code: 'custom', path: ['zone'], message: 'must not be set in global mode' });
+    if (c.databaseUrl && c.dataDir) ctx.addIssue({ code: 'custom', path: ['dataDir'], message: 'set either a database URL or a data dir, not both' });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export const DEFAULTS = { apiPort: 5681, apiAddress: '0.0.0.0', logLevel: 'info' } as const;
+
+/** Setting name -> flag / env names. */
+const SETTINGS = {
+  mode: { flag: 'mode', env: 'CAUSEWAY_MODE' },
+  zone: { flag: 'zone', env: 'CAUSEWAY_ZONE' },
+  apiPort: { flag: 'api-port', env: 'CAUSEWAY_API_PORT' },
+  apiAddress: { flag: 'api-address', env: 'CAUSEWAY_API_ADDRESS' },
+  databaseUrl: { flag: 'database-url', env: 'CAUSEWAY_DATABASE_URL' },
+  dataDir: { flag: 'data-dir', env: 'CAUSEWAY_DATA_DIR' },
+  adminTokenFile: { flag: 'admin-token-file', env: 'CAUSEWAY_ADMIN_TOKEN_FILE' },
+  logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
+} as const;
+type Setting = keyof typeof SETTINGS;
+
+export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [--api-port 5681] [--api-address 0.0.0.0]
+                   [--database-url postgres://... | --data-dir DIR] [--admin-token-file FILE]
+                   [--config FILE] [--log-level info]
+
+Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
+Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
+(camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, logLevel).
+Precedence: defaults < config file < environment < flags.`;
+
+export interface LoadConfigInput {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  readFile: (path: string) => string;
+}
+
+/** Parses `run` flags and merges every layer. Throws INVALID naming each bad setting and its source. */
+export function loadConfig({ argv, env, readFile }: LoadConfigInput): Config {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        ...Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (e) {
+    throw new CausewayError('INVALID', `${(e as Error).message}\n\n${USAGE}`);
+  }
+  const values = parsed.values as Record<string, string | undefined>;
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  const source: Record<string, string> = {};
+
+  const configFile = values.config ?? env.CAUSEWAY_CONFIG;
+  if (configFile) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFile(configFile));
+    } catch (e) {
+      throw new CausewayError('INVALID', `cannot read config file ${configFile}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (doc !== null && doc !== undefined) {
+      if (typeof doc !== 'object' || Array.isArray(doc)) throw new CausewayError('INVALID', `config file ${configFile} must be a YAML map`);
+      for (const [k, v] of Object.entries(doc)) {
+        merged[k] = v;
+        source[k] = `config file ${configFile}`;
+      }
+    }
+  }
+  for (const [key, s] of Object.entries(SETTINGS) as [Setting, (typeof SETTINGS)[Setting]][]) {
+    const v = env[s.env];
+    if (v !== undefined && v !== '') {
+      merged[key] = v;
+      source[key] = `environment ${s.env}`;
+    }
+  }
+  for (const [key, s] of Object.entries(SETTINGS) as [Setting, (typeof SETTINGS)[Setting]][]) {
+    const v = values[s.flag];
+    if (v !== undefined) {
+      merged[key] = v;
+      source[key] = `flag --${s.flag}`;
+    }
+  }
+  const r = configSchema.safeParse(merged);
+  if (!r.success) {
+    const fields: FieldError[] = zodIssuesToFieldErrors(r.error.issues).map((f) => {
+      const key = f.field.split('.')[0] as string;
+      const setting = SETTINGS[key as Setting];
+      const where = source[key] ?? (setting ? `--${setting.flag} / ${setting.env}` : 'config file');
+      return { field: setting ? `--${setting.flag}` : f.field, reason: `${f.reason} (from ${where})` };
+    });
+    throw new CausewayError('INVALID', 'invalid configuration', fields);
+  }
+  return r.data;
+}
