@@ -85,22 +85,23 @@ export function fromUniversal(doc: unknown, expect: { type?: ResourceType; mesh?
     for (const [k, v] of Object.entries(doc)) if (!(META_FIELDS as readonly string[]).includes(k)) s[k] = v;
     spec = s;
   }
-  if (errors.some((e) => e.field === 'name' || e.field === 'mesh' || e.field === 'type' || e.field === 'spec')) {
-    // still report spec problems so the user sees everything at once
-    if (spec !== undefined) errors.push(...check(d.schema, spec, d.specField ? [d.specField] : []));
-    return { resource: undefined, errors };
-  }
+  const labelsMap = isPlainObject(labels) ? (labels as Record<string, string>) : {};
+  if (!isPlainObject(labels)) errors.push({ field: 'labels', reason: 'must be a map of strings' });
+  // Validate everything else even when a meta field is already wrong, so the user sees every error
+  // at once; a meta field reported above is not reported a second time.
+  const reported = new Set(errors.map((e) => e.field));
+  const rest = validateResource({ type, ...(mesh !== undefined ? { mesh } : {}), name: typeof name === 'string' ? name : '', labels: labelsMap, spec });
+  for (const e of rest) if (!reported.has(e.field)) errors.push(e);
+  if (errors.length > 0) return { resource: undefined, errors };
   const resource: Resource = {
     type,
     ...(mesh !== undefined ? { mesh } : {}),
     name: name as string,
-    labels: isPlainObject(labels) ? (labels as Record<string, string>) : {},
+    labels: labelsMap,
     spec,
     version: typeof version === 'number' ? version : 0,
   };
-  if (!isPlainObject(labels)) errors.push({ field: 'labels', reason: 'must be a map of strings' });
-  errors.push(...validateResource({ ...resource, labels: isPlainObject(labels) ? (labels as Record<string, string>) : {} }));
-  return { resource: errors.length === 0 ? resource : undefined, errors };
+  return { resource, errors };
 }
 
 /** Like fromUniversal but throws INVALID with every field error. */

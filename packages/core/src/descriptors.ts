@@ -20,7 +20,7 @@ import {
   zoneSchema,
 } from './resources/zone.js';
 import type { Resource, ResourceType } from './resource.js';
-import { parseHostPort } from './validation.js';
+import { type HostPort, parseHostPort } from './validation.js';
 
 export type Scope = 'global' | 'mesh';
 /** Which control plane owns (may write) a type. */
@@ -73,6 +73,18 @@ export interface ResourceDescriptor {
 }
 
 const none = () => [];
+
+/** One spelling per host, so that equal addresses collide: DNS names lower-cased without the root dot, IPv6 compressed. */
+function canonicalHost(hp: HostPort): string {
+  if (hp.kind === 'ip6') {
+    try {
+      return new URL(`http://[${hp.host}]/`).hostname.slice(1, -1);
+    } catch {
+      return hp.host.toLowerCase(); // e.g. a zone id (`fe80::1%eth0`) the URL parser refuses
+    }
+  }
+  return hp.host.toLowerCase().replace(/\.$/, '');
+}
 
 function tagsText(tags: Record<string, string> | undefined): string {
   return Object.entries(tags ?? {})
@@ -157,7 +169,7 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
       const address = (spec as ExternalServiceSpec).networking?.address;
       const hp = typeof address === 'string' ? parseHostPort(address) : 'missing';
       if (typeof hp === 'string') return [];
-      return [{ key: `address:${hp.host.toLowerCase()}:${hp.port}`, field: 'networking.address', what: `address "${address}"` }];
+      return [{ key: `address:${canonicalHost(hp)}:${hp.port}`, field: 'networking.address', what: `address "${address}"` }];
     },
     columns: [
       { header: 'TAGS', value: (r) => tagsText((r.spec as ExternalServiceSpec).tags) },

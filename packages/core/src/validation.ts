@@ -175,16 +175,27 @@ export const hostSchema = z.string().superRefine((v, ctx) => {
 
 /** Go-style durations as Kuma writes them: `5s`, `1m30s`, `250ms`, `1h`. */
 const DURATION_RE = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-export function parseDuration(v: string): number | undefined {
+/** Certificate lifetimes also take days and years, as Kuma's mTLS examples write them: `1d`, `10y`. */
+const LONG_DURATION_RE = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|y))+$/;
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, y: 365 * 86_400_000 };
+/**
+ * Parses a duration to milliseconds (undefined when malformed). `days: true` also accepts `d` (24h)
+ * and `y` (365d), for certificate expirations.
+ */
+export function parseDuration(v: string, opts: { days?: boolean } = {}): number | undefined {
   if (v === '0') return 0;
-  if (!DURATION_RE.test(v)) return undefined;
+  if (!(opts.days ? LONG_DURATION_RE : DURATION_RE).test(v)) return undefined;
   let total = 0;
-  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|y)/g)) total += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
   return total;
 }
 export const durationSchema = z.string().superRefine((v, ctx) => {
   if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (examples: "500ms", "5s", "1m30s", "1h")` });
+});
+/** A certificate expiration: a duration that may also use `d` and `y` (`1d`, `10y`). */
+export const expirationSchema = z.string().superRefine((v, ctx) => {
+  if (parseDuration(v, { days: true }) === undefined)
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (examples: "24h", "1d", "10y")` });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +285,8 @@ export function dataSourceBytes(ds: DataSource, secret: (name: string) => Buffer
 
 /** Runs a zod schema and returns field errors (empty when valid). */
 export function check(schema: z.ZodType, value: unknown, prefix: Path = []): FieldError[] {
-  const r = schema.safeParse(value);
+  // reportInput: zod 4 leaves `input` out of issues by default, and without it a value of the wrong
+  // type could not be told from a missing one ("is required" for `enabled: "yes"`).
+  const r = schema.safeParse(value, { reportInput: true });
   return r.success ? [] : zodIssuesToFieldErrors(r.error.issues, prefix);
 }

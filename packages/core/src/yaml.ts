@@ -21,17 +21,25 @@ const VAR_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 
 /** Replaces `{{ name }}` with vars[name]; a missing variable is an error naming it and its line. */
 export function substituteVars(text: string, vars: Record<string, string>, source = 'input'): string {
-  const missing: FieldError[] = [];
+  // variable name -> lines where it is used but not set (one error per variable, not per use)
+  const missing = new Map<string, number[]>();
   const out = text.replace(VAR_RE, (match, name: string, offset: number) => {
     const v = vars[name];
     if (v === undefined) {
       const line = text.slice(0, offset).split('\n').length;
-      missing.push({ field: `{{ ${name} }}`, reason: `variable "${name}" is not set (line ${line}); pass it with -v ${name}=VALUE` });
+      missing.set(name, [...(missing.get(name) ?? []), line]);
       return match;
     }
     return v;
   });
-  if (missing.length > 0) throw new CausewayError('INVALID', `${source}: missing template variables`, missing);
+  if (missing.size > 0) {
+    const names = [...missing.keys()];
+    const fields: FieldError[] = [...missing].map(([name, lines]) => ({
+      field: `{{ ${name} }}`,
+      reason: `variable "${name}" is not set (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}); pass it with -v ${name}=VALUE`,
+    }));
+    throw new CausewayError('INVALID', `${source}: missing template variable${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}`, fields);
+  }
   return out;
 }
 
@@ -78,7 +86,6 @@ export function parseDocuments(text: string, opts: { vars?: Record<string, strin
   for (const doc of docs) {
     index += 1;
     const start = doc.range?.[0] ?? 0;
-    const line = lc.linePos(start).line;
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const pos = lc.linePos(e.pos[0]);
@@ -86,16 +93,19 @@ export function parseDocuments(text: string, opts: { vars?: Record<string, strin
         { field: `document[${index}]`, reason: `line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}` },
       ]);
     }
-    if (doc.contents === null) {
-      index -= 1; // an empty document (e.g. a trailing `---`) is not counted
+    // An empty document (a trailing `---`, or only comments) is not counted. The parser gives it
+    // either no contents or an empty null scalar.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+      index -= 1;
       continue;
     }
     const contents = doc.contents as Node;
+    const contentLine = lc.linePos(contents.range?.[0] ?? start).line;
     out.push({
       index,
-      line: lc.linePos(contents.range?.[0] ?? start).line,
+      line: contentLine,
       value: doc.toJS({ maxAliasCount: 100 }),
-      lineOf: (field) => lineOfPath(contents, field, lc, line),
+      lineOf: (field) => lineOfPath(contents, field, lc, contentLine),
     });
   }
   return out;

@@ -33,7 +33,7 @@ export interface DataplaneSpec {
 }
 
 function requireServiceTag(tags: unknown, ctx: z.RefinementCtx): void {
-  if (typeof tags !== 'object' || tags === null) return;
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return;
   const s = (tags as Record<string, unknown>)[SERVICE_TAG];
   if (s === undefined || s === '') ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'is required' });
 }
@@ -76,7 +76,7 @@ export const dataplaneSchema = z.strictObject({
     .superRefine((n, ctx) => {
       if (typeof n !== 'object' || n === null) return;
       const inbound = Array.isArray(n.inbound) ? n.inbound : [];
-      if (inbound.length === 0) ctx.addIssue({ code: 'custom', path: ['inbound'], message: 'must have at least one inbound' });
+      if (n.inbound === undefined || (Array.isArray(n.inbound) && n.inbound.length === 0)) ctx.addIssue({ code: 'custom', path: ['inbound'], message: 'must have at least one inbound' });
       const seenIn = new Map<string, number>();
       inbound.forEach((ib, i) => {
         const key = `${ib?.address ?? ''}:${ib?.port}`;

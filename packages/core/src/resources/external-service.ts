@@ -59,7 +59,8 @@ export const externalServiceSchema = z
   })
   .superRefine((spec, ctx) => {
     const tags = (spec as { tags?: unknown }).tags;
-    if (typeof tags !== 'object' || tags === null) return;
+    // A non-map `tags` is already reported by the field schema; say nothing more about it.
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return;
     const t = tags as Record<string, unknown>;
     const service = t[SERVICE_TAG];
     if (service === undefined) {
@@ -74,7 +75,10 @@ export const externalServiceSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['tags', SERVICE_TAG],
-            message: `must not be the address host "${hp.host}": name the service (for example "${hp.host.split('.')[0]}")`,
+            message:
+              hp.kind === 'dns'
+                ? `must not be the address host "${hp.host}": name the service (for example "${hp.host.split('.')[0]}")`
+                : `must not be the address host "${hp.host}": name the service`,
           });
       }
     }

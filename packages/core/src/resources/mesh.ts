@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { always, durationSchema, nameSchema } from '../validation.js';
+import { always, expirationSchema, nameSchema } from '../validation.js';
 
 export interface MeshBackend {
   name: string;
@@ -21,7 +21,7 @@ const backendSchema = z.strictObject({
   mode: z.enum(['STRICT', 'PERMISSIVE']).optional(),
   dpCert: z
     .strictObject({
-      rotation: z.strictObject({ expiration: durationSchema.optional() }).optional(),
+      rotation: z.strictObject({ expiration: expirationSchema.optional() }).optional(),
     })
     .optional(),
   conf: z
@@ -29,7 +29,7 @@ const backendSchema = z.strictObject({
       caCert: z
         .strictObject({
           RSAbits: z.number().int('must be an integer').min(2048, 'must be at least 2048').max(8192, 'must be at most 8192').optional(),
-          expiration: durationSchema.optional(),
+          expiration: expirationSchema.optional(),
         })
         .optional(),
     })
@@ -74,7 +74,10 @@ export const meshSchema = z
   })
   .superRefine((spec, ctx) => {
     const s = spec as MeshSpec;
-    if (s?.routing?.zoneEgress === true && !meshMtlsEnabled(s))
+    // An enabledBackend that names no backend is reported on its own field; do not pile a second
+    // error for the same mistake on routing.zoneEgress.
+    const enabled = s?.mtls?.enabledBackend;
+    if (s?.routing?.zoneEgress === true && (typeof enabled !== 'string' || enabled === ''))
       ctx.addIssue({ code: 'custom', path: ['routing', 'zoneEgress'], message: 'requires mTLS: set "mtls.enabledBackend" to a builtin backend' });
   }, always);
 

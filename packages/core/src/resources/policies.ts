@@ -104,7 +104,8 @@ export const meshTimeoutSchema = z
     to: nonEmptyList(timeoutEntry).optional(),
   })
   .superRefine((spec, ctx) => {
-    if (spec?.from === undefined && spec?.to === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: 'one of "from" or "to" is required' });
+    // Reported on the spec itself, as Kuma does (`field: spec`): neither list is there to point at.
+    if (spec?.from === undefined && spec?.to === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'at least one of "from" or "to" is required' });
   }, always);
 
 // --- MeshRetry ---------------------------------------------------------------------------------
