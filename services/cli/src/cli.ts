@@ -3,6 +3,7 @@
  * so the whole CLI can be driven in-process by tests.
  */
 import { readFileSync } from 'node:fs';
+import { CausewayError } from '@causeway/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApplyError, applyAll, decodeInputs, parseVars, readInputs } from './apply.js';
 import { type GlobalOptions, clientFor, configPath } from './connect.js';
@@ -66,13 +67,17 @@ export function buildProgram(io: CliIo): Command {
     .command('add')
     .description('add a control plane (checks that it answers) and make it the current one')
     .requiredOption('--name <name>', 'name for the control plane')
-    .requiredOption('--address <url>', 'API address, e.g. http://127.0.0.1:5681')
+    // --address and --auth-token-file share their spelling with the global options, so commander hands
+    // them to the program: read them from the merged options.
+    .option('--address <url>', 'API address, e.g. http://127.0.0.1:5681 (required)')
     .option('--auth-token-file <file>', 'file holding the admin token (its path is stored, read at use time)')
     .option('--overwrite', 'replace a control plane of the same name', false)
-    .action(async (o: { name: string; address: string; authTokenFile?: string; overwrite: boolean }, cmd: Command) => {
+    .action(async (o: { name: string; overwrite: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      if (!g.address) throw new CausewayError('INVALID', 'the address of the control plane is required', [{ field: '--address', reason: 'is required, e.g. http://127.0.0.1:5681' }]);
       await addCommand(
-        configPath(globals(cmd), io),
-        { name: o.name, address: o.address, overwrite: o.overwrite, ...(o.authTokenFile ? { authTokenFile: o.authTokenFile } : {}) },
+        configPath(g, io),
+        { name: o.name, address: g.address, overwrite: o.overwrite, ...(g.authTokenFile ? { authTokenFile: g.authTokenFile } : {}) },
         io,
       );
     });
