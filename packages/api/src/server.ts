@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { CausewayError } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { installErrorHandling } from './errors.js';
@@ -30,7 +30,8 @@ export interface ApiOptions {
 /** Builds the control plane's REST API. The caller adds its own routes and calls `listen`. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: opts.logger,
+    // Typed as fastify's base logger so the instance fits plugins and helpers taking a plain FastifyInstance.
+    loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestTimeout: opts.requestTimeout ?? 30_000,
     connectionTimeout: 60_000,
