@@ -1,0 +1,771 @@
+/**
+ * The ResourceStore conformance suite. Every backend runs the same tests: `postgres.test.ts` and
+ * `pglite.test.ts` call `storeConformance` with a factory. Tests share one store per suite and keep
+ * out of each other's way with a mesh (and names) of their own; tests that need an empty database
+ * open one with `fresh()`.
+ */
+import { CausewayError, decodeResource, type ErrorCode, type Resource } from '@causeway/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoreOptions } from './open.js';
+import type { ChangeEvent, ResourceStore } from './store.js';
+
+/** Store options a test may set (never the location: the factory decides that). */
+export type StoreTuning = Omit<StoreOptions, 'url' | 'dataDir'>;
+
+export interface StoreFactory {
+  /** A store on a new, empty database. */
+  fresh(tuning?: StoreTuning): Promise<ResourceStore>;
+  /** Another store on the same database as `store`, as another process would open it (where the backend allows it). */
+  peer?: (store: ResourceStore) => Promise<ResourceStore>;
+  /** Releases what `fresh` created; called after the suite, once its stores are closed. */
+  dispose?: () => Promise<void>;
+}
+
+let seq = 0;
+/** A short suffix unique within this process. */
+function uid(): string {
+  seq += 1;
+  return `${Date.now().toString(36)}${seq.toString(36)}`;
+}
+
+function mesh(name: string): Resource {
+  return decodeResource({ type: 'Mesh', name });
+}
+
+/** An ExternalService in Kuma's universal format. */
+function externalService(meshName: string, name: string, address = `${name}.example.com:443`, extra: Record<string, unknown> = {}): Resource {
+  return decodeResource({
+    type: 'ExternalService',
+    mesh: meshName,
+    name,
+    tags: { 'kuma.io/service': name, 'kuma.io/protocol': 'http' },
+    networking: { address },
+    ...extra,
+  });
+}
+
+function secret(meshName: string, name: string, text = 'secret data'): Resource {
+  return decodeResource({ type: 'Secret', mesh: meshName, name, data: Buffer.from(text).toString('base64') });
+}
+
+/** An ExternalService whose client certificate and key come from Secrets. */
+function mtlsExternalService(meshName: string, name: string, certSecret: string, keySecret: string): Resource {
+  return externalService(meshName, name, `${name}.example.com:443`, {
+    networking: {
+      address: `${name}.example.com:443`,
+      tls: { enabled: true, clientCert: { secret: certSecret }, clientKey: { secret: keySecret } },
+    },
+  });
+}
+
+/** The address of a stored ExternalService. */
+function address(r: Resource | undefined): string | undefined {
+  return (r?.spec as { networking?: { address?: string } } | undefined)?.networking?.address;
+}
+
+async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<CausewayError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `expected the call to fail with ${code}`).toBeInstanceOf(CausewayError);
+  const ce = err as CausewayError;
+  expect(ce.code, ce.message).toBe(code);
+  return ce;
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Collects the events of one watch. */
+function collect(store: ResourceStore, from: number): { events: ChangeEvent[]; close: () => void } {
+  const events: ChangeEvent[] = [];
+  const sub = store.watch(from, (e) => events.push(e));
+  return { events, close: () => sub.close() };
+}
+
+function expectStrictlyIncreasing(events: ChangeEvent[]): void {
+  for (let i = 1; i < events.length; i++) expect(events[i]!.revision).toBeGreaterThan(events[i - 1]!.revision);
+}
+
+export function storeConformance(backend: string, factory: StoreFactory): void {
+  describe(`ResourceStore conformance: ${backend}`, () => {
+    let store: ResourceStore;
+    const opened: ResourceStore[] = [];
+    const open = async (tuning?: StoreTuning) => {
+      const s = await factory.fresh(tuning);
+      opened.push(s);
+      return s;
+    };
+
+    beforeAll(async () => {
+      store = await open();
+    });
+
+    afterAll(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+      await factory.dispose?.();
+    });
+
+    /** A new mesh for one test. */
+    async function newMesh(prefix = 'm'): Promise<string> {
+      const name = `${prefix}-${uid()}`;
+      await store.create(mesh(name));
+      return name;
+    }
+
+    describe('create and get', () => {
+      it('stores an ExternalService with version 1 and ISO timestamps, and reads it back', async () => {
+        const m = await newMesh();
+        const input = decodeResource({
+          type: 'ExternalService',
+          mesh: m,
+          name: 'httpbin',
+          labels: { team: 'edge' },
+          tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' },
+          networking: { address: 'httpbin.org:80' },
+        });
+        const created = await store.create(input);
+        expect(created).toMatchObject({ type: 'ExternalService', mesh: m, name: 'httpbin', version: 1, labels: { team: 'edge' } });
+        expect(created.spec).toEqual({ tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: 'httpbin.org:80' } });
+        expect(created.creationTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(created.modificationTime).toBe(created.creationTime);
+        expect(Math.abs(Date.parse(created.creationTime!) - Date.now())).toBeLessThan(60_000);
+
+        const got = await store.get('ExternalService', m, 'httpbin');
+        expect(got).toEqual(created);
+        expect(await store.get('ExternalService', m, 'nope')).toBeUndefined();
+        expect(await store.get('ExternalService', 'other-mesh', 'httpbin')).toBeUndefined();
+      });
+
+      it('stores global-scoped resources without a mesh', async () => {
+        const name = `mesh-${uid()}`;
+        const created = await store.create(
+          decodeResource({ type: 'Mesh', name, mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } }),
+        );
+        expect(created.mesh).toBeUndefined();
+        expect('mesh' in created).toBe(false);
+        expect(created.spec).toEqual({ mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } });
+        const got = await store.get('Mesh', undefined, name);
+        expect(got?.name).toBe(name);
+        expect(got?.version).toBe(1);
+        // a mesh argument is meaningless for a global-scoped type
+        expect((await store.get('Mesh', 'whatever', name))?.name).toBe(name);
+      });
+
+      it('refuses to create a resource that exists (ALREADY_EXISTS) and leaves it alone', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'api', 'api.example.com:443'));
+        const err = await rejection(store.create(externalService(m, 'api', 'api2.example.com:443')), 'ALREADY_EXISTS');
+        expect(err.message).toContain('"api"');
+        const got = await store.get('ExternalService', m, 'api');
+        expect(got?.version).toBe(1);
+        expect(address(got)).toBe('api.example.com:443');
+      });
+
+      it('lets exactly one of two concurrent creates of the same resource win', async () => {
+        const m = await newMesh();
+        const results = await Promise.allSettled([
+          store.create(externalService(m, 'race', 'race-a.example.com:443')),
+          store.create(externalService(m, 'race', 'race-b.example.com:443')),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(failed).toHaveLength(1);
+        expect((failed[0]!.reason as CausewayError).code).toBe('ALREADY_EXISTS');
+        expect((await store.list('ExternalService', { mesh: m })).total).toBe(1);
+      });
+    });
+
+    describe('validation', () => {
+      it('rejects an invalid resource with every field error and stores nothing', async () => {
+        const m = await newMesh();
+        const before = await store.revision();
+        const bad: Resource = {
+          type: 'ExternalService',
+          mesh: m,
+          name: 'bad name!',
+          labels: {},
+          spec: { tags: { 'kuma.io/service': 'x' }, networking: { address: 'httpbin.org' } },
+          version: 0,
+        };
+        const err = await rejection(store.create(bad), 'INVALID');
+        const fields = err.fields.map((f) => f.field);
+        expect(fields).toContain('name');
+        expect(fields).toContain('networking.address');
+        expect(err.fields.find((f) => f.field === 'networking.address')?.reason).toContain('host:port');
+        await rejection(store.upsert(bad), 'INVALID');
+        expect(await store.revision()).toBe(before);
+        expect((await store.list('ExternalService', { mesh: m })).total).toBe(0);
+      });
+
+      it('rejects an invalid update and keeps the stored resource', async () => {
+        const m = await newMesh();
+        const good = await store.create(externalService(m, 'keep', 'keep.example.com:443'));
+        const bad: Resource = { ...good, spec: { tags: { 'kuma.io/service': 'keep' }, networking: { address: 'keep.example.com:99999' } } };
+        const err = await rejection(store.update(bad), 'INVALID');
+        expect(err.fields.map((f) => f.field)).toEqual(['networking.address']);
+        const got = await store.get('ExternalService', m, 'keep');
+        expect(got).toEqual(good);
+      });
+
+      it('validates replicated copies too', async () => {
+        const bad: Resource = { type: 'ExternalService', mesh: 'replica', name: 'r', labels: {}, spec: { tags: {}, networking: { address: 'r.example.com:443' } }, version: 0 };
+        const err = await rejection(store.create(bad, { replicated: true, origin: 'global' }), 'INVALID');
+        expect(err.fields.map((f) => f.field)).toContain('tags.kuma.io/service');
+      });
+    });
+
+    describe('update', () => {
+      it('fails with NOT_FOUND for a missing resource', async () => {
+        const m = await newMesh();
+        const err = await rejection(store.update(externalService(m, 'ghost')), 'NOT_FOUND');
+        expect(err.message).toContain('"ghost"');
+      });
+
+      it('increments the version and the modification time, keeps the creation time', async () => {
+        const m = await newMesh();
+        const v1 = await store.create(externalService(m, 'svc', 'svc.example.com:443'));
+        await sleep(5);
+        const v2 = await store.update(externalService(m, 'svc', 'svc.example.com:8443'));
+        expect(v2.version).toBe(2);
+        expect(v2.creationTime).toBe(v1.creationTime);
+        expect(Date.parse(v2.modificationTime!)).toBeGreaterThan(Date.parse(v1.modificationTime!));
+        expect(address(v2)).toBe('svc.example.com:8443');
+        const v3 = await store.update(externalService(m, 'svc', 'svc.example.com:9443'), { expectedVersion: 2 });
+        expect(v3.version).toBe(3);
+        expect(await store.get('ExternalService', m, 'svc')).toEqual(v3);
+      });
+
+      it('fails with CONFLICT on a stale expectedVersion and changes nothing', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'svc', 'svc.example.com:443'));
+        await store.update(externalService(m, 'svc', 'svc.example.com:444'));
+        const err = await rejection(store.update(externalService(m, 'svc', 'svc.example.com:445'), { expectedVersion: 1 }), 'CONFLICT');
+        expect(err.message).toContain('version is 2');
+        const got = await store.get('ExternalService', m, 'svc');
+        expect(got?.version).toBe(2);
+        expect(address(got)).toBe('svc.example.com:444');
+      });
+
+      it('lets exactly one of two concurrent updates from the same version win', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'svc', 'svc.example.com:443'));
+        const results = await Promise.allSettled([
+          store.update(externalService(m, 'svc', 'svc.example.com:1001'), { expectedVersion: 1 }),
+          store.update(externalService(m, 'svc', 'svc.example.com:1002'), { expectedVersion: 1 }),
+        ]);
+        const ok = results.filter((r): r is PromiseFulfilledResult<Resource> => r.status === 'fulfilled');
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(ok).toHaveLength(1);
+        expect(failed).toHaveLength(1);
+        expect((failed[0]!.reason as CausewayError).code).toBe('CONFLICT');
+        const got = await store.get('ExternalService', m, 'svc');
+        expect(got?.version).toBe(2);
+        expect(got?.spec).toEqual(ok[0]!.value.spec);
+      });
+
+      it('applies every one of many concurrent unconditional updates exactly once', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'busy', 'busy.example.com:1000'));
+        const n = 10;
+        await Promise.all(Array.from({ length: n }, (_, i) => store.update(externalService(m, 'busy', `busy.example.com:${1001 + i}`))));
+        expect((await store.get('ExternalService', m, 'busy'))?.version).toBe(n + 1);
+      });
+    });
+
+    describe('upsert', () => {
+      it('creates, updates, and reports unchanged without a new version or change event', async () => {
+        const m = await newMesh();
+        const a = await store.upsert(externalService(m, 'up', 'up.example.com:443'));
+        expect(a.outcome).toBe('created');
+        expect(a.resource.version).toBe(1);
+
+        const b = await store.upsert(externalService(m, 'up', 'up.example.com:8443'));
+        expect(b.outcome).toBe('updated');
+        expect(b.resource.version).toBe(2);
+
+        const rev = await store.revision();
+        const c = await store.upsert(externalService(m, 'up', 'up.example.com:8443'));
+        expect(c.outcome).toBe('unchanged');
+        expect(c.resource.version).toBe(2);
+        expect(c.resource.modificationTime).toBe(b.resource.modificationTime);
+        expect(await store.revision()).toBe(rev);
+
+        // a label change is a change
+        const d = await store.upsert({ ...externalService(m, 'up', 'up.example.com:8443'), labels: { env: 'prod' } });
+        expect(d.outcome).toBe('updated');
+        expect(d.resource.version).toBe(3);
+        expect(d.resource.labels).toEqual({ env: 'prod' });
+        expect(await store.revision()).toBeGreaterThan(rev);
+      });
+
+      it('treats key order as irrelevant when comparing specs', async () => {
+        const m = await newMesh();
+        await store.upsert(externalService(m, 'order', 'order.example.com:443'));
+        const reordered: Resource = {
+          type: 'ExternalService',
+          mesh: m,
+          name: 'order',
+          labels: {},
+          spec: { networking: { address: 'order.example.com:443' }, tags: { 'kuma.io/protocol': 'http', 'kuma.io/service': 'order' } },
+          version: 0,
+        };
+        expect((await store.upsert(reordered)).outcome).toBe('unchanged');
+      });
+
+      it('honours expectedVersion', async () => {
+        const m = await newMesh();
+        await store.upsert(externalService(m, 'ev', 'ev.example.com:443'));
+        await rejection(store.upsert(externalService(m, 'ev', 'ev.example.com:444'), { expectedVersion: 7 }), 'CONFLICT');
+        expect((await store.upsert(externalService(m, 'ev', 'ev.example.com:444'), { expectedVersion: 1 })).resource.version).toBe(2);
+        // a missing resource has no version to match
+        await rejection(store.upsert(externalService(m, 'ev-new', 'ev-new.example.com:443'), { expectedVersion: 3 }), 'CONFLICT');
+        expect(await store.get('ExternalService', m, 'ev-new')).toBeUndefined();
+      });
+
+      it('creates once under concurrent upserts of a new resource', async () => {
+        const m = await newMesh();
+        const results = await Promise.all([
+          store.upsert(externalService(m, 'cu', 'cu.example.com:443')),
+          store.upsert(externalService(m, 'cu', 'cu.example.com:444')),
+        ]);
+        expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'updated']);
+        expect((await store.get('ExternalService', m, 'cu'))?.version).toBe(2);
+      });
+    });
+
+    describe('references', () => {
+      it('requires the mesh of a mesh-scoped resource to exist', async () => {
+        const missing = `no-such-mesh-${uid()}`;
+        const err = await rejection(store.create(externalService(missing, 'httpbin', 'httpbin.org:80')), 'INVALID');
+        expect(err.fields).toEqual([{ field: 'mesh', reason: `mesh "${missing}" does not exist` }]);
+        await rejection(store.upsert(secret(missing, 's')), 'INVALID');
+        expect(await store.get('ExternalService', missing, 'httpbin')).toBeUndefined();
+      });
+
+      it('requires referenced Secrets to exist in the same mesh', async () => {
+        const m = await newMesh();
+        const other = await newMesh();
+        await store.create(secret(other, 'client-cert'));
+        const err = await rejection(store.create(mtlsExternalService(m, 'secure', 'client-cert', 'client-key')), 'INVALID');
+        expect(err.fields.map((f) => f.field).sort()).toEqual(['networking.tls.clientCert', 'networking.tls.clientKey']);
+        const certErr = err.fields.find((f) => f.field === 'networking.tls.clientCert');
+        expect(certErr?.reason).toBe(`Secret "client-cert" in mesh "${m}" does not exist`);
+
+        await store.create(secret(m, 'client-cert'));
+        const err2 = await rejection(store.create(mtlsExternalService(m, 'secure', 'client-cert', 'client-key')), 'INVALID');
+        expect(err2.fields).toEqual([{ field: 'networking.tls.clientKey', reason: `Secret "client-key" in mesh "${m}" does not exist` }]);
+
+        await store.create(secret(m, 'client-key'));
+        const ok = await store.create(mtlsExternalService(m, 'secure', 'client-cert', 'client-key'));
+        expect(ok.version).toBe(1);
+      });
+
+      it('checks references on update as well', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'plain', 'plain.example.com:443'));
+        const err = await rejection(store.update(mtlsExternalService(m, 'plain', 'cert', 'key')), 'INVALID');
+        expect(err.fields.map((f) => f.field)).toContain('networking.tls.clientCert');
+        expect((await store.get('ExternalService', m, 'plain'))?.version).toBe(1);
+      });
+
+      it('skips reference checks for replicated copies', async () => {
+        const absent = `replica-${uid()}`;
+        const r = await store.create(mtlsExternalService(absent, 'copy', 'cert', 'key'), { replicated: true, origin: 'global' });
+        expect(r.version).toBe(1);
+        expect((await store.get('ExternalService', absent, 'copy'))?.version).toBe(1);
+      });
+    });
+
+    describe('uniqueness', () => {
+      it('refuses a second ExternalService with the same address in a mesh, naming the other one', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'other', 'httpbin.org:443'));
+        const err = await rejection(store.create(externalService(m, 'httpbin', 'httpbin.org:443')), 'CONFLICT');
+        expect(err.message).toBe(`address "httpbin.org:443" is already used by ExternalService "other" in mesh "${m}"`);
+        expect(err.fields).toEqual([{ field: 'networking.address', reason: err.message }]);
+        expect(await store.get('ExternalService', m, 'httpbin')).toBeUndefined();
+        // host names compare case-insensitively
+        await rejection(store.create(externalService(m, 'shouting', 'HTTPBIN.ORG:443')), 'CONFLICT');
+        // another port is another address
+        expect((await store.create(externalService(m, 'httpbin', 'httpbin.org:80'))).version).toBe(1);
+        // and an update onto a taken address is refused too
+        await rejection(store.update(externalService(m, 'httpbin', 'httpbin.org:443')), 'CONFLICT');
+        expect((await store.get('ExternalService', m, 'httpbin'))?.version).toBe(1);
+      });
+
+      it('allows the same address in different meshes', async () => {
+        const a = await newMesh();
+        const b = await newMesh();
+        await store.create(externalService(a, 'httpbin', 'httpbin.org:443'));
+        expect((await store.create(externalService(b, 'httpbin', 'httpbin.org:443'))).version).toBe(1);
+      });
+
+      it('lets a resource keep its own address, and frees an address on change and on delete', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'first', 'shared.example.com:443'));
+        expect((await store.update({ ...externalService(m, 'first', 'shared.example.com:443'), labels: { a: 'b' } })).version).toBe(2);
+        await store.update(externalService(m, 'first', 'moved.example.com:443'));
+        expect((await store.create(externalService(m, 'second', 'shared.example.com:443'))).version).toBe(1);
+        await rejection(store.create(externalService(m, 'third', 'moved.example.com:443')), 'CONFLICT');
+        await store.delete('ExternalService', m, 'first');
+        expect((await store.create(externalService(m, 'third', 'moved.example.com:443'))).version).toBe(1);
+      });
+
+      it('is race-safe: of two concurrent creates with one address, exactly one succeeds', async () => {
+        const m = await newMesh();
+        const results = await Promise.allSettled([
+          store.create(externalService(m, 'left', 'contended.example.com:443')),
+          store.create(externalService(m, 'right', 'contended.example.com:443')),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(failed).toHaveLength(1);
+        const err = failed[0]!.reason as CausewayError;
+        expect(err.code).toBe('CONFLICT');
+        expect(err.fields[0]?.field).toBe('networking.address');
+        expect((await store.list('ExternalService', { mesh: m })).total).toBe(1);
+      });
+
+      it('skips uniqueness checks for replicated copies', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'local', 'dup.example.com:443'));
+        const copy = await store.create(externalService(m, 'copy', 'dup.example.com:443'), { replicated: true, origin: 'global' });
+        expect(copy.version).toBe(1);
+      });
+    });
+
+    describe('delete', () => {
+      it('deletes and returns the resource; NOT_FOUND when absent; CONFLICT on a stale version', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'gone', 'gone.example.com:443'));
+        await store.update(externalService(m, 'gone', 'gone.example.com:444'));
+        await rejection(store.delete('ExternalService', m, 'gone', { expectedVersion: 1 }), 'CONFLICT');
+        expect((await store.get('ExternalService', m, 'gone'))?.version).toBe(2);
+        const deleted = await store.delete('ExternalService', m, 'gone', { expectedVersion: 2 });
+        expect(deleted).toMatchObject({ type: 'ExternalService', mesh: m, name: 'gone', version: 2 });
+        expect(await store.get('ExternalService', m, 'gone')).toBeUndefined();
+        const err = await rejection(store.delete('ExternalService', m, 'gone'), 'NOT_FOUND');
+        expect(err.message).toContain('"gone"');
+      });
+
+      it('deleting a Mesh deletes everything in it, with one change event each, and nothing else', async () => {
+        const m = await newMesh();
+        const keep = await newMesh();
+        await store.create(secret(m, 'cert'));
+        await store.create(secret(m, 'key'));
+        await store.create(mtlsExternalService(m, 'a', 'cert', 'key'));
+        await store.create(externalService(m, 'b', 'b.example.com:443'));
+        await store.create(externalService(keep, 'b', 'b.example.com:443'));
+        const from = await store.revision();
+        const feed = collect(store, from);
+
+        const deleted = await store.delete('Mesh', undefined, m);
+        expect(deleted).toMatchObject({ type: 'Mesh', name: m, version: 1 });
+        expect(await store.get('Mesh', undefined, m)).toBeUndefined();
+        expect((await store.list('ExternalService', { mesh: m })).total).toBe(0);
+        expect((await store.list('Secret', { mesh: m })).total).toBe(0);
+        expect((await store.list('ExternalService', { mesh: keep })).total).toBe(1);
+
+        await waitFor('5 delete events', () => feed.events.length >= 5);
+        await sleep(100);
+        feed.close();
+        expect(feed.events).toHaveLength(5);
+        expect(feed.events.every((e) => e.op === 'delete')).toBe(true);
+        expect(feed.events.map((e) => `${e.type}/${e.mesh ?? '_'}/${e.name}`).sort()).toEqual(
+          [`ExternalService/${m}/a`, `ExternalService/${m}/b`, `Mesh/_/${m}`, `Secret/${m}/cert`, `Secret/${m}/key`].sort(),
+        );
+        expectStrictlyIncreasing(feed.events);
+
+        // the address of the deleted mesh's service is free again once the mesh is recreated
+        await store.create(mesh(m));
+        expect((await store.create(externalService(m, 'c', 'b.example.com:443'))).version).toBe(1);
+      });
+    });
+
+    describe('list', () => {
+      it('orders by name, pages with an opaque offset, and counts every match', async () => {
+        const m = await newMesh();
+        const names = ['delta', 'alpha', 'echo', 'charlie', 'bravo'];
+        for (const n of names) await store.create(externalService(m, n));
+        const p1 = await store.list('ExternalService', { mesh: m, size: 2 });
+        expect(p1.items.map((r) => r.name)).toEqual(['alpha', 'bravo']);
+        expect(p1.total).toBe(5);
+        expect(p1.next).toEqual(expect.any(String));
+        const p2 = await store.list('ExternalService', { mesh: m, size: 2, offset: p1.next! });
+        expect(p2.items.map((r) => r.name)).toEqual(['charlie', 'delta']);
+        expect(p2.total).toBe(5);
+        const p3 = await store.list('ExternalService', { mesh: m, size: 2, offset: p2.next! });
+        expect(p3.items.map((r) => r.name)).toEqual(['echo']);
+        expect(p3.next).toBeUndefined();
+        // an exact last page has no next either
+        const all = await store.list('ExternalService', { mesh: m, size: 5 });
+        expect(all.items).toHaveLength(5);
+        expect(all.next).toBeUndefined();
+        expect(all.items[0]).toEqual(await store.get('ExternalService', m, 'alpha'));
+      });
+
+      it('defaults to pages of 100 and refuses sizes above 1000', async () => {
+        const m = await newMesh();
+        await Promise.all(Array.from({ length: 105 }, (_, i) => store.create(externalService(m, `s${String(i).padStart(3, '0')}`))));
+        const p1 = await store.list('ExternalService', { mesh: m });
+        expect(p1.items).toHaveLength(100);
+        expect(p1.total).toBe(105);
+        const p2 = await store.list('ExternalService', { mesh: m, offset: p1.next! });
+        expect(p2.items.map((r) => r.name)).toEqual(['s100', 's101', 's102', 's103', 's104']);
+        expect((await store.list('ExternalService', { mesh: m, size: 1000 })).items).toHaveLength(105);
+
+        const tooBig = await rejection(store.list('ExternalService', { size: 1001 }), 'INVALID');
+        expect(tooBig.fields.map((f) => f.field)).toEqual(['size']);
+        await rejection(store.list('ExternalService', { size: 0 }), 'INVALID');
+        await rejection(store.list('ExternalService', { size: 2.5 }), 'INVALID');
+      });
+
+      it('refuses a garbage offset', async () => {
+        for (const offset of ['garbage!', 'bm90LWpzb24', Buffer.from('{"a":1}').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
+          const err = await rejection(store.list('ExternalService', { offset }), 'INVALID');
+          expect(err.fields.map((f) => f.field)).toEqual(['offset']);
+        }
+      });
+
+      it('orders by mesh, then name, across meshes', async () => {
+        const id = uid();
+        const b = await newMesh(`b${id}`);
+        const a = await newMesh(`a${id}`);
+        await store.create(externalService(b, `x-${id}`));
+        await store.create(externalService(a, `y-${id}`));
+        await store.create(externalService(a, `x-${id}`, `x2-${id}.example.com:443`));
+        const page = await store.list('ExternalService', { nameContains: id, size: 2 });
+        expect(page.items.map((r) => `${r.mesh}/${r.name}`)).toEqual([`${a}/x-${id}`, `${a}/y-${id}`]);
+        expect(page.total).toBe(3);
+        const rest = await store.list('ExternalService', { nameContains: id, size: 2, offset: page.next! });
+        expect(rest.items.map((r) => `${r.mesh}/${r.name}`)).toEqual([`${b}/x-${id}`]);
+        expect(rest.next).toBeUndefined();
+      });
+
+      it('filters by name substring (case-insensitive), tags, labels and mesh', async () => {
+        const m = await newMesh();
+        const other = await newMesh();
+        await store.create(
+          decodeResource({
+            type: 'ExternalService',
+            mesh: m,
+            name: 'httpbin',
+            labels: { team: 'edge', env: 'prod' },
+            tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' },
+            networking: { address: 'httpbin.org:80' },
+          }),
+        );
+        await store.create(
+          decodeResource({
+            type: 'ExternalService',
+            mesh: m,
+            name: 'httpbin-tls',
+            labels: { team: 'edge', env: 'dev' },
+            tags: { 'kuma.io/service': 'httpbin-tls', 'kuma.io/protocol': 'tcp' },
+            networking: { address: 'httpbin.org:443', tls: { enabled: true } },
+          }),
+        );
+        await store.create(
+          decodeResource({
+            type: 'ExternalService',
+            mesh: m,
+            name: 'postgres_db',
+            tags: { 'kuma.io/service': 'postgres', 'kuma.io/protocol': 'tcp' },
+            networking: { address: 'db.example.com:5432' },
+          }),
+        );
+        await store.create(externalService(other, 'httpbin', 'httpbin.org:80'));
+
+        const names = async (opts: Parameters<ResourceStore['list']>[1]) => (await store.list('ExternalService', { mesh: m, ...opts })).items.map((r) => r.name);
+        expect(await names({ nameContains: 'HTTPBIN' })).toEqual(['httpbin', 'httpbin-tls']);
+        expect(await names({ nameContains: 'bin-T' })).toEqual(['httpbin-tls']);
+        // LIKE wildcards are taken literally
+        expect(await names({ nameContains: '_' })).toEqual(['postgres_db']);
+        expect(await names({ nameContains: '%' })).toEqual([]);
+        expect(await names({ tags: { 'kuma.io/protocol': 'tcp' } })).toEqual(['httpbin-tls', 'postgres_db']);
+        expect(await names({ tags: { 'kuma.io/protocol': 'tcp', 'kuma.io/service': 'postgres' } })).toEqual(['postgres_db']);
+        expect(await names({ tags: { 'kuma.io/protocol': 'http', 'kuma.io/service': 'postgres' } })).toEqual([]);
+        expect(await names({ tags: { 'kuma.io/zone': 'zone-1' } })).toEqual([]);
+        expect(await names({ labels: { team: 'edge' } })).toEqual(['httpbin', 'httpbin-tls']);
+        expect(await names({ labels: { team: 'edge', env: 'prod' } })).toEqual(['httpbin']);
+        expect(await names({ labels: { team: 'core' } })).toEqual([]);
+        const filtered = await store.list('ExternalService', { mesh: m, tags: { 'kuma.io/protocol': 'tcp' }, size: 1 });
+        expect(filtered.total).toBe(2);
+        expect(filtered.items.map((r) => r.name)).toEqual(['httpbin-tls']);
+        expect((await store.list('ExternalService', { mesh: m, tags: { 'kuma.io/protocol': 'tcp' }, size: 1, offset: filtered.next! })).items.map((r) => r.name)).toEqual([
+          'postgres_db',
+        ]);
+        // without a mesh filter, both meshes' httpbin show up
+        const everywhere = await store.list('ExternalService', { nameContains: 'httpbin', tags: { 'kuma.io/protocol': 'http' }, size: 1000 });
+        expect(everywhere.items.filter((r) => r.mesh === m || r.mesh === other).map((r) => r.mesh)).toEqual([m, other].sort());
+      });
+
+      it('matches tag filters against any one of the tag sets (Dataplane inbounds)', async () => {
+        const m = await newMesh();
+        await store.create(
+          decodeResource({
+            type: 'Dataplane',
+            mesh: m,
+            name: 'dp-1',
+            networking: {
+              address: '10.0.0.1',
+              inbound: [
+                { port: 8080, tags: { 'kuma.io/service': 'web', version: 'v1' } },
+                { port: 9090, tags: { 'kuma.io/service': 'metrics' } },
+              ],
+            },
+          }),
+        );
+        const names = async (tags: Record<string, string>) => (await store.list('Dataplane', { mesh: m, tags })).items.map((r) => r.name);
+        expect(await names({ 'kuma.io/service': 'metrics' })).toEqual(['dp-1']);
+        expect(await names({ 'kuma.io/service': 'web', version: 'v1' })).toEqual(['dp-1']);
+        // both tags must be in the same inbound
+        expect(await names({ 'kuma.io/service': 'metrics', version: 'v1' })).toEqual([]);
+      });
+
+      it('records origin and zone and filters by them', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'mine'));
+        await store.create(externalService(m, 'from-global'), { replicated: true, origin: 'global' });
+        await store.create(externalService(m, 'from-zone'), { replicated: true, origin: 'zone', zone: 'zone-1' });
+        const names = async (opts: Parameters<ResourceStore['list']>[1]) => (await store.list('ExternalService', { mesh: m, ...opts })).items.map((r) => r.name);
+        expect(await names({ origin: 'local' })).toEqual(['mine']);
+        expect(await names({ origin: 'global' })).toEqual(['from-global']);
+        expect(await names({ origin: 'zone', zone: 'zone-1' })).toEqual(['from-zone']);
+        expect(await names({ zone: 'zone-2' })).toEqual([]);
+        // an identical replicated copy is unchanged, but its provenance follows the last writer
+        const again = await store.upsert(externalService(m, 'mine'), { replicated: true, origin: 'global' });
+        expect(again.outcome).toBe('unchanged');
+        expect(await names({ origin: 'global' })).toEqual(['from-global', 'mine']);
+      });
+    });
+
+    describe('change feed', () => {
+      it('reports revision 0 for an empty store', async () => {
+        const empty = await open();
+        expect(await empty.revision()).toBe(0);
+        expect((await empty.list('Mesh')).total).toBe(0);
+        await empty.create(mesh('default'));
+        expect(await empty.revision()).toBe(1);
+      });
+
+      it('delivers the backlog, then live changes, in order and exactly once', async () => {
+        const m = await newMesh();
+        const from = await store.revision();
+        await store.create(externalService(m, 'httpbin', 'httpbin.org:80'));
+        await store.update(externalService(m, 'httpbin', 'httpbin.org:443'));
+        await store.create(secret(m, 's1'));
+        const feed = collect(store, from);
+        await waitFor('the backlog', () => feed.events.length >= 3);
+        expect(feed.events.map((e) => [e.op, e.type, e.mesh, e.name, e.version])).toEqual([
+          ['create', 'ExternalService', m, 'httpbin', 1],
+          ['update', 'ExternalService', m, 'httpbin', 2],
+          ['create', 'Secret', m, 's1', 1],
+        ]);
+        expect(feed.events[0]!.revision).toBe(from + 1);
+
+        await store.upsert(externalService(m, 'httpbin', 'httpbin.org:443')); // unchanged: no event
+        await store.delete('ExternalService', m, 'httpbin');
+        await store.create(mesh(`late-${uid()}`));
+        await waitFor('live changes', () => feed.events.length >= 5);
+        await sleep(200);
+        feed.close();
+        expect(feed.events).toHaveLength(5);
+        expect(feed.events[3]).toMatchObject({ op: 'delete', type: 'ExternalService', mesh: m, name: 'httpbin', version: 2 });
+        expect(feed.events[4]).toMatchObject({ op: 'create', type: 'Mesh', version: 1 });
+        expect(feed.events[4]!.mesh).toBeUndefined();
+        expectStrictlyIncreasing(feed.events);
+        expect(feed.events[4]!.revision).toBe(await store.revision());
+      });
+
+      it('starts after fromRevision and stops at close()', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'old'));
+        const from = await store.revision();
+        const feed = collect(store, from);
+        await store.create(externalService(m, 'new'));
+        await waitFor('the new change', () => feed.events.length >= 1);
+        feed.close();
+        await store.create(externalService(m, 'after-close'));
+        await sleep(200);
+        expect(feed.events.map((e) => e.name)).toEqual(['new']);
+      });
+
+      it('keeps every change of a burst of concurrent writes, once each, in revision order', async () => {
+        const m = await newMesh();
+        const from = await store.revision();
+        const feed = collect(store, from);
+        const n = 40;
+        await Promise.all(Array.from({ length: n }, (_, i) => store.create(externalService(m, `burst-${i}`))));
+        await waitFor(`${n} events`, () => feed.events.length >= n);
+        await sleep(200);
+        feed.close();
+        expect(feed.events).toHaveLength(n);
+        expectStrictlyIncreasing(feed.events);
+        expect(new Set(feed.events.map((e) => e.name)).size).toBe(n);
+        expect(feed.events.at(-1)!.revision).toBe(await store.revision());
+      });
+
+      it('keeps delivering when a watcher throws', async () => {
+        const m = await newMesh();
+        const seen: string[] = [];
+        const sub = store.watch(await store.revision(), (e) => {
+          seen.push(e.name);
+          if (e.name === 'boom') throw new Error('watcher bug');
+        });
+        await store.create(externalService(m, 'boom'));
+        await store.create(externalService(m, 'fine'));
+        await waitFor('both events', () => seen.length >= 2);
+        sub.close();
+        expect(seen).toEqual(['boom', 'fine']);
+      });
+
+      it('prunes old changes but keeps the latest revision', async () => {
+        const small = await open({ pruneIntervalMs: 50, changeRetention: { maxRows: 3 } });
+        await small.create(mesh('default'));
+        for (let i = 0; i < 9; i++) await small.create(externalService('default', `p${i}`));
+        expect(await small.revision()).toBe(10);
+        await sleep(300);
+        const feed = collect(small, 0);
+        await waitFor('the retained changes', () => feed.events.length >= 3);
+        await sleep(100);
+        feed.close();
+        expect(feed.events.map((e) => e.revision)).toEqual([8, 9, 10]);
+        expect(await small.revision()).toBe(10);
+      });
+
+      it.runIf(factory.peer)('delivers changes written by another store on the same database', async () => {
+        const peer = await factory.peer!(store);
+        opened.push(peer);
+        const m = await newMesh();
+        const from = await store.revision();
+        expect(await peer.revision()).toBe(from);
+        const mine = collect(store, from);
+        const theirs = collect(peer, from);
+
+        await peer.create(externalService(m, 'from-peer'));
+        await store.create(externalService(m, 'from-me'));
+        await peer.delete('ExternalService', m, 'from-me');
+        await waitFor('3 events on both', () => mine.events.length >= 3 && theirs.events.length >= 3);
+        await sleep(200);
+        mine.close();
+        theirs.close();
+        expect(mine.events).toEqual(theirs.events);
+        expect(mine.events.map((e) => `${e.op} ${e.name}`)).toEqual(['create from-peer', 'create from-me', 'delete from-me']);
+        expect((await store.get('ExternalService', m, 'from-peer'))?.version).toBe(1);
+        // uniqueness holds across stores, too
+        await rejection(store.create(externalService(m, 'dup', 'from-peer.example.com:443')), 'CONFLICT');
+        expect(await peer.revision()).toBe(await store.revision());
+      });
+    });
+  });
+}
