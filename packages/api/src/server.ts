@@ -37,7 +37,6 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
-    disableRequestLogging: false,
     routerOptions: { ignoreTrailingSlash: true },
   });
   // Our handlers validate with the resource schemas (field errors in Kuma's shape); route schemas are
