@@ -3,7 +3,7 @@
  * Returns a handle whose close() drains everything; main.ts wires it to signals.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
@@ -30,6 +30,7 @@ export function defaultAdminTokenFile(config: Config): string {
 export async function startControlPlane(config: Config, logger: Logger): Promise<ControlPlane> {
   const instanceId = randomUUID();
   const log = logger.child({ mode: config.mode, ...(config.zone ? { zone: config.zone } : {}) });
+  if (config.dataDir) mkdirSync(join(config.dataDir, 'db'), { recursive: true, mode: 0o700 });
   const store = await openStore({
     ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
     ...(config.dataDir ? { dataDir: join(config.dataDir, 'db') } : {}),
