@@ -275,7 +275,7 @@ describe('apply input handling', () => {
       ['a.yaml', 'Mesh', undefined, 'm1'],
       ['b.yaml', 'ExternalService', 'm1', 'es'],
     ]);
-    expect((planned[1]?.resource.spec as { networking: { address: string } }).networking.address).toBe('example.com:80');
+    expect((planned[1]!.resource.spec as { networking: { address: string } }).networking.address).toBe('example.com:80');
   });
 });
 
