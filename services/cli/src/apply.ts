@@ -64,6 +64,8 @@ export function parseVars(args: string[]): Record<string, string> {
 export interface PlannedResource {
   source: string;
   index: number;
+  /** Line where the document starts. */
+  line: number;
   resource: Resource;
 }
 
@@ -71,7 +73,7 @@ export interface PlannedResource {
 export function decodeInputs(inputs: ApplyInput[], vars: Record<string, string>): PlannedResource[] {
   const out: PlannedResource[] = [];
   for (const input of inputs) {
-    for (const doc of decodeResources(input.text, { vars, source: input.source })) out.push({ source: input.source, index: doc.index, resource: doc.resource });
+    for (const doc of decodeResources(input.text, { vars, source: input.source })) out.push({ source: input.source, index: doc.index, line: doc.line, resource: doc.resource });
   }
   return out;
 }
@@ -120,7 +122,7 @@ export async function applyAll(client: CausewayClient, planned: PlannedResource[
     try {
       outcome = opts.dryRun ? await plannedOutcome(client, p.resource) : await applyOne(client, p.resource);
     } catch (e) {
-      throw new ApplyError(`${what} (${p.source}, document ${p.index})`, e);
+      throw new ApplyError(`${p.source}: document ${p.index} (line ${p.line}), ${what}`, e);
     }
     io.stdout(`${what} ${outcome}${opts.dryRun ? ' (dry run)' : ''}\n`);
   }

@@ -319,7 +319,7 @@ describe('runCli (no server needed)', () => {
   it('reports an unreachable control plane', async () => {
     const io = fakeIo({ stdin: 'type: Mesh\nname: default\n' });
     expect(await runCli(['--address', 'http://127.0.0.1:9', 'apply', '-f', '-'], io)).toBe(1);
-    expect(io.err).toMatch(/^Error: Mesh "default" \(<stdin>, document 1\): cannot reach the control plane at http:\/\/127\.0\.0\.1:9/);
+    expect(io.err).toMatch(/^Error: <stdin>: document 1 \(line 1\), Mesh "default": cannot reach the control plane at http:\/\/127\.0\.0\.1:9/);
   });
   it('exits 2 on usage errors and 0 on --help', async () => {
     const bad = fakeIo();

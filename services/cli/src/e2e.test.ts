@@ -377,7 +377,7 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     const dup = write('dup.yaml', 'type: ExternalService\nmesh: default\nname: dup\ntags:\n  kuma.io/service: dup\nnetworking:\n  address: example.com:8443\n');
     const r = await cli(['apply', '-f', dup]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^Error: ExternalService "dup" \(mesh default\) \(.*dup\.yaml, document 1\): /);
+    expect(r.stderr).toMatch(/^Error: .*dup\.yaml: document 1 \(line 1\), ExternalService "dup" \(mesh default\): /);
     expect(r.stderr).toMatch(/\(HTTP (400|409)\)/);
     expect(r.stderr).toContain('  networking.address: ');
   });
