@@ -7,7 +7,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeConformance } from './conformance.js';
 import { openStore } from './open.js';
-import type { ResourceStore } from './store.js';
+import { OUTBOX_LOCK_ID } from './sql-store.js';
+import type { ChangeEvent, ResourceStore } from './store.js';
 
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -80,6 +81,35 @@ describe('postgres backend', () => {
       expect(await second.revision()).toBe(1);
     } finally {
       await second.close();
+    }
+  });
+
+  it('hands out revisions in commit order, so a watcher never skips a slow writer', async () => {
+    const url = await createDatabase();
+    const store = await openStore({ url });
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      const events: ChangeEvent[] = [];
+      const sub = store.watch(0, (e) => events.push(e));
+      // Another writer following the outbox protocol holds the outbox lock; our write must wait for it
+      // before drawing a revision, so the slow writer's revision comes first even though it draws later.
+      await raw.query('BEGIN');
+      await raw.query('select pg_advisory_xact_lock($1::bigint)', [OUTBOX_LOCK_ID]);
+      const created = store.create({ type: 'Mesh', name: 'fast', labels: {}, spec: {}, version: 0 });
+      await new Promise((r) => setTimeout(r, 300));
+      const slow = await raw.query("insert into resource_changes (op, type, mesh, name, version) values ('create', 'Mesh', '', 'slow', 1) returning revision");
+      await raw.query('COMMIT');
+      await created;
+      const until = Date.now() + 10_000;
+      while (events.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      sub.close();
+      expect(events.map((e) => e.name)).toEqual(['slow', 'fast']);
+      expect(events[1]!.revision).toBeGreaterThan(events[0]!.revision);
+      expect(events[0]?.revision).toBe(Number(slow.rows[0].revision));
+    } finally {
+      await raw.end();
+      await store.close();
     }
   });
 });

@@ -16,7 +16,7 @@ import {
   type ResourceType,
   type UniqueKey,
 } from '@causeway/core';
-import { and, asc, count, eq, gt, ilike, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import { type Backend, CHANGES_CHANNEL, type Db } from './backend.js';
 import type { StoreLogger } from './logger.js';
 import { resourceChanges, resources, resourceUniqueKeys } from './schema.js';
@@ -35,7 +35,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 /** Serializes outbox inserts so that revision order is commit order (see `record`). */
-const OUTBOX_LOCK_ID = 0x43_41_55_53_02; // "CAUS" 2
+export const OUTBOX_LOCK_ID = 0x43_41_55_53_02; // "CAUS" 2
 /** Rows fetched per round trip when a watcher catches up. */
 const WATCH_BATCH = 500;
 
@@ -274,12 +274,12 @@ export class SqlStore implements ResourceStore {
     return this.transaction(async (tx) => {
       // Two rounds at most: an upsert that lost a race to a concurrent create updates that row instead.
       for (let round = 0; ; round++) {
-        const [existing] = await tx.select().from(resources).where(rowKey(r.type, mesh, r.name)).for('update');
+        // A create needs no read: the insert below tells whether the resource exists.
+        const [existing] = mode === 'create' ? [] : await tx.select().from(resources).where(rowKey(r.type, mesh, r.name)).for('update');
         if (!existing) {
           if (mode === 'update') throw notFound(`${what} not found`);
           if (opts.expectedVersion !== undefined && opts.expectedVersion !== 0)
             throw conflict(`${what} does not exist (expected version ${opts.expectedVersion})`);
-          if (!opts.replicated) await this.checkReferences(tx, d, r, mesh, spec);
           const [row] = await tx
             .insert(resources)
             .values({ type: r.type, mesh, name: r.name, spec, labels, tags, version: 1, origin, zone })
@@ -289,12 +289,13 @@ export class SqlStore implements ResourceStore {
             if (mode === 'create' || round > 0) throw new CausewayError('ALREADY_EXISTS', `${what} already exists`);
             continue;
           }
-          await this.claimKeys(tx, r.type, mesh, r.name, keys, !opts.replicated);
+          // Checked after the insert (a failure rolls it back), so an existing resource is ALREADY_EXISTS first.
+          if (!opts.replicated) await this.checkReferences(tx, d, r, mesh, spec);
+          await this.claimKeys(tx, r.type, mesh, r.name, keys, !opts.replicated, true);
           await this.record(tx, [{ op: 'create', type: r.type, mesh, name: r.name, version: 1 }]);
           return { resource: toResource(row), outcome: 'created' };
         }
 
-        if (mode === 'create') throw new CausewayError('ALREADY_EXISTS', `${what} already exists`);
         this.checkVersion(existing, opts.expectedVersion);
         if (mode === 'upsert' && jsonEqual(existing.spec, spec) && jsonEqual(existing.labels, labels)) {
           // Same content: no new version, no change event. Provenance is still kept current.
@@ -309,7 +310,7 @@ export class SqlStore implements ResourceStore {
           .where(rowKey(r.type, mesh, r.name))
           .returning();
         if (!row) throw new CausewayError('INTERNAL', `${what} vanished while locked`);
-        await this.claimKeys(tx, r.type, mesh, r.name, keys, !opts.replicated);
+        await this.claimKeys(tx, r.type, mesh, r.name, keys, !opts.replicated, false);
         await this.record(tx, [{ op: 'update', type: r.type, mesh, name: r.name, version }]);
         return { resource: toResource(row), outcome: 'updated' };
       }
@@ -323,26 +324,25 @@ export class SqlStore implements ResourceStore {
       );
   }
 
-  /** The mesh of a mesh-scoped resource and every referenced resource must exist (locked FOR SHARE until commit). */
+  /**
+   * The mesh of a mesh-scoped resource and every referenced resource must exist. One query; the rows
+   * found stay locked FOR SHARE until commit, so they cannot be deleted under this write.
+   */
   private async checkReferences(tx: Db, d: ResourceDescriptor, r: Resource, mesh: string, spec: unknown): Promise<void> {
-    const errors: FieldError[] = [];
-    if (d.scope === 'mesh') {
-      const found = await tx
-        .select({ name: resources.name })
-        .from(resources)
-        .where(rowKey('Mesh', '', mesh))
-        .for('share');
-      if (found.length === 0) errors.push({ field: 'mesh', reason: `mesh "${mesh}" does not exist` });
-    }
+    const needed: { type: ResourceType; mesh: string; name: string; field: string; reason: string }[] = [];
+    if (d.scope === 'mesh') needed.push({ type: 'Mesh', mesh: '', name: mesh, field: 'mesh', reason: `mesh "${mesh}" does not exist` });
     for (const ref of d.references(spec)) {
       const refMesh = meshKey(descriptorOf(ref.type), mesh);
-      const found = await tx
-        .select({ name: resources.name })
-        .from(resources)
-        .where(rowKey(ref.type, refMesh, ref.name))
-        .for('share');
-      if (found.length === 0) errors.push({ field: ref.field, reason: `${describe(ref.type, refMesh, ref.name)} does not exist` });
+      needed.push({ type: ref.type, mesh: refMesh, name: ref.name, field: ref.field, reason: `${describe(ref.type, refMesh, ref.name)} does not exist` });
     }
+    if (needed.length === 0) return;
+    const found = await tx
+      .select({ type: resources.type, mesh: resources.mesh, name: resources.name })
+      .from(resources)
+      .where(or(...needed.map((n) => rowKey(n.type, n.mesh, n.name))))
+      .for('share');
+    const present = new Set(found.map((f) => `${f.type}/${f.mesh}/${f.name}`));
+    const errors: FieldError[] = needed.filter((n) => !present.has(`${n.type}/${n.mesh}/${n.name}`)).map((n) => ({ field: n.field, reason: n.reason }));
     if (errors.length > 0) throw invalid(errors, `${describe(r.type, mesh, r.name)} refers to resources that do not exist`);
   }
 
@@ -351,50 +351,62 @@ export class SqlStore implements ResourceStore {
    * is a CONFLICT when `enforce` (a replicated copy just does not claim it). Race-safe: the primary key
    * makes a concurrent insert of the same key wait for the other transaction, then see its row.
    */
-  private async claimKeys(tx: Db, type: ResourceType, mesh: string, name: string, keys: UniqueKey[], enforce: boolean): Promise<void> {
-    const wanted = [...new Map(keys.map((k) => [k.key, k])).values()];
-    const owner = and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), eq(resourceUniqueKeys.name, name));
-    await tx
-      .delete(resourceUniqueKeys)
-      .where(wanted.length > 0 ? and(owner, notInArray(resourceUniqueKeys.key, wanted.map((k) => k.key))) : owner);
-    for (const k of wanted) {
-      for (let attempt = 0; ; attempt++) {
-        const inserted = await tx
-          .insert(resourceUniqueKeys)
-          .values({ type, mesh, key: k.key, name })
-          .onConflictDoNothing()
-          .returning({ key: resourceUniqueKeys.key });
-        if (inserted.length > 0) break;
-        const [holder] = await tx
-          .select({ name: resourceUniqueKeys.name })
-          .from(resourceUniqueKeys)
-          .where(and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), eq(resourceUniqueKeys.key, k.key)));
-        if (!holder) {
-          // Released between our insert and select: try again.
-          if (attempt < 5) continue;
-          throw new CausewayError('UNAVAILABLE', `could not claim ${k.what} for ${describe(type, mesh, name)}: try again`);
+  private async claimKeys(tx: Db, type: ResourceType, mesh: string, name: string, keys: UniqueKey[], enforce: boolean, isNew: boolean): Promise<void> {
+    const wanted = new Map(keys.map((k) => [k.key, k]));
+    if (!isNew) {
+      const owner = and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), eq(resourceUniqueKeys.name, name));
+      await tx.delete(resourceUniqueKeys).where(wanted.size > 0 ? and(owner, notInArray(resourceUniqueKeys.key, [...wanted.keys()])) : owner);
+    }
+    let pending = [...wanted.values()];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const inserted = await tx
+        .insert(resourceUniqueKeys)
+        .values(pending.map((k) => ({ type, mesh, key: k.key, name })))
+        .onConflictDoNothing()
+        .returning({ key: resourceUniqueKeys.key });
+      const claimed = new Set(inserted.map((i) => i.key));
+      const taken = pending.filter((k) => !claimed.has(k.key));
+      if (taken.length === 0) return;
+      const holders = await tx
+        .select({ key: resourceUniqueKeys.key, name: resourceUniqueKeys.name })
+        .from(resourceUniqueKeys)
+        .where(and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), inArray(resourceUniqueKeys.key, taken.map((k) => k.key))));
+      const holderOf = new Map(holders.map((h) => [h.key, h.name]));
+      if (enforce) {
+        const fields: FieldError[] = [];
+        for (const k of taken) {
+          const holder = holderOf.get(k.key);
+          if (holder !== undefined && holder !== name) fields.push({ field: k.field, reason: `${k.what} is already used by ${describe(type, mesh, holder)}` });
         }
-        if (holder.name !== name && enforce) {
-          const reason = `${k.what} is already used by ${describe(type, mesh, holder.name)}`;
-          throw conflict(reason, [{ field: k.field, reason }]);
-        }
-        break;
+        if (fields.length > 0) throw conflict(fields.map((f) => f.reason).join('; '), fields);
       }
+      // Keys released between the insert and the select: claim them again.
+      pending = taken.filter((k) => !holderOf.has(k.key));
+      if (attempt >= 5 && pending.length > 0)
+        throw new CausewayError('UNAVAILABLE', `could not claim ${pending.map((k) => k.what).join(', ')} for ${describe(type, mesh, name)}: try again`);
     }
   }
 
   /**
-   * Appends change events to the outbox and notifies listeners (delivered on commit). The advisory
-   * lock, held until commit, serializes this last step of every write, so revisions are assigned in
-   * commit order: once a watcher sees revision N, every change below N is visible too (no gaps that
-   * fill in later, which would make a watcher skip a change).
+   * Appends change events to the outbox and notifies listeners (delivered on commit), in one statement.
+   * The advisory lock, taken before the revisions are drawn and held until commit, serializes this last
+   * step of every write, so revisions are assigned in commit order: once a watcher sees revision N,
+   * every change below N is visible too (no gap that fills in later, which would make a watcher skip it).
    */
   private async record(tx: Db, events: NewChange[]): Promise<void> {
     if (events.length === 0) return;
-    await tx.execute(sql`select pg_advisory_xact_lock(${OUTBOX_LOCK_ID}::bigint)`);
-    const rows = await tx.insert(resourceChanges).values(events).returning({ revision: resourceChanges.revision });
-    const max = Math.max(...rows.map((row) => row.revision));
-    await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${String(max)})`);
+    const rows = sql.join(
+      events.map((e) => sql`(${e.op}, ${e.type}, ${e.mesh ?? ''}, ${e.name}, ${e.version}::bigint)`),
+      sql`, `,
+    );
+    await tx.execute(sql`
+      with lock as materialized (select pg_advisory_xact_lock(${OUTBOX_LOCK_ID}::bigint)),
+      ins as (
+        insert into ${resourceChanges} ("op", "type", "mesh", "name", "version")
+        select v.op, v.type, v.mesh, v.name, v.version from lock, (values ${rows}) as v(op, type, mesh, name, version)
+        returning "revision"
+      )
+      select pg_notify(${CHANGES_CHANNEL}, max("revision")::text) from ins`);
   }
 
   /** A write transaction, retried on serialization failures and deadlocks. */
