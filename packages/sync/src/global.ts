@@ -1,0 +1,364 @@
+/**
+ * Global side of the sync.
+ *
+ * Global -> zones: global writes Postgres first (the API), then NATS: the store's change feed marks keys,
+ * and a worker puts (or deletes) each key of causeway-global from what the store holds at that moment.
+ * At start and on every NATS reconnect the whole bucket is reconciled with the store (missing keys added,
+ * changed ones updated, stale ones deleted). Published: types with `sync: 'global-to-zones'` (a
+ * GlobalSecret only when labelled `causeway.io/sync-to-zones: "true"`) and the zone-owned types global
+ * relays (`relayToZones`: every zone's ZoneIngress, so zones learn each other's ingresses).
+ *
+ * Zones -> global: causeway-zones is watched from the start of history; each entry is validated like an
+ * API write and stored with `origin: 'zone'` and the zone of its KEY (a zone cannot speak for another),
+ * renamed `<name>.<zone>`. Invalid entries are logged with their key and skipped. A deleted key deletes the
+ * resource; after the replay, zone-originated resources whose key is gone are deleted. The first entry of
+ * a zone creates its `Zone` resource; its ZoneInsight heartbeats are stored as they come.
+ */
+import { descriptorOf, isCausewayError, jsonEqual, type ResourceType } from '@causeway/core';
+import type { ResourceStore, Subscription } from '@causeway/store';
+import type { KV } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import type { NatsOptions } from './connection.js';
+import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey } from './keys.js';
+import {
+  decodeZoneEntry,
+  flowsToZones,
+  GLOBAL_TO_ZONE_TYPES,
+  globalNameOf,
+  publishedByGlobal,
+  toWire,
+  typePriority,
+  ZONE_LABEL,
+  ZONE_TO_GLOBAL_TYPES,
+  zoneNameOf,
+} from './model.js';
+import { inboxPrefixFor } from './nats-config.js';
+import { KeyedQueue } from './queue.js';
+import { type Session, SyncEngine } from './session.js';
+import { errorText, isPermanentStoreError, listAll, parseJson, Signal } from './util.js';
+import { type KvChange, watchBucket } from './watch.js';
+
+export interface GlobalSyncOptions {
+  store: ResourceStore;
+  nats: NatsOptions;
+  logger: Logger;
+  /** KV writes / store writes in flight at once (default 16). */
+  concurrency?: number;
+  /** KV bucket history (default 1: only the last value of each key is kept). */
+  history?: number;
+}
+
+export interface GlobalSyncStatus {
+  connected: boolean;
+  nats: string;
+  reason?: string;
+  since: string;
+  /** When causeway-global was last reconciled with the store, and how long it took. */
+  lastReconcileTime?: string;
+  lastReconcileMs?: number;
+  /** Keys in causeway-global. */
+  published: number;
+  /** Zones that sent something since this process started. */
+  zones: string[];
+}
+
+export interface GlobalSync {
+  status(): GlobalSyncStatus;
+  /** Resolves once the current connection's reconcile and zone replay are done (tests, benchmarks). */
+  synced(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface GlobalSessionState {
+  globalKv?: KV;
+  zonesKv?: KV;
+  /** causeway-global as this process wrote or replayed it (key -> value). */
+  published?: Map<string, unknown>;
+  /** Latest causeway-zones entry per key in this session. */
+  inbound: Map<string, KvChange>;
+}
+
+const EMPTY = new Uint8Array(0);
+/** How long a Zone's `enabled` flag is cached. */
+const ZONE_CACHE_MS = 5000;
+
+class GlobalSyncImpl extends SyncEngine implements GlobalSync {
+  private readonly store: ResourceStore;
+  private readonly state = new WeakMap<Session, GlobalSessionState>();
+  private readonly outQueue: KeyedQueue;
+  private readonly inQueue: KeyedQueue;
+  private feed: Subscription | undefined;
+  private readonly ready = new Signal();
+  private lastReconcile: { time: string; ms: number } | undefined;
+  private readonly zones = new Map<string, { enabled: boolean; checked: number }>();
+  private readonly disabledWarned = new Set<string>();
+
+  constructor(private readonly opts: GlobalSyncOptions) {
+    super({ nats: opts.nats, inboxPrefix: inboxPrefixFor('global'), clientName: 'causeway-global', logger: opts.logger, peer: 'the zones' });
+    this.store = opts.store;
+    const concurrency = opts.concurrency ?? 16;
+    this.outQueue = new KeyedQueue({
+      concurrency,
+      process: (key) => this.publishKey(key),
+      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'publishing to causeway-global failed'),
+      priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
+    });
+    this.inQueue = new KeyedQueue({
+      concurrency,
+      process: (key) => this.applyZoneKey(key),
+      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'applying a causeway-zones entry failed'),
+    });
+  }
+
+  protected downMessage(): string {
+    return 'lost the connection to NATS: zones keep serving their copies; changes are published when it is back';
+  }
+
+  async init(): Promise<void> {
+    const from = await this.store.revision();
+    this.feed = this.store.watch(from, (e) => {
+      if (flowsToZones(e.type)) this.outQueue.mark(globalKey(e));
+    });
+    this.log.info({ nats: this.link.servers }, 'global sync starting');
+    this.start();
+  }
+
+  status(): GlobalSyncStatus {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    return {
+      connected: this.link.connected,
+      nats: this.link.servers,
+      ...(this.link.connected ? {} : { reason: this.link.downReason }),
+      since: this.since.toISOString(),
+      ...(this.lastReconcile ? { lastReconcileTime: this.lastReconcile.time, lastReconcileMs: this.lastReconcile.ms } : {}),
+      published: st?.published?.size ?? 0,
+      zones: [...this.zones.keys()].sort(),
+    };
+  }
+
+  synced(): Promise<void> {
+    return this.ready.wait();
+  }
+
+  async close(): Promise<void> {
+    this.feed?.close();
+    await this.shutdown();
+    await Promise.all([this.outQueue.stop(), this.inQueue.stop()]);
+  }
+
+  protected async run(s: Session): Promise<void> {
+    this.ready.reset();
+    this.outQueue.clear();
+    this.inQueue.clear();
+    const st: GlobalSessionState = { inbound: new Map() };
+    this.state.set(s, st);
+    const history = this.opts.history ?? 1;
+    st.globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, description: 'Causeway: resources global syncs to every zone' });
+    st.zonesKv = await s.kvm.create(ZONES_BUCKET, { history, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
+    if (s.aborted) return;
+    await Promise.all([this.reconcile(s, st), this.followZones(s, st)]);
+    if (!s.aborted) this.ready.fire();
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Global -> zones
+
+  private async reconcile(s: Session, st: GlobalSessionState): Promise<void> {
+    const started = performance.now();
+    const published = new Map<string, unknown>();
+    const w = s.own(
+      await watchBucket({
+        js: s.js,
+        bucket: GLOBAL_BUCKET,
+        keys: '>',
+        onChange: (c) => {
+          if (c.op === 'PUT') published.set(c.key, parseJson(c.value));
+          else published.delete(c.key);
+        },
+      }),
+    );
+    await w.replayed;
+    await w.stop();
+    if (s.aborted) return;
+    st.published = published;
+    const wanted = new Set<string>();
+    let changed = 0;
+    for (const type of GLOBAL_TO_ZONE_TYPES) {
+      for (const r of await listAll(this.store, type)) {
+        if (!publishedByGlobal(r)) continue;
+        const key = globalKey(r);
+        wanted.add(key);
+        if (!jsonEqual(published.get(key), toWire(r))) {
+          changed++;
+          this.outQueue.mark(key);
+        }
+      }
+    }
+    let stale = 0;
+    for (const key of published.keys()) {
+      if (!wanted.has(key)) {
+        stale++;
+        this.outQueue.mark(key);
+      }
+    }
+    await this.outQueue.idle();
+    if (s.aborted) return;
+    const ms = Math.round(performance.now() - started);
+    this.lastReconcile = { time: new Date().toISOString(), ms };
+    this.log.info({ keys: wanted.size, addedOrUpdated: changed, staleDeleted: stale, ms }, 'reconciled causeway-global with the store');
+  }
+
+  private async publishKey(key: string): Promise<void> {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    // Not connected or not reconciled yet: the reconcile of the next session covers it.
+    if (!s || !st?.published || !st.globalKv || s.aborted || !this.link.connected) return;
+    const ref = parseGlobalKey(key);
+    if (!ref) {
+      // Not a key this scheme produces (written by hand?): it has no place in the bucket.
+      if (st.published.has(key)) {
+        await st.globalKv.delete(key);
+        st.published.delete(key);
+      }
+      return;
+    }
+    try {
+      const r = await this.store.get(ref.type, ref.mesh, ref.name);
+      const desired = r && publishedByGlobal(r) ? toWire(r) : undefined;
+      const current = st.published.get(key);
+      if (desired !== undefined) {
+        if (current !== undefined && jsonEqual(current, desired)) return;
+        await st.globalKv.put(key, JSON.stringify(desired));
+        st.published.set(key, desired);
+        this.log.debug({ key }, 'published');
+      } else if (current !== undefined) {
+        await st.globalKv.delete(key);
+        st.published.delete(key);
+        this.log.debug({ key }, 'deleted');
+      }
+    } catch (e) {
+      if (s.aborted) return;
+      this.log.warn({ key, err: errorText(e) }, 'could not publish to causeway-global; retrying in 1 s');
+      st.published.delete(key);
+      s.later(1000, () => this.outQueue.mark(key));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Zones -> global
+
+  private async followZones(s: Session, st: GlobalSessionState): Promise<void> {
+    const started = performance.now();
+    const w = s.own(
+      await watchBucket({
+        js: s.js,
+        bucket: ZONES_BUCKET,
+        keys: '>',
+        onChange: (c) => {
+          if (s.aborted) return;
+          st.inbound.set(c.key, c);
+          this.inQueue.mark(c.key);
+        },
+      }),
+    );
+    void w.closed.then((err) => {
+      if (!s.aborted) this.restart(s, `the causeway-zones watch ended${err ? `: ${err.message}` : ''}`);
+    });
+    await w.replayed;
+    await this.inQueue.idle();
+    if (s.aborted) return;
+    // Zone resources whose key is gone (deleted while global was away and the delete marker purged).
+    let stale = 0;
+    for (const type of ZONE_TO_GLOBAL_TYPES) {
+      for (const r of await listAll(this.store, type, { origin: 'zone' })) {
+        const zone = r.labels[ZONE_LABEL];
+        const name = zone ? zoneNameOf(zone, type, r.name) : undefined;
+        if (!zone || name === undefined) continue;
+        const key = zoneKey(zone, { type, ...(r.mesh !== undefined ? { mesh: r.mesh } : {}), name });
+        if (st.inbound.get(key)?.op !== 'PUT') {
+          stale++;
+          st.inbound.set(key, { key, op: 'DEL', value: EMPTY, revision: 0 });
+          this.inQueue.mark(key);
+        }
+      }
+    }
+    await this.inQueue.idle();
+    if (s.aborted) return;
+    this.log.info({ entries: st.inbound.size, staleDeleted: stale, ms: Math.round(performance.now() - started) }, 'replayed causeway-zones');
+  }
+
+  /** Creates the Zone the first time it is seen; false when the Zone is disabled (its entries are ignored). */
+  private async zoneEnabled(zone: string): Promise<boolean> {
+    const cached = this.zones.get(zone);
+    if (cached && Date.now() - cached.checked < ZONE_CACHE_MS) return cached.enabled;
+    let z = await this.store.get('Zone', undefined, zone);
+    if (!z) {
+      try {
+        z = await this.store.create({ type: 'Zone', name: zone, labels: {}, spec: { enabled: true }, version: 0 });
+        this.log.info({ zone }, 'new zone: created its Zone resource');
+      } catch (e) {
+        if (!isCausewayError(e, 'ALREADY_EXISTS')) throw e;
+        z = await this.store.get('Zone', undefined, zone);
+      }
+    }
+    const enabled = (z?.spec as { enabled?: boolean } | undefined)?.enabled !== false;
+    this.zones.set(zone, { enabled, checked: Date.now() });
+    if (!enabled && !this.disabledWarned.has(zone)) {
+      this.disabledWarned.add(zone);
+      this.log.warn({ zone }, 'zone is disabled (Zone.enabled: false): ignoring what it sends');
+    } else if (enabled) this.disabledWarned.delete(zone);
+    return enabled;
+  }
+
+  private async applyZoneKey(key: string): Promise<void> {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    if (!s || !st || s.aborted) return;
+    const change = st.inbound.get(key);
+    if (!change) return;
+    const ref = parseZoneKey(key);
+    if (!ref) {
+      this.log.warn({ key }, 'ignoring a causeway-zones key that is not <zone>.<Type>.<mesh|_>.<name>');
+      return;
+    }
+    const name = globalNameOf(ref.zone, ref.type, ref.name);
+    try {
+      if (change.op !== 'PUT') {
+        const existing = await this.store.get(ref.type, ref.mesh, name);
+        if (existing && existing.labels[ZONE_LABEL] === ref.zone && descriptorOf(ref.type).owner === 'zone') {
+          await this.store.delete(ref.type, ref.mesh, name).catch((e: unknown) => {
+            if (!isCausewayError(e, 'NOT_FOUND')) throw e;
+          });
+          this.log.debug({ key, zone: ref.zone }, `${describeRef({ ...ref, name })} deleted by its zone`);
+        }
+        return;
+      }
+      const decoded = decodeZoneEntry(ref, change.value);
+      if (!decoded.resource) {
+        this.log.warn({ key, zone: ref.zone, errors: decoded.errors }, `invalid ${ref.type} from zone "${ref.zone}": skipped, not applied`);
+        return;
+      }
+      if (!(await this.zoneEnabled(ref.zone))) return;
+      const { outcome } = await this.store.upsert(decoded.resource, { origin: 'zone', zone: ref.zone });
+      if (outcome !== 'unchanged' && ref.type !== 'ZoneInsight') this.log.debug({ key, zone: ref.zone, outcome }, `${describeRef(decoded.resource)} from zone`);
+    } catch (e) {
+      if (isPermanentStoreError(e)) {
+        this.log.warn({ key, zone: ref.zone, err: errorText(e) }, `${ref.type} from zone "${ref.zone}" refused by the store: skipped, not applied`);
+        return;
+      }
+      if (s.aborted) return;
+      this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-zones; retrying in 1 s');
+      s.later(1000, () => this.inQueue.mark(key));
+    }
+  }
+}
+
+/**
+ * Starts the global side. Returns at once; the connection is made (and remade) in the background.
+ */
+export async function startGlobalSync(opts: GlobalSyncOptions): Promise<GlobalSync> {
+  const sync = new GlobalSyncImpl(opts);
+  await sync.init();
+  return sync;
+}

@@ -1,0 +1,191 @@
+/**
+ * What syncs where, how zone-originated resources are named at global, and the labels the sync sets.
+ * Everything here is pure (no I/O) and driven by the descriptor table.
+ */
+import {
+  DESCRIPTORS,
+  descriptorOf,
+  type FieldError,
+  fromUniversal,
+  type Resource,
+  type ResourceType,
+  toUniversal,
+  validateResource,
+} from '@causeway/core';
+import type { ResourceRef } from './keys.js';
+
+/** `global` on copies a zone received from global, `zone` on what global received from a zone. */
+export const ORIGIN_LABEL = 'causeway.io/origin';
+/** The zone a zone-originated resource comes from (set by global from the NATS key). */
+export const ZONE_LABEL = 'causeway.io/zone';
+/** The name the resource has in its zone (at global it is `<name>.<zone>`). */
+export const DISPLAY_NAME_LABEL = 'causeway.io/display-name';
+/** A GlobalSecret syncs to zones only with this label set to "true". */
+export const SYNC_TO_ZONES_LABEL = 'causeway.io/sync-to-zones';
+
+/** Label values are at most 63 characters (core `labelsSchema`). */
+const MAX_LABEL_VALUE = 63;
+
+/** Types global publishes to causeway-global (its own ones, and the zone ones it relays). */
+export const GLOBAL_TO_ZONE_TYPES: readonly ResourceType[] = DESCRIPTORS.filter((d) => d.sync === 'global-to-zones' || d.relayToZones).map((d) => d.type);
+
+/** Types a zone publishes to causeway-zones. */
+export const ZONE_TO_GLOBAL_TYPES: readonly ResourceType[] = DESCRIPTORS.filter((d) => d.sync === 'zone-to-global').map((d) => d.type);
+
+/** Apply order: Meshes first (what lives in a mesh needs it), then secrets (referenced), then the rest. */
+export function typePriority(type: ResourceType): number {
+  if (type === 'Mesh') return 0;
+  if (type === 'Secret' || type === 'GlobalSecret') return 1;
+  return 2;
+}
+
+/** Whether a type flows global -> zones at all (its own sync direction, or relayed). */
+export function flowsToZones(type: ResourceType): boolean {
+  const d = descriptorOf(type);
+  return d.sync === 'global-to-zones' || d.relayToZones;
+}
+
+/** Whether a type flows zone -> global. */
+export function flowsToGlobal(type: ResourceType): boolean {
+  return descriptorOf(type).sync === 'zone-to-global';
+}
+
+/** Whether global publishes this stored resource to causeway-global. */
+export function publishedByGlobal(r: Resource): boolean {
+  const d = descriptorOf(r.type);
+  if (d.sync === 'global-to-zones') return r.type !== 'GlobalSecret' || r.labels[SYNC_TO_ZONES_LABEL] === 'true';
+  // Relayed: only what global received from a zone (it cannot hold local ones: the API refuses them).
+  return d.relayToZones && r.labels[ORIGIN_LABEL] === 'zone';
+}
+
+/** Whether a resource in a zone's store is a copy received from global. */
+export function isGlobalCopy(r: Resource): boolean {
+  return descriptorOf(r.type).owner === 'global' || r.labels[ORIGIN_LABEL] === 'global';
+}
+
+/** Whether a zone publishes this stored resource to causeway-zones (heartbeats are sent separately). */
+export function publishedByZone(r: Resource): boolean {
+  return flowsToGlobal(r.type) && r.type !== 'ZoneInsight' && !isGlobalCopy(r);
+}
+
+/**
+ * ZoneInsight has a spec field `version` (the control plane version, a string) that collides with the
+ * universal format's meta field `version` (the store version, an integer): `fromUniversal` refuses such a
+ * document and `toUniversal` lets the spec value overwrite the meta one. On the wire its spec is therefore
+ * nested under `spec:` (as new-style policies are), which keeps every field.
+ */
+const NESTED_ON_WIRE: ReadonlySet<ResourceType> = new Set(['ZoneInsight']);
+const WIRE_META = new Set(['type', 'mesh', 'name', 'labels', 'spec']);
+
+/** The wire form of a resource in both buckets: universal JSON without version and times. */
+export function toWire(r: Resource): Record<string, unknown> {
+  if (!NESTED_ON_WIRE.has(r.type)) return toUniversal(r, { omitMeta: true });
+  return {
+    type: r.type,
+    ...(r.mesh !== undefined ? { mesh: r.mesh } : {}),
+    name: r.name,
+    ...(Object.keys(r.labels ?? {}).length > 0 ? { labels: r.labels } : {}),
+    spec: r.spec,
+  };
+}
+
+/** Reads a wire document and validates it like an API write (`fromUniversal`). */
+export function fromWire(doc: unknown): { resource: Resource | undefined; errors: FieldError[] } {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fromUniversal(doc);
+  const d = doc as Record<string, unknown>;
+  if (typeof d.type !== 'string' || !NESTED_ON_WIRE.has(d.type as ResourceType)) return fromUniversal(doc);
+  const errors: FieldError[] = [];
+  for (const k of Object.keys(d)) if (!WIRE_META.has(k)) errors.push({ field: k, reason: 'unknown field' });
+  if (typeof d.name !== 'string') errors.push({ field: 'name', reason: d.name === undefined ? 'is required' : 'must be a string' });
+  const labels = d.labels ?? {};
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) errors.push({ field: 'labels', reason: 'must be a map of strings' });
+  if (errors.length > 0) return { resource: undefined, errors };
+  const resource: Resource = {
+    type: d.type as ResourceType,
+    ...(typeof d.mesh === 'string' ? { mesh: d.mesh } : {}),
+    name: d.name as string,
+    labels: labels as Record<string, string>,
+    spec: d.spec ?? {},
+    version: 0,
+  };
+  // Spec field paths are reported under `spec.`, where the wire form keeps them.
+  const invalid = validateResource({ ...resource, ...(d.mesh !== undefined ? { mesh: d.mesh as string } : {}) }).map((e) =>
+    /^(name|mesh|labels)(\.|\[|$)/.test(e.field) ? e : { ...e, field: e.field === '' ? 'spec' : `spec.${e.field}` },
+  );
+  return invalid.length > 0 ? { resource: undefined, errors: invalid } : { resource, errors: [] };
+}
+
+/**
+ * Name at global of a zone's resource: `<name>.<zone>`, so two zones may both have a Dataplane `web-1`
+ * (`web-1.zone-1`, `web-1.zone-2`). A zone's ZoneInsight is named after the zone.
+ */
+export function globalNameOf(zone: string, type: ResourceType, name: string): string {
+  return type === 'ZoneInsight' ? zone : `${name}.${zone}`;
+}
+
+/** Reverses globalNameOf; undefined when the name is not one of that zone's. */
+export function zoneNameOf(zone: string, type: ResourceType, globalName: string): string | undefined {
+  if (type === 'ZoneInsight') return globalName === zone ? zone : undefined;
+  const suffix = `.${zone}`;
+  return globalName.endsWith(suffix) && globalName.length > suffix.length ? globalName.slice(0, -suffix.length) : undefined;
+}
+
+export type ZoneEntryResult = { resource: Resource; errors?: undefined } | { resource?: undefined; errors: FieldError[] };
+
+/**
+ * Turns one entry of causeway-zones into the resource global stores, validating it like an API write
+ * (`fromUniversal`: schema, names, labels; the store adds its own checks when writing). The zone comes
+ * from the KEY (which NATS permissions tie to the zone's credentials), never from the value: the resource
+ * is renamed `<name>.<zone>`, labelled with its origin, zone and display name, and the `zone` field of a
+ * ZoneIngress/ZoneEgress is overwritten with the key's zone.
+ */
+export function decodeZoneEntry(key: ResourceRef & { zone: string }, value: Uint8Array): ZoneEntryResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
+  } catch (e) {
+    return { errors: [{ field: '', reason: `is not UTF-8 JSON: ${(e as Error).message}` }] };
+  }
+  if (!flowsToGlobal(key.type)) return { errors: [{ field: 'type', reason: `${key.type} is not synced from zones to global` }] };
+  const { resource, errors } = fromWire(doc);
+  if (!resource) return { errors };
+  const mismatch: FieldError[] = [];
+  if (resource.type !== key.type) mismatch.push({ field: 'type', reason: `is ${resource.type} but the key says ${key.type}` });
+  if (resource.mesh !== key.mesh) mismatch.push({ field: 'mesh', reason: `is ${JSON.stringify(resource.mesh)} but the key says ${JSON.stringify(key.mesh)}` });
+  if (resource.name !== key.name) mismatch.push({ field: 'name', reason: `is "${resource.name}" but the key says "${key.name}"` });
+  if (key.type === 'ZoneInsight' && key.name !== key.zone) mismatch.push({ field: 'name', reason: `a ZoneInsight must be named after its zone ("${key.zone}")` });
+  if (mismatch.length > 0) return { errors: mismatch };
+
+  const labels: Record<string, string> = { ...resource.labels, [ORIGIN_LABEL]: 'zone', [ZONE_LABEL]: key.zone };
+  delete labels[DISPLAY_NAME_LABEL];
+  if (key.type !== 'ZoneInsight' && key.name.length <= MAX_LABEL_VALUE) labels[DISPLAY_NAME_LABEL] = key.name;
+  let spec = resource.spec;
+  if (key.type === 'ZoneIngress' || key.type === 'ZoneEgress') spec = { ...(spec as Record<string, unknown>), zone: key.zone };
+  const out: Resource = {
+    type: resource.type,
+    ...(resource.mesh !== undefined ? { mesh: resource.mesh } : {}),
+    name: globalNameOf(key.zone, key.type, key.name),
+    labels,
+    spec,
+    version: 0,
+  };
+  const more = validateResource(out);
+  if (more.length > 0) return { errors: more };
+  return { resource: out };
+}
+
+/** Turns an entry of causeway-global into the copy a zone stores (validated: NATS input is untrusted). */
+export function decodeGlobalEntry(key: ResourceRef, value: Uint8Array): ZoneEntryResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
+  } catch (e) {
+    return { errors: [{ field: '', reason: `is not UTF-8 JSON: ${(e as Error).message}` }] };
+  }
+  if (!flowsToZones(key.type)) return { errors: [{ field: 'type', reason: `${key.type} is not synced from global to zones` }] };
+  const { resource, errors } = fromWire(doc);
+  if (!resource) return { errors };
+  if (resource.type !== key.type || resource.mesh !== key.mesh || resource.name !== key.name)
+    return { errors: [{ field: 'name', reason: 'the resource does not match its key' }] };
+  return { resource: { ...resource, labels: { ...resource.labels, [ORIGIN_LABEL]: 'global' }, version: 0 } };
+}

@@ -1,0 +1,156 @@
+/**
+ * What the global and zone sides share: a NATS link that reconnects forever, and one "session" per
+ * connection (first connect or reconnect). A session does the full replay/reconcile work of its side and
+ * is abandoned (its watches stopped) when the connection drops; a new one starts on the next reconnect.
+ * A session whose start fails (e.g. the buckets do not exist yet) is retried while the link is up.
+ */
+import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { NatsLink, type NatsOptions } from './connection.js';
+import { errorText } from './util.js';
+import type { BucketWatch } from './watch.js';
+
+export class Session {
+  aborted = false;
+  readonly js: JetStreamClient;
+  readonly kvm: Kvm;
+  private readonly watches = new Set<BucketWatch>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly id: number,
+    readonly nc: NatsConnection,
+  ) {
+    this.js = jetstream(nc, { timeout: 10_000 });
+    this.kvm = new Kvm(this.js);
+  }
+
+  /** Stops the watch when the session ends. */
+  own(w: BucketWatch): BucketWatch {
+    if (this.aborted) void w.stop();
+    else this.watches.add(w);
+    return w;
+  }
+
+  later(ms: number, fn: () => void): void {
+    if (this.aborted) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.aborted) fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** Stops the watches and timers of a failed attempt before the next one. */
+  async reset(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const ws = [...this.watches];
+    this.watches.clear();
+    await Promise.all(ws.map((w) => w.stop().catch(() => {})));
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const ws = [...this.watches];
+    this.watches.clear();
+    await Promise.all(ws.map((w) => w.stop().catch(() => {})));
+  }
+}
+
+export interface EngineOptions {
+  nats: NatsOptions;
+  inboxPrefix: string;
+  clientName: string;
+  logger: Logger;
+  /** What the other side is called in logs ("global", "the zones"). */
+  peer: string;
+}
+
+export abstract class SyncEngine {
+  protected session: Session | undefined;
+  protected readonly link: NatsLink;
+  protected readonly log: Logger;
+  protected since = new Date();
+  private sessions = 0;
+  private chain: Promise<void> = Promise.resolve();
+  protected closed = false;
+
+  constructor(protected readonly engine: EngineOptions) {
+    this.log = engine.logger;
+    this.link = new NatsLink({ ...engine.nats, inboxPrefix: engine.nats.inboxPrefix ?? engine.inboxPrefix, name: engine.nats.name ?? engine.clientName }, engine.logger, {
+      onUp: (nc, reconnect) => {
+        this.since = new Date();
+        this.log.info({ nats: this.link.servers, reconnect }, reconnect ? `reconnected to NATS: resyncing with ${engine.peer}` : `connected to NATS: syncing with ${engine.peer}`);
+        this.chain = this.chain.then(() => this.begin(nc));
+      },
+      onDown: (reason) => {
+        this.since = new Date();
+        this.log.warn({ nats: this.link.servers, reason }, this.downMessage());
+        const s = this.session;
+        this.session = undefined;
+        if (s) {
+          // Abort now (stops the watches, so a running replay returns), and let the next session wait for it.
+          const aborted = s.abort();
+          this.chain = this.chain.then(() => aborted);
+        }
+      },
+    });
+  }
+
+  /** The warning logged when the connection drops. */
+  protected abstract downMessage(): string;
+  /** Runs the side's full sync for a new connection. Throws to be retried. */
+  protected abstract run(s: Session): Promise<void>;
+
+  protected start(): void {
+    this.link.start();
+  }
+
+  private async begin(nc: NatsConnection): Promise<void> {
+    if (this.closed) return;
+    const prev = this.session;
+    if (prev) await prev.abort();
+    const s = new Session(++this.sessions, nc);
+    this.session = s;
+    await this.attempt(s, 1);
+  }
+
+  private async attempt(s: Session, n: number): Promise<void> {
+    try {
+      if (n > 1) await s.reset();
+      await this.run(s);
+    } catch (e) {
+      if (s.aborted || this.session !== s) return;
+      const delay = Math.min(500 * 2 ** Math.min(n - 1, 4), 5000);
+      const msg = `sync with ${this.engine.peer} failed to start: ${errorText(e)}; retrying in ${delay} ms`;
+      if (n === 1 || n % 10 === 0) this.log.warn({ attempt: n }, msg);
+      else this.log.debug({ attempt: n }, msg);
+      s.later(delay, () => {
+        this.chain = this.chain.then(() => (this.session === s ? this.attempt(s, n + 1) : undefined));
+      });
+    }
+  }
+
+  /** Restarts the current session (e.g. after a watch ended on its own). */
+  protected restart(s: Session, why: string): void {
+    if (s.aborted || this.session !== s) return;
+    this.log.warn({ reason: why }, `restarting the sync with ${this.engine.peer}`);
+    const nc = s.nc;
+    this.chain = this.chain.then(() => (this.session === s ? this.begin(nc) : undefined));
+  }
+
+  protected async shutdown(): Promise<void> {
+    this.closed = true;
+    const s = this.session;
+    this.session = undefined;
+    await this.chain.catch(() => {});
+    if (s) await s.abort();
+    await this.link.close();
+  }
+}

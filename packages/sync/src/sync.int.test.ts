@@ -1,0 +1,252 @@
+/**
+ * The sync library end to end, in one process: a real nats-server with the generated authorization,
+ * one global and two zones, each with its own (in-memory PGlite) store.
+ */
+import { Writable } from 'node:stream';
+import type { Resource } from '@causeway/core';
+import { openStore, type ResourceStore } from '@causeway/store';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GlobalSync, startGlobalSync } from './global.js';
+import { ZONES_BUCKET } from './keys.js';
+import { DISPLAY_NAME_LABEL, ORIGIN_LABEL, ZONE_LABEL } from './model.js';
+import { type GeneratedNatsConfig, generateNatsConfig } from './nats-config.js';
+import { type NatsServer, startNatsServer } from './testing/nats-server.js';
+import { startZoneSync, type ZoneSync } from './zone.js';
+
+const lines: string[] = [];
+const sink = new Writable({
+  write(chunk, _enc, cb) {
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    cb();
+  },
+});
+const root = pino({ level: 'debug' }, sink);
+const logs = (pred: (l: Record<string, unknown>) => boolean) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter(pred);
+
+async function eventually<T>(fn: () => Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not true after ${timeoutMs} ms: ${(last as Error)?.message ?? last}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const mesh = (name = 'default'): Resource => ({ type: 'Mesh', name, labels: {}, spec: {}, version: 0 });
+const es = (name: string, address: string, meshName = 'default'): Resource => ({
+  type: 'ExternalService',
+  mesh: meshName,
+  name,
+  labels: { team: 'payments' },
+  spec: { tags: { 'kuma.io/service': name.replace(/\./g, '-') }, networking: { address } },
+  version: 0,
+});
+const dataplane = (name: string, address: string): Resource => ({
+  type: 'Dataplane',
+  mesh: 'default',
+  name,
+  labels: {},
+  spec: { networking: { address, inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } },
+  version: 0,
+});
+
+/** Names of a type in a store (mesh/name), sorted. */
+async function names(store: ResourceStore, type: Resource['type']): Promise<string[]> {
+  return (await store.list(type, { size: 1000 })).items.map((r) => `${r.mesh ?? '_'}/${r.name}`).sort();
+}
+
+describe('sync between global and two zones over NATS', () => {
+  let server: NatsServer;
+  let gen: GeneratedNatsConfig;
+  let globalStore: ResourceStore;
+  const zoneStores: Record<string, ResourceStore> = {};
+  let global: GlobalSync;
+  const zones: Record<string, ZoneSync> = {};
+
+  const startZone = async (zone: string) => {
+    const cred = gen.zones[zone];
+    if (!cred) throw new Error(zone);
+    zones[zone] = await startZoneSync({
+      store: zoneStores[zone] as ResourceStore,
+      zone,
+      version: '0.1.0-test',
+      heartbeatIntervalMs: 1000,
+      nats: { servers: server.url, user: cred.user, password: cred.password, reconnectWaitMs: 200 },
+      logger: root.child({ zone }),
+    });
+  };
+
+  beforeAll(async () => {
+    gen = generateNatsConfig({ zones: ['zone-1', 'zone-2'], bcryptCost: 4 });
+    server = await startNatsServer({ config: gen.config });
+    globalStore = await openStore();
+    for (const z of ['zone-1', 'zone-2']) zoneStores[z] = await openStore();
+    global = await startGlobalSync({
+      store: globalStore,
+      nats: { servers: server.url, user: gen.global.user, password: gen.global.password, reconnectWaitMs: 200 },
+      logger: root.child({ side: 'global' }),
+    });
+    await global.synced();
+    await startZone('zone-1');
+    await startZone('zone-2');
+    await Promise.all(Object.values(zones).map((z) => z.synced()));
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(Object.values(zones).map((z) => z.close()));
+    await global?.close();
+    await Promise.all([globalStore, ...Object.values(zoneStores)].map((s) => s?.close()));
+    await server?.dispose();
+  });
+
+  it('propagates a Mesh and an ExternalService to both zones, then updates and deletes', async () => {
+    await globalStore.create(mesh());
+    await globalStore.create(es('httpbin.org', 'httpbin.org:80'));
+    for (const z of ['zone-1', 'zone-2']) {
+      const copy = await eventually(async () => {
+        const r = await zoneStores[z]?.get('ExternalService', 'default', 'httpbin.org');
+        if (!r) throw new Error('missing');
+        return r;
+      }, `ExternalService in ${z}`);
+      expect(copy.labels).toEqual({ team: 'payments', [ORIGIN_LABEL]: 'global' });
+      expect(copy.spec).toEqual({ tags: { 'kuma.io/service': 'httpbin-org' }, networking: { address: 'httpbin.org:80' } });
+    }
+    const stored = (await globalStore.get('ExternalService', 'default', 'httpbin.org')) as Resource;
+    await globalStore.update({ ...stored, spec: { tags: { 'kuma.io/service': 'httpbin-org' }, networking: { address: 'httpbin.org:443' } } });
+    for (const z of ['zone-1', 'zone-2']) {
+      await eventually(async () => {
+        const r = await zoneStores[z]?.get('ExternalService', 'default', 'httpbin.org');
+        expect((r?.spec as { networking?: { address?: string } } | undefined)?.networking?.address).toBe('httpbin.org:443');
+      }, `update in ${z}`);
+    }
+    await globalStore.delete('ExternalService', 'default', 'httpbin.org');
+    for (const z of ['zone-1', 'zone-2']) {
+      await eventually(async () => expect(await zoneStores[z]?.get('ExternalService', 'default', 'httpbin.org')).toBeUndefined(), `delete in ${z}`);
+    }
+  });
+
+  it('brings zone resources to global under <name>.<zone> with origin labels, and relays ZoneIngresses to the other zones', async () => {
+    await eventually(async () => expect(await zoneStores['zone-1']?.get('Mesh', undefined, 'default')).toBeDefined(), 'mesh in zone-1');
+    await eventually(async () => expect(await zoneStores['zone-2']?.get('Mesh', undefined, 'default')).toBeDefined(), 'mesh in zone-2');
+    await zoneStores['zone-1']?.create(dataplane('web-1', '10.0.1.1'));
+    await zoneStores['zone-2']?.create(dataplane('web-1', '10.0.2.1'));
+    await zoneStores['zone-1']?.create({
+      type: 'ZoneIngress',
+      name: 'ingress',
+      labels: {},
+      spec: { zone: 'zone-2', networking: { address: '10.0.1.9', port: 10001 } },
+      version: 0,
+    });
+    const dp = await eventually(async () => {
+      const r = await globalStore.get('Dataplane', 'default', 'web-1.zone-1');
+      if (!r) throw new Error('missing');
+      return r;
+    }, 'dataplane at global');
+    expect(dp.labels).toEqual({ [ORIGIN_LABEL]: 'zone', [ZONE_LABEL]: 'zone-1', [DISPLAY_NAME_LABEL]: 'web-1' });
+    await eventually(async () => expect(await globalStore.get('Dataplane', 'default', 'web-1.zone-2')).toBeDefined(), 'zone-2 dataplane at global');
+    const ingress = await eventually(async () => {
+      const r = await globalStore.get('ZoneIngress', undefined, 'ingress.zone-1');
+      if (!r) throw new Error('missing');
+      return r;
+    }, 'ingress at global');
+    // The zone wrote "zone-2" inside its ingress: global trusts the key, not the value.
+    expect((ingress.spec as { zone: string }).zone).toBe('zone-1');
+    const relayed = await eventually(async () => {
+      const r = await zoneStores['zone-2']?.get('ZoneIngress', undefined, 'ingress.zone-1');
+      if (!r) throw new Error('missing');
+      return r;
+    }, 'ingress relayed to zone-2');
+    expect(relayed.labels).toMatchObject({ [ORIGIN_LABEL]: 'global', [ZONE_LABEL]: 'zone-1' });
+    // Not echoed back to zone-1 (it has the original), nor re-published by zone-2.
+    expect(await names(zoneStores['zone-1'] as ResourceStore, 'ZoneIngress')).toEqual(['_/ingress']);
+    expect(await names(globalStore, 'ZoneIngress')).toEqual(['_/ingress.zone-1']);
+    // Zones and their heartbeats.
+    expect(await names(globalStore, 'Zone')).toEqual(['_/zone-1', '_/zone-2']);
+    await eventually(async () => {
+      const insight = await globalStore.get('ZoneInsight', undefined, 'zone-1');
+      expect(insight?.spec).toMatchObject({ version: '0.1.0-test', heartbeatInterval: '1s', globalConnected: true, connectedProxies: 0 });
+      expect((insight?.spec as { resourceCounts?: Record<string, number> } | undefined)?.resourceCounts).toMatchObject({ Dataplane: 1, Mesh: 1 });
+    }, 'zone-1 heartbeat');
+    // A zone deleting its dataplane deletes it at global.
+    await zoneStores['zone-1']?.delete('Dataplane', 'default', 'web-1');
+    await eventually(async () => expect(await globalStore.get('Dataplane', 'default', 'web-1.zone-1')).toBeUndefined(), 'delete at global');
+    expect(await globalStore.get('Dataplane', 'default', 'web-1.zone-2')).toBeDefined();
+  });
+
+  it('logs and skips invalid entries from a zone without stopping the sync', async () => {
+    const cred = gen.zones['zone-1'];
+    if (!cred) throw new Error('zone-1');
+    const nc = await connect({ servers: server.url, user: cred.user, pass: cred.password, inboxPrefix: cred.inboxPrefix });
+    try {
+      const kv = await new Kvm(jetstream(nc)).open(ZONES_BUCKET);
+      await kv.put('zone-1.Dataplane.default.bad-1', '{"not json');
+      await kv.put('zone-1.Dataplane.default.bad-2', JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'bad-2', networking: { address: 'no way' } }));
+      await kv.put('zone-1.ExternalService.default.evil', JSON.stringify({ type: 'ExternalService', mesh: 'default', name: 'evil', tags: { 'kuma.io/service': 'evil' }, networking: { address: 'evil.com:443' } }));
+      await kv.put('zone-1.Dataplane.nope', '{}');
+      await kv.put('zone-1.Dataplane.default.good', JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'good', networking: { address: '10.0.1.7', inbound: [{ port: 80, tags: { 'kuma.io/service': 'good' } }] } }));
+    } finally {
+      await nc.close();
+    }
+    await eventually(async () => expect(await globalStore.get('Dataplane', 'default', 'good.zone-1')).toBeDefined(), 'valid entry after invalid ones');
+    expect(await globalStore.get('Dataplane', 'default', 'bad-1.zone-1')).toBeUndefined();
+    expect(await globalStore.get('Dataplane', 'default', 'bad-2.zone-1')).toBeUndefined();
+    expect(await globalStore.get('ExternalService', 'default', 'evil.zone-1')).toBeUndefined();
+    expect(await globalStore.get('ExternalService', 'default', 'evil')).toBeUndefined();
+    const warned = logs((l) => l.side === 'global' && l.level === 40 && typeof l.key === 'string');
+    const keys = warned.map((l) => l.key);
+    expect(keys).toEqual(expect.arrayContaining(['zone-1.Dataplane.default.bad-1', 'zone-1.Dataplane.default.bad-2', 'zone-1.ExternalService.default.evil', 'zone-1.Dataplane.nope']));
+    const bad2 = warned.find((l) => l.key === 'zone-1.Dataplane.default.bad-2');
+    expect(JSON.stringify(bad2?.errors)).toContain('networking.address');
+    // The zone's own resync deletes keys it does not own locally once it reconnects; global deletes them then.
+  });
+
+  it('converges both zones exactly after a NATS outage during which global changed', async () => {
+    await globalStore.create(es('keep', 'keep.example.com:443'));
+    await globalStore.create(es('gone', 'gone.example.com:443'));
+    for (const z of ['zone-1', 'zone-2']) {
+      await eventually(async () => expect(await names(zoneStores[z] as ResourceStore, 'ExternalService')).toEqual(['default/gone', 'default/keep']), `before outage in ${z}`);
+    }
+    await server.stop();
+    await eventually(async () => expect(zones['zone-1']?.status().connected).toBe(false), 'zone-1 sees the outage');
+    expect(zones['zone-1']?.status().reason).toMatch(/lost the connection|cannot connect|closed/);
+    await globalStore.delete('ExternalService', 'default', 'gone');
+    await globalStore.create(es('new', 'new.example.com:443'));
+    const keep = (await globalStore.get('ExternalService', 'default', 'keep')) as Resource;
+    await globalStore.update({ ...keep, labels: { team: 'core' } });
+    // Zones keep serving their copy meanwhile.
+    expect(await names(zoneStores['zone-2'] as ResourceStore, 'ExternalService')).toEqual(['default/gone', 'default/keep']);
+    await server.start();
+    for (const z of ['zone-1', 'zone-2']) {
+      await eventually(
+        async () => {
+          expect(await names(zoneStores[z] as ResourceStore, 'ExternalService')).toEqual(['default/keep', 'default/new']);
+          expect((await zoneStores[z]?.get('ExternalService', 'default', 'keep'))?.labels).toEqual({ team: 'core', [ORIGIN_LABEL]: 'global' });
+        },
+        `after outage in ${z}`,
+        20_000,
+      );
+      expect(zones[z]?.status().connected).toBe(true);
+    }
+    expect(logs((l) => l.zone === 'zone-1' && typeof l.msg === 'string' && l.msg.startsWith('lost the connection to global')).length).toBeGreaterThan(0);
+  }, 40_000);
+
+  it('converges a zone restarted after missing changes, deletions included', async () => {
+    await zones['zone-2']?.close();
+    await globalStore.delete('ExternalService', 'default', 'new');
+    await globalStore.create(es('later', 'later.example.com:443'));
+    await startZone('zone-2');
+    await zones['zone-2']?.synced();
+    expect(await names(zoneStores['zone-2'] as ResourceStore, 'ExternalService')).toEqual(['default/keep', 'default/later']);
+    // Mesh, two ExternalServices and zone-1's relayed ZoneIngress.
+    expect(zones['zone-2']?.status()).toMatchObject({ connected: true, replaying: false, resources: 4 });
+  }, 30_000);
+});

@@ -1,0 +1,1 @@
+export { freePort, type NatsServer, type NatsServerOptions, startNatsServer } from './nats-server.js';

@@ -1,0 +1,74 @@
+import { isCausewayError, type Resource, type ResourceType } from '@causeway/core';
+import type { ListOptions, ResourceStore } from '@causeway/store';
+
+/** Reads every page of a list. */
+export async function listAll(store: ResourceStore, type: ResourceType, opts: Omit<ListOptions, 'size' | 'offset'> = {}): Promise<Resource[]> {
+  const out: Resource[] = [];
+  let offset: string | undefined;
+  do {
+    const page = await store.list(type, { ...opts, size: 1000, ...(offset ? { offset } : {}) });
+    out.push(...page.items);
+    offset = page.next;
+  } while (offset);
+  return out;
+}
+
+export function errorText(e: unknown): string {
+  if (isCausewayError(e)) return e.describe();
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message !== e.message ? `${e.message}: ${cause.message}` : e.message;
+}
+
+/** A store error that retrying cannot fix (the resource itself is refused). */
+export function isPermanentStoreError(e: unknown): boolean {
+  return isCausewayError(e, 'INVALID') || isCausewayError(e, 'CONFLICT') || isCausewayError(e, 'ALREADY_EXISTS') || isCausewayError(e, 'READ_ONLY');
+}
+
+export function parseJson(value: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(value));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A promise with its resolve function, re-armable. */
+export class Signal {
+  private resolveFn: () => void = () => {};
+  private current: Promise<void>;
+  private done = false;
+
+  constructor() {
+    this.current = new Promise((r) => {
+      this.resolveFn = r;
+    });
+  }
+
+  get fired(): boolean {
+    return this.done;
+  }
+
+  wait(): Promise<void> {
+    return this.current;
+  }
+
+  fire(): void {
+    this.done = true;
+    this.resolveFn();
+  }
+
+  /** Arms again (a no-op when not fired yet). */
+  reset(): void {
+    if (!this.done) return;
+    this.done = false;
+    this.current = new Promise((r) => {
+      this.resolveFn = r;
+    });
+  }
+}
+
+/** `5000` -> `5s`, `1500` -> `1500ms` (Go duration syntax, as Kuma writes intervals). */
+export function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

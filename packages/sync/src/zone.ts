@@ -1,0 +1,420 @@
+/**
+ * Zone side of the sync.
+ *
+ * Global -> zone: on every (re)connect, an ordered consumer replays causeway-global from the start (the
+ * last value of every key, then updates). Each entry is validated and stored as a copy
+ * (`replicated: true, origin: 'global'`, label `causeway.io/origin: global`); deletions are applied; when
+ * the replay is over, local copies the bucket no longer holds are deleted, so the zone converges exactly,
+ * whatever it missed while it was disconnected. The copy lives in the zone's own store, so a zone keeps
+ * serving it while NATS or global is down, also across its own restarts.
+ *
+ * Zone -> global: resources the zone owns (types with `sync: 'zone-to-global'`, except copies) are put
+ * under `<zone>.` in causeway-zones as the store's change feed reports them; on every (re)connect the
+ * zone replays its own prefix, republishes what differs and deletes its stale keys. A ZoneInsight
+ * heartbeat is put every `heartbeatIntervalMs` (5 s).
+ */
+import { descriptorOf, isCausewayError, jsonEqual, type Resource, RESOURCE_TYPES, type ResourceType, type ZoneInsightSpec } from '@causeway/core';
+import type { ResourceStore, Subscription } from '@causeway/store';
+import type { KV } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import type { NatsOptions } from './connection.js';
+import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { decodeGlobalEntry, flowsToGlobal, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, typePriority, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
+import { inboxPrefixFor } from './nats-config.js';
+import { KeyedQueue } from './queue.js';
+import { type Session, SyncEngine } from './session.js';
+import { errorText, formatDuration, isPermanentStoreError, listAll, parseJson, Signal } from './util.js';
+import { type KvChange, watchBucket } from './watch.js';
+
+export interface ZoneSyncOptions {
+  store: ResourceStore;
+  zone: string;
+  nats: NatsOptions;
+  logger: Logger;
+  /** Control plane version, reported in the heartbeat. */
+  version: string;
+  /** Proxies connected to this zone's xDS server, reported in the heartbeat (default 0). */
+  connectedProxies?: () => number;
+  /** Heartbeat interval (default 5000 ms). */
+  heartbeatIntervalMs?: number;
+  /** Store writes in flight at once (default 16). */
+  concurrency?: number;
+}
+
+export interface ZoneSyncStatus {
+  /** Connected to NATS (and so to global's bucket). */
+  connected: boolean;
+  nats: string;
+  /** Why it is not connected. */
+  reason?: string;
+  /** When the connection last came up or went down. */
+  since: string;
+  /** Replaying causeway-global right now (after a (re)connect). */
+  replaying: boolean;
+  /** When the last full replay of causeway-global finished, and how long it took. */
+  lastReplayTime?: string;
+  lastReplayMs?: number;
+  /** Highest causeway-global revision applied. */
+  revision: number;
+  /** Copies of global resources in this zone's store. */
+  resources: number;
+}
+
+export interface ZoneSync {
+  status(): ZoneSyncStatus;
+  /** Resolves once the current connection's replay of causeway-global is applied (tests, benchmarks). */
+  synced(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface ZoneSessionState {
+  /** Latest entry per causeway-global key seen in this session. */
+  incoming: Map<string, KvChange>;
+  /** Local copies when the session started (replay fast path and stale detection); cleared after the replay. */
+  snapshot: Map<string, Resource>;
+  replaying: boolean;
+  globalKv?: KV;
+  zonesKv?: KV;
+  /** What this zone has under its prefix of causeway-zones (key -> value), once replayed. */
+  published?: Map<string, unknown>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+class ZoneSyncImpl extends SyncEngine implements ZoneSync {
+  private readonly store: ResourceStore;
+  private readonly zone: string;
+  private readonly prefix: string;
+  private readonly heartbeatKey: string;
+  private readonly state = new WeakMap<Session, ZoneSessionState>();
+  private readonly applyQueue: KeyedQueue;
+  private readonly publishQueue: KeyedQueue;
+  private feed: Subscription | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly replayDone = new Signal();
+  private revision = 0;
+  private copies = 0;
+  private lastReplay: { time: string; ms: number } | undefined;
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly opts: ZoneSyncOptions) {
+    super({
+      nats: opts.nats,
+      inboxPrefix: inboxPrefixFor({ zone: opts.zone }),
+      clientName: `causeway-zone-${opts.zone}`,
+      logger: opts.logger,
+      peer: 'global',
+    });
+    this.store = opts.store;
+    this.zone = opts.zone;
+    this.prefix = zonePrefix(opts.zone);
+    this.heartbeatKey = zoneKey(opts.zone, { type: 'ZoneInsight', name: opts.zone });
+    const concurrency = opts.concurrency ?? 16;
+    this.applyQueue = new KeyedQueue({
+      concurrency,
+      process: (key) => this.applyGlobalKey(key),
+      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'applying a causeway-global entry failed'),
+      priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
+    });
+    this.publishQueue = new KeyedQueue({
+      concurrency,
+      process: (key) => this.publishOwnKey(key),
+      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'publishing to causeway-zones failed'),
+    });
+  }
+
+  protected downMessage(): string {
+    return 'lost the connection to global (NATS): serving the local copy of global resources until it is back';
+  }
+
+  async init(): Promise<void> {
+    this.copies = await this.countCopies();
+    const from = await this.store.revision();
+    this.feed = this.store.watch(from, (e) => {
+      if (flowsToGlobal(e.type) && e.type !== 'ZoneInsight') this.publishQueue.mark(zoneKey(this.zone, e));
+    });
+    const interval = this.opts.heartbeatIntervalMs ?? 5000;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), interval);
+    this.heartbeatTimer.unref();
+    this.log.info({ nats: this.link.servers, copies: this.copies }, 'zone sync starting: serving the local copy of global resources until the first replay');
+    this.start();
+  }
+
+  status(): ZoneSyncStatus {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    return {
+      connected: this.link.connected,
+      nats: this.link.servers,
+      ...(this.link.connected ? {} : { reason: this.link.downReason }),
+      since: this.since.toISOString(),
+      replaying: st?.replaying ?? false,
+      ...(this.lastReplay ? { lastReplayTime: this.lastReplay.time, lastReplayMs: this.lastReplay.ms } : {}),
+      revision: this.revision,
+      resources: this.copies,
+    };
+  }
+
+  synced(): Promise<void> {
+    return this.replayDone.wait();
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.feed?.close();
+    await this.shutdown();
+    await Promise.all([this.applyQueue.stop(), this.publishQueue.stop()]);
+  }
+
+  private async countCopies(): Promise<number> {
+    let n = 0;
+    for (const type of GLOBAL_TO_ZONE_TYPES) n += (await this.store.list(type, { origin: 'global', size: 1 })).total;
+    return n;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Session: replay causeway-global, resync our own prefix of causeway-zones.
+
+  protected async run(s: Session): Promise<void> {
+    const started = performance.now();
+    this.replayDone.reset();
+    this.applyQueue.clear();
+    this.publishQueue.clear();
+    const st: ZoneSessionState = { incoming: new Map(), snapshot: new Map(), replaying: true };
+    this.state.set(s, st);
+    st.globalKv = await s.kvm.open(GLOBAL_BUCKET);
+    st.zonesKv = await s.kvm.open(ZONES_BUCKET);
+
+    for (const type of GLOBAL_TO_ZONE_TYPES) {
+      for (const r of await listAll(this.store, type, { origin: 'global' })) st.snapshot.set(globalKey(r), r);
+    }
+    const initial = new Set(st.snapshot.keys());
+    if (s.aborted) return;
+
+    const watch = s.own(
+      await watchBucket({
+        js: s.js,
+        bucket: GLOBAL_BUCKET,
+        keys: '>',
+        onChange: (c) => {
+          if (s.aborted) return;
+          st.incoming.set(c.key, c);
+          this.applyQueue.mark(c.key);
+        },
+      }),
+    );
+    void watch.closed.then((err) => {
+      if (!s.aborted) this.restart(s, `the causeway-global watch ended${err ? `: ${err.message}` : ''}`);
+    });
+
+    await this.resyncOwn(s, st);
+    void this.heartbeat();
+
+    await watch.replayed;
+    await this.applyQueue.idle();
+    if (s.aborted) return;
+    // Whatever was a copy before the replay and is not in the bucket now was deleted at global meanwhile.
+    let stale = 0;
+    for (const key of initial) {
+      if (st.incoming.get(key)?.op !== 'PUT') {
+        stale++;
+        st.incoming.set(key, { key, op: 'DEL', value: EMPTY, revision: 0 });
+        this.applyQueue.mark(key);
+      }
+    }
+    await this.applyQueue.idle();
+    if (s.aborted) return;
+    st.snapshot.clear();
+    st.replaying = false;
+    this.copies = await this.countCopies();
+    const ms = Math.round(performance.now() - started);
+    this.lastReplay = { time: new Date().toISOString(), ms };
+    this.log.info({ entries: st.incoming.size, staleDeleted: stale, copies: this.copies, revision: this.revision, ms }, 'replayed causeway-global: the local copy matches global');
+    this.replayDone.fire();
+  }
+
+  /** Replays our own prefix of causeway-zones, then publishes what differs from the store and deletes stale keys. */
+  private async resyncOwn(s: Session, st: ZoneSessionState): Promise<void> {
+    const published = new Map<string, unknown>();
+    const w = await watchBucket({
+      js: s.js,
+      bucket: ZONES_BUCKET,
+      keys: `${this.prefix}.>`,
+      onChange: (c) => {
+        if (c.op === 'PUT') published.set(c.key, parseJson(c.value));
+        else published.delete(c.key);
+      },
+    });
+    s.own(w);
+    await w.replayed;
+    await w.stop();
+    if (s.aborted) return;
+    published.delete(this.heartbeatKey);
+    st.published = published;
+    const local = new Set<string>();
+    let changed = 0;
+    for (const type of ZONE_TO_GLOBAL_TYPES) {
+      if (type === 'ZoneInsight') continue;
+      for (const r of await listAll(this.store, type)) {
+        if (!publishedByZone(r)) continue;
+        const key = zoneKey(this.zone, r);
+        local.add(key);
+        if (!jsonEqual(published.get(key), toWire(r))) {
+          changed++;
+          this.publishQueue.mark(key);
+        }
+      }
+    }
+    let stale = 0;
+    for (const key of published.keys()) {
+      if (!local.has(key)) {
+        stale++;
+        this.publishQueue.mark(key);
+      }
+    }
+    await this.publishQueue.idle();
+    this.log.info({ published: local.size, changed, staleDeleted: stale }, `resynced this zone's resources to causeway-zones`);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Global -> zone
+
+  private warnOnce(key: string, msg: string, extra: Record<string, unknown> = {}): void {
+    if (this.warned.has(`${key}\u0000${msg}`)) return;
+    if (this.warned.size > 10_000) this.warned.clear();
+    this.warned.add(`${key}\u0000${msg}`);
+    this.log.warn({ key, ...extra }, msg);
+  }
+
+  private async applyGlobalKey(key: string): Promise<void> {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    if (!s || !st || s.aborted) return;
+    const change = st.incoming.get(key);
+    if (!change) return;
+    const ref = parseGlobalKey(key);
+    if (!ref) {
+      this.warnOnce(key, 'ignoring a causeway-global key that is not <Type>.<mesh|_>.<name>');
+      return;
+    }
+    try {
+      if (change.op !== 'PUT') {
+        await this.deleteCopy(st, key, ref.type, ref.mesh, ref.name);
+      } else {
+        const decoded = decodeGlobalEntry(ref, change.value);
+        if (!decoded.resource) {
+          this.warnOnce(key, 'invalid entry in causeway-global: skipped (the local copy is left as it was)', { errors: decoded.errors });
+          return;
+        }
+        const r = decoded.resource;
+        // Our own ZoneIngress, relayed by global to every zone: we have the original.
+        if (descriptorOf(r.type).relayToZones && r.labels[ZONE_LABEL] === this.zone) return;
+        const snap = st.snapshot.get(key);
+        if (!(snap && jsonEqual(snap.labels, r.labels) && jsonEqual(snap.spec, r.spec))) {
+          if (descriptorOf(r.type).owner !== 'global') {
+            const existing = await this.store.get(r.type, r.mesh, r.name);
+            if (existing && !isGlobalCopy(existing)) {
+              this.warnOnce(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
+              return;
+            }
+          }
+          await this.store.upsert(r, { replicated: true, origin: 'global' });
+        }
+      }
+      if (change.revision > this.revision) this.revision = change.revision;
+    } catch (e) {
+      if (isPermanentStoreError(e)) {
+        this.warnOnce(key, `the store refused ${describeRef(ref)} from global: skipped`, { err: errorText(e) });
+        return;
+      }
+      this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-global; retrying in 1 s');
+      s.later(1000, () => this.applyQueue.mark(key));
+    }
+  }
+
+  private async deleteCopy(st: ZoneSessionState, key: string, type: ResourceType, mesh: string | undefined, name: string): Promise<void> {
+    st.snapshot.delete(key);
+    const existing = await this.store.get(type, mesh, name);
+    if (!existing || !isGlobalCopy(existing)) return;
+    try {
+      await this.store.delete(type, mesh, name);
+    } catch (e) {
+      if (!isCausewayError(e, 'NOT_FOUND')) throw e;
+    }
+    if (type === 'Mesh') {
+      // The store deleted everything in the mesh: the snapshot no longer describes it.
+      for (const [k, r] of st.snapshot) if (r.mesh === name) st.snapshot.delete(k);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Zone -> global
+
+  private async publishOwnKey(key: string): Promise<void> {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    // Not connected (or not resynced yet): the next session's resync publishes it.
+    if (!s || !st?.published || !st.zonesKv || s.aborted || !this.link.connected) return;
+    const ref = parseZoneKey(key);
+    if (!ref) return;
+    try {
+      const r = await this.store.get(ref.type, ref.mesh, ref.name);
+      const desired = r && publishedByZone(r) ? toWire(r) : undefined;
+      const current = st.published.get(key);
+      if (desired !== undefined) {
+        if (current !== undefined && jsonEqual(current, desired)) return;
+        await st.zonesKv.put(key, JSON.stringify(desired));
+        st.published.set(key, desired);
+      } else if (current !== undefined) {
+        await st.zonesKv.delete(key);
+        st.published.delete(key);
+      }
+    } catch (e) {
+      if (s.aborted) return;
+      this.log.warn({ key, err: errorText(e) }, 'could not publish to causeway-zones; retrying in 1 s');
+      st.published.delete(key);
+      s.later(1000, () => this.publishQueue.mark(key));
+    }
+  }
+
+  private async resourceCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const type of RESOURCE_TYPES) {
+      if (type === 'ZoneInsight' || type === 'Zone') continue;
+      const n = (await this.store.list(type, { size: 1 })).total;
+      if (n > 0) counts[type] = n;
+    }
+    return counts;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const s = this.session;
+    const st = s ? this.state.get(s) : undefined;
+    if (!s || !st?.zonesKv || s.aborted || !this.link.connected) return;
+    try {
+      const spec: ZoneInsightSpec = {
+        version: this.opts.version,
+        heartbeatTime: new Date().toISOString(),
+        heartbeatInterval: formatDuration(this.opts.heartbeatIntervalMs ?? 5000),
+        connectedProxies: this.opts.connectedProxies?.() ?? 0,
+        lastSyncRevision: this.revision,
+        globalConnected: true,
+        resourceCounts: await this.resourceCounts(),
+      };
+      const insight = toWire({ type: 'ZoneInsight', name: this.zone, labels: {}, spec, version: 0 });
+      await st.zonesKv.put(this.heartbeatKey, JSON.stringify(insight));
+    } catch (e) {
+      if (!s.aborted) this.log.debug({ err: errorText(e) }, 'heartbeat not sent');
+    }
+  }
+}
+
+/**
+ * Starts the zone side. Returns at once: the zone serves its local copy while the first connection is
+ * made in the background (and whenever NATS or global is unreachable).
+ */
+export async function startZoneSync(opts: ZoneSyncOptions): Promise<ZoneSync> {
+  const sync = new ZoneSyncImpl(opts);
+  await sync.init();
+  return sync;
+}
