@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { decodeAny, decodeMessage, durationMs, encodeAny, encodeMessage, formatProtoDuration, parseProtoDuration, XdsCodecError } from './codec.js';
+import { TYPE_URLS } from './protos.js';
+
+const cluster = {
+  '@type': TYPE_URLS.Cluster,
+  name: 'httpbin',
+  type: 'STRICT_DNS',
+  connect_timeout: '5s',
+  lb_policy: 'ROUND_ROBIN',
+  per_connection_buffer_limit_bytes: 32768,
+  load_assignment: {
+    cluster_name: 'httpbin',
+    endpoints: [
+      {
+        locality: { zone: 'zone-1' },
+        priority: 1,
+        lb_endpoints: [{ endpoint: { address: { socket_address: { address: 'httpbin.org', port_value: 443 } } }, load_balancing_weight: 2 }],
+      },
+    ],
+  },
+  transport_socket: {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      sni: 'httpbin.org',
+      allow_renegotiation: true,
+      common_tls_context: {
+        validation_context: {
+          trusted_ca: { inline_bytes: Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64') },
+          match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'httpbin.org' } }],
+        },
+      },
+    },
+  },
+  metadata: { filter_metadata: { causeway: { service: 'httpbin', weight: 3, external: true, tags: ['a', 'b'], nothing: null, nested: { x: 1.5 } } } },
+};
+
+describe('encodeAny / decodeAny', () => {
+  it('round-trips a cluster with nested Any, Duration, wrappers, Struct, enums and bytes exactly', () => {
+    const any = encodeAny(cluster);
+    expect(any.type_url).toBe(TYPE_URLS.Cluster);
+    expect(Buffer.isBuffer(any.value)).toBe(true);
+    expect(any.value.length).toBeGreaterThan(100);
+    expect(decodeAny(any)).toEqual(cluster);
+  });
+
+  it('writes wrappers with their default value and reads them back (BoolValue false, UInt32Value 0)', () => {
+    const route = {
+      '@type': TYPE_URLS.RouteConfiguration,
+      name: 'r',
+      validate_clusters: false,
+      virtual_hosts: [
+        {
+          name: 'vh',
+          domains: ['*'],
+          routes: [
+            {
+              match: { prefix: '/' },
+              route: {
+                cluster: 'c',
+                timeout: '0s',
+                retry_policy: { retry_on: '5xx,connect-failure', num_retries: 0, per_try_timeout: '0.250s' },
+              },
+            },
+          ],
+        },
+      ],
+    };
+    expect(decodeAny(encodeAny(route))).toEqual(route);
+  });
+
+  it('handles an Any of a well-known type under "value"', () => {
+    const d = { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '1.500s' };
+    expect(decodeAny(encodeAny(d))).toEqual(d);
+    // Non-canonical input is accepted and comes back in canonical form.
+    expect(decodeAny(encodeAny({ ...d, value: '1.5s' }))).toEqual(d);
+    const s = { '@type': 'type.googleapis.com/google.protobuf.Struct', value: { a: [1, 'x', { b: false }] } };
+    expect(decodeAny(encodeAny(s))).toEqual(s);
+  });
+
+  it('refuses unknown fields, wrong types, unknown enum names and two members of a oneof, naming the path', () => {
+    expect(() => encodeAny({ ...cluster, conect_timeout: '5s' })).toThrow(/conect_timeout: unknown field of envoy.config.cluster.v3.Cluster/);
+    expect(() => encodeAny({ ...cluster, connect_timeout: 5 })).toThrow(/connect_timeout: must be a duration string/);
+    expect(() => encodeAny({ ...cluster, connect_timeout: '5m' })).toThrow(XdsCodecError);
+    expect(() => encodeAny({ ...cluster, lb_policy: 'RANDOMLY' })).toThrow(/lb_policy: "RANDOMLY" is not a value of envoy.config.cluster.v3.Cluster.LbPolicy/);
+    expect(() => encodeAny({ ...cluster, type: 'STATIC', cluster_type: { name: 'x' } })).toThrow(/only one of "type" and "cluster_type"/);
+    expect(() => encodeAny({ ...cluster, '@type': 'type.googleapis.com/envoy.Nope' })).toThrow(/unknown message type "envoy.Nope"/);
+    expect(() =>
+      encodeAny({ ...cluster, load_assignment: { cluster_name: 'x', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { port_value: -1 } } } }] }] } }),
+    ).toThrow(/load_assignment.endpoints\[0\].lb_endpoints\[0\].endpoint.address.socket_address.port_value: -1 is out of range/);
+  });
+
+  it('encodes and decodes plain messages (DiscoveryRequest with Struct node metadata)', () => {
+    const req = {
+      version_info: '3',
+      node: { id: 'default.web-1', cluster: 'web', metadata: { dataplane: { type: 'Dataplane', name: 'web-1', port: 8080 } } },
+      resource_names: ['a', 'b'],
+      type_url: TYPE_URLS.Listener,
+      response_nonce: 'n1',
+      error_detail: { code: 3, message: 'bad' },
+    };
+    expect(decodeMessage('envoy.service.discovery.v3.DiscoveryRequest', encodeMessage('envoy.service.discovery.v3.DiscoveryRequest', req))).toEqual(req);
+  });
+});
+
+describe('durations', () => {
+  it('parses and formats proto3 JSON durations canonically', () => {
+    expect(parseProtoDuration('5s')).toEqual({ seconds: '5', nanos: 0 });
+    expect(parseProtoDuration('0.25s')).toEqual({ seconds: '0', nanos: 250_000_000 });
+    expect(parseProtoDuration('-1.5s')).toEqual({ seconds: '-1', nanos: -500_000_000 });
+    expect(formatProtoDuration(0, 250_000_000)).toBe('0.250s');
+    expect(formatProtoDuration(1, 1000)).toBe('1.000001s');
+    expect(formatProtoDuration(0, 1)).toBe('0.000000001s');
+    expect(durationMs(3000)).toBe('3s');
+    expect(durationMs(250)).toBe('0.250s');
+    expect(() => parseProtoDuration('1m')).toThrow(/not a duration/);
+  });
+});

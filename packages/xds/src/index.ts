@@ -1,0 +1,2 @@
+export * from './protos.js';
+export * from './codec.js';
