@@ -16,10 +16,13 @@ export interface StoreFactory {
   /** A store on a new, empty database. */
   fresh(tuning?: StoreTuning): Promise<ResourceStore>;
   /** Another store on the same database as `store`, as another process would open it (where the backend allows it). */
-  peer?: (store: ResourceStore) => Promise<ResourceStore>;
+  peer?: (store: ResourceStore, tuning?: StoreTuning) => Promise<ResourceStore>;
   /** Releases what `fresh` created; called after the suite, once its stores are closed. */
   dispose?: () => Promise<void>;
 }
+
+/** Watchers must not depend on the safety-net poll to see changes promptly. */
+export const LIVE_ONLY: StoreTuning = { pollIntervalMs: 600_000 };
 
 let seq = 0;
 /** A short suffix unique within this process. */
@@ -106,7 +109,8 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
     };
 
     beforeAll(async () => {
-      store = await open();
+      // A poll slower than any test: live changes must arrive by notification.
+      store = await open(LIVE_ONLY);
     });
 
     afterAll(async () => {
@@ -744,7 +748,7 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
       });
 
       it.runIf(factory.peer)('delivers changes written by another store on the same database', async () => {
-        const peer = await factory.peer!(store);
+        const peer = await factory.peer!(store, LIVE_ONLY);
         opened.push(peer);
         const m = await newMesh();
         const from = await store.revision();

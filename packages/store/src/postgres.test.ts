@@ -48,10 +48,10 @@ storeConformance('postgres', {
     urls.set(store, url);
     return store;
   },
-  async peer(store) {
+  async peer(store, tuning) {
     const url = urls.get(store);
     if (!url) throw new Error('not a store of this suite');
-    return openStore({ url });
+    return openStore({ ...tuning, url });
   },
   dispose: dropDatabases,
 });
@@ -107,6 +107,56 @@ describe('postgres backend', () => {
       expect(events.map((e) => e.name)).toEqual(['slow', 'fast']);
       expect(events[1]!.revision).toBeGreaterThan(events[0]!.revision);
       expect(events[0]?.revision).toBe(Number(slow.rows[0].revision));
+    } finally {
+      await raw.end();
+      await store.close();
+    }
+  });
+
+  it('picks up changes it was not notified of with the safety-net poll', async () => {
+    const url = await createDatabase();
+    const store = await openStore({ url, pollIntervalMs: 100 });
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      const events: ChangeEvent[] = [];
+      const sub = store.watch(0, (e) => events.push(e));
+      await raw.query("insert into resource_changes (op, type, mesh, name, version) values ('create', 'Mesh', '', 'quiet', 1)");
+      const until = Date.now() + 10_000;
+      while (events.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      sub.close();
+      expect(events.map((e) => [e.op, e.type, e.name, e.version])).toEqual([['create', 'Mesh', 'quiet', 1]]);
+    } finally {
+      await raw.end();
+      await store.close();
+    }
+  });
+
+  it('re-establishes a lost LISTEN connection and catches up', async () => {
+    const url = await createDatabase();
+    const store = await openStore({ url, pollIntervalMs: 600_000 });
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      const events: ChangeEvent[] = [];
+      const sub = store.watch(0, (e) => events.push(e));
+      await store.create({ type: 'Mesh', name: 'before', labels: {}, spec: {}, version: 0 });
+      const wait = async (n: number) => {
+        const until = Date.now() + 10_000;
+        while (events.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      };
+      await wait(1);
+      const killed = await raw.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query ilike 'LISTEN%'",
+      );
+      expect(killed.rowCount).toBe(1);
+      // written while the listener is down: delivered by the catch-up after reconnecting
+      await raw.query("insert into resource_changes (op, type, mesh, name, version) values ('create', 'Mesh', '', 'missed', 1)");
+      await wait(2);
+      await store.create({ type: 'Mesh', name: 'after', labels: {}, spec: {}, version: 0 });
+      await wait(3);
+      sub.close();
+      expect(events.map((e) => e.name)).toEqual(['before', 'missed', 'after']);
     } finally {
       await raw.end();
       await store.close();

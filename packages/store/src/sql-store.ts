@@ -509,7 +509,10 @@ export class SqlStore implements ResourceStore {
 
   private track(p: Promise<void>): Promise<void> {
     this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    const done = () => {
+      this.inflight.delete(p);
+    };
+    p.then(done, done);
     return p;
   }
 
