@@ -1,2 +1,6 @@
 export * from './protos.js';
 export * from './codec.js';
+export * from './names.js';
+export * from './vip.js';
+export * from './context.js';
+export * from './generate/index.js';

@@ -152,6 +152,7 @@ import type { HTTPResponseProperties as _envoy_data_accesslog_v3_HTTPResponsePro
 import type { ResponseFlags as _envoy_data_accesslog_v3_ResponseFlags, ResponseFlags__Output as _envoy_data_accesslog_v3_ResponseFlags__Output } from './envoy/data/accesslog/v3/ResponseFlags.js';
 import type { TCPAccessLogEntry as _envoy_data_accesslog_v3_TCPAccessLogEntry, TCPAccessLogEntry__Output as _envoy_data_accesslog_v3_TCPAccessLogEntry__Output } from './envoy/data/accesslog/v3/TCPAccessLogEntry.js';
 import type { TLSProperties as _envoy_data_accesslog_v3_TLSProperties, TLSProperties__Output as _envoy_data_accesslog_v3_TLSProperties__Output } from './envoy/data/accesslog/v3/TLSProperties.js';
+import type { DnsTable as _envoy_data_dns_v3_DnsTable, DnsTable__Output as _envoy_data_dns_v3_DnsTable__Output } from './envoy/data/dns/v3/DnsTable.js';
 import type { FileAccessLog as _envoy_extensions_access_loggers_file_v3_FileAccessLog, FileAccessLog__Output as _envoy_extensions_access_loggers_file_v3_FileAccessLog__Output } from './envoy/extensions/access_loggers/file/v3/FileAccessLog.js';
 import type { StderrAccessLog as _envoy_extensions_access_loggers_stream_v3_StderrAccessLog, StderrAccessLog__Output as _envoy_extensions_access_loggers_stream_v3_StderrAccessLog__Output } from './envoy/extensions/access_loggers/stream/v3/StderrAccessLog.js';
 import type { StdoutAccessLog as _envoy_extensions_access_loggers_stream_v3_StdoutAccessLog, StdoutAccessLog__Output as _envoy_extensions_access_loggers_stream_v3_StdoutAccessLog__Output } from './envoy/extensions/access_loggers/stream/v3/StdoutAccessLog.js';
@@ -172,6 +173,7 @@ import type { ScopedRouteConfigurationsList as _envoy_extensions_filters_network
 import type { ScopedRoutes as _envoy_extensions_filters_network_http_connection_manager_v3_ScopedRoutes, ScopedRoutes__Output as _envoy_extensions_filters_network_http_connection_manager_v3_ScopedRoutes__Output } from './envoy/extensions/filters/network/http_connection_manager/v3/ScopedRoutes.js';
 import type { RBAC as _envoy_extensions_filters_network_rbac_v3_RBAC, RBAC__Output as _envoy_extensions_filters_network_rbac_v3_RBAC__Output } from './envoy/extensions/filters/network/rbac/v3/RBAC.js';
 import type { TcpProxy as _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy, TcpProxy__Output as _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy__Output } from './envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
+import type { DnsFilterConfig as _envoy_extensions_filters_udp_dns_filter_v3_DnsFilterConfig, DnsFilterConfig__Output as _envoy_extensions_filters_udp_dns_filter_v3_DnsFilterConfig__Output } from './envoy/extensions/filters/udp/dns_filter/v3/DnsFilterConfig.js';
 import type { CertificateProviderPluginInstance as _envoy_extensions_transport_sockets_tls_v3_CertificateProviderPluginInstance, CertificateProviderPluginInstance__Output as _envoy_extensions_transport_sockets_tls_v3_CertificateProviderPluginInstance__Output } from './envoy/extensions/transport_sockets/tls/v3/CertificateProviderPluginInstance.js';
 import type { CertificateValidationContext as _envoy_extensions_transport_sockets_tls_v3_CertificateValidationContext, CertificateValidationContext__Output as _envoy_extensions_transport_sockets_tls_v3_CertificateValidationContext__Output } from './envoy/extensions/transport_sockets/tls/v3/CertificateValidationContext.js';
 import type { CommonTlsContext as _envoy_extensions_transport_sockets_tls_v3_CommonTlsContext, CommonTlsContext__Output as _envoy_extensions_transport_sockets_tls_v3_CommonTlsContext__Output } from './envoy/extensions/transport_sockets/tls/v3/CommonTlsContext.js';
@@ -524,6 +526,11 @@ export interface ProtoGrpcType {
           TLSProperties: MessageTypeDefinition<_envoy_data_accesslog_v3_TLSProperties, _envoy_data_accesslog_v3_TLSProperties__Output>
         }
       }
+      dns: {
+        v3: {
+          DnsTable: MessageTypeDefinition<_envoy_data_dns_v3_DnsTable, _envoy_data_dns_v3_DnsTable__Output>
+        }
+      }
     }
     extensions: {
       access_loggers: {
@@ -588,6 +595,13 @@ export interface ProtoGrpcType {
           tcp_proxy: {
             v3: {
               TcpProxy: MessageTypeDefinition<_envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy, _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy__Output>
+            }
+          }
+        }
+        udp: {
+          dns_filter: {
+            v3: {
+              DnsFilterConfig: MessageTypeDefinition<_envoy_extensions_filters_udp_dns_filter_v3_DnsFilterConfig, _envoy_extensions_filters_udp_dns_filter_v3_DnsFilterConfig__Output>
             }
           }
         }

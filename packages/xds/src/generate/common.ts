@@ -1,0 +1,330 @@
+/**
+ * Builders of the Envoy pieces every generator uses. Each returns Envoy's JSON shape (see codec.ts) and
+ * uses only what SUBSET.md lists.
+ */
+import type { EnvoyJson } from '../codec.js';
+import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
+import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
+import { externalClientSecretName, identitySecretName, meshCaSecretName, meshSpiffePrefix } from '../names.js';
+import { TYPE_URLS, type XdsKind } from '../protos.js';
+
+export type ResourceSet = Record<XdsKind, EnvoyJson[]>;
+
+export function emptySet(): ResourceSet {
+  return { Listener: [], RouteConfiguration: [], Cluster: [], ClusterLoadAssignment: [], Secret: [] };
+}
+
+/** Sorts every list by resource name and drops duplicates (same name): the output is deterministic. */
+export function finish(set: ResourceSet): ResourceSet {
+  const out = emptySet();
+  for (const kind of Object.keys(set) as XdsKind[]) {
+    const seen = new Map<string, EnvoyJson>();
+    for (const r of set[kind]) {
+      const name = (kind === 'ClusterLoadAssignment' ? r.cluster_name : r.name) as string;
+      if (!seen.has(name)) seen.set(name, r);
+    }
+    out[kind] = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  }
+  return out;
+}
+
+/** Memoizes a resource shared by every proxy of a mesh (one object: encoded once by the cache). */
+export function memo<T>(ctx: MeshContext, key: string, make: () => T): T {
+  let v = ctx.memo.get(key) as T | undefined;
+  if (v === undefined) {
+    v = make();
+    ctx.memo.set(key, v);
+  }
+  return v;
+}
+
+export const ADS = { ads: {}, resource_api_version: 'V3' } as const;
+export const CONNECT_TIMEOUT = '5s';
+export const DEFAULT_ROUTE_TIMEOUT = '15s';
+
+const T = {
+  tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  hcm: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+  networkRbac: 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
+  tlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  originalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
+  upstreamTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  downstreamTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+  stdoutLog: 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+  httpOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+} as const;
+
+export const ACCESS_LOG = [
+  {
+    name: 'envoy.access_loggers.stdout',
+    typed_config: {
+      '@type': T.stdoutLog,
+      log_format: {
+        json_format: {
+          start_time: '%START_TIME%',
+          source: '%DOWNSTREAM_REMOTE_ADDRESS%',
+          destination: '%UPSTREAM_HOST%',
+          cluster: '%UPSTREAM_CLUSTER%',
+          sni: '%REQUESTED_SERVER_NAME%',
+          method: '%REQ(:METHOD)%',
+          path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+          status: '%RESPONSE_CODE%',
+          response_flags: '%RESPONSE_FLAGS%',
+          bytes_received: '%BYTES_RECEIVED%',
+          bytes_sent: '%BYTES_SENT%',
+          duration_ms: '%DURATION%',
+        },
+      },
+    },
+  },
+];
+
+export const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': T.tlsInspector } };
+export const ORIGINAL_DST = { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': T.originalDst } };
+
+/** Statistic prefixes: Envoy wants no ':' in them ('.' separates stat name segments). */
+export function statPrefix(name: string): string {
+  return name.replace(/[:.{}=,]/g, '_');
+}
+
+export function tcpProxy(cluster: string): Record<string, unknown> {
+  return {
+    name: 'envoy.filters.network.tcp_proxy',
+    typed_config: { '@type': T.tcpProxy, stat_prefix: statPrefix(cluster), cluster, access_log: ACCESS_LOG },
+  };
+}
+
+export function hcmConfig(stat: string, routeName: string): EnvoyJson {
+  return {
+    '@type': T.hcm,
+    stat_prefix: statPrefix(stat),
+    rds: { config_source: ADS, route_config_name: routeName },
+    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': T.router } }],
+    access_log: ACCESS_LOG,
+  };
+}
+
+export function httpConnectionManager(stat: string, routeName: string): Record<string, unknown> {
+  return { name: 'envoy.filters.network.http_connection_manager', typed_config: hcmConfig(stat, routeName) };
+}
+
+/** tcp_proxy or http_connection_manager by protocol. */
+export function l7OrL4(protocol: Protocol, stat: string, routeName: string, cluster: string): Record<string, unknown> {
+  return HTTP_PROTOCOLS.has(protocol) ? httpConnectionManager(stat, routeName) : tcpProxy(cluster);
+}
+
+export type Principal = { any: true } | { authenticated: { principal_name: { exact: string } | { prefix: string } } };
+
+/** Network RBAC allowing the given principals (every permission). */
+export function networkRbac(stat: string, policies: Record<string, Principal[]>): Record<string, unknown> {
+  const p: Record<string, unknown> = {};
+  for (const [name, principals] of Object.entries(policies)) p[name] = { permissions: [{ any: true }], principals };
+  return { name: 'envoy.filters.network.rbac', typed_config: { '@type': T.networkRbac, stat_prefix: statPrefix(stat), rules: { policies: p } } };
+}
+
+/** Default inbound permission before MeshTrafficPermission: any identity of the mesh. */
+export function allowMesh(mesh: string): Record<string, unknown> {
+  return networkRbac(`inbound_rbac_${mesh}`, { 'allow-mesh': [{ authenticated: { principal_name: { prefix: meshSpiffePrefix(mesh) } } }] });
+}
+
+function sds(name: string) {
+  return { name, sds_config: ADS };
+}
+
+function b64(data: string | Buffer): string {
+  return (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
+}
+
+/** Mesh mTLS common context: identity certificate and mesh CA via SDS, SAN matcher on URI SANs. */
+function meshCommonTls(mesh: string, san: { exact: string } | { prefix: string }, alpn?: string[]) {
+  return {
+    tls_certificate_sds_secret_configs: [sds(identitySecretName(mesh))],
+    combined_validation_context: {
+      default_validation_context: { match_typed_subject_alt_names: [{ san_type: 'URI', matcher: san }] },
+      validation_context_sds_secret_config: sds(meshCaSecretName(mesh)),
+    },
+    ...(alpn ? { alpn_protocols: alpn } : {}),
+  };
+}
+
+export function upstreamMeshTls(mesh: string, sni: string, expectedSpiffe: string): Record<string, unknown> {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: { '@type': T.upstreamTls, sni, common_tls_context: meshCommonTls(mesh, { exact: expectedSpiffe }) },
+  };
+}
+
+export function downstreamMeshTls(mesh: string): Record<string, unknown> {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: { '@type': T.downstreamTls, require_client_certificate: true, common_tls_context: meshCommonTls(mesh, { prefix: meshSpiffePrefix(mesh) }) },
+  };
+}
+
+/** TLS origination to an ExternalService. */
+export function upstreamExternalTls(mesh: string, es: ExternalEndpoint, tls: ResolvedTls): Record<string, unknown> {
+  const common: Record<string, unknown> = {};
+  if (tls.client) common.tls_certificate_sds_secret_configs = [sds(externalClientSecretName(mesh, es.name))];
+  if (tls.caPem && tls.verifyName)
+    common.validation_context = {
+      trusted_ca: { inline_bytes: b64(tls.caPem) },
+      match_typed_subject_alt_names: [{ san_type: tls.verifyName.type, matcher: { exact: tls.verifyName.value } }],
+    };
+  if (H2_PROTOCOLS.has(es.protocol)) common.alpn_protocols = ['h2'];
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': T.upstreamTls,
+      ...(tls.sni ? { sni: tls.sni } : {}),
+      ...(tls.allowRenegotiation ? { allow_renegotiation: true } : {}),
+      ...(Object.keys(common).length > 0 ? { common_tls_context: common } : {}),
+    },
+  };
+}
+
+export function tlsCertificateSecret(name: string, certPem: string | Buffer, keyPem: string | Buffer): EnvoyJson {
+  return {
+    '@type': TYPE_URLS.Secret,
+    name,
+    tls_certificate: { certificate_chain: { inline_bytes: b64(certPem) }, private_key: { inline_bytes: b64(keyPem) } },
+  };
+}
+
+export function validationSecret(name: string, caPem: string | Buffer): EnvoyJson {
+  return { '@type': TYPE_URLS.Secret, name, validation_context: { trusted_ca: { inline_bytes: b64(caPem) } } };
+}
+
+const H2_OPTIONS = {
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': T.httpOptions, explicit_http_config: { http2_protocol_options: {} } },
+};
+
+export function edsCluster(name: string, protocol: Protocol, transportSocket?: Record<string, unknown>): EnvoyJson {
+  return {
+    '@type': TYPE_URLS.Cluster,
+    name,
+    type: 'EDS',
+    connect_timeout: CONNECT_TIMEOUT,
+    eds_cluster_config: { eds_config: ADS },
+    ...(transportSocket ? { transport_socket: transportSocket } : {}),
+    ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
+  };
+}
+
+export interface LbEndpoint {
+  address: string;
+  port: number;
+  zone: string | undefined;
+  priority: number;
+  weight: number;
+  metadata?: Record<string, Record<string, unknown>>;
+}
+
+/** Groups endpoints into localities (zone + priority), priorities renumbered from 0 without gaps. */
+export function localities(endpoints: LbEndpoint[]): Record<string, unknown>[] {
+  const prios = [...new Set(endpoints.map((e) => e.priority))].sort((a, b) => a - b);
+  const groups = new Map<string, { zone: string | undefined; priority: number; eps: LbEndpoint[] }>();
+  for (const e of endpoints) {
+    const priority = prios.indexOf(e.priority);
+    const key = `${priority}|${e.zone ?? ''}`;
+    const g = groups.get(key) ?? { zone: e.zone, priority, eps: [] };
+    g.eps.push(e);
+    groups.set(key, g);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, g]) => ({
+      ...(g.zone ? { locality: { zone: g.zone } } : {}),
+      lb_endpoints: g.eps.map((e) => ({
+        endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
+        ...(e.metadata ? { metadata: { filter_metadata: e.metadata } } : {}),
+        ...(e.weight !== 1 ? { load_balancing_weight: e.weight } : {}),
+      })),
+      load_balancing_weight: g.eps.reduce((n, e) => n + e.weight, 0),
+      ...(g.priority > 0 ? { priority: g.priority } : {}),
+    }));
+}
+
+export function loadAssignment(clusterName: string, endpoints: LbEndpoint[]): EnvoyJson {
+  const eps = localities(endpoints);
+  return { '@type': TYPE_URLS.ClusterLoadAssignment, cluster_name: clusterName, ...(eps.length > 0 ? { endpoints: eps } : {}) };
+}
+
+export function meshEndpoint(e: Endpoint, priority: number): LbEndpoint {
+  return { address: e.address, port: e.port, zone: e.zone, priority, weight: e.weight };
+}
+
+/** A STATIC (all IPs) or STRICT_DNS cluster to ExternalServices, with TLS origination per ExternalService. */
+export function externalCluster(ctx: MeshContext, name: string, list: ExternalEndpoint[], localityAware: boolean): EnvoyJson {
+  const usable = list.filter((e) => !e.error);
+  const sockets = usable.map((e) => (e.tls ? upstreamExternalTls(ctx.mesh, e, e.tls) : undefined));
+  const distinct = new Set(sockets.map((s) => JSON.stringify(s ?? null)));
+  const perEndpoint = distinct.size > 1;
+  const eps: LbEndpoint[] = usable.map((e) => ({
+    address: e.host,
+    port: e.port,
+    zone: e.zone,
+    priority: localityAware && e.zone !== undefined && e.zone !== ctx.zone ? 1 : 0,
+    weight: 1,
+    ...(perEndpoint ? { metadata: { 'envoy.transport_socket_match': { 'external-service': e.name } } } : {}),
+  }));
+  const protocol = usable[0]?.protocol ?? 'tcp';
+  const allIp = usable.every((e) => e.isIp);
+  const cla = loadAssignment(name, eps);
+  const { '@type': _t, ...assignment } = cla;
+  const matches = perEndpoint
+    ? usable.flatMap((e, i) => (sockets[i] ? [{ name: e.name, match: { 'external-service': e.name }, transport_socket: sockets[i] }] : []))
+    : [];
+  return {
+    '@type': TYPE_URLS.Cluster,
+    name,
+    type: allIp ? 'STATIC' : 'STRICT_DNS',
+    connect_timeout: CONNECT_TIMEOUT,
+    ...(allIp ? {} : { dns_lookup_family: 'V4_ONLY' }),
+    load_assignment: assignment,
+    ...(!perEndpoint && sockets[0] ? { transport_socket: sockets[0] } : {}),
+    ...(matches.length > 0 ? { transport_socket_matches: matches } : {}),
+    ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
+  };
+}
+
+/** Client certificate Secrets of the ExternalServices of a list. */
+export function externalSecrets(mesh: string, list: ExternalEndpoint[]): EnvoyJson[] {
+  return list.flatMap((e) => (!e.error && e.tls?.client ? [tlsCertificateSecret(externalClientSecretName(mesh, e.name), e.tls.client.certPem, e.tls.client.keyPem)] : []));
+}
+
+export interface RouteOptions {
+  timeout: string;
+  retry?: { retry_on: string; num_retries: number };
+  autoHostRewrite?: boolean;
+}
+
+export function routeConfiguration(name: string, cluster: string, opts: RouteOptions): EnvoyJson {
+  return {
+    '@type': TYPE_URLS.RouteConfiguration,
+    name,
+    virtual_hosts: [
+      {
+        name: cluster,
+        domains: ['*'],
+        routes: [
+          {
+            match: { prefix: '/' },
+            route: {
+              cluster,
+              timeout: opts.timeout,
+              ...(opts.autoHostRewrite ? { auto_host_rewrite: true } : {}),
+              ...(opts.retry ? { retry_policy: opts.retry } : {}),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export const DEFAULT_RETRY = { retry_on: 'connect-failure', num_retries: 2 };
+
+export function socketAddress(address: string, port: number) {
+  return { socket_address: { address, port_value: port } };
+}

@@ -1,0 +1,306 @@
+/**
+ * Sidecar dataplane: inbound listeners (mTLS termination when the mesh has mTLS, permission check,
+ * forward to the app), outbound listeners per reachable service / ExternalService on the dataplane's
+ * `outbound` ports and on DNS VIPs, the clusters behind them, and the passthrough listener.
+ */
+import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
+import type { EnvoyJson } from '../codec.js';
+import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
+import {
+  identitySecretName,
+  inboundListenerName,
+  localClusterName,
+  meshCaSecretName,
+  meshSni,
+  outboundListenerName,
+  outboundRouteName,
+  PASSTHROUGH,
+  spiffeId,
+  zoneEgressSpiffeId,
+} from '../names.js';
+import { TYPE_URLS } from '../protos.js';
+import {
+  allowMesh,
+  CONNECT_TIMEOUT,
+  DEFAULT_RETRY,
+  DEFAULT_ROUTE_TIMEOUT,
+  downstreamMeshTls,
+  edsCluster,
+  emptySet,
+  externalCluster,
+  externalSecrets,
+  finish,
+  hcmConfig,
+  type LbEndpoint,
+  l7OrL4,
+  loadAssignment,
+  meshEndpoint,
+  memo,
+  ORIGINAL_DST,
+  type ResourceSet,
+  routeConfiguration,
+  socketAddress,
+  TLS_INSPECTOR,
+  tcpProxy,
+  tlsCertificateSecret,
+  upstreamMeshTls,
+  validationSecret,
+} from './common.js';
+
+export interface Identity {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface SidecarInput {
+  ctx: MeshContext;
+  dataplane: Resource<DataplaneSpec>;
+  /** The workload certificate (required when the mesh has mTLS). */
+  identity?: Identity;
+  /** A proxyless gRPC client: API listeners named after services, no inbound/outbound sockets. */
+  proxyless?: boolean;
+}
+
+export const DEFAULT_PASSTHROUGH_PORT = 15001;
+
+/** The protocol of a service as the caller sees it. */
+function protocolOf(ctx: MeshContext, service: string): Protocol {
+  const ext = ctx.external.get(service);
+  if (ext) return ext[0]?.protocol ?? 'tcp';
+  return ctx.services.get(service)?.protocol ?? 'tcp';
+}
+
+/** Cluster + endpoints of one outbound service (shared by every sidecar of the mesh). */
+function serviceCluster(ctx: MeshContext, service: string): { cluster: EnvoyJson; cla?: EnvoyJson; secrets: EnvoyJson[] } {
+  return memo(ctx, `sidecar-cluster:${service}`, () => {
+    const protocol = protocolOf(ctx, service);
+    const ext = ctx.external.get(service);
+    if (ext) {
+      if (ctx.zoneEgress) {
+        // Every ExternalService call goes through this zone's ZoneEgress (none running: no endpoints).
+        const tls = upstreamMeshTls(ctx.mesh, meshSni(service, ctx.mesh), zoneEgressSpiffeId(ctx.mesh));
+        return {
+          cluster: edsCluster(service, protocol, tls),
+          cla: loadAssignment(
+            service,
+            ctx.egresses.map((e) => meshEndpoint(e, 0)),
+          ),
+          secrets: [],
+        };
+      }
+      return { cluster: externalCluster(ctx, service, ext, ctx.localityAware), secrets: externalSecrets(ctx.mesh, ext) };
+    }
+    const svc = ctx.services.get(service);
+    const eps: LbEndpoint[] = (svc?.local ?? []).map((e) => meshEndpoint(e, 0));
+    const remotePriority = ctx.localityAware ? 1 : 0;
+    if (svc && svc.remote.length > 0) {
+      if (ctx.zoneEgress) eps.push(...ctx.egresses.map((e) => meshEndpoint(e, remotePriority)));
+      else eps.push(...svc.remote.map((e) => meshEndpoint(e, remotePriority)));
+    }
+    const tls = ctx.mtls ? upstreamMeshTls(ctx.mesh, meshSni(service, ctx.mesh), spiffeId(ctx.mesh, service)) : undefined;
+    return { cluster: edsCluster(service, protocol, tls), cla: loadAssignment(service, eps), secrets: [] };
+  });
+}
+
+function serviceRoute(ctx: MeshContext, service: string): EnvoyJson {
+  return memo(ctx, `sidecar-route:${service}`, () => {
+    const ext = ctx.external.get(service);
+    // Direct to an ExternalService by host name: send the real host in the Host header.
+    const autoHostRewrite = !!ext && !ctx.zoneEgress && ext.some((e) => !e.isIp);
+    return routeConfiguration(outboundRouteName(service), service, { timeout: DEFAULT_ROUTE_TIMEOUT, retry: DEFAULT_RETRY, autoHostRewrite });
+  });
+}
+
+function outboundListener(ctx: MeshContext, address: string, port: number, service: string): EnvoyJson {
+  return memo(ctx, `sidecar-outbound:${address}:${port}:${service}`, () => ({
+    '@type': TYPE_URLS.Listener,
+    name: outboundListenerName(address, port),
+    address: socketAddress(address, port),
+    traffic_direction: 'OUTBOUND',
+    filter_chains: [{ filters: [l7OrL4(protocolOf(ctx, service), `outbound_${service}`, outboundRouteName(service), service)] }],
+  }));
+}
+
+/** Services a dataplane may call: `transparentProxying.reachableServices`, else every one of the mesh. */
+export function reachableServices(ctx: MeshContext, dp: DataplaneSpec): string[] {
+  const all = [...new Set([...ctx.services.keys(), ...ctx.external.keys()])].sort();
+  const only = dp.networking.transparentProxying?.reachableServices;
+  return only && only.length > 0 ? all.filter((s) => only.includes(s)) : all;
+}
+
+/** Host name -> VIP of every name the dataplane's builtin DNS answers (reachable services only). */
+export function dnsNames(ctx: MeshContext, dp: DataplaneSpec): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const service of reachableServices(ctx, dp)) {
+    const vip = ctx.vips.get(`${service}.mesh`);
+    if (vip) out.set(`${service}.mesh`, vip);
+    for (const es of ctx.external.get(service) ?? []) {
+      const host = es.host.toLowerCase().replace(/\.$/, '');
+      const hostVip = ctx.vips.get(host);
+      if (!es.isIp && !es.error && hostVip) out.set(host, hostVip);
+    }
+  }
+  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export const DEFAULT_DNS_PORT = 15053;
+
+function dnsListener(ctx: MeshContext, dp: DataplaneSpec): EnvoyJson {
+  const names = dnsNames(ctx, dp);
+  const address = dp.networking.address;
+  return {
+    '@type': TYPE_URLS.Listener,
+    name: `dns:${address}:${DEFAULT_DNS_PORT}`,
+    address: { socket_address: { protocol: 'UDP', address, port_value: DEFAULT_DNS_PORT } },
+    listener_filters: [
+      {
+        name: 'envoy.filters.udp.dns_filter',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig',
+          stat_prefix: 'dns',
+          server_config: {
+            inline_dns_table: {
+              virtual_domains: [...names.entries()].map(([name, vip]) => ({ name, endpoint: { address_list: { address: [vip] } }, answer_ttl: '30s' })),
+            },
+          },
+          // Names not in the table go to the system resolver only when the mesh allows passthrough.
+          ...(ctx.passthrough ? { client_config: { resolver_timeout: '5s', max_pending_lookups: '256' } } : {}),
+        },
+      },
+    ],
+  };
+}
+
+/** Outbound bindings: `networking.outbound[]`, `<service>.mesh` VIP:80, ExternalService host VIP:port. */
+export function outboundBindings(ctx: MeshContext, dp: DataplaneSpec): { address: string; port: number; service: string }[] {
+  const out = new Map<string, { address: string; port: number; service: string }>();
+  const add = (address: string, port: number, service: string) => {
+    const key = `${address}:${port}`;
+    if (!out.has(key)) out.set(key, { address, port, service });
+  };
+  for (const ob of dp.networking.outbound ?? []) add(ob.address ?? '127.0.0.1', ob.port, ob.tags[SERVICE_TAG] as string);
+  for (const service of reachableServices(ctx, dp)) {
+    const vip = ctx.vips.get(`${service}.mesh`);
+    if (vip) add(vip, 80, service);
+    for (const es of ctx.external.get(service) ?? []) {
+      if (es.isIp || es.error) continue;
+      const hostVip = ctx.vips.get(es.host.toLowerCase().replace(/\.$/, ''));
+      if (hostVip) add(hostVip, es.port, service);
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port));
+}
+
+function inbound(ctx: MeshContext, dp: Resource<DataplaneSpec>, set: ResourceSet): void {
+  const n = dp.spec.networking;
+  for (const ib of n.inbound ?? []) {
+    const address = ib.address ?? n.address;
+    const servicePort = ib.servicePort ?? ib.port;
+    const serviceAddress = ib.serviceAddress ?? '127.0.0.1';
+    const service = ib.tags[SERVICE_TAG] as string;
+    const protocol = (ib.tags['kuma.io/protocol'] as Protocol | undefined) ?? 'tcp';
+    const clusterName = serviceAddress === '127.0.0.1' ? localClusterName(servicePort) : `inbound:${serviceAddress}:${servicePort}`;
+    const listenerName = inboundListenerName(address, ib.port);
+    set.Cluster.push({
+      '@type': TYPE_URLS.Cluster,
+      name: clusterName,
+      type: 'STATIC',
+      connect_timeout: CONNECT_TIMEOUT,
+      load_assignment: { cluster_name: clusterName, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(serviceAddress, servicePort) } }] }] },
+    });
+    const app = l7OrL4(protocol, `inbound_${service}_${ib.port}`, listenerName, clusterName);
+    if (HTTP_PROTOCOLS.has(protocol)) set.RouteConfiguration.push(routeConfiguration(listenerName, clusterName, { timeout: '0s' }));
+    const chains: Record<string, unknown>[] = [];
+    if (ctx.mtls) {
+      const permissive = ctx.mtlsMode === 'PERMISSIVE';
+      chains.push({
+        name: `${listenerName}:mtls`,
+        ...(permissive ? { filter_chain_match: { transport_protocol: 'tls' } } : {}),
+        transport_socket: downstreamMeshTls(ctx.mesh),
+        filters: [allowMesh(ctx.mesh), app],
+      });
+      if (permissive) chains.push({ name: `${listenerName}:plaintext`, filters: [app] });
+    } else {
+      chains.push({ filters: [app] });
+    }
+    set.Listener.push({
+      '@type': TYPE_URLS.Listener,
+      name: listenerName,
+      address: socketAddress(address, ib.port),
+      traffic_direction: 'INBOUND',
+      ...(ctx.mtls && ctx.mtlsMode === 'PERMISSIVE' ? { listener_filters: [TLS_INSPECTOR] } : {}),
+      filter_chains: chains,
+    });
+  }
+}
+
+function meshSecrets(ctx: MeshContext, identity: Identity | undefined, set: ResourceSet): void {
+  if (!ctx.mtls) return;
+  if (!identity) throw new Error(`mesh "${ctx.mesh}" has mTLS: a workload certificate is required`);
+  if (!ctx.caPem) throw new Error(`mesh "${ctx.mesh}" has mTLS but its CA certificate is not known yet`);
+  set.Secret.push(tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem));
+  const ca = ctx.caPem;
+  set.Secret.push(memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), ca)));
+}
+
+function addService(ctx: MeshContext, service: string, set: ResourceSet, added: Set<string>): void {
+  if (added.has(service)) return;
+  added.add(service);
+  const c = serviceCluster(ctx, service);
+  set.Cluster.push(c.cluster);
+  if (c.cla) set.ClusterLoadAssignment.push(c.cla);
+  set.Secret.push(...c.secrets);
+  if (HTTP_PROTOCOLS.has(protocolOf(ctx, service))) set.RouteConfiguration.push(serviceRoute(ctx, service));
+}
+
+export function generateSidecar(input: SidecarInput): ResourceSet {
+  const { ctx, dataplane } = input;
+  const set = emptySet();
+  const added = new Set<string>();
+  meshSecrets(ctx, input.identity, set);
+
+  if (input.proxyless) {
+    // gRPC clients resolve xds:///<service>: one API listener per reachable HTTP/2-capable service.
+    for (const service of reachableServices(ctx, dataplane.spec)) {
+      addService(ctx, service, set, added);
+      if (!HTTP_PROTOCOLS.has(protocolOf(ctx, service))) continue;
+      set.Listener.push(
+        memo(ctx, `api-listener:${service}`, () => ({
+          '@type': TYPE_URLS.Listener,
+          name: service,
+          api_listener: { api_listener: hcmConfig(`outbound_${service}`, outboundRouteName(service)) },
+        })),
+      );
+    }
+    return finish(set);
+  }
+
+  inbound(ctx, dataplane, set);
+  set.Listener.push(dnsListener(ctx, dataplane.spec));
+  for (const b of outboundBindings(ctx, dataplane.spec)) {
+    set.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
+    addService(ctx, b.service, set, added);
+  }
+  if (ctx.passthrough) {
+    const port = dataplane.spec.networking.transparentProxying?.redirectPortOutbound ?? DEFAULT_PASSTHROUGH_PORT;
+    set.Listener.push({
+      '@type': TYPE_URLS.Listener,
+      name: PASSTHROUGH,
+      address: socketAddress(dataplane.spec.networking.address, port),
+      traffic_direction: 'OUTBOUND',
+      use_original_dst: true,
+      listener_filters: [ORIGINAL_DST],
+      filter_chains: [{ filters: [tcpProxy(PASSTHROUGH)] }],
+    });
+    set.Cluster.push(
+      memo(ctx, 'passthrough-cluster', () => ({
+        '@type': TYPE_URLS.Cluster,
+        name: PASSTHROUGH,
+        type: 'ORIGINAL_DST',
+        lb_policy: 'CLUSTER_PROVIDED',
+        connect_timeout: CONNECT_TIMEOUT,
+      })),
+    );
+  }
+  return finish(set);
+}
