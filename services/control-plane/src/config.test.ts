@@ -1,6 +1,7 @@
 import { CausewayError } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
+import { natsOptions } from './run.js';
 
 const noFile = (p: string): string => {
   throw new Error(`ENOENT: ${p}`);
@@ -62,5 +63,27 @@ describe('loadConfig', () => {
 
   it('reports an unreadable config file', () => {
     expect(fail(() => loadConfig({ argv: ['--config', '/nope.yaml'], env: {}, readFile: noFile })).message).toContain('/nope.yaml');
+  });
+
+  it('reads the NATS settings from every layer', () => {
+    const argv = ['--mode', 'zone', '--zone', 'zone-1', '--nats-url', 'nats://127.0.0.1:4222', '--nats-user', 'causeway-zone-zone-1'];
+    const c = loadConfig({ argv, env: { CAUSEWAY_NATS_PASSWORD: 's3cret' }, readFile: noFile });
+    expect(c).toMatchObject({ natsUrl: 'nats://127.0.0.1:4222', natsUser: 'causeway-zone-zone-1', natsPassword: 's3cret' });
+    expect(natsOptions(c)).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'causeway-zone-zone-1', password: 's3cret' });
+    const fromFile = loadConfig({ argv: ['--mode', 'global', '--config', 'cp.yaml'], env: {}, readFile: () => 'natsUrl: nats://a:1,nats://b:2\nnatsCreds: /etc/cw.creds\n' });
+    expect(natsOptions(fromFile, (p) => `creds of ${p}`)).toEqual({ servers: ['nats://a:1', 'nats://b:2'], creds: 'creds of /etc/cw.creds' });
+    expect(natsOptions(loadConfig({ argv: ['--mode', 'global'], env: {}, readFile: noFile }))).toBeUndefined();
+  });
+
+  it('refuses bad NATS settings, naming the flag', () => {
+    const field = (argv: string[]) => fail(() => loadConfig({ argv: ['--mode', 'global', ...argv], env: {}, readFile: noFile })).fields.map((f) => f.field);
+    expect(field(['--nats-url', 'http://127.0.0.1:4222'])).toEqual(['--nats-url']);
+    expect(field(['--nats-url', 'nats://127.0.0.1'])).toEqual(['--nats-url']);
+    expect(field(['--nats-url', 'nats://127.0.0.1:4222', '--nats-user', 'u'])).toEqual(['--nats-password']);
+    expect(field(['--nats-url', 'nats://127.0.0.1:4222', '--nats-password', 'p'])).toEqual(['--nats-user']);
+    expect(field(['--nats-url', 'nats://127.0.0.1:4222', '--nats-creds', 'f', '--nats-user', 'u', '--nats-password', 'p'])).toEqual(['--nats-creds']);
+    expect(field(['--nats-user', 'u', '--nats-password', 'p'])).toEqual(['--nats-user', '--nats-password']);
+    const c = loadConfig({ argv: ['--mode', 'global', '--nats-url', 'nats://h:1', '--nats-creds', '/nope'], env: {}, readFile: noFile });
+    expect(() => natsOptions(c, noFile)).toThrow(/cannot read the NATS creds file \/nope/);
   });
 });

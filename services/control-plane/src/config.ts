@@ -23,13 +23,39 @@ export const configSchema = z
       .optional(),
     dataDir: z.string().min(1).optional(),
     adminTokenFile: z.string().min(1).optional(),
+    natsUrl: z
+      .string()
+      .refine(isNatsUrl, 'must be a nats://HOST:PORT URL (or tls://HOST:PORT); several may be separated by commas')
+      .optional(),
+    natsUser: z.string().min(1).optional(),
+    natsPassword: z.string().min(1).optional(),
+    natsCreds: z.string().min(1).optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
     if (c.mode === 'zone' && !c.zone) ctx.addIssue({ code: 'custom', path: ['zone'], message: 'is required in zone mode' });
     if (c.mode === 'global' && c.zone) ctx.addIssue({ code: 'custom', path: ['zone'], message: 'must not be set in global mode' });
     if (c.databaseUrl && c.dataDir) ctx.addIssue({ code: 'custom', path: ['dataDir'], message: 'set either a database URL or a data dir, not both' });
+    if (c.natsCreds && (c.natsUser || c.natsPassword))
+      ctx.addIssue({ code: 'custom', path: ['natsCreds'], message: 'set either a creds file or a user and password, not both' });
+    if (c.natsUser && !c.natsPassword) ctx.addIssue({ code: 'custom', path: ['natsPassword'], message: 'is required with --nats-user' });
+    if (c.natsPassword && !c.natsUser) ctx.addIssue({ code: 'custom', path: ['natsUser'], message: 'is required with --nats-password' });
+    for (const k of ['natsUser', 'natsPassword', 'natsCreds'] as const) {
+      if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
+    }
   });
+
+/** `nats://host:port` or `tls://host:port`, comma-separated. */
+function isNatsUrl(v: string): boolean {
+  return v.split(',').every((part) => {
+    try {
+      const u = new URL(part.trim());
+      return (u.protocol === 'nats:' || u.protocol === 'tls:') && u.hostname !== '' && u.port !== '' && (u.pathname === '' || u.pathname === '/');
+    } catch {
+      return false;
+    }
+  });
+}
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -44,17 +70,25 @@ const SETTINGS = {
   databaseUrl: { flag: 'database-url', env: 'CAUSEWAY_DATABASE_URL' },
   dataDir: { flag: 'data-dir', env: 'CAUSEWAY_DATA_DIR' },
   adminTokenFile: { flag: 'admin-token-file', env: 'CAUSEWAY_ADMIN_TOKEN_FILE' },
+  natsUrl: { flag: 'nats-url', env: 'CAUSEWAY_NATS_URL' },
+  natsUser: { flag: 'nats-user', env: 'CAUSEWAY_NATS_USER' },
+  natsPassword: { flag: 'nats-password', env: 'CAUSEWAY_NATS_PASSWORD' },
+  natsCreds: { flag: 'nats-creds', env: 'CAUSEWAY_NATS_CREDS' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 type Setting = keyof typeof SETTINGS;
 
 export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [--api-port 5681] [--api-address 0.0.0.0]
                    [--database-url postgres://... | --data-dir DIR] [--admin-token-file FILE]
+                   [--nats-url nats://HOST:PORT [--nats-user USER --nats-password PASSWORD | --nats-creds FILE]]
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
+Multi-zone sync runs over NATS JetStream when --nats-url is set: a global without it runs with no zones; a
+zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
-(camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, logLevel).
+(camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
+natsPassword, natsCreds, logLevel).
 Precedence: defaults < config file < environment < flags.`;
 
 export interface LoadConfigInput {

@@ -1,6 +1,7 @@
 /**
- * Starts a control plane (global or zone) from a validated Config: store, admin token, REST API.
- * Returns a handle whose close() drains everything; main.ts wires it to signals.
+ * Starts a control plane (global or zone) from a validated Config: store, admin token, multi-zone sync
+ * over NATS (when --nats-url is set), REST API. Returns a handle whose close() drains everything; main.ts
+ * wires it to signals.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
 import { openStore } from '@causeway/store';
+import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
@@ -19,6 +21,23 @@ export interface ControlPlane {
   apiUrl: string;
   adminTokenFile: string;
   close(): Promise<void>;
+}
+
+/** NATS connection options from the config (the creds file is read here: packages get its contents). */
+export function natsOptions(config: Config, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): NatsOptions | undefined {
+  if (!config.natsUrl) return undefined;
+  const servers = config.natsUrl.split(',').map((s) => s.trim());
+  if (config.natsCreds) {
+    let creds: string;
+    try {
+      creds = readFile(config.natsCreds);
+    } catch (e) {
+      throw new Error(`cannot read the NATS creds file ${config.natsCreds}: ${(e as Error).message}`);
+    }
+    return { servers, creds };
+  }
+  if (config.natsUser) return { servers, user: config.natsUser, ...(config.natsPassword ? { password: config.natsPassword } : {}) };
+  return { servers };
 }
 
 export function defaultAdminTokenFile(config: Config): string {
@@ -38,6 +57,28 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   });
   log.info({ backend: store.backend, persistent: store.backend === 'postgres' || !!config.dataDir }, 'store opened');
 
+  const nats = natsOptions(config);
+  const syncLog = log.child({ component: 'sync' });
+  let globalSync: GlobalSync | undefined;
+  let zoneSync: ZoneSync | undefined;
+  const noNats =
+    config.mode === 'global'
+      ? 'no --nats-url configured: running without zones (multi-zone sync is off)'
+      : 'no --nats-url configured: no connection to global; serving the local copy of global resources (read-only)';
+  if (nats && config.mode === 'global') {
+    globalSync = await startGlobalSync({ store, nats, logger: syncLog });
+  } else if (nats && config.zone) {
+    zoneSync = await startZoneSync({ store, zone: config.zone, nats, logger: syncLog, version: VERSION });
+  } else if (config.mode === 'global') {
+    syncLog.info(noNats);
+  } else {
+    syncLog.warn(noNats);
+  }
+  const status = (): Record<string, unknown> => {
+    if (config.mode === 'global') return { sync: globalSync ? { enabled: true, ...globalSync.status() } : { enabled: false, reason: noNats } };
+    return { global: zoneSync ? zoneSync.status() : { connected: false, reason: noNats } };
+  };
+
   const adminTokenFile = defaultAdminTokenFile(config);
   const { token, created } = loadOrCreateAdminToken(adminTokenFile);
   if (created) log.info({ adminTokenFile }, 'created a new admin token (file mode 0600); use it with: causeway config control-planes add --auth-token-file');
@@ -50,6 +91,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     logger: log.child({ component: 'api' }),
     version: VERSION,
     instanceId,
+    status,
   });
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });
   const port = (api.server.address() as { port: number }).port;
@@ -64,6 +106,9 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       closing ??= (async () => {
         log.info('draining');
         await api.close();
+        // Drains NATS (pending publishes flushed) before the store it reads from closes.
+        await globalSync?.close();
+        await zoneSync?.close();
         await store.close();
         log.info('stopped');
       })();
