@@ -1,0 +1,162 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createServer } from 'node:tls';
+import type { MeshSpec, Resource } from '@causeway/core';
+import { openStore } from '@causeway/store';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { caSecretNames, createMeshCa, ensureMeshCa, loadMeshCa, startMeshCaReconciler } from './ca.js';
+import {
+  createSigningKey,
+  generateDataplaneToken,
+  generateZoneToken,
+  loadOrCreateSigningKey,
+  signToken,
+  TokenError,
+  tokenAllows,
+  verifyToken,
+} from './tokens.js';
+import { dpCertLifetimeMs, WorkloadCertificates } from './workload.js';
+import { certificateValidity, createCaCertificate, issueCertificate } from './x509.js';
+
+const mesh = (name: string, spec: MeshSpec): Resource<MeshSpec> => ({ type: 'Mesh', name, labels: {}, spec, version: 0 });
+const builtin: MeshSpec = { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1h' } } }] } };
+
+describe('certificates', () => {
+  it('issues a workload certificate with SPIFFE URI SANs that verifies against the CA and works for mTLS', async () => {
+    const now = new Date();
+    const ca = await createCaCertificate({ commonName: 'test CA', notBefore: new Date(now.getTime() - 1000), notAfter: new Date(now.getTime() + 3_600_000) });
+    const server = await issueCertificate(ca, { commonName: 'backend', uris: ['spiffe://default/backend'], notBefore: now, notAfter: new Date(now.getTime() + 60_000), usage: 'both' });
+    const client = await issueCertificate(ca, { commonName: 'web', uris: ['spiffe://default/web'], notBefore: now, notAfter: new Date(now.getTime() + 60_000), usage: 'both' });
+    const x = new X509Certificate(server.certPem);
+    expect(x.subjectAltName).toBe('URI:spiffe://default/backend');
+    expect(x.verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+    expect(new X509Certificate(ca.certPem).ca).toBe(true);
+    expect(x.ca).toBe(false);
+
+    // A real TLS handshake with client certificates, both sides trusting only the mesh CA.
+    const srv = createServer({ cert: server.certPem, key: server.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (s) => {
+      const peer = s.getPeerCertificate();
+      s.end(String(peer.subjectaltname));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const got = await new Promise<string>((resolve, reject) => {
+      const c = connect({ host: '127.0.0.1', port, cert: client.certPem, key: client.keyPem, ca: ca.certPem, checkServerIdentity: () => undefined }, () => undefined);
+      let data = '';
+      c.on('data', (d) => (data += d));
+      c.on('end', () => resolve(data));
+      c.on('error', reject);
+    });
+    srv.close();
+    expect(got).toBe('URI:spiffe://default/web');
+  });
+
+  it('creates an RSA CA when the backend asks for RSAbits, with the configured expiration', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const ca = await createMeshCa('default', { name: 'ca-1', type: 'builtin', conf: { caCert: { RSAbits: 2048, expiration: '2y' } } }, now);
+    const x = new X509Certificate(ca.certPem);
+    expect(x.publicKey.asymmetricKeyType).toBe('rsa');
+    expect(certificateValidity(ca.certPem).notAfter.getTime()).toBe(now.getTime() + 2 * 365 * 86_400_000);
+    const leaf = await issueCertificate(ca, { commonName: 'x', uris: ['spiffe://default/x'], notBefore: now, notAfter: new Date(now.getTime() + 1000), usage: 'client' });
+    expect(new X509Certificate(leaf.certPem).verify(x.publicKey)).toBe(true);
+  });
+});
+
+describe('workload certificate rotation', () => {
+  it('caches, then renews when less than a fifth of the lifetime remains, and when the CA changes', async () => {
+    let now = new Date('2030-01-01T00:00:00Z');
+    const certs = new WorkloadCertificates({ now: () => now });
+    const ca = await createCaCertificate({ commonName: 'ca', notBefore: new Date('2029-01-01'), notAfter: new Date('2040-01-01') });
+    const life = dpCertLifetimeMs(builtin.mtls ? builtin : {});
+    expect(life).toBe(3_600_000);
+    const a = await certs.get('Dataplane/default/web-1', ca, { uris: ['spiffe://default/web'], lifetimeMs: life });
+    expect(a.generation).toBe(1);
+    expect(a.notAfter.getTime()).toBe(now.getTime() + life);
+    now = new Date(now.getTime() + 40 * 60_000); // 20 minutes left of 60: not yet
+    expect(await certs.get('Dataplane/default/web-1', ca, { uris: ['spiffe://default/web'], lifetimeMs: life })).toBe(a);
+    expect(certs.due()).toEqual([]);
+    expect(certs.nextRenewal()?.getTime()).toBe(a.notAfter.getTime() - 0.2 * (a.notAfter.getTime() - a.notBefore.getTime()));
+    now = new Date(a.notAfter.getTime() - 10 * 60_000); // 10 minutes left: renew
+    expect(certs.due()).toEqual(['Dataplane/default/web-1']);
+    const b = await certs.get('Dataplane/default/web-1', ca, { uris: ['spiffe://default/web'], lifetimeMs: life });
+    expect(b.generation).toBe(2);
+    expect(b.certPem).not.toBe(a.certPem);
+    const ca2 = await createCaCertificate({ commonName: 'ca2', notBefore: new Date('2029-01-01'), notAfter: new Date('2040-01-01') });
+    const c = await certs.get('Dataplane/default/web-1', ca2, { uris: ['spiffe://default/web'], lifetimeMs: life });
+    expect(c.generation).toBe(3);
+    expect(new X509Certificate(c.certPem).verify(new X509Certificate(ca2.certPem).publicKey)).toBe(true);
+  });
+});
+
+describe('mesh CA at global', () => {
+  it('creates the CA Secrets when a mesh enables a builtin backend, once, and zones can load it', async () => {
+    const store = await openStore();
+    try {
+      await store.create(mesh('plain', {}));
+      expect(await ensureMeshCa(store, mesh('plain', {}))).toBe(false);
+      const rec = startMeshCaReconciler({ store, logger: pino({ level: 'silent' }) });
+      await rec.ready;
+      await store.create(mesh('default', builtin));
+      const names = caSecretNames('default', 'ca-1');
+      for (let i = 0; i < 100 && !(await store.get('Secret', 'default', names.cert)); i++) await new Promise((r) => setTimeout(r, 50));
+      const ca = await loadMeshCa(store, 'default', builtin);
+      expect(ca).toBeDefined();
+      expect(new X509Certificate(ca?.certPem ?? '').ca).toBe(true);
+      expect(await ensureMeshCa(store, mesh('default', builtin))).toBe(false);
+      expect((await loadMeshCa(store, 'default', builtin))?.certPem).toBe(ca?.certPem);
+      expect(await loadMeshCa(store, 'plain', {})).toBeUndefined();
+      await rec.close();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('tokens', () => {
+  const key = createSigningKey();
+  const dir = mkdtempSync(join(tmpdir(), 'pki-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs dataplane tokens scoped to mesh and name, and verifies them', () => {
+    const t = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', validFor: '24h' });
+    const claims = verifyToken(key, t);
+    expect(claims).toMatchObject({ kind: 'dataplane', mesh: 'default', name: 'web-1' });
+    expect(claims.exp - claims.iat).toBe(86_400);
+    expect(tokenAllows(claims, { type: 'Dataplane', mesh: 'default', name: 'web-1', zone: 'zone-1' })).toBeUndefined();
+    expect(tokenAllows(claims, { type: 'Dataplane', mesh: 'default', name: 'web-2', zone: 'zone-1' })).toMatch(/not "web-2"/);
+    expect(tokenAllows(claims, { type: 'Dataplane', mesh: 'other', name: 'web-1', zone: 'zone-1' })).toMatch(/mesh "default", not "other"/);
+    expect(tokenAllows(claims, { type: 'ZoneEgress', name: 'e', zone: 'zone-1' })).toMatch(/zone token/);
+  });
+
+  it('refuses expired, tampered and foreign tokens', () => {
+    const t = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', validFor: '1h', now: new Date('2020-01-01') });
+    expect(() => verifyToken(key, t)).toThrow(/expired/);
+    const good = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' });
+    const [h, , s] = good.split('.');
+    const forged = `${h}.${Buffer.from(JSON.stringify({ kind: 'dataplane', mesh: 'default', name: 'admin', iat: 1, exp: 9_999_999_999, jti: 'x' })).toString('base64url')}.${s}`;
+    expect(() => verifyToken(key, forged)).toThrow(TokenError);
+    expect(() => verifyToken(createSigningKey(), good)).toThrow(/signature/);
+    expect(() => verifyToken(key, 'nope')).toThrow(/not a JWT/);
+    expect(() => generateDataplaneToken({ signingKeyPem: key, mesh: 'm', name: 'n', validFor: 'soon' })).toThrow(/not a validity/);
+  });
+
+  it('zone tokens carry zone and scope', () => {
+    const c = verifyToken(key, generateZoneToken({ signingKeyPem: key, zone: 'zone-1', scope: ['egress'] }));
+    expect(tokenAllows(c, { type: 'ZoneEgress', name: 'e', zone: 'zone-1' })).toBeUndefined();
+    expect(tokenAllows(c, { type: 'ZoneIngress', name: 'i', zone: 'zone-1' })).toMatch(/ingress/);
+    expect(tokenAllows(c, { type: 'ZoneEgress', name: 'e', zone: 'zone-2' })).toMatch(/zone "zone-1"/);
+    expect(signToken(key, { kind: 'zone', zone: 'z' }, 1000).split('.')).toHaveLength(3);
+  });
+
+  it('creates the signing key file once with mode 0600', () => {
+    const f = join(dir, 'sub', 'signing-key.pem');
+    const a = loadOrCreateSigningKey(f);
+    expect(a.created).toBe(true);
+    expect(statSync(f).mode & 0o777).toBe(0o600);
+    const b = loadOrCreateSigningKey(f);
+    expect(b).toEqual({ keyPem: a.keyPem, created: false });
+  });
+});
