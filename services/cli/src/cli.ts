@@ -9,6 +9,7 @@ import { ApplyError, applyAll, decodeInputs, parseVars, readInputs } from './app
 import { type GlobalOptions, clientFor, configPath } from './connect.js';
 import { addCommand, listCommand, removeCommand, switchCommand } from './control-planes.js';
 import { formatError } from './format.js';
+import { generateNatsConfigCommand } from './generate.js';
 import { deleteCommand, getCommand, OUTPUT_FORMATS, type OutputFormat } from './get.js';
 import { INSPECT_VIEWS, inspectCommand } from './inspect.js';
 import type { CliIo } from './io.js';
@@ -146,6 +147,15 @@ export function buildProgram(io: CliIo): Command {
     .action(async (what: string, o: ListFlags, cmd: Command) => {
       await inspectCommand(clientFor(globals(cmd), io), what, listFlags(o), io);
     });
+
+  const generate = program.command('generate').description('generate configuration and credentials');
+  generate
+    .command('nats-config')
+    .description('print the nats-server authorization block: one user for global, one per zone, each limited to its own subjects')
+    .requiredOption('--zones <zones>', 'comma-separated zone names, e.g. zone-1,zone-2')
+    .option('--out <file>', 'write the block to this file (mode 0600) instead of standard output')
+    .option('--credentials-dir <dir>', 'write <name>.env files with CAUSEWAY_NATS_USER/CAUSEWAY_NATS_PASSWORD for each control plane')
+    .action((o: { zones: string; out?: string; credentialsDir?: string }) => generateNatsConfigCommand(o, io));
 
   program
     .command('version')
