@@ -70,6 +70,10 @@ export function nextUrl(req: FastifyRequest, next: string | undefined): string |
   return url.toString();
 }
 
+function article(word: string): string {
+  return /^[AEIOU]/.test(word) ? 'an' : 'a';
+}
+
 function readOnlyReason(d: ResourceDescriptor, mode: Mode): string | undefined {
   if (mode === 'zone' && d.owner === 'global')
     return `${d.type} is managed by the global control plane: apply it on the global control plane and it syncs to this zone`;
@@ -90,7 +94,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
       if (d.sensitive) requireAdmin(req, adminToken, `reading ${d.type} data`);
     };
     const guardWrite = (req: FastifyRequest) => {
-      requireAdmin(req, adminToken, `changing a ${d.type}`);
+      requireAdmin(req, adminToken, `changing ${article(d.type)} ${d.type}`);
       const reason = readOnlyReason(d, mode);
       if (reason) throw new CausewayError('READ_ONLY', reason);
     };
@@ -121,7 +125,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
     app.get(itemBase, { schema: listSchema }, list);
     if (d.scope === 'mesh') app.get(`/${d.path}`, { schema: { ...listSchema, summary: `List ${d.cli.plural} of every mesh` } }, list);
 
-    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get a ${d.type}`, response: { 200: itemSchema } } }, async (req: FastifyRequest<{ Params: Params }>) => {
+    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get ${article(d.type)} ${d.type}`, response: { 200: itemSchema } } }, async (req: FastifyRequest<{ Params: Params }>) => {
       guardRead(req);
       const { mesh, name } = req.params;
       const r = await store.get(d.type, mesh, name as string);
@@ -131,7 +135,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
 
     app.put(
       `${itemBase}/:name`,
-      { schema: { tags, summary: `Create or update a ${d.type}`, body: itemSchema, security: [{ bearer: [] }] } },
+      { schema: { tags, summary: `Create or update ${article(d.type)} ${d.type}`, body: itemSchema, security: [{ bearer: [] }] } },
       async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply: FastifyReply) => {
         guardWrite(req);
         const { mesh, name } = req.params;
@@ -151,7 +155,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
 
     app.delete(
       `${itemBase}/:name`,
-      { schema: { tags, summary: `Delete a ${d.type}`, security: [{ bearer: [] }] } },
+      { schema: { tags, summary: `Delete ${article(d.type)} ${d.type}`, security: [{ bearer: [] }] } },
       async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
         guardWrite(req);
         const { mesh, name } = req.params;

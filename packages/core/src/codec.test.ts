@@ -85,3 +85,21 @@ describe('universal format round trip', () => {
     expect(r).toEqual(MTP);
   });
 });
+
+describe('orderLikeSchema', () => {
+  it('puts spec keys back in schema order after storage reordered them', () => {
+    const stored = {
+      type: 'ExternalService' as const,
+      mesh: 'default',
+      name: 'httpbin',
+      labels: {},
+      version: 1,
+      spec: { networking: { tls: { sni: '', enabled: true }, address: 'httpbin.org:443' }, tags: { 'kuma.io/service': 'httpbin' } },
+    };
+    const out = toUniversal(stored, { omitMeta: true });
+    expect(Object.keys(out)).toEqual(['type', 'mesh', 'name', 'tags', 'networking']);
+    const networking = out.networking as Record<string, Record<string, unknown>>;
+    expect(Object.keys(networking)).toEqual(['address', 'tls']);
+    expect(Object.keys(networking.tls as object)).toEqual(['enabled', 'sni']);
+  });
+});

@@ -121,6 +121,25 @@ export interface EncodeOptions {
   omitMeta?: boolean;
 }
 
+type AnySchema = { def: { type: string; shape?: Record<string, AnySchema>; innerType?: AnySchema; element?: AnySchema } };
+
+/**
+ * Orders object keys as the schema declares them (storage such as jsonb may reorder them), so output reads
+ * like the documentation: `networking.address` before `networking.tls`. Unknown keys keep their order, last.
+ */
+export function orderLikeSchema(schema: unknown, value: unknown): unknown {
+  let s = schema as AnySchema | undefined;
+  while (s && (s.def.type === 'optional' || s.def.type === 'nullable' || s.def.type === 'default') && s.def.innerType) s = s.def.innerType;
+  if (!s || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return s.def.type === 'array' && s.def.element ? value.map((v) => orderLikeSchema(s.def.element, v)) : value;
+  if (s.def.type !== 'object' || !s.def.shape) return value;
+  const v = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, sub] of Object.entries(s.def.shape)) if (k in v) out[k] = orderLikeSchema(sub, v[k]);
+  for (const k of Object.keys(v)) if (!(k in out)) out[k] = v[k];
+  return out;
+}
+
 /** Resource -> universal format, keys in Kuma's order: type, mesh, name, times, labels, spec. */
 export function toUniversal(r: Resource, opts: EncodeOptions = {}): Record<string, unknown> {
   const d = descriptorOf(r.type);
@@ -133,7 +152,7 @@ export function toUniversal(r: Resource, opts: EncodeOptions = {}): Record<strin
     out.version = r.version;
   }
   if (Object.keys(r.labels ?? {}).length > 0) out.labels = r.labels;
-  let spec = r.spec as Record<string, unknown>;
+  let spec = orderLikeSchema(d.schema, r.spec) as Record<string, unknown>;
   if (opts.redactSecrets && d.sensitive) spec = { ...spec, data: '(redacted: requires the admin token)' };
   if (d.specField) out[d.specField] = spec;
   else Object.assign(out, spec);

@@ -23,7 +23,7 @@ describe('the descriptor table', () => {
     expect(isResourceType('ExternalService')).toBe(true);
     expect(isResourceType('externalservice')).toBe(false);
     expect(isResourceType(undefined)).toBe(false);
-    expect(() => descriptorOf('Nope' as ResourceType)).toThrow(/unknown resource type Nope/);
+    expect(() => descriptorOf('Nope' as ResourceType)).toThrow(/unknown resource type "Nope"/);
   });
 
   it("uses Kuma's REST paths and scopes", () => {

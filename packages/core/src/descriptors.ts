@@ -19,6 +19,7 @@ import {
   zoneInsightSchema,
   zoneSchema,
 } from './resources/zone.js';
+import { CausewayError } from './errors.js';
 import type { Resource, ResourceType } from './resource.js';
 import { type HostPort, parseHostPort } from './validation.js';
 
@@ -322,7 +323,7 @@ export function isResourceType(t: unknown): t is ResourceType {
 
 export function descriptorOf(type: ResourceType): ResourceDescriptor {
   const d = BY_TYPE.get(type);
-  if (!d) throw new Error(`unknown resource type ${type}`);
+  if (!d) throw new CausewayError('INVALID', `unknown resource type ${JSON.stringify(type)}`, [{ field: 'type', reason: `unknown type ${JSON.stringify(type)}` }]);
   return d;
 }
 
