@@ -1,0 +1,159 @@
+/**
+ * Envoy's HTTP connection manager (HTTP/1.1 downstream): parses requests on a connection handed over
+ * by the listener, picks the route from the inline route_config or the RDS configuration by name
+ * (looked up per request, so an RDS update applies to open connections too), runs the HTTP RBAC filter
+ * if configured, and hands the request to the router.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type AccessLogEntry, type AccessLogger, compileAccessLogs } from '../access-log.js';
+import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
+import type { HttpConnectionManager, RbacConfig } from '../envoy/types.js';
+import { TYPE } from '../envoy/types.js';
+import { ConfigError, durationMs } from '../envoy/values.js';
+import { Rbac } from '../filters/rbac.js';
+import type { HttpStats } from '../stats.js';
+import { CompiledRouteConfig } from './match.js';
+import { Forwarder, sendLocalReply } from './router.js';
+
+const CONN = Symbol('causeway.connection');
+type TaggedSocket = Duplex & { [CONN]?: ConnectionInfo };
+
+export class HttpConnectionManagerFilter {
+  readonly statPrefix: string;
+  private readonly inlineRoutes: CompiledRouteConfig | undefined;
+  readonly rdsName: string | undefined;
+  private readonly rbac: Rbac[] = [];
+  private readonly server: Server;
+  private readonly stats: HttpStats;
+  private readonly serverName: string;
+  private readonly loggers: AccessLogger[];
+
+  constructor(
+    readonly config: HttpConnectionManager,
+    private readonly ctx: ProxyContext,
+    field: string,
+  ) {
+    this.statPrefix = config.stat_prefix ?? '';
+    const codec = config.codec_type ?? 'AUTO';
+    if (codec !== 'AUTO' && codec !== 'HTTP1') throw new ConfigError(`${field}.codec_type: ${codec} is not supported (HTTP/1.1 only)`);
+    if (config.route_config && config.rds) throw new ConfigError(`${field}: set route_config or rds, not both`);
+    if (config.route_config) this.inlineRoutes = new CompiledRouteConfig(config.route_config, `${field}.route_config`);
+    else if (config.rds?.route_config_name) this.rdsName = config.rds.route_config_name;
+    else throw new ConfigError(`${field}: route_config or rds is required`);
+    const filters = config.http_filters ?? [];
+    if (filters.length === 0) throw new ConfigError(`${field}.http_filters: the router filter is required`);
+    filters.forEach((f, i) => {
+      const t = f.typed_config?.['@type'];
+      const last = i === filters.length - 1;
+      if (t === TYPE.Router || (t === undefined && f.name === 'envoy.filters.http.router')) {
+        if (!last) throw new ConfigError(`${field}.http_filters[${i}]: the router must be the last filter`);
+        return;
+      }
+      if (last) throw new ConfigError(`${field}.http_filters: the last filter must be envoy.filters.http.router`);
+      if (t === TYPE.HttpRbac) {
+        if (!f.disabled) this.rbac.push(new Rbac(f.typed_config as unknown as RbacConfig, `${field}.http_filters[${i}]`));
+        return;
+      }
+      throw new ConfigError(`${field}.http_filters[${i}]: unsupported HTTP filter ${f.name} (${t ?? 'no typed_config'})`);
+    });
+    this.stats = ctx.stats.httpConnManager(this.statPrefix);
+    this.loggers = compileAccessLogs(config.access_log, ctx.accessLog, `${field}.access_log`);
+    this.serverName = config.server_name ?? 'envoy';
+    const idle = durationMs(config.common_http_protocol_options?.idle_timeout, `${field}.common_http_protocol_options.idle_timeout`) ?? 3_600_000;
+    const requestTimeout = durationMs(config.request_timeout, `${field}.request_timeout`) ?? 0;
+    this.server = createServer({ keepAliveTimeout: idle, requestTimeout, headersTimeout: 60_000, noDelay: true }, (req, res) => this.onRequest(req, res));
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Takes over a downstream connection (plain or TLS) whose first bytes may have been peeked and unshifted. */
+  handle(socket: Duplex, conn: ConnectionInfo): void {
+    (socket as TaggedSocket)[CONN] = conn;
+    this.server.emit('connection', socket);
+  }
+
+  private routes(): CompiledRouteConfig | undefined {
+    return this.inlineRoutes ?? (this.rdsName ? this.ctx.routeConfig(this.rdsName) : undefined);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const conn = (req.socket as TaggedSocket)[CONN];
+    const stats = this.stats;
+    stats.downstream_rq_total++;
+    stats.downstream_rq_active++;
+    if (!conn) {
+      stats.downstream_rq_active--;
+      res.destroy();
+      return;
+    }
+    const path = req.url ?? '/';
+    const host = req.headers.host;
+    const local = (status: number, body: string, flags: string) => {
+      sendLocalReply(res, status, body, this.serverName);
+      stats.downstream_rq_active--;
+      const cls = String(Math.floor(status / 100));
+      stats.downstream_rq_xx.set(cls, (stats.downstream_rq_xx.get(cls) ?? 0) + 1);
+      req.resume();
+      const duration = performance.now() - started;
+      const entry: AccessLogEntry = {
+        type: 'http',
+        start_time: new Date(Date.now() - duration).toISOString(),
+        listener: conn.listener,
+        source: hostPort(conn.sourceIp, conn.sourcePort),
+        destination: hostPort(conn.destinationIp, conn.destinationPort),
+        sni: conn.serverName,
+        downstream_peer_uri_san: conn.peer?.sans.uri[0],
+        method: req.method ?? '',
+        path,
+        authority: host,
+        protocol: `HTTP/${req.httpVersion}`,
+        status,
+        response_flags: flags,
+        bytes_received: 0,
+        bytes_sent: Buffer.byteLength(body),
+        duration_ms: Math.round(duration * 1000) / 1000,
+      };
+      for (const l of this.loggers) l.log(entry, req.headers);
+    };
+    for (const r of this.rbac) {
+      const d = r.evaluate({
+        sourceIp: conn.sourceIp,
+        directRemoteIp: conn.sourceIp,
+        destinationIp: conn.destinationIp,
+        destinationPort: conn.destinationPort,
+        serverName: conn.serverName,
+        peer: conn.peer,
+        headers: req.headers,
+        path,
+      });
+      if (!d.allowed) {
+        local(403, 'RBAC: access denied', 'RBAC');
+        return;
+      }
+    }
+    const rc = this.routes();
+    const m = rc?.route(host, path, req.headers);
+    if (!m) {
+      stats.no_route++;
+      local(404, '', 'NR');
+      return;
+    }
+    const action = m.route.action;
+    if (action.directResponse) {
+      const body = action.directResponse.body?.toString('utf8') ?? '';
+      local(action.directResponse.status, body, '-');
+      return;
+    }
+    const f = new Forwarder(this.ctx, conn, stats, req, res, { action, routeName: m.route.route.name }, started, this.serverName, this.loggers);
+    f.start();
+  }
+
+  /** Stops parsing new connections; open connections finish their requests (keep-alive ends). */
+  drain(): void {
+    this.server.closeIdleConnections?.();
+  }
+}

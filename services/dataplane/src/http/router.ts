@@ -1,0 +1,416 @@
+/**
+ * The router: forwards one HTTP request to an upstream host of the route's cluster, with Envoy's route
+ * timeout (whole request, 504 "upstream request timeout"), retry policy (retry_on, num_retries,
+ * per_try_timeout, jittered back-off, another host preferred on retry) and local replies
+ * (503 "no healthy upstream", 503 "upstream connect error or disconnect/reset before headers...").
+ *
+ * The request body streams to the upstream and is kept (up to a limit) so that a retry can replay it;
+ * past the limit the request is no longer retried, as in Envoy.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { AccessLogEntry, AccessLogger } from '../access-log.js';
+import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
+import type { HttpStats } from '../stats.js';
+import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../upstream/cluster.js';
+import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
+
+export const RETRY_BUFFER_LIMIT = 1024 * 1024;
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'http2-settings']);
+
+/** Buffers the request body for replay while streaming it to the current attempt. */
+class RequestBody {
+  private chunks: Buffer[] = [];
+  private sink: ClientRequest | undefined;
+  ended = false;
+  overflow = false;
+  bytes = 0;
+  constructor(
+    private readonly req: IncomingMessage,
+    limit: number,
+  ) {
+    req.on('data', (c: Buffer) => {
+      this.bytes += c.length;
+      if (!this.overflow) {
+        this.chunks.push(c);
+        if (this.bytes > limit) {
+          this.overflow = true;
+          this.chunks = [];
+        }
+      }
+      const s = this.sink;
+      if (s && !s.destroyed && !s.write(c)) {
+        req.pause();
+        s.once('drain', () => req.resume());
+      }
+    });
+    req.on('end', () => {
+      this.ended = true;
+      const s = this.sink;
+      if (s && !s.destroyed) s.end();
+    });
+  }
+  get replayable(): boolean {
+    return !this.overflow;
+  }
+  /** Sends what arrived so far to a new attempt, then streams the rest. */
+  attach(up: ClientRequest): void {
+    this.sink = up;
+    for (const c of this.chunks) up.write(c);
+    if (this.ended) up.end();
+    else if (this.req.isPaused()) this.req.resume();
+  }
+  detach(): void {
+    this.sink = undefined;
+  }
+}
+
+function addHeaders(list: [string, string][], adds: HeaderAdd[]): [string, string][] {
+  let out = list;
+  for (const a of adds) {
+    const exists = out.some(([k]) => k.toLowerCase() === a.key);
+    if (a.mode === 'add-if-absent' && exists) continue;
+    if (a.mode === 'overwrite-if-exists' && !exists) continue;
+    if (a.mode === 'overwrite' || a.mode === 'overwrite-if-exists') out = out.filter(([k]) => k.toLowerCase() !== a.key);
+    out.push([a.key, a.value]);
+  }
+  return out;
+}
+
+export interface RouteTarget {
+  action: CompiledAction;
+  routeName: string | undefined;
+}
+
+/** Handles one request end to end (the route is already chosen). */
+export class Forwarder {
+  private attempts = 0;
+  private retriesLeft: number;
+  private readonly tried = new Set<Host>();
+  private readonly body: RequestBody;
+  private upReq: ClientRequest | undefined;
+  private host: Host | undefined;
+  private cluster: ClusterRuntime | undefined;
+  private clusterName: string | undefined;
+  private globalTimer: NodeJS.Timeout | undefined;
+  private perTryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private responseStarted = false;
+  private finished = false;
+  private attemptStart = 0;
+  private flags = '-';
+  private bytesSent = 0;
+  private status = 0;
+  private readonly requestId: string;
+  private readonly headers: [string, string][];
+  private readonly path: string;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly conn: ConnectionInfo,
+    private readonly hcmStats: HttpStats,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly target: RouteTarget,
+    private readonly startedAt: number,
+    private readonly serverHeader: string,
+    private readonly loggers: AccessLogger[],
+  ) {
+    const a = target.action;
+    this.retriesLeft = a.retry?.numRetries ?? 0;
+    this.body = new RequestBody(req, RETRY_BUFFER_LIMIT);
+    const raw = req.rawHeaders;
+    const connectionTokens = new Set(
+      String(req.headers.connection ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    );
+    let headers: [string, string][] = [];
+    let requestId: string | undefined;
+    let proto = false;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i] as string;
+      const lk = k.toLowerCase();
+      if (HOP_BY_HOP.has(lk) || connectionTokens.has(lk)) continue;
+      if (a.requestHeadersToRemove.includes(lk)) continue;
+      if (lk === 'x-request-id') requestId = raw[i + 1];
+      if (lk === 'x-forwarded-proto') proto = true;
+      if (lk === 'host' && a.hostRewrite !== undefined) {
+        headers.push([k, a.hostRewrite]);
+        continue;
+      }
+      if (lk === 'x-envoy-expected-rq-timeout-ms') continue;
+      headers.push([k, raw[i + 1] as string]);
+    }
+    if (!proto) headers.push(['x-forwarded-proto', conn.tls ? 'https' : 'http']);
+    this.requestId = requestId ?? randomUUID();
+    if (!requestId) headers.push(['x-request-id', this.requestId]);
+    if (a.requestHeadersToAdd.length) headers = addHeaders(headers, a.requestHeadersToAdd);
+    this.headers = headers;
+    let path = req.url ?? '/';
+    if (a.prefixRewrite !== undefined && a.prefix !== undefined && path.startsWith(a.prefix)) path = a.prefixRewrite + path.slice(a.prefix.length);
+    this.path = path;
+    res.once('close', () => {
+      if (!this.finished) {
+        // downstream went away before the response was complete
+        this.flags = this.flags === '-' ? 'DC' : `${this.flags},DC`;
+        this.abortUpstream();
+        this.finish();
+      }
+    });
+  }
+
+  start(): void {
+    const a = this.target.action;
+    if (a.timeoutMs > 0) this.globalTimer = setTimeout(() => this.onGlobalTimeout(), a.timeoutMs);
+    this.attempt();
+  }
+
+  private attempt(): void {
+    this.retryTimer = undefined;
+    if (this.finished) return;
+    const a = this.target.action;
+    const name = this.clusterName ?? pickCluster(a, this.req.headers);
+    this.clusterName = name;
+    const cluster = name === undefined ? undefined : this.ctx.cluster(name);
+    if (!cluster) {
+      this.hcmStats.no_cluster++;
+      this.localReply(a.clusterNotFoundStatus, '', 'NC');
+      return;
+    }
+    this.cluster = cluster;
+    const host = cluster.chooseHost(this.tried, this.conn);
+    if (!host) {
+      cluster.stats.upstream_cx_none_healthy++;
+      this.localReply(503, 'no healthy upstream', 'UH');
+      return;
+    }
+    this.attempts++;
+    this.host = host;
+    this.tried.add(host);
+    host.activeRequests++;
+    cluster.stats.upstream_rq_total++;
+    cluster.stats.upstream_rq_active++;
+    this.attemptStart = performance.now();
+    const headers = a.autoHostRewrite && host.hostname ? this.headers.map(([k, v]): [string, string] => (k.toLowerCase() === 'host' ? [k, host.hostname as string] : [k, v])) : this.headers.slice();
+    const perTry = a.retry?.perTryTimeoutMs ?? 0;
+    const expected = perTry > 0 ? perTry : a.timeoutMs;
+    if (expected > 0) headers.push(['x-envoy-expected-rq-timeout-ms', String(Math.round(expected))]);
+    if (this.attempts > 1) headers.push(['x-envoy-attempt-count', String(this.attempts)]);
+    const up = httpRequest({
+      agent: host.httpAgent(),
+      host: host.address,
+      port: host.port,
+      method: this.req.method,
+      path: this.path,
+      headers: headers.flat() as unknown as Record<string, string>,
+      setHost: false,
+    });
+    this.upReq = up;
+    let settled = false;
+    const done = () => {
+      if (settled) return false;
+      settled = true;
+      host.activeRequests--;
+      cluster.stats.upstream_rq_active--;
+      if (this.perTryTimer) clearTimeout(this.perTryTimer);
+      this.perTryTimer = undefined;
+      this.body.detach();
+      return true;
+    };
+    if (perTry > 0) {
+      this.perTryTimer = setTimeout(() => {
+        if (!done()) return;
+        cluster.stats.upstream_rq_per_try_timeout++;
+        up.destroy();
+        cluster.recordFailure(host, 504);
+        this.afterFailure('per-try-timeout', 504, 'upstream request timeout', 'UT');
+      }, perTry);
+    }
+    up.on('response', (upRes) => {
+      if (!done()) {
+        upRes.resume();
+        return;
+      }
+      this.onResponse(up, upRes, cluster, host);
+    });
+    up.on('error', (err) => {
+      if (!done()) return;
+      const connectFailure = err instanceof ConnectError || !isConnected(up.socket);
+      if (!connectFailure) cluster.recordFailure(host, 'local-origin');
+      if (connectFailure) {
+        const timeout = err instanceof ConnectError && err.failure === 'connect-timeout';
+        this.afterFailure(
+          'connect-failure',
+          503,
+          `upstream connect error or disconnect/reset before headers. reset reason: ${timeout ? 'connection timeout' : 'connection failure'}${err.message.startsWith('TLS error') ? `, transport failure reason: ${err.message}` : ''}`,
+          'UF',
+        );
+      } else {
+        this.afterFailure('reset', 503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination', 'UC');
+      }
+    });
+    this.body.attach(up);
+  }
+
+  private afterFailure(kind: 'connect-failure' | 'reset' | 'per-try-timeout', status: number, message: string, flag: string): void {
+    if (this.finished) return;
+    const r = this.target.action.retry;
+    if (r && this.retriesLeft > 0 && this.body.replayable && retriableFailure(r, kind)) {
+      this.scheduleRetry();
+      return;
+    }
+    if (this.cluster && kind === 'per-try-timeout') this.cluster.stats.upstream_rq_timeout++;
+    this.localReply(status, message, flag);
+  }
+
+  private scheduleRetry(): void {
+    const r = this.target.action.retry;
+    if (!r) return;
+    this.retriesLeft--;
+    if (this.cluster) this.cluster.stats.upstream_rq_retry++;
+    const used = r.numRetries - this.retriesLeft;
+    this.retryTimer = setTimeout(() => this.attempt(), backoffMs(r, used));
+  }
+
+  private onResponse(up: ClientRequest, upRes: IncomingMessage, cluster: ClusterRuntime, host: Host): void {
+    const status = upRes.statusCode ?? 502;
+    const elapsed = performance.now() - this.attemptStart;
+    cluster.stats.recordResponse(status);
+    cluster.stats.upstream_rq_time.record(elapsed);
+    if (status >= 500) cluster.recordFailure(host, status);
+    else cluster.recordSuccess(host);
+    const r = this.target.action.retry;
+    if (r && this.retriesLeft > 0 && this.body.replayable && retriableStatus(r, status) && !this.finished) {
+      upRes.resume(); // drain and return the connection to the pool
+      this.scheduleRetry();
+      return;
+    }
+    if (this.finished) {
+      upRes.resume();
+      return;
+    }
+    if (this.attempts > 1) cluster.stats.upstream_rq_retry_success += status < 500 ? 1 : 0;
+    this.responseStarted = true;
+    this.status = status;
+    const a = this.target.action;
+    const raw = upRes.rawHeaders;
+    let headers: [string, string][] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const lk = (raw[i] as string).toLowerCase();
+      if (HOP_BY_HOP.has(lk) || lk === 'server' || a.responseHeadersToRemove.includes(lk)) continue;
+      headers.push([raw[i] as string, raw[i + 1] as string]);
+    }
+    headers.push(['x-envoy-upstream-service-time', String(Math.round(elapsed))], ['server', this.serverHeader]);
+    if (a.responseHeadersToAdd.length) headers = addHeaders(headers, a.responseHeadersToAdd);
+    const res = this.res;
+    res.writeHead(status, upRes.statusMessage, headers.flat() as unknown as Record<string, string>);
+    upRes.on('data', (c: Buffer) => {
+      this.bytesSent += c.length;
+      if (!res.write(c)) {
+        upRes.pause();
+        res.once('drain', () => upRes.resume());
+      }
+    });
+    upRes.on('end', () => {
+      cluster.stats.upstream_rq_completed++;
+      res.end();
+      this.finish();
+    });
+    upRes.on('aborted', () => {
+      this.flags = 'UC';
+      res.destroy();
+    });
+    upRes.on('error', () => res.destroy());
+    void up;
+  }
+
+  private onGlobalTimeout(): void {
+    this.globalTimer = undefined;
+    if (this.finished) return;
+    if (this.cluster) this.cluster.stats.upstream_rq_timeout++;
+    this.hcmStats.rq_timeout++;
+    this.abortUpstream();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.responseStarted) {
+      this.flags = 'UT';
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    if (this.host && this.cluster) this.cluster.recordFailure(this.host, 504);
+    this.localReply(504, 'upstream request timeout', 'UT');
+  }
+
+  private abortUpstream(): void {
+    const up = this.upReq;
+    if (up && !up.destroyed) up.destroy();
+    if (this.perTryTimer) clearTimeout(this.perTryTimer);
+    this.perTryTimer = undefined;
+  }
+
+  private localReply(status: number, body: string, flag: string): void {
+    if (this.finished) return;
+    this.flags = flag;
+    this.status = status;
+    sendLocalReply(this.res, status, body, this.serverHeader);
+    this.bytesSent = Buffer.byteLength(body);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.globalTimer) clearTimeout(this.globalTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.perTryTimer) clearTimeout(this.perTryTimer);
+    const duration = performance.now() - this.startedAt;
+    const s = this.hcmStats;
+    s.downstream_rq_active--;
+    const status = this.status || (this.res.headersSent ? this.res.statusCode : 0);
+    if (status) {
+      const cls = String(Math.floor(status / 100));
+      s.downstream_rq_xx.set(cls, (s.downstream_rq_xx.get(cls) ?? 0) + 1);
+    }
+    s.downstream_rq_time.record(duration);
+    const c = this.conn;
+    const entry: AccessLogEntry = {
+      type: 'http',
+      start_time: new Date(Date.now() - duration).toISOString(),
+      listener: c.listener,
+      source: hostPort(c.sourceIp, c.sourcePort),
+      destination: hostPort(c.destinationIp, c.destinationPort),
+      sni: c.serverName,
+      downstream_peer_uri_san: c.peer?.sans.uri[0],
+      cluster: this.clusterName,
+      upstream_host: this.host?.key,
+      method: this.req.method ?? '',
+      path: this.req.url ?? '',
+      authority: this.req.headers.host,
+      protocol: `HTTP/${this.req.httpVersion}`,
+      status,
+      response_flags: this.flags,
+      bytes_received: this.body.bytes,
+      bytes_sent: this.bytesSent,
+      duration_ms: Math.round(duration * 1000) / 1000,
+      attempts: this.attempts,
+      request_id: this.requestId,
+    };
+    for (const l of this.loggers) l.log(entry, this.req.headers);
+  }
+}
+
+/** An Envoy local reply (404 no route, 503 no healthy upstream, 504 timeout, ...). */
+export function sendLocalReply(res: ServerResponse, status: number, body: string, server: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(body), date: new Date().toUTCString(), server };
+  if (body) headers['content-type'] = 'text/plain';
+  res.writeHead(status, headers);
+  res.end(body);
+}

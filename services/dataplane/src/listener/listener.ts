@@ -1,0 +1,377 @@
+/**
+ * Listeners: bind an address, accept connections, run the listener filters (tls_inspector peeks at the
+ * ClientHello without consuming it), pick the filter chain, terminate TLS when the chain has a
+ * DownstreamTlsContext, run the network filters (RBAC) and hand the connection to the terminal filter
+ * (tcp_proxy or http_connection_manager).
+ *
+ * A connection keeps the listener version it was accepted with: a config update builds new listener
+ * versions for new connections, and a removed listener stops accepting while its open connections finish.
+ */
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import type { ConnectionInfo, ProxyContext } from '../context.js';
+import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener, RbacConfig, TcpProxy } from '../envoy/types.js';
+import { TYPE } from '../envoy/types.js';
+import { ConfigError, durationMs, unwrap } from '../envoy/values.js';
+import { Rbac } from '../filters/rbac.js';
+import { TcpProxyFilter } from '../filters/tcp-proxy.js';
+import { HttpConnectionManagerFilter } from '../http/connection-manager.js';
+import { type ListenerStats, listenerStatName } from '../stats.js';
+import { inspectClientHello } from '../tls/client-hello.js';
+import { compileDownstreamTls, type DownstreamTls, peerSans, type SecretLookup } from '../tls/contexts.js';
+import { type CompiledMatch, checkDuplicates, compileMatch, type ConnectionFacts, selectFilterChain } from './filter-chain-match.js';
+
+export interface CompiledChain {
+  name: string;
+  tls: { server: TlsServer; dt: DownstreamTls; handshakeTimeoutMs: number } | undefined;
+  rbac: Rbac[];
+  terminal: TcpProxyFilter | HttpConnectionManagerFilter;
+}
+
+function normalizeIp(ip: string | undefined): string {
+  if (!ip) return '';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+export class ListenerRuntime {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly bindToPort: boolean;
+  readonly statName: string;
+  readonly stats: ListenerStats;
+  readonly secrets: string[] = [];
+  readonly routeNames: string[] = [];
+  private readonly chains: CompiledMatch<CompiledChain>[];
+  private readonly defaultChain: CompiledChain | undefined;
+  private readonly inspectTls: boolean;
+  private readonly filtersTimeoutMs: number;
+  private readonly continueOnTimeout: boolean;
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: Listener,
+    private readonly ctx: ProxyContext,
+    secrets: SecretLookup,
+  ) {
+    const f = `listener ${config.name}`;
+    this.name = config.name;
+    const sa = config.address?.socket_address;
+    if (!sa) throw new ConfigError(`${f}: address.socket_address is required`);
+    if (sa.protocol === 'UDP') throw new ConfigError(`${f}: UDP listeners are not supported`);
+    if (sa.port_value === undefined) throw new ConfigError(`${f}: address.socket_address.port_value is required`);
+    this.address = sa.address;
+    this.port = sa.port_value;
+    this.bindToPort = unwrap(config.bind_to_port) !== false;
+    this.statName = listenerStatName(this.address, this.port);
+    this.stats = ctx.stats.listener(this.statName);
+    this.log = ctx.log.child({ listener: config.name });
+    let inspect = false;
+    for (const [i, lf] of (config.listener_filters ?? []).entries()) {
+      const t = lf.typed_config?.['@type'];
+      if (t === TYPE.TlsInspector || (!t && lf.name === 'envoy.filters.listener.tls_inspector')) inspect = true;
+      else if (t === TYPE.OriginalDst || (!t && lf.name === 'envoy.filters.listener.original_dst')) {
+        // without iptables redirection the original destination is the address the client connected to
+      } else throw new ConfigError(`${f}.listener_filters[${i}]: unsupported listener filter ${lf.name}`);
+    }
+    this.inspectTls = inspect;
+    this.filtersTimeoutMs = durationMs(config.listener_filters_timeout, `${f}.listener_filters_timeout`) ?? 15_000;
+    this.continueOnTimeout = config.continue_on_listener_filters_timeout === true;
+    const chains = config.filter_chains ?? [];
+    this.chains = chains.map((fc, i) => compileMatch(this.compileChain(fc, `${f}.filter_chains[${i}]`, secrets), fc.filter_chain_match, `${f}.filter_chains[${i}].filter_chain_match`));
+    checkDuplicates(
+      this.chains,
+      chains.map((c, i) => c.name ?? String(i)),
+      f,
+    );
+    this.defaultChain = config.default_filter_chain ? this.compileChain(config.default_filter_chain, `${f}.default_filter_chain`, secrets) : undefined;
+    if (this.chains.length === 0 && !this.defaultChain) throw new ConfigError(`${f}: no filter chains`);
+  }
+
+  private compileChain(fc: FilterChain, field: string, secrets: SecretLookup): CompiledChain {
+    let tls: CompiledChain['tls'];
+    const ts = fc.transport_socket;
+    if (ts) {
+      const t = ts.typed_config?.['@type'];
+      if (t === TYPE.DownstreamTlsContext) {
+        const dt = compileDownstreamTls(ts.typed_config as unknown as DownstreamTlsContext, secrets, `${field}.transport_socket`);
+        this.secrets.push(...dt.secrets);
+        const handshakeTimeoutMs = durationMs(fc.transport_socket_connect_timeout, `${field}.transport_socket_connect_timeout`) ?? 10_000;
+        const server = createTlsServer({ ...dt.serverOptions, handshakeTimeout: handshakeTimeoutMs || 120_000 });
+        tls = { server, dt, handshakeTimeoutMs };
+      } else if (t !== TYPE.RawBuffer && t !== undefined) throw new ConfigError(`${field}.transport_socket: unsupported transport socket ${t}`);
+    }
+    const filters = fc.filters ?? [];
+    if (filters.length === 0) throw new ConfigError(`${field}.filters: no network filters`);
+    const rbac: Rbac[] = [];
+    let terminal: CompiledChain['terminal'] | undefined;
+    filters.forEach((nf, i) => {
+      const t = nf.typed_config?.['@type'];
+      const ff = `${field}.filters[${i}]`;
+      const last = i === filters.length - 1;
+      if (t === TYPE.NetworkRbac) {
+        if (last) throw new ConfigError(`${ff}: RBAC cannot be the terminal filter`);
+        rbac.push(new Rbac(nf.typed_config as unknown as RbacConfig, ff));
+      } else if (t === TYPE.TcpProxy) {
+        if (!last) throw new ConfigError(`${ff}: tcp_proxy must be the last filter`);
+        terminal = new TcpProxyFilter(nf.typed_config as unknown as TcpProxy, this.ctx, ff);
+      } else if (t === TYPE.HttpConnectionManager) {
+        if (!last) throw new ConfigError(`${ff}: http_connection_manager must be the last filter`);
+        const hcm = new HttpConnectionManagerFilter(nf.typed_config as unknown as HttpConnectionManager, this.ctx, ff);
+        if (hcm.rdsName) this.routeNames.push(hcm.rdsName);
+        terminal = hcm;
+      } else throw new ConfigError(`${ff}: unsupported network filter ${nf.name} (${t ?? 'no typed_config'})`);
+    });
+    if (!terminal) throw new ConfigError(`${field}.filters: the last filter must be tcp_proxy or http_connection_manager`);
+    const chain: CompiledChain = { name: fc.name ?? '', tls, rbac, terminal };
+    if (tls) {
+      tls.server.on('secureConnection', (s: TLSSocket) => this.onSecure(chain, s));
+      tls.server.on('tlsClientError', (err: Error, s: TLSSocket) => {
+        this.stats.downstream_cx_tls_error++;
+        this.log.debug({ err: err.message, chain: chain.name }, 'downstream TLS handshake failed');
+        s.destroy();
+      });
+    }
+    return chain;
+  }
+
+  /** A new downstream connection on this listener's socket. */
+  onConnection(socket: Socket): void {
+    const stats = this.stats;
+    stats.downstream_cx_total++;
+    stats.downstream_cx_active++;
+    socket.once('close', () => {
+      stats.downstream_cx_active--;
+      stats.downstream_cx_destroy++;
+    });
+    socket.on('error', () => {});
+    socket.setNoDelay(true);
+    const facts: ConnectionFacts = {
+      destinationPort: socket.localPort ?? this.port,
+      destinationIp: normalizeIp(socket.localAddress),
+      serverName: undefined,
+      transportProtocol: 'raw_buffer',
+      applicationProtocols: [],
+      directSourceIp: normalizeIp(socket.remoteAddress),
+      sourceIp: normalizeIp(socket.remoteAddress),
+      sourcePort: socket.remotePort ?? 0,
+    };
+    const startedAt = performance.now();
+    if (!this.inspectTls) {
+      this.dispatch(socket, facts, startedAt);
+      return;
+    }
+    let buf: Buffer = Buffer.alloc(0);
+    let done = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+      if (!ok) {
+        socket.destroy();
+        return;
+      }
+      socket.pause();
+      if (buf.length) socket.unshift(buf);
+      this.dispatch(socket, facts, startedAt);
+    };
+    const onData = (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      const r = inspectClientHello(buf);
+      if (r.kind === 'need-more') return;
+      if (r.kind === 'invalid') {
+        this.log.debug({ reason: r.reason }, 'tls_inspector: bad ClientHello, closing');
+        finish(false);
+        return;
+      }
+      if (r.kind === 'tls') {
+        facts.transportProtocol = 'tls';
+        facts.serverName = r.serverName;
+        facts.applicationProtocols = r.alpn;
+      }
+      finish(true);
+    };
+    const onEnd = () => finish(true);
+    const timer = setTimeout(() => {
+      stats.downstream_pre_cx_timeout++;
+      finish(this.continueOnTimeout);
+    }, this.filtersTimeoutMs || 2_147_483_647);
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+  }
+
+  private dispatch(socket: Socket, facts: ConnectionFacts, startedAt: number): void {
+    const chain = selectFilterChain(this.chains, facts) ?? this.defaultChain;
+    if (!chain) {
+      this.stats.no_filter_chain_match++;
+      this.log.debug({ sni: facts.serverName, transport: facts.transportProtocol, port: facts.destinationPort }, 'no filter chain matched');
+      socket.destroy();
+      return;
+    }
+    const conn: ConnectionInfo = {
+      listener: this.name,
+      listenerStat: this.statName,
+      sourceIp: facts.sourceIp,
+      sourcePort: facts.sourcePort,
+      destinationIp: facts.destinationIp,
+      destinationPort: facts.destinationPort,
+      serverName: facts.serverName,
+      tls: false,
+      peer: undefined,
+      startedAt,
+    };
+    if (chain.tls) {
+      (socket as Socket & { [CONN_INFO]?: ConnectionInfo })[CONN_INFO] = conn;
+      chain.tls.server.emit('connection', socket);
+      return;
+    }
+    this.runFilters(chain, socket, conn);
+  }
+
+  private onSecure(chain: CompiledChain, s: TLSSocket): void {
+    const raw = (s as unknown as { _parent?: Socket & { [CONN_INFO]?: ConnectionInfo } })._parent;
+    const conn = raw?.[CONN_INFO];
+    if (!conn || !chain.tls) {
+      s.destroy();
+      return;
+    }
+    const err = chain.tls.dt.verify(s);
+    if (err) {
+      this.stats.downstream_cx_tls_error++;
+      this.log.debug({ err, chain: chain.name }, 'downstream certificate rejected');
+      s.destroy();
+      return;
+    }
+    const cert = s.getPeerCertificate();
+    const hasCert = cert && Object.keys(cert).length > 0;
+    conn.tls = true;
+    if (hasCert && s.authorized) {
+      const subject = cert.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${String(v)}`).join(',') : '';
+      conn.peer = { sans: peerSans(cert), subject };
+    }
+    if (!conn.serverName && typeof s.servername === 'string') conn.serverName = s.servername;
+    s.on('error', () => {});
+    this.runFilters(chain, s, conn);
+  }
+
+  private runFilters(chain: CompiledChain, socket: Socket | TLSSocket, conn: ConnectionInfo): void {
+    for (const r of chain.rbac) {
+      const d = r.evaluate({
+        sourceIp: conn.sourceIp,
+        directRemoteIp: conn.sourceIp,
+        destinationIp: conn.destinationIp,
+        destinationPort: conn.destinationPort,
+        serverName: conn.serverName,
+        peer: conn.peer,
+      });
+      if (!d.allowed) {
+        this.stats.rbac_denied++;
+        this.log.debug({ peer: conn.peer?.sans.uri[0], source: conn.sourceIp }, 'RBAC: connection denied');
+        this.ctx.accessLog.log({
+          type: 'tcp',
+          start_time: new Date().toISOString(),
+          listener: conn.listener,
+          source: `${conn.sourceIp}:${conn.sourcePort}`,
+          destination: `${conn.destinationIp}:${conn.destinationPort}`,
+          sni: conn.serverName,
+          downstream_peer_uri_san: conn.peer?.sans.uri[0],
+          response_flags: 'RBAC',
+          bytes_received: 0,
+          bytes_sent: 0,
+          duration_ms: Math.round((performance.now() - conn.startedAt) * 1000) / 1000,
+        });
+        socket.destroy();
+        return;
+      }
+      this.stats.rbac_allowed++;
+    }
+    chain.terminal.handle(socket, conn);
+  }
+}
+
+const CONN_INFO = Symbol('causeway.listener.conn');
+
+interface Bound {
+  key: string;
+  server: Server;
+  runtime: ListenerRuntime;
+}
+
+/** Owns the listening sockets; swaps listener versions without closing open connections. */
+export class ListenerManager {
+  private readonly bound = new Map<string, Bound>(); // by "address:port"
+  private active = new Map<string, ListenerRuntime>(); // by listener name
+
+  constructor(private readonly log: Logger) {}
+
+  listeners(): ListenerRuntime[] {
+    return [...this.active.values()];
+  }
+
+  /** The listening address of a listener (tests: port 0 binds an ephemeral port). */
+  boundPort(name: string): number | undefined {
+    const r = this.active.get(name);
+    if (!r) return undefined;
+    const b = this.bound.get(`${r.address}:${r.port}`);
+    const a = b?.server.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  /** Makes `next` the set of active listeners. Throws ConfigError (nothing changed) when a bind fails. */
+  async apply(next: ListenerRuntime[]): Promise<void> {
+    const byKey = new Map<string, ListenerRuntime>();
+    for (const r of next) {
+      if (!r.bindToPort) continue;
+      const key = `${r.address}:${r.port}`;
+      const other = byKey.get(key);
+      if (other && r.port !== 0) throw new ConfigError(`listeners ${other.name} and ${r.name} both use ${key}`);
+      byKey.set(r.port === 0 ? `${key}#${r.name}` : key, r);
+    }
+    // bind the new addresses first; roll back if one fails
+    const opened: Bound[] = [];
+    for (const [key, r] of byKey) {
+      if (this.bound.has(key)) continue;
+      try {
+        opened.push(await this.bind(key, r));
+      } catch (e) {
+        for (const b of opened) b.server.close();
+        throw new ConfigError(`listener ${r.name}: cannot bind ${r.address}:${r.port}: ${(e as Error).message}`);
+      }
+    }
+    for (const b of opened) this.bound.set(b.key, b);
+    for (const [key, b] of this.bound) {
+      const r = byKey.get(key);
+      if (r) b.runtime = r;
+      else {
+        // removed: stop accepting; connections already accepted carry on
+        b.server.close();
+        this.bound.delete(key);
+        this.log.info({ listener: b.runtime.name, address: key }, 'listener removed; open connections drain');
+      }
+    }
+    this.active = new Map(next.map((r) => [r.name, r]));
+  }
+
+  private bind(key: string, runtime: ListenerRuntime): Promise<Bound> {
+    return new Promise((resolve, reject) => {
+      const b: Bound = { key, server: createNetServer({ allowHalfOpen: true, noDelay: true }), runtime };
+      b.server.on('connection', (s) => b.runtime.onConnection(s));
+      b.server.once('error', reject);
+      b.server.listen({ host: runtime.address, port: runtime.port }, () => {
+        b.server.removeListener('error', reject);
+        b.server.on('error', (e) => this.log.error({ err: e.message, listener: b.runtime.name }, 'listener socket error'));
+        this.log.info({ listener: runtime.name, address: key }, 'listening');
+        resolve(b);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.bound.values()].map((b) => new Promise<void>((r) => b.server.close(() => r()))));
+    this.bound.clear();
+    this.active.clear();
+  }
+}
