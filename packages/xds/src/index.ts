@@ -4,3 +4,4 @@ export * from './names.js';
 export * from './vip.js';
 export * from './context.js';
 export * from './generate/index.js';
+export * from './server/index.js';

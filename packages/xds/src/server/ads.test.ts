@@ -1,0 +1,235 @@
+import type { Resource } from '@causeway/core';
+import { createSigningKey, ensureMeshCa, generateDataplaneToken, generateZoneToken } from '@causeway/pki';
+import { openStore, type ResourceStore } from '@causeway/store';
+import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TYPE_URLS } from '../protos.js';
+import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
+import { REGISTERED_LABEL, XdsZone } from './zone.js';
+
+const logger = pino({ level: 'silent' });
+const key = createSigningKey();
+const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
+
+interface Response {
+  version_info: string;
+  resources?: ({ '@type': string; name?: string; cluster_name?: string } & Record<string, unknown>)[];
+  type_url: string;
+  nonce: string;
+}
+
+/** A minimal ADS client: sends requests, collects responses per type. */
+class TestProxy {
+  readonly responses: Response[] = [];
+  private waiters: { pred: (r: Response) => boolean; resolve: (r: Response) => void }[] = [];
+  readonly stream: grpc.ClientDuplexStream<DiscoveryRequest, Response>;
+  status: Promise<grpc.StatusObject>;
+  constructor(port: number, token: string | undefined) {
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as {
+      StreamAggregatedResources(md: grpc.Metadata): grpc.ClientDuplexStream<DiscoveryRequest, Response>;
+      close(): void;
+    };
+    const md = new grpc.Metadata();
+    if (token) md.set('authorization', `Bearer ${token}`);
+    this.stream = client.StreamAggregatedResources(md);
+    this.status = new Promise((resolve) => this.stream.on('status', resolve));
+    this.stream.on('error', () => undefined);
+    this.stream.on('data', (r: Response) => {
+      this.responses.push(r);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(r)) return true;
+        w.resolve(r);
+        return false;
+      });
+    });
+    this.status.then(() => client.close());
+  }
+  send(req: DiscoveryRequest): void {
+    this.stream.write(req);
+  }
+  next(pred: (r: Response) => boolean, timeoutMs = 5000): Promise<Response> {
+    const have = this.responses.find(pred);
+    if (have) return Promise.resolve(have);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for a response')), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (r) => {
+          clearTimeout(t);
+          resolve(r);
+        },
+      });
+    });
+  }
+  close(): void {
+    this.stream.end();
+  }
+}
+
+const dpDoc = (name: string, mesh: string, service: string, address: string) =>
+  JSON.stringify({ type: 'Dataplane', mesh, name, networking: { address, inbound: [{ port: 8080, tags: { 'kuma.io/service': service, 'kuma.io/protocol': 'http' } }] } });
+
+const node = (mesh: string, name: string, resource: string) => ({ id: `${mesh}.${name}`, cluster: name, metadata: { 'dataplane.resource': resource } });
+
+const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string): Resource => ({ type, name, ...(mesh ? { mesh } : {}), labels: {}, spec, version: 0 });
+
+async function until<T>(f: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('ADS server', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+  let server: AdsServer;
+  let port: number;
+
+  beforeAll(async () => {
+    store = await openStore({ pollIntervalMs: 50 });
+    await store.create(res('Mesh', 'default', {}));
+    await store.create(res('Mesh', 'secure', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } }));
+    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'secure')) as Resource<never>);
+    zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
+    await zone.start();
+    server = new AdsServer({ cache: zone.cache, registry: zone, logger });
+    port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
+  });
+
+  afterAll(async () => {
+    await server.close(200);
+    await zone.close();
+    await store.close();
+  });
+
+  it('refuses a proxy without a token, with a foreign token, or with a token for another dataplane', async () => {
+    const none = new TestProxy(port, undefined);
+    none.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
+    expect((await none.status).code).toBe(grpc.status.UNAUTHENTICATED);
+
+    const foreign = new TestProxy(port, generateDataplaneToken({ signingKeyPem: createSigningKey(), mesh: 'default', name: 'web-1' }));
+    foreign.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
+    const fs = await foreign.status;
+    expect(fs.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(fs.details).toMatch(/signature/);
+
+    const other = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-2' }));
+    other.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
+    const os = await other.status;
+    expect(os.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(os.details).toMatch(/not "web-1"/);
+
+    const bad = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    bad.send({ node: node('default', 'web-1', '{"type":"Dataplane","mesh":"default","name":"web-1","networking":{}}'), type_url: TYPE_URLS.Cluster });
+    const bs = await bad.status;
+    expect(bs.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(bs.details).toMatch(/networking.address/);
+    expect(await store.get('Dataplane', 'default', 'web-1')).toBeUndefined();
+  });
+
+  it('registers the proxy, serves config, handles ACK, pushes changes, records a NACK and keeps the last good config', async () => {
+    const p = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    p.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
+    p.send({ type_url: TYPE_URLS.Listener });
+    const cds = await p.next((r) => r.type_url === TYPE_URLS.Cluster);
+    expect(cds.resources?.map((r) => r.name)).toContain('web');
+    expect(cds.resources?.every((r) => r['@type'] === TYPE_URLS.Cluster)).toBe(true);
+    const lds = await p.next((r) => r.type_url === TYPE_URLS.Listener);
+    expect(lds.resources?.map((r) => r.name)).toContain('inbound:127.0.0.10:8080');
+    const stored = await store.get('Dataplane', 'default', 'web-1');
+    expect(stored?.labels[REGISTERED_LABEL]).toBe('ads');
+
+    // ACK both; ask for the inbound route by name.
+    p.send({ type_url: TYPE_URLS.Cluster, version_info: cds.version_info, response_nonce: cds.nonce });
+    p.send({ type_url: TYPE_URLS.Listener, version_info: lds.version_info, response_nonce: lds.nonce });
+    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names: ['inbound:127.0.0.10:8080'] });
+    const rds = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration);
+    expect(rds.resources?.map((r) => r.name)).toEqual(['inbound:127.0.0.10:8080']);
+
+    // An ExternalService applied: one coalesced push with the new cluster.
+    const before = p.responses.filter((r) => r.type_url === TYPE_URLS.Cluster).length;
+    await store.create(res('ExternalService', 'httpbin', { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: 'httpbin.org:80' } }, 'default'));
+    await store.create(res('ExternalService', 'example', { tags: { 'kuma.io/service': 'example' }, networking: { address: 'example.com:443' } }, 'default'));
+    const cds2 = await p.next((r) => r.type_url === TYPE_URLS.Cluster && (r.resources ?? []).some((c) => c.name === 'example'));
+    expect(cds2.version_info).not.toBe(cds.version_info);
+    expect(cds2.resources?.map((r) => r.name)).toEqual(expect.arrayContaining(['httpbin', 'example']));
+
+    // NACK it: recorded on the DataplaneInsight, not sent again.
+    p.send({ type_url: TYPE_URLS.Cluster, version_info: cds.version_info, response_nonce: cds2.nonce, error_detail: { code: 3, message: 'cluster example: boom' } });
+    const insight = await until(async () => {
+      const i = await store.get('DataplaneInsight', 'default', 'web-1');
+      const subs = (i?.spec as { subscriptions?: { lastNack?: { error: string; typeUrl: string } }[] })?.subscriptions;
+      return subs?.find((s) => s.lastNack)?.lastNack;
+    });
+    expect(insight).toMatchObject({ typeUrl: TYPE_URLS.Cluster, error: 'cluster example: boom' });
+    const sentAfterNack = p.responses.filter((r) => r.type_url === TYPE_URLS.Cluster).length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.responses.filter((r) => r.type_url === TYPE_URLS.Cluster).length).toBe(sentAfterNack);
+    expect(sentAfterNack).toBeGreaterThan(before);
+
+    // Disconnect for good: the Dataplane is deleted after the grace period.
+    p.close();
+    await until(async () => ((await store.get('Dataplane', 'default', 'web-1')) === undefined ? true : undefined), 5000);
+  });
+
+  it('only pushes to proxies whose inputs changed, and issues workload certificates on mTLS meshes', async () => {
+    const a = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'a-1' }));
+    a.send({ node: node('default', 'a-1', dpDoc('a-1', 'default', 'a', '127.0.0.20')), type_url: TYPE_URLS.Cluster });
+    const s = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 's-1' }));
+    s.send({ node: node('secure', 's-1', dpDoc('s-1', 'secure', 'backend', '127.0.0.21')), type_url: TYPE_URLS.Cluster });
+    s.send({ type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:secure', 'mesh_ca:secret:secure'] });
+    const secrets = await s.next((r) => r.type_url === TYPE_URLS.Secret && (r.resources?.length ?? 0) === 2);
+    const identity = secrets.resources?.find((r) => r.name === 'identity_cert:secret:secure') as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } };
+    const pem = Buffer.from(identity.tls_certificate.certificate_chain.inline_bytes, 'base64').toString();
+    const { X509Certificate } = await import('node:crypto');
+    expect(new X509Certificate(pem).subjectAltName).toBe('URI:spiffe://secure/backend');
+    await a.next((r) => r.type_url === TYPE_URLS.Cluster);
+    await s.next((r) => r.type_url === TYPE_URLS.Cluster);
+    await new Promise((r) => setTimeout(r, 200));
+    const aCount = a.responses.length;
+    const sCount = s.responses.length;
+    // A change in mesh "secure" only: the proxy of mesh "default" gets nothing.
+    await store.create(res('ExternalService', 'vault', { tags: { 'kuma.io/service': 'vault' }, networking: { address: 'vault.example.com:8200' } }, 'secure'));
+    await s.next((r) => r.type_url === TYPE_URLS.Cluster && (r.resources ?? []).some((c) => c.name === 'vault'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.responses.length).toBe(aCount);
+    expect(s.responses.length).toBeGreaterThan(sCount);
+
+    const dump = await zone.configDump('Dataplane', 'secure', 's-1');
+    expect(dump?.connected).toBe(true);
+    const secretsDump = dump?.configs.find((c) => String(c['@type']).endsWith('SecretsConfigDump')) as { dynamic_active_secrets: { secret: { tls_certificate?: { private_key: { inline_bytes: string } } } }[] };
+    const redacted = secretsDump.dynamic_active_secrets.find((x) => x.secret.tls_certificate)?.secret.tls_certificate?.private_key.inline_bytes;
+    expect(Buffer.from(redacted ?? '', 'base64').toString()).toBe('[redacted]');
+    a.close();
+    s.close();
+  });
+
+  it('registers a ZoneIngress with a zone token and publishes its available services', async () => {
+    const token = generateZoneToken({ signingKeyPem: key, zone: 'zone-1', scope: ['ingress'] });
+    const ing = new TestProxy(port, token);
+    const doc = JSON.stringify({ type: 'ZoneIngress', name: 'ingress-1', networking: { address: '127.0.0.30', port: 10001 } });
+    const d = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 'b-1' }));
+    d.send({ node: node('secure', 'b-1', dpDoc('b-1', 'secure', 'billing', '127.0.0.31')), type_url: TYPE_URLS.Listener });
+    await d.next((r) => r.type_url === TYPE_URLS.Listener);
+    ing.send({ node: { id: 'ingress-1', metadata: { 'dataplane.resource': doc } }, type_url: TYPE_URLS.Listener });
+    const lds = await ing.next((r) => r.type_url === TYPE_URLS.Listener && JSON.stringify(r.resources).includes('billing{mesh=secure}'));
+    expect(lds.resources?.[0]?.name).toBe('inbound:127.0.0.30:10001');
+    const stored = await until(async () => {
+      const r = await store.get('ZoneIngress', undefined, 'ingress-1');
+      const av = (r?.spec as { availableServices?: { tags: Record<string, string>; mesh: string }[] } | undefined)?.availableServices;
+      return av?.some((x) => x.tags['kuma.io/service'] === 'billing' && x.mesh === 'secure') ? r : undefined;
+    });
+    expect((stored.spec as { zone: string }).zone).toBe('zone-1');
+    // A dataplane token cannot register an ingress.
+    const wrong = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 'ingress-2' }));
+    wrong.send({ node: { id: 'ingress-2', metadata: { 'dataplane.resource': doc.replace('ingress-1', 'ingress-2') } }, type_url: TYPE_URLS.Listener });
+    expect((await wrong.status).code).toBe(grpc.status.PERMISSION_DENIED);
+    ing.close();
+    d.close();
+  });
+});

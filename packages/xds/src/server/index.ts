@@ -1,0 +1,3 @@
+export * from './cache.js';
+export * from './ads.js';
+export * from './zone.js';

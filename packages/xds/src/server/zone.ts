@@ -1,0 +1,587 @@
+/**
+ * The zone side of xDS: keeps an in-memory view of the zone's store (fed by its change feed), builds a
+ * MeshContext per mesh, and keeps a snapshot for every connected proxy. Changes are coalesced (short
+ * debounce); a proxy is regenerated only when the hash of its inputs (its mesh context, its own
+ * resource, its certificate) changed.
+ *
+ * It is also the ADS server's registry: it authenticates a proxy's token, stores the Dataplane /
+ * ZoneIngress / ZoneEgress the proxy sends in its node metadata, records ACK/NACK on the
+ * DataplaneInsight, and deletes the proxy's resource a grace period after its last stream closed.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type DataplaneSpec,
+  dataplaneServices,
+  fromUniversal,
+  jsonEqual,
+  type DataplaneInsightSpec,
+  type MeshSpec,
+  type Resource,
+  type ResourceType,
+  resourceKey,
+  type SecretSpec,
+  type ZoneEgressSpec,
+  type ZoneIngressSpec,
+} from '@causeway/core';
+import { caSecretNames, dpCertLifetimeMs, enabledBackend, tokenAllows, verifyToken, WorkloadCertificates } from '@causeway/pki';
+import type { ResourceStore, Subscription } from '@causeway/store';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { buildMeshContexts, computeAvailableServices, type MeshContext, proxyZone, ZONE_LABEL, type ZoneView } from '../context.js';
+import type { ResourceSet } from '../generate/common.js';
+import { generateEgress } from '../generate/egress.js';
+import { generateIngress } from '../generate/ingress.js';
+import { generateSidecar, type Identity } from '../generate/sidecar.js';
+import { nodeId, spiffeId, zoneEgressSpiffeId } from '../names.js';
+import { TYPE_URLS, XDS_KINDS } from '../protos.js';
+import { AdsError, type ConnectInfo, type ProxyRegistry } from './ads.js';
+import { buildSnapshot, type Snapshot, SnapshotCache } from './cache.js';
+
+export type ProxyType = 'Dataplane' | 'ZoneIngress' | 'ZoneEgress';
+
+/** Label on resources a proxy registered over ADS (only those are deleted when the proxy goes away). */
+export const REGISTERED_LABEL = 'causeway.io/registered-by';
+
+const WATCHED: ReadonlySet<ResourceType> = new Set(['Mesh', 'Dataplane', 'ExternalService', 'Secret', 'ZoneIngress', 'ZoneEgress']);
+
+export interface XdsZoneOptions {
+  store: ResourceStore;
+  zone: string;
+  logger: Logger;
+  /** The zone's token signing key (PEM): dataplane and zone tokens are verified against it. */
+  signingKeyPem: string;
+  /** Refuse proxies without a valid token (default true). */
+  requireToken?: boolean;
+  /** Coalescing window for store changes, ms (default 100). */
+  debounceMs?: number;
+  /** How long a proxy's resource stays after its last stream closed, ms (default 30 s). */
+  proxyGraceMs?: number;
+  vipCidr?: string;
+  instanceId?: string;
+  now?: () => Date;
+}
+
+interface ProxyState {
+  key: string;
+  type: ProxyType;
+  mesh: string | undefined;
+  name: string;
+  resource: Resource;
+  proxyless: boolean;
+  streams: Set<string>;
+  inputHash?: string;
+  generatedAt?: Date;
+  insight: DataplaneInsightSpec;
+  certExpiry?: Date;
+  certRegenerations: number;
+}
+
+export function proxyKey(type: ProxyType, mesh: string | undefined, name: string): string {
+  return `${type}/${mesh ?? '_'}/${name}`;
+}
+
+function hash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+export interface ConfigDump {
+  proxy: { type: ProxyType; mesh?: string; name: string };
+  connected: boolean;
+  generatedAt?: string;
+  versions: Record<string, string>;
+  /** Envoy's /config_dump shape. */
+  configs: Record<string, unknown>[];
+}
+
+export class XdsZone implements ProxyRegistry {
+  readonly cache = new SnapshotCache();
+  private readonly log: Logger;
+  private readonly store: ResourceStore;
+  private readonly resources = new Map<string, Resource>();
+  private contexts = new Map<string, MeshContext>();
+  private readonly proxies = new Map<string, ProxyState>();
+  private readonly deletions = new Map<string, NodeJS.Timeout>();
+  private readonly certs: WorkloadCertificates;
+  private readonly now: () => Date;
+  private sub: Subscription | undefined;
+  private pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private rotationTimer: NodeJS.Timeout | undefined;
+  private insightTimers = new Map<string, NodeJS.Timeout>();
+  private work: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Incremented on every regeneration pass (tests and metrics). */
+  generations = 0;
+
+  constructor(private readonly opts: XdsZoneOptions) {
+    this.log = opts.logger;
+    this.store = opts.store;
+    this.now = opts.now ?? (() => new Date());
+    this.certs = new WorkloadCertificates({ now: this.now });
+  }
+
+  /** Loads the store, starts following its change feed, and schedules cleanup of proxies that left while we were down. */
+  async start(): Promise<void> {
+    const rev = await this.store.revision();
+    for (const type of WATCHED) {
+      let offset: string | undefined;
+      do {
+        const page = await this.store.list(type, { size: 1000, ...(offset ? { offset } : {}) });
+        for (const r of page.items) this.resources.set(resourceKey(r), r);
+        offset = page.next;
+      } while (offset);
+    }
+    this.rebuildContexts();
+    await this.syncAvailableServices();
+    this.sub = this.store.watch(rev, (e) => {
+      if (!WATCHED.has(e.type)) return;
+      this.pending.add(resourceKey(e));
+      this.scheduleFlush();
+    });
+    // Registered proxies from before a restart: deleted unless they reconnect within the grace period.
+    for (const r of this.resources.values())
+      if ((r.type === 'Dataplane' || r.type === 'ZoneIngress' || r.type === 'ZoneEgress') && r.labels[REGISTERED_LABEL] === 'ads')
+        this.scheduleDeletion(proxyKey(r.type, r.mesh, r.name), r.type, r.mesh, r.name);
+    this.scheduleRotation();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.sub?.close();
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.rotationTimer);
+    for (const t of this.deletions.values()) clearTimeout(t);
+    for (const t of this.insightTimers.values()) clearTimeout(t);
+    await this.work.catch(() => undefined);
+  }
+
+  /** Current mesh contexts (read-only; for diagnostics and tests). */
+  meshContexts(): ReadonlyMap<string, MeshContext> {
+    return this.contexts;
+  }
+
+  connectedProxies(): number {
+    let n = 0;
+    for (const p of this.proxies.values()) if (p.streams.size > 0) n++;
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // View and contexts
+
+  private list<S>(type: ResourceType): Resource<S>[] {
+    const out: Resource<S>[] = [];
+    for (const r of this.resources.values()) if (r.type === type) out.push(r as Resource<S>);
+    return out;
+  }
+
+  private meshCa(mesh: string, spec: MeshSpec): { certPem: string; keyPem: string } | undefined {
+    const backend = enabledBackend(spec);
+    if (!backend) return undefined;
+    const names = caSecretNames(mesh, backend.name);
+    const cert = this.resources.get(resourceKey({ type: 'Secret', mesh, name: names.cert })) as Resource<SecretSpec> | undefined;
+    const key = this.resources.get(resourceKey({ type: 'Secret', mesh, name: names.key })) as Resource<SecretSpec> | undefined;
+    if (!cert || !key) return undefined;
+    return { certPem: Buffer.from(cert.spec.data, 'base64').toString('utf8'), keyPem: Buffer.from(key.spec.data, 'base64').toString('utf8') };
+  }
+
+  view(): ZoneView {
+    const meshes = this.list<MeshSpec>('Mesh');
+    const meshCaPem: Record<string, string> = {};
+    for (const m of meshes) {
+      const ca = this.meshCa(m.name, m.spec);
+      if (ca) meshCaPem[m.name] = ca.certPem;
+    }
+    return {
+      zone: this.opts.zone,
+      meshes,
+      dataplanes: this.list('Dataplane'),
+      externalServices: this.list('ExternalService'),
+      secrets: this.list('Secret'),
+      zoneIngresses: this.list('ZoneIngress'),
+      zoneEgresses: this.list('ZoneEgress'),
+      meshCaPem,
+      ...(this.opts.vipCidr ? { vipCidr: this.opts.vipCidr } : {}),
+    };
+  }
+
+  private rebuildContexts(): void {
+    this.contexts = buildMeshContexts(this.view());
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.enqueue(() => this.flush());
+    }, this.opts.debounceMs ?? 100);
+  }
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    const run = this.work.then(job).catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'xDS regeneration failed'));
+    this.work = run;
+    return run;
+  }
+
+  private async flush(): Promise<void> {
+    const keys = [...this.pending];
+    this.pending.clear();
+    for (const k of keys) {
+      const [type, mesh, ...rest] = k.split('/');
+      const name = rest.join('/');
+      const r = await this.store.get(type as ResourceType, mesh === '_' ? undefined : mesh, name);
+      if (r) this.resources.set(k, r);
+      else this.resources.delete(k);
+    }
+    this.rebuildContexts();
+    await this.syncAvailableServices();
+    await this.regenerateAll();
+  }
+
+  /** Publishes what this zone's ZoneIngresses offer (global relays it to the other zones). */
+  private async syncAvailableServices(): Promise<void> {
+    const view = this.view();
+    const available = computeAvailableServices(view);
+    for (const zi of view.zoneIngresses) {
+      if (zi.labels[ZONE_LABEL] !== undefined || proxyZone(zi, this.opts.zone) !== this.opts.zone) continue;
+      if (jsonEqual(zi.spec.availableServices ?? [], available)) continue;
+      try {
+        const { resource } = await this.store.upsert({ ...zi, spec: { ...zi.spec, zone: this.opts.zone, availableServices: available } });
+        this.resources.set(resourceKey(resource), resource);
+      } catch (e) {
+        this.log.warn({ ingress: zi.name, err: (e as Error).message }, 'could not update the ZoneIngress available services');
+      }
+    }
+  }
+
+  private async regenerateAll(): Promise<void> {
+    this.generations++;
+    for (const p of this.proxies.values()) if (p.streams.size > 0) await this.regenerate(p);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Generation
+
+  private async identity(p: ProxyState, mesh: string, uris: string[], certKey: string): Promise<Identity | undefined> {
+    const m = this.resources.get(resourceKey({ type: 'Mesh', name: mesh })) as Resource<MeshSpec> | undefined;
+    if (!m) return undefined;
+    const ca = this.meshCa(mesh, m.spec);
+    if (!ca) return undefined;
+    const before = this.certs.needsRenewal(certKey);
+    const cert = await this.certs.get(certKey, ca, { uris, lifetimeMs: dpCertLifetimeMs(m.spec) });
+    if (before) p.certRegenerations = cert.generation;
+    p.certExpiry = cert.notAfter;
+    return { certPem: cert.certPem, keyPem: cert.keyPem };
+  }
+
+  /** Generates a proxy's resources from the current contexts (undefined when it cannot be generated yet). */
+  private async generate(p: ProxyState): Promise<{ make: () => ResourceSet; inputHash: string } | undefined> {
+    if (p.type === 'Dataplane') {
+      const ctx = this.contexts.get(p.mesh as string);
+      if (!ctx) {
+        this.log.warn({ proxy: p.key }, `mesh "${p.mesh}" does not exist in this zone (yet): no config`);
+        return undefined;
+      }
+      const dp = p.resource as Resource<DataplaneSpec>;
+      let identity: Identity | undefined;
+      if (ctx.mtls) {
+        const uris = dataplaneServices(dp.spec).map((s) => spiffeId(ctx.mesh, s));
+        identity = await this.identity(p, ctx.mesh, uris, p.key);
+        if (!identity || !ctx.caPem) {
+          this.log.warn({ proxy: p.key }, `mesh "${ctx.mesh}" has mTLS but its CA has not reached this zone yet: waiting`);
+          return undefined;
+        }
+      }
+      return {
+        inputHash: hash([ctx.hash, dp.spec, identity?.certPem ?? '', p.proxyless]),
+        make: () => generateSidecar({ ctx, dataplane: dp, ...(identity ? { identity } : {}), proxyless: p.proxyless }),
+      };
+    }
+    const ctxHashes = [...this.contexts.values()].map((c) => c.hash);
+    if (p.type === 'ZoneIngress') {
+      const contexts = this.contexts;
+      return { inputHash: hash([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: p.resource as Resource<ZoneIngressSpec> }) };
+    }
+    const identities = new Map<string, Identity>();
+    for (const ctx of this.contexts.values()) {
+      if (!ctx.mtls) continue;
+      const id = await this.identity(p, ctx.mesh, [zoneEgressSpiffeId(ctx.mesh)], `${p.key}/${ctx.mesh}`);
+      if (id) identities.set(ctx.mesh, id);
+    }
+    const contexts = this.contexts;
+    return {
+      inputHash: hash([ctxHashes, p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
+      make: () => generateEgress({ contexts, egress: p.resource as Resource<ZoneEgressSpec>, identities }),
+    };
+  }
+
+  private async regenerate(p: ProxyState): Promise<void> {
+    try {
+      const out = await this.generate(p);
+      if (!out || out.inputHash === p.inputHash) return;
+      const set = out.make();
+      p.inputHash = out.inputHash;
+      p.generatedAt = this.now();
+      this.cache.set(p.key, set);
+    } catch (e) {
+      this.log.error({ proxy: p.key, err: (e as Error).message }, 'could not generate config: the proxy keeps its previous config');
+    }
+  }
+
+  private scheduleRotation(): void {
+    if (this.closed) return;
+    clearTimeout(this.rotationTimer);
+    const next = this.certs.nextRenewal();
+    const delay = next ? Math.min(Math.max(next.getTime() - this.now().getTime(), 1000), 60_000) : 60_000;
+    this.rotationTimer = setTimeout(() => {
+      this.enqueue(async () => {
+        const due = new Set(this.certs.due());
+        if (due.size > 0) {
+          this.log.info({ certificates: due.size }, 'rotating workload certificates');
+          for (const p of this.proxies.values())
+            if (p.streams.size > 0 && [...due].some((k) => k === p.key || k.startsWith(`${p.key}/`))) await this.regenerate(p);
+        }
+      }).finally(() => this.scheduleRotation());
+    }, delay);
+    this.rotationTimer.unref();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Registry (ADS)
+
+  private parseProxy(info: ConnectInfo): { resource: Resource; proxyless: boolean } {
+    const md = info.node.metadata ?? {};
+    const raw = md['dataplane.resource'];
+    let doc: unknown;
+    if (typeof raw === 'string') {
+      try {
+        doc = raw.trim().startsWith('{') ? JSON.parse(raw) : parseYaml(raw);
+      } catch (e) {
+        throw new AdsError(grpc.status.INVALID_ARGUMENT, `node metadata "dataplane.resource" is not JSON or YAML: ${(e as Error).message.split('\n')[0]}`);
+      }
+    } else if (raw && typeof raw === 'object') doc = raw;
+    else {
+      // No resource sent: a Dataplane applied beforehand, found by the node id `<mesh>.<name>`.
+      const id = info.node.id ?? '';
+      const found = this.list<DataplaneSpec>('Dataplane').find((d) => `${d.mesh}.${d.name}` === id);
+      if (!found) throw new AdsError(grpc.status.INVALID_ARGUMENT, `node "${id}" sent no "dataplane.resource" metadata and no Dataplane "${id}" (<mesh>.<name>) exists`);
+      doc = { type: 'Dataplane', mesh: found.mesh, name: found.name, ...(found.spec as object) };
+    }
+    const { resource, errors } = fromUniversal(doc);
+    if (!resource)
+      throw new AdsError(grpc.status.INVALID_ARGUMENT, `invalid "dataplane.resource": ${errors.map((e) => `${e.field || 'resource'}: ${e.reason}`).join('; ')}`);
+    if (resource.type !== 'Dataplane' && resource.type !== 'ZoneIngress' && resource.type !== 'ZoneEgress')
+      throw new AdsError(grpc.status.INVALID_ARGUMENT, `"dataplane.resource" must be a Dataplane, ZoneIngress or ZoneEgress, not ${resource.type}`);
+    const expectedId = nodeId(resource.type, resource.name, resource.mesh);
+    if (info.node.id && info.node.id !== expectedId) throw new AdsError(grpc.status.INVALID_ARGUMENT, `node id "${info.node.id}" does not match the resource (expected "${expectedId}")`);
+    return { resource, proxyless: md['causeway.proxyless'] === true || md['causeway.proxyless'] === 'true' };
+  }
+
+  async connect(info: ConnectInfo): Promise<string> {
+    const { resource, proxyless } = this.parseProxy(info);
+    const type = resource.type as ProxyType;
+    const zone = this.opts.zone;
+    if (info.token === undefined) {
+      if (this.opts.requireToken !== false)
+        throw new AdsError(grpc.status.UNAUTHENTICATED, 'a token is required: send "authorization: Bearer <token>" (causeway generate dataplane-token / zone-token)');
+    } else {
+      let claims: ReturnType<typeof verifyToken>;
+      try {
+        claims = verifyToken(this.opts.signingKeyPem, info.token, this.now());
+      } catch (e) {
+        throw new AdsError(grpc.status.UNAUTHENTICATED, (e as Error).message);
+      }
+      const why = tokenAllows(claims, { type, name: resource.name, ...(resource.mesh ? { mesh: resource.mesh } : {}), zone });
+      if (why) throw new AdsError(grpc.status.PERMISSION_DENIED, why);
+    }
+    if (type === 'Dataplane' && !this.resources.has(resourceKey({ type: 'Mesh', name: resource.mesh as string })))
+      throw new AdsError(grpc.status.FAILED_PRECONDITION, `mesh "${resource.mesh}" does not exist in zone "${zone}"`);
+
+    const key = proxyKey(type, resource.mesh, resource.name);
+    const timer = this.deletions.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      this.deletions.delete(key);
+    }
+    let spec = resource.spec as Record<string, unknown>;
+    if (type !== 'Dataplane') spec = { ...spec, zone };
+    if (type === 'ZoneIngress') spec = { ...spec, availableServices: computeAvailableServices(this.view()) };
+    const toStore: Resource = { ...resource, labels: { ...resource.labels, [REGISTERED_LABEL]: 'ads' }, spec };
+    let stored: Resource;
+    try {
+      stored = (await this.store.upsert(toStore)).resource;
+    } catch (e) {
+      throw new AdsError(grpc.status.INVALID_ARGUMENT, `the zone refused the ${type}: ${(e as Error).message}`);
+    }
+    this.resources.set(resourceKey(stored), stored);
+    let p = this.proxies.get(key);
+    if (!p) {
+      p = { key, type, mesh: stored.mesh, name: stored.name, resource: stored, proxyless, streams: new Set(), insight: {}, certRegenerations: 0 };
+      this.proxies.set(key, p);
+    } else {
+      if (!jsonEqual(p.resource.spec, stored.spec)) p.inputHash = undefined;
+      p.resource = stored;
+      p.proxyless = proxyless;
+    }
+    p.streams.add(info.streamId);
+    const subs = (p.insight.subscriptions ?? []).filter((s) => s.disconnectTime !== undefined).slice(-4);
+    subs.push({ id: info.streamId, ...(this.opts.instanceId ? { controlPlaneInstanceId: this.opts.instanceId } : {}), connectTime: this.now().toISOString(), status: {} });
+    p.insight.subscriptions = subs;
+    this.writeInsight(p);
+    // Mesh contexts pick the new endpoint up through the change feed; the proxy gets its config now.
+    this.rebuildContexts();
+    const proxy = p;
+    await this.enqueue(() => this.regenerate(proxy));
+    this.scheduleRotation();
+    return key;
+  }
+
+  disconnect(key: string, streamId: string): void {
+    const p = this.proxies.get(key);
+    if (!p) return;
+    p.streams.delete(streamId);
+    const sub = p.insight.subscriptions?.find((s) => s.id === streamId);
+    if (sub) sub.disconnectTime = this.now().toISOString();
+    this.writeInsight(p);
+    if (p.streams.size === 0) this.scheduleDeletion(key, p.type, p.mesh, p.name);
+  }
+
+  private scheduleDeletion(key: string, type: ProxyType, mesh: string | undefined, name: string): void {
+    if (this.closed || this.deletions.has(key)) return;
+    const t = setTimeout(() => {
+      this.deletions.delete(key);
+      const p = this.proxies.get(key);
+      if (p && p.streams.size > 0) return;
+      this.enqueue(async () => {
+        this.proxies.delete(key);
+        this.cache.delete(key);
+        this.certs.forget(key);
+        for (const m of this.contexts.keys()) this.certs.forget(`${key}/${m}`);
+        try {
+          await this.store.delete(type, mesh, name);
+          this.log.info({ proxy: key }, 'proxy gone for good: its resource was deleted');
+        } catch (e) {
+          this.log.debug({ proxy: key, err: (e as Error).message }, 'proxy resource already gone');
+        }
+        if (type === 'Dataplane') await this.store.delete('DataplaneInsight', mesh, name).catch(() => undefined);
+      });
+    }, this.opts.proxyGraceMs ?? 30_000);
+    t.unref();
+    this.deletions.set(key, t);
+  }
+
+  private subscription(key: string, streamId: string) {
+    return this.proxies.get(key)?.insight.subscriptions?.find((s) => s.id === streamId);
+  }
+
+  onResponse(key: string, streamId: string): void {
+    const s = this.subscription(key, streamId);
+    if (!s) return;
+    s.status = { ...s.status, lastUpdateTime: this.now().toISOString(), responsesSent: (s.status?.responsesSent ?? 0) + 1 };
+    this.writeInsight(this.proxies.get(key) as ProxyState);
+  }
+
+  onAck(key: string, streamId: string): void {
+    const s = this.subscription(key, streamId);
+    if (!s) return;
+    s.status = { ...s.status, responsesAcknowledged: (s.status?.responsesAcknowledged ?? 0) + 1 };
+    this.writeInsight(this.proxies.get(key) as ProxyState);
+  }
+
+  onNack(key: string, streamId: string, typeUrl: string, _version: string, error: string): void {
+    const p = this.proxies.get(key);
+    const s = this.subscription(key, streamId);
+    if (!p || !s) return;
+    s.status = { ...s.status, responsesRejected: (s.status?.responsesRejected ?? 0) + 1 };
+    s.lastNack = { typeUrl, error: error.slice(0, 2000), time: this.now().toISOString() };
+    this.writeInsight(p, true);
+  }
+
+  /** Writes the DataplaneInsight of a Dataplane (coalesced; at once for a NACK). */
+  private writeInsight(p: ProxyState, now = false): void {
+    if (p.type !== 'Dataplane' || this.closed) return;
+    const write = () => {
+      this.insightTimers.delete(p.key);
+      const spec: DataplaneInsightSpec = {
+        ...p.insight,
+        ...(p.certExpiry
+          ? { mTLS: { certificateExpirationTime: p.certExpiry.toISOString(), certificateRegenerations: Math.max(0, p.certRegenerations - 1), lastCertificateRegeneration: p.generatedAt?.toISOString() } }
+          : {}),
+      };
+      this.store
+        .upsert({ type: 'DataplaneInsight', mesh: p.mesh as string, name: p.name, labels: {}, spec, version: 0 })
+        .catch((e: unknown) => this.log.debug({ proxy: p.key, err: (e as Error).message }, 'could not write the DataplaneInsight'));
+    };
+    const pending = this.insightTimers.get(p.key);
+    if (now) {
+      clearTimeout(pending);
+      write();
+      return;
+    }
+    if (pending) return;
+    const t = setTimeout(write, 500);
+    t.unref();
+    this.insightTimers.set(p.key, t);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Config dump
+
+  /**
+   * The config of a proxy in Envoy's /config_dump shape: the snapshot it is being served, or (not
+   * connected) what it would get now. Private keys are redacted unless `secrets` is true.
+   */
+  async configDump(type: ProxyType, mesh: string | undefined, name: string, opts: { secrets?: boolean } = {}): Promise<ConfigDump | undefined> {
+    const key = proxyKey(type, mesh, name);
+    let snap: Snapshot | undefined = this.cache.get(key);
+    const connected = (this.proxies.get(key)?.streams.size ?? 0) > 0;
+    let generatedAt = this.proxies.get(key)?.generatedAt;
+    if (!snap) {
+      const r = this.resources.get(resourceKey({ type, ...(mesh ? { mesh } : {}), name })) ?? (await this.store.get(type, mesh, name));
+      if (!r) return undefined;
+      const tmp: ProxyState = { key, type, mesh, name, resource: r, proxyless: false, streams: new Set(), insight: {}, certRegenerations: 0 };
+      const out = await this.generate(tmp);
+      if (!out) return { proxy: { type, ...(mesh ? { mesh } : {}), name }, connected: false, versions: {}, configs: [] };
+      snap = buildSnapshot(out.make(), this.now());
+      generatedAt = snap.createdAt;
+      if (!connected) this.certs.forget(key);
+    }
+    const redact = (v: unknown): unknown => {
+      if (opts.secrets) return v;
+      return JSON.parse(JSON.stringify(v), (k, val) => (k === 'private_key' ? { inline_bytes: Buffer.from('[redacted]').toString('base64') } : val));
+    };
+    const t = snap.types;
+    const versions = Object.fromEntries(XDS_KINDS.map((k) => [TYPE_URLS[k], t[k].version]));
+    return {
+      proxy: { type, ...(mesh ? { mesh } : {}), name },
+      connected,
+      ...(generatedAt ? { generatedAt: generatedAt.toISOString() } : {}),
+      versions,
+      configs: [
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+          version_info: t.Cluster.version,
+          dynamic_active_clusters: t.Cluster.resources.map((r) => ({ version_info: t.Cluster.version, cluster: r.json })),
+        },
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+          dynamic_endpoint_configs: t.ClusterLoadAssignment.resources.map((r) => ({ version_info: t.ClusterLoadAssignment.version, endpoint_config: r.json })),
+        },
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+          version_info: t.Listener.version,
+          dynamic_listeners: t.Listener.resources.map((r) => ({ name: r.name, active_state: { version_info: t.Listener.version, listener: r.json } })),
+        },
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+          dynamic_route_configs: t.RouteConfiguration.resources.map((r) => ({ version_info: t.RouteConfiguration.version, route_config: r.json })),
+        },
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
+          dynamic_active_secrets: t.Secret.resources.map((r) => ({ name: r.name, version_info: t.Secret.version, secret: redact(r.json) })),
+        },
+      ],
+    };
+  }
+}
