@@ -182,7 +182,7 @@ function compileCommon(common: CommonTlsContext | undefined, lookup: SecretLooku
   };
 }
 
-function secureContext(o: CommonCompiled['contextOptions'], field: string): SecureContext {
+function secureContext(o: CommonCompiled['contextOptions'] & { secureOptions?: number }, field: string): SecureContext {
   try {
     return createSecureContext(o);
   } catch (e) {
@@ -211,7 +211,10 @@ export interface UpstreamTls {
 
 export function compileUpstreamTls(ctx: UpstreamTlsContext, lookup: SecretLookup, field: string): UpstreamTls {
   const common = compileCommon(ctx.common_tls_context, lookup, `${field}.common_tls_context`);
-  const sctx = secureContext(common.contextOptions, field);
+  // secureOptions only take effect when the context is created (Envoy/BoringSSL: renegotiation is
+  // refused unless allow_renegotiation)
+  const secureOptions = ctx.allow_renegotiation ? 0 : cryptoConstants.SSL_OP_NO_RENEGOTIATION;
+  const sctx = secureContext({ ...common.contextOptions, secureOptions }, field);
   const sni = ctx.sni !== undefined && ctx.sni !== '' ? ctx.sni : undefined;
   if (ctx.auto_host_sni) throw new ConfigError(`${field}: auto_host_sni is not supported`);
   const verifyChain = common.hasTrustedCa && !common.acceptUntrusted;
@@ -231,7 +234,7 @@ export function compileUpstreamTls(ctx: UpstreamTlsContext, lookup: SecretLookup
       secureContext: sctx,
       ...(sni ? { servername: sni } : {}),
       ...(common.alpn ? { ALPNProtocols: common.alpn } : {}),
-      secureOptions: ctx.allow_renegotiation ? 0 : cryptoConstants.SSL_OP_NO_RENEGOTIATION,
+      secureOptions,
       ...(common.contextOptions.minVersion ? { minVersion: common.contextOptions.minVersion } : {}),
       ...(common.contextOptions.maxVersion ? { maxVersion: common.contextOptions.maxVersion } : {}),
       rejectUnauthorized: verifyChain,
