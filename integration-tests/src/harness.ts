@@ -108,6 +108,8 @@ export class ControlPlaneProcess {
   private exited: Promise<number | null> = Promise.resolve(null);
   private output: string[] = [];
   private port = 0;
+  /** Zone mode: the ADS port (kept across restarts, like the API port). */
+  private xdsPort = 0;
 
   constructor(
     readonly name: string,
@@ -145,10 +147,14 @@ export class ControlPlaneProcess {
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);
     if (this.port === 0) this.port = await freePort();
+    // Several zones run on one machine: each gets its own xDS port instead of the default 5678.
+    const zoneMode = this.args.includes('zone') && !this.args.includes('--xds-port');
+    if (zoneMode && this.xdsPort === 0) this.xdsPort = await freePort();
+    const xdsArgs = zoneMode ? ['--xds-port', String(this.xdsPort), '--xds-address', '127.0.0.1'] : [];
     this.output.push(`\n===== start ${this.name}: ${this.args.join(' ')} =====\n`);
     const child = spawn(
       process.execPath,
-      [CP_BIN, 'run', ...this.args, '--api-port', String(this.port), '--api-address', '127.0.0.1', '--admin-token-file', this.tokenFile, '--log-level', 'debug'],
+      [CP_BIN, 'run', ...this.args, ...xdsArgs, '--api-port', String(this.port), '--api-address', '127.0.0.1', '--admin-token-file', this.tokenFile, '--log-level', 'debug'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() },
     );
     this.child = child;

@@ -30,6 +30,8 @@ export const configSchema = z
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
     natsCreds: z.string().min(1).optional(),
+    xdsPort: z.coerce.number().int().min(0).max(65535),
+    xdsAddress: z.string().min(1),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -59,7 +61,7 @@ function isNatsUrl(v: string): boolean {
 
 export type Config = z.infer<typeof configSchema>;
 
-export const DEFAULTS = { apiPort: 5681, apiAddress: '0.0.0.0', logLevel: 'info' } as const;
+export const DEFAULTS = { apiPort: 5681, apiAddress: '0.0.0.0', xdsPort: 5678, xdsAddress: '0.0.0.0', logLevel: 'info' } as const;
 
 /** Setting name -> flag / env names. */
 const SETTINGS = {
@@ -74,6 +76,8 @@ const SETTINGS = {
   natsUser: { flag: 'nats-user', env: 'CAUSEWAY_NATS_USER' },
   natsPassword: { flag: 'nats-password', env: 'CAUSEWAY_NATS_PASSWORD' },
   natsCreds: { flag: 'nats-creds', env: 'CAUSEWAY_NATS_CREDS' },
+  xdsPort: { flag: 'xds-port', env: 'CAUSEWAY_XDS_PORT' },
+  xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 type Setting = keyof typeof SETTINGS;
@@ -81,6 +85,7 @@ type Setting = keyof typeof SETTINGS;
 export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [--api-port 5681] [--api-address 0.0.0.0]
                    [--database-url postgres://... | --data-dir DIR] [--admin-token-file FILE]
                    [--nats-url nats://HOST:PORT [--nats-user USER --nats-password PASSWORD | --nats-creds FILE]]
+                   [--xds-port 5678] [--xds-address 0.0.0.0]   (zone mode: the ADS server for proxies, TLS)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
@@ -88,7 +93,7 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, logLevel).
+natsPassword, natsCreds, xdsPort, xdsAddress, logLevel).
 Precedence: defaults < config file < environment < flags.`;
 
 export interface LoadConfigInput {

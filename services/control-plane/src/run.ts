@@ -13,6 +13,8 @@ import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type
 import type { Logger } from 'pino';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
+import { startXds, type XdsServer } from './xds.js';
+import { xdsApiRoutes } from './xds-api.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,6 +22,8 @@ export interface ControlPlane {
   /** Base URL of the API, e.g. http://127.0.0.1:5681 */
   apiUrl: string;
   adminTokenFile: string;
+  /** Zone mode: the ADS port and the CA file proxies trust. */
+  xds?: { port: number; caFile: string };
   close(): Promise<void>;
 }
 
@@ -83,6 +87,13 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   const { token, created } = loadOrCreateAdminToken(adminTokenFile);
   if (created) log.info({ adminTokenFile }, 'created a new admin token (file mode 0600); use it with: causeway config control-planes add --auth-token-file');
 
+  // Zone mode: xDS for the zone's proxies (signing key and ADS CA next to the admin token).
+  let xds: XdsServer | undefined;
+  if (config.mode === 'zone' && config.zone) {
+    const dir = config.dataDir ?? join(homedir(), '.causeway', `zone-${config.zone}`);
+    xds = await startXds({ store, zone: config.zone, dir, address: config.xdsAddress, port: config.xdsPort, logger: log, instanceId });
+  }
+
   const api = await buildApi({
     store,
     mode: config.mode,
@@ -93,6 +104,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     instanceId,
     status,
   });
+  if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });
   const port = (api.server.address() as { port: number }).port;
   const apiUrl = `http://${config.apiAddress === '0.0.0.0' ? '127.0.0.1' : config.apiAddress}:${port}`;
@@ -102,10 +114,12 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   return {
     apiUrl,
     adminTokenFile,
+    ...(xds ? { xds: { port: xds.port, caFile: xds.caFile } } : {}),
     close() {
       closing ??= (async () => {
         log.info('draining');
         await api.close();
+        await xds?.close();
         // Drains NATS (pending publishes flushed) before the store it reads from closes.
         await globalSync?.close();
         await zoneSync?.close();

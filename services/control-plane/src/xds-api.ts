@@ -1,0 +1,91 @@
+/**
+ * Zone API routes of the xDS side, registered next to the resource API:
+ * - config dumps: `GET /meshes/{mesh}/dataplanes/{name}/xds`, `/zoneingresses/{name}/xds`,
+ *   `/zoneegresses/{name}/xds` (Envoy's /config_dump shape; private keys redacted unless the admin
+ *   token asks for them with `?includeSecrets=true`);
+ * - tokens (admin token required): `POST /tokens/dataplane {mesh, name, validFor?}` and
+ *   `POST /tokens/zone {scope?, validFor?}`; the response body is the token (text/plain).
+ */
+import { hasAdminToken, requireAdmin } from '@causeway/api';
+import { CausewayError, type FieldError, nameError } from '@causeway/core';
+import { generateDataplaneToken, generateZoneToken, TokenError, type ZoneScope } from '@causeway/pki';
+import type { ProxyType, XdsZone } from '@causeway/xds';
+import type { FastifyInstance } from 'fastify';
+
+export interface XdsApiOptions {
+  xds: XdsZone;
+  zone: string;
+  signingKeyPem: string;
+  adminToken: string;
+}
+
+export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): Promise<void> {
+  const dump = async (type: ProxyType, mesh: string | undefined, name: string, includeSecrets: boolean) => {
+    const d = await opts.xds.configDump(type, mesh, name, { secrets: includeSecrets });
+    if (!d) throw new CausewayError('NOT_FOUND', `${type} "${name}"${mesh ? ` in mesh "${mesh}"` : ''} not found in zone "${opts.zone}"`);
+    return d;
+  };
+  const wantsSecrets = (req: { query: unknown; headers: Record<string, unknown> }, admin: boolean) => {
+    const q = (req.query as { includeSecrets?: string }).includeSecrets;
+    if (q !== 'true') return false;
+    if (!admin) throw new CausewayError('UNAUTHORIZED', 'includeSecrets=true needs "Authorization: Bearer <admin token>"');
+    return true;
+  };
+
+  app.get<{ Params: { mesh: string; name: string } }>('/meshes/:mesh/dataplanes/:name/xds', async (req) =>
+    dump('Dataplane', req.params.mesh, req.params.name, wantsSecrets(req, hasAdminToken(req, opts.adminToken))),
+  );
+  app.get<{ Params: { name: string } }>('/zoneingresses/:name/xds', async (req) =>
+    dump('ZoneIngress', undefined, req.params.name, wantsSecrets(req, hasAdminToken(req, opts.adminToken))),
+  );
+  app.get<{ Params: { name: string } }>('/zoneegresses/:name/xds', async (req) =>
+    dump('ZoneEgress', undefined, req.params.name, wantsSecrets(req, hasAdminToken(req, opts.adminToken))),
+  );
+
+  const body = (raw: unknown): Record<string, unknown> => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CausewayError('INVALID', 'the body must be a JSON object');
+    return raw as Record<string, unknown>;
+  };
+  const tokenError = (e: unknown) => {
+    if (e instanceof TokenError) throw new CausewayError('INVALID', e.message, [{ field: 'validFor', reason: e.message }]);
+    throw e;
+  };
+
+  app.post('/tokens/dataplane', async (req, reply) => {
+    requireAdmin(req, opts.adminToken, 'issuing a dataplane token');
+    const b = body(req.body);
+    const fields: FieldError[] = [];
+    for (const f of ['mesh', 'name'] as const) {
+      const err = typeof b[f] === 'string' ? nameError(b[f]) : 'is required';
+      if (err) fields.push({ field: f, reason: err });
+    }
+    if (b.validFor !== undefined && typeof b.validFor !== 'string') fields.push({ field: 'validFor', reason: 'must be a duration such as "24h"' });
+    if (fields.length > 0) throw new CausewayError('INVALID', 'invalid token request', fields);
+    try {
+      const token = generateDataplaneToken({
+        signingKeyPem: opts.signingKeyPem,
+        mesh: b.mesh as string,
+        name: b.name as string,
+        ...(typeof b.validFor === 'string' ? { validFor: b.validFor } : {}),
+      });
+      return reply.type('text/plain').send(token);
+    } catch (e) {
+      return tokenError(e);
+    }
+  });
+
+  app.post('/tokens/zone', async (req, reply) => {
+    requireAdmin(req, opts.adminToken, 'issuing a zone token');
+    const b = body(req.body ?? {});
+    if (b.zone !== undefined && b.zone !== opts.zone) throw new CausewayError('INVALID', `this control plane signs tokens of zone "${opts.zone}" only`, [{ field: 'zone', reason: `must be "${opts.zone}"` }]);
+    const scope = b.scope ?? ['ingress', 'egress'];
+    if (!Array.isArray(scope) || scope.length === 0 || scope.some((s) => s !== 'ingress' && s !== 'egress'))
+      throw new CausewayError('INVALID', 'invalid token request', [{ field: 'scope', reason: 'must be a list of "ingress" and/or "egress"' }]);
+    try {
+      const token = generateZoneToken({ signingKeyPem: opts.signingKeyPem, zone: opts.zone, scope: scope as ZoneScope[], ...(typeof b.validFor === 'string' ? { validFor: b.validFor } : {}) });
+      return reply.type('text/plain').send(token);
+    } catch (e) {
+      return tokenError(e);
+    }
+  });
+}

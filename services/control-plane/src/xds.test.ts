@@ -1,0 +1,137 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '@causeway/store';
+import { adsServiceDefinition, TYPE_URLS } from '@causeway/xds';
+import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configSchema } from './config.js';
+import { type ControlPlane, startControlPlane } from './run.js';
+
+const logger = pino({ level: 'silent' });
+const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
+
+interface Response {
+  version_info: string;
+  type_url: string;
+  nonce: string;
+  resources?: ({ name?: string } & Record<string, unknown>)[];
+}
+
+function zoneConfig(dataDir: string) {
+  return configSchema.parse({ mode: 'zone', zone: 'zone-1', apiPort: 0, apiAddress: '127.0.0.1', dataDir, xdsPort: 0, xdsAddress: '127.0.0.1', logLevel: 'silent' });
+}
+
+/** Connects over TLS (trusting the zone's xDS CA), registers a dataplane and returns the first listener response. */
+async function fetchListeners(cp: ControlPlane, token: string, caPem: string): Promise<Response> {
+  const client = new Client(`localhost:${cp.xds?.port}`, grpc.credentials.createSsl(Buffer.from(caPem))) as unknown as {
+    StreamAggregatedResources(md: grpc.Metadata): grpc.ClientDuplexStream<Record<string, unknown>, Response>;
+    close(): void;
+  };
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  const stream = client.StreamAggregatedResources(md);
+  try {
+    return await new Promise<Response>((resolve, reject) => {
+      stream.on('data', (r: Response) => resolve(r));
+      stream.on('error', reject);
+      const resource = JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'web-1', networking: { address: '127.0.0.10', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } });
+      stream.write({ node: { id: 'default.web-1', metadata: { 'dataplane.resource': resource } }, type_url: TYPE_URLS.Listener });
+    });
+  } finally {
+    stream.on('error', () => undefined);
+    stream.cancel();
+    client.close();
+  }
+}
+
+describe('zone mode xDS wiring', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'causeway-cp-xds-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves ADS over TLS with a zone CA written to the data dir, issues tokens, dumps config, and keeps VIPs across a restart', async () => {
+    // Resources a zone gets from global (sync), written to the zone's store before it starts.
+    const seed = await openStore({ dataDir: join(dir, 'db') });
+    await seed.create({ type: 'Mesh', name: 'default', labels: {}, spec: {}, version: 0 });
+    await seed.create({
+      type: 'ExternalService',
+      mesh: 'default',
+      name: 'httpbin',
+      labels: {},
+      spec: { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: 'httpbin.org:80' } },
+      version: 0,
+    });
+    await seed.close();
+
+    let cp = await startControlPlane(zoneConfig(dir), logger);
+    let vipListeners: string[] = [];
+    try {
+      expect(cp.xds?.caFile).toBe(join(dir, 'xds-ca.pem'));
+      expect(existsSync(join(dir, 'zone-signing-key.pem'))).toBe(true);
+      const ca = readFileSync(cp.xds?.caFile ?? '', 'utf8');
+      const admin = readFileSync(cp.adminTokenFile, 'utf8').trim();
+
+      // Tokens: admin only, validated input.
+      const denied = await fetch(`${cp.apiUrl}/tokens/dataplane`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mesh: 'default', name: 'web-1' }) });
+      expect(denied.status).toBe(401);
+      const invalid = await fetch(`${cp.apiUrl}/tokens/dataplane`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ mesh: 'default' }),
+      });
+      expect(invalid.status).toBe(400);
+      expect(JSON.stringify(await invalid.json())).toContain('"field":"name"');
+      const res = await fetch(`${cp.apiUrl}/tokens/dataplane`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ mesh: 'default', name: 'web-1', validFor: '1h' }),
+      });
+      expect(res.status).toBe(200);
+      const token = await res.text();
+      expect(token.split('.')).toHaveLength(3);
+
+      const lds = await fetchListeners(cp, token, ca);
+      expect(lds.type_url).toBe(TYPE_URLS.Listener);
+      const names = (lds.resources ?? []).map((r) => String(r.name));
+      expect(names).toContain('inbound:127.0.0.10:8080');
+      vipListeners = names.filter((n) => n.startsWith('outbound:127.241.')).sort();
+      expect(vipListeners).toHaveLength(3); // httpbin.mesh:80, httpbin.org:80 and web.mesh:80
+
+      const dump = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/xds`);
+      expect(dump.status).toBe(200);
+      const body = (await dump.json()) as { proxy: unknown; configs: { '@type': string }[] };
+      expect(body.proxy).toEqual({ type: 'Dataplane', mesh: 'default', name: 'web-1' });
+      expect(body.configs.map((c) => c['@type'].split('.').pop())).toEqual([
+        'ClustersConfigDump',
+        'EndpointsConfigDump',
+        'ListenersConfigDump',
+        'RoutesConfigDump',
+        'SecretsConfigDump',
+      ]);
+      expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/nope/xds`)).status).toBe(404);
+      expect((await fetch(`${cp.apiUrl}/zoneegresses/nope/xds`)).status).toBe(404);
+      expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/xds?includeSecrets=true`)).status).toBe(401);
+    } finally {
+      await cp.close();
+    }
+
+    // Restart: same CA file, same signing key (old tokens still work), same VIPs.
+    cp = await startControlPlane(zoneConfig(dir), logger);
+    try {
+      const ca = readFileSync(cp.xds?.caFile ?? '', 'utf8');
+      const admin = readFileSync(cp.adminTokenFile, 'utf8').trim();
+      const token = await (
+        await fetch(`${cp.apiUrl}/tokens/dataplane`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+          body: JSON.stringify({ mesh: 'default', name: 'web-1' }),
+        })
+      ).text();
+      const lds = await fetchListeners(cp, token, ca);
+      expect((lds.resources ?? []).map((r) => String(r.name)).filter((n) => n.startsWith('outbound:127.241.')).sort()).toEqual(vipListeners);
+    } finally {
+      await cp.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,91 @@
+/**
+ * Zone mode: the xDS side of causeway-cp. Creates (once) the zone's token signing key and the CA of the
+ * ADS port, issues the ADS server certificate, and starts the zone's xDS controller and ADS server.
+ * Proxies trust `<dir>/xds-ca.pem` (logged at start).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { createCaCertificate, issueCertificate, type KeyPairPem, loadOrCreateSigningKey } from '@causeway/pki';
+import type { ResourceStore } from '@causeway/store';
+import { AdsServer, adsCredentials, XdsZone } from '@causeway/xds';
+import type { Logger } from 'pino';
+
+export interface XdsServer {
+  zone: XdsZone;
+  port: number;
+  caFile: string;
+  signingKeyPem: string;
+  close(): Promise<void>;
+}
+
+export interface XdsOptions {
+  store: ResourceStore;
+  zone: string;
+  /** Where the signing key and the ADS CA live (the data dir, or ~/.causeway/zone-<zone>). */
+  dir: string;
+  address: string;
+  port: number;
+  logger: Logger;
+  instanceId: string;
+}
+
+function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+async function loadOrCreateCa(dir: string, zone: string): Promise<{ ca: KeyPairPem; caFile: string; created: boolean }> {
+  const caFile = join(dir, 'xds-ca.pem');
+  const keyFile = join(dir, 'xds-ca-key.pem');
+  if (existsSync(caFile) && existsSync(keyFile)) return { ca: { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') }, caFile, created: false };
+  const now = Date.now();
+  const ca = await createCaCertificate({ commonName: `Causeway zone ${zone} xDS CA`, notBefore: new Date(now - 60_000), notAfter: new Date(now + 10 * 365 * 86_400_000) });
+  writePrivate(keyFile, ca.keyPem);
+  writeFileSync(caFile, ca.certPem, { mode: 0o644 });
+  return { ca, caFile, created: true };
+}
+
+export async function startXds(opts: XdsOptions): Promise<XdsServer> {
+  const log = opts.logger;
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  const { keyPem: signingKeyPem, created: keyCreated } = loadOrCreateSigningKey(join(opts.dir, 'zone-signing-key.pem'));
+  if (keyCreated) log.info({ file: join(opts.dir, 'zone-signing-key.pem') }, 'created the zone token signing key (file mode 0600)');
+  const { ca, caFile, created } = await loadOrCreateCa(opts.dir, opts.zone);
+  // A fresh server certificate each start (1 year), for the names proxies may dial.
+  const ips = ['127.0.0.1', '::1'];
+  const dnsNames = ['localhost', hostname()];
+  if (opts.address !== '0.0.0.0' && opts.address !== '::') (isIP(opts.address) ? ips : dnsNames).push(opts.address);
+  const now = Date.now();
+  const serverCert = await issueCertificate(ca, {
+    commonName: `causeway-cp zone ${opts.zone}`,
+    dnsNames: [...new Set(dnsNames)],
+    ips: [...new Set(ips)],
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * 86_400_000),
+    usage: 'server',
+  });
+
+  const zone = new XdsZone({ store: opts.store, zone: opts.zone, logger: log.child({ component: 'xds' }), signingKeyPem, instanceId: opts.instanceId });
+  await zone.start();
+  const server = new AdsServer({ cache: zone.cache, registry: zone, logger: log.child({ component: 'ads' }) });
+  let port: number;
+  try {
+    port = await server.listen(opts.address, opts.port, adsCredentials(serverCert));
+  } catch (e) {
+    await zone.close();
+    throw new Error(`cannot listen for xDS on ${opts.address}:${opts.port}: ${(e as Error).message} (choose another --xds-port)`);
+  }
+  log.info({ xdsPort: port, caFile, caCreated: created }, `xDS (ADS) server on grpcs://${opts.address}:${port}; proxies trust the CA in ${caFile}`);
+  return {
+    zone,
+    port,
+    caFile,
+    signingKeyPem,
+    async close() {
+      await server.close();
+      await zone.close();
+    },
+  };
+}
