@@ -107,6 +107,15 @@ export class DefaultAccessLogger implements AccessLogger {
   }
 }
 
+/** Keeps lines in memory (tests). */
+export class MemorySink implements AccessLogSink {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+  async close(): Promise<void> {}
+}
+
 /** Keeps entries in memory (tests). */
 export class MemoryAccessLog implements AccessLogger {
   readonly entries: AccessLogEntry[] = [];
@@ -119,12 +128,11 @@ export class MemoryAccessLog implements AccessLogger {
 // ------------------------------------------------------------------ Envoy format strings
 type Operator = (e: AccessLogEntry, h: IncomingHttpHeaders | undefined) => string | number;
 
-function headerOp(spec: string, field: string): Operator {
+function headerOp(spec: string, field: string, max: number | undefined): Operator {
   // %REQ(X?Y):Z% — header X, or Y when X is absent, truncated to Z characters
-  const m = /^([^?():]+)(?:\?([^():]+))?(?::(\d+))?$/.exec(spec);
+  const m = /^(:?[^?():]+)(?:\?(:?[^?():]+))?$/.exec(spec);
   if (!m) throw new ConfigError(`${field}: bad REQ() operator "${spec}"`);
   const names = [m[1], m[2]].filter((x): x is string => x !== undefined).map((n) => n.toLowerCase());
-  const max = m[3] ? Number(m[3]) : undefined;
   return (e, h) => {
     for (const n of names) {
       let v: string | undefined;
@@ -163,12 +171,12 @@ const OPERATORS: Record<string, Operator> = {
 /** Compiles a format string: literal text and %OPERATOR% parts. A lone operator keeps its type (numbers stay numbers). */
 function compileFormat(fmt: string, field: string): (e: AccessLogEntry, h: IncomingHttpHeaders | undefined) => string | number {
   const parts: (string | Operator)[] = [];
-  const re = /%([A-Z_0-9]+)(?:\(([^)]*)\))?(?::\d+)?%/g;
+  const re = /%([A-Z_0-9]+)(?:\(([^)]*)\))?(?::(\d+))?%/g;
   let last = 0;
   for (let m = re.exec(fmt); m !== null; m = re.exec(fmt)) {
     if (m.index > last) parts.push(fmt.slice(last, m.index));
     const name = m[1] as string;
-    if (name === 'REQ') parts.push(headerOp(m[2] ?? '', field));
+    if (name === 'REQ') parts.push(headerOp(m[2] ?? '', field, m[3] ? Number(m[3]) : undefined));
     else {
       const op = OPERATORS[name];
       if (!op) throw new ConfigError(`${field}: unsupported command operator %${name}%`);
@@ -208,18 +216,18 @@ const DEFAULT_TEXT =
   '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "%UPSTREAM_HOST%"';
 
 /** The loggers of an xDS `access_log` list; `fallback` when the list is empty. */
-export function compileAccessLogs(list: AccessLogConfig[] | undefined, fallback: AccessLogger, field: string): AccessLogger[] {
+export function compileAccessLogs(list: AccessLogConfig[] | undefined, fallback: AccessLogger, field: string, sinks: (target: string) => AccessLogSink = sinkFor): AccessLogger[] {
   if (!list || list.length === 0) return [fallback];
   return list.map((al, i) => {
     const f = `${field}[${i}]`;
     const t = al.typed_config?.['@type'];
     const cfg = (al.typed_config ?? {}) as { path?: string; log_format?: { json_format?: JsonTemplate; text_format_source?: { inline_string?: string }; text_format?: string }; format?: string; json_format?: JsonTemplate };
     let sink: AccessLogSink;
-    if (t === TYPE.StdoutAccessLog) sink = sinkFor('/dev/stdout');
-    else if (t === TYPE.StderrAccessLog) sink = sinkFor('/dev/stderr');
+    if (t === TYPE.StdoutAccessLog) sink = sinks('/dev/stdout');
+    else if (t === TYPE.StderrAccessLog) sink = sinks('/dev/stderr');
     else if (t === TYPE.FileAccessLog) {
       if (!cfg.path) throw new ConfigError(`${f}: file access log needs a path`);
-      sink = sinkFor(cfg.path);
+      sink = sinks(cfg.path);
     } else throw new ConfigError(`${f}: unsupported access logger ${al.name} (${t ?? 'no typed_config'})`);
     const lf = cfg.log_format;
     const json = lf?.json_format ?? cfg.json_format;

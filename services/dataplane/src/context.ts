@@ -1,6 +1,6 @@
 /** What the data path needs from the proxy: the current clusters and routes, stats, logs. */
 import type { Logger } from 'pino';
-import type { AccessLogger } from './access-log.js';
+import type { AccessLogger, AccessLogSink } from './access-log.js';
 import type { CompiledRouteConfig } from './http/match.js';
 import type { Stats } from './stats.js';
 import type { PeerSans } from './tls/contexts.js';
@@ -14,6 +14,8 @@ export interface ProxyContext {
   readonly stats: Stats;
   /** the `--access-log` logger, for filters without an xDS access_log */
   readonly accessLog: AccessLogger;
+  /** where an xDS access logger writes ("/dev/stdout", "/dev/stderr" or a file path) */
+  accessLogSink(target: string): AccessLogSink;
   readonly log: Logger;
 }
 

@@ -9,7 +9,7 @@
  * keep the versions they started with.
  */
 import type { Logger } from 'pino';
-import type { AccessLogger } from './access-log.js';
+import { type AccessLogger, type AccessLogSink, sinkFor } from './access-log.js';
 import type { ProxyContext } from './context.js';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from './envoy/types.js';
 import { TYPE } from './envoy/types.js';
@@ -39,6 +39,8 @@ export interface ProxyOptions {
   dnsPort?: number | undefined;
   /** upstream resolvers of the builtin DNS server (default: the system's) */
   dnsUpstreams?: () => string[];
+  /** sinks of xDS access loggers (default: stdout / stderr / files) */
+  accessLogSinks?: (target: string) => AccessLogSink;
 }
 
 const stable = (v: unknown) => JSON.stringify(v);
@@ -68,7 +70,7 @@ export class Proxy implements ProxyContext {
   onDependenciesChanged: () => void = () => {};
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(opts: ProxyOptions) {
+  constructor(private readonly opts: ProxyOptions) {
     this.log = opts.log;
     this.accessLog = opts.accessLog;
     this.stats = opts.stats ?? new Stats();
@@ -76,6 +78,10 @@ export class Proxy implements ProxyContext {
     this.listenerManager = new ListenerManager(opts.log.child({ component: 'listeners' }));
     this.dnsServer = new DnsServer(opts.log.child({ component: 'dns' }), opts.dnsUpstreams);
     this.dnsPort = opts.dnsPort;
+  }
+
+  accessLogSink(target: string): AccessLogSink {
+    return (this.opts.accessLogSinks ?? sinkFor)(target);
   }
 
   /** Whether ip:port is one of this proxy's listeners (an ORIGINAL_DST loop). */

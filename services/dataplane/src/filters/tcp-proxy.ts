@@ -34,7 +34,7 @@ export class TcpProxyFilter {
     this.idleTimeoutMs = idle === undefined ? 3_600_000 : idle;
     this.maxConnectAttempts = unwrapNumber(config.max_connect_attempts, `${field}.max_connect_attempts`) ?? 1;
     this.statPrefix = config.stat_prefix ?? '';
-    this.loggers = compileAccessLogs(config.access_log, ctx.accessLog, `${field}.access_log`);
+    this.loggers = compileAccessLogs(config.access_log, ctx.accessLog, `${field}.access_log`, (t) => ctx.accessLogSink(t));
   }
 
   private pickCluster(): string {

@@ -58,7 +58,7 @@ export class HttpConnectionManagerFilter {
       throw new ConfigError(`${field}.http_filters[${i}]: unsupported HTTP filter ${f.name} (${t ?? 'no typed_config'})`);
     });
     this.stats = ctx.stats.httpConnManager(this.statPrefix);
-    this.loggers = compileAccessLogs(config.access_log, ctx.accessLog, `${field}.access_log`);
+    this.loggers = compileAccessLogs(config.access_log, ctx.accessLog, `${field}.access_log`, (t) => ctx.accessLogSink(t));
     this.serverName = config.server_name ?? 'envoy';
     const idle = durationMs(config.common_http_protocol_options?.idle_timeout, `${field}.common_http_protocol_options.idle_timeout`) ?? 3_600_000;
     const requestTimeout = durationMs(config.request_timeout, `${field}.request_timeout`) ?? 0;
