@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { Proxy } from './proxy.js';
+import type { DataplaneProxy } from './proxy.js';
 
 export interface AdminInfo {
   node: () => Record<string, unknown>;
@@ -18,7 +18,7 @@ export class AdminServer {
   port: number | undefined;
 
   constructor(
-    private readonly proxy: Proxy,
+    private readonly proxy: DataplaneProxy,
     private readonly info: AdminInfo,
     private readonly log: Logger,
   ) {}

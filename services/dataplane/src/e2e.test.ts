@@ -162,7 +162,7 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
     // both external instances served traffic after the update
     expect(externals[0]?.hits).toBeGreaterThan(0);
     expect(externals[1]?.hits).toBeGreaterThan(0);
-    expect(externals[0]?.hits + (externals[1]?.hits ?? 0)).toBe(1000);
+    expect((externals[0]?.hits ?? 0) + (externals[1]?.hits ?? 0)).toBe(1000);
   });
 
   it('logs what the generators asked for: the egress saw the SNI and the caller identity', async () => {

@@ -45,7 +45,7 @@ export interface ProxyOptions {
 
 const stable = (v: unknown) => JSON.stringify(v);
 
-export class Proxy implements ProxyContext {
+export class DataplaneProxy implements ProxyContext {
   readonly stats: Stats;
   readonly accessLog: AccessLogger;
   readonly log: Logger;

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { DefaultAccessLogger } from './access-log.js';
 import { AdminServer } from './admin.js';
 import { type Config, ConfigurationError } from './config.js';
-import { Proxy } from './proxy.js';
+import { DataplaneProxy } from './proxy.js';
 import { XdsClient, type XdsNode } from './xds/client.js';
 
 export const VERSION = '0.1.0';
@@ -42,7 +42,7 @@ export function buildNode(config: Config, readFile: (p: string) => string): XdsN
 }
 
 export interface Dataplane {
-  proxy: Proxy;
+  proxy: DataplaneProxy;
   admin: AdminServer;
   xds: XdsClient | undefined;
   close(): Promise<void>;
@@ -56,7 +56,7 @@ export interface StartOptions {
 
 export async function startDataplane(config: Config, log: Logger, opts: StartOptions = {}): Promise<Dataplane> {
   const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const proxy = new Proxy({
+  const proxy = new DataplaneProxy({
     log: log.child({ component: 'proxy' }),
     accessLog: DefaultAccessLogger.open(config.accessLog),
     dnsPort: config.dnsPort,
@@ -79,7 +79,7 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
     xds = new XdsClient({ target: url.host, ca, token, node, proxy, log: log.child({ component: 'xds' }) });
   }
   if (config.bootstrap) {
-    let doc: { static_resources?: Parameters<Proxy['loadStatic']>[0]; node?: XdsNode };
+    let doc: { static_resources?: Parameters<DataplaneProxy['loadStatic']>[0]; node?: XdsNode };
     try {
       doc = parseYaml(readFile(config.bootstrap)) as typeof doc;
     } catch (e) {

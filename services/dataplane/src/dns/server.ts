@@ -124,7 +124,9 @@ function ipv6Bytes(ip: string): Buffer {
   const t = tail ? tail.split(':') : [];
   const groups = [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
   const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(Number.parseInt(g, 16) & 0xffff, i * 2));
+  groups.forEach((g, i) => {
+    b.writeUInt16BE(Number.parseInt(g, 16) & 0xffff, i * 2);
+  });
   return b;
 }
 

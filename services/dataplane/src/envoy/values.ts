@@ -93,7 +93,9 @@ function ipBytes(ip: string): { family: 4 | 6; bytes: Buffer } | undefined {
     const t = tail === undefined ? [] : parse(tail);
     const groups = [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
     const buf = Buffer.alloc(16);
-    groups.forEach((g, i) => buf.writeUInt16BE(g & 0xffff, i * 2));
+    groups.forEach((g, i) => {
+      buf.writeUInt16BE(g & 0xffff, i * 2);
+    });
     return { family: 6, bytes: buf };
   }
   return undefined;

@@ -27,13 +27,13 @@ export function compileHeaderMatcher(h: HeaderMatcher, field: string): HeaderPre
     m = (v) => v === e;
   } else if (h.prefix_match !== undefined) {
     const p = h.prefix_match;
-    m = (v) => v !== undefined && v.startsWith(p);
+    m = (v) => v?.startsWith(p) === true;
   } else if (h.suffix_match !== undefined) {
     const p = h.suffix_match;
-    m = (v) => v !== undefined && v.endsWith(p);
+    m = (v) => v?.endsWith(p) === true;
   } else if (h.contains_match !== undefined) {
     const p = h.contains_match;
-    m = (v) => v !== undefined && v.includes(p);
+    m = (v) => v?.includes(p) === true;
   } else if (h.safe_regex_match !== undefined) {
     const re = compileRegex(h.safe_regex_match.regex, `${field}.safe_regex_match`);
     m = (v) => v !== undefined && re.test(v);

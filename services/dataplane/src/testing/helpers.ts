@@ -3,13 +3,13 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { MemoryAccessLog } from '../access-log.js';
-import { Proxy, type ProxyOptions } from '../proxy.js';
+import { DataplaneProxy, type ProxyOptions } from '../proxy.js';
 
 export const quietLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export function makeProxy(opts: Partial<ProxyOptions> = {}): { proxy: Proxy; accessLog: MemoryAccessLog } {
+export function makeProxy(opts: Partial<ProxyOptions> = {}): { proxy: DataplaneProxy; accessLog: MemoryAccessLog } {
   const accessLog = new MemoryAccessLog();
-  const proxy = new Proxy({ log: quietLog(), accessLog, ...opts });
+  const proxy = new DataplaneProxy({ log: quietLog(), accessLog, ...opts });
   return { proxy, accessLog };
 }
 

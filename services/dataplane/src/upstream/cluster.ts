@@ -12,7 +12,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Cluster, ClusterLoadAssignment, LbEndpoint, Locality, OutlierDetection, TransportSocket, UpstreamTlsContext } from '../envoy/types.js';
 import { TYPE } from '../envoy/types.js';
-import { ConfigError, durationMs, unwrap, unwrapNumber } from '../envoy/values.js';
+import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
 import type { ClusterStats } from '../stats.js';
 import { compileUpstreamTls, type SecretLookup, type UpstreamTls } from '../tls/contexts.js';
 
@@ -169,7 +169,7 @@ function endpointsOf(cla: ClusterLoadAssignment | undefined, field: string): End
     (lle.lb_endpoints ?? []).forEach((lb: LbEndpoint, j) => {
       const sa = lb.endpoint?.address?.socket_address;
       const f = `${field}.endpoints[${i}].lb_endpoints[${j}]`;
-      if (!sa || !sa.address) throw new ConfigError(`${f}: endpoint needs a socket_address`);
+      if (!sa?.address) throw new ConfigError(`${f}: endpoint needs a socket_address`);
       if (sa.port_value === undefined) throw new ConfigError(`${f}: endpoint needs a port_value`);
       const hs = lb.health_status ?? 'UNKNOWN';
       out.push({

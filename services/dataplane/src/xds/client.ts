@@ -12,7 +12,7 @@
 import { decodeAny, encodeMessage, envoyPackageDefinition } from '@causeway/xds';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Proxy, ResourceKind } from '../proxy.js';
+import type { DataplaneProxy, ResourceKind } from '../proxy.js';
 
 export const TYPE_URL: Record<ResourceKind, string> = {
   Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
@@ -40,7 +40,7 @@ export interface XdsClientOptions {
   ca: Buffer | undefined;
   token: string | undefined;
   node: XdsNode;
-  proxy: Proxy;
+  proxy: DataplaneProxy;
   log: Logger;
   backoff?: { initialMs: number; maxMs: number };
 }
