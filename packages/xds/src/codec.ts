@@ -54,6 +54,29 @@ const INT32 = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
 const typeCache = new Map<string, Type>();
+
+/** protobufjs computes `fullName` by walking the parents on every access: cache it per type. */
+const fullNames = new WeakMap<Type, string>();
+function fullNameOf(t: Type): string {
+  let n = fullNames.get(t);
+  if (n === undefined) {
+    n = t.fullName;
+    fullNames.set(t, n);
+  }
+  return n;
+}
+
+/** Well-known types with a special JSON form (an Any of one holds it under "value"). */
+function isSpecial(full: string): boolean {
+  return full in WRAPPERS || full === DURATION || full === TIMESTAMP || full === STRUCT || full === VALUE || full === LIST_VALUE || full === ANY;
+}
+
+/**
+ * Encodings of Any objects by identity. Generators share one object between the proxies of a mesh
+ * (a cluster, a filter's typed_config), so it is encoded once. A resource object must therefore not be
+ * changed after it was encoded.
+ */
+const anyCache = new WeakMap<object, { type_url: string; value: Uint8Array }>();
 /** Looks up a message type by its full name (with or without the leading dot). */
 export function messageType(name: string, root: Root = envoyRoot()): Type {
   const key = name.startsWith('.') ? name.slice(1) : name;
@@ -183,7 +206,7 @@ function valueToProto(v: unknown, path: string): Record<string, unknown> {
 
 /** The JSON form of a message of `type` -> what `type.fromObject` takes. */
 function messageToProto(type: Type, json: unknown, path: string): unknown {
-  const full = type.fullName;
+  const full = fullNameOf(type);
   const wrapper = WRAPPERS[full];
   if (wrapper) return { value: scalarToProto(wrapper === 'int64' ? 'int64' : wrapper === 'number' ? 'double' : wrapper, json, path) };
   switch (full) {
@@ -289,13 +312,17 @@ function anyToProto(json: unknown, path: string): { type_url: string; value: Uin
   // Already packed (e.g. a cached resource inside a DiscoveryResponse).
   if (json['@type'] === undefined && typeof json.type_url === 'string' && json.value instanceof Uint8Array && Object.keys(json).length === 2)
     return { type_url: json.type_url, value: json.value };
+  const cached = anyCache.get(json);
+  if (cached) return cached;
   const url = json['@type'];
   const inner = typeFromUrl(url, `${path}.@type`);
   const { '@type': _ignored, ...fields } = json;
-  const special = inner.fullName in WRAPPERS || [DURATION, TIMESTAMP, STRUCT, VALUE, LIST_VALUE, ANY].includes(inner.fullName);
+  const special = isSpecial(fullNameOf(inner));
   // proto3 JSON: an Any of a well-known type with a special JSON form holds it under "value".
   const body = special ? messageToProto(inner, fields.value, `${path}.value`) : messageToProto(inner, fields, path);
-  return { type_url: url as string, value: inner.encode(inner.fromObject(body as Record<string, unknown>)).finish() };
+  const packed = { type_url: url as string, value: inner.encode(inner.fromObject(body as Record<string, unknown>)).finish() };
+  anyCache.set(json, packed);
+  return packed;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -322,7 +349,7 @@ function valueFromProto(obj: unknown): unknown {
 }
 
 function messageFromProto(type: Type, obj: unknown): unknown {
-  const full = type.fullName;
+  const full = fullNameOf(type);
   const wrapper = WRAPPERS[full];
   if (wrapper) return (obj as { value?: unknown }).value ?? WRAPPER_DEFAULTS[wrapper];
   const o = obj as Record<string, unknown>;
@@ -368,7 +395,7 @@ function anyFromProto(o: Record<string, unknown>): EnvoyJson {
   const raw = o.value;
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw instanceof Uint8Array ? raw : new Uint8Array();
   const decoded = messageFromProto(inner, inner.toObject(inner.decode(bytes), TO_OBJECT));
-  const special = inner.fullName in WRAPPERS || [DURATION, TIMESTAMP, STRUCT, VALUE, LIST_VALUE, ANY].includes(inner.fullName);
+  const special = isSpecial(fullNameOf(inner));
   return special ? { '@type': url, value: decoded } : { '@type': url, ...(decoded as Record<string, unknown>) };
 }
 

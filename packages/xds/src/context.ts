@@ -111,8 +111,14 @@ export interface MeshContext {
   vips: Map<string, string>;
   caPem: string | undefined;
   hash: string;
+  /** Hash of the mesh-wide settings every generated resource may depend on. */
+  flagsHash: string;
+  /** Per service: hash of everything its outbound resources depend on (flags, endpoints, ExternalServices). */
+  fingerprints: Map<string, string>;
   /** Memo of resources shared by every proxy of the mesh (same object -> encoded once). */
   memo: Map<string, unknown>;
+  /** The previous context's memo: entries whose key (which includes the fingerprints) still matches are reused. */
+  previousMemo: Map<string, unknown> | undefined;
 }
 
 function byName<T extends { name: string }>(a: T, b: T): number {
@@ -186,8 +192,11 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
-/** Builds the context of one mesh from a zone's view. */
-export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec>): MeshContext {
+/**
+ * Builds the context of one mesh from a zone's view. With the previous context of the mesh, resources
+ * of services whose inputs did not change are reused (not rebuilt, not re-encoded).
+ */
+export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec>, previous?: MeshContext): MeshContext {
   const mesh = meshResource.name;
   const spec = meshResource.spec;
   const mtls = meshMtlsEnabled(spec);
@@ -270,7 +279,7 @@ export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec
   const vips = allocateVips(mesh, vipNames, view.vipCidr ?? DEFAULT_VIP_CIDR);
 
   const caPem = mtls ? view.meshCaPem[mesh] : undefined;
-  const ctx: Omit<MeshContext, 'hash' | 'memo'> = {
+  const ctx: Omit<MeshContext, 'hash' | 'memo' | 'flagsHash' | 'fingerprints' | 'previousMemo'> = {
     zone: view.zone,
     mesh,
     spec,
@@ -293,13 +302,16 @@ export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec
     remoteIngresses: [...remoteIngresses.entries()],
     vips: [...vips.entries()],
   });
-  return { ...ctx, hash, memo: new Map() };
+  const flagsHash = hashOf([mesh, view.zone, mtls, ctx.mtlsMode, ctx.passthrough, zoneEgress, ctx.localityAware, egresses, [...remoteIngresses.entries()], caPem ?? null]);
+  const fingerprints = new Map<string, string>();
+  for (const name of [...services.keys(), ...external.keys()]) fingerprints.set(name, hashOf([flagsHash, services.get(name) ?? null, external.get(name) ?? null]));
+  return { ...ctx, hash, flagsHash, fingerprints, memo: new Map(), previousMemo: previous?.memo };
 }
 
 /** Builds the context of every mesh of the view, by mesh name. */
-export function buildMeshContexts(view: ZoneView): Map<string, MeshContext> {
+export function buildMeshContexts(view: ZoneView, previous?: ReadonlyMap<string, MeshContext>): Map<string, MeshContext> {
   const out = new Map<string, MeshContext>();
-  for (const m of [...view.meshes].sort(byName)) out.set(m.name, buildMeshContext(view, m));
+  for (const m of [...view.meshes].sort(byName)) out.set(m.name, buildMeshContext(view, m, previous?.get(m.name)));
   return out;
 }
 

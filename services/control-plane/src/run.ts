@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
+import { type MeshCaReconciler, startMeshCaReconciler } from '@causeway/pki';
 import { openStore } from '@causeway/store';
 import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
@@ -87,6 +88,13 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   const { token, created } = loadOrCreateAdminToken(adminTokenFile);
   if (created) log.info({ adminTokenFile }, 'created a new admin token (file mode 0600); use it with: causeway config control-planes add --auth-token-file');
 
+  // Global: creates the builtin CA of every mesh that enables mTLS (stored as Secrets, synced to zones).
+  let meshCa: MeshCaReconciler | undefined;
+  if (config.mode === 'global') {
+    meshCa = startMeshCaReconciler({ store, logger: log.child({ component: 'mesh-ca' }) });
+    await meshCa.ready;
+  }
+
   // Zone mode: xDS for the zone's proxies (signing key and ADS CA next to the admin token).
   let xds: XdsServer | undefined;
   if (config.mode === 'zone' && config.zone) {
@@ -120,6 +128,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
         log.info('draining');
         await api.close();
         await xds?.close();
+        await meshCa?.close();
         // Drains NATS (pending publishes flushed) before the store it reads from closes.
         await globalSync?.close();
         await zoneSync?.close();

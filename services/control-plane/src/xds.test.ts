@@ -134,4 +134,28 @@ describe('zone mode xDS wiring', () => {
       await cp.close();
     }
   }, 60_000);
+
+  it('global creates the builtin CA of a mesh that enables mTLS, as Secrets zones receive', async () => {
+    const cp = await startControlPlane(configSchema.parse({ mode: 'global', apiPort: 0, apiAddress: '127.0.0.1', dataDir: join(dir, 'global'), xdsPort: 0, xdsAddress: '127.0.0.1', logLevel: 'silent' }), logger);
+    try {
+      const admin = readFileSync(cp.adminTokenFile, 'utf8').trim();
+      const put = await fetch(`${cp.apiUrl}/meshes/default`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ type: 'Mesh', name: 'default', mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } }),
+      });
+      expect(put.status).toBeLessThan(300);
+      let secret: { data?: string } | undefined;
+      for (let i = 0; i < 100 && !secret?.data; i++) {
+        const r = await fetch(`${cp.apiUrl}/meshes/default/secrets/default.ca-builtin-cert-ca-1`, { headers: { authorization: `Bearer ${admin}` } });
+        if (r.ok) secret = (await r.json()) as { data?: string };
+        else await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(Buffer.from(secret?.data ?? '', 'base64').toString()).toContain('BEGIN CERTIFICATE');
+      const key = await fetch(`${cp.apiUrl}/meshes/default/secrets/default.ca-builtin-key-ca-1`, { headers: { authorization: `Bearer ${admin}` } });
+      expect(key.status).toBe(200);
+    } finally {
+      await cp.close();
+    }
+  }, 60_000);
 });

@@ -14,26 +14,77 @@ export function emptySet(): ResourceSet {
   return { Listener: [], RouteConfiguration: [], Cluster: [], ClusterLoadAssignment: [], Secret: [] };
 }
 
-/** Sorts every list by resource name and drops duplicates (same name): the output is deterministic. */
+/** Sorts every list by resource name and drops duplicates (same name, first wins): the output is deterministic. */
 export function finish(set: ResourceSet): ResourceSet {
   const out = emptySet();
   for (const kind of Object.keys(set) as XdsKind[]) {
-    const seen = new Map<string, EnvoyJson>();
-    for (const r of set[kind]) {
-      const name = (kind === 'ClusterLoadAssignment' ? r.cluster_name : r.name) as string;
-      if (!seen.has(name)) seen.set(name, r);
+    const list = set[kind];
+    const named = list.map((r, i) => ({ name: (kind === 'ClusterLoadAssignment' ? r.cluster_name : r.name) as string, i, r }));
+    // Stable for equal names (the first one stays first); nearly sorted input sorts in linear time.
+    named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.i - b.i));
+    const result: EnvoyJson[] = [];
+    let last: string | undefined;
+    for (const n of named) {
+      if (n.name === last) continue;
+      last = n.name;
+      result.push(n.r);
     }
-    out[kind] = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+    out[kind] = result;
   }
   return out;
 }
 
-/** Memoizes a resource shared by every proxy of a mesh (one object: encoded once by the cache). */
-export function memo<T>(ctx: MeshContext, key: string, make: () => T): T {
-  let v = ctx.memo.get(key) as T | undefined;
+function nameOfResource(kind: XdsKind, r: EnvoyJson): string {
+  return (kind === 'ClusterLoadAssignment' ? r.cluster_name : r.name) as string;
+}
+
+/**
+ * Merges two finished (sorted, deduplicated) sets in linear time; on equal names `a` wins. Used to add a
+ * proxy's own resources to the block it shares with the other proxies of its mesh.
+ */
+export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
+  const out = emptySet();
+  for (const kind of Object.keys(a) as XdsKind[]) {
+    const x = a[kind];
+    const y = b[kind];
+    if (y.length === 0) {
+      out[kind] = x;
+      continue;
+    }
+    const result: EnvoyJson[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < x.length || j < y.length) {
+      if (j >= y.length) result.push(x[i++] as EnvoyJson);
+      else if (i >= x.length) result.push(y[j++] as EnvoyJson);
+      else {
+        const nx = nameOfResource(kind, x[i] as EnvoyJson);
+        const ny = nameOfResource(kind, y[j] as EnvoyJson);
+        if (nx < ny) result.push(x[i++] as EnvoyJson);
+        else if (ny < nx) result.push(y[j++] as EnvoyJson);
+        else {
+          result.push(x[i++] as EnvoyJson);
+          j++;
+        }
+      }
+    }
+    out[kind] = result;
+  }
+  return out;
+}
+
+/**
+ * Memoizes a resource shared by every proxy of a mesh (one object: encoded once by the cache). The key
+ * gets the fingerprint of `service` (or the mesh-wide flags), so an entry of the previous context is
+ * reused exactly when its inputs are unchanged.
+ */
+export function memo<T>(ctx: MeshContext, key: string, make: () => T, service?: string): T {
+  const full = `${key}#${(service !== undefined ? ctx.fingerprints.get(service) : undefined) ?? ctx.flagsHash}`;
+  let v = ctx.memo.get(full) as T | undefined;
   if (v === undefined) {
-    v = make();
-    ctx.memo.set(key, v);
+    v = ctx.previousMemo?.get(full) as T | undefined;
+    if (v === undefined) v = make();
+    ctx.memo.set(full, v);
   }
   return v;
 }

@@ -3,6 +3,7 @@
  * forward to the app), outbound listeners per reachable service / ExternalService on the dataplane's
  * `outbound` ports and on DNS VIPs, the clusters behind them, and the passthrough listener.
  */
+import { createHash } from 'node:crypto';
 import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
 import type { EnvoyJson } from '../codec.js';
 import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
@@ -36,6 +37,7 @@ import {
   loadAssignment,
   meshEndpoint,
   memo,
+  mergeFinished,
   ORIGINAL_DST,
   type ResourceSet,
   routeConfiguration,
@@ -99,7 +101,7 @@ function serviceCluster(ctx: MeshContext, service: string): { cluster: EnvoyJson
     }
     const tls = ctx.mtls ? upstreamMeshTls(ctx.mesh, meshSni(service, ctx.mesh), spiffeId(ctx.mesh, service)) : undefined;
     return { cluster: edsCluster(service, protocol, tls), cla: loadAssignment(service, eps), secrets: [] };
-  });
+  }, service);
 }
 
 function serviceRoute(ctx: MeshContext, service: string): EnvoyJson {
@@ -108,7 +110,7 @@ function serviceRoute(ctx: MeshContext, service: string): EnvoyJson {
     // Direct to an ExternalService by host name: send the real host in the Host header.
     const autoHostRewrite = !!ext && !ctx.zoneEgress && ext.some((e) => !e.isIp);
     return routeConfiguration(outboundRouteName(service), service, { timeout: DEFAULT_ROUTE_TIMEOUT, retry: DEFAULT_RETRY, autoHostRewrite });
-  });
+  }, service);
 }
 
 function outboundListener(ctx: MeshContext, address: string, port: number, service: string): EnvoyJson {
@@ -118,7 +120,7 @@ function outboundListener(ctx: MeshContext, address: string, port: number, servi
     address: socketAddress(address, port),
     traffic_direction: 'OUTBOUND',
     filter_chains: [{ filters: [l7OrL4(protocolOf(ctx, service), `outbound_${service}`, outboundRouteName(service), service)] }],
-  }));
+  }), service);
 }
 
 /** Services a dataplane may call: `transparentProxying.reachableServices`, else every one of the mesh. */
@@ -145,14 +147,39 @@ export function dnsNames(ctx: MeshContext, dp: DataplaneSpec): Map<string, strin
 
 export const DEFAULT_DNS_PORT = 15053;
 
+function reachableKey(dp: DataplaneSpec): string {
+  const only = dp.networking.transparentProxying?.reachableServices;
+  return only && only.length > 0 ? [...only].sort().join(',') : '*';
+}
+
 function dnsListener(ctx: MeshContext, dp: DataplaneSpec): EnvoyJson {
-  const names = dnsNames(ctx, dp);
   const address = dp.networking.address;
+  // The table is the same for every dataplane with the same reachable services: built (and encoded) once.
+  const filters = memo(ctx, `dns-filters:${reachableKey(dp)}:${hashVips(ctx)}`, () => dnsFilters(ctx, dp));
   return {
     '@type': TYPE_URLS.Listener,
     name: `dns:${address}:${DEFAULT_DNS_PORT}`,
     address: { socket_address: { protocol: 'UDP', address, port_value: DEFAULT_DNS_PORT } },
-    listener_filters: [
+    listener_filters: filters,
+  };
+}
+
+const vipHashes = new WeakMap<MeshContext, string>();
+function hashVips(ctx: MeshContext): string {
+  let h = vipHashes.get(ctx);
+  if (h === undefined) {
+    h = createHash('sha256')
+      .update([...ctx.vips.entries()].join(';'))
+      .digest('hex')
+      .slice(0, 12);
+    vipHashes.set(ctx, h);
+  }
+  return h;
+}
+
+function dnsFilters(ctx: MeshContext, dp: DataplaneSpec): Record<string, unknown>[] {
+  const names = dnsNames(ctx, dp);
+  return [
       {
         name: 'envoy.filters.udp.dns_filter',
         typed_config: {
@@ -167,18 +194,24 @@ function dnsListener(ctx: MeshContext, dp: DataplaneSpec): EnvoyJson {
           ...(ctx.passthrough ? { client_config: { resolver_timeout: '5s', max_pending_lookups: '256' } } : {}),
         },
       },
-    ],
-  };
+  ];
 }
 
 /** Outbound bindings: `networking.outbound[]`, `<service>.mesh` VIP:80, ExternalService host VIP:port. */
 export function outboundBindings(ctx: MeshContext, dp: DataplaneSpec): { address: string; port: number; service: string }[] {
   const out = new Map<string, { address: string; port: number; service: string }>();
+  for (const ob of dp.networking.outbound ?? []) out.set(`${ob.address ?? '127.0.0.1'}:${ob.port}`, { address: ob.address ?? '127.0.0.1', port: ob.port, service: ob.tags[SERVICE_TAG] as string });
+  for (const b of vipBindings(ctx, dp)) if (!out.has(`${b.address}:${b.port}`)) out.set(`${b.address}:${b.port}`, b);
+  return [...out.values()].sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port));
+}
+
+/** Bindings on DNS VIPs: `<service>.mesh`:80 and each ExternalService's host VIP on its port. */
+function vipBindings(ctx: MeshContext, dp: DataplaneSpec): { address: string; port: number; service: string }[] {
+  const out = new Map<string, { address: string; port: number; service: string }>();
   const add = (address: string, port: number, service: string) => {
     const key = `${address}:${port}`;
     if (!out.has(key)) out.set(key, { address, port, service });
   };
-  for (const ob of dp.networking.outbound ?? []) add(ob.address ?? '127.0.0.1', ob.port, ob.tags[SERVICE_TAG] as string);
   for (const service of reachableServices(ctx, dp)) {
     const vip = ctx.vips.get(`${service}.mesh`);
     if (vip) add(vip, 80, service);
@@ -265,11 +298,16 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
       addService(ctx, service, set, added);
       if (!HTTP_PROTOCOLS.has(protocolOf(ctx, service))) continue;
       set.Listener.push(
-        memo(ctx, `api-listener:${service}`, () => ({
-          '@type': TYPE_URLS.Listener,
-          name: service,
-          api_listener: { api_listener: hcmConfig(`outbound_${service}`, outboundRouteName(service)) },
-        })),
+        memo(
+          ctx,
+          `api-listener:${service}`,
+          () => ({
+            '@type': TYPE_URLS.Listener,
+            name: service,
+            api_listener: { api_listener: hcmConfig(`outbound_${service}`, outboundRouteName(service)) },
+          }),
+          service,
+        ),
       );
     }
     return finish(set);
@@ -277,9 +315,22 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
 
   inbound(ctx, dataplane, set);
   set.Listener.push(dnsListener(ctx, dataplane.spec));
-  for (const b of outboundBindings(ctx, dataplane.spec)) {
-    set.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
-    addService(ctx, b.service, set, added);
+  // VIP listeners and the clusters behind them are the same for every dataplane that reaches the same
+  // services: assembled (and sorted) once per mesh context, then merged with this proxy's own resources.
+  const shared = memo(ctx, `vip-outbound:${reachableKey(dataplane.spec)}:${hashVips(ctx)}`, () => {
+    const part = emptySet();
+    const seen = new Set<string>();
+    for (const b of vipBindings(ctx, dataplane.spec)) {
+      part.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
+      addService(ctx, b.service, part, seen);
+    }
+    return { part: finish(part), services: seen };
+  });
+  for (const sv of shared.services) added.add(sv);
+  for (const ob of dataplane.spec.networking.outbound ?? []) {
+    const service = ob.tags[SERVICE_TAG] as string;
+    set.Listener.push(outboundListener(ctx, ob.address ?? '127.0.0.1', ob.port, service));
+    addService(ctx, service, set, added);
   }
   if (ctx.passthrough) {
     const port = dataplane.spec.networking.transparentProxying?.redirectPortOutbound ?? DEFAULT_PASSTHROUGH_PORT;
@@ -302,5 +353,5 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
       })),
     );
   }
-  return finish(set);
+  return mergeFinished(shared.part, finish(set));
 }

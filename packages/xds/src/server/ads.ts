@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { decodeMessage, encodeMessage } from '../codec.js';
 import { TYPE_URLS, XDS_KINDS, type XdsKind } from '../protos.js';
-import { KIND_BY_URL, type Snapshot, type SnapshotCache } from './cache.js';
+import { encodeDiscoveryResponse, KIND_BY_URL, type Snapshot, type SnapshotCache } from './cache.js';
 
 export interface XdsNode {
   id?: string;
@@ -169,12 +169,12 @@ export class AdsServer {
       if (!force && version === t.sentVersion) return;
       if (version === t.nackedVersion) return;
       const nonce = `${streamId.slice(0, 8)}-${++nonceSeq}`;
-      const body = encodeMessage(RESP, {
-        version_info: version,
-        resources: resources.map((r) => r.any),
-        type_url: TYPE_URLS[kind],
+      const body = encodeDiscoveryResponse(
+        version,
+        resources,
+        TYPE_URLS[kind],
         nonce,
-      });
+      );
       t.sentVersion = version;
       t.sentNonce = nonce;
       this.counters.responsesSent++;

@@ -12,14 +12,58 @@ export interface PackedResource {
   name: string;
   json: EnvoyJson;
   any: AnyProto;
+  /** The `resources` field of a DiscoveryResponse holding this resource (tag, length, Any message). */
+  fieldBytes: Buffer;
   /** Content hash (hex). */
   hash: string;
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+/** A length-delimited protobuf field. */
+export function lengthDelimited(fieldNumber: number, bytes: Uint8Array): Buffer[] {
+  return [Buffer.from([(fieldNumber << 3) | 2]), varint(bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+}
+
+/**
+ * Serializes a DiscoveryResponse from already-encoded resources (field numbers of
+ * envoy.service.discovery.v3.DiscoveryResponse: version_info 1, resources 2, type_url 4, nonce 5).
+ */
+export function encodeDiscoveryResponse(version: string, resources: readonly PackedResource[], typeUrl: string, nonce: string): Buffer {
+  const parts: Buffer[] = [];
+  if (version) parts.push(...lengthDelimited(1, Buffer.from(version)));
+  for (const r of resources) parts.push(r.fieldBytes);
+  parts.push(...lengthDelimited(4, Buffer.from(typeUrl)));
+  if (nonce) parts.push(...lengthDelimited(5, Buffer.from(nonce)));
+  return Buffer.concat(parts);
 }
 
 export interface TypeSnapshot {
   version: string;
   resources: PackedResource[];
-  byName: Map<string, PackedResource>;
+  /** Lookup by name (built on first use: only named subscriptions need it). */
+  readonly byName: Map<string, PackedResource>;
+}
+
+function typeSnapshot(version: string, resources: PackedResource[]): TypeSnapshot {
+  let byName: Map<string, PackedResource> | undefined;
+  return {
+    version,
+    resources,
+    get byName() {
+      byName ??= new Map(resources.map((r) => [r.name, r]));
+      return byName;
+    },
+  };
 }
 
 export interface Snapshot {
@@ -38,7 +82,8 @@ export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
   let p = packed.get(r);
   if (!p) {
     const any = encodeAny(r);
-    p = { name: nameOf(kind, r), json: r, any, hash: createHash('sha256').update(any.value).digest('hex').slice(0, 24) };
+    const anyBytes = Buffer.concat([...lengthDelimited(1, Buffer.from(any.type_url)), ...lengthDelimited(2, any.value)]);
+    p = { name: nameOf(kind, r), json: r, any, fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)), hash: createHash('sha256').update(any.value).digest('hex').slice(0, 24) };
     packed.set(r, p);
   }
   return p;
@@ -48,9 +93,10 @@ export function buildSnapshot(set: ResourceSet, now: Date = new Date()): Snapsho
   const types = {} as Record<XdsKind, TypeSnapshot>;
   for (const kind of XDS_KINDS) {
     const resources = set[kind].map((r) => pack(kind, r));
-    const h = createHash('sha256');
-    for (const r of resources) h.update(r.name).update('\0').update(r.hash).update('\n');
-    types[kind] = { version: h.digest('hex').slice(0, 16), resources, byName: new Map(resources.map((r) => [r.name, r])) };
+    let text = '';
+    for (const r of resources) text += `${r.name}\0${r.hash}\n`;
+    const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    types[kind] = typeSnapshot(version, resources);
   }
   return { types, createdAt: now };
 }
