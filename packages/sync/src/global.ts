@@ -19,7 +19,7 @@ import type { ResourceStore, Subscription } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
-import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey } from './keys.js';
+import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import {
   decodeZoneEntry,
   flowsToZones,
@@ -46,6 +46,8 @@ export interface GlobalSyncOptions {
   concurrency?: number;
   /** KV bucket history (default 1: only the last value of each key is kept). */
   history?: number;
+  /** How long a Zone's `enabled` flag is cached (default 5000 ms). */
+  zoneCacheMs?: number;
 }
 
 export interface GlobalSyncStatus {
@@ -79,8 +81,6 @@ interface GlobalSessionState {
 }
 
 const EMPTY = new Uint8Array(0);
-/** How long a Zone's `enabled` flag is cached. */
-const ZONE_CACHE_MS = 5000;
 
 class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   private readonly store: ResourceStore;
@@ -291,7 +291,7 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   /** Creates the Zone the first time it is seen; false when the Zone is disabled (its entries are ignored). */
   private async zoneEnabled(zone: string): Promise<boolean> {
     const cached = this.zones.get(zone);
-    if (cached && Date.now() - cached.checked < ZONE_CACHE_MS) return cached.enabled;
+    if (cached && Date.now() - cached.checked < (this.opts.zoneCacheMs ?? 5000)) return cached.enabled;
     let z = await this.store.get('Zone', undefined, zone);
     if (!z) {
       try {
@@ -304,6 +304,14 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     }
     const enabled = (z?.spec as { enabled?: boolean } | undefined)?.enabled !== false;
     this.zones.set(zone, { enabled, checked: Date.now() });
+    if (enabled && cached && !cached.enabled) {
+      // Re-enabled: apply again what the zone sent while it was ignored.
+      const s = this.session;
+      const st = s ? this.state.get(s) : undefined;
+      const prefix = `${zonePrefix(zone)}.`;
+      if (st) for (const key of st.inbound.keys()) if (key.startsWith(prefix)) this.inQueue.mark(key);
+      this.log.info({ zone }, 'zone enabled again: applying what it sends');
+    }
     if (!enabled && !this.disabledWarned.has(zone)) {
       this.disabledWarned.add(zone);
       this.log.warn({ zone }, 'zone is disabled (Zone.enabled: false): ignoring what it sends');
@@ -339,7 +347,10 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
         this.log.warn({ key, zone: ref.zone, errors: decoded.errors }, `invalid ${ref.type} from zone "${ref.zone}": skipped, not applied`);
         return;
       }
-      if (!(await this.zoneEnabled(ref.zone))) return;
+      if (!(await this.zoneEnabled(ref.zone))) {
+        this.log.debug({ key, zone: ref.zone }, 'ignored: the zone is disabled');
+        return;
+      }
       const { outcome } = await this.store.upsert(decoded.resource, { origin: 'zone', zone: ref.zone });
       if (outcome !== 'unchanged' && ref.type !== 'ZoneInsight') this.log.debug({ key, zone: ref.zone, outcome }, `${describeRef(decoded.resource)} from zone`);
     } catch (e) {

@@ -149,8 +149,9 @@ export abstract class SyncEngine {
     this.closed = true;
     const s = this.session;
     this.session = undefined;
-    await this.chain.catch(() => {});
+    // Abort first: a session still replaying returns as soon as its watches stop.
     if (s) await s.abort();
+    await this.chain.catch(() => {});
     await this.link.close();
   }
 }

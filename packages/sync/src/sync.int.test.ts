@@ -9,7 +9,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type GlobalSync, startGlobalSync } from './global.js';
 import { ZONES_BUCKET } from './keys.js';
 import { DISPLAY_NAME_LABEL, ORIGIN_LABEL, ZONE_LABEL } from './model.js';
@@ -94,12 +94,17 @@ describe('sync between global and two zones over NATS', () => {
       store: globalStore,
       nats: { servers: server.url, user: gen.global.user, password: gen.global.password, reconnectWaitMs: 200 },
       logger: root.child({ side: 'global' }),
+      zoneCacheMs: 100,
     });
     await global.synced();
     await startZone('zone-1');
     await startZone('zone-2');
     await Promise.all(Object.values(zones).map((z) => z.synced()));
   }, 30_000);
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(lines.slice(-150).join('\n'));
+  });
 
   afterAll(async () => {
     await Promise.all(Object.values(zones).map((z) => z.close()));
@@ -207,6 +212,20 @@ describe('sync between global and two zones over NATS', () => {
     const bad2 = warned.find((l) => l.key === 'zone-1.Dataplane.default.bad-2');
     expect(JSON.stringify(bad2?.errors)).toContain('networking.address');
     // The zone's own resync deletes keys it does not own locally once it reconnects; global deletes them then.
+  });
+
+  it('ignores what a disabled zone sends, and applies it once the zone is enabled again', async () => {
+    const zone = (await globalStore.get('Zone', undefined, 'zone-2')) as Resource;
+    await globalStore.update({ ...zone, spec: { enabled: false } });
+    await eventually(async () => expect(logs((l) => l.zone === 'zone-2' && l.msg === 'zone is disabled (Zone.enabled: false): ignoring what it sends')).toHaveLength(1), 'disabled');
+    await zoneStores['zone-2']?.create(dataplane('web-9', '10.0.2.9'));
+    await eventually(
+      async () => expect(logs((l) => l.key === 'zone-2.Dataplane.default.web-9' && l.msg === 'ignored: the zone is disabled').length).toBeGreaterThan(0),
+      'the dataplane of the disabled zone is ignored',
+    );
+    expect(await globalStore.get('Dataplane', 'default', 'web-9.zone-2')).toBeUndefined();
+    await globalStore.update({ ...((await globalStore.get('Zone', undefined, 'zone-2')) as Resource), spec: { enabled: true } });
+    await eventually(async () => expect(await globalStore.get('Dataplane', 'default', 'web-9.zone-2')).toBeDefined(), 'applied once enabled', 15_000);
   });
 
   it('converges both zones exactly after a NATS outage during which global changed', async () => {
