@@ -78,7 +78,8 @@ describe('workload certificate rotation', () => {
     now = new Date(now.getTime() + 40 * 60_000); // 20 minutes left of 60: not yet
     expect(await certs.get('Dataplane/default/web-1', ca, { uris: ['spiffe://default/web'], lifetimeMs: life })).toBe(a);
     expect(certs.due()).toEqual([]);
-    expect(certs.nextRenewal()?.getTime()).toBe(a.notAfter.getTime() - 0.2 * (a.notAfter.getTime() - a.notBefore.getTime()));
+    expect(certs.nextRenewal()?.getTime()).toBe(a.notAfter.getTime() - 0.2 * life);
+    expect(a.notBefore.getTime()).toBe(a.issuedAt.getTime() - 60_000);
     now = new Date(a.notAfter.getTime() - 10 * 60_000); // 10 minutes left: renew
     expect(certs.due()).toEqual(['Dataplane/default/web-1']);
     const b = await certs.get('Dataplane/default/web-1', ca, { uris: ['spiffe://default/web'], lifetimeMs: life });

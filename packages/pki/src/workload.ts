@@ -13,6 +13,8 @@ export const DEFAULT_DP_CERT_EXPIRATION = '24h';
 
 export interface WorkloadCertificate extends KeyPairPem {
   uris: string[];
+  /** When it was issued (notBefore is backdated a minute for clock skew). */
+  issuedAt: Date;
   notBefore: Date;
   notAfter: Date;
   /** How many times this identity's certificate was issued (1 = first issue). */
@@ -48,7 +50,7 @@ export class WorkloadCertificates {
   needsRenewal(key: string, at: Date = this.now()): boolean {
     const e = this.entries.get(key);
     if (!e) return true;
-    const life = e.cert.notAfter.getTime() - e.cert.notBefore.getTime();
+    const life = e.cert.notAfter.getTime() - e.cert.issuedAt.getTime();
     return e.cert.notAfter.getTime() - at.getTime() < life * this.renewFraction;
   }
 
@@ -56,7 +58,7 @@ export class WorkloadCertificates {
   nextRenewal(): Date | undefined {
     let min: number | undefined;
     for (const e of this.entries.values()) {
-      const life = e.cert.notAfter.getTime() - e.cert.notBefore.getTime();
+      const life = e.cert.notAfter.getTime() - e.cert.issuedAt.getTime();
       const due = e.cert.notAfter.getTime() - life * this.renewFraction;
       if (min === undefined || due < min) min = due;
     }
@@ -83,13 +85,13 @@ export class WorkloadCertificates {
       const notBefore = new Date(now.getTime() - 60_000);
       const notAfter = new Date(now.getTime() + opts.lifetimeMs);
       const kp = await issueCertificate(ca, { commonName: uris[0] ?? key, uris, notBefore, notAfter, usage: 'both' });
-      const cert: WorkloadCertificate = { ...kp, uris, notBefore, notAfter, generation };
+      const cert: WorkloadCertificate = { ...kp, uris, issuedAt: now, notBefore, notAfter, generation };
       this.entries.set(key, { cert, caHash });
       return cert;
     })();
     if (e) e.inflight = issue;
     else {
-      const placeholder = { cert: { certPem: '', keyPem: '', uris: [], notBefore: new Date(0), notAfter: new Date(0), generation: 0 }, caHash: '', inflight: issue };
+      const placeholder = { cert: { certPem: '', keyPem: '', uris: [], issuedAt: new Date(0), notBefore: new Date(0), notAfter: new Date(0), generation: 0 }, caHash: '', inflight: issue };
       this.entries.set(key, placeholder);
     }
     try {

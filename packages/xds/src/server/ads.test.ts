@@ -232,4 +232,31 @@ describe('ADS server', () => {
     ing.close();
     d.close();
   });
+
+  it('rotates a workload certificate before it expires and pushes the new one', async () => {
+    await store.create(
+      res('Mesh', 'rotating', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '3s' } } }] } }),
+    );
+    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'rotating')) as Resource<never>);
+    // The mesh and its CA reach the zone through the change feed.
+    await until(() => (zone.meshContexts().get('rotating')?.caPem ? true : undefined));
+    const p = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'rotating', name: 'r-1' }));
+    const resource = dpDoc('r-1', 'rotating', 'svc', '127.0.0.40');
+    p.send({ node: node('rotating', 'r-1', resource), type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:rotating'] });
+    const { X509Certificate } = await import('node:crypto');
+    const certOf = (r: Response) =>
+      new X509Certificate(
+        Buffer.from((r.resources?.[0] as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } }).tls_certificate.certificate_chain.inline_bytes, 'base64'),
+      );
+    const first = await p.next((r) => r.type_url === TYPE_URLS.Secret && (r.resources?.length ?? 0) === 1, 8000);
+    p.send({ type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:rotating'], version_info: first.version_info, response_nonce: first.nonce });
+    const a = certOf(first);
+    expect(new Date(a.validTo).getTime() - new Date(a.validFrom).getTime()).toBe(63_000); // 3 s + the minute it is backdated
+    const second = await p.next((r) => r.type_url === TYPE_URLS.Secret && r.nonce !== first.nonce, 8000);
+    const b = certOf(second);
+    expect(b.serialNumber).not.toBe(a.serialNumber);
+    expect(new Date(b.validTo).getTime()).toBeGreaterThan(new Date(a.validTo).getTime());
+    expect(new Date(a.validTo).getTime()).toBeGreaterThan(Date.now() - 1000); // renewed before the old one expired
+    p.close();
+  }, 20_000);
 });
