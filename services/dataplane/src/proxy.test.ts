@@ -2,7 +2,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from './envoy/values.js';
 import { freePort, get, hcmFilter, httpUpstream, listener, makeProxy, routeConfig, sleep, staticCluster, tcpProxyFilter, type Upstream } from './testing/helpers.js';
 
 function openTcp(port: number): Promise<{ socket: Socket; roundTrip(text: string): Promise<string> }> {
@@ -95,19 +94,26 @@ describe('config updates', () => {
     open.socket.destroy();
   });
 
-  it('rejects an invalid update as a whole and keeps the previous config', async () => {
+  it('applies the valid resources of an update and rejects the others, keeping their previous versions (as Envoy)', async () => {
     const busy = createServer();
     const busyPort = await freePort();
     await new Promise<void>((r) => busy.listen(busyPort, '127.0.0.1', () => r()));
     const good = listener('http', httpPort, [{ filters: [hcmFilter(routeConfig('r', [{ match: { prefix: '/' }, route: { cluster: 'web' } }]))] }]);
-    // a bind conflict
-    await expect(proxy.update('Listener', [good, listener('taken', busyPort, [{ filters: [tcpProxyFilter('echo')] }])], '4')).rejects.toThrow(ConfigError);
+    // a bind conflict: "taken" is rejected, "http" applied
+    await expect(proxy.update('Listener', [good, listener('taken', busyPort, [{ filters: [tcpProxyFilter('echo')] }])], '4')).rejects.toThrow(/listener taken: cannot bind/);
+    expect(proxy.listenerManager.listeners().map((l) => l.name)).toEqual(['http']);
     // an unknown retry condition
     const badRoute = listener('http', httpPort, [{ filters: [hcmFilter(routeConfig('r', [{ match: { prefix: '/' }, route: { cluster: 'web', retry_policy: { retry_on: '5xx,sometimes' } } }]))] }]);
     await expect(proxy.update('Listener', [badRoute], '5')).rejects.toThrow(/unknown condition "sometimes"/);
-    // an unsupported cluster type
-    await expect(proxy.update('Cluster', [{ name: 'x', type: 'MAGIC' }], '5')).rejects.toThrow(/unsupported type/);
+    expect((await get(httpPort, '/kept')).body).toBe('http /kept'); // the previous version of "http" still serves
+    // an unsupported cluster type next to valid clusters
+    await expect(proxy.update('Cluster', [staticCluster('echo', [echoBPort]), staticCluster('web', [http.port]), staticCluster('web2', [http.port]), { name: 'x', type: 'MAGIC' }], '5')).rejects.toThrow(
+      /cluster x: unsupported type MAGIC/,
+    );
+    expect(proxy.cluster('web2')).toBeDefined();
+    expect(proxy.cluster('x')).toBeUndefined();
     expect(proxy.versions.Listener).toBe('3');
+    expect(proxy.versions.Cluster).toBe('2');
     expect((await get(httpPort, '/ok')).body).toBe('http /ok');
     busy.close();
     await sleep(10);

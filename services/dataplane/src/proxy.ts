@@ -176,6 +176,8 @@ export class DataplaneProxy implements ProxyContext {
     }
     const built = new Map<string, ClusterRuntime>();
     const warming = new Set<string>();
+    const errors: string[] = [];
+    const rejected = new Set<string>();
     for (const c of list) {
       const prev = this.clusterConfigs.get(c.name);
       if (prev && stable(prev.resource) === stable(c) && this.clusters.has(c.name)) continue;
@@ -183,7 +185,11 @@ export class DataplaneProxy implements ProxyContext {
         built.set(c.name, this.buildCluster(c));
       } catch (e) {
         if (e instanceof MissingSecretError) warming.add(c.name);
-        else throw e;
+        else if (e instanceof ConfigError) {
+          // as Envoy: the other clusters are applied, this one keeps its previous version (if any)
+          errors.push((e as Error).message);
+          rejected.add(c.name);
+        } else throw e;
       }
     }
     // commit
@@ -195,6 +201,7 @@ export class DataplaneProxy implements ProxyContext {
     await Promise.all([...built.values()].map((rt) => rt.ready()));
     const now = new Date().toISOString();
     for (const c of list) {
+      if (rejected.has(c.name)) continue;
       const prev = this.clusterConfigs.get(c.name);
       if (!prev || stable(prev.resource) !== stable(c)) this.clusterConfigs.set(c.name, { resource: c, version, lastUpdated: now });
     }
@@ -211,7 +218,8 @@ export class DataplaneProxy implements ProxyContext {
     }
     this.warmingClusters.clear();
     for (const w of warming) this.warmingClusters.add(w);
-    this.log.info({ version, clusters: list.length, warming: [...warming] }, 'clusters updated');
+    this.log.info({ version, clusters: list.length, warming: [...warming], rejected: [...rejected] }, 'clusters updated');
+    if (errors.length > 0) throw new ConfigError(errors.join('; '));
   }
 
   // ------------------------------------------------------------ endpoints
@@ -317,11 +325,13 @@ export class DataplaneProxy implements ProxyContext {
     if (builtListeners.size > 0) {
       const next = new Map(this.listeners);
       for (const [name, rt] of builtListeners) next.set(name, rt);
-      await this.listenerManager.apply([...next.values()]);
+      const failed = await this.listenerManager.apply([...next.values()]);
       for (const [name, rt] of builtListeners) {
+        if (failed.has(name)) continue;
         this.listeners.set(name, rt);
         this.warmingListeners.delete(name);
       }
+      if (failed.size > 0) throw new ConfigError([...failed.values()].join('; '));
     }
     for (const n of listenersWarming) this.warmingListeners.add(n);
   }
@@ -340,6 +350,8 @@ export class DataplaneProxy implements ProxyContext {
     if (dnsListeners.length > 1) throw new ConfigError(`only one UDP (DNS) listener is supported, got ${dnsListeners.map((l) => l.name).join(', ')}`);
     const dnsListener = dnsListeners[0];
     const dnsTable = dnsListener ? compileDnsListener(dnsListener) : undefined;
+    const errors: string[] = [];
+    const rejected = new Set<string>();
     for (const l of list) {
       if (l === dnsListener) continue;
       const prev = this.listenerConfigs.get(l.name);
@@ -351,24 +363,37 @@ export class DataplaneProxy implements ProxyContext {
       try {
         next.set(l.name, new ListenerRuntime(l, this, this.secret));
       } catch (e) {
-        if (!(e instanceof MissingSecretError)) throw e;
-        warming.add(l.name);
-        if (active) next.set(l.name, active); // keep serving the previous version while the new one warms
+        if (e instanceof MissingSecretError) warming.add(l.name);
+        else if (e instanceof ConfigError) {
+          // as Envoy: the other listeners are applied, this one keeps its previous version (if any)
+          errors.push(e.message);
+          rejected.add(l.name);
+        } else throw e;
+        if (active) next.set(l.name, active); // keep serving the previous version
       }
     }
     await this.applyDns(dnsListener, dnsTable);
-    await this.listenerManager.apply([...next.values()]);
+    const bindFailures = await this.listenerManager.apply([...next.values()]);
+    for (const [name, err] of bindFailures) {
+      errors.push(err);
+      rejected.add(name);
+      const active = this.listeners.get(name);
+      if (active && this.listenerManager.listeners().includes(active)) next.set(name, active);
+      else next.delete(name);
+    }
     const now = new Date().toISOString();
     for (const l of list) {
+      if (rejected.has(l.name)) continue;
       const prev = this.listenerConfigs.get(l.name);
       if (!prev || stable(prev.resource) !== stable(l)) this.listenerConfigs.set(l.name, { resource: l, version, lastUpdated: now });
     }
-    for (const name of [...this.listenerConfigs.keys()]) if (!names.has(name)) this.listenerConfigs.delete(name);
+    for (const name of [...this.listenerConfigs.keys()]) if (!names.has(name) || (rejected.has(name) && !next.has(name))) this.listenerConfigs.delete(name);
     this.listeners.clear();
     for (const [k, v] of next) this.listeners.set(k, v);
     this.warmingListeners.clear();
     for (const w of warming) this.warmingListeners.add(w);
-    this.log.info({ version, listeners: list.length, warming: [...warming] }, 'listeners updated');
+    this.log.info({ version, listeners: list.length, warming: [...warming], rejected: [...rejected] }, 'listeners updated');
+    if (errors.length > 0) throw new ConfigError(errors.join('; '));
   }
 
   /** Binds (or rebinds) the builtin DNS server for the DNS listener, or stops it when there is none. */

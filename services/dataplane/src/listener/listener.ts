@@ -320,28 +320,35 @@ export class ListenerManager {
     return a && typeof a === 'object' ? a.port : undefined;
   }
 
-  /** Makes `next` the set of active listeners. Throws ConfigError (nothing changed) when a bind fails. */
-  async apply(next: ListenerRuntime[]): Promise<void> {
+  /**
+   * Makes `next` the set of active listeners. A listener whose address cannot be bound is left out
+   * (its previous version, if any, stays) and reported in the result; the others are applied.
+   */
+  async apply(next: ListenerRuntime[]): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    const keyOf = (r: ListenerRuntime) => (r.port === 0 ? `${r.address}:0#${r.name}` : `${r.address}:${r.port}`);
     const byKey = new Map<string, ListenerRuntime>();
     for (const r of next) {
       if (!r.bindToPort) continue;
-      const key = `${r.address}:${r.port}`;
+      const key = keyOf(r);
       const other = byKey.get(key);
-      if (other && r.port !== 0) throw new ConfigError(`listeners ${other.name} and ${r.name} both use ${key}`);
-      byKey.set(r.port === 0 ? `${key}#${r.name}` : key, r);
+      if (other) {
+        failed.set(r.name, `listener ${r.name}: ${r.address}:${r.port} is already used by listener ${other.name}`);
+        continue;
+      }
+      byKey.set(key, r);
     }
-    // bind the new addresses first; roll back if one fails
-    const opened: Bound[] = [];
-    for (const [key, r] of byKey) {
+    for (const [key, r] of [...byKey]) {
       if (this.bound.has(key)) continue;
       try {
-        opened.push(await this.bind(key, r));
+        this.bound.set(key, await this.bind(key, r));
       } catch (e) {
-        for (const b of opened) b.server.close();
-        throw new ConfigError(`listener ${r.name}: cannot bind ${r.address}:${r.port}: ${(e as Error).message}`);
+        byKey.delete(key);
+        failed.set(r.name, `listener ${r.name}: cannot bind ${r.address}:${r.port}: ${(e as Error).message}`);
+        const old = this.active.get(r.name);
+        if (old && this.bound.has(keyOf(old)) && !byKey.has(keyOf(old))) byKey.set(keyOf(old), old);
       }
     }
-    for (const b of opened) this.bound.set(b.key, b);
     for (const [key, b] of this.bound) {
       const r = byKey.get(key);
       if (r) b.runtime = r;
@@ -352,7 +359,8 @@ export class ListenerManager {
         this.log.info({ listener: b.runtime.name, address: key }, 'listener removed; open connections drain');
       }
     }
-    this.active = new Map(next.map((r) => [r.name, r]));
+    this.active = new Map([...byKey.values(), ...next.filter((r) => !r.bindToPort)].map((r) => [r.name, r]));
+    return failed;
   }
 
   private bind(key: string, runtime: ListenerRuntime): Promise<Bound> {
