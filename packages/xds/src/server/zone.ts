@@ -207,7 +207,7 @@ export class XdsZone implements ProxyRegistry {
   }
 
   private rebuildContexts(): void {
-    this.contexts = buildMeshContexts(this.view());
+    this.contexts = buildMeshContexts(this.view(), this.contexts);
   }
 
   private scheduleFlush(): void {
