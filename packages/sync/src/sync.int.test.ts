@@ -258,6 +258,33 @@ describe('sync between global and two zones over NATS', () => {
     expect(logs((l) => l.zone === 'zone-1' && typeof l.msg === 'string' && l.msg.startsWith('lost the connection to global')).length).toBeGreaterThan(0);
   }, 40_000);
 
+  it('says clearly when a zone runs with the NATS credentials of another zone', async () => {
+    const store = await openStore();
+    const cred = gen.zones['zone-2'];
+    if (!cred) throw new Error('zone-2');
+    const wrong = await startZoneSync({
+      store,
+      zone: 'zone-1',
+      version: 'x',
+      nats: { servers: server.url, user: cred.user, password: cred.password, inboxPrefix: cred.inboxPrefix },
+      logger: root.child({ side: 'misconfigured' }),
+    });
+    try {
+      const failure = await eventually(async () => {
+        const l = logs((x) => x.side === 'misconfigured' && typeof x.msg === 'string' && x.msg.startsWith('sync with global failed to start'));
+        expect(l.length).toBeGreaterThan(0);
+        return l[0];
+      }, 'the misconfiguration is logged');
+      expect(failure?.msg).toMatch(/Permissions Violation for Publish to "\$JS\.API\.CONSUMER\.CREATE\.KV_causeway-zones\..*\$KV\.causeway-zones\.zone-1\.>"/);
+      // It never claims to be in sync.
+      expect(wrong.status()).toMatchObject({ connected: true });
+      expect(wrong.status().lastReplayTime).toBeUndefined();
+    } finally {
+      await wrong.close();
+      await store.close();
+    }
+  });
+
   it('converges a zone restarted after missing changes, deletions included', async () => {
     await zones['zone-2']?.close();
     await globalStore.delete('ExternalService', 'default', 'new');

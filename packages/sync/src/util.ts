@@ -72,3 +72,11 @@ export class Signal {
 export function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
+
+/** The subject of a NATS permissions violation somewhere in an error's cause chain. */
+export function permissionViolation(e: unknown): string | undefined {
+  for (let cur = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
+    if ((cur as Error).name === 'PermissionViolationError') return String((cur as { subject?: unknown }).subject ?? '');
+  }
+  return undefined;
+}

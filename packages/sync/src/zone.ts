@@ -23,7 +23,7 @@ import { decodeGlobalEntry, flowsToGlobal, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, p
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, formatDuration, isPermanentStoreError, listAll, parseJson, Signal } from './util.js';
+import { errorText, formatDuration, isPermanentStoreError, listAll, parseJson, permissionViolation, Signal } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface ZoneSyncOptions {
@@ -371,8 +371,15 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
       }
     } catch (e) {
       if (s.aborted) return;
-      this.log.warn({ key, err: errorText(e) }, 'could not publish to causeway-zones; retrying in 1 s');
       st.published.delete(key);
+      const denied = permissionViolation(e);
+      if (denied !== undefined) {
+        // Misconfiguration, not a glitch: say so once per subject and retry slowly.
+        this.warnOnce(denied, `NATS refused publishing to "${denied}": do --zone (${this.zone}) and the NATS user belong to the same zone? retrying every 30 s`);
+        s.later(30_000, () => this.publishQueue.mark(key));
+        return;
+      }
+      this.log.warn({ key, err: errorText(e) }, 'could not publish to causeway-zones; retrying in 1 s');
       s.later(1000, () => this.publishQueue.mark(key));
     }
   }
@@ -404,7 +411,10 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
       const insight = toWire({ type: 'ZoneInsight', name: this.zone, labels: {}, spec, version: 0 });
       await st.zonesKv.put(this.heartbeatKey, JSON.stringify(insight));
     } catch (e) {
-      if (!s.aborted) this.log.debug({ err: errorText(e) }, 'heartbeat not sent');
+      if (s.aborted) return;
+      const denied = permissionViolation(e);
+      if (denied !== undefined) this.warnOnce(denied, `NATS refused the heartbeat on "${denied}": do --zone (${this.zone}) and the NATS user belong to the same zone?`);
+      else this.log.debug({ err: errorText(e) }, 'heartbeat not sent');
     }
   }
 }
