@@ -64,6 +64,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
 
   const nats = natsOptions(config);
   const syncLog = log.child({ component: 'sync' });
+  const proxies = { connected: (): number => 0 };
   let globalSync: GlobalSync | undefined;
   let zoneSync: ZoneSync | undefined;
   const noNats =
@@ -73,7 +74,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   if (nats && config.mode === 'global') {
     globalSync = await startGlobalSync({ store, nats, logger: syncLog });
   } else if (nats && config.zone) {
-    zoneSync = await startZoneSync({ store, zone: config.zone, nats, logger: syncLog, version: VERSION });
+    // The heartbeat reports the proxies connected to this zone's xDS server (started below).
+    zoneSync = await startZoneSync({ store, zone: config.zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => proxies.connected() });
   } else if (config.mode === 'global') {
     syncLog.info(noNats);
   } else {
@@ -100,6 +102,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   if (config.mode === 'zone' && config.zone) {
     const dir = config.dataDir ?? join(homedir(), '.causeway', `zone-${config.zone}`);
     xds = await startXds({ store, zone: config.zone, dir, address: config.xdsAddress, port: config.xdsPort, logger: log, instanceId });
+    const zoneXds = xds.zone;
+    proxies.connected = () => zoneXds.connectedProxies();
   }
 
   const api = await buildApi({
