@@ -221,13 +221,22 @@ async function main(): Promise<void> {
       added_p99_ms: Math.round((proxied.p99_ms - direct.p99_ms) * 1000) / 1000,
       throughput_ratio: Math.round((proxied.rps / Math.max(1, direct.rps)) * 1000) / 1000,
     });
+    // the same with a single connection: the latency one hop adds when nothing queues
+    const single = Math.max(1, Math.round(seconds / 2));
+    const httpDirect1 = await loop(ports.http, 1, single, warmup, httpReq, httpComplete);
+    const httpProxied1 = await loop(httpListen, 1, single, warmup, httpReq, httpComplete);
+    const tcpDirect1 = await loop(ports.tcp, 1, single, warmup, tcpMsg, tcpComplete);
+    const tcpProxied1 = await loop(tcpListen, 1, single, warmup, tcpMsg, tcpComplete);
+    const os = await import('node:os');
     const report = {
       node: process.version,
-      cpus: (await import('node:os')).cpus().length,
+      cpus: os.cpus().length,
+      load_average_1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
       connections,
       duration_s: seconds,
       http: compare(httpDirect, httpProxied),
       tcp: compare(tcpDirect, tcpProxied),
+      single_connection: { http: compare(httpDirect1, httpProxied1), tcp: compare(tcpDirect1, tcpProxied1) },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {

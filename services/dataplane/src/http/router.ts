@@ -8,22 +8,29 @@
  * past the limit the request is no longer retried, as in Envoy.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { request as httpRequest } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLogEntry, AccessLogger } from '../access-log.js';
 import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
 import type { HttpStats } from '../stats.js';
 import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../upstream/cluster.js';
+import { type BodyFraming, requestHead, type UpstreamResponse, UpstreamRequest } from '../upstream/http1.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
 export const RETRY_BUFFER_LIMIT = 1024 * 1024;
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'http2-settings']);
 
+interface BodySink {
+  readonly destroyed: boolean;
+  write(chunk: Buffer): boolean;
+  end(): void;
+  once(event: 'drain', fn: () => void): unknown;
+}
+
 /** Buffers the request body for replay while streaming it to the current attempt. */
 class RequestBody {
   private chunks: Buffer[] = [];
-  private sink: ClientRequest | undefined;
+  private sink: BodySink | undefined;
   ended = false;
   overflow = false;
   bytes = 0;
@@ -56,7 +63,7 @@ class RequestBody {
     return !this.overflow;
   }
   /** Sends what arrived so far to a new attempt, then streams the rest. */
-  attach(up: ClientRequest): void {
+  attach(up: BodySink): void {
     this.sink = up;
     for (const c of this.chunks) up.write(c);
     if (this.ended) up.end();
@@ -90,7 +97,8 @@ export class Forwarder {
   private retriesLeft: number;
   private readonly tried = new Set<Host>();
   private readonly body: RequestBody;
-  private upReq: ClientRequest | undefined;
+  private upReq: UpstreamRequest | undefined;
+  private readonly framing: BodyFraming;
   private host: Host | undefined;
   private cluster: ClusterRuntime | undefined;
   private clusterName: string | undefined;
@@ -146,6 +154,9 @@ export class Forwarder {
       headers.push([k, raw[i + 1] as string]);
     }
     if (!proto) headers.push(['x-forwarded-proto', conn.tls ? 'https' : 'http']);
+    // the body keeps the downstream framing: chunked stays chunked, a length stays a length
+    this.framing = req.headers['transfer-encoding'] !== undefined ? 'chunked' : req.headers['content-length'] !== undefined ? 'length' : 'none';
+    if (this.framing === 'chunked') headers.push(['transfer-encoding', 'chunked']);
     this.requestId = requestId ?? randomUUID();
     if (!requestId) headers.push(['x-request-id', this.requestId]);
     if (a.requestHeadersToAdd.length) headers = addHeaders(headers, a.requestHeadersToAdd);
@@ -200,16 +211,8 @@ export class Forwarder {
     const expected = perTry > 0 ? perTry : a.timeoutMs;
     if (expected > 0) headers.push(['x-envoy-expected-rq-timeout-ms', String(Math.round(expected))]);
     if (this.attempts > 1) headers.push(['x-envoy-attempt-count', String(this.attempts)]);
-    const up = httpRequest({
-      agent: host.httpAgent(),
-      host: host.address,
-      port: host.port,
-      method: this.req.method,
-      path: this.path,
-      headers: headers.flat() as unknown as Record<string, string>,
-      setHost: false,
-    });
-    this.upReq = up;
+    const method = this.req.method ?? 'GET';
+    const up = new UpstreamRequest(requestHead(method, this.path, headers), this.framing, method === 'HEAD');
     let settled = false;
     const done = () => {
       if (settled) return false;
@@ -230,14 +233,14 @@ export class Forwarder {
         this.afterFailure('per-try-timeout', 504, 'upstream request timeout', 'UT');
       }, perTry);
     }
-    up.on('response', (upRes) => {
+    up.on('response', (upRes: UpstreamResponse) => {
       if (!done()) {
         upRes.resume();
         return;
       }
       this.onResponse(up, upRes, cluster, host);
     });
-    up.on('error', (err) => {
+    up.on('error', (err: Error) => {
       if (!done()) return;
       const connectFailure = err instanceof ConnectError || !isConnected(up.socket);
       if (!connectFailure) cluster.recordFailure(host, 'local-origin');
@@ -253,6 +256,8 @@ export class Forwarder {
         this.afterFailure('reset', 503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination', 'UC');
       }
     });
+    this.upReq = up;
+    host.pool().request(up);
     this.body.attach(up);
   }
 
@@ -276,7 +281,7 @@ export class Forwarder {
     this.retryTimer = setTimeout(() => this.attempt(), backoffMs(r, used));
   }
 
-  private onResponse(up: ClientRequest, upRes: IncomingMessage, cluster: ClusterRuntime, host: Host): void {
+  private onResponse(up: UpstreamRequest, upRes: UpstreamResponse, cluster: ClusterRuntime, host: Host): void {
     const status = upRes.statusCode ?? 502;
     const elapsed = performance.now() - this.attemptStart;
     cluster.stats.recordResponse(status);

@@ -6,7 +6,6 @@
  * base_ejection_time x number of ejections; at least one host may always be ejected).
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { Agent, type AgentOptions, type ClientRequestArgs } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -15,6 +14,7 @@ import { TYPE } from '../envoy/types.js';
 import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
 import type { ClusterStats } from '../stats.js';
 import { compileUpstreamTls, type SecretLookup, type UpstreamTls } from '../tls/contexts.js';
+import { HostPool } from './http1.js';
 
 export type DnsResolve = (host: string, family: 'AUTO' | 'V4_ONLY' | 'V6_ONLY' | 'V4_PREFERRED' | 'ALL') => Promise<string[]>;
 
@@ -65,7 +65,7 @@ export class Host {
   consecutiveLocalOriginFailure = 0;
   ejectedUntil = 0;
   ejectionCount = 0;
-  private agent: PoolAgent | undefined;
+  private connections: HostPool | undefined;
   constructor(
     readonly cluster: ClusterRuntime,
     readonly address: string,
@@ -89,32 +89,13 @@ export class Host {
   }
 
   /** The keep-alive HTTP/1.1 connection pool to this host. */
-  httpAgent(): PoolAgent {
-    this.agent ??= new PoolAgent(this);
-    return this.agent;
+  pool(): HostPool {
+    this.connections ??= new HostPool(this);
+    return this.connections;
   }
 
   drain(): void {
-    this.agent?.drain();
-  }
-}
-
-/** An http.Agent whose connections go through the cluster's connect (timeout, TLS, stats). */
-export class PoolAgent extends Agent {
-  private draining = false;
-  constructor(readonly host: Host) {
-    super({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, scheduling: 'lifo' } as AgentOptions);
-  }
-  override createConnection(_options: ClientRequestArgs, _cb?: unknown): Socket {
-    return this.host.cluster.openSocket(this.host);
-  }
-  override keepSocketAlive(socket: Socket): boolean {
-    if (this.draining) return false;
-    return super.keepSocketAlive(socket) as unknown as boolean;
-  }
-  drain(): void {
-    this.draining = true;
-    for (const list of Object.values(this.freeSockets)) for (const s of list ?? []) s.destroy();
+    this.connections?.drain();
   }
 }
 
