@@ -237,6 +237,8 @@ export class XdsZone implements ProxyRegistry {
     this.rebuildContexts();
     await this.syncAvailableServices();
     await this.regenerateAll();
+    // Certificates issued during the pass may be due before the current rotation timer fires.
+    this.scheduleRotation();
   }
 
   /** Publishes what this zone's ZoneIngresses offer (global relays it to the other zones). */
@@ -414,6 +416,7 @@ export class XdsZone implements ProxyRegistry {
     } catch (e) {
       throw new AdsError(grpc.status.INVALID_ARGUMENT, `the zone refused the ${type}: ${(e as Error).message}`);
     }
+    const changed = !jsonEqual(this.resources.get(resourceKey(stored))?.spec, stored.spec);
     this.resources.set(resourceKey(stored), stored);
     let p = this.proxies.get(key);
     if (!p) {
@@ -429,10 +432,15 @@ export class XdsZone implements ProxyRegistry {
     subs.push({ id: info.streamId, ...(this.opts.instanceId ? { controlPlaneInstanceId: this.opts.instanceId } : {}), connectTime: this.now().toISOString(), status: {} });
     p.insight.subscriptions = subs;
     this.writeInsight(p);
-    // Mesh contexts pick the new endpoint up through the change feed; the proxy gets its config now.
-    this.rebuildContexts();
-    const proxy = p;
-    await this.enqueue(() => this.regenerate(proxy));
+    if (changed) {
+      // A new or changed proxy changes its mesh (endpoints, VIPs): its first config comes with the next
+      // coalesced rebuild, so a storm of connecting proxies rebuilds the contexts once, not once each.
+      this.pending.add(resourceKey(stored));
+      this.scheduleFlush();
+    } else {
+      const proxy = p;
+      await this.enqueue(() => this.regenerate(proxy));
+    }
     this.scheduleRotation();
     return key;
   }
