@@ -229,8 +229,11 @@ export class HostPool {
 
   request(req: UpstreamRequest): void {
     let conn: PooledConnection | undefined;
-    while ((conn = this.idle.pop()) !== undefined) {
-      if (conn.idle && !conn.socket.destroyed) break;
+    for (let c = this.idle.pop(); c !== undefined; c = this.idle.pop()) {
+      if (c.idle && !c.socket.destroyed) {
+        conn = c;
+        break;
+      }
     }
     if (conn) req.reused = true;
     else conn = new PooledConnection(this, this.host.cluster.openSocket(this.host) as UpstreamSocket & Socket);
