@@ -244,10 +244,11 @@ describe('ADS server', () => {
     const resource = dpDoc('r-1', 'rotating', 'svc', '127.0.0.40');
     p.send({ node: node('rotating', 'r-1', resource), type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:rotating'] });
     const { X509Certificate } = await import('node:crypto');
-    const certOf = (r: Response) =>
-      new X509Certificate(
-        Buffer.from((r.resources?.[0] as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } }).tls_certificate.certificate_chain.inline_bytes, 'base64'),
-      );
+    const certOf = (r: Response) => {
+      const secret = r.resources?.[0] as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } } | undefined;
+      if (!secret) throw new Error('no secret in the response');
+      return new X509Certificate(Buffer.from(secret.tls_certificate.certificate_chain.inline_bytes, 'base64'));
+    };
     const first = await p.next((r) => r.type_url === TYPE_URLS.Secret && (r.resources?.length ?? 0) === 1, 8000);
     p.send({ type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:rotating'], version_info: first.version_info, response_nonce: first.nonce });
     const a = certOf(first);
