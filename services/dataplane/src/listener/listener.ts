@@ -298,6 +298,7 @@ interface Bound {
   key: string;
   server: Server;
   runtime: ListenerRuntime;
+  connections: Set<Socket>;
 }
 
 /** Owns the listening sockets; swaps listener versions without closing open connections. */
@@ -365,8 +366,12 @@ export class ListenerManager {
 
   private bind(key: string, runtime: ListenerRuntime): Promise<Bound> {
     return new Promise((resolve, reject) => {
-      const b: Bound = { key, server: createNetServer({ allowHalfOpen: true, noDelay: true }), runtime };
-      b.server.on('connection', (s) => b.runtime.onConnection(s));
+      const b: Bound = { key, server: createNetServer({ allowHalfOpen: true, noDelay: true }), runtime, connections: new Set() };
+      b.server.on('connection', (s) => {
+        b.connections.add(s);
+        s.once('close', () => b.connections.delete(s));
+        b.runtime.onConnection(s);
+      });
       b.server.once('error', reject);
       b.server.listen({ host: runtime.address, port: runtime.port }, () => {
         b.server.removeListener('error', reject);
@@ -377,8 +382,12 @@ export class ListenerManager {
     });
   }
 
+  /** Shuts down: closes the listening sockets and every open connection. */
   async close(): Promise<void> {
-    await Promise.all([...this.bound.values()].map((b) => new Promise<void>((r) => b.server.close(() => r()))));
+    const all = [...this.bound.values()];
+    const closed = all.map((b) => new Promise<void>((r) => b.server.close(() => r())));
+    for (const b of all) for (const s of b.connections) s.destroy();
+    await Promise.all(closed);
     this.bound.clear();
     this.active.clear();
   }
