@@ -8,7 +8,8 @@
  * Every zone sees the global resources, its own resources and every zone's ZoneIngress (as sync
  * relays them). Certificates are fixed placeholder PEM texts so the output is stable.
  *
- * Every generated resource is also round-tripped through the Envoy protos (encode, decode, deep-equal).
+ * Every generated resource is also round-tripped through the Envoy protos (encode, decode, deep-equal)
+ * and checked against the protoc-gen-validate rules of those protos (what Envoy enforces on load).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { decodeAny, encodeAny } from './codec.js';
 import { buildMeshContexts, type ZoneView } from './context.js';
 import { generateEgress, generateIngress, generateSidecar, type ResourceSet } from './generate/index.js';
 import { XDS_KINDS } from './protos.js';
+import { envoyValidationErrors } from './validate.js';
 
 const TESTDATA = join(import.meta.dirname, '..', 'testdata');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -110,6 +112,7 @@ describe('generators (golden files)', () => {
           for (const r of set[kind]) {
             const back = decodeAny(encodeAny(r));
             expect(back, `${proxy} ${kind} ${String(r.name ?? r.cluster_name)}`).toEqual(JSON.parse(JSON.stringify(r)));
+            expect(envoyValidationErrors(r), `${proxy} ${kind} ${String(r.name ?? r.cluster_name)}`).toEqual([]);
           }
       const text = stringify(result, { lineWidth: 0, aliasDuplicateObjects: false });
       const goldenFile = join(TESTDATA, name, `${name}.golden.yaml`);

@@ -5,3 +5,4 @@ export * from './vip.js';
 export * from './context.js';
 export * from './generate/index.js';
 export * from './server/index.js';
+export * from './validate.js';
