@@ -1,0 +1,109 @@
+/**
+ * causeway-dp against the real zone xDS stack of @causeway/xds (store + XdsZone + AdsServer, in
+ * process): registration with a real dataplane token and the Dataplane in the node metadata, a mesh
+ * with builtin mTLS (identity certificates and the mesh CA arrive over SDS), an ExternalService reached
+ * through the outbound listener and through the builtin DNS + VIP, and every response ACKed (the zone
+ * records no NACK).
+ */
+import { Resolver } from 'node:dns/promises';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Resource } from '@causeway/core';
+import { createSigningKey, ensureMeshCa, generateDataplaneToken } from '@causeway/pki';
+import { openStore, type ResourceStore } from '@causeway/store';
+import { AdsServer, adsCredentials, XdsZone } from '@causeway/xds';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from './config.js';
+import { type Dataplane, startDataplane } from './run.js';
+import { freePort, get, httpUpstream, quietLog, type Upstream } from './testing/helpers.js';
+
+const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string): Resource => ({ type, name, ...(mesh ? { mesh } : {}), labels: {}, spec, version: 0 });
+
+describe('causeway-dp with the zone ADS server', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+  let server: AdsServer;
+  let dp: Dataplane;
+  let ext: Upstream;
+  let outbound = 0;
+  const key = createSigningKey();
+
+  beforeAll(async () => {
+    ext = await httpUpstream((req, res2) => res2.end(`external ${req.url} host=${req.headers.host}`));
+    store = await openStore({ pollIntervalMs: 50 });
+    await store.create(res('Mesh', 'default', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] }, networking: { outbound: { passthrough: false } } }));
+    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'default')) as Resource<never>);
+    await store.create(res('ExternalService', 'httpbin', { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: `127.0.0.1:${ext.port}` } }, 'default'));
+    zone = new XdsZone({ store, zone: 'zone-1', logger: quietLog(), signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
+    await zone.start();
+    server = new AdsServer({ cache: zone.cache, registry: zone, logger: quietLog() });
+    const cpPort = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
+    outbound = await freePort();
+    const inbound = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'causeway-dp-zone-'));
+    writeFileSync(join(dir, 'token'), generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    writeFileSync(
+      join(dir, 'dp.yaml'),
+      [
+        'type: Dataplane',
+        'mesh: default',
+        'name: web-1',
+        'networking:',
+        '  address: 127.0.0.1',
+        '  inbound:',
+        `  - port: ${inbound}`,
+        '    servicePort: 1',
+        '    tags:',
+        '      kuma.io/service: web',
+        '      kuma.io/protocol: http',
+        '  outbound:',
+        `  - port: ${outbound}`,
+        '    tags:',
+        '      kuma.io/service: httpbin',
+        '',
+      ].join('\n'),
+    );
+    const config = loadConfig(
+      ['--cp-address', `grpc://127.0.0.1:${cpPort}`, '--dataplane-file', join(dir, 'dp.yaml'), '--dataplane-token-file', join(dir, 'token'), '--admin-port', '0', '--dns-port', '0', '--access-log', 'off'],
+      {},
+    );
+    dp = await startDataplane(config, quietLog());
+  });
+  afterAll(async () => {
+    await dp?.close();
+    await server?.close(200);
+    await zone?.close();
+    await store?.close();
+    await ext?.close();
+  });
+
+  it('registers, applies everything the zone sends (no NACK) and becomes ready', async () => {
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${dp.admin.port}/ready`)).status).toBe(200), { timeout: 15_000, interval: 100 });
+    const stored = await store.get('Dataplane', 'default', 'web-1');
+    expect(stored?.name).toBe('web-1');
+    // every type applied, none rejected
+    await vi.waitFor(() => expect(Object.keys(dp.xds?.status.versions ?? {}).sort()).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration', 'Secret']), { timeout: 15_000, interval: 100 });
+    expect(dp.xds?.status.nacks).toBe(0);
+    expect(dp.xds?.status.lastNack).toBeUndefined();
+    // the identity certificate and the mesh CA came over SDS
+    expect(dp.proxy.secretNames()).toEqual(expect.arrayContaining(['identity_cert:secret:default', 'mesh_ca:secret:default']));
+  });
+
+  it('reaches the ExternalService through the outbound listener', async () => {
+    await vi.waitFor(async () => expect((await get(outbound, '/status/200', { host: 'httpbin' })).status).toBe(200), { timeout: 10_000, interval: 100 });
+    const r = await get(outbound, '/anything', { host: 'httpbin' });
+    expect(r.body).toBe('external /anything host=httpbin');
+  });
+
+  it('resolves httpbin.mesh with the builtin DNS and serves the VIP listener on port 80', async () => {
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${dp.proxy.dnsServer.port}`]);
+    const [vip] = await resolver.resolve4('httpbin.mesh');
+    expect(vip).toMatch(/^127\.241\./);
+    const r = await get(80, '/via-vip', { address: vip, host: 'httpbin.mesh' });
+    expect(r.body).toBe('external /via-vip host=httpbin.mesh');
+    // passthrough is off: other names are refused
+    await expect(resolver.resolve4('example.com')).rejects.toMatchObject({ code: 'EREFUSED' });
+  });
+});
