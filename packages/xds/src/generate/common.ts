@@ -246,7 +246,7 @@ export function validationSecret(name: string, caPem: string | Buffer): EnvoyJso
   return { '@type': TYPE_URLS.Secret, name, validation_context: { trusted_ca: { inline_bytes: b64(caPem) } } };
 }
 
-const H2_OPTIONS = {
+export const H2_OPTIONS = {
   'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': T.httpOptions, explicit_http_config: { http2_protocol_options: {} } },
 };
 

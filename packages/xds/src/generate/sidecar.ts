@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
 import type { EnvoyJson } from '../codec.js';
-import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
+import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
 import {
   identitySecretName,
   inboundListenerName,
@@ -31,6 +31,7 @@ import {
   externalCluster,
   externalSecrets,
   finish,
+  H2_OPTIONS,
   hcmConfig,
   type LbEndpoint,
   l7OrL4,
@@ -240,6 +241,8 @@ function inbound(ctx: MeshContext, dp: Resource<DataplaneSpec>, set: ResourceSet
       type: 'STATIC',
       connect_timeout: CONNECT_TIMEOUT,
       load_assignment: { cluster_name: clusterName, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(serviceAddress, servicePort) } }] }] },
+      // gRPC / HTTP/2 apps are spoken to in HTTP/2 (h2c).
+      ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
     });
     const app = l7OrL4(protocol, `inbound_${service}_${ib.port}`, listenerName, clusterName);
     if (HTTP_PROTOCOLS.has(protocol)) set.RouteConfiguration.push(routeConfiguration(listenerName, clusterName, { timeout: '0s' }));
