@@ -121,6 +121,11 @@ export class ControlPlaneProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Zone mode: the port of the zone's ADS server (TLS). */
+  get xdsAddress(): string {
+    return `localhost:${this.xdsPort}`;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }
