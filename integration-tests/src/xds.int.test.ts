@@ -26,7 +26,7 @@ interface Response {
 }
 
 /** A proxy's ADS stream (TLS, trusting the zone's xDS CA): subscribes to every type and collects responses. */
-class Proxy {
+class TestAdsProxy {
   readonly latest = new Map<string, Response>();
   private readonly stream: grpc.ClientDuplexStream<Record<string, unknown>, Response>;
   private readonly client: { close(): void };
@@ -77,7 +77,7 @@ describe('xDS across zones (real processes)', () => {
   let global: ControlPlaneProcess;
   const zones: Record<string, ControlPlaneProcess> = {};
   const dataDirs: Record<string, string> = {};
-  const proxies: Proxy[] = [];
+  const proxies: TestAdsProxy[] = [];
   let api: CausewayClient;
 
   beforeAll(async () => {
@@ -108,7 +108,7 @@ describe('xDS across zones (real processes)', () => {
 
   const connect = async (zone: string, tokenPath: string, tokenBody: unknown, node: Record<string, unknown>) => {
     const z = zones[zone] as ControlPlaneProcess;
-    const p = new Proxy(z.xdsAddress, readFileSync(join(dataDirs[zone] as string, 'xds-ca.pem'), 'utf8'), await token(z, tokenPath, tokenBody), node);
+    const p = new TestAdsProxy(z.xdsAddress, readFileSync(join(dataDirs[zone] as string, 'xds-ca.pem'), 'utf8'), await token(z, tokenPath, tokenBody), node);
     proxies.push(p);
     return p;
   };
