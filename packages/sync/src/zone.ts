@@ -181,6 +181,8 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     this.applyQueue.clear();
     this.publishQueue.clear();
     const st: ZoneSessionState = { incoming: new Map(), snapshot: new Map(), replaying: true };
+    // Revisions are the bucket's stream sequences: start over (the bucket may have been recreated).
+    this.revision = 0;
     this.state.set(s, st);
     st.globalKv = await s.kvm.open(GLOBAL_BUCKET);
     st.zonesKv = await s.kvm.open(ZONES_BUCKET);
