@@ -16,6 +16,8 @@ export interface PackedResource {
   fieldBytes: Buffer;
   /** Content hash (hex). */
   hash: string;
+  /** The first 16 bytes of the content hash (input of the type versions). */
+  digest: Buffer;
 }
 
 function varint(n: number): Buffer {
@@ -83,7 +85,9 @@ export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
   if (!p) {
     const any = encodeAny(r);
     const anyBytes = Buffer.concat([...lengthDelimited(1, Buffer.from(any.type_url)), ...lengthDelimited(2, any.value)]);
-    p = { name: nameOf(kind, r), json: r, any, fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)), hash: createHash('sha256').update(any.value).digest('hex').slice(0, 24) };
+    // The type URL is part of the content: two kinds never share a digest.
+    const digest = createHash('sha256').update(anyBytes).digest().subarray(0, 16);
+    p = { name: nameOf(kind, r), json: r, any, fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)), hash: digest.toString('hex'), digest };
     packed.set(r, p);
   }
   return p;
@@ -93,9 +97,10 @@ export function buildSnapshot(set: ResourceSet, now: Date = new Date()): Snapsho
   const types = {} as Record<XdsKind, TypeSnapshot>;
   for (const kind of XDS_KINDS) {
     const resources = set[kind].map((r) => pack(kind, r));
-    let text = '';
-    for (const r of resources) text += `${r.name}\0${r.hash}\n`;
-    const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    // The version hashes the content digests in order (a resource's name is part of its content).
+    const all = Buffer.allocUnsafe(resources.length * 16);
+    resources.forEach((r, i) => r.digest.copy(all, i * 16));
+    const version = createHash('sha256').update(all).digest('hex').slice(0, 16);
     types[kind] = typeSnapshot(version, resources);
   }
   return { types, createdAt: now };
