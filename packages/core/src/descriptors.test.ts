@@ -10,7 +10,7 @@ import {
   type ResourceDescriptor,
 } from './descriptors.js';
 import type { DataplaneSpec } from './resources/dataplane.js';
-import { RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
+import { META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
 
 describe('the descriptor table', () => {
   it('has exactly one descriptor per resource type', () => {
@@ -181,5 +181,15 @@ describe('other columns and helpers', () => {
     };
     expect(dataplaneServices(spec)).toEqual(['web', 'admin']);
     expect(descriptorOf('Dataplane').tagSets(spec)).toHaveLength(3);
+  });
+});
+
+describe('spec fields and the universal format', () => {
+  it('no top-level spec field of a type collides with a meta field of the universal format', () => {
+    for (const d of DESCRIPTORS) {
+      if (d.specField) continue;
+      const shape = (d.schema as unknown as { def: { shape?: Record<string, unknown> } }).def.shape ?? {};
+      for (const meta of META_FIELDS) expect(Object.keys(shape), `${d.type}.${meta}`).not.toContain(meta);
+    }
   });
 });

@@ -230,7 +230,7 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     sync: 'zone-to-global',
     schema: zoneInsightSchema,
     columns: [
-      { header: 'VERSION', value: (r) => (r.spec as ZoneInsightSpec).version ?? '' },
+      { header: 'VERSION', value: (r) => (r.spec as ZoneInsightSpec).controlPlaneVersion ?? '' },
       { header: 'LAST HEARTBEAT', value: (r) => (r.spec as ZoneInsightSpec).heartbeatTime ?? '' },
     ],
   }),

@@ -96,17 +96,16 @@ describe('decodeZoneEntry (zone -> global, validated like an API write)', () => 
   });
 
   it('names a ZoneInsight after its zone and refuses one named after another zone', () => {
-    const spec = { version: '0.1.0', heartbeatInterval: '5s', heartbeatTime: new Date().toISOString() };
+    const spec = { controlPlaneVersion: '0.1.0', heartbeatInterval: '5s', heartbeatTime: new Date().toISOString() };
     const wire = toWire({ type: 'ZoneInsight', name: 'zone-1', labels: {}, spec, version: 0 });
-    // The spec is nested: its `version` (a string) must not clash with the universal meta field.
-    expect(wire).toEqual({ type: 'ZoneInsight', name: 'zone-1', spec });
+    expect(wire).toEqual({ type: 'ZoneInsight', name: 'zone-1', ...spec });
     const ok = decodeZoneEntry(key('zone-1.ZoneInsight._.zone-1'), json(wire));
     expect(ok.resource?.name).toBe('zone-1');
     expect(ok.resource?.spec).toEqual(spec);
-    const badSpec = decodeZoneEntry(key('zone-1.ZoneInsight._.zone-1'), json({ ...wire, spec: { ...spec, heartbeatTime: 'yesterday' }, extra: 1 }));
-    expect(badSpec.errors?.map((e) => e.field)).toEqual(['extra']);
-    const badTime = decodeZoneEntry(key('zone-1.ZoneInsight._.zone-1'), json({ ...wire, spec: { ...spec, heartbeatTime: 'yesterday' } }));
-    expect(badTime.errors?.map((e) => e.field)).toEqual(['spec.heartbeatTime']);
+    const badSpec = decodeZoneEntry(key('zone-1.ZoneInsight._.zone-1'), json({ ...wire, heartbeatTime: 'yesterday', extra: 1 }));
+    expect(badSpec.errors?.map((e) => e.field).sort()).toEqual(['extra', 'heartbeatTime']);
+    const badTime = decodeZoneEntry(key('zone-1.ZoneInsight._.zone-1'), json({ ...wire, heartbeatTime: 'yesterday' }));
+    expect(badTime.errors?.map((e) => e.field)).toEqual(['heartbeatTime']);
     expect(ok.resource?.labels[DISPLAY_NAME_LABEL]).toBeUndefined();
     const bad = decodeZoneEntry(key('zone-1.ZoneInsight._.zone-2'), json({ type: 'ZoneInsight', name: 'zone-2' }));
     expect(bad.errors).toEqual([expect.objectContaining({ field: 'name', reason: expect.stringContaining('named after its zone') })]);

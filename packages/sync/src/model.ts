@@ -68,51 +68,14 @@ export function publishedByZone(r: Resource): boolean {
   return flowsToGlobal(r.type) && r.type !== 'ZoneInsight' && !isGlobalCopy(r);
 }
 
-/**
- * ZoneInsight has a spec field `version` (the control plane version, a string) that collides with the
- * universal format's meta field `version` (the store version, an integer): `fromUniversal` refuses such a
- * document and `toUniversal` lets the spec value overwrite the meta one. On the wire its spec is therefore
- * nested under `spec:` (as new-style policies are), which keeps every field.
- */
-const NESTED_ON_WIRE: ReadonlySet<ResourceType> = new Set(['ZoneInsight']);
-const WIRE_META = new Set(['type', 'mesh', 'name', 'labels', 'spec']);
-
 /** The wire form of a resource in both buckets: universal JSON without version and times. */
 export function toWire(r: Resource): Record<string, unknown> {
-  if (!NESTED_ON_WIRE.has(r.type)) return toUniversal(r, { omitMeta: true });
-  return {
-    type: r.type,
-    ...(r.mesh !== undefined ? { mesh: r.mesh } : {}),
-    name: r.name,
-    ...(Object.keys(r.labels ?? {}).length > 0 ? { labels: r.labels } : {}),
-    spec: r.spec,
-  };
+  return toUniversal(r, { omitMeta: true });
 }
 
 /** Reads a wire document and validates it like an API write (`fromUniversal`). */
 export function fromWire(doc: unknown): { resource: Resource | undefined; errors: FieldError[] } {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fromUniversal(doc);
-  const d = doc as Record<string, unknown>;
-  if (typeof d.type !== 'string' || !NESTED_ON_WIRE.has(d.type as ResourceType)) return fromUniversal(doc);
-  const errors: FieldError[] = [];
-  for (const k of Object.keys(d)) if (!WIRE_META.has(k)) errors.push({ field: k, reason: 'unknown field' });
-  if (typeof d.name !== 'string') errors.push({ field: 'name', reason: d.name === undefined ? 'is required' : 'must be a string' });
-  const labels = d.labels ?? {};
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) errors.push({ field: 'labels', reason: 'must be a map of strings' });
-  if (errors.length > 0) return { resource: undefined, errors };
-  const resource: Resource = {
-    type: d.type as ResourceType,
-    ...(typeof d.mesh === 'string' ? { mesh: d.mesh } : {}),
-    name: d.name as string,
-    labels: labels as Record<string, string>,
-    spec: d.spec ?? {},
-    version: 0,
-  };
-  // Spec field paths are reported under `spec.`, where the wire form keeps them.
-  const invalid = validateResource({ ...resource, ...(d.mesh !== undefined ? { mesh: d.mesh as string } : {}) }).map((e) =>
-    /^(name|mesh|labels)(\.|\[|$)/.test(e.field) ? e : { ...e, field: e.field === '' ? 'spec' : `spec.${e.field}` },
-  );
-  return invalid.length > 0 ? { resource: undefined, errors: invalid } : { resource, errors: [] };
+  return fromUniversal(doc);
 }
 
 /**

@@ -178,7 +178,7 @@ describe('sync between global and two zones over NATS', () => {
     expect(await names(globalStore, 'Zone')).toEqual(['_/zone-1', '_/zone-2']);
     await eventually(async () => {
       const insight = await globalStore.get('ZoneInsight', undefined, 'zone-1');
-      expect(insight?.spec).toMatchObject({ version: '0.1.0-test', heartbeatInterval: '1s', globalConnected: true, connectedProxies: 0 });
+      expect(insight?.spec).toMatchObject({ controlPlaneVersion: '0.1.0-test', heartbeatInterval: '1s', globalConnected: true, connectedProxies: 0 });
       expect((insight?.spec as { resourceCounts?: Record<string, number> } | undefined)?.resourceCounts).toMatchObject({ Dataplane: 1, Mesh: 1 });
     }, 'zone-1 heartbeat');
     // A zone deleting its dataplane deletes it at global.

@@ -402,7 +402,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     if (!s || !st?.zonesKv || s.aborted || !this.link.connected) return;
     try {
       const spec: ZoneInsightSpec = {
-        version: this.opts.version,
+        controlPlaneVersion: this.opts.version,
         heartbeatTime: new Date().toISOString(),
         heartbeatInterval: formatDuration(this.opts.heartbeatIntervalMs ?? 5000),
         connectedProxies: this.opts.connectedProxies?.() ?? 0,

@@ -89,7 +89,7 @@ export const INSPECT_VIEWS: Record<string, View> = {
         str(z.name),
         str(z.status),
         String(obj(z.zone).enabled ?? true),
-        str(insight.version),
+        str(insight.controlPlaneVersion),
         insight.heartbeatTime ? `${age(insight.heartbeatTime as string, now)} ago` : 'never',
         age(z.creationTime as string | undefined, now),
       ];

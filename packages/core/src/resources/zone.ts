@@ -62,7 +62,8 @@ export const zoneEgressSchema = z.strictObject({
 
 /** Heartbeat a zone control plane publishes about itself. */
 export interface ZoneInsightSpec {
-  version?: string;
+  /** Version of the zone's control plane (not `version`: that is the store version in the universal format). */
+  controlPlaneVersion?: string;
   heartbeatTime?: string;
   heartbeatInterval?: string;
   connectedProxies?: number;
@@ -72,7 +73,7 @@ export interface ZoneInsightSpec {
 }
 
 export const zoneInsightSchema = z.strictObject({
-  version: z.string().optional(),
+  controlPlaneVersion: z.string().optional(),
   heartbeatTime: z.iso.datetime({ error: 'must be an RFC 3339 time' }).optional(),
   heartbeatInterval: durationSchema.optional(),
   connectedProxies: z.number().int().min(0).optional(),
