@@ -94,7 +94,7 @@ export class CausewayClient {
   }
 
   /** Low-level request; throws ApiError on a non-2xx answer. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers; text: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -118,7 +118,7 @@ export class CausewayClient {
       parsed = undefined;
     }
     if (!res.ok) throw new ApiError(res.status, parsed as ApiErrorBody | undefined, `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
-    return { status: res.status, body: parsed as T, headers: res.headers };
+    return { status: res.status, body: parsed as T, headers: res.headers, text };
   }
 
   static itemPath(type: ResourceType, mesh: string | undefined, name?: string): string {
@@ -173,6 +173,16 @@ export class CausewayClient {
 
   async delete(type: ResourceType, mesh: string | undefined, name: string): Promise<void> {
     await this.request('DELETE', CausewayClient.itemPath(type, mesh, name));
+  }
+
+  /** Issues a dataplane token (zone control plane, admin token): `--valid-for` as a duration such as `24h`. */
+  async dataplaneToken(req: { mesh: string; name: string; validFor?: string }): Promise<string> {
+    return (await this.request('POST', '/tokens/dataplane', req)).text.trim();
+  }
+
+  /** Issues a zone token for ZoneIngress/ZoneEgress proxies (zone control plane, admin token). */
+  async zoneToken(req: { scope?: ('ingress' | 'egress')[]; validFor?: string }): Promise<string> {
+    return (await this.request('POST', '/tokens/zone', req)).text.trim();
   }
 
   /** GET of any read-only path (inspect views), parsed JSON. */

@@ -9,9 +9,9 @@ import { ApplyError, applyAll, decodeInputs, parseVars, readInputs } from './app
 import { type GlobalOptions, clientFor, configPath } from './connect.js';
 import { addCommand, listCommand, removeCommand, switchCommand } from './control-planes.js';
 import { formatError } from './format.js';
-import { generateNatsConfigCommand } from './generate.js';
+import { generateDataplaneTokenCommand, generateNatsConfigCommand, generateZoneTokenCommand } from './generate.js';
 import { deleteCommand, getCommand, OUTPUT_FORMATS, type OutputFormat } from './get.js';
-import { INSPECT_VIEWS, inspectCommand } from './inspect.js';
+import { INSPECT_ONE_TYPES, INSPECT_VIEWS, type InspectOneType, inspectCommand, inspectOneCommand } from './inspect.js';
 import type { CliIo } from './io.js';
 import { typesHelp } from './types.js';
 
@@ -138,14 +138,18 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('inspect')
-    .description('overviews with status: meshes, zones, zone-ingresses, zone-egresses, dataplanes')
+    .description('overviews with status (meshes, zones, zone-ingresses, zone-egresses, dataplanes), or one proxy with NAME --type')
     .argument('<what>', Object.keys(INSPECT_VIEWS).join('|'))
+    .argument('[name]', 'one dataplane / zone-ingress / zone-egress (zone control plane): shows --type')
     .option('-m, --mesh <mesh>', 'only this mesh (meshes, dataplanes)')
     .addOption(outputOption())
+    .addOption(new Option('--type <type>', 'with NAME: what to show').choices(INSPECT_ONE_TYPES as unknown as string[]).default('config-dump'))
     .option('--size <n>', 'page size (1-1000)', pageSize)
     .option('--offset <offset>', 'offset of the page')
-    .action(async (what: string, o: ListFlags, cmd: Command) => {
-      await inspectCommand(clientFor(globals(cmd), io), what, listFlags(o), io);
+    .action(async (what: string, name: string | undefined, o: ListFlags & { type: InspectOneType }, cmd: Command) => {
+      const client = clientFor(globals(cmd), io);
+      if (name === undefined) await inspectCommand(client, what, listFlags(o), io);
+      else await inspectOneCommand(client, what, name, { type: o.type, output: o.output, ...(o.mesh !== undefined ? { mesh: o.mesh } : {}) }, io);
     });
 
   const generate = program.command('generate').description('generate configuration and credentials');
@@ -156,6 +160,23 @@ export function buildProgram(io: CliIo): Command {
     .option('--out <file>', 'write the block to this file (mode 0600) instead of standard output')
     .option('--credentials-dir <dir>', 'write <name>.env files with CAUSEWAY_NATS_USER/CAUSEWAY_NATS_PASSWORD for each control plane')
     .action((o: { zones: string; out?: string; credentialsDir?: string }) => generateNatsConfigCommand(o, io));
+  generate
+    .command('dataplane-token')
+    .description('issue a token a dataplane presents to its zone control plane (run against the zone)')
+    .requiredOption('-m, --mesh <mesh>', 'mesh of the dataplane')
+    .requiredOption('--name <name>', 'name of the dataplane')
+    .option('--valid-for <duration>', 'lifetime, e.g. 24h or 30d')
+    .action(async (o: { mesh: string; name: string; validFor?: string }, cmd: Command) => {
+      await generateDataplaneTokenCommand(clientFor(globals(cmd), io), o, io);
+    });
+  generate
+    .command('zone-token')
+    .description('issue a token for ZoneIngress/ZoneEgress proxies of a zone (run against the zone)')
+    .option('--scope <scopes>', 'ingress, egress or ingress,egress (default both)')
+    .option('--valid-for <duration>', 'lifetime, e.g. 24h or 30d')
+    .action(async (o: { scope?: string; validFor?: string }, cmd: Command) => {
+      await generateZoneTokenCommand(clientFor(globals(cmd), io), o, io);
+    });
 
   program
     .command('version')

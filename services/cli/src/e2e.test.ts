@@ -168,7 +168,7 @@ beforeAll(async () => {
   url.pathname = `/${dbName}`;
   [global, zone] = await Promise.all([
     startCp('global', ['--mode', 'global', '--database-url', url.toString()], join(tmp, 'global-token')),
-    startCp('zone-1', ['--mode', 'zone', '--zone', 'zone-1'], join(tmp, 'zone-1-token')),
+    startCp('zone-1', ['--mode', 'zone', '--zone', 'zone-1', '--xds-port', String(await freePort()), '--xds-address', '127.0.0.1'], join(tmp, 'zone-1-token')),
   ]);
   admin = new CausewayClient({ address: global.url, token: readFileSync(global.tokenFile, 'utf8').trim() });
 }, 60_000);
@@ -499,5 +499,33 @@ describe('causeway CLI against a zone control plane', { timeout: 60_000 }, () =>
     expect(del.code).not.toBe(0);
     expect(del.stderr).toContain('(HTTP 405)');
     expect(ok(await cli(['get', 'external-services'], { target: zone! })).stdout.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('issues dataplane and zone tokens (admin token required)', async () => {
+    const token = ok(await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1', '--valid-for', '1h'], { target: zone! })).stdout.trim();
+    const parts = token.split('.');
+    expect(parts).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(JSON.stringify(claims)).toContain('web-1');
+    expect(JSON.stringify(claims)).toContain('default');
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
+    const zoneToken = ok(await cli(['generate', 'zone-token', '--scope', 'egress'], { target: zone! })).stdout.trim();
+    expect(zoneToken.split('.')).toHaveLength(3);
+    const bad = await cli(['generate', 'zone-token', '--scope', 'sidecar'], { target: zone! });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--scope');
+    const noAuth = await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1'], { target: zone!, token: null });
+    expect(noAuth.code).toBe(1);
+    expect(noAuth.stderr).toContain('(HTTP 401)');
+  });
+
+  it('inspects one proxy: config dump of an unknown dataplane is a readable 404', async () => {
+    const r = await cli(['inspect', 'dataplane', 'nope', '-m', 'default', '--type', 'config-dump'], { target: zone! });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('(HTTP 404)');
+    expect(r.stderr).toContain('"nope"');
+    const wrong = await cli(['inspect', 'zone-ingress', 'x', '--type', 'policies'], { target: zone! });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('--type');
   });
 });

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { CausewayClient } from '@causeway/client';
 import { CausewayError } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
 import type { CliIo } from './io.js';
@@ -46,4 +47,23 @@ export function generateNatsConfigCommand(flags: NatsConfigFlags, io: CliIo): vo
     io.stderr('credentials (store them safely; pass as --nats-user/--nats-password or CAUSEWAY_NATS_USER/CAUSEWAY_NATS_PASSWORD):\n');
     for (const c of creds) io.stderr(`  ${c.name}: user ${c.user} password ${c.password}\n`);
   }
+}
+
+export interface TokenFlags {
+  validFor?: string;
+}
+
+/** `causeway generate dataplane-token --mesh M --name N [--valid-for 24h]` (asks the zone control plane). */
+export async function generateDataplaneTokenCommand(client: CausewayClient, flags: TokenFlags & { mesh: string; name: string }, io: CliIo): Promise<void> {
+  const token = await client.dataplaneToken({ mesh: flags.mesh, name: flags.name, ...(flags.validFor ? { validFor: flags.validFor } : {}) });
+  io.stdout(`${token}\n`);
+}
+
+/** `causeway generate zone-token [--scope ingress,egress] [--valid-for 24h]` (asks the zone control plane). */
+export async function generateZoneTokenCommand(client: CausewayClient, flags: TokenFlags & { scope?: string }, io: CliIo): Promise<void> {
+  const scope = flags.scope?.split(',').map((s) => s.trim());
+  if (scope && scope.some((s) => s !== 'ingress' && s !== 'egress'))
+    throw new CausewayError('INVALID', 'invalid scope', [{ field: '--scope', reason: 'must be "ingress", "egress" or "ingress,egress"' }]);
+  const token = await client.zoneToken({ ...(scope ? { scope: scope as ('ingress' | 'egress')[] } : {}), ...(flags.validFor ? { validFor: flags.validFor } : {}) });
+  io.stdout(`${token}\n`);
 }

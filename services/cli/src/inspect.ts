@@ -186,3 +186,37 @@ export async function inspectCommand(client: CausewayClient, what: string, opts:
     if (offset) io.stdout(`\n${nextPageHint(['inspect', name], { ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}), ...(opts.size !== undefined ? { size: opts.size } : {}) }, offset)}`);
   }
 }
+
+/** What `inspect <kind> NAME --type T` can show for one proxy. */
+export const INSPECT_ONE_TYPES = ['config-dump', 'policies'] as const;
+export type InspectOneType = (typeof INSPECT_ONE_TYPES)[number];
+
+export interface InspectOneOptions {
+  mesh?: string;
+  type: InspectOneType;
+  output: OutputFormat;
+}
+
+/** Path on the zone API of one proxy's view. */
+export function inspectOnePath(view: string, name: string, opts: Pick<InspectOneOptions, 'mesh' | 'type'>): string {
+  const n = encodeURIComponent(name);
+  const suffix = opts.type === 'config-dump' ? 'xds' : 'policies';
+  if (view === 'dataplanes') return `/meshes/${encodeURIComponent(opts.mesh ?? 'default')}/dataplanes/${n}/${suffix}`;
+  if (opts.type !== 'config-dump')
+    throw new CausewayError('INVALID', `--type ${opts.type} applies to dataplanes only`, [{ field: '--type', reason: `${view} support only config-dump` }]);
+  if (opts.mesh !== undefined) throw new CausewayError('INVALID', `${view} are not mesh-scoped`, [{ field: '--mesh', reason: 'leave it out' }]);
+  if (view === 'zone-ingresses') return `/zoneingresses/${n}/${suffix}`;
+  if (view === 'zone-egresses') return `/zoneegresses/${n}/${suffix}`;
+  throw new CausewayError('INVALID', `cannot inspect one of ${view}`, [{ field: 'WHAT', reason: 'must be dataplane, zone-ingress or zone-egress with a NAME' }]);
+}
+
+/**
+ * `causeway inspect dataplane NAME -m MESH --type config-dump|policies` (and zone-ingress / zone-egress
+ * NAME --type config-dump): the zone control plane's view of one proxy. JSON unless `-o yaml`.
+ */
+export async function inspectOneCommand(client: CausewayClient, what: string, name: string, opts: InspectOneOptions, io: CliIo): Promise<void> {
+  const view = resolveView(what);
+  const body = await client.getJson<unknown>(inspectOnePath(view, name, opts));
+  if (opts.output === 'yaml') io.stdout(stringify(body, { lineWidth: 0 }));
+  else io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+}
