@@ -115,6 +115,14 @@ describe('global mode', () => {
     expect(nf.json()).toEqual({ title: 'Not found', details: expect.stringContaining('nope') });
   });
 
+  it('refuses labels only the control plane sets', async () => {
+    const es = { ...httpbin, name: 'labelled', labels: { 'causeway.io/origin': 'global', team: 'a' }, networking: { address: 'labelled.example.org:80' } };
+    const r = await app.inject({ method: 'PUT', url: '/meshes/default/external-services/labelled', headers: auth, payload: es });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().invalid_parameters).toEqual([{ field: 'labels.causeway.io/origin', reason: expect.stringContaining('control plane') }]);
+    expect((await app.inject({ url: '/meshes/default/external-services/labelled' })).statusCode).toBe(404);
+  });
+
   it('refuses a name in the body that differs from the path', async () => {
     const r = await app.inject({ method: 'PUT', url: '/meshes/default/external-services/other', headers: auth, payload: httpbin });
     expect(r.statusCode).toBe(400);

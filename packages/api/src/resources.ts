@@ -11,6 +11,7 @@ import {
   parseTagFilter,
   type Resource,
   type ResourceDescriptor,
+  SYSTEM_LABELS,
   toUniversal,
 } from '@causeway/core';
 import type { ListOptions, ResourceStore } from '@causeway/store';
@@ -142,6 +143,13 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
         if (req.body === undefined || req.body === null || req.body === '')
           throw new CausewayError('INVALID', 'the request has no body', [{ field: '', reason: `a ${d.type} in the universal format is required` }]);
         const resource = decodeResource(req.body, { type: d.type, ...(mesh !== undefined ? { mesh } : {}), name: name as string });
+        const system = Object.keys(resource.labels).filter((l) => SYSTEM_LABELS.includes(l));
+        if (system.length > 0)
+          throw new CausewayError(
+            'INVALID',
+            `${d.type} "${resource.name}" is not valid`,
+            system.map((l) => ({ field: `labels.${l}`, reason: 'is set by the control plane (multi-zone sync) and cannot be written' })),
+          );
         const expectedVersion = resource.version > 0 ? resource.version : undefined;
         if (expectedVersion !== undefined) {
           const updated = await store.update(resource, { expectedVersion });

@@ -11,3 +11,4 @@ export * from './resources/dataplane.js';
 export * from './resources/zone.js';
 export * from './resources/secret.js';
 export * from './resources/policies.js';
+export * from './labels.js';

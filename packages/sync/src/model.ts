@@ -14,14 +14,9 @@ import {
 } from '@causeway/core';
 import type { ResourceRef } from './keys.js';
 
-/** `global` on copies a zone received from global, `zone` on what global received from a zone. */
-export const ORIGIN_LABEL = 'causeway.io/origin';
-/** The zone a zone-originated resource comes from (set by global from the NATS key). */
-export const ZONE_LABEL = 'causeway.io/zone';
-/** The name the resource has in its zone (at global it is `<name>.<zone>`). */
-export const DISPLAY_NAME_LABEL = 'causeway.io/display-name';
-/** A GlobalSecret syncs to zones only with this label set to "true". */
-export const SYNC_TO_ZONES_LABEL = 'causeway.io/sync-to-zones';
+import { DISPLAY_NAME_LABEL, ORIGIN_LABEL, SYNC_TO_ZONES_LABEL, ZONE_LABEL } from '@causeway/core';
+
+export { DISPLAY_NAME_LABEL, ORIGIN_LABEL, SYNC_TO_ZONES_LABEL, ZONE_LABEL };
 
 /** Label values are at most 63 characters (core `labelsSchema`). */
 const MAX_LABEL_VALUE = 63;
