@@ -4,7 +4,8 @@
  * (looked up per request, so an RDS update applies to open connections too), runs the HTTP RBAC filter
  * if configured, and hands the request to the router.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { createServer as createH2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { type AccessLogEntry, type AccessLogger, compileAccessLogs } from '../access-log.js';
 import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
@@ -14,9 +15,10 @@ import { ConfigError, durationMs } from '../envoy/values.js';
 import { Rbac } from '../filters/rbac.js';
 import type { HttpStats } from '../stats.js';
 import { CompiledRouteConfig } from './match.js';
-import { Forwarder, sendLocalReply } from './router.js';
+import { type DownstreamRequest, type DownstreamResponse, Forwarder, sendLocalReply } from './router.js';
 
 const CONN = Symbol('causeway.connection');
+const H2_PREFACE_START = Buffer.from('PRI ', 'latin1');
 type TaggedSocket = Duplex & { [CONN]?: ConnectionInfo };
 
 export class HttpConnectionManagerFilter {
@@ -28,6 +30,10 @@ export class HttpConnectionManagerFilter {
   private readonly stats: HttpStats;
   private readonly serverName: string;
   private readonly loggers: AccessLogger[];
+  private readonly codec: 'AUTO' | 'HTTP1' | 'HTTP2';
+  private h2server: Http2Server | undefined;
+  private readonly h2conns = new WeakMap<ServerHttp2Session, ConnectionInfo>();
+  private pendingH2Conn: ConnectionInfo | undefined;
 
   constructor(
     readonly config: HttpConnectionManager,
@@ -36,7 +42,8 @@ export class HttpConnectionManagerFilter {
   ) {
     this.statPrefix = config.stat_prefix ?? '';
     const codec = config.codec_type ?? 'AUTO';
-    if (codec !== 'AUTO' && codec !== 'HTTP1') throw new ConfigError(`${field}.codec_type: ${codec} is not supported (HTTP/1.1 only)`);
+    if (codec !== 'AUTO' && codec !== 'HTTP1' && codec !== 'HTTP2') throw new ConfigError(`${field}.codec_type: ${codec} is not supported`);
+    this.codec = codec;
     if (config.route_config && config.rds) throw new ConfigError(`${field}: set route_config or rds, not both`);
     if (config.route_config) this.inlineRoutes = new CompiledRouteConfig(config.route_config, `${field}.route_config`);
     else if (config.rds?.route_config_name) this.rdsName = config.rds.route_config_name;
@@ -69,19 +76,72 @@ export class HttpConnectionManagerFilter {
     });
   }
 
-  /** Takes over a downstream connection (plain or TLS) whose first bytes may have been peeked and unshifted. */
+  /**
+   * Takes over a downstream connection (plain or TLS). HTTP/2 is recognized by ALPN "h2", or (codec
+   * AUTO, as Envoy) by the connection preface "PRI * HTTP/2.0" (prior knowledge, also inside TLS).
+   */
   handle(socket: Duplex, conn: ConnectionInfo): void {
+    const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
+    if (this.codec === 'HTTP1') {
+      this.handleH1(socket, conn);
+      return;
+    }
+    if (this.codec === 'HTTP2' || alpn === 'h2') {
+      this.handleH2(socket, conn);
+      return;
+    }
+    let buf: Buffer = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      const n = Math.min(buf.length, 4);
+      if (n < 4 && buf.subarray(0, n).equals(H2_PREFACE_START.subarray(0, n))) return; // undecided yet
+      socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+      socket.pause();
+      socket.unshift(buf);
+      if (buf.subarray(0, 4).equals(H2_PREFACE_START)) this.handleH2(socket, conn);
+      else this.handleH1(socket, conn);
+    };
+    const onEnd = () => socket.destroy();
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+    socket.resume(); // a socket the TLS inspector paused does not flow by itself
+  }
+
+  private handleH1(socket: Duplex, conn: ConnectionInfo): void {
     (socket as TaggedSocket)[CONN] = conn;
     this.server.emit('connection', socket);
+    // Bytes read while sniffing were unshifted into the socket's buffer. node:http reads the socket's
+    // native handle directly and never looks at that buffer, but it also listens to 'data': resuming
+    // flushes the buffer into its parser (on the next tick, before any new bytes can be read).
+    if (socket.readableLength > 0 || socket.isPaused()) socket.resume();
+  }
+
+  private handleH2(socket: Duplex, conn: ConnectionInfo): void {
+    if (!this.h2server) {
+      const s = createH2Server({ settings: { enablePush: false } });
+      s.on('session', (session: ServerHttp2Session) => {
+        if (this.pendingH2Conn) this.h2conns.set(session, this.pendingH2Conn);
+        session.on('error', () => {});
+      });
+      s.on('request', (req, res) => this.onRequest(req, res));
+      this.h2server = s;
+    }
+    // prior knowledge inside TLS without ALPN: tell the HTTP/2 server it is h2 (it refuses "no ALPN" otherwise)
+    const tls = socket as { encrypted?: boolean; alpnProtocol?: string | false };
+    if (tls.encrypted && tls.alpnProtocol !== 'h2') tls.alpnProtocol = 'h2';
+    this.pendingH2Conn = conn;
+    this.h2server.emit('connection', socket);
+    this.pendingH2Conn = undefined;
   }
 
   private routes(): CompiledRouteConfig | undefined {
     return this.inlineRoutes ?? (this.rdsName ? this.ctx.routeConfig(this.rdsName) : undefined);
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  private onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
     const started = performance.now();
-    const conn = (req.socket as TaggedSocket)[CONN];
+    const conn = 'stream' in req ? this.h2conns.get(req.stream.session as ServerHttp2Session) : (req.socket as TaggedSocket)[CONN];
     const stats = this.stats;
     stats.downstream_rq_total++;
     stats.downstream_rq_active++;
@@ -91,7 +151,8 @@ export class HttpConnectionManagerFilter {
       return;
     }
     const path = req.url ?? '/';
-    const host = req.headers.host;
+    const authority = req.headers[':authority'];
+    const host = req.headers.host ?? (typeof authority === 'string' ? authority : undefined);
     const local = (status: number, body: string, flags: string) => {
       sendLocalReply(res, status, body, this.serverName);
       stats.downstream_rq_active--;

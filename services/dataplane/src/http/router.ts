@@ -9,16 +9,38 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as h2constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2';
 import type { AccessLogEntry, AccessLogger } from '../access-log.js';
 import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
 import type { HttpStats } from '../stats.js';
 import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../upstream/cluster.js';
-import { type BodyFraming, requestHead, type UpstreamResponse, UpstreamRequest } from '../upstream/http1.js';
+import { type BodyFraming, requestHead, UpstreamRequest } from '../upstream/http1.js';
+import { H2UpstreamRequest, h2Headers, type UpstreamResponseLike } from '../upstream/http2.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
 export const RETRY_BUFFER_LIMIT = 1024 * 1024;
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'http2-settings']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'proxy-authenticate', 'http2-settings']);
+
+export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
+export type DownstreamResponse = ServerResponse | Http2ServerResponse;
+
+export function isH2Response(res: DownstreamResponse): res is Http2ServerResponse {
+  return 'stream' in res;
+}
+
+/** Aborts a downstream response (HTTP/1.1: close the connection; HTTP/2: reset the stream). */
+export function destroyResponse(res: DownstreamResponse): void {
+  if (isH2Response(res)) {
+    if (!res.stream.destroyed) res.stream.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+  } else res.destroy();
+}
+
+/** Writes a response head on HTTP/1.1 (raw header list) or HTTP/2 (header object). */
+function writeHead(res: DownstreamResponse, status: number, statusMessage: string, headers: [string, string][]): void {
+  if (isH2Response(res)) res.writeHead(status, h2Headers(headers) as OutgoingHttpHeaders);
+  else res.writeHead(status, statusMessage, headers.flat() as unknown as Record<string, string>);
+}
 
 interface BodySink {
   readonly destroyed: boolean;
@@ -35,7 +57,7 @@ class RequestBody {
   overflow = false;
   bytes = 0;
   constructor(
-    private readonly req: IncomingMessage,
+    private readonly req: DownstreamRequest,
     limit: number,
   ) {
     req.on('data', (c: Buffer) => {
@@ -97,7 +119,7 @@ export class Forwarder {
   private retriesLeft: number;
   private readonly tried = new Set<Host>();
   private readonly body: RequestBody;
-  private upReq: UpstreamRequest | undefined;
+  private upReq: UpstreamRequest | H2UpstreamRequest | undefined;
   private readonly framing: BodyFraming;
   private host: Host | undefined;
   private cluster: ClusterRuntime | undefined;
@@ -119,8 +141,8 @@ export class Forwarder {
     private readonly ctx: ProxyContext,
     private readonly conn: ConnectionInfo,
     private readonly hcmStats: HttpStats,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly req: DownstreamRequest,
+    private readonly res: DownstreamResponse,
     private readonly target: RouteTarget,
     private readonly startedAt: number,
     private readonly serverHeader: string,
@@ -139,10 +161,13 @@ export class Forwarder {
     let headers: [string, string][] = [];
     let requestId: string | undefined;
     let proto = false;
+    let hasHost = false;
     for (let i = 0; i < raw.length; i += 2) {
       const k = raw[i] as string;
       const lk = k.toLowerCase();
-      if (HOP_BY_HOP.has(lk) || connectionTokens.has(lk)) continue;
+      if (HOP_BY_HOP.has(lk) || connectionTokens.has(lk) || lk.startsWith(':')) continue;
+      if (lk === 'te' && String(raw[i + 1]).trim().toLowerCase() !== 'trailers') continue;
+      if (lk === 'host') hasHost = true;
       if (a.requestHeadersToRemove.includes(lk)) continue;
       if (lk === 'x-request-id') requestId = raw[i + 1];
       if (lk === 'x-forwarded-proto') proto = true;
@@ -153,10 +178,21 @@ export class Forwarder {
       if (lk === 'x-envoy-expected-rq-timeout-ms') continue;
       headers.push([k, raw[i + 1] as string]);
     }
+    // HTTP/2 downstream: :authority becomes the Host header
+    const authority = req.headers[':authority'];
+    if (!hasHost && typeof authority === 'string') headers.unshift(['host', a.hostRewrite ?? authority]);
     if (!proto) headers.push(['x-forwarded-proto', conn.tls ? 'https' : 'http']);
-    // the body keeps the downstream framing: chunked stays chunked, a length stays a length
-    this.framing = req.headers['transfer-encoding'] !== undefined ? 'chunked' : req.headers['content-length'] !== undefined ? 'length' : 'none';
-    if (this.framing === 'chunked') headers.push(['transfer-encoding', 'chunked']);
+    // the body keeps the downstream framing: chunked stays chunked, a length stays a length; an HTTP/2
+    // request without a length is sent chunked unless its HEADERS frame ended the stream
+    const h2req = 'stream' in req ? req : undefined;
+    this.framing =
+      req.headers['transfer-encoding'] !== undefined
+        ? 'chunked'
+        : req.headers['content-length'] !== undefined
+          ? 'length'
+          : h2req && !h2req.stream.endAfterHeaders
+            ? 'chunked'
+            : 'none';
     this.requestId = requestId ?? randomUUID();
     if (!requestId) headers.push(['x-request-id', this.requestId]);
     if (a.requestHeadersToAdd.length) headers = addHeaders(headers, a.requestHeadersToAdd);
@@ -212,7 +248,19 @@ export class Forwarder {
     if (expected > 0) headers.push(['x-envoy-expected-rq-timeout-ms', String(Math.round(expected))]);
     if (this.attempts > 1) headers.push(['x-envoy-attempt-count', String(this.attempts)]);
     const method = this.req.method ?? 'GET';
-    const up = new UpstreamRequest(requestHead(method, this.path, headers), this.framing, method === 'HEAD');
+    let up: UpstreamRequest | H2UpstreamRequest;
+    if (cluster.http2) {
+      const h = h2Headers(headers);
+      const hostHeader = headers.find(([k]) => k.toLowerCase() === 'host')?.[1] ?? host.key;
+      h[':method'] = method;
+      h[':path'] = this.path;
+      h[':scheme'] = host.tls ? 'https' : 'http';
+      h[':authority'] = hostHeader;
+      up = new H2UpstreamRequest(h);
+    } else {
+      const h1 = this.framing === 'chunked' && !headers.some(([k]) => k.toLowerCase() === 'transfer-encoding') ? [...headers, ['transfer-encoding', 'chunked'] as [string, string]] : headers;
+      up = new UpstreamRequest(requestHead(method, this.path, h1), this.framing, method === 'HEAD');
+    }
     let settled = false;
     const done = () => {
       if (settled) return false;
@@ -233,7 +281,7 @@ export class Forwarder {
         this.afterFailure('per-try-timeout', 504, 'upstream request timeout', 'UT');
       }, perTry);
     }
-    up.on('response', (upRes: UpstreamResponse) => {
+    up.on('response', (upRes: UpstreamResponseLike) => {
       if (!done()) {
         upRes.resume();
         return;
@@ -257,7 +305,8 @@ export class Forwarder {
       }
     });
     this.upReq = up;
-    host.pool().request(up);
+    if (up instanceof H2UpstreamRequest) host.h2pool().request(up);
+    else host.pool().request(up);
     this.body.attach(up);
   }
 
@@ -281,7 +330,7 @@ export class Forwarder {
     this.retryTimer = setTimeout(() => this.attempt(), backoffMs(r, used));
   }
 
-  private onResponse(up: UpstreamRequest, upRes: UpstreamResponse, cluster: ClusterRuntime, host: Host): void {
+  private onResponse(up: UpstreamRequest | H2UpstreamRequest, upRes: UpstreamResponseLike, cluster: ClusterRuntime, host: Host): void {
     const status = upRes.statusCode ?? 502;
     const elapsed = performance.now() - this.attemptStart;
     cluster.stats.recordResponse(status);
@@ -312,24 +361,34 @@ export class Forwarder {
     headers.push(['x-envoy-upstream-service-time', String(Math.round(elapsed))], ['server', this.serverHeader]);
     if (a.responseHeadersToAdd.length) headers = addHeaders(headers, a.responseHeadersToAdd);
     const res = this.res;
-    res.writeHead(status, upRes.statusMessage, headers.flat() as unknown as Record<string, string>);
+    if (upRes.endAfterHeaders && isH2Response(res)) {
+      // a response that is only a HEADERS frame (gRPC "trailers-only") is passed on as one
+      res.stream.respond({ ...h2Headers(headers), ':status': status }, { endStream: true });
+      upRes.resume();
+      cluster.stats.upstream_rq_completed++;
+      this.finish();
+      return;
+    }
+    writeHead(res, status, upRes.statusMessage, headers);
     upRes.on('data', (c: Buffer) => {
       this.bytesSent += c.length;
-      if (!res.write(c)) {
+      if (!(res as ServerResponse).write(c)) {
         upRes.pause();
         res.once('drain', () => upRes.resume());
       }
     });
     upRes.on('end', () => {
       cluster.stats.upstream_rq_completed++;
+      // trailers (gRPC status) can only be carried to an HTTP/2 downstream
+      if (upRes.trailers && isH2Response(res)) res.addTrailers(upRes.trailers);
       res.end();
       this.finish();
     });
     upRes.on('aborted', () => {
       this.flags = 'UC';
-      res.destroy();
+      destroyResponse(res);
+      this.finish();
     });
-    upRes.on('error', () => res.destroy());
     void up;
   }
 
@@ -342,7 +401,7 @@ export class Forwarder {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.responseStarted) {
       this.flags = 'UT';
-      this.res.destroy();
+      destroyResponse(this.res);
       this.finish();
       return;
     }
@@ -409,9 +468,9 @@ export class Forwarder {
 }
 
 /** An Envoy local reply (404 no route, 503 no healthy upstream, 504 timeout, ...). */
-export function sendLocalReply(res: ServerResponse, status: number, body: string, server: string): void {
+export function sendLocalReply(res: DownstreamResponse, status: number, body: string, server: string): void {
   if (res.headersSent) {
-    res.destroy();
+    destroyResponse(res);
     return;
   }
   const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(body), date: new Date().toUTCString(), server };

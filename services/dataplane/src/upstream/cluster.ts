@@ -15,6 +15,7 @@ import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
 import type { ClusterStats } from '../stats.js';
 import { compileUpstreamTls, type SecretLookup, type UpstreamTls } from '../tls/contexts.js';
 import { HostPool } from './http1.js';
+import { H2HostPool } from './http2.js';
 
 export type DnsResolve = (host: string, family: 'AUTO' | 'V4_ONLY' | 'V6_ONLY' | 'V4_PREFERRED' | 'ALL') => Promise<string[]>;
 
@@ -66,6 +67,7 @@ export class Host {
   ejectedUntil = 0;
   ejectionCount = 0;
   private connections: HostPool | undefined;
+  private h2: H2HostPool | undefined;
   constructor(
     readonly cluster: ClusterRuntime,
     readonly address: string,
@@ -94,8 +96,15 @@ export class Host {
     return this.connections;
   }
 
+  /** The HTTP/2 session to this host. */
+  h2pool(): H2HostPool {
+    this.h2 ??= new H2HostPool(this);
+    return this.h2;
+  }
+
   drain(): void {
     this.connections?.drain();
+    this.h2?.drain();
   }
 }
 
@@ -192,6 +201,8 @@ export class ClusterRuntime {
   readonly edsServiceName: string | undefined;
   readonly connectTimeoutMs: number;
   readonly tls: UpstreamTls | undefined;
+  /** requests go upstream as HTTP/2 (explicit_http_config.http2_protocol_options) */
+  readonly http2: boolean;
   private readonly socketMatches: { name: string; match: Record<string, unknown>; tls: UpstreamTls | undefined }[];
   readonly secrets: string[];
   readonly stats: ClusterStats;
@@ -251,10 +262,9 @@ export class ClusterRuntime {
       return { name: tm.name ?? String(i), match: tm.match ?? {}, tls: compileTransport(tm.transport_socket, deps.secrets, `${ff}.transport_socket`) };
     });
     const opts = config.typed_extension_protocol_options?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
-    if (opts) {
-      const explicit = (opts as { explicit_http_config?: Record<string, unknown> }).explicit_http_config;
-      if (explicit && 'http2_protocol_options' in explicit) throw new ConfigError(`${f}: HTTP/2 upstreams are not supported by this proxy`);
-    }
+    const explicit = (opts as { explicit_http_config?: Record<string, unknown> } | undefined)?.explicit_http_config;
+    if (opts && !explicit) throw new ConfigError(`${f}: HttpProtocolOptions without explicit_http_config are not supported`);
+    this.http2 = explicit !== undefined && 'http2_protocol_options' in explicit;
     this.secrets = [...(this.tls?.secrets ?? []), ...this.socketMatches.flatMap((m) => m.tls?.secrets ?? [])];
     if (type === 'STATIC' || type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
       this.specs = endpointsOf(config.load_assignment, `${f}.load_assignment`);
