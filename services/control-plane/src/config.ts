@@ -2,9 +2,7 @@
  * causeway-cp configuration: defaults < YAML file (--config) < CAUSEWAY_* environment < flags,
  * validated once at start. Errors name the setting and where its value came from.
  */
-import { parseArgs } from 'node:util';
-import { CausewayError, type FieldError, zodIssuesToFieldErrors } from '@causeway/core';
-import { parse as parseYaml } from 'yaml';
+import { loadLayeredConfig } from '@causeway/core';
 import { z } from 'zod';
 
 export const configSchema = z
@@ -80,7 +78,6 @@ const SETTINGS = {
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
-type Setting = keyof typeof SETTINGS;
 
 export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [--api-port 5681] [--api-address 0.0.0.0]
                    [--database-url postgres://... | --data-dir DIR] [--admin-token-file FILE]
@@ -104,63 +101,5 @@ export interface LoadConfigInput {
 
 /** Parses `run` flags and merges every layer. Throws INVALID naming each bad setting and its source. */
 export function loadConfig({ argv, env, readFile }: LoadConfigInput): Config {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: 'string' },
-        ...Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }])),
-      },
-    });
-  } catch (e) {
-    throw new CausewayError('INVALID', `${(e as Error).message}\n\n${USAGE}`);
-  }
-  const values = parsed.values as Record<string, string | undefined>;
-  const merged: Record<string, unknown> = { ...DEFAULTS };
-  const source: Record<string, string> = {};
-
-  const configFile = values.config ?? env.CAUSEWAY_CONFIG;
-  if (configFile) {
-    let doc: unknown;
-    try {
-      doc = parseYaml(readFile(configFile));
-    } catch (e) {
-      throw new CausewayError('INVALID', `cannot read config file ${configFile}: ${(e as Error).message.split('\n')[0]}`);
-    }
-    if (doc !== null && doc !== undefined) {
-      if (typeof doc !== 'object' || Array.isArray(doc)) throw new CausewayError('INVALID', `config file ${configFile} must be a YAML map`);
-      for (const [k, v] of Object.entries(doc)) {
-        merged[k] = v;
-        source[k] = `config file ${configFile}`;
-      }
-    }
-  }
-  for (const [key, s] of Object.entries(SETTINGS) as [Setting, (typeof SETTINGS)[Setting]][]) {
-    const v = env[s.env];
-    if (v !== undefined && v !== '') {
-      merged[key] = v;
-      source[key] = `environment ${s.env}`;
-    }
-  }
-  for (const [key, s] of Object.entries(SETTINGS) as [Setting, (typeof SETTINGS)[Setting]][]) {
-    const v = values[s.flag];
-    if (v !== undefined) {
-      merged[key] = v;
-      source[key] = `flag --${s.flag}`;
-    }
-  }
-  const r = configSchema.safeParse(merged);
-  if (!r.success) {
-    const fields: FieldError[] = zodIssuesToFieldErrors(r.error.issues).map((f) => {
-      const key = f.field.split('.')[0] as string;
-      const setting = SETTINGS[key as Setting];
-      const where = source[key] ?? (setting ? `--${setting.flag} / ${setting.env}` : 'config file');
-      return { field: setting ? `--${setting.flag}` : f.field, reason: `${f.reason} (from ${where})` };
-    });
-    throw new CausewayError('INVALID', 'invalid configuration', fields);
-  }
-  return r.data;
+  return loadLayeredConfig({ argv, env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE, configFile: { env: 'CAUSEWAY_CONFIG', readFile } });
 }

@@ -2,7 +2,7 @@
  * causeway-dp configuration, parsed once at start: defaults < CAUSEWAY_DP_* environment < flags.
  * Errors name the setting and where its value came from.
  */
-import { parseArgs } from 'node:util';
+import { CausewayError, loadLayeredConfig } from '@causeway/core';
 import { z } from 'zod';
 
 export const configSchema = z
@@ -54,7 +54,6 @@ const SETTINGS = {
   accessLog: { flag: 'access-log', env: 'CAUSEWAY_DP_ACCESS_LOG' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_DP_LOG_LEVEL' },
 } as const;
-type Setting = keyof typeof SETTINGS;
 
 export const USAGE = `Usage: causeway-dp run --mode sidecar|ingress|egress --cp-address grpcs://HOST:5678 --ca-cert-file FILE
                    (--dataplane-file FILE | --name NAME --mesh MESH) [--dataplane-token-file FILE]
@@ -68,48 +67,17 @@ it is sent to the control plane, which registers it while the proxy is connected
 --access-log is where requests of filters without an xDS access_log are logged ("-" = stdout).
 Every flag can also be set as CAUSEWAY_DP_<FLAG> (e.g. CAUSEWAY_DP_CP_ADDRESS). Precedence: defaults < environment < flags.`;
 
+/** A problem with the proxy's configuration (flags, environment, the files they name): exit code 2. */
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
 /** Parses `run` flags and the environment. Throws ConfigurationError naming each bad setting and its source. */
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): Config {
-  let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }])),
-    }).values as Record<string, string | undefined>;
+    return loadLayeredConfig({ argv, env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE });
   } catch (e) {
-    throw new ConfigurationError(`${(e as Error).message}\n\n${USAGE}`);
+    if (e instanceof CausewayError) throw new ConfigurationError(`${e.describe()}${e.fields.length > 0 ? `\n\n${USAGE}` : ''}`);
+    throw e;
   }
-  const merged: Record<string, unknown> = { ...DEFAULTS };
-  const source: Record<string, string> = {};
-  for (const [key, s] of Object.entries(SETTINGS) as [Setting, (typeof SETTINGS)[Setting]][]) {
-    const v = env[s.env];
-    if (v !== undefined && v !== '') {
-      merged[key] = v;
-      source[key] = `environment ${s.env}`;
-    }
-  }
-  for (const [key, s] of Object.entries(SETTINGS) as [Setting, (typeof SETTINGS)[Setting]][]) {
-    const v = values[s.flag];
-    if (v !== undefined) {
-      merged[key] = v;
-      source[key] = `flag --${s.flag}`;
-    }
-  }
-  const r = configSchema.safeParse(merged);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => {
-      const key = String(i.path[0] ?? '');
-      const s = SETTINGS[key as Setting];
-      const where = source[key] ?? (s ? 'not set' : '');
-      return `  --${s?.flag ?? key}: ${i.message}${where ? ` (${where})` : ''}`;
-    });
-    throw new ConfigurationError(`invalid configuration:\n${lines.join('\n')}\n\n${USAGE}`);
-  }
-  return r.data;
 }

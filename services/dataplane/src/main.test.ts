@@ -25,7 +25,7 @@ describe('configuration', () => {
   });
 
   it('names the bad setting and where it came from', () => {
-    expect(() => loadConfig([...base, '--mode', 'gateway'], {})).toThrow(/--mode: must be "sidecar", "ingress" or "egress" \(flag --mode\)/);
+    expect(() => loadConfig([...base, '--mode', 'gateway'], {})).toThrow(/--mode: must be "sidecar", "ingress" or "egress" \(from flag --mode\)/);
     expect(() => loadConfig(['--cp-address', 'grpcs://cp:5678', '--name', 'x', '--mesh', 'm'], {})).toThrow(/--ca-cert-file: is required with a grpcs:\/\//);
     expect(() => loadConfig(['--cp-address', 'http://cp:5678'], {})).toThrow(ConfigurationError);
     expect(() => loadConfig([...base], { CAUSEWAY_DP_ADMIN_PORT: 'x' })).toThrow(/environment CAUSEWAY_DP_ADMIN_PORT/);
