@@ -198,7 +198,11 @@ export class Forwarder {
     if (a.requestHeadersToAdd.length) headers = addHeaders(headers, a.requestHeadersToAdd);
     this.headers = headers;
     let path = req.url ?? '/';
-    if (a.prefixRewrite !== undefined && a.prefix !== undefined && path.startsWith(a.prefix)) path = a.prefixRewrite + path.slice(a.prefix.length);
+    if (a.prefixRewrite !== undefined && a.prefix !== undefined && path.startsWith(a.prefix)) {
+      // as Envoy: the upstream sees where the request was originally going
+      headers.push(['x-envoy-original-path', path]);
+      path = a.prefixRewrite + path.slice(a.prefix.length);
+    }
     this.path = path;
     res.once('close', () => {
       if (!this.finished) {
