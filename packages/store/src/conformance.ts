@@ -7,7 +7,7 @@
 import { CausewayError, decodeResource, type ErrorCode, type Resource } from '@causeway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreOptions } from './open.js';
-import type { ChangeEvent, ResourceStore } from './store.js';
+import { BatchError, type BatchOp, type ChangeEvent, type ResourceStore, type WriteOptions } from './store.js';
 
 /** Store options a test may set (never the location: the factory decides that). */
 export type StoreTuning = Omit<StoreOptions, 'url' | 'dataDir'>;
@@ -75,6 +75,12 @@ async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<Causeway
   const ce = err as CausewayError;
   expect(ce.code, ce.message).toBe(code);
   return ce;
+}
+
+async function batchRejection(p: Promise<unknown>, code: ErrorCode): Promise<BatchError> {
+  const err = await rejection(p, code);
+  expect(err, 'expected a BatchError').toBeInstanceOf(BatchError);
+  return err as BatchError;
 }
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -650,6 +656,273 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         const again = await store.upsert(externalService(m, 'mine'), { replicated: true, origin: 'global' });
         expect(again.outcome).toBe('unchanged');
         expect(await names({ origin: 'global' })).toEqual(['from-global', 'mine']);
+      });
+    });
+
+    describe('applyBatch', () => {
+      const upsert = (resource: Resource, opts?: WriteOptions): BatchOp => ({ op: 'upsert', resource, ...(opts ? { opts } : {}) });
+
+      it('applies upserts and deletes in one go, one change event per change, revisions in item order', async () => {
+        const m = await newMesh();
+        const b1 = await store.create(externalService(m, 'b'));
+        await store.create(externalService(m, 'c'));
+        const d1 = await store.create(externalService(m, 'd'));
+        const from = await store.revision();
+        const results = await store.applyBatch([
+          upsert(externalService(m, 'a')),
+          upsert(externalService(m, 'b', 'b.example.com:8443')),
+          upsert(externalService(m, 'c')),
+          { op: 'delete', type: 'ExternalService', mesh: m, name: 'd' },
+          upsert(secret(m, 's')),
+          { op: 'delete', type: 'ExternalService', mesh: m, name: 'never-was', opts: { ifExists: true } },
+        ]);
+        expect(results.map((r) => r.outcome)).toEqual(['created', 'updated', 'unchanged', 'deleted', 'created', 'absent']);
+        expect(results[0]).toMatchObject({ op: 'upsert', resource: { type: 'ExternalService', mesh: m, name: 'a', version: 1 } });
+        expect(results[0]?.op === 'upsert' && results[0].resource.creationTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(results[1]).toMatchObject({ resource: { name: 'b', version: 2 } });
+        expect(results[1]?.op === 'upsert' && results[1].resource.creationTime).toBe(b1.creationTime);
+        expect(results[2]).toMatchObject({ resource: { name: 'c', version: 1 } });
+        expect(results[3]).toEqual({ op: 'delete', outcome: 'deleted', resource: d1 });
+        expect(await store.get('ExternalService', m, 'a')).toEqual(results[0]?.op === 'upsert' ? results[0].resource : undefined);
+        expect(address(await store.get('ExternalService', m, 'b'))).toBe('b.example.com:8443');
+        expect(await store.get('ExternalService', m, 'd')).toBeUndefined();
+        expect((await store.get('Secret', m, 's'))?.version).toBe(1);
+
+        // four changes, four consecutive revisions, in the order of the items
+        expect(await store.revision()).toBe(from + 4);
+        const feed = collect(store, from);
+        await waitFor('4 events', () => feed.events.length >= 4);
+        feed.close();
+        expect(feed.events.map((e) => [e.revision, e.op, e.type, e.name, e.version])).toEqual([
+          [from + 1, 'create', 'ExternalService', 'a', 1],
+          [from + 2, 'update', 'ExternalService', 'b', 2],
+          [from + 3, 'delete', 'ExternalService', 'd', 1],
+          [from + 4, 'create', 'Secret', 's', 1],
+        ]);
+        // the deleted resource's address is free again
+        expect((await store.create(externalService(m, 'd2', 'd.example.com:443'))).version).toBe(1);
+        expect(await store.applyBatch([])).toEqual([]);
+      });
+
+      it('delivers the changes of a batch to a live watcher, in order', async () => {
+        const m = await newMesh();
+        const from = await store.revision();
+        const feed = collect(store, from);
+        await sleep(50);
+        await store.applyBatch(Array.from({ length: 30 }, (_, i) => upsert(externalService(m, `live-${String(i).padStart(2, '0')}`))));
+        await waitFor('30 events', () => feed.events.length >= 30);
+        await sleep(100);
+        feed.close();
+        expect(feed.events).toHaveLength(30);
+        expect(feed.events.map((e) => e.name)).toEqual(Array.from({ length: 30 }, (_, i) => `live-${String(i).padStart(2, '0')}`));
+        expect(feed.events.map((e) => e.revision)).toEqual(Array.from({ length: 30 }, (_, i) => from + 1 + i));
+      });
+
+      it('reports unchanged upserts without a version or change event, and keeps provenance current', async () => {
+        const m = await newMesh();
+        await store.applyBatch([upsert(externalService(m, 'x')), upsert(secret(m, 'y'))]);
+        const rev = await store.revision();
+        const again = await store.applyBatch([upsert(externalService(m, 'x')), upsert(secret(m, 'y'))], { replicated: true, origin: 'global' });
+        expect(again.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged']);
+        expect(again.map((r) => (r.op === 'upsert' ? r.resource.version : 0))).toEqual([1, 1]);
+        expect(await store.revision()).toBe(rev);
+        expect((await store.list('ExternalService', { mesh: m, origin: 'global' })).items.map((r) => r.name)).toEqual(['x']);
+        // key order inside the spec does not matter
+        const reordered: Resource = {
+          type: 'ExternalService',
+          mesh: m,
+          name: 'x',
+          labels: {},
+          spec: { networking: { address: 'x.example.com:443' }, tags: { 'kuma.io/protocol': 'http', 'kuma.io/service': 'x' } },
+          version: 0,
+        };
+        expect((await store.applyBatch([upsert(reordered, { origin: 'global' })]))[0]?.outcome).toBe('unchanged');
+        expect(await store.revision()).toBe(rev);
+      });
+
+      it('writes nothing when one item fails, and names that item', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'kept', 'kept.example.com:443'));
+        await store.update(externalService(m, 'kept', 'kept.example.com:444'));
+        const rev = await store.revision();
+        const unchanged = async () => {
+          expect(await store.revision()).toBe(rev);
+          expect((await store.list('ExternalService', { mesh: m })).items.map((r) => `${r.name}@${r.version}`)).toEqual(['kept@2']);
+        };
+
+        // validation: before anything is written, every bad item is reported
+        const bad: Resource = { type: 'ExternalService', mesh: m, name: 'bad', labels: {}, spec: { tags: { 'kuma.io/service': 'bad' }, networking: { address: 'nope' } }, version: 0 };
+        const invalidErr = await batchRejection(
+          store.applyBatch([upsert(externalService(m, 'fresh')), upsert(externalService(m, 'kept', 'kept.example.com:445')), upsert(bad), upsert({ ...bad, name: 'Bad!' })]),
+          'INVALID',
+        );
+        expect(invalidErr.index).toBe(2);
+        expect(invalidErr.fields.map((f) => f.field)).toEqual(['networking.address']);
+        expect(invalidErr.message).toMatch(/^batch item 2: /);
+        expect(invalidErr.failures.map((f) => f.index)).toEqual([2, 3]);
+        await unchanged();
+
+        // a stale version, found inside the transaction, rolls back the items before it
+        const stale = await batchRejection(
+          store.applyBatch([upsert(externalService(m, 'fresh')), upsert(externalService(m, 'kept', 'kept.example.com:445'), { expectedVersion: 1 })]),
+          'CONFLICT',
+        );
+        expect(stale.index).toBe(1);
+        expect(stale.message).toContain('stored version is 2');
+        await unchanged();
+
+        // deleting a missing resource, unless ifExists
+        const missing = await batchRejection(store.applyBatch([upsert(externalService(m, 'fresh')), { op: 'delete', type: 'Secret', mesh: m, name: 'ghost' }]), 'NOT_FOUND');
+        expect(missing.index).toBe(1);
+        expect(missing.message).toContain('"ghost"');
+        await unchanged();
+        await batchRejection(store.applyBatch([upsert(externalService(m, 'fresh')), { op: 'delete', type: 'ExternalService', mesh: m, name: 'kept', opts: { expectedVersion: 1 } }]), 'CONFLICT');
+        await unchanged();
+
+        // one key twice in one batch
+        const twice = await batchRejection(store.applyBatch([upsert(externalService(m, 'kept')), { op: 'delete', type: 'ExternalService', mesh: m, name: 'kept' }]), 'INVALID');
+        expect(twice.index).toBe(1);
+        expect(twice.fields[0]?.reason).toContain('also item 0');
+        // a mesh-scoped delete without a mesh
+        expect((await batchRejection(store.applyBatch([{ op: 'delete', type: 'Secret', name: 'x' }]), 'INVALID')).fields[0]?.field).toBe('mesh');
+        await unchanged();
+      });
+
+      it('checks references and uniqueness of non-replicated items against the state the batch leaves', async () => {
+        const m = await newMesh();
+        const rev0 = await store.revision();
+        // a missing mesh
+        const noMesh = `no-such-mesh-${uid()}`;
+        const meshErr = await batchRejection(store.applyBatch([upsert(secret(m, 'ok')), upsert(externalService(noMesh, 'lost'))]), 'INVALID');
+        expect(meshErr.index).toBe(1);
+        expect(meshErr.fields).toEqual([{ field: 'mesh', reason: `mesh "${noMesh}" does not exist` }]);
+        // missing secrets
+        const refErr = await batchRejection(store.applyBatch([upsert(secret(m, 'cert')), upsert(mtlsExternalService(m, 'secure', 'cert', 'key'))]), 'INVALID');
+        expect(refErr.index).toBe(1);
+        expect(refErr.fields).toEqual([{ field: 'networking.tls.clientKey', reason: `Secret "key" in mesh "${m}" does not exist` }]);
+        expect(await store.revision()).toBe(rev0);
+        // referrer first, referenced later in the same batch: fine
+        const ok = await store.applyBatch([upsert(mtlsExternalService(m, 'secure', 'cert', 'key')), upsert(secret(m, 'cert')), upsert(secret(m, 'key'))]);
+        expect(ok.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+        // a Mesh and what lives in it, in one batch
+        const newMeshName = `bm-${uid()}`;
+        await store.applyBatch([upsert(externalService(newMeshName, 'inside')), upsert(mesh(newMeshName))]);
+        expect((await store.get('ExternalService', newMeshName, 'inside'))?.version).toBe(1);
+
+        // two items claiming one address: the later one fails, naming the earlier
+        await store.create(externalService(m, 'holder', 'held.example.com:443'));
+        const rev1 = await store.revision();
+        const dup = await batchRejection(
+          store.applyBatch([upsert(externalService(m, 'one', 'same.example.com:443')), upsert(externalService(m, 'two', 'SAME.example.com:443'))]),
+          'CONFLICT',
+        );
+        expect(dup.index).toBe(1);
+        expect(dup.message).toBe(`batch item 1: address "SAME.example.com:443" is already used by ExternalService "one" in mesh "${m}"`);
+        expect(dup.fields).toEqual([{ field: 'networking.address', reason: `address "SAME.example.com:443" is already used by ExternalService "one" in mesh "${m}"` }]);
+        // an address held outside the batch
+        const held = await batchRejection(store.applyBatch([upsert(externalService(m, 'three')), upsert(externalService(m, 'four', 'held.example.com:443'))]), 'CONFLICT');
+        expect(held.index).toBe(1);
+        expect(held.message).toContain('ExternalService "holder"');
+        expect(await store.revision()).toBe(rev1);
+        expect(await store.get('ExternalService', m, 'one')).toBeUndefined();
+        expect(await store.get('ExternalService', m, 'three')).toBeUndefined();
+
+        // moving an address from one resource to another inside a batch, and swapping two
+        await store.create(externalService(m, 'p', 'p.example.com:443'));
+        await store.create(externalService(m, 'q', 'q.example.com:443'));
+        await store.applyBatch([upsert(externalService(m, 'newcomer', 'held.example.com:443')), { op: 'delete', type: 'ExternalService', mesh: m, name: 'holder' }]);
+        await store.applyBatch([upsert(externalService(m, 'p', 'q.example.com:443')), upsert(externalService(m, 'q', 'p.example.com:443'))]);
+        expect(address(await store.get('ExternalService', m, 'p'))).toBe('q.example.com:443');
+        expect(address(await store.get('ExternalService', m, 'q'))).toBe('p.example.com:443');
+        await rejection(store.create(externalService(m, 'r', 'p.example.com:443')), 'CONFLICT');
+        await rejection(store.create(externalService(m, 'r', 'held.example.com:443')), 'CONFLICT');
+        expect((await store.create(externalService(m, 'r', 'r.example.com:443'))).version).toBe(1);
+
+        // replicated items skip both checks (the owner enforced them), and still claim free keys
+        const copies = await store.applyBatch(
+          [upsert(externalService(m, 'copy-1', 'dup.example.com:443')), upsert(externalService(m, 'copy-2', 'dup.example.com:443')), upsert(mtlsExternalService(`absent-${uid()}`, 'copy-3', 'c', 'k'))],
+          { replicated: true, origin: 'global' },
+        );
+        expect(copies.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+        const clash = await rejection(store.create(externalService(m, 'local', 'dup.example.com:443')), 'CONFLICT');
+        expect(clash.message).toContain('"copy-1"');
+      });
+
+      it('runs a Mesh delete in its place: it takes along what the items before it wrote', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'old'));
+        const from = await store.revision();
+        const results = await store.applyBatch([
+          upsert(externalService(m, 'new')),
+          { op: 'delete', type: 'Mesh', name: m },
+          { op: 'delete', type: 'ExternalService', mesh: m, name: 'old', opts: { ifExists: true } },
+          upsert(externalService(m, 'orphan-copy'), { replicated: true, origin: 'global' }),
+        ]);
+        expect(results.map((r) => r.outcome)).toEqual(['created', 'deleted', 'absent', 'created']);
+        expect(await store.get('Mesh', undefined, m)).toBeUndefined();
+        expect((await store.list('ExternalService', { mesh: m })).items.map((r) => r.name)).toEqual(['orphan-copy']);
+        const feed = collect(store, from);
+        await waitFor('5 events', () => feed.events.length >= 5);
+        feed.close();
+        expect(feed.events.map((e) => `${e.op} ${e.type} ${e.name}`)).toEqual([
+          'create ExternalService new',
+          'delete ExternalService new',
+          'delete ExternalService old',
+          `delete Mesh ${m}`,
+          'create ExternalService orphan-copy',
+        ]);
+        expectStrictlyIncreasing(feed.events);
+        // after the Mesh delete, a non-replicated write into it is refused
+        const m2 = await newMesh();
+        const err = await batchRejection(store.applyBatch([{ op: 'delete', type: 'Mesh', name: m2 }, upsert(secret(m2, 's'))]), 'INVALID');
+        expect(err.index).toBe(1);
+        expect(await store.get('Mesh', undefined, m2)).toBeDefined();
+      });
+
+      it('applies a batch of 1,000 items: creates, then unchanged, then updates that move every address', async () => {
+        const m = await newMesh();
+        const n = 1000;
+        const name = (i: number) => `bulk-${String(i).padStart(4, '0')}`;
+        const from = await store.revision();
+        const created = await store.applyBatch(Array.from({ length: n }, (_, i) => upsert(externalService(m, name(i), `${name(i)}.example.com:443`))));
+        expect(created.every((r) => r.outcome === 'created')).toBe(true);
+        expect(await store.revision()).toBe(from + n);
+        expect((await store.list('ExternalService', { mesh: m, size: 1000 })).total).toBe(n);
+
+        const again = await store.applyBatch(Array.from({ length: n }, (_, i) => upsert(externalService(m, name(i), `${name(i)}.example.com:443`))));
+        expect(again.every((r) => r.outcome === 'unchanged')).toBe(true);
+        expect(await store.revision()).toBe(from + n);
+
+        // every service takes the address of the next one: only valid as a whole
+        const moved = await store.applyBatch(Array.from({ length: n }, (_, i) => upsert(externalService(m, name(i), `${name((i + 1) % n)}.example.com:443`))));
+        expect(moved.every((r) => r.outcome === 'updated' && r.resource.version === 2)).toBe(true);
+        expect(address(await store.get('ExternalService', m, name(n - 1)))).toBe(`${name(0)}.example.com:443`);
+        const feed = collect(store, from);
+        await waitFor(`${2 * n} events`, () => feed.events.length >= 2 * n);
+        feed.close();
+        expect(feed.events.map((e) => e.revision)).toEqual(Array.from({ length: 2 * n }, (_, i) => from + 1 + i));
+        expect(feed.events.slice(n).map((e) => `${e.op} ${e.name} ${e.version}`)).toEqual(Array.from({ length: n }, (_, i) => `update ${name(i)} 2`));
+
+        const gone = await store.applyBatch(Array.from({ length: n }, (_, i) => ({ op: 'delete', type: 'ExternalService', mesh: m, name: name(i) }) as BatchOp));
+        expect(gone.every((r) => r.outcome === 'deleted')).toBe(true);
+        expect((await store.list('ExternalService', { mesh: m })).total).toBe(0);
+        expect((await store.create(externalService(m, 'reuse', `${name(5)}.example.com:443`))).version).toBe(1);
+      });
+
+      it('serializes concurrent batches on the same keys: one creates, the other updates', async () => {
+        const m = await newMesh();
+        const names = Array.from({ length: 40 }, (_, i) => `c-${i}`);
+        const [a, b] = await Promise.all([
+          store.applyBatch(names.map((n) => upsert(externalService(m, n, `${n}.example.com:1`)))),
+          store.applyBatch([...names].reverse().map((n) => upsert(externalService(m, n, `${n}.example.com:2`)))),
+        ]);
+        const outcomes = [a!.map((r) => r.outcome), b!.map((r) => r.outcome)].map((o) => [...new Set(o)].join());
+        expect(outcomes.sort()).toEqual(['created', 'updated']);
+        const stored = (await store.list('ExternalService', { mesh: m, size: 100 })).items;
+        expect(stored).toHaveLength(40);
+        expect(stored.every((r) => r.version === 2)).toBe(true);
+        // whichever batch ran last wrote every resource
+        expect(new Set(stored.map((r) => address(r)?.split(':')[1])).size).toBe(1);
       });
     });
 

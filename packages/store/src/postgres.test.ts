@@ -7,8 +7,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeConformance } from './conformance.js';
 import { openStore } from './open.js';
+import { CHANGES_CHANNEL } from './backend.js';
 import { OUTBOX_LOCK_ID } from './sql-store.js';
-import type { ChangeEvent, ResourceStore } from './store.js';
+import type { BatchOp, ChangeEvent, ResourceStore } from './store.js';
 
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -157,6 +158,65 @@ describe('postgres backend', () => {
       await wait(3);
       sub.close();
       expect(events.map((e) => e.name)).toEqual(['before', 'missed', 'after']);
+    } finally {
+      await raw.end();
+      await store.close();
+    }
+  });
+
+  it('sends one notification per batch, carrying its last revision', async () => {
+    const url = await createDatabase();
+    const store = await openStore({ url });
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      listener.on('notification', (msg) => payloads.push(msg.payload ?? ''));
+      await listener.query(`LISTEN ${CHANGES_CHANNEL}`);
+      await store.create({ type: 'Mesh', name: 'default', labels: {}, spec: {}, version: 0 });
+      const secret = (name: string): BatchOp => ({
+        op: 'upsert',
+        resource: { type: 'Secret', mesh: 'default', name, labels: {}, spec: { data: Buffer.from(name).toString('base64') }, version: 0 },
+      });
+      await store.applyBatch(Array.from({ length: 50 }, (_, i) => secret(`s-${i}`)));
+      // all unchanged: no change, no notification
+      await store.applyBatch(Array.from({ length: 50 }, (_, i) => secret(`s-${i}`)));
+      await store.applyBatch([secret('last')]);
+      const until = Date.now() + 10_000;
+      while (payloads.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(payloads).toEqual(['1', '51', '52']);
+    } finally {
+      await listener.end();
+      await store.close();
+    }
+  });
+
+  it('updates a row that another transaction created while the batch ran, instead of failing', async () => {
+    const url = await createDatabase();
+    const store = await openStore({ url });
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      await store.create({ type: 'Mesh', name: 'default', labels: {}, spec: {}, version: 0 });
+      const secret = (name: string, text: string): BatchOp => ({
+        op: 'upsert',
+        resource: { type: 'Secret', mesh: 'default', name, labels: {}, spec: { data: Buffer.from(text).toString('base64') }, version: 0 },
+      });
+      // A concurrent writer has inserted "raced" but not committed: the batch does not see it when it
+      // locks its rows, then its insert waits on that row and loses.
+      await raw.query('BEGIN');
+      await raw.query(
+        `insert into resources (type, mesh, name, spec, labels, tags, version) values ('Secret', 'default', 'raced', $1::jsonb, '{}', '[]', 1)`,
+        [JSON.stringify({ data: Buffer.from('theirs').toString('base64') })],
+      );
+      const batch = store.applyBatch([secret('mine', 'a'), secret('raced', 'ours')]);
+      await new Promise((r) => setTimeout(r, 300));
+      await raw.query('COMMIT');
+      const results = await batch;
+      expect(results.map((r) => r.outcome)).toEqual(['created', 'updated']);
+      expect(results[1]).toMatchObject({ op: 'upsert', resource: { name: 'raced', version: 2 } });
+      expect((await store.get('Secret', 'default', 'raced'))?.spec).toEqual({ data: Buffer.from('ours').toString('base64') });
     } finally {
       await raw.end();
       await store.close();

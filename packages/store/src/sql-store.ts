@@ -16,19 +16,24 @@ import {
   type ResourceType,
   type UniqueKey,
 } from '@causeway/core';
-import { and, asc, count, eq, gt, ilike, inArray, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, gt, ilike, type SQL, sql } from 'drizzle-orm';
 import { type Backend, CHANGES_CHANNEL, type Db } from './backend.js';
 import type { StoreLogger } from './logger.js';
 import { resourceChanges, resources, resourceUniqueKeys } from './schema.js';
-import type {
-  ChangeEvent,
-  ChangeOp,
-  ListOptions,
-  ListResult,
-  ResourceStore,
-  Subscription,
-  UpsertOutcome,
-  WriteOptions,
+import {
+  BatchError,
+  type BatchOp,
+  type BatchOptions,
+  type BatchResult,
+  type ChangeEvent,
+  type ChangeOp,
+  type ListOptions,
+  type ListResult,
+  type Origin,
+  type ResourceStore,
+  type Subscription,
+  type UpsertOutcome,
+  type WriteOptions,
 } from './store.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -72,8 +77,129 @@ function meshKey(d: ResourceDescriptor, mesh: string | undefined): string {
   return d.scope === 'mesh' ? (mesh ?? '') : '';
 }
 
-function rowKey(type: ResourceType, mesh: string, name: string): SQL {
+function rowKey(type: string, mesh: string, name: string): SQL {
   return and(eq(resources.type, type), eq(resources.mesh, mesh), eq(resources.name, name)) as SQL;
+}
+
+/** The identity of a row as one string (type, mesh and name never contain NUL). */
+function keyOf(type: string, mesh: string, name: string): string {
+  return `${type}\u0000${mesh}\u0000${name}`;
+}
+
+interface ResourceKey {
+  type: string;
+  mesh: string;
+  name: string;
+}
+
+/** A validated upsert, with what the store derives from the resource. */
+interface UpsertItem extends ResourceKey {
+  kind: 'upsert';
+  /** Position in the batch (0 for a single write). */
+  index: number;
+  type: ResourceType;
+  d: ResourceDescriptor;
+  labels: Record<string, string>;
+  spec: unknown;
+  tags: Record<string, string>[];
+  keys: UniqueKey[];
+  origin: Origin;
+  zone: string | null;
+  expectedVersion: number | undefined;
+  /** Check references and uniqueness (not a replicated copy). */
+  enforce: boolean;
+  what: string;
+}
+
+interface DeleteItem extends ResourceKey {
+  kind: 'delete';
+  index: number;
+  type: ResourceType;
+  expectedVersion: number | undefined;
+  ifExists: boolean;
+  what: string;
+}
+
+type BatchItem = UpsertItem | DeleteItem;
+
+/** An upsert that changed its row, whose unique keys must now be claimed. */
+type Claim = UpsertItem & { isNew: boolean };
+
+interface ItemFailure {
+  index: number;
+  error: CausewayError;
+}
+
+/** One query parameter holding rows, read in SQL with `jsonb_to_recordset` (any number of rows, one parameter). */
+function json(rows: readonly object[]): string {
+  return JSON.stringify(rows);
+}
+
+/** `[property, column]` of `resources`: raw rows have column names and driver values. */
+const RESOURCE_COLUMNS = Object.entries(getTableColumns(resources));
+
+/** The rows of a raw `execute` (both drivers return `{ rows }`). */
+function driverRecords(result: unknown): Record<string, unknown>[] {
+  return (result as { rows: Record<string, unknown>[] }).rows;
+}
+
+/** `returning *` rows of a raw statement on `resources`, mapped as drizzle maps its own selects. */
+function driverRows(result: unknown): ResourceRow[] {
+  return driverRecords(result).map((raw) => {
+    const row: Record<string, unknown> = {};
+    for (const [property, col] of RESOURCE_COLUMNS) {
+      const v = raw[col.name];
+      row[property] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+    }
+    return row as ResourceRow;
+  });
+}
+
+function versionError(existing: ResourceRow, expected: number | undefined): CausewayError | undefined {
+  if (expected === undefined || existing.version === expected) return undefined;
+  return conflict(
+    `${describe(existing.type, existing.mesh, existing.name)} was changed concurrently: stored version is ${existing.version}, the write expected ${expected}`,
+  );
+}
+
+function throwFirst(failures: readonly ItemFailure[]): void {
+  const first = failures[0];
+  if (first) throw first.error;
+}
+
+/**
+ * Sorts upserts against the rows they found: inserts, updates (with the new version) and unchanged ones
+ * (result set here; `touch` when only their provenance differs). Version mismatches go to `failures`.
+ */
+function planUpserts(
+  pending: readonly UpsertItem[],
+  existing: Map<string, ResourceRow>,
+  results: BatchResult[],
+  failures: ItemFailure[],
+): { insert: UpsertItem[]; update: { item: UpsertItem; version: number }[]; touch: UpsertItem[] } {
+  const plan = { insert: [] as UpsertItem[], update: [] as { item: UpsertItem; version: number }[], touch: [] as UpsertItem[] };
+  for (const it of pending) {
+    const row = existing.get(keyOf(it.type, it.mesh, it.name));
+    if (!row) {
+      if (it.expectedVersion !== undefined && it.expectedVersion !== 0)
+        failures.push({ index: it.index, error: conflict(`${it.what} does not exist (expected version ${it.expectedVersion})`) });
+      else plan.insert.push(it);
+      continue;
+    }
+    const stale = versionError(row, it.expectedVersion);
+    if (stale) {
+      failures.push({ index: it.index, error: stale });
+      continue;
+    }
+    if (jsonEqual(row.spec, it.spec) && jsonEqual(row.labels, it.labels)) {
+      // Same content: no new version, no change event. Provenance is still kept current.
+      if (row.origin !== it.origin || row.zone !== it.zone) plan.touch.push(it);
+      results[it.index] = { op: 'upsert', outcome: 'unchanged', resource: toResource(row) };
+    } else {
+      plan.update.push({ item: it, version: row.version + 1 });
+    }
+  }
+  return plan;
 }
 
 function describe(type: string, mesh: string, name: string): string {
@@ -235,175 +361,439 @@ export class SqlStore implements ResourceStore {
     return this.transaction(async (tx) => {
       const [existing] = await tx.select().from(resources).where(rowKey(type, m, name)).for('update');
       if (!existing) throw notFound(`${describe(type, m, name)} not found`);
-      this.checkVersion(existing, opts.expectedVersion);
-      const events: NewChange[] = [];
-      await tx.delete(resources).where(rowKey(type, m, name));
-      await tx
-        .delete(resourceUniqueKeys)
-        .where(and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, m), eq(resourceUniqueKeys.name, name)));
-      if (type === 'Mesh') {
-        // The Mesh row is deleted (and locked) first: a concurrent write into this mesh either
-        // committed before (and is deleted here) or waits on it and then finds the mesh gone.
-        const children = await tx
-          .delete(resources)
-          .where(eq(resources.mesh, name))
-          .returning({ type: resources.type, name: resources.name, version: resources.version });
-        await tx.delete(resourceUniqueKeys).where(eq(resourceUniqueKeys.mesh, name));
-        children.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1));
-        for (const c of children) events.push({ op: 'delete', type: c.type, mesh: name, name: c.name, version: c.version });
-      }
-      events.push({ op: 'delete', type, mesh: m, name, version: existing.version });
-      await this.record(tx, events);
+      const stale = versionError(existing, opts.expectedVersion);
+      if (stale) throw stale;
+      await this.record(tx, await this.deleteLocked(tx, existing));
       return toResource(existing);
     });
   }
 
-  private async write(mode: 'create' | 'update' | 'upsert', r: Resource, opts: WriteOptions): Promise<{ resource: Resource; outcome: UpsertOutcome }> {
-    if (this.closed) throw new CausewayError('UNAVAILABLE', 'the store is closed');
+  /**
+   * Deletes a row this transaction has locked, and its unique keys. A Mesh takes everything in it along.
+   * Returns the change events (the Mesh's own last).
+   */
+  private async deleteLocked(tx: Db, existing: ResourceRow): Promise<NewChange[]> {
+    const { type, mesh, name } = existing;
+    const events: NewChange[] = [];
+    await tx.delete(resources).where(rowKey(type, mesh, name));
+    await tx.delete(resourceUniqueKeys).where(and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), eq(resourceUniqueKeys.name, name)));
+    if (type === 'Mesh') {
+      // The Mesh row is deleted (and locked) first: a concurrent write into this mesh either
+      // committed before (and is deleted here) or waits on it and then finds the mesh gone.
+      const children = await tx
+        .delete(resources)
+        .where(eq(resources.mesh, name))
+        .returning({ type: resources.type, name: resources.name, version: resources.version });
+      await tx.delete(resourceUniqueKeys).where(eq(resourceUniqueKeys.mesh, name));
+      children.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1));
+      for (const c of children) events.push({ op: 'delete', type: c.type, mesh: name, name: c.name, version: c.version });
+    }
+    events.push({ op: 'delete', type, mesh, name, version: existing.version });
+    return events;
+  }
+
+  /** Validates a resource and computes what the store derives from it (tags, unique keys). */
+  private prepareUpsert(r: Resource, opts: WriteOptions, index: number): UpsertItem {
     assertValid(r);
     const d = descriptorOf(r.type);
     const mesh = meshKey(d, r.mesh);
-    const labels = plainJson(r.labels ?? {});
     const spec = plainJson(r.spec);
-    const tags = d.tagSets(spec);
-    const keys = d.uniqueKeys(spec);
-    const origin = opts.origin ?? 'local';
-    const zone = opts.zone ?? null;
-    const what = describe(r.type, mesh, r.name);
+    return {
+      kind: 'upsert',
+      index,
+      d,
+      type: r.type,
+      mesh,
+      name: r.name,
+      labels: plainJson(r.labels ?? {}),
+      spec,
+      tags: d.tagSets(spec),
+      keys: d.uniqueKeys(spec),
+      origin: opts.origin ?? 'local',
+      zone: opts.zone ?? null,
+      expectedVersion: opts.expectedVersion,
+      enforce: !opts.replicated,
+      what: describe(r.type, mesh, r.name),
+    };
+  }
+
+  private async write(mode: 'create' | 'update' | 'upsert', r: Resource, opts: WriteOptions): Promise<{ resource: Resource; outcome: UpsertOutcome }> {
+    if (this.closed) throw new CausewayError('UNAVAILABLE', 'the store is closed');
+    const it = this.prepareUpsert(r, opts, 0);
+    const { type, mesh, name, spec, labels, tags, origin, zone, what } = it;
 
     return this.transaction(async (tx) => {
       // Two rounds at most: an upsert that lost a race to a concurrent create updates that row instead.
       for (let round = 0; ; round++) {
         // A create needs no read: the insert below tells whether the resource exists.
-        const [existing] = mode === 'create' ? [] : await tx.select().from(resources).where(rowKey(r.type, mesh, r.name)).for('update');
+        const [existing] = mode === 'create' ? [] : await tx.select().from(resources).where(rowKey(type, mesh, name)).for('update');
         if (!existing) {
           if (mode === 'update') throw notFound(`${what} not found`);
-          if (opts.expectedVersion !== undefined && opts.expectedVersion !== 0)
-            throw conflict(`${what} does not exist (expected version ${opts.expectedVersion})`);
-          const [row] = await tx
-            .insert(resources)
-            .values({ type: r.type, mesh, name: r.name, spec, labels, tags, version: 1, origin, zone })
-            .onConflictDoNothing()
-            .returning();
+          if (it.expectedVersion !== undefined && it.expectedVersion !== 0) throw conflict(`${what} does not exist (expected version ${it.expectedVersion})`);
+          const [row] = await tx.insert(resources).values({ type, mesh, name, spec, labels, tags, version: 1, origin, zone }).onConflictDoNothing().returning();
           if (!row) {
             if (mode === 'create' || round > 0) throw new CausewayError('ALREADY_EXISTS', `${what} already exists`);
             continue;
           }
           // Checked after the insert (a failure rolls it back), so an existing resource is ALREADY_EXISTS first.
-          if (!opts.replicated) await this.checkReferences(tx, d, r, mesh, spec);
-          await this.claimKeys(tx, r.type, mesh, r.name, keys, !opts.replicated, true);
-          await this.record(tx, [{ op: 'create', type: r.type, mesh, name: r.name, version: 1 }]);
+          if (it.enforce) throwFirst(await this.referenceFailures(tx, [it]));
+          throwFirst(await this.claimKeys(tx, [{ ...it, isNew: true }]));
+          await this.record(tx, [{ op: 'create', type, mesh, name, version: 1 }]);
           return { resource: toResource(row), outcome: 'created' };
         }
 
-        this.checkVersion(existing, opts.expectedVersion);
+        const stale = versionError(existing, it.expectedVersion);
+        if (stale) throw stale;
         if (mode === 'upsert' && jsonEqual(existing.spec, spec) && jsonEqual(existing.labels, labels)) {
           // Same content: no new version, no change event. Provenance is still kept current.
-          if (existing.origin !== origin || existing.zone !== zone) await tx.update(resources).set({ origin, zone }).where(rowKey(r.type, mesh, r.name));
+          if (existing.origin !== origin || existing.zone !== zone) await tx.update(resources).set({ origin, zone }).where(rowKey(type, mesh, name));
           return { resource: toResource(existing), outcome: 'unchanged' };
         }
-        if (!opts.replicated) await this.checkReferences(tx, d, r, mesh, spec);
+        if (it.enforce) throwFirst(await this.referenceFailures(tx, [it]));
         const version = existing.version + 1;
         const [row] = await tx
           .update(resources)
           .set({ spec, labels, tags, version, origin, zone, modifiedAt: sql`now()` })
-          .where(rowKey(r.type, mesh, r.name))
+          .where(rowKey(type, mesh, name))
           .returning();
         if (!row) throw new CausewayError('INTERNAL', `${what} vanished while locked`);
-        await this.claimKeys(tx, r.type, mesh, r.name, keys, !opts.replicated, false);
-        await this.record(tx, [{ op: 'update', type: r.type, mesh, name: r.name, version }]);
+        throwFirst(await this.claimKeys(tx, [{ ...it, isNew: false }]));
+        await this.record(tx, [{ op: 'update', type, mesh, name, version }]);
         return { resource: toResource(row), outcome: 'updated' };
       }
     });
   }
 
-  private checkVersion(existing: ResourceRow, expected: number | undefined): void {
-    if (expected !== undefined && existing.version !== expected)
-      throw conflict(
-        `${describe(existing.type, existing.mesh, existing.name)} was changed concurrently: stored version is ${existing.version}, the write expected ${expected}`,
-      );
+  // ------------------------------------------------------------------------------------------
+  // Batches
+
+  async applyBatch(ops: readonly BatchOp[], opts: BatchOptions = {}): Promise<BatchResult[]> {
+    if (this.closed) throw new CausewayError('UNAVAILABLE', 'the store is closed');
+    // Everything is validated before the transaction starts: a batch with one bad item writes nothing.
+    const failures: ItemFailure[] = [];
+    const items: BatchItem[] = [];
+    const seen = new Map<string, number>();
+    ops.forEach((op, index) => {
+      try {
+        let item: BatchItem;
+        if (op.op === 'upsert') {
+          const own = op.opts ?? {};
+          item = this.prepareUpsert(
+            op.resource,
+            {
+              expectedVersion: own.expectedVersion,
+              replicated: own.replicated ?? opts.replicated,
+              origin: own.origin ?? opts.origin,
+              zone: own.zone ?? opts.zone,
+            },
+            index,
+          );
+        } else if (op.op === 'delete') {
+          const d = descriptorOf(op.type);
+          if (d.scope === 'mesh' && op.mesh === undefined) throw invalid([{ field: 'mesh', reason: 'is required' }], `${op.type} is mesh-scoped: a mesh is required`);
+          const mesh = meshKey(d, op.mesh);
+          item = {
+            kind: 'delete',
+            index,
+            type: op.type,
+            mesh,
+            name: op.name,
+            expectedVersion: op.opts?.expectedVersion,
+            ifExists: op.opts?.ifExists === true,
+            what: describe(op.type, mesh, op.name),
+          };
+        } else {
+          throw invalid([{ field: 'op', reason: `must be "upsert" or "delete", got ${JSON.stringify((op as { op: unknown }).op)}` }], 'unknown batch operation');
+        }
+        const key = keyOf(item.type, item.mesh, item.name);
+        const first = seen.get(key);
+        if (first !== undefined) {
+          throw invalid([{ field: 'name', reason: `${item.what} is also item ${first} of the batch: a resource may appear once per batch` }], `${item.what} appears twice in the batch`);
+        }
+        seen.set(key, index);
+        items.push(item);
+      } catch (e) {
+        if (!(e instanceof CausewayError)) throw e;
+        failures.push({ index, error: e });
+      }
+    });
+    if (failures.length > 0) throw new BatchError(failures);
+    if (items.length === 0) return [];
+
+    return this.transaction(async (tx) => {
+      const results: BatchResult[] = new Array<BatchResult>(ops.length);
+      const events: NewChange[][] = ops.map(() => []);
+      // A Mesh delete takes everything in the mesh along: it runs in its place, between the items before
+      // it and the items after it, so the batch means what it says in order.
+      let segment: BatchItem[] = [];
+      for (const item of items) {
+        if (item.kind === 'delete' && item.type === 'Mesh') {
+          await this.applySegment(tx, segment, results, events);
+          segment = [];
+          await this.applyMeshDelete(tx, item, results, events);
+        } else {
+          segment.push(item);
+        }
+      }
+      await this.applySegment(tx, segment, results, events);
+      await this.record(tx, events.flat());
+      return results;
+    });
+  }
+
+  private async applyMeshDelete(tx: Db, del: DeleteItem, results: BatchResult[], events: NewChange[][]): Promise<void> {
+    const [row] = await tx.select().from(resources).where(rowKey('Mesh', '', del.name)).for('update');
+    if (!row) {
+      if (!del.ifExists) throw new BatchError([{ index: del.index, error: notFound(`${del.what} not found`) }]);
+      results[del.index] = { op: 'delete', outcome: 'absent' };
+      return;
+    }
+    const stale = versionError(row, del.expectedVersion);
+    if (stale) throw new BatchError([{ index: del.index, error: stale }]);
+    events[del.index] = await this.deleteLocked(tx, row);
+    results[del.index] = { op: 'delete', outcome: 'deleted', resource: toResource(row) };
   }
 
   /**
-   * The mesh of a mesh-scoped resource and every referenced resource must exist. One query; the rows
-   * found stay locked FOR SHARE until commit, so they cannot be deleted under this write.
+   * Items on distinct keys, no Mesh delete among them: every row is locked at once, then deletes, updates
+   * and inserts run as one statement each; references and unique keys are checked last, against the
+   * state the segment leaves.
    */
-  private async checkReferences(tx: Db, d: ResourceDescriptor, r: Resource, mesh: string, spec: unknown): Promise<void> {
-    const needed: { type: ResourceType; mesh: string; name: string; field: string; reason: string }[] = [];
-    if (d.scope === 'mesh') needed.push({ type: 'Mesh', mesh: '', name: mesh, field: 'mesh', reason: `mesh "${mesh}" does not exist` });
-    for (const ref of d.references(spec)) {
-      const refMesh = meshKey(descriptorOf(ref.type), mesh);
-      needed.push({ type: ref.type, mesh: refMesh, name: ref.name, field: ref.field, reason: `${describe(ref.type, refMesh, ref.name)} does not exist` });
+  private async applySegment(tx: Db, segment: BatchItem[], results: BatchResult[], events: NewChange[][]): Promise<void> {
+    if (segment.length === 0) return;
+    const failures: ItemFailure[] = [];
+    let existing = await this.lockRows(tx, segment);
+
+    const gone: ResourceRow[] = [];
+    for (const del of segment) {
+      if (del.kind !== 'delete') continue;
+      const row = existing.get(keyOf(del.type, del.mesh, del.name));
+      if (!row) {
+        if (del.ifExists) results[del.index] = { op: 'delete', outcome: 'absent' };
+        else failures.push({ index: del.index, error: notFound(`${del.what} not found`) });
+        continue;
+      }
+      const stale = versionError(row, del.expectedVersion);
+      if (stale) {
+        failures.push({ index: del.index, error: stale });
+        continue;
+      }
+      gone.push(row);
+      results[del.index] = { op: 'delete', outcome: 'deleted', resource: toResource(row) };
+      events[del.index] = [{ op: 'delete', type: row.type, mesh: row.mesh, name: row.name, version: row.version }];
     }
-    if (needed.length === 0) return;
+
+    const changed: Claim[] = [];
+    let pending = segment.filter((i): i is UpsertItem => i.kind === 'upsert');
+    for (let round = 0; ; round++) {
+      const plan = planUpserts(pending, existing, results, failures);
+      if (failures.length > 0) throw new BatchError(failures);
+      if (round === 0 && gone.length > 0) await this.deleteRows(tx, gone);
+      if (plan.touch.length > 0) {
+        await tx.execute(sql`
+          update ${resources} as r set origin = v.origin, zone = v.zone
+          from jsonb_to_recordset(${json(plan.touch.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, origin: it.origin, zone: it.zone })))}::jsonb)
+            as v(type text, mesh text, name text, origin text, zone text)
+          where r.type = v.type and r.mesh = v.mesh and r.name = v.name`);
+      }
+      if (plan.update.length > 0) {
+        const rows = driverRows(
+          await tx.execute(sql`
+            update ${resources} as r
+            set spec = v.spec, labels = v.labels, tags = v.tags, version = v.version, origin = v.origin, zone = v.zone, modified_at = now()
+            from jsonb_to_recordset(${json(plan.update.map(({ item: it, version }) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, version, origin: it.origin, zone: it.zone })))}::jsonb)
+              as v(type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, version bigint, origin text, zone text)
+            where r.type = v.type and r.mesh = v.mesh and r.name = v.name
+            returning r.*`),
+        );
+        const byKey = new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
+        for (const { item: it, version } of plan.update) {
+          const row = byKey.get(keyOf(it.type, it.mesh, it.name));
+          if (!row) throw new CausewayError('INTERNAL', `${it.what} vanished while locked`);
+          results[it.index] = { op: 'upsert', outcome: 'updated', resource: toResource(row) };
+          events[it.index] = [{ op: 'update', type: it.type, mesh: it.mesh, name: it.name, version }];
+          changed.push({ ...it, isNew: false });
+        }
+      }
+      const lost: UpsertItem[] = [];
+      if (plan.insert.length > 0) {
+        // In key order, like the locks: two batches inserting the same keys wait on each other, never deadlock.
+        const rows = driverRows(
+          await tx.execute(sql`
+            insert into ${resources} (type, mesh, name, spec, labels, tags, version, origin, zone)
+            select v.type, v.mesh, v.name, v.spec, v.labels, v.tags, 1, v.origin, v.zone
+            from jsonb_to_recordset(${json(plan.insert.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, origin: it.origin, zone: it.zone })))}::jsonb)
+              as v(type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, origin text, zone text)
+            order by v.type, v.mesh, v.name
+            on conflict do nothing
+            returning *`),
+        );
+        const byKey = new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
+        for (const it of plan.insert) {
+          const row = byKey.get(keyOf(it.type, it.mesh, it.name));
+          if (!row) {
+            lost.push(it);
+            continue;
+          }
+          results[it.index] = { op: 'upsert', outcome: 'created', resource: toResource(row) };
+          events[it.index] = [{ op: 'create', type: it.type, mesh: it.mesh, name: it.name, version: 1 }];
+          changed.push({ ...it, isNew: true });
+        }
+      }
+      if (lost.length === 0) break;
+      // Created concurrently since the rows were locked: update those rows instead (as `upsert` does).
+      if (round > 0) throw new BatchError(lost.map((it) => ({ index: it.index, error: new CausewayError('ALREADY_EXISTS', `${it.what} already exists`) })));
+      existing = await this.lockRows(tx, lost);
+      pending = lost;
+    }
+
+    const refFailures = await this.referenceFailures(
+      tx,
+      changed.filter((c) => c.enforce),
+    );
+    if (refFailures.length > 0) throw new BatchError(refFailures);
+    const keyFailures = await this.claimKeys(tx, changed);
+    if (keyFailures.length > 0) throw new BatchError(keyFailures);
+  }
+
+  /** Locks the rows of these keys FOR UPDATE (in key order, so concurrent batches do not deadlock). */
+  private async lockRows(tx: Db, keys: readonly ResourceKey[]): Promise<Map<string, ResourceRow>> {
+    const rows = await tx
+      .select()
+      .from(resources)
+      .where(
+        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from jsonb_to_recordset(${json(keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name })))}::jsonb) as k(type text, mesh text, name text))`,
+      )
+      .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
+      .for('update');
+    return new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
+  }
+
+  /** Deletes rows (locked by this transaction) and their unique keys. */
+  private async deleteRows(tx: Db, rows: readonly ResourceRow[]): Promise<void> {
+    const keys = json(rows.map((r) => ({ type: r.type, mesh: r.mesh, name: r.name })));
+    await tx.execute(sql`
+      delete from ${resources} as r using jsonb_to_recordset(${keys}::jsonb) as v(type text, mesh text, name text)
+      where r.type = v.type and r.mesh = v.mesh and r.name = v.name`);
+    await tx.execute(sql`
+      delete from ${resourceUniqueKeys} as k using jsonb_to_recordset(${keys}::jsonb) as v(type text, mesh text, name text)
+      where k.type = v.type and k.mesh = v.mesh and k.name = v.name`);
+  }
+
+  /**
+   * The mesh of a mesh-scoped resource and every referenced resource must exist. One query for all the
+   * items; the rows found stay locked FOR SHARE until commit, so they cannot be deleted under this write.
+   * Returns one failure per item that misses something (every missing reference of it).
+   */
+  private async referenceFailures(tx: Db, items: readonly UpsertItem[]): Promise<ItemFailure[]> {
+    const needed: (ResourceKey & { index: number; field: string; reason: string })[] = [];
+    for (const it of items) {
+      if (it.d.scope === 'mesh') needed.push({ index: it.index, type: 'Mesh', mesh: '', name: it.mesh, field: 'mesh', reason: `mesh "${it.mesh}" does not exist` });
+      for (const ref of it.d.references(it.spec)) {
+        const refMesh = meshKey(descriptorOf(ref.type), it.mesh);
+        needed.push({ index: it.index, type: ref.type, mesh: refMesh, name: ref.name, field: ref.field, reason: `${describe(ref.type, refMesh, ref.name)} does not exist` });
+      }
+    }
+    if (needed.length === 0) return [];
+    const distinct = new Map(needed.map((n) => [keyOf(n.type, n.mesh, n.name), { type: n.type, mesh: n.mesh, name: n.name }]));
     const found = await tx
       .select({ type: resources.type, mesh: resources.mesh, name: resources.name })
       .from(resources)
-      .where(or(...needed.map((n) => rowKey(n.type, n.mesh, n.name))))
+      .where(
+        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from jsonb_to_recordset(${json([...distinct.values()])}::jsonb) as k(type text, mesh text, name text))`,
+      )
+      .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
       .for('share');
-    const present = new Set(found.map((f) => `${f.type}/${f.mesh}/${f.name}`));
-    const errors: FieldError[] = needed.filter((n) => !present.has(`${n.type}/${n.mesh}/${n.name}`)).map((n) => ({ field: n.field, reason: n.reason }));
-    if (errors.length > 0) throw invalid(errors, `${describe(r.type, mesh, r.name)} refers to resources that do not exist`);
-  }
-
-  /**
-   * Makes `resource_unique_keys` hold exactly `keys` for this resource. A key held by another resource
-   * is a CONFLICT when `enforce` (a replicated copy just does not claim it). Race-safe: the primary key
-   * makes a concurrent insert of the same key wait for the other transaction, then see its row.
-   */
-  private async claimKeys(tx: Db, type: ResourceType, mesh: string, name: string, keys: UniqueKey[], enforce: boolean, isNew: boolean): Promise<void> {
-    const wanted = new Map(keys.map((k) => [k.key, k]));
-    if (!isNew) {
-      const owner = and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), eq(resourceUniqueKeys.name, name));
-      await tx.delete(resourceUniqueKeys).where(wanted.size > 0 ? and(owner, notInArray(resourceUniqueKeys.key, [...wanted.keys()])) : owner);
-    }
-    let pending = [...wanted.values()];
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const inserted = await tx
-        .insert(resourceUniqueKeys)
-        .values(pending.map((k) => ({ type, mesh, key: k.key, name })))
-        .onConflictDoNothing()
-        .returning({ key: resourceUniqueKeys.key });
-      const claimed = new Set(inserted.map((i) => i.key));
-      const taken = pending.filter((k) => !claimed.has(k.key));
-      if (taken.length === 0) return;
-      const holders = await tx
-        .select({ key: resourceUniqueKeys.key, name: resourceUniqueKeys.name })
-        .from(resourceUniqueKeys)
-        .where(and(eq(resourceUniqueKeys.type, type), eq(resourceUniqueKeys.mesh, mesh), inArray(resourceUniqueKeys.key, taken.map((k) => k.key))));
-      const holderOf = new Map(holders.map((h) => [h.key, h.name]));
-      if (enforce) {
-        const fields: FieldError[] = [];
-        for (const k of taken) {
-          const holder = holderOf.get(k.key);
-          if (holder !== undefined && holder !== name) fields.push({ field: k.field, reason: `${k.what} is already used by ${describe(type, mesh, holder)}` });
-        }
-        if (fields.length > 0) throw conflict(fields.map((f) => f.reason).join('; '), fields);
+    const present = new Set(found.map((f) => keyOf(f.type, f.mesh, f.name)));
+    const missing = new Map<number, FieldError[]>();
+    for (const n of needed) {
+      if (present.has(keyOf(n.type, n.mesh, n.name))) continue;
+      let list = missing.get(n.index);
+      if (!list) {
+        list = [];
+        missing.set(n.index, list);
       }
-      // Keys released between the insert and the select: claim them again.
-      pending = taken.filter((k) => !holderOf.has(k.key));
-      if (attempt >= 5 && pending.length > 0)
-        throw new CausewayError('UNAVAILABLE', `could not claim ${pending.map((k) => k.what).join(', ')} for ${describe(type, mesh, name)}: try again`);
+      list.push({ field: n.field, reason: n.reason });
     }
+    const byIndex = new Map(items.map((it) => [it.index, it]));
+    return [...missing].map(([index, errors]) => ({ index, error: invalid(errors, `${byIndex.get(index)?.what ?? 'a resource'} refers to resources that do not exist`) }));
   }
 
   /**
-   * Appends change events to the outbox and notifies listeners (delivered on commit), in one statement.
-   * The advisory lock, taken before the revisions are drawn and held until commit, serializes this last
-   * step of every write, so revisions are assigned in commit order: once a watcher sees revision N,
-   * every change below N is visible too (no gap that fills in later, which would make a watcher skip it).
+   * Makes `resource_unique_keys` hold exactly `keys` for each resource: first every key a resource no
+   * longer wants is released, then every wanted key is claimed in one insert (in item order). A key held by
+   * another resource fails that item with CONFLICT when it `enforce`s (a replicated copy just does not
+   * claim it). Race-safe: the primary key makes a concurrent insert of the same key wait for the other
+   * transaction, then see its row.
+   */
+  private async claimKeys(tx: Db, claims: readonly Claim[]): Promise<ItemFailure[]> {
+    const owners = claims.filter((c) => !c.isNew);
+    if (owners.length > 0) {
+      await tx.execute(sql`
+        delete from ${resourceUniqueKeys} as k
+        using jsonb_to_recordset(${json(owners.map((o) => ({ type: o.type, mesh: o.mesh, name: o.name, keys: o.keys.map((k) => k.key) })))}::jsonb)
+          as o(type text, mesh text, name text, keys jsonb)
+        where k.type = o.type and k.mesh = o.mesh and k.name = o.name and not (o.keys @> to_jsonb(k.key))`);
+    }
+    let pending = claims.flatMap((c) => c.keys.map((k) => ({ claim: c, key: k })));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const inserted = driverRecords(
+        await tx.execute(sql`
+          insert into ${resourceUniqueKeys} (type, mesh, key, name)
+          select v.type, v.mesh, v.key, v.name
+          from jsonb_to_recordset(${json(pending.map((p, ord) => ({ ord, type: p.claim.type, mesh: p.claim.mesh, key: p.key.key, name: p.claim.name })))}::jsonb)
+            as v(ord int, type text, mesh text, key text, name text)
+          order by v.ord
+          on conflict do nothing
+          returning type, mesh, key, name`),
+      );
+      const claimed = new Set(inserted.map((i) => `${keyOf(String(i.type), String(i.mesh), String(i.key))}\u0000${String(i.name)}`));
+      const taken = pending.filter((p) => !claimed.has(`${keyOf(p.claim.type, p.claim.mesh, p.key.key)}\u0000${p.claim.name}`));
+      if (taken.length === 0) return [];
+      const holders = await tx
+        .select({ type: resourceUniqueKeys.type, mesh: resourceUniqueKeys.mesh, key: resourceUniqueKeys.key, name: resourceUniqueKeys.name })
+        .from(resourceUniqueKeys)
+        .where(
+          sql`(${resourceUniqueKeys.type}, ${resourceUniqueKeys.mesh}, ${resourceUniqueKeys.key}) in (select k.type, k.mesh, k.key from jsonb_to_recordset(${json(taken.map((t) => ({ type: t.claim.type, mesh: t.claim.mesh, key: t.key.key })))}::jsonb) as k(type text, mesh text, key text))`,
+        );
+      const holderOf = new Map(holders.map((h) => [keyOf(h.type, h.mesh, h.key), h.name]));
+      const clashes = new Map<number, { claim: Claim; fields: FieldError[] }>();
+      for (const t of taken) {
+        const holder = holderOf.get(keyOf(t.claim.type, t.claim.mesh, t.key.key));
+        if (!t.claim.enforce || holder === undefined || holder === t.claim.name) continue;
+        let clash = clashes.get(t.claim.index);
+        if (!clash) {
+          clash = { claim: t.claim, fields: [] };
+          clashes.set(t.claim.index, clash);
+        }
+        clash.fields.push({ field: t.key.field, reason: `${t.key.what} is already used by ${describe(t.claim.type, t.claim.mesh, holder)}` });
+      }
+      if (clashes.size > 0) return [...clashes].map(([index, c]) => ({ index, error: conflict(c.fields.map((f) => f.reason).join('; '), c.fields) }));
+      // Keys released between the insert and the select: claim them again.
+      pending = taken.filter((t) => !holderOf.has(keyOf(t.claim.type, t.claim.mesh, t.key.key)));
+      if (attempt >= 5 && pending.length > 0)
+        throw new CausewayError('UNAVAILABLE', `could not claim ${pending.map((p) => `${p.key.what} for ${describe(p.claim.type, p.claim.mesh, p.claim.name)}`).join(', ')}: try again`);
+    }
+    return [];
+  }
+
+  /**
+   * Appends change events to the outbox and notifies listeners (delivered on commit), in one statement,
+   * with revisions in the order of `events`. The advisory lock, taken before the revisions are drawn and
+   * held until commit, serializes this last step of every write, so revisions are assigned in commit
+   * order: once a watcher sees revision N, every change below N is visible too (no gap that fills in
+   * later, which would make a watcher skip it).
    */
   private async record(tx: Db, events: NewChange[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = sql.join(
-      events.map((e) => sql`(${e.op}, ${e.type}, ${e.mesh ?? ''}, ${e.name}, ${e.version}::bigint)`),
-      sql`, `,
-    );
+    const rows = json(events.map((e, ord) => ({ ord, op: e.op, type: e.type, mesh: e.mesh ?? '', name: e.name, version: e.version })));
     await tx.execute(sql`
       with lock as materialized (select pg_advisory_xact_lock(${OUTBOX_LOCK_ID}::bigint)),
       ins as (
         insert into ${resourceChanges} ("op", "type", "mesh", "name", "version")
-        select v.op, v.type, v.mesh, v.name, v.version from lock, (values ${rows}) as v(op, type, mesh, name, version)
+        select v.op, v.type, v.mesh, v.name, v.version
+        from lock, jsonb_to_recordset(${rows}::jsonb) as v(ord int, op text, type text, mesh text, name text, version bigint)
+        order by v.ord
         returning "revision"
       )
       select pg_notify(${CHANGES_CHANNEL}, max("revision")::text) from ins`);

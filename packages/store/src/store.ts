@@ -2,7 +2,7 @@
  * The ResourceStore contract. Both backends (Postgres via `pg`, PGlite) implement it and pass the same
  * conformance suite (`conformance.ts`).
  */
-import type { Resource, ResourceType } from '@causeway/core';
+import { CausewayError, type Resource, type ResourceType } from '@causeway/core';
 
 export interface ListOptions {
   /** Only this mesh (mesh-scoped types). Absent: every mesh. */
@@ -61,6 +61,49 @@ export interface ChangeEvent {
   version: number;
 }
 
+/** Options of a delete inside `applyBatch`. */
+export interface BatchDeleteOptions {
+  /** Optimistic concurrency, as for `delete`. */
+  expectedVersion?: number;
+  /** An absent resource is not an error: its result is `absent` (default: NOT_FOUND fails the batch). */
+  ifExists?: boolean;
+}
+
+/** One item of `applyBatch`. */
+export type BatchOp =
+  | { op: 'upsert'; resource: Resource; opts?: WriteOptions }
+  | { op: 'delete'; type: ResourceType; mesh?: string; name: string; opts?: BatchDeleteOptions };
+
+/** The result of one item of `applyBatch`, at the same index. */
+export type BatchResult =
+  | { op: 'upsert'; outcome: UpsertOutcome; resource: Resource }
+  | { op: 'delete'; outcome: 'deleted'; resource: Resource }
+  | { op: 'delete'; outcome: 'absent' };
+
+/** Defaults for every upsert of a batch (an item's own `opts` win, field by field). */
+export type BatchOptions = Pick<WriteOptions, 'replicated' | 'origin' | 'zone'>;
+
+/**
+ * Why a batch was refused: the error of the item at `index` (same `code` and `fields`, the message prefixed
+ * with the item), with nothing of the batch applied. `failures` lists every item known to fail when the
+ * batch was abandoned, `index` first; it is not necessarily every item that would fail.
+ */
+export class BatchError extends CausewayError {
+  readonly index: number;
+  readonly failures: { index: number; error: CausewayError }[];
+
+  constructor(failures: { index: number; error: CausewayError }[]) {
+    const sorted = [...failures].sort((a, b) => a.index - b.index);
+    const first = sorted[0];
+    if (!first) throw new TypeError('a BatchError needs at least one failure');
+    const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more failing item${sorted.length > 2 ? 's' : ''})` : '';
+    super(first.error.code, `batch item ${first.index}: ${first.error.message}${more}`, first.error.fields, { cause: first.error });
+    this.name = 'BatchError';
+    this.index = first.index;
+    this.failures = sorted;
+  }
+}
+
 export interface Subscription {
   close(): void;
 }
@@ -79,6 +122,19 @@ export interface ResourceStore {
   upsert(r: Resource, opts?: WriteOptions): Promise<{ resource: Resource; outcome: UpsertOutcome }>;
   /** NOT_FOUND if absent. Deleting a Mesh deletes every resource in it (one change event each). */
   delete(type: ResourceType, mesh: string | undefined, name: string, opts?: Pick<WriteOptions, 'expectedVersion'>): Promise<Resource>;
+
+  /**
+   * Applies upserts and deletes in ONE transaction, all or nothing, and returns one result per item.
+   * - Every resource is validated before anything is written; an item that fails (validation, version,
+   *   NOT_FOUND, references, uniqueness) fails the whole batch with a `BatchError` naming its index.
+   * - Each item behaves as the single write would (`upsert`, or `delete`, which cascades for a Mesh):
+   *   unchanged upserts add no version and no change event. Every change gets one change event, with
+   *   revisions in item order, and the batch sends one notification.
+   * - A key (type, mesh, name) may appear once per batch. References and uniqueness of non-replicated
+   *   upserts are checked against the state the batch leaves (between Mesh deletes), like deferred
+   *   constraints: a batch may create a Secret and the ExternalService that refers to it in either order.
+   */
+  applyBatch(ops: readonly BatchOp[], opts?: BatchOptions): Promise<BatchResult[]>;
 
   /** The revision of the latest change (0 for an empty store). */
   revision(): Promise<number>;
