@@ -210,6 +210,8 @@ export interface RetryPolicy {
   retriable_status_codes?: number[];
   retry_back_off?: { base_interval?: Duration; max_interval?: Duration };
   host_selection_retry_max_attempts?: string | number;
+  retriable_request_headers?: HeaderMatcher[];
+  retriable_headers?: HeaderMatcher[];
 }
 export interface HeaderValueOption {
   header: { key: string; value?: string };
@@ -227,6 +229,7 @@ export interface RouteAction {
   host_rewrite_literal?: string;
   auto_host_rewrite?: Wrapped<boolean>;
   cluster_not_found_response_code?: 'SERVICE_UNAVAILABLE' | 'NOT_FOUND' | 'INTERNAL_SERVER_ERROR';
+  max_stream_duration?: { max_stream_duration?: Duration; grpc_timeout_header_max?: Duration; grpc_timeout_header_offset?: Duration };
 }
 export interface Route {
   name?: string;
@@ -272,9 +275,10 @@ export interface HttpConnectionManager {
   rds?: { route_config_name: string; config_source?: Record<string, unknown> };
   http_filters?: HttpFilter[];
   access_log?: AccessLogConfig[];
-  common_http_protocol_options?: { idle_timeout?: Duration; max_stream_duration?: Duration };
+  common_http_protocol_options?: { idle_timeout?: Duration; max_stream_duration?: Duration; max_connection_duration?: Duration; max_headers_count?: Wrapped<number> };
   stream_idle_timeout?: Duration;
   request_timeout?: Duration;
+  request_headers_timeout?: Duration;
   use_remote_address?: Wrapped<boolean>;
   xff_num_trusted_hops?: number;
   forward_client_cert_details?: string;

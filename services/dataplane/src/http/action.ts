@@ -1,5 +1,6 @@
 /** Route actions compiled once per route configuration: target clusters, timeouts, retry policy, rewrites. */
 import type { HeaderValueOption, RetryPolicy, Route, RouteConfiguration, VirtualHost } from '../envoy/types.js';
+import { compileHeaderMatcher, type HeaderPred } from './headers.js';
 import { ConfigError, durationMs, readDataSource, unwrap, unwrapNumber } from '../envoy/values.js';
 
 export const RETRY_ON = new Set([
@@ -22,6 +23,10 @@ export const RETRY_ON = new Set([
 ]);
 
 export interface CompiledRetry {
+  /** retriable_request_headers: a request is retried only when one of them matches (none: always) */
+  requestHeaders: HeaderPred[];
+  /** retriable_headers (retry_on "retriable-headers"): response headers that make a response retriable */
+  responseHeaders: HeaderPred[];
   retryOn: Set<string>;
   numRetries: number;
   perTryTimeoutMs: number; // 0: none
@@ -40,6 +45,8 @@ export function compileRetry(p: RetryPolicy, field: string): CompiledRetry {
   for (const r of retryOn) if (!RETRY_ON.has(r)) throw new ConfigError(`${field}.retry_on: unknown condition "${r}"`);
   const base = durationMs(p.retry_back_off?.base_interval, `${field}.retry_back_off.base_interval`) ?? 25;
   return {
+    requestHeaders: (p.retriable_request_headers ?? []).map((h, i) => compileHeaderMatcher(h, `${field}.retriable_request_headers[${i}]`)),
+    responseHeaders: (p.retriable_headers ?? []).map((h, i) => compileHeaderMatcher(h, `${field}.retriable_headers[${i}]`)),
     retryOn,
     numRetries: unwrapNumber(p.num_retries, `${field}.num_retries`) ?? 1,
     perTryTimeoutMs: durationMs(p.per_try_timeout, `${field}.per_try_timeout`) ?? 0,
@@ -49,12 +56,26 @@ export function compileRetry(p: RetryPolicy, field: string): CompiledRetry {
   };
 }
 
-/** Whether a response status is retried under a policy (Envoy's wouldRetryFromHeaders). */
-export function retriableStatus(r: CompiledRetry, status: number): boolean {
+const GRPC_RETRY_ON: Record<string, number> = { cancelled: 1, 'deadline-exceeded': 4, 'resource-exhausted': 8, internal: 13, unavailable: 14 };
+
+/**
+ * Whether a response is retried under a policy (Envoy's wouldRetryFromHeaders): by status, by
+ * `x-envoy-ratelimited`, by `grpc-status` in the response headers (a trailers-only gRPC response), by
+ * retriable_headers.
+ */
+export function retriableStatus(r: CompiledRetry, status: number, headers: Record<string, string | string[] | undefined> = {}): boolean {
+  if (headers['x-envoy-overloaded'] !== undefined) return false;
+  if (headers['x-envoy-ratelimited'] !== undefined) return r.retryOn.has('envoy-ratelimited');
   if (r.retryOn.has('5xx') && status >= 500 && status <= 599) return true;
   if (r.retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return true;
   if (r.retryOn.has('retriable-4xx') && status === 409) return true;
   if (r.retryOn.has('retriable-status-codes') && r.retriableStatusCodes.has(status)) return true;
+  if (r.retryOn.has('retriable-headers') && r.responseHeaders.some((m) => m(headers))) return true;
+  const grpc = headers['grpc-status'];
+  if (grpc !== undefined) {
+    const code = Number(Array.isArray(grpc) ? grpc[0] : grpc);
+    for (const [cond, c] of Object.entries(GRPC_RETRY_ON)) if (c === code && r.retryOn.has(cond)) return true;
+  }
   return false;
 }
 
@@ -95,6 +116,8 @@ export interface CompiledAction {
   clusterHeader: string | undefined;
   /** 0: no timeout */
   timeoutMs: number;
+  /** max_stream_duration.max_stream_duration (0: none): 408 when it passes before the response starts */
+  maxStreamDurationMs: number;
   retry: CompiledRetry | undefined;
   prefixRewrite: string | undefined;
   prefix: string | undefined;
@@ -138,6 +161,7 @@ export function compileAction(route: Route, vh: VirtualHost, rc: RouteConfigurat
       totalWeight: 0,
       clusterHeader: undefined,
       timeoutMs: 0,
+      maxStreamDurationMs: 0,
       retry: undefined,
       prefixRewrite: undefined,
       prefix: undefined,
@@ -159,6 +183,7 @@ export function compileAction(route: Route, vh: VirtualHost, rc: RouteConfigurat
     totalWeight,
     clusterHeader: a.cluster_header?.toLowerCase(),
     timeoutMs: durationMs(a.timeout, `${field}.route.timeout`) ?? 15_000,
+    maxStreamDurationMs: durationMs(a.max_stream_duration?.max_stream_duration, `${field}.route.max_stream_duration.max_stream_duration`) ?? 0,
     retry: retryPolicy ? compileRetry(retryPolicy, `${field}.route.retry_policy`) : undefined,
     prefixRewrite: a.prefix_rewrite,
     prefix: route.match.prefix ?? route.match.path_separated_prefix,

@@ -31,9 +31,15 @@ export class HttpConnectionManagerFilter {
   private readonly serverName: string;
   private readonly loggers: AccessLogger[];
   private readonly codec: 'AUTO' | 'HTTP1' | 'HTTP2';
+  /** stream_idle_timeout (default 5 min; 0 off) */
+  private readonly streamIdleMs: number;
+  /** common_http_protocol_options.max_connection_duration (0: none) */
+  private readonly maxConnectionMs: number;
   private h2server: Http2Server | undefined;
   private readonly h2conns = new WeakMap<ServerHttp2Session, ConnectionInfo>();
   private pendingH2Conn: ConnectionInfo | undefined;
+  private pendingH2Socket: Duplex | undefined;
+  private readonly h2sessions = new WeakMap<object, ServerHttp2Session>();
 
   constructor(
     readonly config: HttpConnectionManager,
@@ -69,7 +75,13 @@ export class HttpConnectionManagerFilter {
     this.serverName = config.server_name ?? 'envoy';
     const idle = durationMs(config.common_http_protocol_options?.idle_timeout, `${field}.common_http_protocol_options.idle_timeout`) ?? 3_600_000;
     const requestTimeout = durationMs(config.request_timeout, `${field}.request_timeout`) ?? 0;
-    this.server = createServer({ keepAliveTimeout: idle, requestTimeout, headersTimeout: 60_000, noDelay: true }, (req, res) => this.onRequest(req, res));
+    const headersTimeout = durationMs(config.request_headers_timeout, `${field}.request_headers_timeout`) || 60_000;
+    this.streamIdleMs = durationMs(config.stream_idle_timeout, `${field}.stream_idle_timeout`) ?? 300_000;
+    this.maxConnectionMs = durationMs(config.common_http_protocol_options?.max_connection_duration, `${field}.common_http_protocol_options.max_connection_duration`) ?? 0;
+    this.server = createServer(
+      { keepAliveTimeout: idle, requestTimeout, headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout, noDelay: true },
+      (req, res) => this.onRequest(req, res),
+    );
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       else socket.destroy();
@@ -81,6 +93,12 @@ export class HttpConnectionManagerFilter {
    * AUTO, as Envoy) by the connection preface "PRI * HTTP/2.0" (prior knowledge, also inside TLS).
    */
   handle(socket: Duplex, conn: ConnectionInfo): void {
+    if (this.maxConnectionMs > 0) {
+      // as Envoy: past max_connection_duration the connection is drained (closed once idle)
+      const t = setTimeout(() => this.drainConnection(socket), this.maxConnectionMs);
+      t.unref();
+      socket.once('close', () => clearTimeout(t));
+    }
     const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol;
     if (this.codec === 'HTTP1') {
       this.handleH1(socket, conn);
@@ -108,6 +126,19 @@ export class HttpConnectionManagerFilter {
     socket.resume(); // a socket the TLS inspector paused does not flow by itself
   }
 
+  private readonly active = new WeakMap<object, number>();
+  private readonly draining = new WeakSet<object>();
+
+  private drainConnection(socket: Duplex): void {
+    const session = this.h2sessions.get(socket);
+    if (session) {
+      session.close(); // GOAWAY: open streams finish, no new ones
+      return;
+    }
+    if ((this.active.get(socket) ?? 0) === 0) socket.end();
+    else this.draining.add(socket);
+  }
+
   private handleH1(socket: Duplex, conn: ConnectionInfo): void {
     (socket as TaggedSocket)[CONN] = conn;
     this.server.emit('connection', socket);
@@ -122,6 +153,7 @@ export class HttpConnectionManagerFilter {
       const s = createH2Server({ settings: { enablePush: false } });
       s.on('session', (session: ServerHttp2Session) => {
         if (this.pendingH2Conn) this.h2conns.set(session, this.pendingH2Conn);
+        if (this.pendingH2Socket) this.h2sessions.set(this.pendingH2Socket, session);
         session.on('error', () => {});
       });
       s.on('request', (req, res) => this.onRequest(req, res));
@@ -131,8 +163,10 @@ export class HttpConnectionManagerFilter {
     const tls = socket as { encrypted?: boolean; alpnProtocol?: string | false };
     if (tls.encrypted && tls.alpnProtocol !== 'h2') tls.alpnProtocol = 'h2';
     this.pendingH2Conn = conn;
+    this.pendingH2Socket = socket;
     this.h2server.emit('connection', socket);
     this.pendingH2Conn = undefined;
+    this.pendingH2Socket = undefined;
   }
 
   private routes(): CompiledRouteConfig | undefined {
@@ -145,6 +179,16 @@ export class HttpConnectionManagerFilter {
     const stats = this.stats;
     stats.downstream_rq_total++;
     stats.downstream_rq_active++;
+    if (!('stream' in req)) {
+      // requests in flight per HTTP/1.1 connection, for draining after max_connection_duration
+      const sock = req.socket;
+      this.active.set(sock, (this.active.get(sock) ?? 0) + 1);
+      res.once('close', () => {
+        const n = (this.active.get(sock) ?? 1) - 1;
+        this.active.set(sock, n);
+        if (n === 0 && this.draining.has(sock)) sock.end();
+      });
+    }
     if (!conn) {
       stats.downstream_rq_active--;
       res.destroy();
@@ -197,7 +241,9 @@ export class HttpConnectionManagerFilter {
       }
     }
     const rc = this.routes();
-    const m = rc?.route(host, path, req.headers);
+    // route and retry header matchers may name the pseudo-headers, which HTTP/1.1 requests do not carry
+    const headers = 'stream' in req ? req.headers : { ...req.headers, ':method': req.method, ':path': path, ':authority': host };
+    const m = rc?.route(host, path, headers);
     if (!m) {
       stats.no_route++;
       local(404, '', 'NR');
@@ -209,7 +255,7 @@ export class HttpConnectionManagerFilter {
       local(action.directResponse.status, body, '-');
       return;
     }
-    const f = new Forwarder(this.ctx, conn, stats, req, res, { action, routeName: m.route.route.name }, started, this.serverName, this.loggers);
+    const f = new Forwarder(this.ctx, conn, stats, req, res, { action, routeName: m.route.route.name }, started, this.serverName, this.loggers, headers, this.streamIdleMs);
     f.start();
   }
 

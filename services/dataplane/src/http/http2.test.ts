@@ -10,6 +10,7 @@ const service = {
   Echo: { path: '/test.Echo/Echo', requestStream: false, responseStream: false, ...raw },
   Fail: { path: '/test.Echo/Fail', requestStream: false, responseStream: false, ...raw },
   Stream: { path: '/test.Echo/Stream', requestStream: false, responseStream: true, ...raw },
+  Flaky: { path: '/test.Echo/Flaky', requestStream: false, responseStream: false, ...raw },
 } as unknown as grpc.ServiceDefinition;
 const Client = grpc.makeGenericClientConstructor(service, 'Echo') as unknown as new (
   address: string,
@@ -26,6 +27,8 @@ describe('HTTP/2 and gRPC through the proxy', () => {
   let direct = 0;
   let viaMesh = 0;
   let mixed = 0;
+  let retrying = 0;
+  let flakyCalls = 0;
 
   beforeAll(async () => {
     grpcServer = new grpc.Server();
@@ -37,6 +40,12 @@ describe('HTTP/2 and gRPC through the proxy', () => {
         cb(null, Buffer.concat([Buffer.from('echo:'), call.request]));
       },
       Fail: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb({ code: grpc.status.NOT_FOUND, details: 'no such thing' }),
+      // UNAVAILABLE twice, then OK
+      Flaky: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => {
+        flakyCalls++;
+        if (flakyCalls % 3 !== 0) cb({ code: grpc.status.UNAVAILABLE, details: 'busy' });
+        else cb(null, Buffer.from(`ok after ${flakyCalls}`));
+      },
       Stream: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
         for (let i = 0; i < 5; i++) call.write(Buffer.from(`m${i}`));
         call.end();
@@ -48,7 +57,7 @@ describe('HTTP/2 and gRPC through the proxy', () => {
     h1 = await httpUpstream((req, res) => res.end(`h1 upstream ${req.url} host=${req.headers.host}`));
     const ca = await createCa();
     const meshCert = await ca.issue({ cn: 'inbound', uris: ['spiffe://default/echo'] });
-    [direct, viaMesh, mixed] = await Promise.all([freePort(), freePort(), freePort()]);
+    [direct, viaMesh, mixed, retrying] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const inboundTls = await freePort();
     await proxy.update(
       'Cluster',
@@ -74,6 +83,13 @@ describe('HTTP/2 and gRPC through the proxy', () => {
           {
             transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': T.downstreamTls, common_tls_context: { tls_certificates: [{ certificate_chain: inline(meshCert.cert), private_key: inline(meshCert.key) }] } } },
             filters: [route('grpc')],
+          },
+        ]),
+        listener('retrying', retrying, [
+          {
+            filters: [
+              hcmFilter(routeConfig('retrying', [{ match: { prefix: '/' }, route: { cluster: 'grpc', retry_policy: { retry_on: 'unavailable,cancelled', num_retries: 3, retry_back_off: { base_interval: '0.005s' } } } }])),
+            ],
           },
         ]),
         listener('mixed', mixed, [
@@ -140,7 +156,7 @@ describe('HTTP/2 and gRPC through the proxy', () => {
     await proxy.update(
       'Listener',
       [
-        ...['direct', 'via-mesh', 'inbound', 'mixed'].map((n) => proxy.listenerManager.listeners().find((l) => l.name === n)?.config as unknown as Record<string, unknown>),
+        ...['direct', 'via-mesh', 'inbound', 'retrying', 'mixed'].map((n) => proxy.listenerManager.listeners().find((l) => l.name === n)?.config as unknown as Record<string, unknown>),
         listener(
           'permissive',
           port,
@@ -171,6 +187,13 @@ describe('HTTP/2 and gRPC through the proxy', () => {
         .on('error', reject);
     });
     expect(body).toBe(`h1 upstream /tls host=127.0.0.1:${port}`);
+  });
+
+  it('retries gRPC UNAVAILABLE (trailers-only) with retry_on unavailable', async () => {
+    const c = new Client(`127.0.0.1:${retrying}`, grpc.credentials.createInsecure());
+    const r = await unary(c, 'Flaky', Buffer.from('x'));
+    expect(r.value?.toString()).toBe('ok after 3');
+    c.close();
   });
 
   it('translates between HTTP/2 and HTTP/1.1 in both directions', async () => {

@@ -4,62 +4,12 @@
  * the Host header is tried as given and then without it), then the first route (in order) whose path
  * matcher, header matchers and query parameter matchers all match.
  */
-import type { HeaderMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, VirtualHost } from '../envoy/types.js';
+import type { QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, VirtualHost } from '../envoy/types.js';
 import { ConfigError, compileRegex, compileStringMatcher, type Matcher, unwrap } from '../envoy/values.js';
 import { type CompiledAction, compileAction } from './action.js';
+import { compileHeaderMatcher, type Headers } from './headers.js';
 
-export type Headers = Record<string, string | string[] | undefined>;
-export type HeaderPred = (h: Headers) => boolean;
-
-function headerValue(h: Headers, name: string): string | undefined {
-  const v = h[name];
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-/** Envoy's HeaderMatcher (with the deprecated *_match fields, string_match, present and range, invert). */
-export function compileHeaderMatcher(h: HeaderMatcher, field: string): HeaderPred {
-  const name = h.name.toLowerCase();
-  const pseudo = name === ':authority' ? 'host' : name;
-  let m: (v: string | undefined) => boolean;
-  if (h.exact_match !== undefined) {
-    const e = h.exact_match;
-    m = (v) => v === e;
-  } else if (h.prefix_match !== undefined) {
-    const p = h.prefix_match;
-    m = (v) => v?.startsWith(p) === true;
-  } else if (h.suffix_match !== undefined) {
-    const p = h.suffix_match;
-    m = (v) => v?.endsWith(p) === true;
-  } else if (h.contains_match !== undefined) {
-    const p = h.contains_match;
-    m = (v) => v?.includes(p) === true;
-  } else if (h.safe_regex_match !== undefined) {
-    const re = compileRegex(h.safe_regex_match.regex, `${field}.safe_regex_match`);
-    m = (v) => v !== undefined && re.test(v);
-  } else if (h.string_match !== undefined) {
-    m = compileStringMatcher(h.string_match, `${field}.string_match`);
-  } else if (h.range_match !== undefined) {
-    const start = Number(h.range_match.start);
-    const end = Number(h.range_match.end);
-    m = (v) => v !== undefined && /^-?\d+$/.test(v) && Number(v) >= start && Number(v) < end;
-  } else if (h.present_match !== undefined) {
-    const want = h.present_match;
-    m = (v) => (v !== undefined) === want;
-  } else {
-    m = (v) => v !== undefined; // no match specifier: header present
-  }
-  const invert = h.invert_match === true;
-  const missingAsEmpty = h.treat_missing_header_as_empty === true;
-  return (headers) => {
-    let v = headerValue(headers, pseudo);
-    if (v === undefined && missingAsEmpty) v = '';
-    const r = m(v);
-    // a missing header never matches, inverted or not (except present_match)
-    if (v === undefined && h.present_match === undefined) return false;
-    return invert ? !r : r;
-  };
-}
+export { compileHeaderMatcher, type HeaderPred, type Headers } from './headers.js';
 
 function compileQueryMatcher(q: QueryParameterMatcher, field: string): (params: URLSearchParams) => boolean {
   if (q.present_match) return (p) => p.has(q.name);

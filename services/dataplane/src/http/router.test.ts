@@ -56,6 +56,11 @@ describe('HTTP routing, timeouts and retries', () => {
       { match: { prefix: '/flaky-status' }, route: { cluster: 'flaky', retry_policy: { retry_on: 'retriable-status-codes', retriable_status_codes: [503], num_retries: 2, retry_back_off: { base_interval: '0.005s' } } } },
       { match: { prefix: '/flaky-once' }, route: { cluster: 'flaky' } },
       { match: { prefix: '/flaky-connect-only' }, route: { cluster: 'flaky', retry_policy: { retry_on: 'connect-failure', num_retries: 3 } } },
+      {
+        match: { prefix: '/flaky-get-only' },
+        route: { cluster: 'flaky', retry_policy: { retry_on: '5xx', num_retries: 3, retry_back_off: { base_interval: '0.005s' }, retriable_request_headers: [{ name: ':method', string_match: { exact: 'GET' } }] } },
+      },
+      { match: { prefix: '/slow-duration' }, route: { cluster: 'slow', timeout: '5s', max_stream_duration: { max_stream_duration: '0.2s' } } },
       { match: { prefix: '/dead' }, route: { cluster: 'dead', retry_policy: { retry_on: 'connect-failure', num_retries: 1, retry_back_off: { base_interval: '0.005s' } } } },
       { match: { prefix: '/half-dead' }, route: { cluster: 'half-dead', retry_policy: { retry_on: 'connect-failure', num_retries: 2, retry_back_off: { base_interval: '0.005s' } } } },
       { match: { prefix: '/missing' }, route: { cluster: 'no-such-cluster' } },
@@ -132,6 +137,19 @@ describe('HTTP routing, timeouts and retries', () => {
     expect(flakyCalls).toBe(1);
   });
 
+  it('retries only requests matching retriable_request_headers (:method)', async () => {
+    expect((await get(port, '/flaky-get-only', { method: 'POST', body: 'x' })).status).toBe(503);
+    expect(flakyCalls).toBe(1);
+    flakyCalls = 0;
+    expect((await get(port, '/flaky-get-only')).status).toBe(200);
+    expect(flakyCalls).toBe(3);
+  });
+
+  it('answers 408 when max_stream_duration passes before the response', async () => {
+    const r = await get(port, '/slow-duration');
+    expect(r.status).toBe(408);
+  });
+
   it('answers 503 on connect failure, and retries connect failures on another host', async () => {
     const r = await get(port, '/dead');
     expect(r.status).toBe(503);
@@ -145,6 +163,49 @@ describe('HTTP routing, timeouts and retries', () => {
     const d = await get(port, '/direct');
     expect([d.status, d.body]).toEqual([418, 'teapot']);
     expect((await get(port, '/rewrite/x')).body).toBe('a GET /new/x host=rewritten.test xfp=http rid=yes');
+  });
+});
+
+describe('connection manager timeouts', () => {
+  it('stream_idle_timeout gives 408, max_connection_duration closes an idle keep-alive connection', async () => {
+    const { proxy } = makeProxy();
+    const up = await httpUpstream((req, res) => {
+      if (req.url === '/stall') return; // never answers
+      res.end('ok');
+    });
+    const port = await freePort();
+    await proxy.update('Cluster', [staticCluster('up', [up.port])], '1');
+    await proxy.update(
+      'Listener',
+      [
+        listener('l', port, [
+          {
+            filters: [
+              hcmFilter(routeConfig('r', [{ match: { prefix: '/' }, route: { cluster: 'up', timeout: '0s' } }]), {
+                stream_idle_timeout: '0.2s',
+                common_http_protocol_options: { max_connection_duration: '0.3s' },
+              }),
+            ],
+          },
+        ]),
+      ],
+      '1',
+    );
+    const t0 = Date.now();
+    const r = await get(port, '/stall');
+    expect(r.status).toBe(408);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const { connect } = await import('node:net');
+    const closedAfter = await new Promise<number>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => s.write('GET /a HTTP/1.1\r\nhost: x\r\n\r\n'));
+      const start = Date.now();
+      s.on('data', () => {});
+      s.on('close', () => resolve(Date.now() - start));
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(250);
+    expect(closedAfter).toBeLessThan(2000);
+    await proxy.close();
+    await up.close();
   });
 });
 

@@ -96,6 +96,12 @@ class RequestBody {
   }
 }
 
+function headerObject(raw: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) o[(raw[i] as string).toLowerCase()] = raw[i + 1] as string;
+  return o;
+}
+
 function addHeaders(list: [string, string][], adds: HeaderAdd[]): [string, string][] {
   let out = list;
   for (const a of adds) {
@@ -125,6 +131,8 @@ export class Forwarder {
   private cluster: ClusterRuntime | undefined;
   private clusterName: string | undefined;
   private globalTimer: NodeJS.Timeout | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private perTryTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private responseStarted = false;
@@ -147,9 +155,14 @@ export class Forwarder {
     private readonly startedAt: number,
     private readonly serverHeader: string,
     private readonly loggers: AccessLogger[],
+    /** the request headers including pseudo-headers (:method, :path, :authority) */
+    matchHeaders: Record<string, string | string[] | undefined> = req.headers,
+    private readonly streamIdleMs = 0,
   ) {
     const a = target.action;
     this.retriesLeft = a.retry?.numRetries ?? 0;
+    // retriable_request_headers: only matching requests are retried (e.g. by :method)
+    if (a.retry && a.retry.requestHeaders.length > 0 && !a.retry.requestHeaders.some((m) => m(matchHeaders))) this.retriesLeft = 0;
     this.body = new RequestBody(req, RETRY_BUFFER_LIMIT);
     const raw = req.rawHeaders;
     const connectionTokens = new Set(
@@ -217,7 +230,28 @@ export class Forwarder {
   start(): void {
     const a = this.target.action;
     if (a.timeoutMs > 0) this.globalTimer = setTimeout(() => this.onGlobalTimeout(), a.timeoutMs);
+    if (a.maxStreamDurationMs > 0) this.durationTimer = setTimeout(() => this.onStreamTimeout('DT'), a.maxStreamDurationMs);
+    if (this.streamIdleMs > 0) {
+      // stream_idle_timeout: no bytes either way for that long
+      const idle = setTimeout(() => this.onStreamTimeout('SI'), this.streamIdleMs);
+      this.idleTimer = idle;
+      this.req.on('data', () => idle.refresh());
+    }
     this.attempt();
+  }
+
+  /** max_stream_duration or stream_idle_timeout: 408 before the response started, a reset after. */
+  private onStreamTimeout(flag: 'DT' | 'SI'): void {
+    if (this.finished) return;
+    this.abortUpstream();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.responseStarted) {
+      this.flags = flag;
+      destroyResponse(this.res);
+      this.finish();
+      return;
+    }
+    this.localReply(408, flag === 'SI' ? 'stream timeout' : 'request timeout', flag);
   }
 
   private attempt(): void {
@@ -342,7 +376,7 @@ export class Forwarder {
     if (status >= 500) cluster.recordFailure(host, status);
     else cluster.recordSuccess(host);
     const r = this.target.action.retry;
-    if (r && this.retriesLeft > 0 && this.body.replayable && retriableStatus(r, status) && !this.finished) {
+    if (r && this.retriesLeft > 0 && this.body.replayable && !this.finished && retriableStatus(r, status, headerObject(upRes.rawHeaders))) {
       upRes.resume(); // drain and return the connection to the pool
       this.scheduleRetry();
       return;
@@ -376,6 +410,7 @@ export class Forwarder {
     writeHead(res, status, upRes.statusMessage, headers);
     upRes.on('data', (c: Buffer) => {
       this.bytesSent += c.length;
+      this.idleTimer?.refresh();
       if (!(res as ServerResponse).write(c)) {
         upRes.pause();
         res.once('drain', () => upRes.resume());
@@ -433,6 +468,8 @@ export class Forwarder {
     if (this.finished) return;
     this.finished = true;
     if (this.globalTimer) clearTimeout(this.globalTimer);
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.perTryTimer) clearTimeout(this.perTryTimer);
     const duration = performance.now() - this.startedAt;
