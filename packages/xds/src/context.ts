@@ -47,6 +47,8 @@ export interface ZoneView {
   meshCaPem: Record<string, string>;
   /** VIP range for builtin DNS (default 127.241.0.0/16). */
   vipCidr?: string;
+  /** Traffic policies (MeshTrafficPermission, MeshTimeout, MeshRetry, ...) of every mesh; none when absent. */
+  policies?: Resource[];
 }
 
 export interface Endpoint {
@@ -85,6 +87,8 @@ export interface ExternalEndpoint {
   /** `kuma.io/zone` of the ExternalService (undefined: any zone). */
   zone: string | undefined;
   protocol: Protocol;
+  /** The ExternalService's tags (policies select it by them). */
+  tags: Record<string, string>;
   tls: ResolvedTls | undefined;
   /** Why the ExternalService cannot be used (e.g. a missing Secret); it is then left out. */
   error?: string;
@@ -110,7 +114,15 @@ export interface MeshContext {
   /** Builtin DNS: host name -> VIP. */
   vips: Map<string, string>;
   caPem: string | undefined;
+  /** Traffic policies of the mesh by type, each list sorted by name. */
+  policies: Map<string, Resource[]>;
+  /** Hash of everything, policies included. */
   hash: string;
+  /**
+   * Hash of everything but the policies: a proxy's input hash combines it with the policies that can
+   * change that proxy, so a policy change regenerates only the proxies it affects.
+   */
+  baseHash: string;
   /** Hash of the mesh-wide settings every generated resource may depend on. */
   flagsHash: string;
   /** Per service: hash of everything its outbound resources depend on (flags, endpoints, ExternalServices). */
@@ -249,6 +261,7 @@ export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec
       isIp,
       zone: es.spec.tags[ZONE_TAG],
       protocol: externalServiceProtocol(es.spec),
+      tags: es.spec.tags,
       tls,
       ...(error ? { error } : {}),
     };
@@ -279,7 +292,13 @@ export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec
   const vips = allocateVips(mesh, vipNames, view.vipCidr ?? DEFAULT_VIP_CIDR);
 
   const caPem = mtls ? view.meshCaPem[mesh] : undefined;
-  const ctx: Omit<MeshContext, 'hash' | 'memo' | 'flagsHash' | 'fingerprints' | 'previousMemo'> = {
+  const policies = new Map<string, Resource[]>();
+  for (const p of [...(view.policies ?? [])].filter((r) => r.mesh === mesh).sort(byName)) {
+    const list = policies.get(p.type) ?? [];
+    list.push(p);
+    policies.set(p.type, list);
+  }
+  const ctx: Omit<MeshContext, 'hash' | 'baseHash' | 'policies' | 'memo' | 'flagsHash' | 'fingerprints' | 'previousMemo'> = {
     zone: view.zone,
     mesh,
     spec,
@@ -295,17 +314,18 @@ export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec
     vips,
     caPem,
   };
-  const hash = hashOf({
+  const baseHash = hashOf({
     ...ctx,
     services: [...services.values()],
     external: [...external.values()],
     remoteIngresses: [...remoteIngresses.entries()],
     vips: [...vips.entries()],
   });
+  const hash = hashOf([baseHash, [...policies.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, list]) => [t, list.map((p) => [p.name, p.spec])])]);
   const flagsHash = hashOf([mesh, view.zone, mtls, ctx.mtlsMode, ctx.passthrough, zoneEgress, ctx.localityAware, egresses, [...remoteIngresses.entries()], caPem ?? null]);
   const fingerprints = new Map<string, string>();
   for (const name of [...services.keys(), ...external.keys()]) fingerprints.set(name, hashOf([flagsHash, services.get(name) ?? null, external.get(name) ?? null]));
-  return { ...ctx, hash, flagsHash, fingerprints, memo: new Map(), previousMemo: previous?.memo };
+  return { ...ctx, policies, hash, baseHash, flagsHash, fingerprints, memo: new Map(), previousMemo: previous?.memo };
 }
 
 /** Builds the context of every mesh of the view, by mesh name. */

@@ -2,7 +2,7 @@
  * Golden files: testdata/<case>/input.yaml -> testdata/<case>/<case>.golden.yaml (UPDATE_GOLDEN=1 rewrites).
  *
  * input.yaml:
- *   global: [universal resources every zone has: Mesh, ExternalService, Secret]
+ *   global: [universal resources every zone has: Mesh, ExternalService, Secret, policies]
  *   zones: { <zone>: [this zone's Dataplane / ZoneIngress / ZoneEgress] }
  *   proxies: [{ zone, type: Dataplane|ZoneIngress|ZoneEgress, name, mesh?, proxyless? }]
  * Every zone sees the global resources, its own resources and every zone's ZoneIngress (as sync
@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeAny, encodeAny } from './codec.js';
 import { buildMeshContexts, type ZoneView } from './context.js';
 import { generateEgress, generateIngress, generateSidecar, type ResourceSet } from './generate/index.js';
+import { POLICY_TYPES } from './policies/index.js';
 import { XDS_KINDS } from './protos.js';
 import { envoyValidationErrors } from './validate.js';
 
@@ -50,6 +51,7 @@ export function zoneView(input: CaseInput, zone: string): ZoneView {
     secrets: of(global, 'Secret'),
     zoneIngresses: ingresses,
     zoneEgresses: of(own, 'ZoneEgress'),
+    policies: global.filter((r) => POLICY_TYPES.includes(r.type)),
     meshCaPem: Object.fromEntries(meshes.map((m: Resource) => [m.name, pem('CERTIFICATE', `ca of mesh ${m.name}`)])),
   };
 }

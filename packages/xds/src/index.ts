@@ -6,3 +6,4 @@ export * from './context.js';
 export * from './generate/index.js';
 export * from './server/index.js';
 export * from './validate.js';
+export * from './policies/index.js';

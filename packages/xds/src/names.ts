@@ -29,6 +29,20 @@ export function parseMeshSni(sni: string): { service: string; mesh: string; tags
 }
 
 export const spiffeId = (mesh: string, service: string): string => `spiffe://${mesh}/${service}`;
+/** Tags other than `kuma.io/service` are carried in workload certificates as `kuma://<tag>/<value>` URI SANs. */
+export const TAG_URI_SCHEME = 'kuma://';
+export const tagUri = (tag: string, value: string): string => `${TAG_URI_SCHEME}${tag}/${value}`;
+
+/**
+ * URI SANs of a Dataplane's workload certificate: `spiffe://<mesh>/<service>` for each inbound service,
+ * `kuma://<tag>/<value>` for each other inbound tag (what traffic permissions select callers by); sorted.
+ */
+export function dataplaneIdentityUris(mesh: string, spec: { networking: { inbound?: { tags: Record<string, string> }[] } }): string[] {
+  const out = new Set<string>();
+  for (const ib of spec.networking.inbound ?? [])
+    for (const [k, v] of Object.entries(ib.tags)) out.add(k === 'kuma.io/service' ? spiffeId(mesh, v) : tagUri(k, v));
+  return [...out].sort();
+}
 export const ZONE_EGRESS_SERVICE = 'zone-egress';
 export const zoneEgressSpiffeId = (mesh: string): string => spiffeId(mesh, ZONE_EGRESS_SERVICE);
 export const meshSpiffePrefix = (mesh: string): string => `spiffe://${mesh}/`;

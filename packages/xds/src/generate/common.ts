@@ -97,7 +97,6 @@ const T = {
   tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   hcm: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
   router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-  networkRbac: 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
   tlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   originalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
   upstreamTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
@@ -166,18 +165,6 @@ export function l7OrL4(protocol: Protocol, stat: string, routeName: string, clus
 }
 
 export type Principal = { any: true } | { authenticated: { principal_name: { exact: string } | { prefix: string } } };
-
-/** Network RBAC allowing the given principals (every permission). */
-export function networkRbac(stat: string, policies: Record<string, Principal[]>): Record<string, unknown> {
-  const p: Record<string, unknown> = {};
-  for (const [name, principals] of Object.entries(policies)) p[name] = { permissions: [{ any: true }], principals };
-  return { name: 'envoy.filters.network.rbac', typed_config: { '@type': T.networkRbac, stat_prefix: statPrefix(stat), rules: { policies: p } } };
-}
-
-/** Default inbound permission before MeshTrafficPermission: any identity of the mesh. */
-export function allowMesh(mesh: string): Record<string, unknown> {
-  return networkRbac(`inbound_rbac_${mesh}`, { 'allow-mesh': [{ authenticated: { principal_name: { prefix: meshSpiffePrefix(mesh) } } }] });
-}
 
 function sds(name: string) {
   return { name, sds_config: ADS };

@@ -10,8 +10,8 @@ import type { EnvoyJson } from '../codec.js';
 import { HTTP_PROTOCOLS, type MeshContext } from '../context.js';
 import { identitySecretName, inboundListenerName, meshCaSecretName, meshQualified, meshSni } from '../names.js';
 import { TYPE_URLS } from '../protos.js';
+import { applyEgressPolicies } from '../policies/index.js';
 import {
-  allowMesh,
   DEFAULT_RETRY,
   DEFAULT_ROUTE_TIMEOUT,
   downstreamMeshTls,
@@ -70,7 +70,7 @@ export function generateEgress(input: EgressInput): ResourceSet {
             name: sni,
             filter_chain_match: { server_names: [sni], transport_protocol: 'tls' },
             transport_socket: downstreamMeshTls(ctx.mesh),
-            filters: [allowMesh(ctx.mesh), l7OrL4(protocol, `egress_${ctx.mesh}_${service}`, `outbound:${cluster}`, cluster)],
+            filters: [l7OrL4(protocol, `egress_${ctx.mesh}_${service}`, `outbound:${cluster}`, cluster)],
           },
         });
         set.Cluster.push(externalCluster(ctx, cluster, here, false));
@@ -106,5 +106,6 @@ export function generateEgress(input: EgressInput): ResourceSet {
     listener_filters: [TLS_INSPECTOR],
     filter_chains: chains,
   } satisfies EnvoyJson);
-  return finish(set);
+  // Traffic permissions (policies/meshtrafficpermission) guard the chains that originate to ExternalServices.
+  return applyEgressPolicies(finish(set), { contexts: input.contexts });
 }

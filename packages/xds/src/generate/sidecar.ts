@@ -20,8 +20,9 @@ import {
   zoneEgressSpiffeId,
 } from '../names.js';
 import { TYPE_URLS } from '../protos.js';
+import { applySidecarPolicies } from '../policies/index.js';
+import { inboundTargets, outboundTarget } from '../policies/plugin.js';
 import {
-  allowMesh,
   CONNECT_TIMEOUT,
   DEFAULT_RETRY,
   DEFAULT_ROUTE_TIMEOUT,
@@ -253,7 +254,7 @@ function inbound(ctx: MeshContext, dp: Resource<DataplaneSpec>, set: ResourceSet
         name: `${listenerName}:mtls`,
         ...(permissive ? { filter_chain_match: { transport_protocol: 'tls' } } : {}),
         transport_socket: downstreamMeshTls(ctx.mesh),
-        filters: [allowMesh(ctx.mesh), app],
+        filters: [app],
       });
       if (permissive) chains.push({ name: `${listenerName}:plaintext`, filters: [app] });
     } else {
@@ -313,7 +314,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
         ),
       );
     }
-    return finish(set);
+    return withPolicies(input, finish(set), added);
   }
 
   inbound(ctx, dataplane, set);
@@ -356,5 +357,17 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
       })),
     );
   }
-  return mergeFinished(shared.part, finish(set));
+  return withPolicies(input, mergeFinished(shared.part, finish(set)), added);
+}
+
+/** The traffic policies' changes (policies/): the only way the generated resources differ from the defaults. */
+function withPolicies(input: SidecarInput, set: ResourceSet, services: Set<string>): ResourceSet {
+  const { ctx, dataplane } = input;
+  return applySidecarPolicies(set, {
+    ctx,
+    dataplane,
+    outbounds: [...services].sort().map((s) => outboundTarget(ctx, s)),
+    inbounds: input.proxyless ? [] : inboundTargets(dataplane),
+    proxyless: input.proxyless === true,
+  });
 }

@@ -187,18 +187,34 @@ describe('ADS server', () => {
     const identity = secrets.resources?.find((r) => r.name === 'identity_cert:secret:secure') as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } };
     const pem = Buffer.from(identity.tls_certificate.certificate_chain.inline_bytes, 'base64').toString();
     const { X509Certificate } = await import('node:crypto');
-    expect(new X509Certificate(pem).subjectAltName).toBe('URI:spiffe://secure/backend');
+    // The SPIFFE ID of the service, and the other inbound tags as kuma:// URIs (traffic permissions select callers by them).
+    expect(new X509Certificate(pem).subjectAltName).toBe('URI:kuma://kuma.io/protocol/http, URI:spiffe://secure/backend');
     await a.next((r) => r.type_url === TYPE_URLS.Cluster);
     await s.next((r) => r.type_url === TYPE_URLS.Cluster);
     await new Promise((r) => setTimeout(r, 200));
     const aCount = a.responses.length;
     const sCount = s.responses.length;
-    // A change in mesh "secure" only: the proxy of mesh "default" gets nothing.
+    // A change in mesh "secure" only: the proxy of mesh "default" gets nothing. (mTLS without zone egress:
+    // the sidecar gets the ExternalService only with a permission.)
+    const allowVault = { targetRef: { kind: 'MeshService', name: 'vault' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] };
+    await store.create(res('MeshTrafficPermission', 'allow-vault', allowVault, 'secure'));
     await store.create(res('ExternalService', 'vault', { tags: { 'kuma.io/service': 'vault' }, networking: { address: 'vault.example.com:8200' } }, 'secure'));
     await s.next((r) => r.type_url === TYPE_URLS.Cluster && (r.resources ?? []).some((c) => c.name === 'vault'));
     await new Promise((r) => setTimeout(r, 200));
     expect(a.responses.length).toBe(aCount);
     expect(s.responses.length).toBeGreaterThan(sCount);
+
+    // A policy that selects no proxy of the mesh changes nobody's config: nothing is pushed.
+    const sBefore = s.responses.length;
+    const timeout = (service: string) => ({ targetRef: { kind: 'MeshService', name: service }, to: [{ targetRef: { kind: 'Mesh' }, default: { connectionTimeout: '2s' } }] });
+    await store.create(res('MeshTimeout', 'for-nobody', timeout('no-such-service'), 'secure'));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(s.responses.length).toBe(sBefore);
+    // One that selects s-1 (service backend): its clusters get the connect timeout.
+    await store.create(res('MeshTimeout', 'for-backend', timeout('backend'), 'secure'));
+    const withTimeout = await s.next((r) => r.type_url === TYPE_URLS.Cluster && (r.resources ?? []).some((c) => c.name === 'vault' && c.connect_timeout === '2s'));
+    expect(withTimeout.resources?.find((c) => c.name === 'vault')).toMatchObject({ connect_timeout: '2s' });
+    expect(a.responses.length).toBe(aCount);
 
     const dump = await zone.configDump('Dataplane', 'secure', 's-1');
     expect(dump?.connected).toBe(true);

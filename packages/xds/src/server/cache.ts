@@ -99,7 +99,9 @@ export function buildSnapshot(set: ResourceSet, now: Date = new Date()): Snapsho
     const resources = set[kind].map((r) => pack(kind, r));
     // The version hashes the content digests in order (a resource's name is part of its content).
     const all = Buffer.allocUnsafe(resources.length * 16);
-    resources.forEach((r, i) => r.digest.copy(all, i * 16));
+    resources.forEach((r, i) => {
+      r.digest.copy(all, i * 16);
+    });
     const version = createHash('sha256').update(all).digest('hex').slice(0, 16);
     types[kind] = typeSnapshot(version, resources);
   }

@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import {
   type DataplaneSpec,
-  dataplaneServices,
   fromUniversal,
   jsonEqual,
   type DataplaneInsightSpec,
@@ -33,7 +32,10 @@ import type { ResourceSet } from '../generate/common.js';
 import { generateEgress } from '../generate/egress.js';
 import { generateIngress } from '../generate/ingress.js';
 import { generateSidecar, type Identity } from '../generate/sidecar.js';
-import { nodeId, spiffeId, zoneEgressSpiffeId } from '../names.js';
+import { dataplaneIdentityUris, nodeId, zoneEgressSpiffeId } from '../names.js';
+import { egressPolicyHash, explainSidecarPolicies, POLICY_TYPES, type PolicyExplanation, sidecarPolicyHash } from '../policies/index.js';
+import { inboundTargets, outboundTarget } from '../policies/plugin.js';
+import { reachableServices } from '../generate/sidecar.js';
 import { TYPE_URLS, XDS_KINDS } from '../protos.js';
 import { AdsError, type ConnectInfo, type ProxyRegistry } from './ads.js';
 import { buildSnapshot, type Snapshot, SnapshotCache } from './cache.js';
@@ -43,7 +45,7 @@ export type ProxyType = 'Dataplane' | 'ZoneIngress' | 'ZoneEgress';
 /** Label on resources a proxy registered over ADS (only those are deleted when the proxy goes away). */
 export const REGISTERED_LABEL = 'causeway.io/registered-by';
 
-const WATCHED: ReadonlySet<ResourceType> = new Set(['Mesh', 'Dataplane', 'ExternalService', 'Secret', 'ZoneIngress', 'ZoneEgress']);
+const WATCHED: ReadonlySet<ResourceType> = new Set<ResourceType>(['Mesh', 'Dataplane', 'ExternalService', 'Secret', 'ZoneIngress', 'ZoneEgress', ...(POLICY_TYPES as ResourceType[])]);
 
 export interface XdsZoneOptions {
   store: ResourceStore;
@@ -92,6 +94,15 @@ export interface ConfigDump {
   versions: Record<string, string>;
   /** Envoy's /config_dump shape. */
   configs: Record<string, unknown>[];
+}
+
+export interface DataplanePolicies {
+  dataplane: { mesh: string; name: string };
+  mtls: boolean;
+  zoneEgress: boolean;
+  /** How entries are ordered (see policies/match.ts). */
+  precedence: string;
+  policies: PolicyExplanation[];
 }
 
 export class XdsZone implements ProxyRegistry {
@@ -201,6 +212,7 @@ export class XdsZone implements ProxyRegistry {
       secrets: this.list('Secret'),
       zoneIngresses: this.list('ZoneIngress'),
       zoneEgresses: this.list('ZoneEgress'),
+      policies: POLICY_TYPES.flatMap((t) => this.list(t as ResourceType)),
       meshCaPem,
       ...(this.opts.vipCidr ? { vipCidr: this.opts.vipCidr } : {}),
     };
@@ -288,7 +300,7 @@ export class XdsZone implements ProxyRegistry {
       const dp = p.resource as Resource<DataplaneSpec>;
       let identity: Identity | undefined;
       if (ctx.mtls) {
-        const uris = dataplaneServices(dp.spec).map((s) => spiffeId(ctx.mesh, s));
+        const uris = dataplaneIdentityUris(ctx.mesh, dp.spec);
         identity = await this.identity(p, ctx.mesh, uris, p.key);
         if (!identity || !ctx.caPem) {
           this.log.warn({ proxy: p.key }, `mesh "${ctx.mesh}" has mTLS but its CA has not reached this zone yet: waiting`);
@@ -296,11 +308,13 @@ export class XdsZone implements ProxyRegistry {
         }
       }
       return {
-        inputHash: hash([ctx.hash, dp.spec, identity?.certPem ?? '', p.proxyless]),
+        // The mesh without its policies, plus the policies that can change this proxy: a policy change
+        // regenerates only the proxies it selects.
+        inputHash: hash([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', p.proxyless]),
         make: () => generateSidecar({ ctx, dataplane: dp, ...(identity ? { identity } : {}), proxyless: p.proxyless }),
       };
     }
-    const ctxHashes = [...this.contexts.values()].map((c) => c.hash);
+    const ctxHashes = [...this.contexts.values()].map((c) => c.baseHash);
     if (p.type === 'ZoneIngress') {
       const contexts = this.contexts;
       return { inputHash: hash([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: p.resource as Resource<ZoneIngressSpec> }) };
@@ -313,7 +327,7 @@ export class XdsZone implements ProxyRegistry {
     }
     const contexts = this.contexts;
     return {
-      inputHash: hash([ctxHashes, p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
+      inputHash: hash([ctxHashes, egressPolicyHash(this.contexts), p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
       make: () => generateEgress({ contexts, egress: p.resource as Resource<ZoneEgressSpec>, identities }),
     };
   }
@@ -531,6 +545,38 @@ export class XdsZone implements ProxyRegistry {
     const t = setTimeout(write, 500);
     t.unref();
     this.insightTimers.set(p.key, t);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Policies of a proxy
+
+  /**
+   * Which traffic policies apply to a Dataplane and why: per policy type, the policies whose top-level
+   * targetRef selects it, and per outbound / inbound the entries that apply (with their precedence) and
+   * the merged result. Undefined when the Dataplane or its mesh is unknown.
+   */
+  async policies(mesh: string, name: string): Promise<DataplanePolicies | undefined> {
+    const dp = (this.resources.get(resourceKey({ type: 'Dataplane', mesh, name })) ?? (await this.store.get('Dataplane', mesh, name))) as Resource<DataplaneSpec> | undefined;
+    const ctx = this.contexts.get(mesh);
+    if (!dp || !ctx) return undefined;
+    const proxyless = this.proxies.get(proxyKey('Dataplane', mesh, name))?.proxyless === true;
+    const services = new Set(reachableServices(ctx, dp.spec));
+    if (!proxyless) for (const ob of dp.spec.networking.outbound ?? []) if (ob.tags['kuma.io/service']) services.add(ob.tags['kuma.io/service']);
+    const policies = explainSidecarPolicies({
+      ctx,
+      dataplane: dp,
+      outbounds: [...services].sort().map((s) => outboundTarget(ctx, s)),
+      inbounds: proxyless ? [] : inboundTargets(dp),
+      proxyless,
+    });
+    return {
+      dataplane: { mesh, name },
+      mtls: ctx.mtls,
+      zoneEgress: ctx.zoneEgress,
+      precedence:
+        'ascending: top-level targetRef kind (Mesh < MeshSubset < MeshService < MeshServiceSubset), then the entry targetRef kind, then the policy name (the lexicographically smaller name wins), then the position in to[]/from[]; the highest precedence wins each field it sets',
+      policies,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,300 @@
+/**
+ * MeshTrafficPermission (Kuma's `targetRef` + `from[].targetRef` + `default.action: Allow | Deny |
+ * AllowWithShadowDeny`). The top-level targetRef selects the destination (a Dataplane inbound, or an
+ * ExternalService by its tags: `kind: MeshService, name: <kuma.io/service>`); `from[]` selects callers.
+ *
+ * Callers are known by their workload certificate: URI SANs `spiffe://<mesh>/<service>` for each
+ * inbound service and `kuma://<tag>/<value>` for each other inbound tag. A `from[].targetRef` becomes an
+ * RBAC principal: `Mesh` -> prefix `spiffe://<mesh>/`, `MeshService` -> exact SPIFFE ID, `MeshSubset` ->
+ * every tag (`kuma.io/service` as the SPIFFE ID, others as `kuma://` URIs, value `*` as a prefix),
+ * `MeshServiceSubset` -> both.
+ *
+ * The decision for a caller is the action of the entry with the highest precedence among those that
+ * match it (match.ts); no entry matching means **deny**. Encoded as an ALLOW RBAC whose policies are
+ * the Allow entries, each minus the Deny entries of higher precedence (`and_ids` + `not_id`); no Allow
+ * entry -> `rules: {}` (nothing is allowed). `AllowWithShadowDeny` allows (as Allow).
+ *
+ * Enforcement (only with mTLS on the mesh: without identities nothing is enforced, as in Kuma):
+ * - sidecar inbounds: RBAC on the mTLS filter chain (the HTTP RBAC filter -> 403 for http/http2/grpc
+ *   inbounds, the network RBAC filter -> connection closed for tcp); a PERMISSIVE mesh's plaintext
+ *   chain has no identity and is not checked;
+ * - ZoneEgress: RBAC on the chain that terminates mTLS for an ExternalService (same filters by protocol);
+ * - no zone egress: the sidecar originates to ExternalServices itself, so an ExternalService the
+ *   dataplane may not call is left out of its config (no listener, cluster, route, DNS name).
+ */
+import {
+  type DataplaneSpec,
+  meshTrafficPermissionSchema,
+  type Resource,
+  SERVICE_TAG,
+  type TargetRef,
+  type TrafficAction,
+} from '@causeway/core';
+import type { EnvoyJson } from '../../codec.js';
+import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
+import { type Principal, type ResourceSet, statPrefix } from '../../generate/common.js';
+import { dataplaneIdentityUris, externalClientSecretName, meshSni, meshSpiffePrefix, spiffeId, TAG_URI_SCHEME, tagUri } from '../../names.js';
+import { canonicalJson, refMatches, type RuleEntry, type Tags } from '../match.js';
+import {
+  dataplaneTagSets,
+  explainEntries,
+  explainPolicies,
+  type EgressPolicyInput,
+  externalTags,
+  type PolicyExplanation,
+  type PolicyPlugin,
+  policiesOf,
+  resolveFrom,
+  type SidecarPolicyInput,
+  selecting,
+} from '../plugin.js';
+import { derive, type Filter, type FilterChain, HCM, mapChains, mapKind, outboundListenerService } from '../resources.js';
+
+export const TYPE = 'MeshTrafficPermission';
+
+interface Conf {
+  action: TrafficAction;
+}
+
+const NETWORK_RBAC = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
+const HTTP_RBAC = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+
+export type RbacPrincipal = Principal | { and_ids: { ids: RbacPrincipal[] } } | { or_ids: { ids: RbacPrincipal[] } } | { not_id: RbacPrincipal };
+
+function tagPrincipal(mesh: string, key: string, value: string): RbacPrincipal {
+  if (key === SERVICE_TAG)
+    return { authenticated: { principal_name: value === '*' ? { prefix: meshSpiffePrefix(mesh) } : { exact: spiffeId(mesh, value) } } };
+  return { authenticated: { principal_name: value === '*' ? { prefix: `${TAG_URI_SCHEME}${key}/` } : { exact: tagUri(key, value) } } };
+}
+
+/** The RBAC principal of the callers a `from[].targetRef` selects. */
+export function principalOf(ref: TargetRef, mesh: string): RbacPrincipal {
+  const tags: [string, string][] = [];
+  if (ref.kind === 'MeshService' || ref.kind === 'MeshServiceSubset') tags.push([SERVICE_TAG, ref.name as string]);
+  if (ref.kind === 'MeshSubset' || ref.kind === 'MeshServiceSubset')
+    for (const [k, v] of Object.entries(ref.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) if (!(k === SERVICE_TAG && tags.length > 0)) tags.push([k, v]);
+  if (tags.length === 0) return { authenticated: { principal_name: { prefix: meshSpiffePrefix(mesh) } } };
+  const ids = tags.map(([k, v]) => tagPrincipal(mesh, k, v));
+  return ids.length === 1 ? (ids[0] as RbacPrincipal) : { and_ids: { ids } };
+}
+
+const allows = (e: RuleEntry<Conf>) => e.conf.action !== 'Deny';
+
+/** RBAC `rules` (action ALLOW) for entries in ascending precedence: `{}` allows nothing. */
+export function rbacRules(entries: RuleEntry<Conf>[], mesh: string): { policies?: Record<string, { permissions: { any: true }[]; principals: RbacPrincipal[] }> } {
+  const policies: Record<string, { permissions: { any: true }[]; principals: RbacPrincipal[] }> = {};
+  entries.forEach((e, i) => {
+    if (!allows(e)) return;
+    const denies = entries.slice(i + 1).filter((d) => !allows(d));
+    // A later Deny of the whole mesh shadows this Allow completely.
+    if (denies.some((d) => d.entryTargetRef.kind === 'Mesh')) return;
+    const allow = principalOf(e.entryTargetRef, mesh);
+    const deny = denies.map((d) => principalOf(d.entryTargetRef, mesh));
+    const principal: RbacPrincipal =
+      deny.length === 0 ? allow : { and_ids: { ids: [allow, { not_id: deny.length === 1 ? (deny[0] as RbacPrincipal) : { or_ids: { ids: deny } } }] } };
+    policies[`${e.policy}:from[${e.index}]`] = { permissions: [{ any: true }], principals: [principal] };
+  });
+  return Object.keys(policies).length > 0 ? { policies } : {};
+}
+
+/** Whether a caller with these certificate URIs is selected by a `from[].targetRef`. */
+export function callerMatches(ref: TargetRef, mesh: string, uris: ReadonlySet<string>): boolean {
+  const match = (p: RbacPrincipal): boolean => {
+    if ('and_ids' in p) return p.and_ids.ids.every(match);
+    if ('or_ids' in p) return p.or_ids.ids.some(match);
+    if ('not_id' in p) return !match(p.not_id);
+    if ('any' in p) return true;
+    const m = p.authenticated.principal_name;
+    return 'exact' in m ? uris.has(m.exact) : [...uris].some((u) => u.startsWith(m.prefix));
+  };
+  return match(principalOf(ref, mesh));
+}
+
+/** The decision for one caller: the highest-precedence matching entry, else deny. */
+export function decide(entries: RuleEntry<Conf>[], mesh: string, uris: ReadonlySet<string>): { allowed: boolean; by: RuleEntry<Conf> | undefined } {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i] as RuleEntry<Conf>;
+    if (callerMatches(e.entryTargetRef, mesh, uris)) return { allowed: allows(e), by: e };
+  }
+  return { allowed: false, by: undefined };
+}
+
+function networkRbac(stat: string, rules: object): Filter {
+  return { name: 'envoy.filters.network.rbac', typed_config: { '@type': NETWORK_RBAC, stat_prefix: statPrefix(stat), rules } };
+}
+
+function httpRbac(rules: object): Record<string, unknown> {
+  return { name: 'envoy.filters.http.rbac', typed_config: { '@type': HTTP_RBAC, rules } };
+}
+
+/** The chain with RBAC in front of its application filter (HTTP RBAC inside the HCM, network RBAC otherwise). */
+function guardChain(chain: FilterChain, stat: string, rules: object, http: boolean): FilterChain {
+  if (http)
+    return {
+      ...chain,
+      filters: chain.filters.map((f) =>
+        f.name === HCM ? { ...f, typed_config: { ...f.typed_config, http_filters: [httpRbac(rules), ...((f.typed_config.http_filters as unknown[]) ?? [])] } } : f,
+      ),
+    };
+  return { ...chain, filters: [networkRbac(stat, rules), ...chain.filters] };
+}
+
+function inboundEntries(ctx: MeshContext, tags: Tags): RuleEntry<Conf>[] {
+  return resolveFrom<Conf>(ctx, TYPE, [tags]);
+}
+
+function externalEntries(ctx: MeshContext, service: string): RuleEntry<Conf>[] {
+  return resolveFrom<Conf>(ctx, TYPE, [externalTags(ctx, service)]);
+}
+
+/** ExternalServices a sidecar may not call (mTLS on, no zone egress). */
+function deniedExternal(input: SidecarPolicyInput): Map<string, RuleEntry<Conf> | undefined> {
+  const out = new Map<string, RuleEntry<Conf> | undefined>();
+  const { ctx } = input;
+  if (!ctx.mtls || ctx.zoneEgress) return out;
+  const uris = new Set(dataplaneIdentityUris(ctx.mesh, input.dataplane.spec));
+  for (const t of input.outbounds) {
+    if (!t.external) continue;
+    const d = decide(externalEntries(ctx, t.service), ctx.mesh, uris);
+    if (!d.allowed) out.set(t.service, d.by);
+  }
+  return out;
+}
+
+/** The set without every resource of these outbound services (listeners, clusters, routes, secrets, DNS names). */
+function withoutServices(set: ResourceSet, ctx: MeshContext, services: ReadonlySet<string>): ResourceSet {
+  const secrets = new Set<string>();
+  const names = new Set<string>();
+  const keptHosts = new Set<string>();
+  for (const [service, list] of ctx.external)
+    for (const es of list) {
+      const host = es.host.toLowerCase().replace(/\.$/, '');
+      if (services.has(service)) {
+        secrets.add(externalClientSecretName(ctx.mesh, es.name));
+        names.add(host);
+      } else keptHosts.add(host);
+    }
+  for (const s of services) names.add(`${s}.mesh`);
+  for (const h of keptHosts) names.delete(h);
+  let out = mapKind(set, 'Listener', (l) => {
+    if (l.api_listener !== undefined) return services.has(l.name as string) ? undefined : l;
+    if (l.traffic_direction === 'OUTBOUND') {
+      const s = outboundListenerService(l);
+      return s !== undefined && services.has(s) ? undefined : l;
+    }
+    if ((l.name as string).startsWith('dns:')) return derive(l, `${TYPE}:dns:${[...names].sort().join(',')}`, (o) => withoutDnsNames(o, names));
+    return l;
+  });
+  out = mapKind(out, 'Cluster', (c) => (services.has(c.name as string) ? undefined : c));
+  out = mapKind(out, 'ClusterLoadAssignment', (c) => (services.has(c.cluster_name as string) ? undefined : c));
+  out = mapKind(out, 'RouteConfiguration', (r) => ((r.name as string).startsWith('outbound:') && services.has((r.name as string).slice('outbound:'.length)) ? undefined : r));
+  return mapKind(out, 'Secret', (s) => (secrets.has(s.name as string) ? undefined : s));
+}
+
+function withoutDnsNames(listener: EnvoyJson, names: ReadonlySet<string>): EnvoyJson {
+  const filters = listener.listener_filters as { typed_config: { server_config: { inline_dns_table: { virtual_domains: { name: string }[] } } } }[];
+  return {
+    ...listener,
+    listener_filters: filters.map((f) => {
+      const table = f.typed_config.server_config.inline_dns_table;
+      return {
+        ...f,
+        typed_config: {
+          ...f.typed_config,
+          server_config: { ...f.typed_config.server_config, inline_dns_table: { ...table, virtual_domains: table.virtual_domains.filter((d) => !names.has(d.name)) } },
+        },
+      };
+    }),
+  };
+}
+
+function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
+  const { ctx } = input;
+  if (!ctx.mtls) return set;
+  let out = set;
+  for (const ib of input.inbounds) {
+    const rules = rbacRules(inboundEntries(ctx, ib.tags), ctx.mesh);
+    const http = HTTP_PROTOCOLS.has(ib.protocol);
+    out = mapKind(out, 'Listener', (l) =>
+      l.name !== ib.listener
+        ? l
+        : derive(l, `${TYPE}:${canonicalJson(rules)}`, (o) =>
+            mapChains(o, (chain) => (chain.transport_socket ? guardChain(chain, `inbound_rbac_${ib.service}`, rules, http) : chain)),
+          ),
+    );
+  }
+  const denied = deniedExternal(input);
+  return denied.size > 0 ? withoutServices(out, ctx, new Set(denied.keys())) : out;
+}
+
+function egress(set: ResourceSet, input: EgressPolicyInput): ResourceSet {
+  const guards = new Map<string, { rules: object; http: boolean; stat: string }>();
+  for (const ctx of input.contexts.values()) {
+    if (!ctx.mtls) continue;
+    for (const [service, list] of ctx.external)
+      guards.set(meshSni(service, ctx.mesh), {
+        rules: rbacRules(externalEntries(ctx, service), ctx.mesh),
+        http: HTTP_PROTOCOLS.has(list[0]?.protocol ?? 'tcp'),
+        stat: `egress_rbac_${ctx.mesh}_${service}`,
+      });
+  }
+  return mapKind(set, 'Listener', (l) =>
+    mapChains(l, (chain) => {
+      const g = chain.transport_socket && chain.name !== undefined ? guards.get(chain.name) : undefined;
+      return g ? guardChain(chain, g.stat, g.rules, g.http) : chain;
+    }),
+  );
+}
+
+function explain(input: SidecarPolicyInput): PolicyExplanation {
+  const { ctx } = input;
+  const notes: string[] = [];
+  if (!ctx.mtls) notes.push(`mesh "${ctx.mesh}" has no mTLS: callers have no identity and permissions are not enforced`);
+  const inbounds = input.inbounds.map((ib) => {
+    const entries = inboundEntries(ctx, ib.tags);
+    return {
+      name: ib.key,
+      service: ib.service,
+      rules: explainEntries(entries, 'from'),
+      result: {
+        enforced: ctx.mtls,
+        defaultAction: ctx.mtls ? 'Deny' : 'Allow',
+        rbac: rbacRules(entries, ctx.mesh),
+        ...(ctx.mtls && ctx.mtlsMode === 'PERMISSIVE' ? { plaintext: 'allowed without a check (PERMISSIVE mTLS)' } : {}),
+      },
+    };
+  });
+  const uris = new Set(dataplaneIdentityUris(ctx.mesh, input.dataplane.spec));
+  const outbounds = input.outbounds
+    .filter((t) => t.external)
+    .map((t) => {
+      const entries = externalEntries(ctx, t.service);
+      const d = decide(entries, ctx.mesh, uris);
+      const where = !ctx.mtls ? 'not enforced (no mTLS)' : ctx.zoneEgress ? 'enforced by the ZoneEgress' : d.allowed ? 'allowed: configured' : 'denied: left out of this proxy';
+      return {
+        name: t.service,
+        service: t.service,
+        rules: explainEntries(entries, 'from'),
+        result: { allowed: !ctx.mtls || d.allowed, decidedBy: d.by ? `${d.by.policy} from[${d.by.index}] (${d.by.conf.action})` : 'no matching entry: default deny', enforcement: where },
+      };
+    });
+  return { type: TYPE, policies: explainPolicies(ctx, TYPE, dataplaneTagSets(input.dataplane.spec)), outbounds, inbounds, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+export const meshTrafficPermissionPlugin: PolicyPlugin = {
+  type: TYPE,
+  schema: meshTrafficPermissionSchema,
+  order: 10,
+  sidecar,
+  egress,
+  explain,
+  relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => {
+    const own = selecting(ctx, TYPE, dataplaneTagSets(dp.spec));
+    if (!ctx.mtls || ctx.zoneEgress) return own;
+    // Without zone egress, permissions of ExternalServices decide what this sidecar gets.
+    const external = policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches((p.spec as { targetRef?: TargetRef }).targetRef, [externalTags(ctx, s)])));
+    return [...new Set([...own, ...external])];
+  },
+  relevantToEgress: (ctx: MeshContext) =>
+    ctx.mtls ? policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches((p.spec as { targetRef?: TargetRef }).targetRef, [externalTags(ctx, s)]))) : [],
+};

@@ -1,0 +1,174 @@
+/**
+ * The policy plugin contract. A policy is one folder `src/policies/<name>/` whose module exports a
+ * `PolicyPlugin`: its resource type, the structural schema it relies on (validated by the API through
+ * the core descriptor table), how its entries match (`to[]` destinations, `from[]` callers, see
+ * match.ts), and how it changes the resources the generators produced, for sidecars and ZoneEgresses.
+ * Plugins run in ascending `order` after the base generator; each returns a new ResourceSet and never
+ * mutates a generated object (see resources.ts).
+ */
+import { type DataplaneSpec, PROTOCOL_TAG, type Resource, SERVICE_TAG, type TargetRef } from '@causeway/core';
+import type { EnvoyJson } from '../codec.js';
+import type { MeshContext, Protocol } from '../context.js';
+import type { ResourceSet } from '../generate/common.js';
+import { inboundListenerName, localClusterName } from '../names.js';
+import { collectEntries, MESH_REF, mergeConfs, refMatches, type RuleEntry, type Tags } from './match.js';
+
+export interface SidecarPolicyInput {
+  ctx: MeshContext;
+  dataplane: Resource<DataplaneSpec>;
+  /** Services the generator configured outbounds for. */
+  outbounds: OutboundTarget[];
+  inbounds: InboundTarget[];
+  proxyless: boolean;
+}
+
+export interface EgressPolicyInput {
+  contexts: Map<string, MeshContext>;
+}
+
+/** An outbound destination of a sidecar. */
+export interface OutboundTarget {
+  service: string;
+  protocol: Protocol;
+  /** Tags `to[].targetRef` is matched against: an ExternalService's tags, or a mesh service's service + protocol. */
+  tags: Tags;
+  external: boolean;
+}
+
+/** An inbound of a sidecar. */
+export interface InboundTarget {
+  /** `<address>:<port>` */
+  key: string;
+  listener: string;
+  /** The cluster to the application. */
+  cluster: string;
+  service: string;
+  protocol: Protocol;
+  tags: Tags;
+}
+
+/** What applies to one outbound / inbound, and the merged result. */
+export interface Resolved<C> {
+  entries: RuleEntry<C>[];
+  conf: C;
+}
+
+/** One line of `GET .../policies`: an entry that applies, with its precedence (1 = applied first, the highest wins). */
+export interface ExplainedEntry {
+  policy: string;
+  targetRef: TargetRef;
+  entryTargetRef: TargetRef;
+  section: 'to' | 'from';
+  index: number;
+  precedence: number;
+}
+
+export interface ExplainedTarget {
+  /** Outbound: the service; inbound: `<address>:<port>`. */
+  name: string;
+  service: string;
+  rules: ExplainedEntry[];
+  /** The merged configuration (or, for permissions, the resulting decision). */
+  result: unknown;
+}
+
+export interface PolicyExplanation {
+  type: string;
+  /** Policies of this type whose top-level targetRef selects the proxy. */
+  policies: { name: string; targetRef: TargetRef }[];
+  outbounds: ExplainedTarget[];
+  inbounds: ExplainedTarget[];
+  /** Plugin-specific notes (e.g. why a policy has no effect). */
+  notes?: string[];
+}
+
+export interface PolicyPlugin {
+  /** The resource type (a row of the core descriptor table). */
+  readonly type: string;
+  /** Structural schema of the spec (the API validates with it through the descriptor). */
+  readonly schema: { safeParse(value: unknown): { success: boolean } };
+  /** Plugins run in ascending order. */
+  readonly order: number;
+  sidecar?(set: ResourceSet, input: SidecarPolicyInput): ResourceSet;
+  egress?(set: ResourceSet, input: EgressPolicyInput): ResourceSet;
+  explain(input: SidecarPolicyInput): PolicyExplanation;
+  /** Names of the policies of this type that can change this sidecar's config (part of its input hash). */
+  relevantToSidecar(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): Resource[];
+  /** Same for a ZoneEgress (every mesh). */
+  relevantToEgress?(ctx: MeshContext): Resource[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resolution helpers shared by the plugins
+
+export function policiesOf(ctx: MeshContext, type: string): Resource[] {
+  return ctx.policies.get(type) ?? [];
+}
+
+/** Tag sets of a Dataplane: one per inbound. */
+export function dataplaneTagSets(dp: DataplaneSpec): Tags[] {
+  return (dp.networking.inbound ?? []).map((i) => i.tags);
+}
+
+/** The tags an ExternalService group (same `kuma.io/service`) has in common. */
+export function externalTags(ctx: MeshContext, service: string): Tags {
+  const list = (ctx.external.get(service) ?? []).map((e) => e.tags);
+  const [first, ...rest] = list;
+  if (!first) return { [SERVICE_TAG]: service };
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((t) => t[k] === v)));
+}
+
+export function outboundTarget(ctx: MeshContext, service: string): OutboundTarget {
+  const ext = ctx.external.get(service);
+  if (ext) return { service, protocol: ext[0]?.protocol ?? 'tcp', tags: externalTags(ctx, service), external: true };
+  const protocol = ctx.services.get(service)?.protocol ?? 'tcp';
+  return { service, protocol, tags: { [SERVICE_TAG]: service, [PROTOCOL_TAG]: protocol }, external: false };
+}
+
+export function inboundTargets(dp: Resource<DataplaneSpec>): InboundTarget[] {
+  const n = dp.spec.networking;
+  return (n.inbound ?? []).map((ib) => {
+    const address = ib.address ?? n.address;
+    const servicePort = ib.servicePort ?? ib.port;
+    const serviceAddress = ib.serviceAddress ?? '127.0.0.1';
+    return {
+      key: `${address}:${ib.port}`,
+      listener: inboundListenerName(address, ib.port),
+      cluster: serviceAddress === '127.0.0.1' ? localClusterName(servicePort) : `inbound:${serviceAddress}:${servicePort}`,
+      service: ib.tags[SERVICE_TAG] as string,
+      protocol: (ib.tags[PROTOCOL_TAG] as Protocol | undefined) ?? 'tcp',
+      tags: ib.tags,
+    };
+  });
+}
+
+/** The `to[]` entries that apply to one outbound of a proxy, and their merge. */
+export function resolveTo<C>(ctx: MeshContext, type: string, proxyTags: Tags[], target: OutboundTarget): Resolved<C> | undefined {
+  const entries = collectEntries<C>(policiesOf(ctx, type), 'to', proxyTags, (ref) => refMatches(ref, [target.tags]));
+  if (entries.length === 0) return undefined;
+  return { entries, conf: mergeConfs(entries.map((e) => e.conf)) };
+}
+
+/** The `from[]` entries of the policies selecting `destinationTags` (every entry, in ascending precedence). */
+export function resolveFrom<C>(ctx: MeshContext, type: string, destinationTags: Tags[], entryMatches: (ref: TargetRef) => boolean = () => true): RuleEntry<C>[] {
+  return collectEntries<C>(policiesOf(ctx, type), 'from', destinationTags, entryMatches);
+}
+
+export function explainEntries(entries: RuleEntry<unknown>[], section: 'to' | 'from'): ExplainedEntry[] {
+  return entries.map((e, i) => ({ policy: e.policy, targetRef: e.targetRef, entryTargetRef: e.entryTargetRef, section, index: e.index, precedence: i + 1 }));
+}
+
+/** Policies of a type whose top-level targetRef selects one of the tag sets. */
+export function selecting(ctx: MeshContext, type: string, tagSets: Tags[]): Resource[] {
+  return policiesOf(ctx, type).filter((p) => refMatches((p.spec as { targetRef?: TargetRef }).targetRef, tagSets));
+}
+
+export function explainPolicies(ctx: MeshContext, type: string, tagSets: Tags[]): { name: string; targetRef: TargetRef }[] {
+  return selecting(ctx, type, tagSets).map((p) => ({ name: p.name, targetRef: (p.spec as { targetRef?: TargetRef }).targetRef ?? MESH_REF }));
+}
+
+/** The rules of the service a sidecar outbound RouteConfiguration (`outbound:<service>`) routes to. */
+export function routeService<T>(route: EnvoyJson, rules: Map<string, T>): T | undefined {
+  const name = route.name as string;
+  return name.startsWith('outbound:') ? rules.get(name.slice('outbound:'.length)) : undefined;
+}

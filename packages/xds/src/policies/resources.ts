@@ -1,0 +1,104 @@
+/**
+ * Helpers for plugins that change generated resources. Generated objects are shared between proxies
+ * (memoized per mesh context, encoded once): a plugin never edits one, it derives a new object. A
+ * derivation is memoized on the original object and a key describing the change, so every proxy that
+ * applies the same change to the same shared resource gets the same derived object (encoded once too).
+ */
+import type { EnvoyJson } from '../codec.js';
+import type { ResourceSet } from '../generate/common.js';
+import type { XdsKind } from '../protos.js';
+
+const derivations = new WeakMap<object, Map<string, unknown>>();
+
+/** `make(original)` once per (original object, key); the same derived object afterwards. */
+export function derive<T extends object>(original: T, key: string, make: (o: T) => T): T {
+  let m = derivations.get(original);
+  if (!m) {
+    m = new Map();
+    derivations.set(original, m);
+  }
+  let v = m.get(key) as T | undefined;
+  if (v === undefined) {
+    v = make(original);
+    m.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * A new set where every resource of `kind` went through `fn`: the same object (unchanged), another one
+ * (replaced), or undefined (removed). Lists without changes keep their identity.
+ */
+export function mapKind(set: ResourceSet, kind: XdsKind, fn: (r: EnvoyJson) => EnvoyJson | undefined): ResourceSet {
+  const list = set[kind];
+  let changed = false;
+  const out: EnvoyJson[] = [];
+  for (const r of list) {
+    const n = fn(r);
+    if (n !== r) changed = true;
+    if (n !== undefined) out.push(n);
+  }
+  return changed ? { ...set, [kind]: out } : set;
+}
+
+export type Filter = { name: string; typed_config: Record<string, unknown> } & Record<string, unknown>;
+export type FilterChain = { name?: string; filters: Filter[] } & Record<string, unknown>;
+
+export const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
+export const HCM = 'envoy.filters.network.http_connection_manager';
+
+/** A new listener whose filter chains went through `fn` (the same listener when none changed). */
+export function mapChains(listener: EnvoyJson, fn: (chain: FilterChain) => FilterChain): EnvoyJson {
+  const chains = (listener.filter_chains as FilterChain[] | undefined) ?? [];
+  let changed = false;
+  const next = chains.map((c) => {
+    const n = fn(c);
+    if (n !== c) changed = true;
+    return n;
+  });
+  return changed ? { ...listener, filter_chains: next } : listener;
+}
+
+/** A new chain whose filters went through `fn` (the same chain when none changed). */
+export function mapFilters(chain: FilterChain, fn: (f: Filter) => Filter): FilterChain {
+  let changed = false;
+  const next = chain.filters.map((f) => {
+    const n = fn(f);
+    if (n !== f) changed = true;
+    return n;
+  });
+  return changed ? { ...chain, filters: next } : chain;
+}
+
+/** A filter with fields of its typed_config set (undefined values leave a field as it is). */
+export function withConfig(f: Filter, fields: Record<string, unknown>): Filter {
+  const set = Object.entries(fields).filter(([, v]) => v !== undefined);
+  if (set.length === 0) return f;
+  return { ...f, typed_config: { ...f.typed_config, ...Object.fromEntries(set) } };
+}
+
+/** The service an outbound listener's (first chain's) filter sends to: tcp_proxy cluster or the HCM's `outbound:<service>` routes. */
+export function outboundListenerService(listener: EnvoyJson): string | undefined {
+  const f = (listener.filter_chains as FilterChain[] | undefined)?.[0]?.filters?.[0];
+  if (!f) return undefined;
+  if (f.name === TCP_PROXY) return f.typed_config.cluster as string | undefined;
+  if (f.name === HCM) {
+    const route = (f.typed_config.rds as { route_config_name?: string } | undefined)?.route_config_name;
+    return route?.startsWith('outbound:') ? route.slice('outbound:'.length) : undefined;
+  }
+  return undefined;
+}
+
+/** The first route action of a RouteConfiguration's first virtual host. */
+export function withRouteAction(route: EnvoyJson, fields: Record<string, unknown>): EnvoyJson {
+  const set = Object.entries(fields).filter(([, v]) => v !== undefined);
+  if (set.length === 0) return route;
+  const vhosts = route.virtual_hosts as { routes: { route?: Record<string, unknown> }[] }[];
+  return {
+    ...route,
+    virtual_hosts: vhosts.map((vh) => ({
+      ...vh,
+      routes: vh.routes.map((r) => (r.route ? { ...r, route: { ...r.route, ...Object.fromEntries(set) } } : r)),
+    })),
+  };
+}
