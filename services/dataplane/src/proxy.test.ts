@@ -112,6 +112,11 @@ describe('config updates', () => {
     );
     expect(proxy.cluster('web2')).toBeDefined();
     expect(proxy.cluster('x')).toBeUndefined();
+    // a behaviour this proxy does not implement is refused, not silently ignored
+    await expect(
+      proxy.update('Cluster', [staticCluster('echo', [echoBPort]), staticCluster('web', [http.port]), staticCluster('web2', [http.port], { health_checks: [{ timeout: '1s', interval: '1s', tcp_health_check: {} }] })], '6'),
+    ).rejects.toThrow(/cluster web2: health_checks is not supported/);
+    expect(proxy.cluster('web2')).toBeDefined(); // the previous version stays
     expect(proxy.versions.Listener).toBe('3');
     expect(proxy.versions.Cluster).toBe('2');
     expect((await get(httpPort, '/ok')).body).toBe('http /ok');

@@ -87,6 +87,11 @@ export class CompiledRouteConfig {
           const rf = `${f}.routes[${j}]`;
           if (!r.match) throw new ConfigError(`${rf}: missing match`);
           if (!r.route && !r.direct_response) throw new ConfigError(`${rf}: only route and direct_response actions are supported`);
+          const ra = r.route as unknown as Record<string, unknown> | undefined;
+          for (const k of ['request_mirror_policies', 'hash_policy', 'upgrade_configs', 'regex_rewrite', 'path_rewrite_policy']) {
+            const v = ra?.[k];
+            if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new ConfigError(`${rf}.route: ${k} is not supported by this proxy`);
+          }
           if (r.route) validateAction(r, rf);
           return { route: r, index: j, action: compileAction(r, vh, config, rf), matches: compileRouteMatch(r.match, `${rf}.match`) };
         }),

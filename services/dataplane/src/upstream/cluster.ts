@@ -235,6 +235,12 @@ export class ClusterRuntime {
     this.log = deps.log.child({ cluster: config.name });
     this.dns = deps.dns;
     if (config.cluster_type) throw new ConfigError(`${f}: custom cluster_type ${config.cluster_type.name} is not supported`);
+    // fields that change behaviour and are not implemented: rejected rather than silently ignored
+    const extra = config as unknown as Record<string, unknown>;
+    for (const k of ['health_checks', 'lb_subset_config', 'ring_hash_lb_config', 'maglev_lb_config', 'load_balancing_policy']) {
+      const v = extra[k];
+      if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new ConfigError(`${f}: ${k} is not supported by this proxy`);
+    }
     const type = config.type ?? 'STATIC';
     if (!['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'].includes(type)) throw new ConfigError(`${f}: unsupported type ${type}`);
     this.type = type;
