@@ -2,9 +2,10 @@
  * The Envoy v3 resources the proxy consumes, in Envoy's JSON shape (what `decodeAny` of @causeway/xds
  * returns and what Envoy's own config_dump prints): snake_case field names, `google.protobuf.Any` as an
  * object with an `@type` key, durations as strings ("5s", "0.250s"), wrapper types as plain values,
- * enums as their names. Only the fields the proxy reads are listed; every other field is carried along
- * untouched (so `/config_dump` shows what was received) and ignored, as Envoy ignores fields it has no
- * use for. The proto-loader types generated in @causeway/xds describe the binary object shape (durations
+ * enums as their names. Only the fields the proxy reads are listed; other fields are carried along
+ * untouched (so `/config_dump` shows what was received). Fields that would change behaviour and are not
+ * implemented (active health checks, subsets, mirrors, ...) are refused where they are compiled, so the
+ * update is NACKed rather than half-applied. The proto-loader types generated in @causeway/xds describe the binary object shape (durations
  * as `{seconds, nanos}`), which is why the JSON shape is typed here.
  */
 
