@@ -107,6 +107,30 @@ describe('upstream TLS from UpstreamTlsContext', () => {
   });
 });
 
+describe('connect_timeout', () => {
+  it('covers the TLS handshake: a server that accepts and never answers gives 503 after the timeout', async () => {
+    const { proxy } = makeProxy();
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {}); // accepts, never speaks TLS
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = await freePort();
+    await proxy.update(
+      'Cluster',
+      [staticCluster('silent', [(silent.address() as AddressInfo).port], { connect_timeout: '0.2s', transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': T.upstreamTls, sni: 'x.test' } } })],
+      '1',
+    );
+    await proxy.update('Listener', [listener('out', port, [{ filters: [hcmFilter(routeConfig('r', [{ match: { prefix: '/' }, route: { cluster: 'silent', timeout: '5s' } }]))] }])], '1');
+    const t0 = Date.now();
+    const r = await get(port, '/');
+    expect(r.status).toBe(503);
+    expect(r.body).toMatch(/reset reason: connection timeout/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(proxy.stats.cluster('silent').upstream_cx_connect_timeout).toBe(1);
+    await proxy.close();
+    silent.close();
+  });
+});
+
 describe('allow_renegotiation', () => {
   const { proxy } = makeProxy();
   let ca: TestCa;
