@@ -100,6 +100,10 @@ describe('generators (golden files)', () => {
       'locality-pair',
       'passthrough',
       'mesh-service-cross-zone',
+      'mtp-zone-egress',
+      'mtp-no-egress',
+      'meshtimeout',
+      'meshretry',
     ])
       expect(cases).toContain(c);
   });
