@@ -3,6 +3,8 @@
  * - config dumps: `GET /meshes/{mesh}/dataplanes/{name}/xds`, `/zoneingresses/{name}/xds`,
  *   `/zoneegresses/{name}/xds` (Envoy's /config_dump shape; private keys redacted unless the admin
  *   token asks for them with `?includeSecrets=true`);
+ * - policies: `GET /meshes/{mesh}/dataplanes/{name}/policies`: which traffic policies apply to the
+ *   Dataplane and why (matched targetRef, precedence, the merged result per outbound / inbound);
  * - tokens (admin token required): `POST /tokens/dataplane {mesh, name, validFor?}` and
  *   `POST /tokens/zone {scope?, validFor?}`; the response body is the token (text/plain).
  */
@@ -41,6 +43,12 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
   app.get<{ Params: { name: string } }>('/zoneegresses/:name/xds', async (req) =>
     dump('ZoneEgress', undefined, req.params.name, wantsSecrets(req, hasAdminToken(req, opts.adminToken))),
   );
+
+  app.get<{ Params: { mesh: string; name: string } }>('/meshes/:mesh/dataplanes/:name/policies', async (req) => {
+    const p = await opts.xds.policies(req.params.mesh, req.params.name);
+    if (!p) throw new CausewayError('NOT_FOUND', `Dataplane "${req.params.name}" in mesh "${req.params.mesh}" not found in zone "${opts.zone}"`);
+    return p;
+  });
 
   const body = (raw: unknown): Record<string, unknown> => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CausewayError('INVALID', 'the body must be a JSON object');

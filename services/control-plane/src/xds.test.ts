@@ -62,6 +62,14 @@ describe('zone mode xDS wiring', () => {
       spec: { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: 'httpbin.org:80' } },
       version: 0,
     });
+    await seed.create({
+      type: 'MeshTimeout',
+      mesh: 'default',
+      name: 'httpbin-3s',
+      labels: {},
+      spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'MeshService', name: 'httpbin' }, default: { http: { requestTimeout: '3s' } } }] },
+      version: 0,
+    });
     await seed.close();
 
     let cp = await startControlPlane(zoneConfig(dir), logger);
@@ -109,6 +117,21 @@ describe('zone mode xDS wiring', () => {
         'RoutesConfigDump',
         'SecretsConfigDump',
       ]);
+      // Which policies apply to the dataplane, and why.
+      const pol = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/policies`);
+      expect(pol.status).toBe(200);
+      const policies = (await pol.json()) as { policies: { type: string; policies: unknown[]; outbounds: { name: string; rules: unknown[]; result: unknown }[] }[] };
+      const timeout = policies.policies.find((p) => p.type === 'MeshTimeout');
+      expect(timeout?.policies).toEqual([{ name: 'httpbin-3s', targetRef: { kind: 'Mesh' } }]);
+      expect(timeout?.outbounds).toEqual([
+        {
+          name: 'httpbin',
+          service: 'httpbin',
+          rules: [{ policy: 'httpbin-3s', targetRef: { kind: 'Mesh' }, entryTargetRef: { kind: 'MeshService', name: 'httpbin' }, section: 'to', index: 0, precedence: 1 }],
+          result: { http: { requestTimeout: '3s' } },
+        },
+      ]);
+      expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/nope/policies`)).status).toBe(404);
       expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/nope/xds`)).status).toBe(404);
       expect((await fetch(`${cp.apiUrl}/zoneegresses/nope/xds`)).status).toBe(404);
       expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/xds?includeSecrets=true`)).status).toBe(401);
