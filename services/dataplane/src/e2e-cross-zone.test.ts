@@ -46,6 +46,13 @@ describe('cross-zone: sidecar -> egress(zone-1) -> ingress(zone-2) -> egress(zon
     const global = [
       { type: 'Mesh', name: 'default', mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] }, routing: { zoneEgress: true }, networking: { outbound: { passthrough: false } } },
       {
+        // with mTLS nothing is allowed until a MeshTrafficPermission says so
+        type: 'MeshTrafficPermission',
+        mesh: 'default',
+        name: 'allow-all',
+        spec: { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] },
+      },
+      {
         type: 'ExternalService',
         mesh: 'default',
         name: 'httpbin-only-in-zone-2',
@@ -91,6 +98,7 @@ describe('cross-zone: sidecar -> egress(zone-1) -> ingress(zone-2) -> egress(zon
         secrets: [],
         zoneIngresses: ingresses,
         zoneEgresses: own.filter((r) => r.type === 'ZoneEgress') as Resource<ZoneEgressSpec>[],
+        policies: global.filter((r) => r.type === 'MeshTrafficPermission'),
         meshCaPem: { default: ca.cert },
       };
     };

@@ -43,6 +43,13 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
         routing: { zoneEgress: true },
         networking: { outbound: { passthrough: false } },
       },
+      {
+        // with mTLS nothing is allowed until a MeshTrafficPermission says so
+        type: 'MeshTrafficPermission',
+        mesh: 'default',
+        name: 'allow-all',
+        spec: { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] },
+      },
       ...externals.slice(0, esCount).map((e, i) => ({
         type: 'ExternalService',
         mesh: 'default',
@@ -72,6 +79,7 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
       secrets: [],
       zoneIngresses: [],
       zoneEgresses: own.filter((r) => r.type === 'ZoneEgress') as Resource<ZoneEgressSpec>[],
+      policies: global.filter((r) => r.type === 'MeshTrafficPermission'),
       meshCaPem: { default: meshCa.cert },
     };
   };

@@ -34,6 +34,8 @@ describe('causeway-dp with the zone ADS server', () => {
     store = await openStore({ pollIntervalMs: 50 });
     await store.create(res('Mesh', 'default', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] }, networking: { outbound: { passthrough: false } } }));
     await ensureMeshCa(store, (await store.get('Mesh', undefined, 'default')) as Resource<never>);
+    // with mTLS nothing is allowed until a MeshTrafficPermission says so
+    await store.create(res('MeshTrafficPermission', 'allow-all', { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] }, 'default'));
     await store.create(res('ExternalService', 'httpbin', { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: `127.0.0.1:${ext.port}` } }, 'default'));
     zone = new XdsZone({ store, zone: 'zone-1', logger: quietLog(), signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
     await zone.start();
