@@ -84,6 +84,19 @@ tags:
  kuma.io/zone: zone-2
 networking:
  address: httpbin.org:80
+---
+# mTLS is on: without a MeshTrafficPermission nothing may call anything (default deny).
+type: MeshTrafficPermission
+mesh: default
+name: allow-all
+spec:
+  targetRef:
+    kind: Mesh
+  from:
+  - targetRef:
+      kind: Mesh
+    default:
+      action: Allow
 `,
   );
   const cli = (args) =>
