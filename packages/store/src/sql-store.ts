@@ -130,10 +130,39 @@ interface ItemFailure {
   error: CausewayError;
 }
 
-/** One query parameter holding rows, read in SQL with `jsonb_to_recordset` (any number of rows, one parameter). */
-function json(rows: readonly object[]): string {
-  return JSON.stringify(rows);
+/** Up to this many rows go to SQL as a VALUES list; more as one jsonb parameter. */
+const VALUES_MAX_ROWS = 32;
+
+/**
+ * Rows as a FROM item `alias(columns)`, `columns` like `'type text, mesh text, name text'`. A few rows are a
+ * VALUES list (cheapest to plan, the planner knows the row count). More rows are ONE jsonb parameter read
+ * with `jsonb_to_recordset` (any number of rows, no limit on bind parameters); its `limit` is the row count,
+ * since without it the planner assumes 100 rows and may scan the whole table to join against them.
+ */
+function rowsSource(rows: readonly Record<string, unknown>[], columns: string, alias: string): SQL {
+  const cols = columns.split(',').map((c) => {
+    const [name = '', type = ''] = c.trim().split(/\s+/);
+    return { name, type };
+  });
+  const names = sql.raw(cols.map((c) => c.name).join(', '));
+  if (rows.length > VALUES_MAX_ROWS) {
+    return sql`(select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${sql.raw(columns)}) limit ${rows.length}) as ${sql.raw(alias)}`;
+  }
+  const tuples = rows.map(
+    (r) =>
+      sql`(${sql.join(
+        cols.map((c) => {
+          const v = r[c.name];
+          const param = v === undefined || v === null ? null : c.type === 'jsonb' ? JSON.stringify(v) : v;
+          return sql`${param}::${sql.raw(c.type)}`;
+        }),
+        sql`, `,
+      )})`,
+  );
+  return sql`(values ${sql.join(tuples, sql`, `)}) as ${sql.raw(alias)}(${names})`;
 }
+
+const KEY_COLUMNS = 'type text, mesh text, name text';
 
 /** `[property, column]` of `resources`: raw rows have column names and driver values. */
 const RESOURCE_COLUMNS = Object.entries(getTableColumns(resources));
@@ -592,8 +621,7 @@ export class SqlStore implements ResourceStore {
       if (plan.touch.length > 0) {
         await tx.execute(sql`
           update ${resources} as r set origin = v.origin, zone = v.zone
-          from jsonb_to_recordset(${json(plan.touch.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, origin: it.origin, zone: it.zone })))}::jsonb)
-            as v(type text, mesh text, name text, origin text, zone text)
+          from ${rowsSource(plan.touch.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, origin: it.origin, zone: it.zone })), 'type text, mesh text, name text, origin text, zone text', 'v')}
           where r.type = v.type and r.mesh = v.mesh and r.name = v.name`);
       }
       if (plan.update.length > 0) {
@@ -601,8 +629,7 @@ export class SqlStore implements ResourceStore {
           await tx.execute(sql`
             update ${resources} as r
             set spec = v.spec, labels = v.labels, tags = v.tags, version = v.version, origin = v.origin, zone = v.zone, modified_at = now()
-            from jsonb_to_recordset(${json(plan.update.map(({ item: it, version }) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, version, origin: it.origin, zone: it.zone })))}::jsonb)
-              as v(type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, version bigint, origin text, zone text)
+            from ${rowsSource(plan.update.map(({ item: it, version }) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, version, origin: it.origin, zone: it.zone })), 'type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, version bigint, origin text, zone text', 'v')}
             where r.type = v.type and r.mesh = v.mesh and r.name = v.name
             returning r.*`),
         );
@@ -622,8 +649,7 @@ export class SqlStore implements ResourceStore {
           await tx.execute(sql`
             insert into ${resources} (type, mesh, name, spec, labels, tags, version, origin, zone)
             select v.type, v.mesh, v.name, v.spec, v.labels, v.tags, 1, v.origin, v.zone
-            from jsonb_to_recordset(${json(plan.insert.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, origin: it.origin, zone: it.zone })))}::jsonb)
-              as v(type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, origin text, zone text)
+            from ${rowsSource(plan.insert.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, origin: it.origin, zone: it.zone })), 'type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, origin text, zone text', 'v')}
             order by v.type, v.mesh, v.name
             on conflict do nothing
             returning *`),
@@ -662,7 +688,7 @@ export class SqlStore implements ResourceStore {
       .select()
       .from(resources)
       .where(
-        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from jsonb_to_recordset(${json(keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name })))}::jsonb) as k(type text, mesh text, name text))`,
+        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from ${rowsSource(keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name })), KEY_COLUMNS, 'k')})`,
       )
       .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
       .for('update');
@@ -671,12 +697,17 @@ export class SqlStore implements ResourceStore {
 
   /** Deletes rows (locked by this transaction) and their unique keys. */
   private async deleteRows(tx: Db, rows: readonly ResourceRow[]): Promise<void> {
-    const keys = json(rows.map((r) => ({ type: r.type, mesh: r.mesh, name: r.name })));
+    const keys = (alias: string) =>
+      rowsSource(
+        rows.map((r) => ({ type: r.type, mesh: r.mesh, name: r.name })),
+        KEY_COLUMNS,
+        alias,
+      );
     await tx.execute(sql`
-      delete from ${resources} as r using jsonb_to_recordset(${keys}::jsonb) as v(type text, mesh text, name text)
+      delete from ${resources} as r using ${keys('v')}
       where r.type = v.type and r.mesh = v.mesh and r.name = v.name`);
     await tx.execute(sql`
-      delete from ${resourceUniqueKeys} as k using jsonb_to_recordset(${keys}::jsonb) as v(type text, mesh text, name text)
+      delete from ${resourceUniqueKeys} as k using ${keys('v')}
       where k.type = v.type and k.mesh = v.mesh and k.name = v.name`);
   }
 
@@ -700,7 +731,7 @@ export class SqlStore implements ResourceStore {
       .select({ type: resources.type, mesh: resources.mesh, name: resources.name })
       .from(resources)
       .where(
-        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from jsonb_to_recordset(${json([...distinct.values()])}::jsonb) as k(type text, mesh text, name text))`,
+        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from ${rowsSource([...distinct.values()], KEY_COLUMNS, 'k')})`,
       )
       .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
       .for('share');
@@ -731,8 +762,7 @@ export class SqlStore implements ResourceStore {
     if (owners.length > 0) {
       await tx.execute(sql`
         delete from ${resourceUniqueKeys} as k
-        using jsonb_to_recordset(${json(owners.map((o) => ({ type: o.type, mesh: o.mesh, name: o.name, keys: o.keys.map((k) => k.key) })))}::jsonb)
-          as o(type text, mesh text, name text, keys jsonb)
+        using ${rowsSource(owners.map((o) => ({ type: o.type, mesh: o.mesh, name: o.name, keys: o.keys.map((k) => k.key) })), 'type text, mesh text, name text, keys jsonb', 'o')}
         where k.type = o.type and k.mesh = o.mesh and k.name = o.name and not (o.keys @> to_jsonb(k.key))`);
     }
     let pending = claims.flatMap((c) => c.keys.map((k) => ({ claim: c, key: k })));
@@ -741,8 +771,7 @@ export class SqlStore implements ResourceStore {
         await tx.execute(sql`
           insert into ${resourceUniqueKeys} (type, mesh, key, name)
           select v.type, v.mesh, v.key, v.name
-          from jsonb_to_recordset(${json(pending.map((p, ord) => ({ ord, type: p.claim.type, mesh: p.claim.mesh, key: p.key.key, name: p.claim.name })))}::jsonb)
-            as v(ord int, type text, mesh text, key text, name text)
+          from ${rowsSource(pending.map((p, ord) => ({ ord, type: p.claim.type, mesh: p.claim.mesh, key: p.key.key, name: p.claim.name })), 'ord int, type text, mesh text, key text, name text', 'v')}
           order by v.ord
           on conflict do nothing
           returning type, mesh, key, name`),
@@ -754,7 +783,7 @@ export class SqlStore implements ResourceStore {
         .select({ type: resourceUniqueKeys.type, mesh: resourceUniqueKeys.mesh, key: resourceUniqueKeys.key, name: resourceUniqueKeys.name })
         .from(resourceUniqueKeys)
         .where(
-          sql`(${resourceUniqueKeys.type}, ${resourceUniqueKeys.mesh}, ${resourceUniqueKeys.key}) in (select k.type, k.mesh, k.key from jsonb_to_recordset(${json(taken.map((t) => ({ type: t.claim.type, mesh: t.claim.mesh, key: t.key.key })))}::jsonb) as k(type text, mesh text, key text))`,
+          sql`(${resourceUniqueKeys.type}, ${resourceUniqueKeys.mesh}, ${resourceUniqueKeys.key}) in (select k.type, k.mesh, k.key from ${rowsSource(taken.map((t) => ({ type: t.claim.type, mesh: t.claim.mesh, key: t.key.key })), 'type text, mesh text, key text', 'k')})`,
         );
       const holderOf = new Map(holders.map((h) => [keyOf(h.type, h.mesh, h.key), h.name]));
       const clashes = new Map<number, { claim: Claim; fields: FieldError[] }>();
@@ -786,13 +815,17 @@ export class SqlStore implements ResourceStore {
    */
   private async record(tx: Db, events: NewChange[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = json(events.map((e, ord) => ({ ord, op: e.op, type: e.type, mesh: e.mesh ?? '', name: e.name, version: e.version })));
+    const rows = rowsSource(
+      events.map((e, ord) => ({ ord, op: e.op, type: e.type, mesh: e.mesh ?? '', name: e.name, version: e.version })),
+      'ord int, op text, type text, mesh text, name text, version bigint',
+      'v',
+    );
     await tx.execute(sql`
       with lock as materialized (select pg_advisory_xact_lock(${OUTBOX_LOCK_ID}::bigint)),
       ins as (
         insert into ${resourceChanges} ("op", "type", "mesh", "name", "version")
         select v.op, v.type, v.mesh, v.name, v.version
-        from lock, jsonb_to_recordset(${rows}::jsonb) as v(ord int, op text, type text, mesh text, name text, version bigint)
+        from lock, ${rows}
         order by v.ord
         returning "revision"
       )
