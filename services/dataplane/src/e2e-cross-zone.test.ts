@@ -100,6 +100,7 @@ describe('cross-zone: sidecar -> egress(zone-1) -> ingress(zone-2) -> egress(zon
         zoneEgresses: own.filter((r) => r.type === 'ZoneEgress') as Resource<ZoneEgressSpec>[],
         policies: global.filter((r) => r.type === 'MeshTrafficPermission'),
         meshCaPem: { default: ca.cert },
+        vipCidr: '127.243.0.0/16', // a VIP range of its own (test files run in parallel)
       };
     };
     const egressIdentity = async () => {

@@ -31,6 +31,7 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
   let inboundPort = 0;
   let version = 0;
   let esCount = 1;
+  let allow = true;
   let sidecarId: Pem;
   let egressId: Pem;
 
@@ -79,8 +80,10 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
       secrets: [],
       zoneIngresses: [],
       zoneEgresses: own.filter((r) => r.type === 'ZoneEgress') as Resource<ZoneEgressSpec>[],
-      policies: global.filter((r) => r.type === 'MeshTrafficPermission'),
+      policies: allow ? global.filter((r) => r.type === 'MeshTrafficPermission') : [],
       meshCaPem: { default: meshCa.cert },
+      // a VIP range of its own: test files run in parallel and VIP listeners bind port 80
+      vipCidr: '127.242.0.0/16',
     };
   };
 
@@ -180,6 +183,30 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
     expect(lines[0]).toMatchObject({ sni: 'httpbin{mesh=default}', cluster: 'default:httpbin', status: 200, method: 'GET' });
     const sidecarLines = sidecarLog.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(sidecarLines[0]).toMatchObject({ cluster: 'httpbin', status: 200 });
+  });
+
+  it('enforces MeshTrafficPermission at the egress: without it the call is denied (403 from the HTTP RBAC filter)', async () => {
+    allow = false;
+    await push();
+    const { get } = await import('./testing/helpers.js');
+    // as with Envoy, a pooled sidecar -> egress connection of the old filter chain may carry one more
+    // request (answered with connection: close); every new connection gets the new chain
+    const statuses: number[] = [];
+    for (let i = 0; i < 24; i++) statuses.push((await get(outboundPort, `/denied/${i}`, { host: 'httpbin.org' })).status);
+    const firstDenied = statuses.indexOf(403);
+    expect(firstDenied).toBeGreaterThanOrEqual(0);
+    expect(firstDenied).toBeLessThanOrEqual(16);
+    expect(statuses.slice(firstDenied).every((s) => s === 403)).toBe(true);
+    const r = await get(outboundPort, '/denied', { host: 'httpbin.org' });
+    expect([r.status, r.body]).toEqual([403, 'RBAC: access denied']);
+    allow = true;
+    await push();
+    const again: number[] = [];
+    for (let i = 0; i < 24; i++) again.push((await get(outboundPort, `/allowed-again/${i}`, { host: 'httpbin.org' })).status);
+    const firstAllowed = again.indexOf(200);
+    expect(firstAllowed).toBeGreaterThanOrEqual(0);
+    expect(firstAllowed).toBeLessThanOrEqual(16);
+    expect(again.slice(firstAllowed).every((s) => s === 200)).toBe(true);
   });
 
   it('exposes Envoy-like metrics for the clusters and listeners involved', () => {

@@ -388,6 +388,8 @@ export class DataplaneProxy implements ProxyContext {
       if (!prev || stable(prev.resource) !== stable(l)) this.listenerConfigs.set(l.name, { resource: l, version, lastUpdated: now });
     }
     for (const name of [...this.listenerConfigs.keys()]) if (!names.has(name) || (rejected.has(name) && !next.has(name))) this.listenerConfigs.delete(name);
+    // versions replaced or removed by this update drain their connections
+    for (const [name, old] of this.listeners) if (next.get(name) !== old) old.drain();
     this.listeners.clear();
     for (const [k, v] of next) this.listeners.set(k, v);
     this.warmingListeners.clear();

@@ -37,7 +37,7 @@ describe('causeway-dp with the zone ADS server', () => {
     // with mTLS nothing is allowed until a MeshTrafficPermission says so
     await store.create(res('MeshTrafficPermission', 'allow-all', { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] }, 'default'));
     await store.create(res('ExternalService', 'httpbin', { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: `127.0.0.1:${ext.port}` } }, 'default'));
-    zone = new XdsZone({ store, zone: 'zone-1', logger: quietLog(), signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
+    zone = new XdsZone({ store, zone: 'zone-1', logger: quietLog(), signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300, vipCidr: '127.244.0.0/16' });
     await zone.start();
     server = new AdsServer({ cache: zone.cache, registry: zone, logger: quietLog() });
     const cpPort = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
@@ -102,7 +102,7 @@ describe('causeway-dp with the zone ADS server', () => {
     const resolver = new Resolver({ timeout: 2000, tries: 1 });
     resolver.setServers([`127.0.0.1:${dp.proxy.dnsServer.port}`]);
     const [vip] = await resolver.resolve4('httpbin.mesh');
-    expect(vip).toMatch(/^127\.241\./);
+    expect(vip).toMatch(/^127\.244\./);
     const r = await get(80, '/via-vip', { address: vip, host: 'httpbin.mesh' });
     expect(r.body).toBe('external /via-vip host=httpbin.mesh');
     // passthrough is off: other names are refused

@@ -10,6 +10,9 @@ import type { TcpProxy } from '../envoy/types.js';
 import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
 import type { Host } from '../upstream/cluster.js';
 
+/** Envoy's default --drain-time-s. */
+export const DRAIN_TIME_MS = 600_000;
+
 export class TcpProxyFilter {
   private readonly clusters: { name: string; weight: number }[];
   private readonly totalWeight: number;
@@ -17,6 +20,8 @@ export class TcpProxyFilter {
   private readonly maxConnectAttempts: number;
   readonly statPrefix: string;
   private readonly loggers: AccessLogger[];
+  private readonly open = new Set<Duplex>();
+  private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: TcpProxy,
@@ -47,9 +52,23 @@ export class TcpProxyFilter {
     return (this.clusters[this.clusters.length - 1] as { name: string }).name;
   }
 
+  /**
+   * This filter chain was replaced or removed: as Envoy (drain time, 600 s by default), its open
+   * connections are closed once the drain time has passed; new connections get the new chain.
+   */
+  drain(drainTimeMs = DRAIN_TIME_MS): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      for (const d of this.open) d.destroy();
+    }, drainTimeMs);
+    this.drainTimer.unref();
+  }
+
   /** Proxies a downstream connection. `pending` is data already read from it (peeked bytes are unshifted instead). */
   handle(down: Duplex, conn: ConnectionInfo): void {
     const clusterName = this.pickCluster();
+    this.open.add(down);
+    down.once('close', () => this.open.delete(down));
     const started = conn.startedAt;
     let upstreamHost: string | undefined;
     let flags = '-';

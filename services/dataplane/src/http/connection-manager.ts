@@ -15,7 +15,7 @@ import { ConfigError, durationMs } from '../envoy/values.js';
 import { Rbac } from '../filters/rbac.js';
 import type { HttpStats } from '../stats.js';
 import { CompiledRouteConfig } from './match.js';
-import { type DownstreamRequest, type DownstreamResponse, Forwarder, sendLocalReply } from './router.js';
+import { DRAINING, type DownstreamRequest, type DownstreamResponse, Forwarder, sendLocalReply } from './router.js';
 
 const CONN = Symbol('causeway.connection');
 const H2_PREFACE_START = Buffer.from('PRI ', 'latin1');
@@ -35,6 +35,8 @@ export class HttpConnectionManagerFilter {
   private readonly streamIdleMs: number;
   /** common_http_protocol_options.max_connection_duration (0: none) */
   private readonly maxConnectionMs: number;
+  /** drain_timeout (default 5 s) */
+  private readonly drainTimeoutMs: number;
   private h2server: Http2Server | undefined;
   private readonly h2conns = new WeakMap<ServerHttp2Session, ConnectionInfo>();
   private pendingH2Conn: ConnectionInfo | undefined;
@@ -78,6 +80,7 @@ export class HttpConnectionManagerFilter {
     const headersTimeout = durationMs(config.request_headers_timeout, `${field}.request_headers_timeout`) || 60_000;
     this.streamIdleMs = durationMs(config.stream_idle_timeout, `${field}.stream_idle_timeout`) ?? 300_000;
     this.maxConnectionMs = durationMs(config.common_http_protocol_options?.max_connection_duration, `${field}.common_http_protocol_options.max_connection_duration`) ?? 0;
+    this.drainTimeoutMs = durationMs((config as { drain_timeout?: string }).drain_timeout, `${field}.drain_timeout`) ?? 5000;
     this.server = createServer(
       { keepAliveTimeout: idle, requestTimeout, headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout, noDelay: true },
       (req, res) => this.onRequest(req, res),
@@ -128,19 +131,41 @@ export class HttpConnectionManagerFilter {
 
   private readonly active = new WeakMap<object, number>();
   private readonly draining = new WeakSet<object>();
+  /** every connection drains (this filter chain was replaced or removed) */
+  private drainingAll = false;
+  private readonly h1Sockets = new Set<Duplex>();
+  private readonly h2Open = new Set<ServerHttp2Session>();
 
+  /**
+   * Drains one connection as Envoy does: HTTP/2 gets a GOAWAY (open streams finish); HTTP/1.1 is closed
+   * now if idle, else its next response carries `connection: close` and the connection closes after it.
+   */
   private drainConnection(socket: Duplex): void {
     const session = this.h2sessions.get(socket);
     if (session) {
-      session.close(); // GOAWAY: open streams finish, no new ones
+      session.close();
       return;
     }
-    if ((this.active.get(socket) ?? 0) === 0) socket.end();
-    else this.draining.add(socket);
+    // the next response says `connection: close` (see writeHead in router.ts); a connection that stays
+    // idle is closed after drain_timeout (Envoy's default 5 s), so that a request racing the close is
+    // still answered
+    const tagged = socket as Duplex & { [DRAINING]?: boolean };
+    if (tagged[DRAINING]) return;
+    tagged[DRAINING] = true;
+    this.draining.add(socket);
+    const t = setTimeout(() => socket.end(), this.drainTimeoutMs);
+    t.unref();
+    socket.once('close', () => clearTimeout(t));
+  }
+
+  private isDraining(socket: object): boolean {
+    return this.drainingAll || this.draining.has(socket);
   }
 
   private handleH1(socket: Duplex, conn: ConnectionInfo): void {
     (socket as TaggedSocket)[CONN] = conn;
+    this.h1Sockets.add(socket);
+    socket.once('close', () => this.h1Sockets.delete(socket));
     this.server.emit('connection', socket);
     // Bytes read while sniffing were unshifted into the socket's buffer. node:http reads the socket's
     // native handle directly and never looks at that buffer, but it also listens to 'data': resuming
@@ -154,6 +179,9 @@ export class HttpConnectionManagerFilter {
       s.on('session', (session: ServerHttp2Session) => {
         if (this.pendingH2Conn) this.h2conns.set(session, this.pendingH2Conn);
         if (this.pendingH2Socket) this.h2sessions.set(this.pendingH2Socket, session);
+        this.h2Open.add(session);
+        session.once('close', () => this.h2Open.delete(session));
+        if (this.drainingAll) session.close();
         session.on('error', () => {});
       });
       s.on('request', (req, res) => this.onRequest(req, res));
@@ -186,7 +214,7 @@ export class HttpConnectionManagerFilter {
       res.once('close', () => {
         const n = (this.active.get(sock) ?? 1) - 1;
         this.active.set(sock, n);
-        if (n === 0 && this.draining.has(sock)) sock.end();
+        if (n === 0 && this.isDraining(sock)) sock.end();
       });
     }
     if (!conn) {
@@ -259,8 +287,14 @@ export class HttpConnectionManagerFilter {
     f.start();
   }
 
-  /** Stops parsing new connections; open connections finish their requests (keep-alive ends). */
+  /**
+   * This filter chain was replaced or removed (a listener update): every connection drains, as Envoy
+   * drains the connections of an old filter chain. New connections get the new chain.
+   */
   drain(): void {
-    this.server.closeIdleConnections?.();
+    this.drainingAll = true;
+    for (const s of this.h2Open) s.close();
+    for (const sock of this.h1Sockets) this.drainConnection(sock);
   }
+
 }

@@ -183,6 +183,7 @@ describe('connection manager timeouts', () => {
             filters: [
               hcmFilter(routeConfig('r', [{ match: { prefix: '/' }, route: { cluster: 'up', timeout: '0s' } }]), {
                 stream_idle_timeout: '0.2s',
+                drain_timeout: '0.1s',
                 common_http_protocol_options: { max_connection_duration: '0.3s' },
               }),
             ],

@@ -36,10 +36,20 @@ export function destroyResponse(res: DownstreamResponse): void {
   } else res.destroy();
 }
 
+/** Set on an HTTP/1.1 downstream socket that drains: its next response closes the connection. */
+export const DRAINING = Symbol('causeway.draining');
+
+function closeIfDraining(res: ServerResponse): void {
+  if ((res.socket as (ServerResponse['socket'] & { [DRAINING]?: boolean }) | null)?.[DRAINING]) res.shouldKeepAlive = false; // node:http adds `connection: close`
+}
+
 /** Writes a response head on HTTP/1.1 (raw header list) or HTTP/2 (header object). */
 function writeHead(res: DownstreamResponse, status: number, statusMessage: string, headers: [string, string][]): void {
   if (isH2Response(res)) res.writeHead(status, h2Headers(headers) as OutgoingHttpHeaders);
-  else res.writeHead(status, statusMessage, headers.flat() as unknown as Record<string, string>);
+  else {
+    closeIfDraining(res);
+    res.writeHead(status, statusMessage, headers.flat() as unknown as Record<string, string>);
+  }
 }
 
 interface BodySink {
@@ -516,6 +526,7 @@ export function sendLocalReply(res: DownstreamResponse, status: number, body: st
   }
   const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(body), date: new Date().toUTCString(), server };
   if (body) headers['content-type'] = 'text/plain';
+  if (!isH2Response(res)) closeIfDraining(res);
   res.writeHead(status, headers);
   res.end(body);
 }

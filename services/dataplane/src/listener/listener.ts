@@ -136,6 +136,11 @@ export class ListenerRuntime {
     return chain;
   }
 
+  /** This version was replaced or removed: its filter chains drain their connections (as Envoy). */
+  drain(): void {
+    for (const c of [...this.chains.map((m) => m.value), ...(this.defaultChain ? [this.defaultChain] : [])]) c.terminal.drain();
+  }
+
   /** A new downstream connection on this listener's socket. */
   onConnection(socket: Socket): void {
     const stats = this.stats;
