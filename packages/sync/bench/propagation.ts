@@ -119,8 +119,8 @@ async function main(): Promise<void> {
     const existing = APPLIES + 1; // the ExternalServices above and the Mesh
     const toCreate = Math.max(0, RESYNC - existing);
     const loadStart = performance.now();
-    for (let i = 0; i < toCreate; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, toCreate - i) }, (_, j) => globalStore.create(es(`bulk-${i + j}`, 1 + ((i + j) % 60000)))));
+    for (let i = 0; i < toCreate; i += 500) {
+      await globalStore.applyBatch(Array.from({ length: Math.min(500, toCreate - i) }, (_, j) => ({ op: 'upsert', resource: es(`bulk-${i + j}`, 1 + ((i + j) % 60000)) })));
     }
     const deadline = Date.now() + 120_000;
     while (global.status().published < RESYNC) {

@@ -3,8 +3,8 @@
  * one global and two zones, each with its own (in-memory PGlite) store.
  */
 import { Writable } from 'node:stream';
-import type { Resource } from '@causeway/core';
-import { openStore, type ResourceStore } from '@causeway/store';
+import { CausewayError, type Resource } from '@causeway/core';
+import { BatchError, type BatchOp, type BatchOptions, openStore, type ResourceStore } from '@causeway/store';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
@@ -15,6 +15,7 @@ import { ZONES_BUCKET } from './keys.js';
 import { DISPLAY_NAME_LABEL, ORIGIN_LABEL, ZONE_LABEL } from './model.js';
 import { type GeneratedNatsConfig, generateNatsConfig } from './nats-config.js';
 import { type NatsServer, startNatsServer } from './testing/nats-server.js';
+import { listAll } from './util.js';
 import { startZoneSync, type ZoneSync } from './zone.js';
 
 const lines: string[] = [];
@@ -86,7 +87,7 @@ describe('sync between global and two zones over NATS', () => {
   };
 
   beforeAll(async () => {
-    gen = generateNatsConfig({ zones: ['zone-1', 'zone-2'], bcryptCost: 4 });
+    gen = generateNatsConfig({ zones: ['zone-1', 'zone-2', 'zone-3'], bcryptCost: 4 });
     server = await startNatsServer({ config: gen.config });
     globalStore = await openStore();
     for (const z of ['zone-1', 'zone-2']) zoneStores[z] = await openStore();
@@ -295,4 +296,95 @@ describe('sync between global and two zones over NATS', () => {
     // Mesh, two ExternalServices and zone-1's relayed ZoneIngress.
     expect(zones['zone-2']?.status()).toMatchObject({ connected: true, replaying: false, resources: 4 });
   }, 30_000);
+
+  it('replays into a fresh zone in batches, converges exactly, and applies a live update at once', async () => {
+    // 1,200 more ExternalServices at global (more than two batches)
+    const before = global.status().published;
+    const bulk = Array.from({ length: 1200 }, (_, i) => es(`bulk-${String(i).padStart(4, '0')}`, `bulk-${i}.example.com:443`));
+    for (let i = 0; i < bulk.length; i += 400) await globalStore.applyBatch(bulk.slice(i, i + 400).map((resource): BatchOp => ({ op: 'upsert', resource })));
+    await eventually(async () => expect(global.status().published).toBe(before + 1200), 'global published the bulk', 30_000);
+
+    // zone-3 has a local copy from earlier: a copy global no longer has, an outdated one, and its own Dataplane
+    const base = await openStore();
+    const copy = { replicated: true, origin: 'global' as const };
+    await base.create({ ...mesh(), labels: { [ORIGIN_LABEL]: 'global' } }, copy);
+    await base.create({ ...es('stale-copy', 'stale.example.com:443'), labels: { [ORIGIN_LABEL]: 'global' } }, copy);
+    await base.create({ ...es('keep', 'outdated.example.com:443'), labels: { [ORIGIN_LABEL]: 'global' } }, copy);
+    await base.create(dataplane('local-dp', '10.0.3.1'));
+    const batches: BatchOp[][] = [];
+    let failNext: ((ops: readonly BatchOp[]) => void) | undefined;
+    const store = new Proxy(base, {
+      get(target, prop) {
+        if (prop === 'applyBatch')
+          return (ops: readonly BatchOp[], opts?: BatchOptions) => {
+            batches.push([...ops]);
+            failNext?.(ops);
+            return target.applyBatch(ops, opts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const cred = gen.zones['zone-3'];
+    if (!cred) throw new Error('zone-3');
+    const zone3 = await startZoneSync({
+      store,
+      zone: 'zone-3',
+      version: '0.1.0-test',
+      batchSize: 500,
+      nats: { servers: server.url, user: cred.user, password: cred.password, reconnectWaitMs: 200 },
+      logger: root.child({ zone: 'zone-3' }),
+    });
+    try {
+      await zone3.synced();
+      const want = (await listAll(globalStore, 'ExternalService')).map((r) => r.name);
+      expect(want.length).toBeGreaterThan(1200);
+      expect((await listAll(base, 'ExternalService')).map((r) => r.name)).toEqual(want);
+      expect((await base.get('ExternalService', 'default', 'keep'))?.spec).toEqual((await globalStore.get('ExternalService', 'default', 'keep'))?.spec);
+      expect(await base.get('ExternalService', 'default', 'stale-copy')).toBeUndefined();
+      expect((await base.get('Dataplane', 'default', 'local-dp'))?.version).toBe(1);
+      // a few transactions of at most 500, not one per resource (a batch leaves out entries its copy already has)
+      expect(batches.every((b) => b.length <= 500)).toBe(true);
+      expect(batches.filter((b) => b.length > 400).length).toBeGreaterThanOrEqual(2);
+      expect(batches.length).toBeLessThanOrEqual(Math.ceil(want.length / 500) + 3);
+      expect(zone3.status()).toMatchObject({ connected: true, replaying: false });
+
+      // live: one update is applied on its own, without waiting for a batch to fill
+      const replayBatches = batches.length;
+      const keep = (await globalStore.get('ExternalService', 'default', 'keep')) as Resource;
+      await globalStore.update({ ...keep, labels: { team: 'live' } });
+      await eventually(async () => expect((await base.get('ExternalService', 'default', 'keep'))?.labels).toEqual({ team: 'live', [ORIGIN_LABEL]: 'global' }), 'live update in zone-3', 5000);
+      expect(batches.slice(replayBatches)).toEqual([[{ op: 'upsert', resource: expect.objectContaining({ name: 'keep', labels: { team: 'live', [ORIGIN_LABEL]: 'global' } }) }]]);
+
+      // an item the store refuses is skipped (with a warning) and the others are applied; a transient
+      // failure is retried
+      let flaky = 0;
+      failNext = (ops) => {
+        const i = ops.findIndex((o) => o.op === 'upsert' && o.resource.name === 'refused-es');
+        if (i >= 0) throw new BatchError([{ index: i, error: new CausewayError('INVALID', 'refused for the test', [{ field: 'networking.address', reason: 'refused for the test' }]) }]);
+        if (ops.some((o) => o.op === 'upsert' && o.resource.name === 'flaky-es') && flaky++ === 0) throw new Error('connection reset (test)');
+      };
+      await globalStore.applyBatch([
+        { op: 'upsert', resource: es('refused-es', 'refused.example.com:443') },
+        { op: 'upsert', resource: es('fine-es', 'fine.example.com:443') },
+        { op: 'upsert', resource: es('flaky-es', 'flaky.example.com:443') },
+      ]);
+      await eventually(
+        async () => {
+          expect(await base.get('ExternalService', 'default', 'fine-es')).toBeDefined();
+          expect(await base.get('ExternalService', 'default', 'flaky-es')).toBeDefined();
+        },
+        'entries next to a refused one',
+        10_000,
+      );
+      expect(await base.get('ExternalService', 'default', 'refused-es')).toBeUndefined();
+      expect(flaky).toBeGreaterThan(0);
+      const warned = logs((l) => l.zone === 'zone-3' && l.level === 40 && l.key === 'ExternalService.default.refused-es');
+      expect(warned.map((l) => l.msg)).toEqual(['the store refused ExternalService "refused-es" in mesh "default" from global: skipped']);
+      expect(logs((l) => l.zone === 'zone-3' && l.msg === 'could not apply entries of causeway-global; retrying in 1 s').length).toBeGreaterThan(0);
+    } finally {
+      await zone3.close();
+      await base.close();
+    }
+  }, 60_000);
 });

@@ -13,13 +13,14 @@
  * zone replays its own prefix, republishes what differs and deletes its stale keys. A ZoneInsight
  * heartbeat is put every `heartbeatIntervalMs` (5 s).
  */
-import { descriptorOf, isCausewayError, jsonEqual, type Resource, RESOURCE_TYPES, type ResourceType, type ZoneInsightSpec } from '@causeway/core';
-import type { ResourceStore, Subscription } from '@causeway/store';
+import { descriptorOf, jsonEqual, type Resource, RESOURCE_TYPES, type ResourceType, type ZoneInsightSpec } from '@causeway/core';
+import { BatchError, type BatchOp, type ResourceStore, type Subscription } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
 import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import { decodeGlobalEntry, flowsToGlobal, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, typePriority, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
+import { KeyedBatcher } from './batcher.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
@@ -37,8 +38,10 @@ export interface ZoneSyncOptions {
   connectedProxies?: () => number;
   /** Heartbeat interval (default 5000 ms). */
   heartbeatIntervalMs?: number;
-  /** Store writes in flight at once (default 16). */
+  /** Publishes to causeway-zones in flight at once (default 16). */
   concurrency?: number;
+  /** Most causeway-global entries applied to the store in one transaction (default 500). */
+  batchSize?: number;
 }
 
 export interface ZoneSyncStatus {
@@ -87,7 +90,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
   private readonly prefix: string;
   private readonly heartbeatKey: string;
   private readonly state = new WeakMap<Session, ZoneSessionState>();
-  private readonly applyQueue: KeyedQueue;
+  private readonly applyQueue: KeyedBatcher;
   private readonly publishQueue: KeyedQueue;
   private feed: Subscription | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -110,10 +113,10 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     this.prefix = zonePrefix(opts.zone);
     this.heartbeatKey = zoneKey(opts.zone, { type: 'ZoneInsight', name: opts.zone });
     const concurrency = opts.concurrency ?? 16;
-    this.applyQueue = new KeyedQueue({
-      concurrency,
-      process: (key) => this.applyGlobalKey(key),
-      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'applying a causeway-global entry failed'),
+    this.applyQueue = new KeyedBatcher({
+      maxBatch: opts.batchSize ?? 500,
+      process: (keys) => this.applyGlobalKeys(keys),
+      onError: (keys, err) => this.log.error({ keys: keys.length, first: keys[0], err: errorText(err) }, 'applying causeway-global entries failed'),
       priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
     });
     this.publishQueue = new KeyedQueue({
@@ -179,6 +182,8 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     const started = performance.now();
     this.replayDone.reset();
     this.applyQueue.clear();
+    // The replay is applied in full batches; the rest goes when the replay is over.
+    this.applyQueue.hold();
     this.publishQueue.clear();
     const st: ZoneSessionState = { incoming: new Map(), snapshot: new Map(), replaying: true };
     // Revisions are the bucket's stream sequences: start over (the bucket may have been recreated).
@@ -213,6 +218,8 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     void this.heartbeat();
 
     await watch.replayed;
+    // From here on, what arrives is applied at once (live updates do not wait for a batch to fill).
+    this.applyQueue.release();
     await this.applyQueue.idle();
     if (s.aborted) return;
     // Whatever was a copy before the replay and is not in the bucket now was deleted at global meanwhile.
@@ -288,65 +295,111 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     this.log.warn({ key, ...extra }, msg);
   }
 
-  private async applyGlobalKey(key: string): Promise<void> {
+  /**
+   * Applies the latest entry of each key in ONE store transaction. Every entry is decoded and validated
+   * first; an invalid one is skipped with a warning (the local copy is left as it was), never half applied.
+   * If the store refuses items (permanently), they are skipped with a warning and the rest is applied
+   * again; on a transient error the keys are retried in 1 s.
+   */
+  private async applyGlobalKeys(keys: string[]): Promise<void> {
     const s = this.session;
     const st = s ? this.state.get(s) : undefined;
     if (!s || !st || s.aborted) return;
-    const change = st.incoming.get(key);
-    if (!change) return;
-    const ref = parseGlobalKey(key);
-    if (!ref) {
-      this.warnOnce(key, 'ignoring a causeway-global key that is not <Type>.<mesh|_>.<name>');
-      return;
-    }
-    try {
-      if (change.op !== 'PUT') {
-        await this.deleteCopy(st, key, ref.type, ref.mesh, ref.name);
-      } else {
+    let items: { key: string; what: string; revision: number; op: BatchOp }[] = [];
+    let revision = 0;
+    const done = (change: KvChange) => {
+      if (change.revision > revision) revision = change.revision;
+    };
+    for (const key of keys) {
+      const change = st.incoming.get(key);
+      if (!change) continue;
+      const ref = parseGlobalKey(key);
+      if (!ref) {
+        this.warnOnce(key, 'ignoring a causeway-global key that is not <Type>.<mesh|_>.<name>');
+        continue;
+      }
+      const owned = descriptorOf(ref.type).owner === 'global';
+      try {
+        if (change.op !== 'PUT') {
+          // A relayed type (ZoneIngress) may be a resource of this zone under that name: not ours to delete.
+          if (!owned) {
+            const existing = await this.store.get(ref.type, ref.mesh, ref.name);
+            if (!existing || !isGlobalCopy(existing)) {
+              st.snapshot.delete(key);
+              done(change);
+              continue;
+            }
+          }
+          items.push({ key, what: describeRef(ref), revision: change.revision, op: { op: 'delete', type: ref.type, ...(ref.mesh !== undefined ? { mesh: ref.mesh } : {}), name: ref.name, opts: { ifExists: true } } });
+          continue;
+        }
         const decoded = decodeGlobalEntry(ref, change.value);
         if (!decoded.resource) {
           this.warnOnce(key, 'invalid entry in causeway-global: skipped (the local copy is left as it was)', { errors: decoded.errors });
-          return;
+          continue;
         }
         const r = decoded.resource;
         // Our own ZoneIngress, relayed by global to every zone: we have the original.
-        if (descriptorOf(r.type).relayToZones && r.labels[ZONE_LABEL] === this.zone) return;
+        if (descriptorOf(r.type).relayToZones && r.labels[ZONE_LABEL] === this.zone) continue;
         const snap = st.snapshot.get(key);
-        if (!(snap && jsonEqual(snap.labels, r.labels) && jsonEqual(snap.spec, r.spec))) {
-          if (descriptorOf(r.type).owner !== 'global') {
-            const existing = await this.store.get(r.type, r.mesh, r.name);
-            if (existing && !isGlobalCopy(existing)) {
-              this.warnOnce(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
-              return;
-            }
+        if (snap && jsonEqual(snap.labels, r.labels) && jsonEqual(snap.spec, r.spec)) {
+          done(change);
+          continue;
+        }
+        if (!owned) {
+          const existing = await this.store.get(r.type, r.mesh, r.name);
+          if (existing && !isGlobalCopy(existing)) {
+            this.warnOnce(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
+            continue;
           }
-          await this.store.upsert(r, { replicated: true, origin: 'global' });
+        }
+        items.push({ key, what: describeRef(r), revision: change.revision, op: { op: 'upsert', resource: r } });
+      } catch (e) {
+        // Only the store reads above can fail here (transiently).
+        this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-global; retrying in 1 s');
+        s.later(1000, () => this.applyQueue.mark(key));
+      }
+    }
+
+    while (items.length > 0 && !s.aborted) {
+      try {
+        await this.store.applyBatch(
+          items.map((i) => i.op),
+          { replicated: true, origin: 'global' },
+        );
+      } catch (e) {
+        const refused = e instanceof BatchError ? e.failures.filter((f) => isPermanentStoreError(f.error)) : [];
+        if (refused.length === 0) {
+          if (s.aborted) return;
+          this.log.warn({ entries: items.length, err: errorText(e) }, 'could not apply entries of causeway-global; retrying in 1 s');
+          const retry = items.map((i) => i.key);
+          s.later(1000, () => {
+            for (const key of retry) this.applyQueue.mark(key);
+          });
+          return;
+        }
+        // Nothing was written: leave the refused entries out and apply the others.
+        for (const f of refused) {
+          const item = items[f.index];
+          if (item) this.warnOnce(item.key, `the store refused ${item.what} from global: skipped`, { err: errorText(f.error) });
+        }
+        const skip = new Set(refused.map((f) => f.index));
+        items = items.filter((_, i) => !skip.has(i));
+        continue;
+      }
+      for (const item of items) {
+        if (item.revision > revision) revision = item.revision;
+        if (item.op.op !== 'delete') continue;
+        st.snapshot.delete(item.key);
+        if (item.op.type === 'Mesh') {
+          // The store deleted everything in the mesh: the snapshot no longer describes it.
+          const mesh = item.op.name;
+          for (const [k, r] of st.snapshot) if (r.mesh === mesh) st.snapshot.delete(k);
         }
       }
-      if (change.revision > this.revision) this.revision = change.revision;
-    } catch (e) {
-      if (isPermanentStoreError(e)) {
-        this.warnOnce(key, `the store refused ${describeRef(ref)} from global: skipped`, { err: errorText(e) });
-        return;
-      }
-      this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-global; retrying in 1 s');
-      s.later(1000, () => this.applyQueue.mark(key));
+      break;
     }
-  }
-
-  private async deleteCopy(st: ZoneSessionState, key: string, type: ResourceType, mesh: string | undefined, name: string): Promise<void> {
-    st.snapshot.delete(key);
-    const existing = await this.store.get(type, mesh, name);
-    if (!existing || !isGlobalCopy(existing)) return;
-    try {
-      await this.store.delete(type, mesh, name);
-    } catch (e) {
-      if (!isCausewayError(e, 'NOT_FOUND')) throw e;
-    }
-    if (type === 'Mesh') {
-      // The store deleted everything in the mesh: the snapshot no longer describes it.
-      for (const [k, r] of st.snapshot) if (r.mesh === name) st.snapshot.delete(k);
-    }
+    if (revision > this.revision) this.revision = revision;
   }
 
   // ------------------------------------------------------------------------------------------------
