@@ -55,6 +55,16 @@ describe('loadConfig', () => {
     expect(url.fields[0]?.field).toBe('--database-url');
   });
 
+  it('takes a VIP range for the zone (loopback CIDR, zone mode only)', () => {
+    expect(loadConfig({ argv: ['--mode', 'zone', '--zone', 'z', '--vip-cidr', '127.242.0.0/16'], env: {}, readFile: noFile }).vipCidr).toBe('127.242.0.0/16');
+    expect(loadConfig({ argv: ['--mode', 'zone', '--zone', 'z'], env: { CAUSEWAY_VIP_CIDR: '127.10.0.0/24' }, readFile: noFile }).vipCidr).toBe('127.10.0.0/24');
+    for (const bad of ['10.0.0.0/16', '127.0.0.0/31', 'loopback']) {
+      const e = fail(() => loadConfig({ argv: ['--mode', 'zone', '--zone', 'z', '--vip-cidr', bad], env: {}, readFile: noFile }));
+      expect(e.fields[0]).toMatchObject({ field: '--vip-cidr', reason: expect.stringContaining('127.0.0.0/8') });
+    }
+    expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--vip-cidr', '127.242.0.0/16'], env: {}, readFile: noFile })).fields[0]?.field).toBe('--vip-cidr');
+  });
+
   it('rejects unknown flags and unknown config file keys', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--bogus', '1'], env: {}, readFile: noFile })).message).toContain('--bogus');
     const e = fail(() => loadConfig({ argv: ['--config', 'f'], env: {}, readFile: () => 'mode: global\nbogus: 1\n' }));

@@ -3,6 +3,7 @@
  * validated once at start. Errors name the setting and where its value came from.
  */
 import { loadLayeredConfig } from '@causeway/core';
+import { parseCidr } from '@causeway/xds';
 import { z } from 'zod';
 
 export const configSchema = z
@@ -30,6 +31,10 @@ export const configSchema = z
     natsCreds: z.string().min(1).optional(),
     xdsPort: z.coerce.number().int().min(0).max(65535),
     xdsAddress: z.string().min(1),
+    vipCidr: z
+      .string()
+      .refine(isVipCidr, 'must be an IPv4 CIDR from /8 to /30 inside 127.0.0.0/8 (e.g. 127.242.0.0/16)')
+      .optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -40,10 +45,21 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['natsCreds'], message: 'set either a creds file or a user and password, not both' });
     if (c.natsUser && !c.natsPassword) ctx.addIssue({ code: 'custom', path: ['natsPassword'], message: 'is required with --nats-user' });
     if (c.natsPassword && !c.natsUser) ctx.addIssue({ code: 'custom', path: ['natsUser'], message: 'is required with --nats-password' });
+    if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
     }
   });
+
+/** A loopback CIDR the builtin DNS may hand out VIPs from (proxies bind their listeners on them). */
+function isVipCidr(v: string): boolean {
+  try {
+    parseCidr(v);
+  } catch {
+    return false;
+  }
+  return v.startsWith('127.');
+}
 
 /** `nats://host:port` or `tls://host:port`, comma-separated. */
 function isNatsUrl(v: string): boolean {
@@ -76,6 +92,7 @@ const SETTINGS = {
   natsCreds: { flag: 'nats-creds', env: 'CAUSEWAY_NATS_CREDS' },
   xdsPort: { flag: 'xds-port', env: 'CAUSEWAY_XDS_PORT' },
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
+  vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -83,6 +100,7 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                    [--database-url postgres://... | --data-dir DIR] [--admin-token-file FILE]
                    [--nats-url nats://HOST:PORT [--nats-user USER --nats-password PASSWORD | --nats-creds FILE]]
                    [--xds-port 5678] [--xds-address 0.0.0.0]   (zone mode: the ADS server for proxies, TLS)
+                   [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
@@ -90,7 +108,7 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, xdsPort, xdsAddress, logLevel).
+natsPassword, natsCreds, xdsPort, xdsAddress, vipCidr, logLevel).
 Precedence: defaults < config file < environment < flags.`;
 
 export interface LoadConfigInput {

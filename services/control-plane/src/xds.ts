@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createCaCertificate, issueCertificate, type KeyPairPem, loadOrCreateSigningKey } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
-import { AdsServer, adsCredentials, XdsZone } from '@causeway/xds';
+import { AdsServer, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
 import type { Logger } from 'pino';
 
 export interface XdsServer {
@@ -29,6 +29,8 @@ export interface XdsOptions {
   port: number;
   logger: Logger;
   instanceId: string;
+  /** VIP range of the zone's builtin DNS (default: the xds package's 127.241.0.0/16). */
+  vipCidr?: string | undefined;
 }
 
 function writePrivate(file: string, text: string): void {
@@ -67,7 +69,14 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     usage: 'server',
   });
 
-  const zone = new XdsZone({ store: opts.store, zone: opts.zone, logger: log.child({ component: 'xds' }), signingKeyPem, instanceId: opts.instanceId });
+  const zone = new XdsZone({
+    store: opts.store,
+    zone: opts.zone,
+    logger: log.child({ component: 'xds' }),
+    signingKeyPem,
+    instanceId: opts.instanceId,
+    ...(opts.vipCidr ? { vipCidr: opts.vipCidr } : {}),
+  });
   await zone.start();
   const server = new AdsServer({ cache: zone.cache, registry: zone, logger: log.child({ component: 'ads' }) });
   let port: number;
@@ -77,7 +86,7 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     await zone.close();
     throw new Error(`cannot listen for xDS on ${opts.address}:${opts.port}: ${(e as Error).message} (choose another --xds-port)`);
   }
-  log.info({ xdsPort: port, caFile, caCreated: created }, `xDS (ADS) server on grpcs://${opts.address}:${port}; proxies trust the CA in ${caFile}`);
+  log.info({ xdsPort: port, caFile, caCreated: created, vipCidr: opts.vipCidr ?? DEFAULT_VIP_CIDR }, `xDS (ADS) server on grpcs://${opts.address}:${port}; proxies trust the CA in ${caFile}`);
   return {
     zone,
     port,
