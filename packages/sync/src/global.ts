@@ -15,7 +15,7 @@
  * a zone creates its `Zone` resource; its ZoneInsight heartbeats are stored as they come.
  */
 import { descriptorOf, isCausewayError, jsonEqual, type ResourceType } from '@causeway/core';
-import type { ResourceStore, Subscription } from '@causeway/store';
+import { BatchError, type BatchOp, type ResourceStore, type Subscription } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
@@ -32,6 +32,7 @@ import {
   ZONE_TO_GLOBAL_TYPES,
   zoneNameOf,
 } from './model.js';
+import { KeyedBatcher } from './batcher.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
@@ -42,8 +43,10 @@ export interface GlobalSyncOptions {
   store: ResourceStore;
   nats: NatsOptions;
   logger: Logger;
-  /** KV writes / store writes in flight at once (default 16). */
+  /** KV writes in flight at once (default 16). */
   concurrency?: number;
+  /** Most causeway-zones entries applied to the store in one transaction (default 500). */
+  batchSize?: number;
   /** KV bucket history (default 1: only the last value of each key is kept). */
   history?: number;
   /** How long a Zone's `enabled` flag is cached (default 5000 ms). */
@@ -86,7 +89,7 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   private readonly store: ResourceStore;
   private readonly state = new WeakMap<Session, GlobalSessionState>();
   private readonly outQueue: KeyedQueue;
-  private readonly inQueue: KeyedQueue;
+  private readonly inQueue: KeyedBatcher;
   private feed: Subscription | undefined;
   private readonly ready = new Signal();
   private lastReconcile: { time: string; ms: number } | undefined;
@@ -103,10 +106,10 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
       onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'publishing to causeway-global failed'),
       priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
     });
-    this.inQueue = new KeyedQueue({
-      concurrency,
-      process: (key) => this.applyZoneKey(key),
-      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'applying a causeway-zones entry failed'),
+    this.inQueue = new KeyedBatcher({
+      maxBatch: opts.batchSize ?? 500,
+      process: (keys) => this.applyZoneKeys(keys),
+      onError: (keys, err) => this.log.error({ keys: keys.length, first: keys[0], err: errorText(err) }, 'applying causeway-zones entries failed'),
     });
   }
 
@@ -151,6 +154,8 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     this.ready.reset();
     this.outQueue.clear();
     this.inQueue.clear();
+    // The replay of causeway-zones is applied in full batches; the rest goes when the replay is over.
+    this.inQueue.hold();
     const st: GlobalSessionState = { inbound: new Map() };
     this.state.set(s, st);
     const history = this.opts.history ?? 1;
@@ -266,6 +271,8 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
       if (!s.aborted) this.restart(s, `the causeway-zones watch ended${err ? `: ${err.message}` : ''}`);
     });
     await w.replayed;
+    // From here on, what arrives is applied at once (a heartbeat does not wait for a batch to fill).
+    this.inQueue.release();
     await this.inQueue.idle();
     if (s.aborted) return;
     // Zone resources whose key is gone (deleted while global was away and the delete marker purged).
@@ -319,48 +326,93 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     return enabled;
   }
 
-  private async applyZoneKey(key: string): Promise<void> {
+  /**
+   * Applies the latest entry of each key in ONE store transaction, validated like API writes (the store
+   * checks references too). Invalid entries and entries of disabled zones are skipped before; items the
+   * store refuses are skipped with a warning and the rest is applied again; on a transient error the keys
+   * are retried in 1 s.
+   */
+  private async applyZoneKeys(keys: string[]): Promise<void> {
     const s = this.session;
     const st = s ? this.state.get(s) : undefined;
     if (!s || !st || s.aborted) return;
-    const change = st.inbound.get(key);
-    if (!change) return;
-    const ref = parseZoneKey(key);
-    if (!ref) {
-      this.log.warn({ key }, 'ignoring a causeway-zones key that is not <zone>.<Type>.<mesh|_>.<name>');
-      return;
-    }
-    const name = globalNameOf(ref.zone, ref.type, ref.name);
-    try {
-      if (change.op !== 'PUT') {
-        const existing = await this.store.get(ref.type, ref.mesh, name);
-        if (existing && existing.labels[ZONE_LABEL] === ref.zone && descriptorOf(ref.type).owner === 'zone') {
-          await this.store.delete(ref.type, ref.mesh, name).catch((e: unknown) => {
-            if (!isCausewayError(e, 'NOT_FOUND')) throw e;
-          });
-          this.log.debug({ key, zone: ref.zone }, `${describeRef({ ...ref, name })} deleted by its zone`);
+    let items: { key: string; zone: string; type: ResourceType; what: string; op: BatchOp }[] = [];
+    const inBatch = new Set<string>();
+    for (const key of keys) {
+      const change = st.inbound.get(key);
+      if (!change) continue;
+      const ref = parseZoneKey(key);
+      if (!ref) {
+        this.log.warn({ key }, 'ignoring a causeway-zones key that is not <zone>.<Type>.<mesh|_>.<name>');
+        continue;
+      }
+      const name = globalNameOf(ref.zone, ref.type, ref.name);
+      const target = `${ref.type}/${ref.mesh ?? ''}/${name}`;
+      if (inBatch.has(target)) {
+        // Another key of this batch names the same resource (a deleted ZoneInsight key): next batch.
+        this.inQueue.mark(key);
+        continue;
+      }
+      try {
+        if (change.op !== 'PUT') {
+          const existing = await this.store.get(ref.type, ref.mesh, name);
+          if (existing && existing.labels[ZONE_LABEL] === ref.zone && descriptorOf(ref.type).owner === 'zone') {
+            inBatch.add(target);
+            const op: BatchOp = { op: 'delete', type: ref.type, ...(ref.mesh !== undefined ? { mesh: ref.mesh } : {}), name, opts: { ifExists: true } };
+            items.push({ key, zone: ref.zone, type: ref.type, what: describeRef({ ...ref, name }), op });
+          }
+          continue;
         }
-        return;
+        const decoded = decodeZoneEntry(ref, change.value);
+        if (!decoded.resource) {
+          this.log.warn({ key, zone: ref.zone, errors: decoded.errors }, `invalid ${ref.type} from zone "${ref.zone}": skipped, not applied`);
+          continue;
+        }
+        if (!(await this.zoneEnabled(ref.zone))) {
+          this.log.debug({ key, zone: ref.zone }, 'ignored: the zone is disabled');
+          continue;
+        }
+        inBatch.add(target);
+        items.push({ key, zone: ref.zone, type: ref.type, what: describeRef(decoded.resource), op: { op: 'upsert', resource: decoded.resource, opts: { origin: 'zone', zone: ref.zone } } });
+      } catch (e) {
+        if (s.aborted) return;
+        this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-zones; retrying in 1 s');
+        s.later(1000, () => this.inQueue.mark(key));
       }
-      const decoded = decodeZoneEntry(ref, change.value);
-      if (!decoded.resource) {
-        this.log.warn({ key, zone: ref.zone, errors: decoded.errors }, `invalid ${ref.type} from zone "${ref.zone}": skipped, not applied`);
+    }
+
+    while (items.length > 0 && !s.aborted) {
+      try {
+        const results = await this.store.applyBatch(items.map((i) => i.op));
+        results.forEach((r, i) => {
+          const item = items[i];
+          if (!item) return;
+          if (r.op === 'delete') {
+            if (r.outcome === 'deleted') this.log.debug({ key: item.key, zone: item.zone }, `${item.what} deleted by its zone`);
+          } else if (r.outcome !== 'unchanged' && item.type !== 'ZoneInsight') {
+            this.log.debug({ key: item.key, zone: item.zone, outcome: r.outcome }, `${item.what} from zone`);
+          }
+        });
         return;
+      } catch (e) {
+        const refused = e instanceof BatchError ? e.failures.filter((f) => isPermanentStoreError(f.error)) : [];
+        if (refused.length === 0) {
+          if (s.aborted) return;
+          this.log.warn({ entries: items.length, err: errorText(e) }, 'could not apply entries of causeway-zones; retrying in 1 s');
+          const retry = items.map((i) => i.key);
+          s.later(1000, () => {
+            for (const key of retry) this.inQueue.mark(key);
+          });
+          return;
+        }
+        // Nothing was written: leave the refused entries out and apply the others.
+        for (const f of refused) {
+          const item = items[f.index];
+          if (item) this.log.warn({ key: item.key, zone: item.zone, err: errorText(f.error) }, `${item.type} from zone "${item.zone}" refused by the store: skipped, not applied`);
+        }
+        const skip = new Set(refused.map((f) => f.index));
+        items = items.filter((_, i) => !skip.has(i));
       }
-      if (!(await this.zoneEnabled(ref.zone))) {
-        this.log.debug({ key, zone: ref.zone }, 'ignored: the zone is disabled');
-        return;
-      }
-      const { outcome } = await this.store.upsert(decoded.resource, { origin: 'zone', zone: ref.zone });
-      if (outcome !== 'unchanged' && ref.type !== 'ZoneInsight') this.log.debug({ key, zone: ref.zone, outcome }, `${describeRef(decoded.resource)} from zone`);
-    } catch (e) {
-      if (isPermanentStoreError(e)) {
-        this.log.warn({ key, zone: ref.zone, err: errorText(e) }, `${ref.type} from zone "${ref.zone}" refused by the store: skipped, not applied`);
-        return;
-      }
-      if (s.aborted) return;
-      this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-zones; retrying in 1 s');
-      s.later(1000, () => this.inQueue.mark(key));
     }
   }
 }

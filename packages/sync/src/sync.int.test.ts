@@ -198,6 +198,8 @@ describe('sync between global and two zones over NATS', () => {
       await kv.put('zone-1.Dataplane.default.bad-2', JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'bad-2', networking: { address: 'no way' } }));
       await kv.put('zone-1.ExternalService.default.evil', JSON.stringify({ type: 'ExternalService', mesh: 'default', name: 'evil', tags: { 'kuma.io/service': 'evil' }, networking: { address: 'evil.com:443' } }));
       await kv.put('zone-1.Dataplane.nope', '{}');
+      // valid, but its mesh does not exist at global: the store refuses it
+      await kv.put('zone-1.Dataplane.nomesh.orphan', JSON.stringify({ type: 'Dataplane', mesh: 'nomesh', name: 'orphan', networking: { address: '10.0.1.8', inbound: [{ port: 80, tags: { 'kuma.io/service': 'orphan' } }] } }));
       await kv.put('zone-1.Dataplane.default.good', JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'good', networking: { address: '10.0.1.7', inbound: [{ port: 80, tags: { 'kuma.io/service': 'good' } }] } }));
     } finally {
       await nc.close();
@@ -210,6 +212,10 @@ describe('sync between global and two zones over NATS', () => {
     const warned = logs((l) => l.side === 'global' && l.level === 40 && typeof l.key === 'string');
     const keys = warned.map((l) => l.key);
     expect(keys).toEqual(expect.arrayContaining(['zone-1.Dataplane.default.bad-1', 'zone-1.Dataplane.default.bad-2', 'zone-1.ExternalService.default.evil', 'zone-1.Dataplane.nope']));
+    expect(await globalStore.get('Dataplane', 'nomesh', 'orphan.zone-1')).toBeUndefined();
+    const orphan = warned.find((l) => l.key === 'zone-1.Dataplane.nomesh.orphan');
+    expect(orphan?.msg).toBe('Dataplane from zone "zone-1" refused by the store: skipped, not applied');
+    expect(orphan?.err).toContain('mesh "nomesh" does not exist');
     const bad2 = warned.find((l) => l.key === 'zone-1.Dataplane.default.bad-2');
     expect(JSON.stringify(bad2?.errors)).toContain('networking.address');
     // The zone's own resync deletes keys it does not own locally once it reconnects; global deletes them then.
@@ -387,4 +393,43 @@ describe('sync between global and two zones over NATS', () => {
       await base.close();
     }
   }, 60_000);
+
+  it('a restarted global replays causeway-zones into its store in batches', async () => {
+    const zone1 = zoneStores['zone-1'] as ResourceStore;
+    const dps = Array.from({ length: 600 }, (_, i) => dataplane(`bulk-dp-${String(i).padStart(3, '0')}`, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`));
+    await zone1.applyBatch(dps.map((resource): BatchOp => ({ op: 'upsert', resource })));
+    const atGlobal = async () => (await listAll(globalStore, 'Dataplane', { zone: 'zone-1' })).filter((r) => r.name.startsWith('bulk-dp-')).length;
+    await eventually(async () => expect(await atGlobal()).toBe(600), 'the dataplanes at global', 30_000);
+
+    // global restarts, and its copies of them are gone meanwhile: the replay brings them back
+    await global.close();
+    await globalStore.applyBatch(dps.map((d): BatchOp => ({ op: 'delete', type: 'Dataplane', mesh: 'default', name: `${d.name}.zone-1` })));
+    const batches: number[] = [];
+    const spying = new Proxy(globalStore, {
+      get(target, prop) {
+        if (prop === 'applyBatch')
+          return (ops: readonly BatchOp[], opts?: BatchOptions) => {
+            batches.push(ops.length);
+            return target.applyBatch(ops, opts);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    global = await startGlobalSync({
+      store: spying,
+      nats: { servers: server.url, user: gen.global.user, password: gen.global.password, reconnectWaitMs: 200 },
+      logger: root.child({ side: 'global' }),
+      zoneCacheMs: 100,
+    });
+    await global.synced();
+    expect(await atGlobal()).toBe(600);
+    expect((await globalStore.get('Dataplane', 'default', 'bulk-dp-000.zone-1'))?.labels).toEqual({ [ORIGIN_LABEL]: 'zone', [ZONE_LABEL]: 'zone-1', [DISPLAY_NAME_LABEL]: 'bulk-dp-000' });
+    expect(batches.every((n) => n <= 500)).toBe(true);
+    expect(batches.some((n) => n > 400)).toBe(true);
+    expect(batches.length).toBeLessThan(20);
+
+    await zone1.applyBatch(dps.map((d): BatchOp => ({ op: 'delete', type: 'Dataplane', mesh: 'default', name: d.name })));
+    await eventually(async () => expect(await atGlobal()).toBe(0), 'the dataplanes deleted at global', 30_000);
+  }, 90_000);
 });
