@@ -98,14 +98,18 @@ export function generateEgress(input: EgressInput): ResourceSet {
     chains.push(...perMesh.sort((a, b) => (a.sni < b.sni ? -1 : 1)).map((c) => c.chain));
   }
   const n = input.egress.spec.networking;
-  set.Listener.push({
-    '@type': TYPE_URLS.Listener,
-    name: inboundListenerName(n.address, n.port),
-    address: socketAddress(n.address, n.port),
-    traffic_direction: 'INBOUND',
-    listener_filters: [TLS_INSPECTOR],
-    filter_chains: chains,
-  } satisfies EnvoyJson);
+  // Envoy (and causeway-dp) refuse a listener without filter chains: with nothing to serve yet (no mesh
+  // with mTLS, nothing of its mesh to route), the proxy gets no listener rather than one NACKed forever.
+  if (chains.length > 0) {
+    set.Listener.push({
+      '@type': TYPE_URLS.Listener,
+      name: inboundListenerName(n.address, n.port),
+      address: socketAddress(n.address, n.port),
+      traffic_direction: 'INBOUND',
+      listener_filters: [TLS_INSPECTOR],
+      filter_chains: chains,
+    } satisfies EnvoyJson);
+  }
   // Traffic permissions (policies/meshtrafficpermission) guard the chains that originate to ExternalServices.
   return applyEgressPolicies(finish(set), { contexts: input.contexts });
 }

@@ -45,13 +45,17 @@ export function generateIngress(input: IngressInput): ResourceSet {
     }
   }
   const n = input.ingress.spec.networking;
-  set.Listener.push({
-    '@type': TYPE_URLS.Listener,
-    name: inboundListenerName(n.address, n.port),
-    address: socketAddress(n.address, n.port),
-    traffic_direction: 'INBOUND',
-    listener_filters: [TLS_INSPECTOR],
-    filter_chains: chains,
-  });
+  // Envoy (and causeway-dp) refuse a listener without filter chains: with nothing to serve yet (no mesh
+  // with mTLS, nothing of its mesh to route), the proxy gets no listener rather than one NACKed forever.
+  if (chains.length > 0) {
+    set.Listener.push({
+      '@type': TYPE_URLS.Listener,
+      name: inboundListenerName(n.address, n.port),
+      address: socketAddress(n.address, n.port),
+      traffic_direction: 'INBOUND',
+      listener_filters: [TLS_INSPECTOR],
+      filter_chains: chains,
+    });
+  }
   return finish(set);
 }
