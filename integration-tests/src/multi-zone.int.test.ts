@@ -240,7 +240,7 @@ describe('multi-zone sync over NATS (real processes)', () => {
     await converged('zone-2 after its restart', ['zone-2']);
     await eventually(async () => {
       const overview = await zoneStatus(api.global, 'zone-2');
-      expect(overview?.zoneInsight.version).toBe('0.1.0');
+      expect(overview?.zoneInsight.controlPlaneVersion).toBe('0.1.0');
       expect(overview?.zoneInsight.resourceCounts).toMatchObject({ Mesh: 2, ExternalService: 3, Dataplane: 1 });
     }, 'zone-2 heartbeat with its counts');
   });

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_BUCKET, ZONES_BUCKET } from './keys.js';
-import { type GeneratedNatsConfig, generateNatsConfig, inboxPrefixFor, zonePermissions } from './nats-config.js';
+import { type GeneratedNatsConfig, generateNatsConfig, generatePassword, inboxPrefixFor, zonePermissions } from './nats-config.js';
 import { type NatsServer, startNatsServer } from './testing/nats-server.js';
 import { watchBucket } from './watch.js';
 
@@ -146,5 +146,17 @@ describe('the generated authorization on a real nats-server', () => {
       const closed = await Promise.race([sub.closed, new Promise((r) => setTimeout(() => r('still open'), 2000))]);
       expect(permissionError(closed), subject).toMatchObject({ operation: 'subscription' });
     }
+  });
+});
+
+describe('generatePassword', () => {
+  it('gives 32 letters and digits, never a leading dash, and differs each time', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const p = generatePassword();
+      expect(p).toMatch(/^[A-Za-z0-9]{32}$/);
+      seen.add(p);
+    }
+    expect(seen.size).toBe(500);
   });
 });

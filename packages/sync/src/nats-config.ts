@@ -102,7 +102,18 @@ export interface GeneratedNatsConfig {
   zones: Record<string, NatsCredential>;
 }
 
-const generatePassword = (): string => randomBytes(24).toString('base64url');
+/** 32 letters and digits: no `-` (a leading dash reads as a flag on a command line), nothing to quote. */
+export function generatePassword(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(64);
+  let out = '';
+  for (const b of bytes) {
+    if (b >= 248) continue; // 248 = 4 * 62: keeps the choice uniform
+    out += alphabet[b % 62];
+    if (out.length === 32) return out;
+  }
+  return out.length === 32 ? out : generatePassword();
+}
 
 function quote(s: string): string {
   return JSON.stringify(s);
