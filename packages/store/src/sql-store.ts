@@ -16,7 +16,7 @@ import {
   type ResourceType,
   type UniqueKey,
 } from '@causeway/core';
-import { and, asc, count, eq, getTableColumns, gt, ilike, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, type SQL, sql } from 'drizzle-orm';
 import { type Backend, CHANGES_CHANNEL, type Db } from './backend.js';
 import type { StoreLogger } from './logger.js';
 import { resourceChanges, resources, resourceUniqueKeys } from './schema.js';
@@ -164,24 +164,26 @@ function rowsSource(rows: readonly Record<string, unknown>[], columns: string, a
 
 const KEY_COLUMNS = 'type text, mesh text, name text';
 
-/** `[property, column]` of `resources`: raw rows have column names and driver values. */
-const RESOURCE_COLUMNS = Object.entries(getTableColumns(resources));
-
 /** The rows of a raw `execute` (both drivers return `{ rows }`). */
 function driverRecords(result: unknown): Record<string, unknown>[] {
   return (result as { rows: Record<string, unknown>[] }).rows;
 }
 
-/** `returning *` rows of a raw statement on `resources`, mapped as drizzle maps its own selects. */
-function driverRows(result: unknown): ResourceRow[] {
-  return driverRecords(result).map((raw) => {
-    const row: Record<string, unknown> = {};
-    for (const [property, col] of RESOURCE_COLUMNS) {
-      const v = raw[col.name];
-      row[property] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
-    }
-    return row as ResourceRow;
-  });
+/** What a raw write `returning type, mesh, name, created_at, modified_at` reports: the row times, by key. */
+function writtenTimes(result: unknown): Map<string, { createdAt: Date; modifiedAt: Date }> {
+  const times = new Map<string, { createdAt: Date; modifiedAt: Date }>();
+  for (const raw of driverRecords(result)) {
+    times.set(keyOf(String(raw.type), String(raw.mesh), String(raw.name)), {
+      createdAt: resources.createdAt.mapFromDriverValue(raw.created_at as string) as Date,
+      modifiedAt: resources.modifiedAt.mapFromDriverValue(raw.modified_at as string) as Date,
+    });
+  }
+  return times;
+}
+
+/** The row an upsert wrote: its own content (not read back, which saves decoding every spec), the database times. */
+function writtenRow(it: UpsertItem, version: number, times: { createdAt: Date; modifiedAt: Date }): ResourceRow {
+  return { type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, version, origin: it.origin, zone: it.zone, ...times };
 }
 
 function versionError(existing: ResourceRow, expected: number | undefined): CausewayError | undefined {
@@ -625,19 +627,18 @@ export class SqlStore implements ResourceStore {
           where r.type = v.type and r.mesh = v.mesh and r.name = v.name`);
       }
       if (plan.update.length > 0) {
-        const rows = driverRows(
+        const written = writtenTimes(
           await tx.execute(sql`
             update ${resources} as r
             set spec = v.spec, labels = v.labels, tags = v.tags, version = v.version, origin = v.origin, zone = v.zone, modified_at = now()
             from ${rowsSource(plan.update.map(({ item: it, version }) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, version, origin: it.origin, zone: it.zone })), 'type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, version bigint, origin text, zone text', 'v')}
             where r.type = v.type and r.mesh = v.mesh and r.name = v.name
-            returning r.*`),
+            returning r.type, r.mesh, r.name, r.created_at, r.modified_at`),
         );
-        const byKey = new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
         for (const { item: it, version } of plan.update) {
-          const row = byKey.get(keyOf(it.type, it.mesh, it.name));
-          if (!row) throw new CausewayError('INTERNAL', `${it.what} vanished while locked`);
-          results[it.index] = { op: 'upsert', outcome: 'updated', resource: toResource(row) };
+          const times = written.get(keyOf(it.type, it.mesh, it.name));
+          if (!times) throw new CausewayError('INTERNAL', `${it.what} vanished while locked`);
+          results[it.index] = { op: 'upsert', outcome: 'updated', resource: toResource(writtenRow(it, version, times)) };
           events[it.index] = [{ op: 'update', type: it.type, mesh: it.mesh, name: it.name, version }];
           changed.push({ ...it, isNew: false });
         }
@@ -645,23 +646,22 @@ export class SqlStore implements ResourceStore {
       const lost: UpsertItem[] = [];
       if (plan.insert.length > 0) {
         // In key order, like the locks: two batches inserting the same keys wait on each other, never deadlock.
-        const rows = driverRows(
+        const written = writtenTimes(
           await tx.execute(sql`
             insert into ${resources} (type, mesh, name, spec, labels, tags, version, origin, zone)
             select v.type, v.mesh, v.name, v.spec, v.labels, v.tags, 1, v.origin, v.zone
             from ${rowsSource(plan.insert.map((it) => ({ type: it.type, mesh: it.mesh, name: it.name, spec: it.spec, labels: it.labels, tags: it.tags, origin: it.origin, zone: it.zone })), 'type text, mesh text, name text, spec jsonb, labels jsonb, tags jsonb, origin text, zone text', 'v')}
             order by v.type, v.mesh, v.name
             on conflict do nothing
-            returning *`),
+            returning type, mesh, name, created_at, modified_at`),
         );
-        const byKey = new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
         for (const it of plan.insert) {
-          const row = byKey.get(keyOf(it.type, it.mesh, it.name));
-          if (!row) {
+          const times = written.get(keyOf(it.type, it.mesh, it.name));
+          if (!times) {
             lost.push(it);
             continue;
           }
-          results[it.index] = { op: 'upsert', outcome: 'created', resource: toResource(row) };
+          results[it.index] = { op: 'upsert', outcome: 'created', resource: toResource(writtenRow(it, 1, times)) };
           events[it.index] = [{ op: 'create', type: it.type, mesh: it.mesh, name: it.name, version: 1 }];
           changed.push({ ...it, isNew: true });
         }
