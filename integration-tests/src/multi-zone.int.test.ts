@@ -53,7 +53,7 @@ async function syncedState(client: CausewayClient): Promise<Record<string, unkno
 interface ZoneOverview {
   name: string;
   status: 'Online' | 'Offline';
-  zoneInsight: { version?: string; heartbeatTime?: string; resourceCounts?: Record<string, number> };
+  zoneInsight: { controlPlaneVersion?: string; heartbeatTime?: string; resourceCounts?: Record<string, number> };
 }
 
 async function zoneStatus(global: CausewayClient, zone: string): Promise<ZoneOverview | undefined> {
