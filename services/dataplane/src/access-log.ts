@@ -47,6 +47,8 @@ export interface AccessLogSink {
 
 /** Formats entries and writes them to a sink. */
 export interface AccessLogger {
+  /** false when log() would write nothing (`--access-log off`): callers may skip building the entry */
+  readonly enabled: boolean;
   log(entry: AccessLogEntry, requestHeaders?: IncomingHttpHeaders): void;
   close(): Promise<void>;
 }
@@ -95,7 +97,10 @@ export function sinkFor(target: string): AccessLogSink {
 
 /** The proxy's own JSON line (the `--access-log` default). */
 export class DefaultAccessLogger implements AccessLogger {
-  constructor(private readonly sink: AccessLogSink | undefined) {}
+  readonly enabled: boolean;
+  constructor(private readonly sink: AccessLogSink | undefined) {
+    this.enabled = sink !== undefined;
+  }
   static open(target: string): AccessLogger {
     return new DefaultAccessLogger(target === 'off' || target === '' ? undefined : sinkFor(target));
   }
@@ -118,6 +123,7 @@ export class MemorySink implements AccessLogSink {
 
 /** Keeps entries in memory (tests). */
 export class MemoryAccessLog implements AccessLogger {
+  readonly enabled = true;
   readonly entries: AccessLogEntry[] = [];
   log(entry: AccessLogEntry): void {
     this.entries.push(entry);
@@ -202,6 +208,7 @@ function compileJson(tpl: JsonTemplate, field: string): (e: AccessLogEntry, h: I
 }
 
 class FormattedLogger implements AccessLogger {
+  readonly enabled = true;
   constructor(
     private readonly sink: AccessLogSink,
     private readonly format: (e: AccessLogEntry, h: IncomingHttpHeaders | undefined) => string,
@@ -214,6 +221,12 @@ class FormattedLogger implements AccessLogger {
 
 const DEFAULT_TEXT =
   '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "%UPSTREAM_HOST%"';
+
+/** Whether any of these loggers writes (so that an entry is worth building). */
+export function anyEnabled(loggers: readonly AccessLogger[]): boolean {
+  for (const l of loggers) if (l.enabled) return true;
+  return false;
+}
 
 /** The loggers of an xDS `access_log` list; `fallback` when the list is empty. */
 export function compileAccessLogs(list: AccessLogConfig[] | undefined, fallback: AccessLogger, field: string, sinks: (target: string) => AccessLogSink = sinkFor): AccessLogger[] {

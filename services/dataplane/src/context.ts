@@ -34,8 +34,23 @@ export interface ConnectionInfo {
   peer: { sans: PeerSans; subject: string } | undefined;
   /** milliseconds, performance.now() when accepted */
   startedAt: number;
+  /** "ip:port" strings of both ends, built once per connection (see sourceAddress / destinationAddress) */
+  source?: string;
+  destination?: string;
 }
 
 export function hostPort(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** The downstream peer "ip:port" of a connection (built on first use, then kept). */
+export function sourceAddress(conn: ConnectionInfo): string {
+  conn.source ??= hostPort(conn.sourceIp, conn.sourcePort);
+  return conn.source;
+}
+
+/** The local "ip:port" a connection was accepted on (built on first use, then kept). */
+export function destinationAddress(conn: ConnectionInfo): string {
+  conn.destination ??= hostPort(conn.destinationIp, conn.destinationPort);
+  return conn.destination;
 }

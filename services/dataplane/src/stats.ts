@@ -23,6 +23,13 @@ export class Histogram {
   }
 }
 
+/** "0".."9": the response code class label of a status, without building a string per response. */
+const CODE_CLASS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+export function codeClass(status: number): string {
+  const c = Math.floor(status / 100);
+  return CODE_CLASS[c] ?? String(c);
+}
+
 export class ClusterStats {
   upstream_rq_total = 0;
   upstream_rq_completed = 0;
@@ -51,7 +58,7 @@ export class ClusterStats {
   readonly upstream_cx_connect_ms = new Histogram();
 
   recordResponse(status: number): void {
-    const cls = String(Math.floor(status / 100));
+    const cls = codeClass(status);
     this.upstream_rq_xx.set(cls, (this.upstream_rq_xx.get(cls) ?? 0) + 1);
     this.upstream_rq_code.set(status, (this.upstream_rq_code.get(status) ?? 0) + 1);
   }
@@ -76,6 +83,12 @@ export class HttpStats {
   no_cluster = 0;
   rq_timeout = 0;
   readonly downstream_rq_time = new Histogram();
+
+  /** downstream_rq_xx of a response status */
+  recordStatus(status: number): void {
+    const cls = codeClass(status);
+    this.downstream_rq_xx.set(cls, (this.downstream_rq_xx.get(cls) ?? 0) + 1);
+  }
 }
 
 function esc(v: string): string {

@@ -7,19 +7,22 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createH2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { type AccessLogEntry, type AccessLogger, compileAccessLogs } from '../access-log.js';
-import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
+import { type AccessLogEntry, type AccessLogger, anyEnabled, compileAccessLogs } from '../access-log.js';
+import { type ConnectionInfo, destinationAddress, type ProxyContext, sourceAddress } from '../context.js';
 import type { HttpConnectionManager, RbacConfig } from '../envoy/types.js';
 import { TYPE } from '../envoy/types.js';
 import { ConfigError, durationMs } from '../envoy/values.js';
 import { Rbac } from '../filters/rbac.js';
 import type { HttpStats } from '../stats.js';
+import type { Headers } from './headers.js';
 import { CompiledRouteConfig } from './match.js';
 import { DRAINING, type DownstreamRequest, type DownstreamResponse, Forwarder, sendLocalReply } from './router.js';
 
 const CONN = Symbol('causeway.connection');
+/** requests in flight on an HTTP/1.1 connection */
+const ACTIVE = Symbol('causeway.active');
 const H2_PREFACE_START = Buffer.from('PRI ', 'latin1');
-type TaggedSocket = Duplex & { [CONN]?: ConnectionInfo };
+type TaggedSocket = Duplex & { [CONN]?: ConnectionInfo; [ACTIVE]?: number };
 
 export class HttpConnectionManagerFilter {
   readonly statPrefix: string;
@@ -129,7 +132,6 @@ export class HttpConnectionManagerFilter {
     socket.resume(); // a socket the TLS inspector paused does not flow by itself
   }
 
-  private readonly active = new WeakMap<object, number>();
   private readonly draining = new WeakSet<object>();
   /** every connection drains (this filter chain was replaced or removed) */
   private drainingAll = false;
@@ -203,17 +205,18 @@ export class HttpConnectionManagerFilter {
 
   private onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
     const started = performance.now();
-    const conn = 'stream' in req ? this.h2conns.get(req.stream.session as ServerHttp2Session) : (req.socket as TaggedSocket)[CONN];
+    const h2 = 'stream' in req;
+    const conn = h2 ? this.h2conns.get(req.stream.session as ServerHttp2Session) : (req.socket as TaggedSocket)[CONN];
     const stats = this.stats;
     stats.downstream_rq_total++;
     stats.downstream_rq_active++;
-    if (!('stream' in req)) {
+    if (!h2) {
       // requests in flight per HTTP/1.1 connection, for draining after max_connection_duration
-      const sock = req.socket;
-      this.active.set(sock, (this.active.get(sock) ?? 0) + 1);
+      const sock = req.socket as TaggedSocket;
+      sock[ACTIVE] = (sock[ACTIVE] ?? 0) + 1;
       res.once('close', () => {
-        const n = (this.active.get(sock) ?? 1) - 1;
-        this.active.set(sock, n);
+        const n = (sock[ACTIVE] ?? 1) - 1;
+        sock[ACTIVE] = n;
         if (n === 0 && this.isDraining(sock)) sock.end();
       });
     }
@@ -225,33 +228,7 @@ export class HttpConnectionManagerFilter {
     const path = req.url ?? '/';
     const authority = req.headers[':authority'];
     const host = req.headers.host ?? (typeof authority === 'string' ? authority : undefined);
-    const local = (status: number, body: string, flags: string) => {
-      sendLocalReply(res, status, body, this.serverName);
-      stats.downstream_rq_active--;
-      const cls = String(Math.floor(status / 100));
-      stats.downstream_rq_xx.set(cls, (stats.downstream_rq_xx.get(cls) ?? 0) + 1);
-      req.resume();
-      const duration = performance.now() - started;
-      const entry: AccessLogEntry = {
-        type: 'http',
-        start_time: new Date(Date.now() - duration).toISOString(),
-        listener: conn.listener,
-        source: hostPort(conn.sourceIp, conn.sourcePort),
-        destination: hostPort(conn.destinationIp, conn.destinationPort),
-        sni: conn.serverName,
-        downstream_peer_uri_san: conn.peer?.sans.uri[0],
-        method: req.method ?? '',
-        path,
-        authority: host,
-        protocol: `HTTP/${req.httpVersion}`,
-        status,
-        response_flags: flags,
-        bytes_received: 0,
-        bytes_sent: Buffer.byteLength(body),
-        duration_ms: Math.round(duration * 1000) / 1000,
-      };
-      for (const l of this.loggers) l.log(entry, req.headers);
-    };
+    const local = (status: number, body: string, flags: string) => this.localReply(req, res, conn, started, path, host, status, body, flags);
     for (const r of this.rbac) {
       const d = r.evaluate({
         sourceIp: conn.sourceIp,
@@ -269,8 +246,13 @@ export class HttpConnectionManagerFilter {
       }
     }
     const rc = this.routes();
-    // route and retry header matchers may name the pseudo-headers, which HTTP/1.1 requests do not carry
-    const headers = 'stream' in req ? req.headers : { ...req.headers, ':method': req.method, ':path': path, ':authority': host };
+    // route and retry header matchers may name the pseudo-headers, which HTTP/1.1 requests do not carry;
+    // the object is built only if a matcher looks at headers
+    let matchHeaders: Headers | undefined;
+    const headers = (): Headers => {
+      matchHeaders ??= h2 ? req.headers : { ...req.headers, ':method': req.method, ':path': path, ':authority': host };
+      return matchHeaders;
+    };
     const m = rc?.route(host, path, headers);
     if (!m) {
       stats.no_route++;
@@ -285,6 +267,36 @@ export class HttpConnectionManagerFilter {
     }
     const f = new Forwarder(this.ctx, conn, stats, req, res, { action, routeName: m.route.route.name }, started, this.serverName, this.loggers, headers, this.streamIdleMs);
     f.start();
+  }
+
+  /** A local reply to a request that goes nowhere upstream (RBAC 403, no route 404, direct_response). */
+  private localReply(req: DownstreamRequest, res: DownstreamResponse, conn: ConnectionInfo, started: number, path: string, host: string | undefined, status: number, body: string, flags: string): void {
+    const stats = this.stats;
+    sendLocalReply(res, status, body, this.serverName);
+    stats.downstream_rq_active--;
+    stats.recordStatus(status);
+    req.resume();
+    if (!anyEnabled(this.loggers)) return;
+    const duration = performance.now() - started;
+    const entry: AccessLogEntry = {
+      type: 'http',
+      start_time: new Date(Date.now() - duration).toISOString(),
+      listener: conn.listener,
+      source: sourceAddress(conn),
+      destination: destinationAddress(conn),
+      sni: conn.serverName,
+      downstream_peer_uri_san: conn.peer?.sans.uri[0],
+      method: req.method ?? '',
+      path,
+      authority: host,
+      protocol: `HTTP/${req.httpVersion}`,
+      status,
+      response_flags: flags,
+      bytes_received: 0,
+      bytes_sent: Buffer.byteLength(body),
+      duration_ms: Math.round(duration * 1000) / 1000,
+    };
+    for (const l of this.loggers) l.log(entry, req.headers);
   }
 
   /**

@@ -24,10 +24,11 @@ export interface CompiledRoute {
   route: Route;
   index: number;
   action: CompiledAction;
-  matches(path: string, headers: Headers): boolean;
+  /** `headers` may be a function that builds them: it is called only when a header matcher needs them */
+  matches(path: string, headers: Headers | (() => Headers)): boolean;
 }
 
-function compileRouteMatch(rm: RouteMatch, field: string): (path: string, headers: Headers) => boolean {
+function compileRouteMatch(rm: RouteMatch, field: string): (path: string, headers: Headers | (() => Headers)) => boolean {
   const caseSensitive = unwrap(rm.case_sensitive) !== false;
   const lc = (s: string) => (caseSensitive ? s : s.toLowerCase());
   let pathMatch: (p: string) => boolean;
@@ -55,7 +56,10 @@ function compileRouteMatch(rm: RouteMatch, field: string): (path: string, header
     const qi = rawPath.indexOf('?');
     const path = qi < 0 ? rawPath : rawPath.slice(0, qi);
     if (!pathMatch(path)) return false;
-    for (const hm of headers) if (!hm(h)) return false;
+    if (headers.length) {
+      const hh = typeof h === 'function' ? h() : h;
+      for (const hm of headers) if (!hm(hh)) return false;
+    }
     if (query.length) {
       const params = new URLSearchParams(qi < 0 ? '' : rawPath.slice(qi + 1));
       for (const qm of query) if (!qm(params)) return false;
@@ -136,7 +140,7 @@ export class CompiledRouteConfig {
   }
 
   /** The route for a request, or undefined (404, "NR"). */
-  route(host: string | undefined, path: string, headers: Headers): { vh: CompiledVirtualHost; route: CompiledRoute } | undefined {
+  route(host: string | undefined, path: string, headers: Headers | (() => Headers)): { vh: CompiledVirtualHost; route: CompiledRoute } | undefined {
     const vh = this.virtualHost(host);
     if (!vh) return undefined;
     for (const r of vh.routes) if (r.matches(path, headers)) return { vh, route: r };

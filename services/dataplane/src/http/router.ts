@@ -10,12 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as h2constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2';
-import type { AccessLogEntry, AccessLogger } from '../access-log.js';
-import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
+import { type AccessLogEntry, type AccessLogger, anyEnabled } from '../access-log.js';
+import { type ConnectionInfo, destinationAddress, type ProxyContext, sourceAddress } from '../context.js';
 import type { HttpStats } from '../stats.js';
 import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../upstream/cluster.js';
-import { type BodyFraming, requestHead, UpstreamRequest } from '../upstream/http1.js';
+import { type BodyFraming, headerLines, UpstreamRequest } from '../upstream/http1.js';
 import { H2UpstreamRequest, h2Headers, type UpstreamResponseLike } from '../upstream/http2.js';
+import type { Headers } from './headers.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
 export const RETRY_BUFFER_LIMIT = 1024 * 1024;
@@ -153,6 +154,8 @@ export class Forwarder {
   private status = 0;
   private readonly requestId: string;
   private readonly headers: [string, string][];
+  /** `headers` serialized as HTTP/1.1 header lines (first HTTP/1.1 attempt) */
+  private headerLines: string | undefined;
   private readonly path: string;
 
   constructor(
@@ -165,22 +168,29 @@ export class Forwarder {
     private readonly startedAt: number,
     private readonly serverHeader: string,
     private readonly loggers: AccessLogger[],
-    /** the request headers including pseudo-headers (:method, :path, :authority) */
-    matchHeaders: Record<string, string | string[] | undefined> = req.headers,
+    /** the request headers including pseudo-headers (:method, :path, :authority); called only when needed */
+    matchHeaders: () => Headers = () => req.headers,
     private readonly streamIdleMs = 0,
   ) {
     const a = target.action;
     this.retriesLeft = a.retry?.numRetries ?? 0;
     // retriable_request_headers: only matching requests are retried (e.g. by :method)
-    if (a.retry && a.retry.requestHeaders.length > 0 && !a.retry.requestHeaders.some((m) => m(matchHeaders))) this.retriesLeft = 0;
+    if (a.retry && a.retry.requestHeaders.length > 0) {
+      const h = matchHeaders();
+      if (!a.retry.requestHeaders.some((m) => m(h))) this.retriesLeft = 0;
+    }
     this.body = new RequestBody(req, RETRY_BUFFER_LIMIT);
     const raw = req.rawHeaders;
-    const connectionTokens = new Set(
-      String(req.headers.connection ?? '')
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean),
-    );
+    const connection = req.headers.connection;
+    const connectionTokens =
+      connection === undefined
+        ? undefined
+        : new Set(
+            String(connection)
+              .split(',')
+              .map((s) => s.trim().toLowerCase())
+              .filter(Boolean),
+          );
     let headers: [string, string][] = [];
     let requestId: string | undefined;
     let proto = false;
@@ -188,7 +198,7 @@ export class Forwarder {
     for (let i = 0; i < raw.length; i += 2) {
       const k = raw[i] as string;
       const lk = k.toLowerCase();
-      if (HOP_BY_HOP.has(lk) || connectionTokens.has(lk) || lk.startsWith(':')) continue;
+      if (HOP_BY_HOP.has(lk) || connectionTokens?.has(lk) === true || lk.startsWith(':')) continue;
       if (lk === 'te' && String(raw[i + 1]).trim().toLowerCase() !== 'trailers') continue;
       if (lk === 'host') hasHost = true;
       if (a.requestHeadersToRemove.includes(lk)) continue;
@@ -290,14 +300,14 @@ export class Forwarder {
     cluster.stats.upstream_rq_total++;
     cluster.stats.upstream_rq_active++;
     this.attemptStart = performance.now();
-    const headers = a.autoHostRewrite && host.hostname ? this.headers.map(([k, v]): [string, string] => (k.toLowerCase() === 'host' ? [k, host.hostname as string] : [k, v])) : this.headers.slice();
     const perTry = a.retry?.perTryTimeoutMs ?? 0;
     const expected = perTry > 0 ? perTry : a.timeoutMs;
-    if (expected > 0) headers.push(['x-envoy-expected-rq-timeout-ms', String(Math.round(expected))]);
-    if (this.attempts > 1) headers.push(['x-envoy-attempt-count', String(this.attempts)]);
     const method = this.req.method ?? 'GET';
     let up: UpstreamRequest | H2UpstreamRequest;
     if (cluster.http2) {
+      const headers = this.attemptHeaders(host);
+      if (expected > 0) headers.push(['x-envoy-expected-rq-timeout-ms', String(Math.round(expected))]);
+      if (this.attempts > 1) headers.push(['x-envoy-attempt-count', String(this.attempts)]);
       const h = h2Headers(headers);
       const hostHeader = headers.find(([k]) => k.toLowerCase() === 'host')?.[1] ?? host.key;
       h[':method'] = method;
@@ -306,8 +316,18 @@ export class Forwarder {
       h[':authority'] = hostHeader;
       up = new H2UpstreamRequest(h);
     } else {
-      const h1 = this.framing === 'chunked' && !headers.some(([k]) => k.toLowerCase() === 'transfer-encoding') ? [...headers, ['transfer-encoding', 'chunked'] as [string, string]] : headers;
-      up = new UpstreamRequest(requestHead(method, this.path, h1), this.framing, method === 'HEAD');
+      // the forwarded headers are serialized once per request; only the per-attempt ones are added here
+      let lines: string;
+      if (a.autoHostRewrite && host.hostname) lines = headerLines(this.attemptHeaders(host));
+      else {
+        this.headerLines ??= headerLines(this.headers);
+        lines = this.headerLines;
+      }
+      let head = `${method} ${this.path} HTTP/1.1\r\n${lines}`;
+      if (expected > 0) head += `x-envoy-expected-rq-timeout-ms: ${Math.round(expected)}\r\n`;
+      if (this.attempts > 1) head += `x-envoy-attempt-count: ${this.attempts}\r\n`;
+      if (this.framing === 'chunked' && !this.headers.some(([k]) => k.toLowerCase() === 'transfer-encoding')) head += 'transfer-encoding: chunked\r\n';
+      up = new UpstreamRequest(`${head}\r\n`, this.framing, method === 'HEAD');
     }
     let settled = false;
     const done = () => {
@@ -358,6 +378,13 @@ export class Forwarder {
     this.body.attach(up);
   }
 
+  /** The forwarded headers for an attempt to `host` (a copy: auto_host_rewrite puts the host's name in Host). */
+  private attemptHeaders(host: Host): [string, string][] {
+    const hostname = this.target.action.autoHostRewrite ? host.hostname : undefined;
+    if (!hostname) return this.headers.slice();
+    return this.headers.map(([k, v]): [string, string] => (k.toLowerCase() === 'host' ? [k, hostname] : [k, v]));
+  }
+
   private afterFailure(kind: 'connect-failure' | 'reset' | 'per-try-timeout', status: number, message: string, flag: string): void {
     if (this.finished) return;
     const r = this.target.action.retry;
@@ -400,24 +427,39 @@ export class Forwarder {
     this.status = status;
     const a = this.target.action;
     const raw = upRes.rawHeaders;
-    let headers: [string, string][] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const lk = (raw[i] as string).toLowerCase();
-      if (HOP_BY_HOP.has(lk) || lk === 'server' || a.responseHeadersToRemove.includes(lk)) continue;
-      headers.push([raw[i] as string, raw[i + 1] as string]);
-    }
-    headers.push(['x-envoy-upstream-service-time', String(Math.round(elapsed))], ['server', this.serverHeader]);
-    if (a.responseHeadersToAdd.length) headers = addHeaders(headers, a.responseHeadersToAdd);
     const res = this.res;
-    if (upRes.endAfterHeaders && isH2Response(res)) {
-      // a response that is only a HEADERS frame (gRPC "trailers-only") is passed on as one
-      res.stream.respond({ ...h2Headers(headers), ':status': status }, { endStream: true });
-      upRes.resume();
-      cluster.stats.upstream_rq_completed++;
-      this.finish();
-      return;
+    const serviceTime = String(Math.round(elapsed));
+    if (!isH2Response(res) && a.responseHeadersToAdd.length === 0) {
+      // HTTP/1.1 without headers to add: the flat [name, value, ...] list node:http takes, built directly
+      const flat: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        const k = raw[i] as string;
+        const lk = k.toLowerCase();
+        if (HOP_BY_HOP.has(lk) || lk === 'server' || a.responseHeadersToRemove.includes(lk)) continue;
+        flat.push(k, raw[i + 1] as string);
+      }
+      flat.push('x-envoy-upstream-service-time', serviceTime, 'server', this.serverHeader);
+      closeIfDraining(res);
+      res.writeHead(status, upRes.statusMessage, flat as unknown as Record<string, string>);
+    } else {
+      let headers: [string, string][] = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        const lk = (raw[i] as string).toLowerCase();
+        if (HOP_BY_HOP.has(lk) || lk === 'server' || a.responseHeadersToRemove.includes(lk)) continue;
+        headers.push([raw[i] as string, raw[i + 1] as string]);
+      }
+      headers.push(['x-envoy-upstream-service-time', serviceTime], ['server', this.serverHeader]);
+      if (a.responseHeadersToAdd.length) headers = addHeaders(headers, a.responseHeadersToAdd);
+      if (upRes.endAfterHeaders && isH2Response(res)) {
+        // a response that is only a HEADERS frame (gRPC "trailers-only") is passed on as one
+        res.stream.respond({ ...h2Headers(headers), ':status': status }, { endStream: true });
+        upRes.resume();
+        cluster.stats.upstream_rq_completed++;
+        this.finish();
+        return;
+      }
+      writeHead(res, status, upRes.statusMessage, headers);
     }
-    writeHead(res, status, upRes.statusMessage, headers);
     upRes.on('data', (c: Buffer) => {
       this.bytesSent += c.length;
       this.idleTimer?.refresh();
@@ -486,18 +528,16 @@ export class Forwarder {
     const s = this.hcmStats;
     s.downstream_rq_active--;
     const status = this.status || (this.res.headersSent ? this.res.statusCode : 0);
-    if (status) {
-      const cls = String(Math.floor(status / 100));
-      s.downstream_rq_xx.set(cls, (s.downstream_rq_xx.get(cls) ?? 0) + 1);
-    }
+    if (status) s.recordStatus(status);
     s.downstream_rq_time.record(duration);
+    if (!anyEnabled(this.loggers)) return;
     const c = this.conn;
     const entry: AccessLogEntry = {
       type: 'http',
       start_time: new Date(Date.now() - duration).toISOString(),
       listener: c.listener,
-      source: hostPort(c.sourceIp, c.sourcePort),
-      destination: hostPort(c.destinationIp, c.destinationPort),
+      source: sourceAddress(c),
+      destination: destinationAddress(c),
       sni: c.serverName,
       downstream_peer_uri_san: c.peer?.sans.uri[0],
       cluster: this.clusterName,

@@ -219,6 +219,8 @@ export class ClusterRuntime {
   private specs: EndpointSpec[] = [];
   /** hosts per priority level */
   private priorities: Host[][] = [];
+  /** scratch space of chooseHost: the health of each priority level */
+  private readonly levelHealth: number[] = [];
   private hostsByKey = new Map<string, Host>();
   private rr = new Map<number, number>();
   private timers: NodeJS.Timeout[] = [];
@@ -395,37 +397,51 @@ export class ClusterRuntime {
       }
       return h;
     }
-    const levels = this.priorities.filter((p) => p.length > 0);
-    if (levels.length === 0) return undefined;
-    const health = levels.map((p) => Math.min(100, (p.filter((h) => h.healthy).length / p.length) * 100 * this.overprovisioning));
-    const total = Math.min(100, health.reduce((a, b) => a + b, 0));
-    let level: Host[];
-    if (total === 0) {
-      level = levels[0] as Host[]; // everything unhealthy: panic on the first level
-    } else {
+    // (per request: loops over the levels instead of intermediate arrays)
+    const prios = this.priorities;
+    const health = this.levelHealth;
+    let levels = 0;
+    let first = -1;
+    let sum = 0;
+    for (let i = 0; i < prios.length; i++) {
+      const p = prios[i] as Host[];
+      if (p.length === 0) continue;
+      if (first < 0) first = i;
+      levels++;
+      let healthy = 0;
+      for (const h of p) if (h.healthy) healthy++;
+      const hl = Math.min(100, (healthy / p.length) * 100 * this.overprovisioning);
+      health[i] = hl;
+      sum += hl;
+    }
+    if (levels === 0) return undefined;
+    const total = Math.min(100, sum);
+    let levelIndex = first; // everything unhealthy: panic on the first level
+    if (total > 0) {
       // each level takes what its health allows of what the levels above left (Envoy's priority load)
       let remaining = 100;
-      const load = health.map((h) => {
-        const l = Math.min(remaining, h);
-        remaining -= l;
-        return l;
-      });
       let r = Math.random() * total;
-      let idx = 0;
-      while (idx < load.length - 1 && r >= (load[idx] as number)) {
-        r -= load[idx] as number;
-        idx++;
+      let seen = 0;
+      for (let i = 0; i < prios.length; i++) {
+        if ((prios[i] as Host[]).length === 0) continue;
+        seen++;
+        const load = Math.min(remaining, health[i] as number);
+        remaining -= load;
+        levelIndex = i;
+        if (seen === levels || r < load) break;
+        r -= load;
       }
-      level = levels[idx] as Host[];
     }
-    const healthyHosts = level.filter((h) => h.healthy);
-    const panic = (healthyHosts.length / level.length) * 100 < this.panicThreshold;
-    let candidates = panic || healthyHosts.length === 0 ? level : healthyHosts;
+    const level = prios[levelIndex] as Host[];
+    let healthy = 0;
+    for (const h of level) if (h.healthy) healthy++;
+    const panic = (healthy / level.length) * 100 < this.panicThreshold;
+    let candidates = panic || healthy === 0 || healthy === level.length ? level : level.filter((h) => h.healthy);
     if (avoid && avoid.size > 0 && candidates.length > 1) {
       const fresh = candidates.filter((h) => !avoid.has(h));
       if (fresh.length > 0) candidates = fresh;
     }
-    return this.pick(candidates, this.priorities.indexOf(level));
+    return this.pick(candidates, levelIndex);
   }
 
   private pick(hosts: Host[], levelIndex: number): Host | undefined {

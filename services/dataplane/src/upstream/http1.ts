@@ -260,9 +260,9 @@ export class HostPool {
   }
 }
 
-/** Serializes a request head. Header values were validated by the downstream parser. */
-export function requestHead(method: string, path: string, headers: [string, string][]): string {
-  let s = `${method} ${path} HTTP/1.1\r\n`;
+/** Serializes header lines ("name: value\r\n" each). Header values were validated by the downstream parser. */
+export function headerLines(headers: [string, string][]): string {
+  let s = '';
   for (const [k, v] of headers) s += `${k}: ${v}\r\n`;
-  return `${s}\r\n`;
+  return s;
 }
