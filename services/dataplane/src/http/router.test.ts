@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, get, hcmFilter, httpUpstream, listener, makeProxy, routeConfig, sleep, staticCluster, type Upstream } from '../testing/helpers.js';
 
@@ -107,6 +108,21 @@ describe('HTTP routing, timeouts and retries', () => {
     expect(r.body).toBe('upstream request timeout');
     expect(Date.now() - t0).toBeLessThan(1200);
     expect(proxy.stats.cluster('slow').upstream_rq_timeout).toBeGreaterThanOrEqual(1);
+  });
+
+  it('releases the active request of an attempt ended by the route timeout or abandoned by the downstream', async () => {
+    const slowActive = () => ({ cluster: proxy.stats.cluster('slow').upstream_rq_active, hosts: proxy.cluster('slow')?.hosts().map((h) => h.activeRequests) });
+    expect((await get(port, '/slow-timeout')).status).toBe(504);
+    expect(slowActive()).toEqual({ cluster: 0, hosts: [0] });
+    // The client goes away while the upstream has not answered yet.
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/slow-timeout', agent: false });
+      req.on('error', () => resolve());
+      req.end();
+      setTimeout(() => req.destroy(), 100);
+    });
+    await sleep(50);
+    expect(slowActive()).toEqual({ cluster: 0, hosts: [0] });
   });
 
   it('applies per_try_timeout and retries, then gives 504', async () => {

@@ -137,6 +137,8 @@ export class Forwarder {
   private readonly tried = new Set<Host>();
   private readonly body: RequestBody;
   private upReq: UpstreamRequest | H2UpstreamRequest | undefined;
+  /** Ends the accounting of the current attempt (active request gauges, per-try timer); idempotent. */
+  private settleAttempt: (() => boolean) | undefined;
   private readonly framing: BodyFraming;
   private host: Host | undefined;
   private cluster: ClusterRuntime | undefined;
@@ -340,6 +342,8 @@ export class Forwarder {
       this.body.detach();
       return true;
     };
+    // An attempt abandoned by us (route timeout, downstream gone) gets no 'response'/'error': release it here.
+    this.settleAttempt = done;
     if (perTry > 0) {
       this.perTryTimer = setTimeout(() => {
         if (!done()) return;
@@ -501,6 +505,7 @@ export class Forwarder {
   }
 
   private abortUpstream(): void {
+    this.settleAttempt?.();
     const up = this.upReq;
     if (up && !up.destroyed) up.destroy();
     if (this.perTryTimer) clearTimeout(this.perTryTimer);
