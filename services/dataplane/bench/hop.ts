@@ -2,15 +2,22 @@
  * What one causeway-dp hop costs: requests/s and latency (p50/p99) of HTTP/1.1 and TCP round trips
  * with 64 concurrent keep-alive connections, direct to the upstream and through one proxy, measured in
  * the same run. The upstream servers and the proxy (dist/main.js with a static bootstrap) run as
- * separate processes; this process is the load generator. Prints JSON.
+ * separate processes; this process is the load generator (it shares no event loop with either).
  *
- *   npm run build && node --import tsx bench/hop.ts [--duration 5] [--connections 64]
+ * The machine is shared, so a run is several rounds, each measuring direct and proxied back to back
+ * (the load moves less between the two than over a whole run); each measurement records the 1-minute
+ * load average and the CPU time each process spent per request (client, upstream, proxy), which does
+ * not depend on how much CPU the rest of the machine leaves us. `--compare FILE` runs a second build of
+ * causeway-dp (e.g. a copy of the previous dist/) in the same rounds, for before/after numbers.
+ * Prints JSON: every round, and the median and range over the rounds.
+ *
+ *   npm run build && node --import tsx bench/hop.ts [--duration 5] [--connections 64] [--rounds 3] [--compare OTHER/dist/main.js]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +33,10 @@ async function upstreamRole(): Promise<void> {
     res.end(BODY);
   });
   http.keepAliveTimeout = 120_000;
-  const tcp = createNetServer((s) => s.pipe(s));
+  const tcp = createNetServer((s) => {
+    s.on('error', () => {}); // a client that stops mid-message resets the connection
+    s.pipe(s);
+  });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
   process.stdout.write(`${JSON.stringify({ http: (http.address() as AddressInfo).port, tcp: (tcp.address() as AddressInfo).port })}\n`);
@@ -39,21 +49,47 @@ interface Result {
   p50_ms: number;
   p99_ms: number;
   errors: number;
+  /** 1-minute load average when the measurement started */
+  load_1m: number;
+  /** CPU time (user + system) per request of each process during the measurement */
+  cpu_us_per_request: { client: number; upstream: number; proxy?: number };
 }
+
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const r1 = (n: number) => Math.round(n * 10) / 10;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-function summarize(lat: number[], errors: number, seconds: number): Result {
-  lat.sort((a, b) => a - b);
-  const r3 = (n: number) => Math.round(n * 1000) / 1000;
-  return { requests: lat.length, rps: Math.round(lat.length / seconds), p50_ms: r3(percentile(lat, 50)), p99_ms: r3(percentile(lat, 99)), errors };
+/** Linux clock ticks per second (USER_HZ) of /proc/<pid>/stat times. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used, in µs (from /proc: Linux only; 0 elsewhere). */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+function loadAverage(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
+}
+
+interface Target {
+  port: number;
+  upstreamPid: number | undefined;
+  proxyPid: number | undefined;
 }
 
 /** Request/response loops on `connections` keep-alive connections; `complete` says when a reply is whole. */
-async function loop(port: number, connections: number, seconds: number, warmup: number, request: Buffer, complete: (buf: Buffer) => number): Promise<Result> {
+async function loop(target: Target, connections: number, seconds: number, warmup: number, request: Buffer, complete: (buf: Buffer) => number): Promise<Result> {
   const lat: number[] = [];
   let errors = 0;
   let measuring = false;
@@ -61,7 +97,7 @@ async function loop(port: number, connections: number, seconds: number, warmup: 
   const sockets: Socket[] = [];
   const one = () =>
     new Promise<void>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port, noDelay: true });
+      const s = connect({ host: '127.0.0.1', port: target.port, noDelay: true });
       sockets.push(s);
       let buf: Buffer = Buffer.alloc(0);
       let t0 = 0;
@@ -91,13 +127,34 @@ async function loop(port: number, connections: number, seconds: number, warmup: 
     });
   const all = Promise.all(Array.from({ length: connections }, one));
   await new Promise((r) => setTimeout(r, warmup * 1000));
+  const load = loadAverage();
+  const client0 = process.cpuUsage();
+  const upstream0 = cpuMicros(target.upstreamPid);
+  const proxy0 = cpuMicros(target.proxyPid);
   measuring = true;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(client0);
+  const upstream = cpuMicros(target.upstreamPid) - upstream0;
+  const proxy = cpuMicros(target.proxyPid) - proxy0;
   stop = true;
-  const result = summarize(lat, errors, elapsed);
+  const n = Math.max(1, lat.length);
+  lat.sort((a, b) => a - b);
+  const result: Result = {
+    requests: lat.length,
+    rps: Math.round(lat.length / elapsed),
+    p50_ms: r3(percentile(lat, 50)),
+    p99_ms: r3(percentile(lat, 99)),
+    errors,
+    load_1m: load,
+    cpu_us_per_request: {
+      client: r1((client.user + client.system) / n),
+      upstream: r1(upstream / n),
+      ...(target.proxyPid === undefined ? {} : { proxy: r1(proxy / n) }),
+    },
+  };
   setTimeout(() => {
     for (const s of sockets) s.destroy();
   }, 1000).unref();
@@ -151,16 +208,16 @@ async function waitReady(adminPort: number): Promise<void> {
   throw new Error('proxy did not become ready');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' } } });
-  if (values.role === 'upstream') return upstreamRole();
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
-  const seconds = Number(values.duration ?? 5);
-  const connections = Number(values.connections ?? 64);
-  const warmup = Number(values.warmup ?? 1);
+interface Proxy {
+  main: string;
+  child: ChildProcess;
+  http: number;
+  tcp: number;
+  admin: number;
+}
 
-  const upstream = await startChild(['--import', 'tsx', fileURLToPath(import.meta.url), '--role', 'upstream'], (l) => l.startsWith('{'));
-  const ports = JSON.parse(upstream.line) as { http: number; tcp: number };
+/** Starts a causeway-dp build with a static bootstrap: an HTTP listener and a TCP listener in front of the upstreams. */
+async function startProxy(main: string, upstream: { http: number; tcp: number }): Promise<Proxy> {
   const httpListen = await freePort();
   const tcpListen = await freePort();
   const admin = await freePort();
@@ -172,7 +229,7 @@ async function main(): Promise<void> {
   });
   const bootstrap = {
     static_resources: {
-      clusters: [cluster('http', ports.http), cluster('tcp', ports.tcp)],
+      clusters: [cluster('http', upstream.http), cluster('tcp', upstream.tcp)],
       listeners: [
         {
           name: 'http',
@@ -203,44 +260,128 @@ async function main(): Promise<void> {
   };
   const dir = mkdtempSync(join(tmpdir(), 'causeway-dp-bench-'));
   writeFileSync(join(dir, 'bootstrap.json'), JSON.stringify(bootstrap));
-  // access log off: the benchmark measures the data path (the log costs ~3-5 % more)
-  const proxy = spawn(process.execPath, [MAIN, 'run', '--bootstrap', join(dir, 'bootstrap.json'), '--admin-port', String(admin), '--access-log', 'off', '--log-level', 'warn'], { stdio: 'inherit' });
+  // access log off: the benchmark measures the data path (with the log on to a file, the HTTP hop costs ~10 % more CPU per request)
+  const child = spawn(process.execPath, [main, 'run', '--bootstrap', join(dir, 'bootstrap.json'), '--admin-port', String(admin), '--access-log', 'off', '--log-level', 'warn'], { stdio: 'inherit' });
+  await waitReady(admin);
+  return { main, child, http: httpListen, tcp: tcpListen, admin };
+}
+
+/** Connections the proxy opened to the HTTP upstream (the keep-alive pool should hold them all). */
+async function upstreamConnections(p: Proxy): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${p.admin}/stats/prometheus`)).text();
+  const m = /envoy_cluster_upstream_cx_total\{envoy_cluster_name="http"\} (\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+function compare(direct: Result, proxied: Result) {
+  return {
+    added_p50_ms: r3(proxied.p50_ms - direct.p50_ms),
+    added_p99_ms: r3(proxied.p99_ms - direct.p99_ms),
+    throughput_ratio: r3(proxied.rps / Math.max(1, direct.rps)),
+  };
+}
+
+function spread(values: number[]): { median: number; min: number; max: number } {
+  const v = [...values].sort((a, b) => a - b);
+  return { median: v[Math.floor((v.length - 1) / 2)] as number, min: v[0] as number, max: v[v.length - 1] as number };
+}
+
+interface Round {
+  direct: Result;
+  proxied: Result & ReturnType<typeof compare>;
+  compare?: Result & ReturnType<typeof compare>;
+}
+
+function summary(rounds: Round[]) {
+  const of = (pick: (r: Round) => Result & ReturnType<typeof compare>) => ({
+    rps: spread(rounds.map((r) => pick(r).rps)),
+    throughput_ratio: spread(rounds.map((r) => pick(r).throughput_ratio)),
+    added_p50_ms: spread(rounds.map((r) => pick(r).added_p50_ms)),
+    added_p99_ms: spread(rounds.map((r) => pick(r).added_p99_ms)),
+    proxy_cpu_us_per_request: spread(rounds.map((r) => pick(r).cpu_us_per_request.proxy ?? 0)),
+  });
+  const withCompare = rounds.every((r) => r.compare !== undefined);
+  return {
+    direct_rps: spread(rounds.map((r) => r.direct.rps)),
+    direct_cpu_us_per_request: { client: spread(rounds.map((r) => r.direct.cpu_us_per_request.client)), upstream: spread(rounds.map((r) => r.direct.cpu_us_per_request.upstream)) },
+    load_1m: spread(rounds.flatMap((r) => [r.direct.load_1m, r.proxied.load_1m])),
+    proxied: of((r) => r.proxied),
+    ...(withCompare ? { compare: of((r) => r.compare as Round['proxied']) } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      role: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      compare: { type: 'string' },
+    },
+  });
+  if (values.role === 'upstream') return upstreamRole();
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
+  if (values.compare && !existsSync(values.compare)) throw new Error(`--compare ${values.compare}: no such file`);
+  const seconds = Number(values.duration ?? 5);
+  const connections = Number(values.connections ?? 64);
+  const warmup = Number(values.warmup ?? 1);
+  const roundCount = Math.max(1, Number(values.rounds ?? 3));
+
+  const upstream = await startChild(['--import', 'tsx', fileURLToPath(import.meta.url), '--role', 'upstream'], (l) => l.startsWith('{'));
+  const ports = JSON.parse(upstream.line) as { http: number; tcp: number };
+  const proxies: Proxy[] = [];
   try {
-    await waitReady(admin);
+    const proxy = await startProxy(MAIN, ports);
+    proxies.push(proxy);
+    const other = values.compare ? await startProxy(values.compare, ports) : undefined;
+    if (other) proxies.push(other);
     const httpReq = Buffer.from('GET /bench HTTP/1.1\r\nhost: upstream\r\n\r\n');
     const tcpMsg = Buffer.alloc(64, 'y');
     const tcpComplete = (buf: Buffer) => (buf.length >= tcpMsg.length ? tcpMsg.length : 0);
-    const httpDirect = await loop(ports.http, connections, seconds, warmup, httpReq, httpComplete);
-    const httpProxied = await loop(httpListen, connections, seconds, warmup, httpReq, httpComplete);
-    const tcpDirect = await loop(ports.tcp, connections, seconds, warmup, tcpMsg, tcpComplete);
-    const tcpProxied = await loop(tcpListen, connections, seconds, warmup, tcpMsg, tcpComplete);
-    const compare = (direct: Result, proxied: Result) => ({
-      direct,
-      proxied,
-      added_p50_ms: Math.round((proxied.p50_ms - direct.p50_ms) * 1000) / 1000,
-      added_p99_ms: Math.round((proxied.p99_ms - direct.p99_ms) * 1000) / 1000,
-      throughput_ratio: Math.round((proxied.rps / Math.max(1, direct.rps)) * 1000) / 1000,
-    });
+    const protocols = [
+      { name: 'http' as const, request: httpReq, complete: httpComplete },
+      { name: 'tcp' as const, request: tcpMsg, complete: tcpComplete },
+    ];
+    const upstreamPid = upstream.child.pid;
+    const measure = async (conns: number, secs: number): Promise<Record<'http' | 'tcp', Round[]>> => {
+      const out: Record<'http' | 'tcp', Round[]> = { http: [], tcp: [] };
+      for (let round = 0; round < (conns === connections ? roundCount : 1); round++) {
+        for (const p of protocols) {
+          const run = (px: Proxy) => loop({ port: px[p.name], upstreamPid, proxyPid: px.child.pid }, conns, secs, warmup, p.request, p.complete);
+          const direct = await loop({ port: ports[p.name], upstreamPid, proxyPid: undefined }, conns, secs, warmup, p.request, p.complete);
+          // with --compare, the two builds take turns going first
+          const o1 = other && round % 2 === 1 ? await run(other) : undefined;
+          const proxied = await run(proxy);
+          const o = other ? (o1 ?? (await run(other))) : undefined;
+          const r: Round = { direct, proxied: { ...proxied, ...compare(direct, proxied) } };
+          if (o) r.compare = { ...o, ...compare(direct, o) };
+          out[p.name].push(r);
+          process.stderr.write(`${conns} connections, round ${round + 1}, ${p.name}: direct ${direct.rps} req/s, proxied ${proxied.rps} req/s (load ${direct.load_1m})\n`);
+        }
+      }
+      return out;
+    };
+    const many = await measure(connections, seconds);
     // the same with a single connection: the latency one hop adds when nothing queues
-    const single = Math.max(1, Math.round(seconds / 2));
-    const httpDirect1 = await loop(ports.http, 1, single, warmup, httpReq, httpComplete);
-    const httpProxied1 = await loop(httpListen, 1, single, warmup, httpReq, httpComplete);
-    const tcpDirect1 = await loop(ports.tcp, 1, single, warmup, tcpMsg, tcpComplete);
-    const tcpProxied1 = await loop(tcpListen, 1, single, warmup, tcpMsg, tcpComplete);
-    const os = await import('node:os');
+    const single = await measure(1, Math.max(1, Math.round(seconds / 2)));
     const report = {
       node: process.version,
-      cpus: os.cpus().length,
-      load_average_1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+      cpus: cpus().length,
       connections,
       duration_s: seconds,
-      http: compare(httpDirect, httpProxied),
-      tcp: compare(tcpDirect, tcpProxied),
-      single_connection: { http: compare(httpDirect1, httpProxied1), tcp: compare(tcpDirect1, tcpProxied1) },
+      rounds: roundCount,
+      proxy: MAIN,
+      ...(other ? { compare: other.main } : {}),
+      http: { summary: summary(many.http), rounds: many.http },
+      tcp: { summary: summary(many.tcp), rounds: many.tcp },
+      single_connection: { http: single.http[0], tcp: single.tcp[0] },
+      http_upstream_connections_opened: await upstreamConnections(proxy),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    proxy.kill('SIGTERM');
+    for (const p of proxies) p.child.kill('SIGTERM');
     upstream.child.kill('SIGTERM');
   }
 }
