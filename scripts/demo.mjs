@@ -1,64 +1,301 @@
 #!/usr/bin/env node
-// `npm start`: brings up Causeway on loopback with the embedded store (PGlite) and applies the Kuma docs'
-// ExternalService examples at the global control plane. Ctrl-C stops everything.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// `npm start`: the whole multi-zone topology on loopback, with the embedded store (PGlite) and a nats-server
+// started here:
+//
+//   nats-server (generated authorization)  global control plane  zone-1 and zone-2 control planes (sync)
+//   zone-1: ZoneIngress, ZoneEgress, the "web" app with its sidecar      zone-2: ZoneIngress, ZoneEgress
+//   a local stand-in for httpbin that answers only zone-2's ZoneEgress (no internet needed)
+//
+// It applies the Kuma docs' zone-2-only ExternalService (mesh with mTLS + zoneEgress), waits until the
+// cross-zone path answers, and prints a command that calls it from the zone-1 app through its sidecar.
+// Ctrl-C (SIGINT) or SIGTERM stops everything. State and logs: .causeway/demo/ (fresh on every start).
+//
+// Options (environment): CAUSEWAY_DEMO_DIR (state dir), CAUSEWAY_DEMO_HTTPBIN=httpbin.org:80 to use the real
+// httpbin instead of the stand-in (needs internet access from zone-2's egress).
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { createServer as createTcpServer, Socket } from 'node:net';
+import { Resolver } from 'node:dns/promises';
+import { delimiter, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const stateDir = join(root, '.causeway', 'demo');
-mkdirSync(stateDir, { recursive: true });
-const cpBin = join(root, 'services/control-plane/dist/main.js');
-const cliBin = join(root, 'services/cli/dist/main.js');
+const stateDir = resolve(process.env.CAUSEWAY_DEMO_DIR || join(root, '.causeway', 'demo'));
+const bin = {
+  cp: join(root, 'services/control-plane/dist/main.js'),
+  dp: join(root, 'services/dataplane/dist/main.js'),
+  cli: join(root, 'services/cli/dist/main.js'),
+};
+
+// Everything on loopback, on fixed ports (Kuma's API port for global).
+const NATS_PORT = 14222;
+const CP = {
+  global: { api: 5681 },
+  'zone-1': { api: 5691, xds: 5678, vipCidr: '127.241.0.0/16' },
+  'zone-2': { api: 5701, xds: 5688, vipCidr: '127.242.0.0/16' },
+};
+const PROXIES = {
+  'ingress-1': { zone: 'zone-1', mode: 'ingress', port: 10001, admin: 9902 },
+  'egress-1': { zone: 'zone-1', mode: 'egress', port: 10002, admin: 9903 },
+  'ingress-2': { zone: 'zone-2', mode: 'ingress', port: 20001, admin: 9904 },
+  'egress-2': { zone: 'zone-2', mode: 'egress', port: 20002, admin: 9905 },
+  'web-1': { zone: 'zone-1', mode: 'sidecar', admin: 9901 },
+};
+const WEB = { address: '127.0.1.1', inbound: 18080, app: 8080, outbound: 10080, dns: 15053 };
+const STANDIN_PORT = 18000;
+const realHttpbin = process.env.CAUSEWAY_DEMO_HTTPBIN;
+const httpbinAddress = realHttpbin || `127.0.0.1:${STANDIN_PORT}`;
 
 const children = [];
-function start(name, args) {
-  const child = spawn(process.execPath, [cpBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const servers = [];
+let stopping = false;
+
+function log(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+
+function findNatsServer() {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    try {
+      accessSync(join(d, 'nats-server'), constants.X_OK);
+      return join(d, 'nats-server');
+    } catch {}
+  }
+  return undefined;
+}
+
+function portFree(port, host = '127.0.0.1') {
+  return new Promise((res) => {
+    const s = createTcpServer();
+    s.once('error', () => res(false));
+    s.listen(port, host, () => s.close(() => res(true)));
+  });
+}
+
+function canConnect(port, host = '127.0.0.1') {
+  return new Promise((res) => {
+    const s = new Socket();
+    s.once('error', () => res(false));
+    s.connect(port, host, () => {
+      s.destroy();
+      res(true);
+    });
+  });
+}
+
+/** Starts a child whose output goes to <state>/<name>.log; its unexpected exit stops the demo. */
+function start(name, command, args, env = {}) {
   const logFile = join(stateDir, `${name}.log`);
-  writeFileSync(logFile, '');
+  writeFileSync(logFile, `$ ${command} ${args.join(' ')}\n`);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   child.stdout.on('data', (d) => writeFileSync(logFile, d, { flag: 'a' }));
   child.stderr.on('data', (d) => writeFileSync(logFile, d, { flag: 'a' }));
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); see ${logFile}`);
+    child.exited = true;
+    // Ctrl-C in a terminal signals the whole process group: the children may exit before our own handler ran.
+    setTimeout(() => {
+      if (stopping) return;
+      console.error(`${name} exited (${signal ?? `code ${code}`}); its log: ${logFile}`);
       stop(1);
-    }
+    }, 250);
   });
+  child.demoName = name;
   children.push(child);
-  return logFile;
+  return { child, logFile };
 }
 
-async function waitReady(url, logFile) {
-  for (let i = 0; i < 100; i++) {
+async function waitFor(what, fn, timeoutMs = 60_000, everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopping');
     try {
-      if ((await fetch(`${url}/ready`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`${url} did not become ready; see ${logFile}`);
+  throw new Error(`${what}: not ready after ${timeoutMs / 1000} s${last ? ` (${last.message})` : ''}`);
 }
 
-let stopping = false;
-function stop(code = 0) {
+function cli(cpName, args) {
+  const cp = CP[cpName];
+  const r = spawnSync(process.execPath, [bin.cli, '--address', `http://127.0.0.1:${cp.api}`, '--auth-token-file', join(stateDir, cpName, 'admin-token'), ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`causeway ${args.join(' ')} (against ${cpName}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function readEnvFile(file) {
+  const env = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+/** Which of our children owns the client end of an accepted loopback connection (by socket inode in /proc). */
+function peerOf(socket) {
+  const hex = (n, w) => n.toString(16).toUpperCase().padStart(w, '0');
+  const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const v4 = ip
+    .split('.')
+    .map((o) => hex(Number(o), 2))
+    .reverse()
+    .join('');
+  const local = [`${v4}:${hex(socket.remotePort, 4)}`, `0000000000000000FFFF0000${v4}:${hex(socket.remotePort, 4)}`];
+  let inode;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+        const c = line.trim().split(/\s+/);
+        if (local.includes(c[1]) && c[2]?.endsWith(`:${hex(socket.localPort, 4)}`)) inode = c[9];
+      }
+    } catch {}
+  }
+  if (!inode) return undefined;
+  for (const child of children) {
+    if (child.exited || !child.pid) continue;
+    try {
+      for (const fd of readdirSync(`/proc/${child.pid}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${child.pid}/fd/${fd}`) === `socket:[${inode}]`) return child.demoName;
+        } catch {}
+      }
+    } catch {}
+  }
+  return undefined;
+}
+
+/** httpbin's /get, /headers, /ip, /anything, /status/N — for zone-2's egress only (a firewall rule in miniature). */
+function startHttpbinStandin() {
+  const server = createServer((req, res) => {
+    const peer = peerOf(req.socket);
+    req.resume();
+    req.on('end', () => {
+      if (peer !== 'egress-2') {
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.end(`403: this httpbin stand-in only answers zone-2's ZoneEgress (this connection came from ${peer ?? 'a process outside the demo'})\n`);
+        return;
+      }
+      const url = new URL(req.url, `http://${req.headers.host ?? 'httpbin'}`);
+      const status = /^\/status\/(\d{3})$/.exec(url.pathname);
+      if (status) {
+        res.writeHead(Number(status[1]));
+        res.end();
+        return;
+      }
+      const body = {
+        args: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        origin: `${req.socket.remoteAddress} (zone-2's ZoneEgress)`,
+        url: url.toString(),
+        ...(url.pathname.startsWith('/anything') ? { method: req.method } : {}),
+        'served-by': 'the demo\'s httpbin stand-in (with internet access, CAUSEWAY_DEMO_HTTPBIN=httpbin.org:80 uses the real one)',
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify(body, null, 2)}\n`);
+    });
+  });
+  servers.push(server);
+  return new Promise((res, rej) => {
+    server.once('error', rej);
+    server.listen(STANDIN_PORT, '127.0.0.1', res);
+  });
+}
+
+/** The zone-1 "web" app behind its sidecar. */
+function startWebApp() {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(`${JSON.stringify({ app: 'web', zone: 'zone-1', path: req.url })}\n`);
+  });
+  servers.push(server);
+  return new Promise((res, rej) => {
+    server.once('error', rej);
+    server.listen(WEB.app, '127.0.0.1', res);
+  });
+}
+
+/** GET http://host/path at address:port (a fresh connection); resolves with the status code. */
+function get(address, port, path, host) {
+  return new Promise((res, rej) => {
+    const req = httpRequest({ host: address, port, path, headers: { host }, agent: false }, (r) => {
+      r.resume();
+      r.on('end', () => res(r.statusCode));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  for (const c of children) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 1500).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(() => process.exit(code));
+  log('\nstopping ...');
+  const alive = () => children.filter((c) => !c.exited);
+  const exited = (c) => new Promise((r) => (c.exited ? r() : c.once('exit', r)));
+  // Proxies first, then the zones, global, and NATS last.
+  for (const group of [(n) => PROXIES[n], (n) => n.startsWith('zone-'), (n) => n === 'global', () => true]) {
+    const batch = alive().filter((c) => group(c.demoName));
+    for (const c of batch) c.kill('SIGTERM');
+    const t = setTimeout(() => {
+      for (const c of batch) if (!c.exited) c.kill('SIGKILL');
+    }, 10_000);
+    await Promise.all(batch.map(exited));
+    clearTimeout(t);
+  }
+  for (const s of servers) {
+    s.closeAllConnections?.();
+    s.close();
+  }
+  log(code === 0 ? 'stopped: every process exited.' : 'stopped.');
+  process.exit(code);
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const cps = [
-  { name: 'global', port: 5681, args: ['run', '--mode', 'global', '--api-port', '5681', '--data-dir', join(stateDir, 'global')] },
-  { name: 'zone-1', port: 5691, args: ['run', '--mode', 'zone', '--zone', 'zone-1', '--api-port', '5691', '--data-dir', join(stateDir, 'zone-1')] },
-  { name: 'zone-2', port: 5701, args: ['run', '--mode', 'zone', '--zone', 'zone-2', '--api-port', '5701', '--data-dir', join(stateDir, 'zone-2')] },
-];
-try {
-  for (const cp of cps) cp.log = start(cp.name, cp.args);
-  for (const cp of cps) await waitReady(`http://127.0.0.1:${cp.port}`, cp.log);
+async function main() {
+  const nats = findNatsServer();
+  if (!nats) {
+    console.error('nats-server is not installed (the demo runs one for multi-zone sync).\nInstall it, then run npm start again:\n  sudo apt-get install nats-server      # Debian / Ubuntu\n  brew install nats-server             # macOS\nor download a release from https://github.com/nats-io/nats-server/releases');
+    process.exit(1);
+  }
+  for (const p of [NATS_PORT, CP.global.api, CP['zone-1'].api, CP['zone-1'].xds, CP['zone-2'].api, CP['zone-2'].xds, ...Object.values(PROXIES).flatMap((p) => [p.port, p.admin]).filter(Boolean), WEB.app, WEB.outbound, ...(realHttpbin ? [] : [STANDIN_PORT])]) {
+    if (!(await portFree(p))) throw new Error(`port ${p} on 127.0.0.1 is in use (another demo running?)`);
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
 
-  const tokenFile = join(stateDir, 'global', 'admin-token');
+  // NATS with the generated authorization: one user for global, one per zone.
+  log('starting nats-server, the global control plane and two zone control planes ...');
+  const nc = spawnSync(process.execPath, [bin.cli, 'generate', 'nats-config', '--zones', 'zone-1,zone-2', '--out', join(stateDir, 'nats-auth.conf'), '--credentials-dir', stateDir], { encoding: 'utf8' });
+  if (nc.status !== 0) throw new Error(`causeway generate nats-config: ${nc.stderr}`);
+  writeFileSync(
+    join(stateDir, 'nats-server.conf'),
+    `listen: "127.0.0.1:${NATS_PORT}"\nserver_name: "causeway-demo"\njetstream {\n  store_dir: ${JSON.stringify(join(stateDir, 'jetstream'))}\n}\ninclude "nats-auth.conf"\n`,
+  );
+  start('nats-server', nats, ['-c', join(stateDir, 'nats-server.conf')]);
+  await waitFor('nats-server', () => canConnect(NATS_PORT), 15_000, 100);
+
+  const natsUrl = `nats://127.0.0.1:${NATS_PORT}`;
+  const cpArgs = (name) => [bin.cp, 'run', '--api-port', String(CP[name].api), '--api-address', '127.0.0.1', '--data-dir', join(stateDir, name), '--nats-url', natsUrl];
+  start('global', process.execPath, [...cpArgs('global'), '--mode', 'global'], readEnvFile(join(stateDir, 'global.env')));
+  for (const z of ['zone-1', 'zone-2'])
+    start(z, process.execPath, [...cpArgs(z), '--mode', 'zone', '--zone', z, '--xds-port', String(CP[z].xds), '--xds-address', '127.0.0.1', '--vip-cidr', CP[z].vipCidr], readEnvFile(join(stateDir, `${z}.env`)));
+  for (const name of Object.keys(CP)) await waitFor(`${name} control plane`, async () => (await fetch(`http://127.0.0.1:${CP[name].api}/ready`)).ok);
+  for (const z of ['zone-1', 'zone-2'])
+    await waitFor(`${z} online at global`, async () => {
+      const page = await (await fetch(`http://127.0.0.1:${CP.global.api}/zones+insights`)).json();
+      return page.items?.find((i) => i.name === z)?.status === 'Online';
+    });
+
+  // The Kuma docs' zone-2-only ExternalService, in a mesh with mTLS that routes through zone egress.
   const manifest = join(stateDir, 'demo.yaml');
   writeFileSync(
     manifest,
@@ -75,17 +312,7 @@ networking:
   outbound:
     passthrough: false
 ---
-type: ExternalService
-mesh: default
-name: httpbin-only-in-zone-2
-tags:
- kuma.io/service: httpbin
- kuma.io/protocol: http
- kuma.io/zone: zone-2
-networking:
- address: httpbin.org:80
----
-# mTLS is on: without a MeshTrafficPermission nothing may call anything (default deny).
+# mTLS is on: without a permission nothing may call anything.
 type: MeshTrafficPermission
 mesh: default
 name: allow-all
@@ -97,28 +324,112 @@ spec:
       kind: Mesh
     default:
       action: Allow
+---
+type: ExternalService
+mesh: default
+name: httpbin-only-in-zone-2
+tags:
+ kuma.io/service: httpbin
+ kuma.io/protocol: http
+ kuma.io/zone: zone-2
+networking:
+ address: ${httpbinAddress}
 `,
   );
-  const cli = (args) =>
-    new Promise((res, rej) => {
-      const p = spawn(process.execPath, [cliBin, '--address', 'http://127.0.0.1:5681', '--auth-token-file', tokenFile, ...args], { stdio: 'inherit' });
-      p.on('exit', (code) => (code === 0 ? res() : rej(new Error(`causeway ${args.join(' ')} exited ${code}`))));
-    });
-  await cli(['apply', '-f', manifest]);
-  await cli(['get', 'external-services']);
-  console.log(`
-Causeway is running (state and logs in ${stateDir}):
-  global API   http://127.0.0.1:5681   (docs: http://127.0.0.1:5681/docs, admin token: ${tokenFile})
-  zone-1 API   http://127.0.0.1:5691
-  zone-2 API   http://127.0.0.1:5701
+  log(`applying ${manifest} at global (causeway apply -f):`);
+  log(cli('global', ['apply', '-f', manifest]).trimEnd().replace(/^/gm, '  '));
+  for (const z of ['zone-1', 'zone-2'])
+    await waitFor(`the mesh CA in ${z}`, async () => (await fetch(`http://127.0.0.1:${CP[z].api}/meshes/default/secrets/default.ca-builtin-cert-ca-1`, { headers: { authorization: `Bearer ${readFileSync(join(stateDir, z, 'admin-token'), 'utf8').trim()}` } })).ok);
 
-Try:
-  npx causeway config control-planes add --name demo --address http://127.0.0.1:5681 --auth-token-file ${tokenFile} --overwrite
+  // The proxies: ZoneIngress + ZoneEgress per zone (zone tokens), and web-1's sidecar (a dataplane token).
+  log('starting ZoneIngress and ZoneEgress in both zones, the web app and its sidecar in zone-1 ...');
+  if (!realHttpbin) await startHttpbinStandin();
+  await startWebApp();
+  for (const [name, p] of Object.entries(PROXIES)) {
+    const dir = join(stateDir, name);
+    mkdirSync(dir, { recursive: true });
+    const resource =
+      p.mode === 'sidecar'
+        ? {
+            type: 'Dataplane',
+            mesh: 'default',
+            name,
+            networking: {
+              address: WEB.address,
+              inbound: [{ port: WEB.inbound, servicePort: WEB.app, tags: { 'kuma.io/service': 'web', 'kuma.io/protocol': 'http' } }],
+              outbound: [{ port: WEB.outbound, tags: { 'kuma.io/service': 'httpbin' } }],
+            },
+          }
+        : { type: p.mode === 'ingress' ? 'ZoneIngress' : 'ZoneEgress', name, networking: { address: '127.0.0.1', port: p.port } };
+    writeFileSync(join(dir, 'resource.json'), `${JSON.stringify(resource, null, 2)}\n`);
+    const token = p.mode === 'sidecar' ? cli(p.zone, ['generate', 'dataplane-token', '--mesh', 'default', '--name', name]) : cli(p.zone, ['generate', 'zone-token', '--scope', p.mode]);
+    writeFileSync(join(dir, 'token'), token.trim(), { mode: 0o600 });
+    start(name, process.execPath, [
+      bin.dp,
+      'run',
+      '--mode',
+      p.mode,
+      '--cp-address',
+      `grpcs://127.0.0.1:${CP[p.zone].xds}`,
+      '--ca-cert-file',
+      join(stateDir, p.zone, 'xds-ca.pem'),
+      '--dataplane-file',
+      join(dir, 'resource.json'),
+      '--dataplane-token-file',
+      join(dir, 'token'),
+      '--admin-port',
+      String(p.admin),
+      ...(p.mode === 'sidecar' ? ['--dns-port', String(WEB.dns)] : []),
+    ]);
+  }
+
+  // Wait until the whole path answers: web-1's builtin DNS gives httpbin.mesh a VIP, and a call to it
+  // goes sidecar -> egress-1 -> ingress-2 -> egress-2 -> httpbin.
+  const resolver = new Resolver({ timeout: 1000, tries: 1 });
+  resolver.setServers([`${WEB.address}:${WEB.dns}`]);
+  const vip = await waitFor('httpbin.mesh in the sidecar DNS', async () => (await resolver.resolve4('httpbin.mesh'))[0]);
+  await waitFor(
+    'the cross-zone call',
+    async () => (await get(vip, 80, '/get', 'httpbin.mesh')) === 200,
+    90_000,
+    300,
+  );
+
+  const token = join(stateDir, 'global', 'admin-token');
+  log(`
+Causeway is running on loopback (state and logs: ${stateDir}).
+
+  app(zone-1) -> sidecar web-1 -> ZoneEgress egress-1 -> ZoneIngress ingress-2 -> ZoneEgress egress-2 -> httpbin (${httpbinAddress})
+                 mTLS, SNI "httpbin{mesh=default}" ..... passthrough by SNI ...... terminates mTLS, checks the permission, calls httpbin
+
+Call the zone-2-only ExternalService from the zone-1 app through its sidecar (httpbin.mesh resolves to
+${vip} with the sidecar's builtin DNS on ${WEB.address}:${WEB.dns}):
+
+  curl -s --resolve httpbin.mesh:80:${vip} http://httpbin.mesh/get
+
+or through the Dataplane's outbound port (Kuma's "outbound" style):
+
+  curl -s http://127.0.0.1:${WEB.outbound}/anything
+
+${realHttpbin ? '' : `The stand-in answers only zone-2's egress: curl -s http://${httpbinAddress}/get gets a 403.\n`}
+APIs (Kuma-compatible; global admin token: ${token}):
+  global   http://127.0.0.1:${CP.global.api}   (docs: http://127.0.0.1:${CP.global.api}/docs)
+  zone-1   http://127.0.0.1:${CP['zone-1'].api}   (xDS grpcs://127.0.0.1:${CP['zone-1'].xds})
+  zone-2   http://127.0.0.1:${CP['zone-2'].api}   (xDS grpcs://127.0.0.1:${CP['zone-2'].xds})
+Proxy admin (/metrics, /config_dump, /clusters):
+${Object.entries(PROXIES)
+  .map(([n, p]) => `  ${n.padEnd(9)} http://127.0.0.1:${p.admin}   (${p.zone}${p.port ? `, listens on 127.0.0.1:${p.port}` : `, app 127.0.0.1:${WEB.app}`})`)
+  .join('\n')}
+CLI:
+  npx causeway config control-planes add --name demo --address http://127.0.0.1:${CP.global.api} --auth-token-file ${token} --overwrite
+  npx causeway inspect zones
   npx causeway get external-services -o yaml
-  curl -s http://127.0.0.1:5681/meshes/default/external-services
 
 Ctrl-C stops everything.`);
-} catch (e) {
+}
+
+main().catch((e) => {
+  if (stopping) return;
   console.error(`demo failed: ${e.message}`);
   stop(1);
-}
+});
