@@ -314,13 +314,14 @@ export class ControlPlaneProcess {
 // without a teardown (a crash, a timeout, Ctrl-C), and looked up by pid to tell which process opened a
 // connection (externals.ts).
 
-const liveChildren = new Map<number, { name: string; child: ChildProcess }>();
+const liveChildren = new Map<number, { name: string; child: ChildProcess; group: boolean }>();
 let exitHookInstalled = false;
 
 function killAllChildrenNow(): void {
-  for (const { child } of liveChildren.values()) {
+  for (const [pid, { child, group }] of liveChildren) {
     try {
-      child.kill('SIGKILL');
+      if (group) process.kill(-pid, 'SIGKILL');
+      else child.kill('SIGKILL');
     } catch {
       // already gone
     }
@@ -345,12 +346,29 @@ function installExitHook(): void {
   }
 }
 
-function trackChild(name: string, child: ChildProcess): void {
+/**
+ * Registers a child for the exit hook and for harnessProcesses(). `group: true` for a child started
+ * `detached` (its own process group): the hook then kills the whole group, grandchildren included.
+ */
+export function trackChild(name: string, child: ChildProcess, opts: { group?: boolean } = {}): void {
   installExitHook();
   const pid = child.pid;
   if (pid === undefined) return;
-  liveChildren.set(pid, { name, child });
-  child.once('exit', () => liveChildren.delete(pid));
+  liveChildren.set(pid, { name, child, group: opts.group === true });
+  // A group may outlive its leader (a grandchild that did not stop): then the hook still kills it.
+  child.once('exit', () => {
+    if (!opts.group || !processGroupAlive(pid)) liveChildren.delete(pid);
+  });
+}
+
+/** Whether any process of the process group `pgid` is still alive. */
+export function processGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** pid -> name of every process the harness started that is still running. */
