@@ -140,6 +140,12 @@ export class TestEnv {
   }
 }
 
+/**
+ * How long a control plane may take to become ready. A fresh PGlite store runs initdb in WebAssembly:
+ * ~5 s on an idle 2-core machine, several times that when a few start at once on a loaded one.
+ */
+export const START_TIMEOUT_MS = 90_000;
+
 /** The test's environment without CAUSEWAY_* settings: a process gets exactly the flags the test passes. */
 function childEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAUSEWAY_')));
@@ -241,7 +247,7 @@ export class ControlPlaneProcess {
   }
 
   /** Starts the process (on the same port as before when restarted) and waits until `/ready`. */
-  async start(): Promise<void> {
+  async start(timeoutMs = START_TIMEOUT_MS): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);
     if (this.port === 0) this.port = await freePort();
     // Several zones run on one machine: each gets its own xDS port instead of the default 5678.
@@ -265,7 +271,7 @@ export class ControlPlaneProcess {
         resolve(code);
       });
     });
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.child) throw new Error(`${this.name} exited before it was ready:\n${this.logs()}`);
       try {
@@ -276,7 +282,7 @@ export class ControlPlaneProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     await this.kill();
-    throw new Error(`${this.name} was not ready after 30 s:\n${this.logs()}`);
+    throw new Error(`${this.name} was not ready after ${timeoutMs / 1000} s:\n${this.logs()}`);
   }
 
   /** SIGTERM and wait; returns the exit code (SIGKILL after 15 s). */
