@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from './server.js';
 
 const TOKEN = 'test-admin-token-0123456789';
+/** A fresh PGlite store runs initdb in WebAssembly: seconds when idle, far longer on a loaded 2-core machine. */
+const STORE_START_TIMEOUT = 120_000;
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 const mesh = { type: 'Mesh', name: 'default' };
@@ -38,10 +40,10 @@ describe('global mode', () => {
     ({ app, store } = await setup('global'));
     const r = await app.inject({ method: 'PUT', url: '/meshes/default', headers: auth, payload: mesh });
     expect(r.statusCode).toBe(201);
-  });
+  }, STORE_START_TIMEOUT);
   afterAll(async () => {
-    await app.close();
-    await store.close();
+    await app?.close();
+    await store?.close();
   });
 
   it('answers / with version and mode', async () => {
@@ -216,10 +218,10 @@ describe('zone mode', () => {
   let store: ResourceStore;
   beforeAll(async () => {
     ({ app, store } = await setup('zone'));
-  });
+  }, STORE_START_TIMEOUT);
   afterAll(async () => {
-    await app.close();
-    await store.close();
+    await app?.close();
+    await store?.close();
   });
 
   it('refuses writes of global-owned types with 405 telling to apply on global', async () => {
