@@ -13,6 +13,47 @@ import type { Host } from '../upstream/cluster.js';
 /** Envoy's default --drain-time-s. */
 export const DRAIN_TIME_MS = 600_000;
 
+/**
+ * Small writes of one event-loop turn go out together once the turn's I/O callbacks have run (as Envoy
+ * defers a connection's writes to its write event): the sockets written to are corked and uncorked in a
+ * setImmediate, so the peers are woken after the turn's reads rather than in between (on a busy machine
+ * each wake-up can preempt the proxy). A write that would reach the socket's high-water mark goes out
+ * at once, so deferring never holds back more than that nor signals backpressure by itself.
+ */
+const DEFERRED = Symbol('causeway.tcp.deferred');
+type DeferredSocket = Duplex & { [DEFERRED]?: boolean };
+let deferred: DeferredSocket[] = [];
+let flushScheduled = false;
+function flushDeferred(): void {
+  flushScheduled = false;
+  const list = deferred;
+  deferred = [];
+  for (const s of list) {
+    if (!s[DEFERRED]) continue;
+    s[DEFERRED] = false;
+    s.uncork();
+  }
+}
+function writeDeferred(dest: DeferredSocket, chunk: Buffer): boolean {
+  if (dest.writableLength + chunk.length >= dest.writableHighWaterMark) {
+    if (dest[DEFERRED]) {
+      dest[DEFERRED] = false;
+      dest.uncork();
+    }
+    return dest.write(chunk);
+  }
+  if (!dest[DEFERRED]) {
+    dest[DEFERRED] = true;
+    dest.cork();
+    deferred.push(dest);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushDeferred);
+    }
+  }
+  return dest.write(chunk);
+}
+
 export class TcpProxyFilter {
   private readonly clusters: { name: string; weight: number }[];
   private readonly totalWeight: number;
@@ -148,7 +189,7 @@ export class TcpProxyFilter {
           down.on('data', (c: Buffer) => {
             bytesReceived += c.length;
             touch();
-            if (!up.write(c)) {
+            if (!writeDeferred(up, c)) {
               down.pause();
               up.once('drain', () => down.resume());
             }
@@ -156,7 +197,7 @@ export class TcpProxyFilter {
           up.on('data', (c: Buffer) => {
             bytesSent += c.length;
             touch();
-            if (!down.write(c)) {
+            if (!writeDeferred(down, c)) {
               up.pause();
               down.once('drain', () => up.resume());
             }
