@@ -903,6 +903,15 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         expect(feed.events.map((e) => e.revision)).toEqual(Array.from({ length: 2 * n }, (_, i) => from + 1 + i));
         expect(feed.events.slice(n).map((e) => `${e.op} ${e.name} ${e.version}`)).toEqual(Array.from({ length: n }, (_, i) => `update ${name(i)} 2`));
 
+        // in a large batch too, of two items claiming one address the later one fails
+        const clash = await batchRejection(
+          store.applyBatch(Array.from({ length: 40 }, (_, i) => upsert(externalService(m, `extra-${i}`, i === 39 ? 'extra-3.example.com:443' : `extra-${i}.example.com:443`)))),
+          'CONFLICT',
+        );
+        expect(clash.index).toBe(39);
+        expect(clash.message).toContain('ExternalService "extra-3"');
+        expect(await store.get('ExternalService', m, 'extra-0')).toBeUndefined();
+
         const gone = await store.applyBatch(Array.from({ length: n }, (_, i) => ({ op: 'delete', type: 'ExternalService', mesh: m, name: name(i) }) as BatchOp));
         expect(gone.every((r) => r.outcome === 'deleted')).toBe(true);
         expect((await store.list('ExternalService', { mesh: m })).total).toBe(0);

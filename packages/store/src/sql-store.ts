@@ -16,7 +16,7 @@ import {
   type ResourceType,
   type UniqueKey,
 } from '@causeway/core';
-import { and, asc, count, eq, gt, ilike, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { type Backend, CHANGES_CHANNEL, type Db } from './backend.js';
 import type { StoreLogger } from './logger.js';
 import { resourceChanges, resources, resourceUniqueKeys } from './schema.js';
@@ -163,6 +163,23 @@ function rowsSource(rows: readonly Record<string, unknown>[], columns: string, a
 }
 
 const KEY_COLUMNS = 'type text, mesh text, name text';
+
+/**
+ * `resources` rows with one of these keys. A few keys are an OR of primary-key matches (cheapest to plan);
+ * more are a semi-join against the keys as rows.
+ */
+function resourceKeysIn(keys: readonly ResourceKey[]): SQL {
+  if (keys.length <= VALUES_MAX_ROWS) return or(...keys.map((k) => rowKey(k.type, k.mesh, k.name))) as SQL;
+  const rows = keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name }));
+  return sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from ${rowsSource(rows, KEY_COLUMNS, 'k')})`;
+}
+
+/** `resource_unique_keys` rows with one of these (type, mesh, key), like `resourceKeysIn`. */
+function uniqueKeysIn(keys: readonly { type: string; mesh: string; key: string }[]): SQL {
+  const k = resourceUniqueKeys;
+  if (keys.length <= VALUES_MAX_ROWS) return or(...keys.map((u) => and(eq(k.type, u.type), eq(k.mesh, u.mesh), eq(k.key, u.key)))) as SQL;
+  return sql`(${k.type}, ${k.mesh}, ${k.key}) in (select u.type, u.mesh, u.key from ${rowsSource(keys, 'type text, mesh text, key text', 'u')})`;
+}
 
 /** The rows of a raw `execute` (both drivers return `{ rows }`). */
 function driverRecords(result: unknown): Record<string, unknown>[] {
@@ -687,9 +704,7 @@ export class SqlStore implements ResourceStore {
     const rows = await tx
       .select()
       .from(resources)
-      .where(
-        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from ${rowsSource(keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name })), KEY_COLUMNS, 'k')})`,
-      )
+      .where(resourceKeysIn(keys))
       .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
       .for('update');
     return new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
@@ -730,9 +745,7 @@ export class SqlStore implements ResourceStore {
     const found = await tx
       .select({ type: resources.type, mesh: resources.mesh, name: resources.name })
       .from(resources)
-      .where(
-        sql`(${resources.type}, ${resources.mesh}, ${resources.name}) in (select k.type, k.mesh, k.name from ${rowsSource([...distinct.values()], KEY_COLUMNS, 'k')})`,
-      )
+      .where(resourceKeysIn([...distinct.values()]))
       .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
       .for('share');
     const present = new Set(found.map((f) => keyOf(f.type, f.mesh, f.name)));
@@ -767,24 +780,32 @@ export class SqlStore implements ResourceStore {
     }
     let pending = claims.flatMap((c) => c.keys.map((k) => ({ claim: c, key: k })));
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const inserted = driverRecords(
-        await tx.execute(sql`
-          insert into ${resourceUniqueKeys} (type, mesh, key, name)
-          select v.type, v.mesh, v.key, v.name
-          from ${rowsSource(pending.map((p, ord) => ({ ord, type: p.claim.type, mesh: p.claim.mesh, key: p.key.key, name: p.claim.name })), 'ord int, type text, mesh text, key text, name text', 'v')}
-          order by v.ord
-          on conflict do nothing
-          returning type, mesh, key, name`),
-      );
+      // In item order, so that of two items wanting one key the earlier gets it: a VALUES list keeps its
+      // order; many rows come as one jsonb parameter, sorted by position.
+      const rows = pending.map((p, ord) => ({ ord, type: p.claim.type, mesh: p.claim.mesh, key: p.key.key, name: p.claim.name }));
+      const inserted: Record<string, unknown>[] =
+        rows.length <= VALUES_MAX_ROWS
+          ? await tx
+              .insert(resourceUniqueKeys)
+              .values(rows.map(({ type, mesh, key, name }) => ({ type, mesh, key, name })))
+              .onConflictDoNothing()
+              .returning({ type: resourceUniqueKeys.type, mesh: resourceUniqueKeys.mesh, key: resourceUniqueKeys.key, name: resourceUniqueKeys.name })
+          : driverRecords(
+              await tx.execute(sql`
+                insert into ${resourceUniqueKeys} (type, mesh, key, name)
+                select v.type, v.mesh, v.key, v.name
+                from ${rowsSource(rows, 'ord int, type text, mesh text, key text, name text', 'v')}
+                order by v.ord
+                on conflict do nothing
+                returning type, mesh, key, name`),
+            );
       const claimed = new Set(inserted.map((i) => `${keyOf(String(i.type), String(i.mesh), String(i.key))}\u0000${String(i.name)}`));
       const taken = pending.filter((p) => !claimed.has(`${keyOf(p.claim.type, p.claim.mesh, p.key.key)}\u0000${p.claim.name}`));
       if (taken.length === 0) return [];
       const holders = await tx
         .select({ type: resourceUniqueKeys.type, mesh: resourceUniqueKeys.mesh, key: resourceUniqueKeys.key, name: resourceUniqueKeys.name })
         .from(resourceUniqueKeys)
-        .where(
-          sql`(${resourceUniqueKeys.type}, ${resourceUniqueKeys.mesh}, ${resourceUniqueKeys.key}) in (select k.type, k.mesh, k.key from ${rowsSource(taken.map((t) => ({ type: t.claim.type, mesh: t.claim.mesh, key: t.key.key })), 'type text, mesh text, key text', 'k')})`,
-        );
+        .where(uniqueKeysIn(taken.map((t) => ({ type: t.claim.type, mesh: t.claim.mesh, key: t.key.key }))));
       const holderOf = new Map(holders.map((h) => [keyOf(h.type, h.mesh, h.key), h.name]));
       const clashes = new Map<number, { claim: Claim; fields: FieldError[] }>();
       for (const t of taken) {
@@ -815,18 +836,25 @@ export class SqlStore implements ResourceStore {
    */
   private async record(tx: Db, events: NewChange[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = rowsSource(
-      events.map((e, ord) => ({ ord, op: e.op, type: e.type, mesh: e.mesh ?? '', name: e.name, version: e.version })),
-      'ord int, op text, type text, mesh text, name text, version bigint',
-      'v',
-    );
+    // A few events (every single write): a plain VALUES list, scanned in order (cheapest to plan). Many:
+    // one jsonb parameter, sorted by position.
+    const few = events.length <= VALUES_MAX_ROWS;
+    const source = few
+      ? sql`(values ${sql.join(
+          events.map((e) => sql`(${e.op}, ${e.type}, ${e.mesh ?? ''}, ${e.name}, ${e.version}::bigint)`),
+          sql`, `,
+        )}) as v(op, type, mesh, name, version)`
+      : rowsSource(
+          events.map((e, ord) => ({ ord, op: e.op, type: e.type, mesh: e.mesh ?? '', name: e.name, version: e.version })),
+          'ord int, op text, type text, mesh text, name text, version bigint',
+          'v',
+        );
     await tx.execute(sql`
       with lock as materialized (select pg_advisory_xact_lock(${OUTBOX_LOCK_ID}::bigint)),
       ins as (
         insert into ${resourceChanges} ("op", "type", "mesh", "name", "version")
-        select v.op, v.type, v.mesh, v.name, v.version
-        from lock, ${rows}
-        order by v.ord
+        select v.op, v.type, v.mesh, v.name, v.version from lock, ${source}
+        ${few ? sql`` : sql`order by v.ord`}
         returning "revision"
       )
       select pg_notify(${CHANGES_CHANNEL}, max("revision")::text) from ins`);
