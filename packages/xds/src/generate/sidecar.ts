@@ -157,7 +157,7 @@ function reachableKey(dp: DataplaneSpec): string {
 function dnsListener(ctx: MeshContext, dp: DataplaneSpec): EnvoyJson {
   const address = dp.networking.address;
   // The table is the same for every dataplane with the same reachable services: built (and encoded) once.
-  const filters = memo(ctx, `dns-filters:${reachableKey(dp)}:${hashVips(ctx)}`, () => dnsFilters(ctx, dp));
+  const filters = memo(ctx, `dns-filters:${reachableKey(dp)}:${hashVips(ctx)}:${reachableFingerprint(ctx, dp)}`, () => dnsFilters(ctx, dp));
   return {
     '@type': TYPE_URLS.Listener,
     name: `dns:${address}:${DEFAULT_DNS_PORT}`,
@@ -175,6 +175,29 @@ function hashVips(ctx: MeshContext): string {
       .digest('hex')
       .slice(0, 12);
     vipHashes.set(ctx, h);
+  }
+  return h;
+}
+
+/**
+ * Hash of the fingerprints of the services a dataplane reaches (per context and reachable set). Part of
+ * the keys of the blocks shared across proxies and contexts: a change to any of those services (a second
+ * ExternalService of the same service and host, new TLS settings, ...) changes no VIP, but must rebuild them.
+ */
+const reachableFingerprints = new WeakMap<MeshContext, Map<string, string>>();
+function reachableFingerprint(ctx: MeshContext, dp: DataplaneSpec): string {
+  let byKey = reachableFingerprints.get(ctx);
+  if (!byKey) {
+    byKey = new Map();
+    reachableFingerprints.set(ctx, byKey);
+  }
+  const key = reachableKey(dp);
+  let h = byKey.get(key);
+  if (h === undefined) {
+    const hash = createHash('sha256');
+    for (const service of reachableServices(ctx, dp)) hash.update(`${service}=${ctx.fingerprints.get(service) ?? ''};`);
+    h = hash.digest('hex').slice(0, 12);
+    byKey.set(key, h);
   }
   return h;
 }
@@ -321,7 +344,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
   set.Listener.push(dnsListener(ctx, dataplane.spec));
   // VIP listeners and the clusters behind them are the same for every dataplane that reaches the same
   // services: assembled (and sorted) once per mesh context, then merged with this proxy's own resources.
-  const shared = memo(ctx, `vip-outbound:${reachableKey(dataplane.spec)}:${hashVips(ctx)}`, () => {
+  const shared = memo(ctx, `vip-outbound:${reachableKey(dataplane.spec)}:${hashVips(ctx)}:${reachableFingerprint(ctx, dataplane.spec)}`, () => {
     const part = emptySet();
     const seen = new Set<string>();
     for (const b of vipBindings(ctx, dataplane.spec)) {
