@@ -1,7 +1,8 @@
 /**
  * Envoy's tcp_proxy: connects to a host of the cluster (a weighted pick among weighted_clusters),
  * trying up to max_connect_attempts hosts, then copies bytes both ways with half-close propagation and
- * an idle timeout (default 1 h). Data that arrived before the upstream connected is buffered.
+ * an idle timeout (default 1 h). Data that arrived before the upstream connected is buffered. Small
+ * writes go out at the end of the event-loop turn (see write-batch.ts).
  */
 import type { Duplex } from 'node:stream';
 import { type AccessLogEntry, type AccessLogger, compileAccessLogs } from '../access-log.js';
@@ -9,50 +10,10 @@ import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js'
 import type { TcpProxy } from '../envoy/types.js';
 import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
 import type { Host } from '../upstream/cluster.js';
+import { writeBatched } from '../write-batch.js';
 
 /** Envoy's default --drain-time-s. */
 export const DRAIN_TIME_MS = 600_000;
-
-/**
- * Small writes of one event-loop turn go out together once the turn's I/O callbacks have run (as Envoy
- * defers a connection's writes to its write event): the sockets written to are corked and uncorked in a
- * setImmediate, so the peers are woken after the turn's reads rather than in between (on a busy machine
- * each wake-up can preempt the proxy). A write that would reach the socket's high-water mark goes out
- * at once, so deferring never holds back more than that nor signals backpressure by itself.
- */
-const DEFERRED = Symbol('causeway.tcp.deferred');
-type DeferredSocket = Duplex & { [DEFERRED]?: boolean };
-let deferred: DeferredSocket[] = [];
-let flushScheduled = false;
-function flushDeferred(): void {
-  flushScheduled = false;
-  const list = deferred;
-  deferred = [];
-  for (const s of list) {
-    if (!s[DEFERRED]) continue;
-    s[DEFERRED] = false;
-    s.uncork();
-  }
-}
-function writeDeferred(dest: DeferredSocket, chunk: Buffer): boolean {
-  if (dest.writableLength + chunk.length >= dest.writableHighWaterMark) {
-    if (dest[DEFERRED]) {
-      dest[DEFERRED] = false;
-      dest.uncork();
-    }
-    return dest.write(chunk);
-  }
-  if (!dest[DEFERRED]) {
-    dest[DEFERRED] = true;
-    dest.cork();
-    deferred.push(dest);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushDeferred);
-    }
-  }
-  return dest.write(chunk);
-}
 
 export class TcpProxyFilter {
   private readonly clusters: { name: string; weight: number }[];
@@ -189,7 +150,7 @@ export class TcpProxyFilter {
           down.on('data', (c: Buffer) => {
             bytesReceived += c.length;
             touch();
-            if (!writeDeferred(up, c)) {
+            if (!writeBatched(up, c)) {
               down.pause();
               up.once('drain', () => down.resume());
             }
@@ -197,7 +158,7 @@ export class TcpProxyFilter {
           up.on('data', (c: Buffer) => {
             bytesSent += c.length;
             touch();
-            if (!writeDeferred(down, c)) {
+            if (!writeBatched(down, c)) {
               up.pause();
               down.once('drain', () => up.resume());
             }

@@ -16,6 +16,7 @@ import type { HttpStats } from '../stats.js';
 import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../upstream/cluster.js';
 import { type BodyFraming, headerLines, UpstreamRequest } from '../upstream/http1.js';
 import { H2UpstreamRequest, h2Headers, type UpstreamResponseLike } from '../upstream/http2.js';
+import { atEndOfTurn, holdWrites, isHeld, releaseWrites } from '../write-batch.js';
 import type { Headers } from './headers.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
@@ -433,6 +434,9 @@ export class Forwarder {
     const raw = upRes.rawHeaders;
     const res = this.res;
     const serviceTime = String(Math.round(elapsed));
+    // HTTP/1.1: what this event-loop turn writes (head, body, end) goes out at its end (write-batch.ts)
+    const sock = isH2Response(res) ? null : res.socket;
+    if (sock) holdWrites(sock);
     if (!isH2Response(res) && a.responseHeadersToAdd.length === 0) {
       // HTTP/1.1 without headers to add: the flat [name, value, ...] list node:http takes, built directly
       const flat: string[] = [];
@@ -467,6 +471,7 @@ export class Forwarder {
     upRes.on('data', (c: Buffer) => {
       this.bytesSent += c.length;
       this.idleTimer?.refresh();
+      if (sock && sock.writableLength + c.length >= sock.writableHighWaterMark) releaseWrites(sock);
       if (!(res as ServerResponse).write(c)) {
         upRes.pause();
         res.once('drain', () => upRes.resume());
@@ -476,7 +481,9 @@ export class Forwarder {
       cluster.stats.upstream_rq_completed++;
       // trailers (gRPC status) can only be carried to an HTTP/2 downstream
       if (upRes.trailers && isH2Response(res)) res.addTrailers(upRes.trailers);
-      res.end();
+      // node:http's end() flushes the socket: while this turn's writes are held, it ends with them
+      if (sock && isHeld(sock)) atEndOfTurn(() => res.end());
+      else res.end();
       this.finish();
     });
     upRes.on('aborted', () => {

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 // Node's HTTP parser binding, as used by node:http (a stable part of Node since v12).
 import { HTTPParser } from 'node:_http_common';
 import type { Socket } from 'node:net';
+import { holdWrites, releaseWrites, writeBatched } from '../write-batch.js';
 import type { Host, UpstreamSocket } from './cluster.js';
 
 const kOnHeaders = HTTPParser.kOnHeaders as number;
@@ -69,14 +70,17 @@ export class UpstreamRequest extends EventEmitter {
     const c = this.conn;
     if (!c || this.destroyed || this.ended || chunk.length === 0) return true;
     if (this.framing === 'chunked') {
-      c.socket.cork();
-      c.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      c.socket.write(chunk);
-      const ok = c.socket.write('\r\n', 'latin1');
-      c.socket.uncork();
+      const s = c.socket;
+      if (s.writableLength + chunk.length >= s.writableHighWaterMark) releaseWrites(s);
+      else holdWrites(s);
+      s.cork();
+      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      s.write(chunk);
+      const ok = s.write('\r\n', 'latin1');
+      s.uncork();
       return ok;
     }
-    return c.socket.write(chunk);
+    return writeBatched(c.socket, chunk);
   }
   end(): void {
     if (this.ended || this.destroyed) return;
@@ -184,6 +188,8 @@ export class PooledConnection {
     this.responseDone = false;
     this.response = undefined;
     this.keepAlive = true;
+    // the head goes out at the end of this event-loop turn (with the body, when it is already there)
+    holdWrites(this.socket);
     this.socket.write(req.head, 'latin1');
   }
 
