@@ -1,32 +1,37 @@
 /**
  * Store throughput: for each backend, put 10,000 ExternalServices, get each one, then list them all in
- * pages of 1000. Prints one JSON line per backend. Not a test: no assertions.
+ * pages of 1000; then write another 10,000 with `applyBatch` (batches of 500, one at a time), and apply the
+ * same batches again (all unchanged). Prints one JSON line per backend, with the load average. Not a
+ * test: no assertions.
  *
- *   npm run bench -w @causeway/store [-- --postgres postgres://postgres@127.0.0.1:5432/postgres] [--count N] [--concurrency N]
+ *   npm run bench -w @causeway/store [-- --postgres postgres://postgres@127.0.0.1:5432/postgres] [--count N] [--concurrency N] [--batch N]
  *
  * The Postgres URL is an admin URL: a scratch database is created next to it and dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { decodeResource, type Resource } from '@causeway/core';
 import pg from 'pg';
-import { openStore, type ResourceStore } from '../src/index.js';
+import { type BatchOp, openStore, type ResourceStore } from '../src/index.js';
 
 const { values: args } = parseArgs({
   options: {
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     count: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '500' },
   },
 });
 const COUNT = Number(args.count);
 const CONCURRENCY = Number(args.concurrency);
+const BATCH = Number(args.batch);
 
-function externalService(i: number): Resource {
+function externalService(i: number, mesh = 'default'): Resource {
   const name = `svc-${String(i).padStart(5, '0')}`;
   return decodeResource({
     type: 'ExternalService',
-    mesh: 'default',
+    mesh,
     name,
     tags: { 'kuma.io/service': name, 'kuma.io/protocol': 'http' },
     networking: { address: `${name}.example.com:443` },
@@ -70,6 +75,24 @@ async function measure(backend: string, store: ResourceStore): Promise<void> {
   const listMs = performance.now() - t;
   if (listed !== COUNT) throw new Error(`listed ${listed} of ${COUNT}`);
 
+  // The same number of resources again, in batches: one transaction per batch.
+  await store.create(decodeResource({ type: 'Mesh', name: 'batched' }));
+  const batches: BatchOp[][] = [];
+  for (let i = 0; i < COUNT; i += BATCH) {
+    batches.push(Array.from({ length: Math.min(BATCH, COUNT - i) }, (_, j) => ({ op: 'upsert', resource: externalService(i + j, 'batched') })));
+  }
+  const applyAll = async (expected: string) => {
+    const t0 = performance.now();
+    for (const batch of batches) {
+      const results = await store.applyBatch(batch);
+      if (!results.every((r) => r.outcome === expected)) throw new Error(`a batch item was not ${expected}`);
+    }
+    return performance.now() - t0;
+  };
+  const batchMs = await applyAll('created');
+  const unchangedMs = await applyAll('unchanged');
+  if ((await store.list('ExternalService', { mesh: 'batched', size: 1 })).total !== COUNT) throw new Error('batched resources missing');
+
   console.log(
     JSON.stringify({
       backend,
@@ -78,6 +101,10 @@ async function measure(backend: string, store: ResourceStore): Promise<void> {
       puts_per_s: perSecond(COUNT, putMs),
       gets_per_s: perSecond(COUNT, getMs),
       list_items_per_s: perSecond(listed, listMs),
+      batch_size: BATCH,
+      batch_puts_per_s: perSecond(COUNT, batchMs),
+      batch_unchanged_per_s: perSecond(COUNT, unchangedMs),
+      loadavg_1m: Math.round(loadavg()[0]! * 100) / 100,
     }),
   );
 }

@@ -2,7 +2,8 @@
  * Propagation benchmark (prints JSON):
  *   1. latency from the global API answering 2xx to a PUT of an ExternalService until the resource is
  *      committed in a zone's store (seen on the zone store's change feed), over N sequential applies;
- *   2. time for a fresh zone (empty store) to resync M resources from causeway-global.
+ *   2. time for a fresh zone (empty store) to resync M resources from causeway-global (the zone applies
+ *      them in store batches of up to 500).
  *
  * Real pieces: a nats-server (started here, with the generated authorization), Postgres databases (created
  * and dropped here), the global REST API (`@causeway/api`), and the sync library. Global and zone run in
@@ -12,6 +13,7 @@
  *   (DATABASE_URL overrides the Postgres admin URL, default postgres://postgres@127.0.0.1:5432/postgres)
  */
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildApi } from '@causeway/api';
 import type { Resource } from '@causeway/core';
@@ -64,7 +66,11 @@ const es = (name: string, port: number): Resource => ({
   version: 0,
 });
 
+/** The 1-minute load average, rounded (the machine is shared: numbers mean little without it). */
+const load1 = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
 async function main(): Promise<void> {
+  const loadAtStart = load1();
   const gen = generateNatsConfig({ zones: ['bench-1', 'bench-2', 'bench-3'], bcryptCost: 4 });
   const nats = await startNatsServer({ config: gen.config });
   const stores: ResourceStore[] = [];
@@ -168,7 +174,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify(
         {
-          machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+          machine: { cpus: cpus().length, node: process.version, loadavg1m: { start: loadAtStart, end: load1() } },
           applyToZoneStore: {
             applies: APPLIES,
             zoneBackend: 'postgres',
