@@ -8,10 +8,8 @@
  */
 import type { Writable } from 'node:stream';
 
-const HELD = Symbol('causeway.held');
-type Holdable = Writable & { [HELD]?: boolean };
-
-let held: Holdable[] = [];
+/** sockets whose writes are held until the end of this turn (a set rather than a mark on the socket: no shape change) */
+let held = new Set<Writable>();
 let tasks: (() => void)[] = [];
 let scheduled = false;
 
@@ -21,12 +19,8 @@ function flush(): void {
   tasks = [];
   for (const t of run) t();
   const list = held;
-  held = [];
-  for (const s of list) {
-    if (!s[HELD]) continue;
-    s[HELD] = false;
-    s.uncork();
-  }
+  held = new Set();
+  for (const s of list) s.uncork();
 }
 
 function schedule(): void {
@@ -37,25 +31,20 @@ function schedule(): void {
 
 /** Holds what is written to `s` from now until the end of this event-loop turn. */
 export function holdWrites(s: Writable): void {
-  const h = s as Holdable;
-  if (h[HELD]) return;
-  h[HELD] = true;
-  h.cork();
-  held.push(h);
+  if (held.has(s)) return;
+  held.add(s);
+  s.cork();
   schedule();
 }
 
 /** Whether writes to `s` are held until the end of this turn. */
 export function isHeld(s: Writable): boolean {
-  return (s as Holdable)[HELD] === true;
+  return held.has(s);
 }
 
 /** Sends what `s` holds now. */
 export function releaseWrites(s: Writable): void {
-  const h = s as Holdable;
-  if (!h[HELD]) return;
-  h[HELD] = false;
-  h.uncork();
+  if (held.delete(s)) s.uncork();
 }
 
 /** Runs `fn` at the end of this event-loop turn, before the held sockets are released. */
