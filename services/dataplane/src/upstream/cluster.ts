@@ -237,7 +237,7 @@ export class ClusterRuntime {
     this.log = deps.log.child({ cluster: config.name });
     this.dns = deps.dns;
     if (config.cluster_type) throw new ConfigError(`${f}: custom cluster_type ${config.cluster_type.name} is not supported`);
-    // fields that change behaviour and are not implemented: rejected rather than silently ignored
+    // fields that change behaviour and that this proxy does not support: rejected (NACK) rather than silently ignored
     const extra = config as unknown as Record<string, unknown>;
     for (const k of ['health_checks', 'lb_subset_config', 'ring_hash_lb_config', 'maglev_lb_config', 'load_balancing_policy']) {
       const v = extra[k];
