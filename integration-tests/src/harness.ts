@@ -104,8 +104,10 @@ export class TestEnv {
   /**
    * A control plane process (not started yet). `opts.home` runs it with that HOME (a zone on Postgres
    * keeps its xDS CA and token signing key in `~/.causeway/zone-<zone>`: per test, not the user's).
+   * `opts.nats` connects it to NATS: the URL and user as flags, the password in the environment
+   * (CAUSEWAY_NATS_PASSWORD), so that it shows neither in `ps` nor in the logged command line.
    */
-  controlPlane(name: string, args: string[], opts: { home?: string } = {}): ControlPlaneProcess {
+  controlPlane(name: string, args: string[], opts: ControlPlaneOptions = {}): ControlPlaneProcess {
     const p = new ControlPlaneProcess(name, args, join(this.tempDir(`causeway-it-${name}-`), 'admin-token'), { logFile: this.logFile(name), ...opts });
     this.processes.push(p);
     return p;
@@ -151,6 +153,18 @@ function childEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAUSEWAY_')));
 }
 
+/** How the harness reaches NATS as one control plane. */
+export interface NatsAccess {
+  url: string;
+  user: string;
+  password: string;
+}
+
+export interface ControlPlaneOptions {
+  home?: string;
+  nats?: NatsAccess;
+}
+
 export class ControlPlaneProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
@@ -163,7 +177,7 @@ export class ControlPlaneProcess {
     readonly name: string,
     readonly args: string[],
     readonly tokenFile: string,
-    readonly opts: { logFile?: string; home?: string } = {},
+    readonly opts: ControlPlaneOptions & { logFile?: string } = {},
   ) {}
 
   /** The file its output goes to (besides memory), when it has one. */
@@ -254,11 +268,14 @@ export class ControlPlaneProcess {
     const zoneMode = this.args.includes('zone') && !this.args.includes('--xds-port');
     if (zoneMode && this.xdsPort === 0) this.xdsPort = await freePort();
     const xdsArgs = zoneMode ? ['--xds-port', String(this.xdsPort), '--xds-address', '127.0.0.1'] : [];
-    this.record(`\n===== start ${this.name}: ${this.args.join(' ')} =====\n`);
+    const nats = this.opts.nats;
+    const natsArgs = nats ? ['--nats-url', nats.url, '--nats-user', nats.user] : [];
+    this.record(`\n===== start ${this.name}: ${[...this.args, ...natsArgs].join(' ')}${nats ? ' (NATS password in CAUSEWAY_NATS_PASSWORD)' : ''} =====\n`);
+    const env = { ...childEnv(), ...(this.opts.home ? { HOME: this.opts.home } : {}), ...(nats ? { CAUSEWAY_NATS_PASSWORD: nats.password } : {}) };
     const child = spawn(
       process.execPath,
-      [CP_BIN, 'run', ...this.args, ...xdsArgs, '--api-port', String(this.port), '--api-address', '127.0.0.1', '--admin-token-file', this.tokenFile, '--log-level', 'debug'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...childEnv(), ...(this.opts.home ? { HOME: this.opts.home } : {}) } },
+      [CP_BIN, 'run', ...this.args, ...natsArgs, ...xdsArgs, '--api-port', String(this.port), '--api-address', '127.0.0.1', '--admin-token-file', this.tokenFile, '--log-level', 'debug'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     this.child = child;
     trackChild(this.name, child);
@@ -744,11 +761,11 @@ export async function startInfrastructure(env: TestEnv, zones: readonly string[]
   return infra;
 }
 
-/** `--nats-*` flags of a control plane with these credentials. */
-export function natsFlags(infra: Infrastructure, who: 'global' | string): string[] {
+/** How a control plane with these credentials reaches the harness's NATS. */
+export function natsAccess(infra: Infrastructure, who: 'global' | string): NatsAccess {
   const cred = who === 'global' ? infra.natsConfig.global : infra.natsConfig.zones[who];
   if (!cred) throw new Error(`no NATS credentials for ${who}`);
-  return ['--nats-url', infra.natsUrl, '--nats-user', cred.user, '--nats-password', cred.password];
+  return { url: infra.natsUrl, user: cred.user, password: cred.password };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -939,7 +956,7 @@ export async function zoneOverview(global: CausewayClient, zone: string): Promis
  */
 export async function startMultiZone(env: TestEnv, zones: readonly string[], prefix = 'mz'): Promise<MultiZoneTopology> {
   const infra = await startInfrastructure(env, zones);
-  const global = env.controlPlane(`${prefix}-global`, ['--mode', 'global', '--database-url', await infra.database(`causeway_it_${prefix}_global`), ...natsFlags(infra, 'global')]);
+  const global = env.controlPlane(`${prefix}-global`, ['--mode', 'global', '--database-url', await infra.database(`causeway_it_${prefix}_global`)], { nats: natsAccess(infra, 'global') });
   await global.start();
   const api = global.client();
   const out: Record<string, ZoneTopology> = {};
@@ -948,8 +965,8 @@ export async function startMultiZone(env: TestEnv, zones: readonly string[], pre
       const vipCidr = `127.${241 + i}.0.0/16`;
       const cp = env.controlPlane(
         `${prefix}-${zone}`,
-        ['--mode', 'zone', '--zone', zone, '--database-url', await infra.database(`causeway_it_${prefix}_${zone.replace(/-/g, '_')}`), '--vip-cidr', vipCidr, ...natsFlags(infra, zone)],
-        { home: env.tempDir(`causeway-it-${prefix}-${zone}-home-`) },
+        ['--mode', 'zone', '--zone', zone, '--database-url', await infra.database(`causeway_it_${prefix}_${zone.replace(/-/g, '_')}`), '--vip-cidr', vipCidr],
+        { home: env.tempDir(`causeway-it-${prefix}-${zone}-home-`), nats: natsAccess(infra, zone) },
       );
       await cp.start();
       const port = async () => await freePort();

@@ -89,14 +89,13 @@ describe('multi-zone sync over NATS (real processes)', () => {
     nats = await startNatsServer({ config: gen.config });
     env.onTeardown(() => nats.dispose());
     const db = await env.database();
-    const natsFlags = (cred: { user: string; password: string }) => ['--nats-url', nats.url, '--nats-user', cred.user, '--nats-password', cred.password];
-    global = env.controlPlane('global', ['--mode', 'global', '--database-url', db, ...natsFlags(gen.global)]);
+    global = env.controlPlane('global', ['--mode', 'global', '--database-url', db], { nats: { url: nats.url, ...gen.global } });
     await global.start();
     api.global = global.client();
     for (const z of ZONES) {
       const cred = gen.zones[z];
       if (!cred) throw new Error(z);
-      zones[z] = env.controlPlane(z, ['--mode', 'zone', '--zone', z, '--data-dir', env.tempDir(`causeway-it-${z}-data-`), ...natsFlags(cred)]);
+      zones[z] = env.controlPlane(z, ['--mode', 'zone', '--zone', z, '--data-dir', env.tempDir(`causeway-it-${z}-data-`)], { nats: { url: nats.url, ...cred } });
     }
     await Promise.all(ZONES.map((z) => zones[z].start()));
     for (const z of ZONES) api[z] = zones[z].client();

@@ -89,15 +89,14 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
     const gen = generateNatsConfig({ zones: ['zone-1', 'zone-2'] });
     nats = await startNatsServer({ config: gen.config });
     env.onTeardown(() => nats.dispose());
-    const natsFlags = (cred: { user: string; password: string }) => ['--nats-url', nats.url, '--nats-user', cred.user, '--nats-password', cred.password];
-    const global = env.controlPlane('pol-global', ['--mode', 'global', '--data-dir', env.tempDir('causeway-it-pol-global-'), ...natsFlags(gen.global)]);
+    const global = env.controlPlane('pol-global', ['--mode', 'global', '--data-dir', env.tempDir('causeway-it-pol-global-')], { nats: { url: nats.url, ...gen.global } });
     await global.start();
     api = global.client();
     for (const z of ['zone-1', 'zone-2']) {
       const cred = gen.zones[z];
       if (!cred) throw new Error(z);
       dataDirs[z] = env.tempDir(`causeway-it-pol-${z}-`);
-      zones[z] = env.controlPlane(`pol-${z}`, ['--mode', 'zone', '--zone', z, '--data-dir', dataDirs[z] as string, ...natsFlags(cred)]);
+      zones[z] = env.controlPlane(`pol-${z}`, ['--mode', 'zone', '--zone', z, '--data-dir', dataDirs[z] as string], { nats: { url: nats.url, ...cred } });
     }
     await Promise.all(Object.values(zones).map((z) => z.start()));
 

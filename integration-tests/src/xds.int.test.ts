@@ -84,15 +84,14 @@ describe('xDS across zones (real processes)', () => {
     const gen = generateNatsConfig({ zones: ['zone-1', 'zone-2'] });
     nats = await startNatsServer({ config: gen.config });
     env.onTeardown(() => nats.dispose());
-    const natsFlags = (cred: { user: string; password: string }) => ['--nats-url', nats.url, '--nats-user', cred.user, '--nats-password', cred.password];
-    global = env.controlPlane('global', ['--mode', 'global', '--data-dir', env.tempDir('causeway-it-xds-global-'), ...natsFlags(gen.global)]);
+    global = env.controlPlane('global', ['--mode', 'global', '--data-dir', env.tempDir('causeway-it-xds-global-')], { nats: { url: nats.url, ...gen.global } });
     await global.start();
     api = global.client();
     for (const z of ['zone-1', 'zone-2']) {
       const cred = gen.zones[z];
       if (!cred) throw new Error(z);
       dataDirs[z] = env.tempDir(`causeway-it-xds-${z}-`);
-      zones[z] = env.controlPlane(`xds-${z}`, ['--mode', 'zone', '--zone', z, '--data-dir', dataDirs[z] as string, ...natsFlags(cred)]);
+      zones[z] = env.controlPlane(`xds-${z}`, ['--mode', 'zone', '--zone', z, '--data-dir', dataDirs[z] as string], { nats: { url: nats.url, ...cred } });
     }
     await Promise.all(Object.values(zones).map((z) => z.start()));
   });
