@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,27 @@ describe('causeway generate nats-config', () => {
     expect(statSync(join(dir, 'creds', 'zone-1.env')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dir, 'creds', 'global.env'), 'utf8')).toContain('CAUSEWAY_NATS_USER=');
     expect(io.out).toBe('');
+  });
+
+  it('creates the directories --out and --credentials-dir name', async () => {
+    const io = memoryIo(dir);
+    expect(await runCli(['generate', 'nats-config', '--zones', 'zone-1', '--out', 'conf/nats/auth.conf', '--credentials-dir', 'secrets/nats'], io)).toBe(0);
+    expect(readFileSync(join(dir, 'conf', 'nats', 'auth.conf'), 'utf8')).toContain('authorization {');
+    expect(statSync(join(dir, 'secrets', 'nats')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(dir, 'secrets', 'nats', 'zone-1.env'), 'utf8')).toContain('CAUSEWAY_NATS_PASSWORD=');
+  });
+
+  it('names --out or --credentials-dir when it cannot write there, and writes nothing else', async () => {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const out = memoryIo(dir);
+    expect(await runCli(['generate', 'nats-config', '--zones', 'zone-1', '--out', 'a-file/auth.conf'], out)).toBe(1);
+    expect(out.err).toContain('--out');
+    expect(out.err).toContain('a-file/auth.conf');
+    expect(out.err).not.toContain('password');
+    const creds = memoryIo(dir);
+    expect(await runCli(['generate', 'nats-config', '--zones', 'zone-1', '--out', 'ok.conf', '--credentials-dir', 'a-file'], creds)).toBe(1);
+    expect(creds.err).toContain('--credentials-dir');
+    expect(existsSync(join(dir, 'ok.conf'))).toBe(false);
   });
 
   it('names --zones when the zone list is bad', async () => {

@@ -3,7 +3,7 @@
  * the credentials each control plane connects with.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CausewayClient } from '@causeway/client';
 import { CausewayError } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
@@ -28,25 +28,46 @@ export function generateNatsConfigCommand(flags: NatsConfigFlags, io: CliIo): vo
     throw new CausewayError('INVALID', (e as Error).message, [{ field: '--zones', reason: (e as Error).message }]);
   }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
-  if (flags.out) {
-    writeFileSync(abs(flags.out), generated.config, { mode: 0o600 });
-    io.stderr(`wrote the nats-server authorization block to ${abs(flags.out)} (include it in the server config)\n`);
-  } else {
-    io.stdout(generated.config);
-  }
   const creds = [{ name: 'global', ...generated.global }, ...zones.map((z) => ({ name: z, ...(generated.zones[z] as { user: string; password: string }) }))];
-  if (flags.credentialsDir) {
-    const dir = abs(flags.credentialsDir);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const c of creds) {
-      const file = join(dir, `${c.name}.env`);
-      writeFileSync(file, `CAUSEWAY_NATS_USER=${c.user}\nCAUSEWAY_NATS_PASSWORD=${c.password}\n`, { mode: 0o600 });
-    }
-    io.stderr(`wrote ${creds.length} credential files (mode 0600) to ${dir}: ${creds.map((c) => `${c.name}.env`).join(', ')}\n`);
+  const files: SecretFile[] = [];
+  if (flags.out) files.push({ flag: '--out', path: abs(flags.out), content: generated.config });
+  const credDir = flags.credentialsDir ? abs(flags.credentialsDir) : undefined;
+  if (credDir) for (const c of creds) files.push({ flag: '--credentials-dir', path: join(credDir, `${c.name}.env`), content: `CAUSEWAY_NATS_USER=${c.user}\nCAUSEWAY_NATS_PASSWORD=${c.password}\n` });
+  writeSecretFiles(files);
+  if (flags.out) io.stderr(`wrote the nats-server authorization block to ${abs(flags.out)} (include it in the server config)\n`);
+  else io.stdout(generated.config);
+  if (credDir) {
+    io.stderr(`wrote ${creds.length} credential files (mode 0600) to ${credDir}: ${creds.map((c) => `${c.name}.env`).join(', ')}\n`);
   } else {
     io.stderr('credentials (store them safely; pass as --nats-user/--nats-password or CAUSEWAY_NATS_USER/CAUSEWAY_NATS_PASSWORD):\n');
     for (const c of creds) io.stderr(`  ${c.name}: user ${c.user} password ${c.password}\n`);
   }
+}
+
+interface SecretFile {
+  /** the flag that named the path, for errors */
+  flag: string;
+  path: string;
+  content: string;
+}
+
+/**
+ * Writes files only their owner can read. Every parent directory is created (mode 0700) before any
+ * file is written, so a path that cannot be used (a file in the way, no permission) fails the command
+ * with nothing written; the error names the flag.
+ */
+function writeSecretFiles(files: SecretFile[]): void {
+  const attempt = (f: SecretFile, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const reason = `cannot write ${f.path}: ${err.code ? `${err.code} ` : ''}${err.message.replace(/^[A-Z]+: /, '')}`;
+      throw new CausewayError('INVALID', reason, [{ field: f.flag, reason }]);
+    }
+  };
+  for (const f of files) attempt(f, () => mkdirSync(dirname(f.path), { recursive: true, mode: 0o700 }));
+  for (const f of files) attempt(f, () => writeFileSync(f.path, f.content, { mode: 0o600 }));
 }
 
 export interface TokenFlags {
@@ -62,7 +83,7 @@ export async function generateDataplaneTokenCommand(client: CausewayClient, flag
 /** `causeway generate zone-token [--scope ingress,egress] [--valid-for 24h]` (asks the zone control plane). */
 export async function generateZoneTokenCommand(client: CausewayClient, flags: TokenFlags & { scope?: string }, io: CliIo): Promise<void> {
   const scope = flags.scope?.split(',').map((s) => s.trim());
-  if (scope && scope.some((s) => s !== 'ingress' && s !== 'egress'))
+  if (scope?.some((s) => s !== 'ingress' && s !== 'egress'))
     throw new CausewayError('INVALID', 'invalid scope', [{ field: '--scope', reason: 'must be "ingress", "egress" or "ingress,egress"' }]);
   const token = await client.zoneToken({ ...(scope ? { scope: scope as ('ingress' | 'egress')[] } : {}), ...(flags.validFor ? { validFor: flags.validFor } : {}) });
   io.stdout(`${token}\n`);
