@@ -4,7 +4,6 @@
  * (looked up per request, so an RDS update applies to open connections too), runs the HTTP RBAC filter
  * if configured, and hands the request to the router.
  */
-import { createServer, type Server } from 'node:http';
 import { createServer as createH2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { type AccessLogEntry, type AccessLogger, anyEnabled, compileAccessLogs } from '../access-log.js';
@@ -15,21 +14,18 @@ import { ConfigError, durationMs } from '../envoy/values.js';
 import { Rbac } from '../filters/rbac.js';
 import type { HttpStats } from '../stats.js';
 import type { Headers } from './headers.js';
+import { H1Connection, type H1Options } from './h1-server.js';
 import { CompiledRouteConfig } from './match.js';
-import { DRAINING, type DownstreamRequest, type DownstreamResponse, Forwarder, sendLocalReply } from './router.js';
+import { type DownstreamRequest, type DownstreamResponse, Forwarder, sendLocalReply } from './router.js';
 
-const CONN = Symbol('causeway.connection');
-/** requests in flight on an HTTP/1.1 connection */
-const ACTIVE = Symbol('causeway.active');
 const H2_PREFACE_START = Buffer.from('PRI ', 'latin1');
-type TaggedSocket = Duplex & { [CONN]?: ConnectionInfo; [ACTIVE]?: number };
 
 export class HttpConnectionManagerFilter {
   readonly statPrefix: string;
   private readonly inlineRoutes: CompiledRouteConfig | undefined;
   readonly rdsName: string | undefined;
   private readonly rbac: Rbac[] = [];
-  private readonly server: Server;
+  private readonly h1Options: H1Options;
   private readonly stats: HttpStats;
   private readonly serverName: string;
   private readonly loggers: AccessLogger[];
@@ -84,14 +80,7 @@ export class HttpConnectionManagerFilter {
     this.streamIdleMs = durationMs(config.stream_idle_timeout, `${field}.stream_idle_timeout`) ?? 300_000;
     this.maxConnectionMs = durationMs(config.common_http_protocol_options?.max_connection_duration, `${field}.common_http_protocol_options.max_connection_duration`) ?? 0;
     this.drainTimeoutMs = durationMs((config as { drain_timeout?: string }).drain_timeout, `${field}.drain_timeout`) ?? 5000;
-    this.server = createServer(
-      { keepAliveTimeout: idle, requestTimeout, headersTimeout: requestTimeout > 0 ? Math.min(headersTimeout, requestTimeout) : headersTimeout, noDelay: true },
-      (req, res) => this.onRequest(req, res),
-    );
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    this.h1Options = { idleTimeoutMs: idle, headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, serverName: this.serverName };
   }
 
   /**
@@ -132,47 +121,31 @@ export class HttpConnectionManagerFilter {
     socket.resume(); // a socket the TLS inspector paused does not flow by itself
   }
 
-  private readonly draining = new WeakSet<object>();
   /** every connection drains (this filter chain was replaced or removed) */
   private drainingAll = false;
-  private readonly h1Sockets = new Set<Duplex>();
+  private readonly h1Open = new Set<H1Connection>();
+  private readonly h1BySocket = new WeakMap<Duplex, H1Connection>();
   private readonly h2Open = new Set<ServerHttp2Session>();
 
   /**
-   * Drains one connection as Envoy does: HTTP/2 gets a GOAWAY (open streams finish); HTTP/1.1 is closed
-   * now if idle, else its next response carries `connection: close` and the connection closes after it.
+   * Drains one connection as Envoy does: HTTP/2 gets a GOAWAY (open streams finish); HTTP/1.1 closes
+   * after its next response (which says `connection: close`), or after drain_timeout (Envoy's default
+   * 5 s) if it stays idle, so that a request racing the close is still answered.
    */
   private drainConnection(socket: Duplex): void {
     const session = this.h2sessions.get(socket);
-    if (session) {
-      session.close();
-      return;
-    }
-    // the next response says `connection: close` (see writeHead in router.ts); a connection that stays
-    // idle is closed after drain_timeout (Envoy's default 5 s), so that a request racing the close is
-    // still answered
-    const tagged = socket as Duplex & { [DRAINING]?: boolean };
-    if (tagged[DRAINING]) return;
-    tagged[DRAINING] = true;
-    this.draining.add(socket);
-    const t = setTimeout(() => socket.end(), this.drainTimeoutMs);
-    t.unref();
-    socket.once('close', () => clearTimeout(t));
-  }
-
-  private isDraining(socket: object): boolean {
-    return this.drainingAll || this.draining.has(socket);
+    if (session) session.close();
+    else this.h1BySocket.get(socket)?.drain(this.drainTimeoutMs);
   }
 
   private handleH1(socket: Duplex, conn: ConnectionInfo): void {
-    (socket as TaggedSocket)[CONN] = conn;
-    this.h1Sockets.add(socket);
-    socket.once('close', () => this.h1Sockets.delete(socket));
-    this.server.emit('connection', socket);
-    // Bytes read while sniffing were unshifted into the socket's buffer. node:http reads the socket's
-    // native handle directly and never looks at that buffer, but it also listens to 'data': resuming
-    // flushes the buffer into its parser (on the next tick, before any new bytes can be read).
-    if (socket.readableLength > 0 || socket.isPaused()) socket.resume();
+    const c = new H1Connection(socket, conn, this.h1Options, (req, res) => this.onRequest(req, res));
+    this.h1Open.add(c);
+    this.h1BySocket.set(socket, c);
+    socket.once('close', () => this.h1Open.delete(c));
+    if (this.drainingAll) c.drain(this.drainTimeoutMs);
+    // a socket paused while sniffing (bytes unshifted back into it) flows again
+    socket.resume();
   }
 
   private handleH2(socket: Duplex, conn: ConnectionInfo): void {
@@ -206,20 +179,10 @@ export class HttpConnectionManagerFilter {
   private onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
     const started = performance.now();
     const h2 = 'stream' in req;
-    const conn = h2 ? this.h2conns.get(req.stream.session as ServerHttp2Session) : (req.socket as TaggedSocket)[CONN];
+    const conn = h2 ? this.h2conns.get(req.stream.session as ServerHttp2Session) : req.info;
     const stats = this.stats;
     stats.downstream_rq_total++;
     stats.downstream_rq_active++;
-    if (!h2) {
-      // requests in flight per HTTP/1.1 connection, for draining after max_connection_duration
-      const sock = req.socket as TaggedSocket;
-      sock[ACTIVE] = (sock[ACTIVE] ?? 0) + 1;
-      res.once('close', () => {
-        const n = (sock[ACTIVE] ?? 1) - 1;
-        sock[ACTIVE] = n;
-        if (n === 0 && this.isDraining(sock)) sock.end();
-      });
-    }
     if (!conn) {
       stats.downstream_rq_active--;
       res.destroy();
@@ -306,7 +269,7 @@ export class HttpConnectionManagerFilter {
   drain(): void {
     this.drainingAll = true;
     for (const s of this.h2Open) s.close();
-    for (const sock of this.h1Sockets) this.drainConnection(sock);
+    for (const c of this.h1Open) c.drain(this.drainTimeoutMs);
   }
 
 }

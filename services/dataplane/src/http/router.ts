@@ -8,7 +8,6 @@
  * past the limit the request is no longer retried, as in Envoy.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as h2constants, type Http2ServerRequest, type Http2ServerResponse, type OutgoingHttpHeaders } from 'node:http2';
 import { type AccessLogEntry, type AccessLogger, anyEnabled } from '../access-log.js';
 import { type ConnectionInfo, destinationAddress, type ProxyContext, sourceAddress } from '../context.js';
@@ -16,7 +15,8 @@ import type { HttpStats } from '../stats.js';
 import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../upstream/cluster.js';
 import { type BodyFraming, headerLines, UpstreamRequest } from '../upstream/http1.js';
 import { H2UpstreamRequest, h2Headers, type UpstreamResponseLike } from '../upstream/http2.js';
-import { atEndOfTurn, holdWrites, isHeld, releaseWrites } from '../write-batch.js';
+import { holdWrites, releaseWrites } from '../write-batch.js';
+import type { H1Request, H1Response } from './h1-server.js';
 import type { Headers } from './headers.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
@@ -24,8 +24,8 @@ export const RETRY_BUFFER_LIMIT = 1024 * 1024;
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'proxy-authenticate', 'http2-settings']);
 
-export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
-export type DownstreamResponse = ServerResponse | Http2ServerResponse;
+export type DownstreamRequest = H1Request | Http2ServerRequest;
+export type DownstreamResponse = H1Response | Http2ServerResponse;
 
 export function isH2Response(res: DownstreamResponse): res is Http2ServerResponse {
   return 'stream' in res;
@@ -38,20 +38,10 @@ export function destroyResponse(res: DownstreamResponse): void {
   } else res.destroy();
 }
 
-/** Set on an HTTP/1.1 downstream socket that drains: its next response closes the connection. */
-export const DRAINING = Symbol('causeway.draining');
-
-function closeIfDraining(res: ServerResponse): void {
-  if ((res.socket as (ServerResponse['socket'] & { [DRAINING]?: boolean }) | null)?.[DRAINING]) res.shouldKeepAlive = false; // node:http adds `connection: close`
-}
-
 /** Writes a response head on HTTP/1.1 (raw header list) or HTTP/2 (header object). */
 function writeHead(res: DownstreamResponse, status: number, statusMessage: string, headers: [string, string][]): void {
   if (isH2Response(res)) res.writeHead(status, h2Headers(headers) as OutgoingHttpHeaders);
-  else {
-    closeIfDraining(res);
-    res.writeHead(status, statusMessage, headers.flat() as unknown as Record<string, string>);
-  }
+  else res.writeHead(status, statusMessage, headers.flat());
 }
 
 interface BodySink {
@@ -447,8 +437,7 @@ export class Forwarder {
         flat.push(k, raw[i + 1] as string);
       }
       flat.push('x-envoy-upstream-service-time', serviceTime, 'server', this.serverHeader);
-      closeIfDraining(res);
-      res.writeHead(status, upRes.statusMessage, flat as unknown as Record<string, string>);
+      res.writeHead(status, upRes.statusMessage, flat);
     } else {
       let headers: [string, string][] = [];
       for (let i = 0; i < raw.length; i += 2) {
@@ -472,7 +461,7 @@ export class Forwarder {
       this.bytesSent += c.length;
       this.idleTimer?.refresh();
       if (sock && sock.writableLength + c.length >= sock.writableHighWaterMark) releaseWrites(sock);
-      if (!(res as ServerResponse).write(c)) {
+      if (!(res as H1Response).write(c)) {
         upRes.pause();
         res.once('drain', () => upRes.resume());
       }
@@ -481,9 +470,7 @@ export class Forwarder {
       cluster.stats.upstream_rq_completed++;
       // trailers (gRPC status) can only be carried to an HTTP/2 downstream
       if (upRes.trailers && isH2Response(res)) res.addTrailers(upRes.trailers);
-      // node:http's end() flushes the socket: while this turn's writes are held, it ends with them
-      if (sock && isHeld(sock)) atEndOfTurn(() => res.end());
-      else res.end();
+      res.end();
       this.finish();
     });
     upRes.on('aborted', () => {
@@ -578,7 +565,6 @@ export function sendLocalReply(res: DownstreamResponse, status: number, body: st
   }
   const headers: Record<string, string | number> = { 'content-length': Buffer.byteLength(body), date: new Date().toUTCString(), server };
   if (body) headers['content-type'] = 'text/plain';
-  if (!isH2Response(res)) closeIfDraining(res);
   res.writeHead(status, headers);
   res.end(body);
 }

@@ -4,10 +4,13 @@ declare module 'node:_http_common' {
     new (): unknown;
     REQUEST: number;
     RESPONSE: number;
+    kOnMessageBegin: number;
     kOnHeaders: number;
     kOnHeadersComplete: number;
     kOnBody: number;
     kOnMessageComplete: number;
     kOnExecute: number;
   };
+  /** method names by llhttp's method number */
+  export const methods: string[];
 }
