@@ -17,26 +17,13 @@
  * - a client that half-closes abandons what it has not been answered yet.
  */
 import { EventEmitter } from 'node:events';
-// Node's HTTP parser binding, as used by node:http (a stable part of Node since v12).
-import { HTTPParser, methods } from 'node:_http_common';
+import { methods } from 'node:_http_common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ConnectionInfo } from '../context.js';
+import { kOnBody, kOnExecute, kOnHeaders, kOnHeadersComplete, kOnMessageBegin, kOnMessageComplete, newParser, type Parser } from './llhttp.js';
 import { holdWrites } from '../write-batch.js';
 
-const kOnMessageBegin = HTTPParser.kOnMessageBegin as number;
-const kOnHeaders = HTTPParser.kOnHeaders as number;
-const kOnHeadersComplete = HTTPParser.kOnHeadersComplete as number;
-const kOnBody = HTTPParser.kOnBody as number;
-const kOnMessageComplete = HTTPParser.kOnMessageComplete as number;
-const kOnExecute = HTTPParser.kOnExecute as number;
-
-interface Parser {
-  initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
-  execute(data: Buffer): number | (Error & { code?: string; bytesParsed?: number });
-  free?: () => void;
-  [k: number]: unknown;
-}
 
 /** Envoy's default max_request_headers_kb (60 KiB). */
 export const MAX_REQUEST_HEADER_BYTES = 60 * 1024;
@@ -289,8 +276,7 @@ export class H1Connection {
     private readonly opts: H1Options,
     private readonly handler: H1Handler,
   ) {
-    const p = new (HTTPParser as unknown as new () => Parser)();
-    p.initialize(HTTPParser.REQUEST as number, {}, opts.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES, 0);
+    const p = newParser('request', opts.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES);
     p[kOnMessageBegin] = () => this.setPhase('headers');
     p[kOnHeaders] = (headers: string[], url: string) => {
       for (const h of headers) this.rawHeaders.push(h);

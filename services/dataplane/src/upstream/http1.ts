@@ -8,27 +8,10 @@
  * the response is an event emitter (`data`, `end`, `aborted`) with pause/resume mapped to the socket.
  */
 import { EventEmitter } from 'node:events';
-// Node's HTTP parser binding, as used by node:http (a stable part of Node since v12).
-import { HTTPParser } from 'node:_http_common';
 import type { Socket } from 'node:net';
 import { holdWrites, releaseWrites, writeBatched } from '../write-batch.js';
+import { kOnBody, kOnExecute, kOnHeaders, kOnHeadersComplete, kOnMessageComplete, newParser, type Parser } from '../http/llhttp.js';
 import type { Host, UpstreamSocket } from './cluster.js';
-
-const kOnHeaders = HTTPParser.kOnHeaders as number;
-const kOnHeadersComplete = HTTPParser.kOnHeadersComplete as number;
-const kOnBody = HTTPParser.kOnBody as number;
-const kOnMessageComplete = HTTPParser.kOnMessageComplete as number;
-const kOnExecute = HTTPParser.kOnExecute as number;
-
-interface Parser {
-  initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  close?: () => void;
-  free?: () => void;
-  remove?: () => void;
-  [k: number]: unknown;
-}
 
 /** The response of an upstream request. */
 export class UpstreamResponse extends EventEmitter {
@@ -112,8 +95,7 @@ export class PooledConnection {
     readonly pool: HostPool,
     readonly socket: UpstreamSocket,
   ) {
-    const p = new (HTTPParser as unknown as new () => Parser)();
-    p.initialize(HTTPParser.RESPONSE as number, {});
+    const p = newParser('response');
     p[kOnHeaders] = (headers: string[]) => {
       this.headers.push(...headers);
     };
