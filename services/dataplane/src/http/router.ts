@@ -16,7 +16,7 @@ import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../up
 import { type BodyFraming, headerLines, UpstreamRequest } from '../upstream/http1.js';
 import { H2UpstreamRequest, h2Headers, type UpstreamResponseLike } from '../upstream/http2.js';
 import { holdWrites, releaseWrites } from '../write-batch.js';
-import type { H1Request, H1Response } from './h1-server.js';
+import { type H1Request, type H1Response, headerObject } from './h1-server.js';
 import type { Headers } from './headers.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
@@ -96,12 +96,6 @@ class RequestBody {
   detach(): void {
     this.sink = undefined;
   }
-}
-
-function headerObject(raw: string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (let i = 0; i < raw.length; i += 2) o[(raw[i] as string).toLowerCase()] = raw[i + 1] as string;
-  return o;
 }
 
 function addHeaders(list: [string, string][], adds: HeaderAdd[]): [string, string][] {
