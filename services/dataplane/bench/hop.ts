@@ -4,16 +4,26 @@
  * the same run. The upstream servers and the proxy (dist/main.js with a static bootstrap) run as
  * separate processes; this process is the load generator (it shares no event loop with either).
  *
- * The machine is shared, so a run is several rounds, each measuring direct and proxied back to back
- * (the load moves less between the two than over a whole run); each measurement records the 1-minute
- * load average and the CPU time each process spent per request (client, upstream, proxy), which does
- * not depend on how much CPU the rest of the machine leaves us. `--compare FILE` runs a second build of
- * causeway-dp (e.g. a copy of the previous dist/) in the same rounds, for before/after numbers.
- * Prints JSON: every round, and the median and range over the rounds.
+ * Three measurements, each direct and proxied back to back:
+ * - closed loop (every connection sends its next request when the reply arrives): the throughput at
+ *   saturation, and the throughput ratio proxied/direct; `--rounds` rounds, median and range;
+ * - open loop at `--rate` requests/s spread over the same connections: the latency a hop adds below
+ *   saturation (latency at saturation is queueing: p50 ≈ connections / throughput);
+ * - one connection: the latency a hop adds when nothing queues.
+ * in one or both CPU layouts (`--layout shared,pinned`): `shared` lets the three processes compete for
+ * every core; `pinned` (taskset) gives the proxy a core of its own and the load generator and the
+ * upstream the rest, for direct and proxied runs alike.
  *
- *   npm run build && node --import tsx bench/hop.ts [--duration 5] [--connections 64] [--rounds 3] [--compare OTHER/dist/main.js]
+ * The machine is shared, so each measurement records the 1-minute load average and the CPU time each
+ * process spent per request (client, upstream, proxy), which hardly depends on how much CPU the rest
+ * of the machine leaves us. `--compare FILE` runs a second build of causeway-dp (e.g. a copy of the
+ * previous dist/) in the same rounds, for before/after numbers. Prints JSON: the targets' verdicts,
+ * then every measurement.
+ *
+ *   npm run build && node --import tsx bench/hop.ts [--duration 5] [--connections 64] [--rounds 3] [--rate 5000]
+ *                                                 [--layout shared,pinned] [--compare OTHER/dist/main.js]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
@@ -88,36 +98,59 @@ interface Target {
   proxyPid: number | undefined;
 }
 
-/** Request/response loops on `connections` keep-alive connections; `complete` says when a reply is whole. */
-async function loop(target: Target, connections: number, seconds: number, warmup: number, request: Buffer, complete: (buf: Buffer) => number): Promise<Result> {
+/**
+ * Request/response loops on `connections` keep-alive connections; `complete` says when a reply is whole.
+ *
+ * Closed loop (no `rate`): each connection sends its next request as soon as the previous reply is
+ * whole — the throughput at saturation, where latency is mostly queueing (p50 ≈ connections / rate).
+ * Open loop (`rate` requests/s over all connections): requests are issued on a 1 ms tick, round
+ * robin over the connections, whatever the replies do; a connection still waiting for a reply sends its
+ * next request when the reply arrives, and every latency counts from the tick that issued the request
+ * (so a slow reply also charges the requests queued behind it). That is the latency below saturation.
+ */
+async function loop(target: Target, connections: number, seconds: number, warmup: number, request: Buffer, complete: (buf: Buffer) => number, rate?: number): Promise<Result> {
   const lat: number[] = [];
   let errors = 0;
   let measuring = false;
   let stop = false;
-  const sockets: Socket[] = [];
+  interface Conn {
+    socket: Socket;
+    /** scheduled send times of the requests not sent yet (open loop) */
+    due: number[];
+    /** when the request in flight was scheduled (open loop) or sent (closed loop); -1: none */
+    inFlight: number;
+  }
+  const conns: Conn[] = [];
+  const sendNow = (c: Conn, at: number) => {
+    c.inFlight = at;
+    c.socket.write(request);
+  };
   const one = () =>
     new Promise<void>((resolve) => {
       const s = connect({ host: '127.0.0.1', port: target.port, noDelay: true });
-      sockets.push(s);
+      const c: Conn = { socket: s, due: [], inFlight: -1 };
+      conns.push(c);
       let buf: Buffer = Buffer.alloc(0);
-      let t0 = 0;
-      const send = () => {
+      const next = () => {
         if (stop) {
           s.destroy();
           resolve();
           return;
         }
-        t0 = performance.now();
-        s.write(request);
+        if (rate === undefined) sendNow(c, performance.now());
+        else if (c.due.length > 0) sendNow(c, c.due.shift() as number);
       };
-      s.on('connect', send);
+      s.on('connect', next);
       s.on('data', (d: Buffer) => {
         buf = buf.length ? Buffer.concat([buf, d]) : d;
-        const n = complete(buf);
-        if (n <= 0) return;
-        buf = buf.subarray(n);
-        if (measuring) lat.push(performance.now() - t0);
-        send();
+        for (;;) {
+          const n = complete(buf);
+          if (n <= 0) return;
+          buf = buf.subarray(n);
+          if (measuring) lat.push(performance.now() - c.inFlight);
+          c.inFlight = -1;
+          next();
+        }
       });
       s.on('error', () => {
         errors++;
@@ -126,6 +159,23 @@ async function loop(target: Target, connections: number, seconds: number, warmup
       s.on('close', () => resolve());
     });
   const all = Promise.all(Array.from({ length: connections }, one));
+  let ticker: NodeJS.Timeout | undefined;
+  if (rate !== undefined) {
+    // every millisecond, schedule the requests that fall due, round robin over the connections
+    const t0 = performance.now();
+    let sent = 0;
+    ticker = setInterval(() => {
+      const now = performance.now();
+      const dueNow = Math.floor(((now - t0) / 1000) * rate);
+      for (; sent < dueNow; sent++) {
+        const c = conns[sent % conns.length] as Conn;
+        // latency counts from this tick, not from the exact scheduled time: the timer's own lag (up
+        // to a millisecond or so) is the load generator's, not the system's
+        if (c.inFlight < 0 && c.socket.writable && c.socket.readyState === 'open') sendNow(c, now);
+        else c.due.push(now);
+      }
+    }, 1);
+  }
   await new Promise((r) => setTimeout(r, warmup * 1000));
   const load = loadAverage();
   const client0 = process.cpuUsage();
@@ -140,6 +190,7 @@ async function loop(target: Target, connections: number, seconds: number, warmup
   const upstream = cpuMicros(target.upstreamPid) - upstream0;
   const proxy = cpuMicros(target.proxyPid) - proxy0;
   stop = true;
+  if (ticker) clearInterval(ticker);
   const n = Math.max(1, lat.length);
   lat.sort((a, b) => a - b);
   const result: Result = {
@@ -155,8 +206,9 @@ async function loop(target: Target, connections: number, seconds: number, warmup
       ...(target.proxyPid === undefined ? {} : { proxy: r1(proxy / n) }),
     },
   };
+  for (const c of conns) if (c.inFlight < 0) c.socket.destroy();
   setTimeout(() => {
-    for (const s of sockets) s.destroy();
+    for (const c of conns) c.socket.destroy();
   }, 1000).unref();
   await Promise.race([all, new Promise((r) => setTimeout(r, 1500))]);
   return result;
@@ -310,6 +362,29 @@ function summary(rounds: Round[]) {
   };
 }
 
+type Layout = 'shared' | 'pinned';
+
+const LAYOUTS: Record<Layout, string> = {
+  shared: 'every process may run on every core (the three compete for the machine)',
+  pinned: 'the proxy alone on the last core; the load generator and the upstream share the others (the direct run gets the same cores as the client and upstream of the proxied run)',
+};
+
+/** Sets the CPU affinity of a process and all its threads (Linux `taskset`). */
+function pin(pid: number | undefined, cores: string): void {
+  if (pid === undefined) return;
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
+function canPin(): boolean {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -318,16 +393,29 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       warmup: { type: 'string' },
       rounds: { type: 'string' },
+      rate: { type: 'string' },
+      layout: { type: 'string' },
       compare: { type: 'string' },
     },
   });
   if (values.role === 'upstream') return upstreamRole();
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
   if (values.compare && !existsSync(values.compare)) throw new Error(`--compare ${values.compare}: no such file`);
-  const seconds = Number(values.duration ?? 5);
-  const connections = Number(values.connections ?? 64);
-  const warmup = Number(values.warmup ?? 1);
-  const roundCount = Math.max(1, Number(values.rounds ?? 3));
+  const positive = (name: string, v: string | undefined, dflt: number): number => {
+    const n = v === undefined ? dflt : Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} ${v}: expected a positive number`);
+    return n;
+  };
+  const seconds = positive('duration', values.duration, 5);
+  const connections = Math.round(positive('connections', values.connections, 64));
+  const warmup = positive('warmup', values.warmup, 1);
+  const roundCount = Math.round(positive('rounds', values.rounds, 3));
+  const rate = positive('rate', values.rate, 5000);
+  const layouts: Layout[] = values.layout === undefined ? ['shared', 'pinned'] : (values.layout.split(',') as Layout[]);
+  for (const l of layouts) if (!(l in LAYOUTS)) throw new Error(`--layout ${l}: expected shared, pinned or shared,pinned`);
+  const pinnable = canPin();
+  if (layouts.includes('pinned') && !pinnable) process.stderr.write('the pinned layout needs 2+ cores and taskset: skipped\n');
+  const cores = cpus().length;
 
   const upstream = await startChild(['--import', 'tsx', fileURLToPath(import.meta.url), '--role', 'upstream'], (l) => l.startsWith('{'));
   const ports = JSON.parse(upstream.line) as { http: number; tcp: number };
@@ -345,12 +433,12 @@ async function main(): Promise<void> {
       { name: 'tcp' as const, request: tcpMsg, complete: tcpComplete },
     ];
     const upstreamPid = upstream.child.pid;
-    const measure = async (conns: number, secs: number): Promise<Record<'http' | 'tcp', Round[]>> => {
+    const measure = async (label: string, conns: number, secs: number, rounds: number, openRate?: number): Promise<Record<'http' | 'tcp', Round[]>> => {
       const out: Record<'http' | 'tcp', Round[]> = { http: [], tcp: [] };
-      for (let round = 0; round < (conns === connections ? roundCount : 1); round++) {
+      for (let round = 0; round < rounds; round++) {
         for (const p of protocols) {
-          const run = (px: Proxy) => loop({ port: px[p.name], upstreamPid, proxyPid: px.child.pid }, conns, secs, warmup, p.request, p.complete);
-          const direct = await loop({ port: ports[p.name], upstreamPid, proxyPid: undefined }, conns, secs, warmup, p.request, p.complete);
+          const run = (px: Proxy) => loop({ port: px[p.name], upstreamPid, proxyPid: px.child.pid }, conns, secs, warmup, p.request, p.complete, openRate);
+          const direct = await loop({ port: ports[p.name], upstreamPid, proxyPid: undefined }, conns, secs, warmup, p.request, p.complete, openRate);
           // with --compare, the two builds take turns going first
           const o1 = other && round % 2 === 1 ? await run(other) : undefined;
           const proxied = await run(proxy);
@@ -358,25 +446,50 @@ async function main(): Promise<void> {
           const r: Round = { direct, proxied: { ...proxied, ...compare(direct, proxied) } };
           if (o) r.compare = { ...o, ...compare(direct, o) };
           out[p.name].push(r);
-          process.stderr.write(`${conns} connections, round ${round + 1}, ${p.name}: direct ${direct.rps} req/s, proxied ${proxied.rps} req/s (load ${direct.load_1m})\n`);
+          process.stderr.write(`${label}, ${conns} connections, round ${round + 1}, ${p.name}: direct ${direct.rps} req/s p50 ${direct.p50_ms} ms, proxied ${proxied.rps} req/s p50 ${proxied.p50_ms} ms (load ${direct.load_1m})\n`);
         }
       }
       return out;
     };
-    const many = await measure(connections, seconds);
-    // the same with a single connection: the latency one hop adds when nothing queues
-    const single = await measure(1, Math.max(1, Math.round(seconds / 2)));
+    const results: Record<string, unknown> = {};
+    const targets: Record<string, unknown> = {};
+    for (const layout of layouts) {
+      if (layout === 'pinned' && !pinnable) continue;
+      const all = `0-${cores - 1}`;
+      const others = cores === 2 ? '0' : `0-${cores - 2}`;
+      pin(process.pid, layout === 'pinned' ? others : all);
+      pin(upstreamPid, layout === 'pinned' ? others : all);
+      for (const p of proxies) pin(p.child.pid, layout === 'pinned' ? String(cores - 1) : all);
+      // closed loop: the throughput at saturation
+      const many = await measure(`${layout} closed loop`, connections, seconds, roundCount);
+      // open loop at a fixed rate: the latency one hop adds below saturation
+      const open = await measure(`${layout} open loop ${rate}/s`, connections, seconds, 1, rate);
+      // a single connection: the latency one hop adds when nothing queues
+      const single = await measure(`${layout} single`, 1, Math.max(1, Math.round(seconds / 2)), 1);
+      results[layout] = {
+        description: LAYOUTS[layout],
+        closed_loop: { http: { summary: summary(many.http), rounds: many.http }, tcp: { summary: summary(many.tcp), rounds: many.tcp } },
+        open_loop: { rate, http: open.http[0], tcp: open.tcp[0] },
+        single_connection: { http: single.http[0], tcp: single.tcp[0] },
+      };
+      const verdict = (name: 'http' | 'tcp') => {
+        const ratio = summary(many[name]).proxied.throughput_ratio.median;
+        const added = open[name][0]?.proxied.added_p50_ms ?? Number.NaN;
+        return { throughput_ratio: ratio, added_p50_ms_at_rate: added, throughput_met: ratio >= 0.5, latency_met: added < 1 };
+      };
+      targets[layout] = { http: verdict('http'), tcp: verdict('tcp') };
+    }
     const report = {
       node: process.version,
-      cpus: cpus().length,
+      cpus: cores,
       connections,
       duration_s: seconds,
       rounds: roundCount,
+      open_loop_rate: rate,
       proxy: MAIN,
       ...(other ? { compare: other.main } : {}),
-      http: { summary: summary(many.http), rounds: many.http },
-      tcp: { summary: summary(many.tcp), rounds: many.tcp },
-      single_connection: { http: single.http[0], tcp: single.tcp[0] },
+      targets: { rule: 'per hop: at least 50 % of the direct throughput (closed loop, median of the rounds) and under 1 ms added at p50 (open loop at the fixed rate)', ...targets },
+      ...results,
       http_upstream_connections_opened: await upstreamConnections(proxy),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
