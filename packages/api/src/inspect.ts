@@ -16,23 +16,11 @@ import {
   type DataplaneSpec,
   type ZoneInsightSpec,
 } from '@causeway/core';
-import type { ListOptions, ResourceStore } from '@causeway/store';
+import { listAll, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { nextUrl, parseListQuery } from './resources.js';
 
 type Query = Record<string, string | string[] | undefined>;
-
-/** Reads every page of a list. */
-export async function listAll(store: ResourceStore, type: ResourceType, opts: Omit<ListOptions, 'size' | 'offset'> = {}): Promise<Resource[]> {
-  const out: Resource[] = [];
-  let offset: string | undefined;
-  do {
-    const page = await store.list(type, { ...opts, size: 1000, ...(offset ? { offset } : {}) });
-    out.push(...page.items);
-    offset = page.next;
-  } while (offset);
-  return out;
-}
 
 export function dataplaneOnline(insight: Resource | undefined): boolean {
   const subs = (insight?.spec as DataplaneInsightSpec | undefined)?.subscriptions ?? [];

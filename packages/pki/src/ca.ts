@@ -4,7 +4,7 @@
  * Kuma's names); sync copies them to every zone, where the zone issues workload certificates with it.
  */
 import { CausewayError, type MeshBackend, type MeshSpec, parseDuration, type Resource, type SecretSpec } from '@causeway/core';
-import type { ResourceStore, Subscription } from '@causeway/store';
+import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import type { Logger } from 'pino';
 import { createCaCertificate, type KeyPairPem } from './x509.js';
 
@@ -102,12 +102,7 @@ export function startMeshCaReconciler(opts: { store: ResourceStore; logger: Logg
   };
   const ready = (async () => {
     const rev = await store.revision();
-    let offset: string | undefined;
-    do {
-      const page = await store.list('Mesh', { size: 1000, ...(offset ? { offset } : {}) });
-      for (const m of page.items) check(m.name);
-      offset = page.next;
-    } while (offset);
+    for (const m of await listAll(store, 'Mesh')) check(m.name);
     sub = store.watch(rev, (e) => {
       if (e.type === 'Mesh' && e.op !== 'delete') check(e.name);
     });

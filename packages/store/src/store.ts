@@ -146,3 +146,15 @@ export interface ResourceStore {
 
   close(): Promise<void>;
 }
+
+/** Reads every page of a list (1,000 per query). */
+export async function listAll(store: Pick<ResourceStore, 'list'>, type: ResourceType, opts: Omit<ListOptions, 'size' | 'offset'> = {}): Promise<Resource[]> {
+  const out: Resource[] = [];
+  let offset: string | undefined;
+  do {
+    const page = await store.list(type, { ...opts, size: 1000, ...(offset ? { offset } : {}) });
+    for (const r of page.items) out.push(r);
+    offset = page.next;
+  } while (offset);
+  return out;
+}

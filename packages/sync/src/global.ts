@@ -15,7 +15,7 @@
  * a zone creates its `Zone` resource; its ZoneInsight heartbeats are stored as they come.
  */
 import { descriptorOf, isCausewayError, jsonEqual, type ResourceType } from '@causeway/core';
-import { BatchError, type BatchOp, type ResourceStore, type Subscription } from '@causeway/store';
+import { BatchError, type BatchOp, listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
@@ -36,7 +36,7 @@ import { KeyedBatcher } from './batcher.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, isPermanentStoreError, listAll, parseJson, Signal } from './util.js';
+import { errorText, isPermanentStoreError, parseJson, Signal } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface GlobalSyncOptions {

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { CausewayError, type Resource } from '@causeway/core';
-import { BatchError, type BatchOp, type BatchOptions, openStore, type ResourceStore } from '@causeway/store';
+import { BatchError, type BatchOp, type BatchOptions, listAll, openStore, type ResourceStore } from '@causeway/store';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
@@ -15,7 +15,6 @@ import { ZONES_BUCKET } from './keys.js';
 import { DISPLAY_NAME_LABEL, ORIGIN_LABEL, ZONE_LABEL } from './model.js';
 import { type GeneratedNatsConfig, generateNatsConfig } from './nats-config.js';
 import { type NatsServer, startNatsServer } from './testing/nats-server.js';
-import { listAll } from './util.js';
 import { startZoneSync, type ZoneSync } from './zone.js';
 
 const lines: string[] = [];

@@ -1,17 +1,4 @@
-import { isCausewayError, type Resource, type ResourceType } from '@causeway/core';
-import type { ListOptions, ResourceStore } from '@causeway/store';
-
-/** Reads every page of a list. */
-export async function listAll(store: ResourceStore, type: ResourceType, opts: Omit<ListOptions, 'size' | 'offset'> = {}): Promise<Resource[]> {
-  const out: Resource[] = [];
-  let offset: string | undefined;
-  do {
-    const page = await store.list(type, { ...opts, size: 1000, ...(offset ? { offset } : {}) });
-    out.push(...page.items);
-    offset = page.next;
-  } while (offset);
-  return out;
-}
+import { isCausewayError } from '@causeway/core';
 
 export function errorText(e: unknown): string {
   if (isCausewayError(e)) return e.describe();

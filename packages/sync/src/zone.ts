@@ -14,7 +14,7 @@
  * heartbeat is put every `heartbeatIntervalMs` (5 s).
  */
 import { descriptorOf, jsonEqual, type Resource, RESOURCE_TYPES, type ResourceType, type ZoneInsightSpec } from '@causeway/core';
-import { BatchError, type BatchOp, type ResourceStore, type Subscription } from '@causeway/store';
+import { BatchError, type BatchOp, listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
@@ -24,7 +24,7 @@ import { KeyedBatcher } from './batcher.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, formatDuration, isPermanentStoreError, listAll, parseJson, permissionViolation, Signal } from './util.js';
+import { errorText, formatDuration, isPermanentStoreError, parseJson, permissionViolation, Signal } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface ZoneSyncOptions {

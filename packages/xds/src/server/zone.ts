@@ -23,7 +23,7 @@ import {
   type ZoneIngressSpec,
 } from '@causeway/core';
 import { caSecretNames, dpCertLifetimeMs, enabledBackend, tokenAllows, verifyToken, WorkloadCertificates } from '@causeway/pki';
-import type { ResourceStore, Subscription } from '@causeway/store';
+import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -135,14 +135,7 @@ export class XdsZone implements ProxyRegistry {
   /** Loads the store, starts following its change feed, and schedules cleanup of proxies that left while we were down. */
   async start(): Promise<void> {
     const rev = await this.store.revision();
-    for (const type of WATCHED) {
-      let offset: string | undefined;
-      do {
-        const page = await this.store.list(type, { size: 1000, ...(offset ? { offset } : {}) });
-        for (const r of page.items) this.resources.set(resourceKey(r), r);
-        offset = page.next;
-      } while (offset);
-    }
+    for (const type of WATCHED) for (const r of await listAll(this.store, type)) this.resources.set(resourceKey(r), r);
     this.rebuildContexts();
     await this.syncAvailableServices();
     this.sub = this.store.watch(rev, (e) => {
