@@ -1,6 +1,6 @@
 /** Route actions compiled once per route configuration: target clusters, timeouts, retry policy, rewrites. */
 import type { HeaderValueOption, RetryPolicy, Route, RouteConfiguration, VirtualHost } from '../envoy/types.js';
-import { compileHeaderMatcher, type HeaderPred } from './headers.js';
+import { compileHeaderMatcher, type HeaderPred, type Headers, headerObject } from './headers.js';
 import { ConfigError, durationMs, readDataSource, unwrap, unwrapNumber } from '../envoy/values.js';
 
 export const RETRY_ON = new Set([
@@ -58,12 +58,28 @@ export function compileRetry(p: RetryPolicy, field: string): CompiledRetry {
 
 const GRPC_RETRY_ON: Record<string, number> = { cancelled: 1, 'deadline-exceeded': 4, 'resource-exhausted': 8, internal: 13, unavailable: 14 };
 
+/** The response headers a retry decision reads when no `retriable-headers` matcher is configured. */
+const DECISION_HEADERS = new Set(['x-envoy-overloaded', 'x-envoy-ratelimited', 'grpc-status']);
+const DECISION_HEADER_LENGTHS = new Set([...DECISION_HEADERS].map((n) => n.length));
+
 /**
  * Whether a response is retried under a policy (Envoy's wouldRetryFromHeaders): by status, by
  * `x-envoy-ratelimited`, by `grpc-status` in the response headers (a trailers-only gRPC response), by
- * retriable_headers.
+ * retriable_headers. `rawHeaders` is the response's [name, value, ...] list; the whole header object is
+ * built only when retriable_headers matchers need it (this runs for every response of a retried route).
  */
-export function retriableStatus(r: CompiledRetry, status: number, headers: Record<string, string | string[] | undefined> = {}): boolean {
+export function retriableStatus(r: CompiledRetry, status: number, rawHeaders: readonly string[] = []): boolean {
+  let headers: Headers;
+  if (r.retryOn.has('retriable-headers')) headers = headerObject(rawHeaders);
+  else {
+    headers = {};
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const k = rawHeaders[i] as string;
+      if (!DECISION_HEADER_LENGTHS.has(k.length)) continue;
+      const lk = k.toLowerCase();
+      if (DECISION_HEADERS.has(lk)) headers[lk] ??= rawHeaders[i + 1];
+    }
+  }
   if (headers['x-envoy-overloaded'] !== undefined) return false;
   if (headers['x-envoy-ratelimited'] !== undefined) return r.retryOn.has('envoy-ratelimited');
   if (r.retryOn.has('5xx') && status >= 500 && status <= 599) return true;

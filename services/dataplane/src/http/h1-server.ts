@@ -23,6 +23,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionInfo } from '../context.js';
 import { kOnBody, kOnExecute, kOnHeaders, kOnHeadersComplete, kOnMessageBegin, kOnMessageComplete, newParser, type Parser } from './llhttp.js';
 import { holdWrites } from '../write-batch.js';
+import { headerObject } from './headers.js';
 
 
 /** Envoy's default max_request_headers_kb (60 KiB). */
@@ -43,23 +44,6 @@ export interface H1Options {
 }
 
 export type H1Handler = (req: H1Request, res: H1Response) => void;
-
-/** Headers whose repeated values are dropped, as node:http does (the first one counts). */
-const SINGLE = new Set(['host', 'content-length', 'content-type', 'user-agent', 'referer', 'authorization', 'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
-
-/** The lower-cased header object of a raw [name, value, ...] list (repeats joined with ", ", cookies with "; "). */
-export function headerObject(raw: string[]): IncomingHttpHeaders {
-  const h: Record<string, string | string[]> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const k = (raw[i] as string).toLowerCase();
-    const v = raw[i + 1] as string;
-    const prev = h[k];
-    if (prev === undefined) h[k] = k === 'set-cookie' ? [v] : v;
-    else if (k === 'set-cookie') (prev as string[]).push(v);
-    else if (!SINGLE.has(k)) h[k] = `${prev as string}${k === 'cookie' ? '; ' : ', '}${v}`;
-  }
-  return h;
-}
 
 /** One request; the subset of `IncomingMessage` the router uses. Body chunks arrive as `data`, then `end`. */
 export class H1Request extends EventEmitter {

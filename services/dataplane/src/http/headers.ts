@@ -1,4 +1,5 @@
-/** Envoy's HeaderMatcher over a Node header object. */
+/** Header objects from raw header lists, and Envoy's HeaderMatcher over them. */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { HeaderMatcher } from '../envoy/types.js';
 import { compileRegex, compileStringMatcher } from '../envoy/values.js';
 
@@ -55,3 +56,19 @@ export function compileHeaderMatcher(h: HeaderMatcher, field: string): HeaderPre
   };
 }
 
+/** Headers whose repeated values are dropped, as node:http does (the first one counts). */
+const SINGLE = new Set(['host', 'content-length', 'content-type', 'user-agent', 'referer', 'authorization', 'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
+
+/** The lower-cased header object of a raw [name, value, ...] list (repeats joined with ", ", cookies with "; "). */
+export function headerObject(raw: readonly string[]): IncomingHttpHeaders {
+  const h: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = (raw[i] as string).toLowerCase();
+    const v = raw[i + 1] as string;
+    const prev = h[k];
+    if (prev === undefined) h[k] = k === 'set-cookie' ? [v] : v;
+    else if (k === 'set-cookie') (prev as string[]).push(v);
+    else if (!SINGLE.has(k)) h[k] = `${prev as string}${k === 'cookie' ? '; ' : ', '}${v}`;
+  }
+  return h;
+}

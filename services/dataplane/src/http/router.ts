@@ -16,7 +16,7 @@ import { ConnectError, type ClusterRuntime, type Host, isConnected } from '../up
 import { type BodyFraming, headerLines, UpstreamRequest } from '../upstream/http1.js';
 import { H2UpstreamRequest, h2Headers, type UpstreamResponseLike } from '../upstream/http2.js';
 import { holdWrites, releaseWrites } from '../write-batch.js';
-import { type H1Request, type H1Response, headerObject } from './h1-server.js';
+import type { H1Request, H1Response } from './h1-server.js';
 import type { Headers } from './headers.js';
 import { backoffMs, type CompiledAction, type HeaderAdd, pickCluster, retriableFailure, retriableStatus } from './action.js';
 
@@ -402,7 +402,7 @@ export class Forwarder {
     if (status >= 500) cluster.recordFailure(host, status);
     else cluster.recordSuccess(host);
     const r = this.target.action.retry;
-    if (r && this.retriesLeft > 0 && this.body.replayable && !this.finished && retriableStatus(r, status, headerObject(upRes.rawHeaders))) {
+    if (r && this.retriesLeft > 0 && this.body.replayable && !this.finished && retriableStatus(r, status, upRes.rawHeaders)) {
       upRes.resume(); // drain and return the connection to the pool
       this.scheduleRetry();
       return;
