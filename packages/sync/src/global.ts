@@ -36,7 +36,7 @@ import { KeyedBatcher } from './batcher.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, isPermanentStoreError, parseJson, Signal } from './util.js';
+import { errorText, isPermanentStoreError, markDifferences, Signal } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface GlobalSyncOptions {
@@ -171,42 +171,12 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
 
   private async reconcile(s: Session, st: GlobalSessionState): Promise<void> {
     const started = performance.now();
-    const published = new Map<string, unknown>();
-    const w = s.own(
-      await watchBucket({
-        js: s.js,
-        bucket: GLOBAL_BUCKET,
-        keys: '>',
-        onChange: (c) => {
-          if (c.op === 'PUT') published.set(c.key, parseJson(c.value));
-          else published.delete(c.key);
-        },
-      }),
-    );
-    await w.replayed;
-    await w.stop();
+    const published = await s.readBucket(GLOBAL_BUCKET, '>');
     if (s.aborted) return;
     st.published = published;
-    const wanted = new Set<string>();
-    let changed = 0;
-    for (const type of GLOBAL_TO_ZONE_TYPES) {
-      for (const r of await listAll(this.store, type)) {
-        if (!publishedByGlobal(r)) continue;
-        const key = globalKey(r);
-        wanted.add(key);
-        if (!jsonEqual(published.get(key), toWire(r))) {
-          changed++;
-          this.outQueue.mark(key);
-        }
-      }
-    }
-    let stale = 0;
-    for (const key of published.keys()) {
-      if (!wanted.has(key)) {
-        stale++;
-        this.outQueue.mark(key);
-      }
-    }
+    const wanted = new Map<string, unknown>();
+    for (const type of GLOBAL_TO_ZONE_TYPES) for (const r of await listAll(this.store, type)) if (publishedByGlobal(r)) wanted.set(globalKey(r), toWire(r));
+    const { changed, stale } = markDifferences(published, wanted, (key) => this.outQueue.mark(key));
     await this.outQueue.idle();
     if (s.aborted) return;
     const ms = Math.round(performance.now() - started);

@@ -9,8 +9,8 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink, type NatsOptions } from './connection.js';
-import { errorText } from './util.js';
-import type { BucketWatch } from './watch.js';
+import { errorText, parseJson } from './util.js';
+import { type BucketWatch, watchBucket } from './watch.js';
 
 export class Session {
   aborted = false;
@@ -32,6 +32,25 @@ export class Session {
     if (this.aborted) void w.stop();
     else this.watches.add(w);
     return w;
+  }
+
+  /** The current entries of a bucket under a key filter (values parsed as JSON), read by replaying it. */
+  async readBucket(bucket: string, keys: string): Promise<Map<string, unknown>> {
+    const entries = new Map<string, unknown>();
+    const w = this.own(
+      await watchBucket({
+        js: this.js,
+        bucket,
+        keys,
+        onChange: (c) => {
+          if (c.op === 'PUT') entries.set(c.key, parseJson(c.value));
+          else entries.delete(c.key);
+        },
+      }),
+    );
+    await w.replayed;
+    await w.stop();
+    return entries;
   }
 
   later(ms: number, fn: () => void): void {

@@ -1,4 +1,4 @@
-import { isCausewayError } from '@causeway/core';
+import { isCausewayError, jsonEqual } from '@causeway/core';
 
 export function errorText(e: unknown): string {
   if (isCausewayError(e)) return e.describe();
@@ -66,4 +66,26 @@ export function permissionViolation(e: unknown): string | undefined {
     if ((cur as Error).name === 'PermissionViolationError') return String((cur as { subject?: unknown }).subject ?? '');
   }
   return undefined;
+}
+
+/**
+ * Marks what a bucket must change to hold `wanted`: keys whose published value differs or is missing
+ * (`changed`), and published keys not wanted any more (`stale`, to delete).
+ */
+export function markDifferences(published: ReadonlyMap<string, unknown>, wanted: ReadonlyMap<string, unknown>, mark: (key: string) => void): { changed: number; stale: number } {
+  let changed = 0;
+  for (const [key, value] of wanted) {
+    if (!jsonEqual(published.get(key), value)) {
+      changed++;
+      mark(key);
+    }
+  }
+  let stale = 0;
+  for (const key of published.keys()) {
+    if (!wanted.has(key)) {
+      stale++;
+      mark(key);
+    }
+  }
+  return { changed, stale };
 }

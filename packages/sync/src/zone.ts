@@ -24,7 +24,7 @@ import { KeyedBatcher } from './batcher.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, formatDuration, isPermanentStoreError, parseJson, permissionViolation, Signal } from './util.js';
+import { errorText, formatDuration, isPermanentStoreError, markDifferences, permissionViolation, Signal } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface ZoneSyncOptions {
@@ -244,43 +244,16 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   /** Replays our own prefix of causeway-zones, then publishes what differs from the store and deletes stale keys. */
   private async resyncOwn(s: Session, st: ZoneSessionState): Promise<void> {
-    const published = new Map<string, unknown>();
-    const w = await watchBucket({
-      js: s.js,
-      bucket: ZONES_BUCKET,
-      keys: `${this.prefix}.>`,
-      onChange: (c) => {
-        if (c.op === 'PUT') published.set(c.key, parseJson(c.value));
-        else published.delete(c.key);
-      },
-    });
-    s.own(w);
-    await w.replayed;
-    await w.stop();
+    const published = await s.readBucket(ZONES_BUCKET, `${this.prefix}.>`);
     if (s.aborted) return;
     published.delete(this.heartbeatKey);
     st.published = published;
-    const local = new Set<string>();
-    let changed = 0;
+    const local = new Map<string, unknown>();
     for (const type of ZONE_TO_GLOBAL_TYPES) {
       if (type === 'ZoneInsight') continue;
-      for (const r of await listAll(this.store, type)) {
-        if (!publishedByZone(r)) continue;
-        const key = zoneKey(this.zone, r);
-        local.add(key);
-        if (!jsonEqual(published.get(key), toWire(r))) {
-          changed++;
-          this.publishQueue.mark(key);
-        }
-      }
+      for (const r of await listAll(this.store, type)) if (publishedByZone(r)) local.set(zoneKey(this.zone, r), toWire(r));
     }
-    let stale = 0;
-    for (const key of published.keys()) {
-      if (!local.has(key)) {
-        stale++;
-        this.publishQueue.mark(key);
-      }
-    }
+    const { changed, stale } = markDifferences(published, local, (key) => this.publishQueue.mark(key));
     await this.publishQueue.idle();
     this.log.info({ published: local.size, changed, staleDeleted: stale }, `resynced this zone's resources to causeway-zones`);
   }
