@@ -8,13 +8,11 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import type { CausewayClient } from '@causeway/client';
 import { decodeResource } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
 import { freePort, type NatsServer, startNatsServer } from '@causeway/sync/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DataplaneProcess, zoneToken } from './dataplanes.js';
 import { type ControlPlaneProcess, eventually, TestEnv } from './harness.js';
 
 interface Reply {
@@ -51,22 +49,13 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
   let nats: NatsServer;
   let api: CausewayClient;
   const zones: Record<string, ControlPlaneProcess> = {};
-  const dataDirs: Record<string, string> = {};
   const servers: Server[] = [];
-  const proxies: DataplaneProcess[] = [];
   const ports: Record<string, number> = {};
   let flakyHits = 0;
 
   const startProxy = async (name: string, zone: string, mode: 'sidecar' | 'ingress' | 'egress', resource: Record<string, unknown>) => {
-    const z = zones[zone] as ControlPlaneProcess;
-    const admin = readFileSync(z.tokenFile, 'utf8').trim();
-    const token =
-      mode === 'sidecar'
-        ? await zoneToken(z, admin, '/tokens/dataplane', { mesh: resource.mesh, name: resource.name })
-        : await zoneToken(z, admin, '/tokens/zone', { scope: [mode] });
-    const p = new DataplaneProcess(name);
-    proxies.push(p);
-    await p.start({ env, zone: z, zoneDataDir: dataDirs[zone] as string, mode, resource, token });
+    const p = env.proxy(name, { mode, zone: zones[zone] as ControlPlaneProcess, resource });
+    await p.start();
     return p;
   };
 
@@ -95,8 +84,7 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
     for (const z of ['zone-1', 'zone-2']) {
       const cred = gen.zones[z];
       if (!cred) throw new Error(z);
-      dataDirs[z] = env.tempDir(`causeway-it-pol-${z}-`);
-      zones[z] = env.controlPlane(`pol-${z}`, ['--mode', 'zone', '--zone', z, '--data-dir', dataDirs[z] as string], { nats: { url: nats.url, ...cred } });
+      zones[z] = env.controlPlane(`pol-${z}`, ['--mode', 'zone', '--zone', z, '--data-dir', env.tempDir(`causeway-it-pol-${z}-`)], { nats: { url: nats.url, ...cred } });
     }
     await Promise.all(Object.values(zones).map((z) => z.start()));
 
@@ -173,7 +161,7 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
 
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail')
-      console.error(`${ctx.task.name} failed; process logs:\n${env.dumpLogs()}\n${proxies.map((p) => `----- ${p.name} -----\n${p.logs().split('\n').slice(-60).join('\n')}`).join('\n')}`);
+      console.error(`${ctx.task.name} failed; process logs:\n${env.dumpLogs()}`);
   });
 
   afterAll(async () => {
