@@ -5,7 +5,7 @@
 import type { EnvoyJson } from '../codec.js';
 import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
-import { externalClientSecretName, identitySecretName, meshCaSecretName, meshSpiffePrefix } from '../names.js';
+import { externalClientSecretName, identitySecretName, inboundListenerName, meshCaSecretName, meshSpiffePrefix } from '../names.js';
 import { TYPE_URLS, type XdsKind } from '../protos.js';
 
 export type ResourceSet = Record<XdsKind, EnvoyJson[]>;
@@ -365,4 +365,23 @@ export const DEFAULT_RETRY = { retry_on: 'connect-failure', num_retries: 2 };
 
 export function socketAddress(address: string, port: number) {
   return { socket_address: { address, port_value: port } };
+}
+
+/**
+ * The listener of a ZoneIngress or ZoneEgress: the TLS inspector, then one filter chain per SNI. Envoy
+ * (and causeway-dp) refuse a listener without filter chains, so with nothing to serve yet (no mesh with
+ * mTLS, nothing of its mesh to route) there is no listener rather than one NACKed forever.
+ */
+export function zoneProxyListeners(address: string, port: number, chains: Record<string, unknown>[]): EnvoyJson[] {
+  if (chains.length === 0) return [];
+  return [
+    {
+      '@type': TYPE_URLS.Listener,
+      name: inboundListenerName(address, port),
+      address: socketAddress(address, port),
+      traffic_direction: 'INBOUND',
+      listener_filters: [TLS_INSPECTOR],
+      filter_chains: chains,
+    },
+  ];
 }

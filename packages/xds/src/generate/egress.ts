@@ -6,10 +6,8 @@
  * services of other zones, it passes the connection through to that zone's ZoneIngress.
  */
 import type { Resource, ZoneEgressSpec } from '@causeway/core';
-import type { EnvoyJson } from '../codec.js';
 import { HTTP_PROTOCOLS, type MeshContext } from '../context.js';
-import { identitySecretName, inboundListenerName, meshCaSecretName, meshQualified, meshSni } from '../names.js';
-import { TYPE_URLS } from '../protos.js';
+import { identitySecretName, meshCaSecretName, meshQualified, meshSni } from '../names.js';
 import { applyEgressPolicies } from '../policies/index.js';
 import {
   DEFAULT_RETRY,
@@ -26,11 +24,10 @@ import {
   meshEndpoint,
   type ResourceSet,
   routeConfiguration,
-  socketAddress,
-  TLS_INSPECTOR,
   tcpProxy,
   tlsCertificateSecret,
   validationSecret,
+  zoneProxyListeners,
 } from './common.js';
 import type { Identity } from './sidecar.js';
 
@@ -98,18 +95,7 @@ export function generateEgress(input: EgressInput): ResourceSet {
     chains.push(...perMesh.sort((a, b) => (a.sni < b.sni ? -1 : 1)).map((c) => c.chain));
   }
   const n = input.egress.spec.networking;
-  // Envoy (and causeway-dp) refuse a listener without filter chains: with nothing to serve yet (no mesh
-  // with mTLS, nothing of its mesh to route), the proxy gets no listener rather than one NACKed forever.
-  if (chains.length > 0) {
-    set.Listener.push({
-      '@type': TYPE_URLS.Listener,
-      name: inboundListenerName(n.address, n.port),
-      address: socketAddress(n.address, n.port),
-      traffic_direction: 'INBOUND',
-      listener_filters: [TLS_INSPECTOR],
-      filter_chains: chains,
-    } satisfies EnvoyJson);
-  }
+  set.Listener.push(...zoneProxyListeners(n.address, n.port, chains));
   // Traffic permissions (policies/meshtrafficpermission) guard the chains that originate to ExternalServices.
   return applyEgressPolicies(finish(set), { contexts: input.contexts });
 }

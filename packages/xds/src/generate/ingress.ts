@@ -6,9 +6,8 @@
  */
 import type { Resource, ZoneIngressSpec } from '@causeway/core';
 import type { MeshContext } from '../context.js';
-import { inboundListenerName, meshQualified, meshSni } from '../names.js';
-import { TYPE_URLS } from '../protos.js';
-import { edsCluster, emptySet, finish, loadAssignment, meshEndpoint, type ResourceSet, socketAddress, TLS_INSPECTOR, tcpProxy } from './common.js';
+import { meshQualified, meshSni } from '../names.js';
+import { edsCluster, emptySet, finish, loadAssignment, meshEndpoint, type ResourceSet, tcpProxy, zoneProxyListeners } from './common.js';
 
 export interface IngressInput {
   /** Contexts of every mesh, by name. */
@@ -45,17 +44,6 @@ export function generateIngress(input: IngressInput): ResourceSet {
     }
   }
   const n = input.ingress.spec.networking;
-  // Envoy (and causeway-dp) refuse a listener without filter chains: with nothing to serve yet (no mesh
-  // with mTLS, nothing of its mesh to route), the proxy gets no listener rather than one NACKed forever.
-  if (chains.length > 0) {
-    set.Listener.push({
-      '@type': TYPE_URLS.Listener,
-      name: inboundListenerName(n.address, n.port),
-      address: socketAddress(n.address, n.port),
-      traffic_direction: 'INBOUND',
-      listener_filters: [TLS_INSPECTOR],
-      filter_chains: chains,
-    });
-  }
+  set.Listener.push(...zoneProxyListeners(n.address, n.port, chains));
   return finish(set);
 }

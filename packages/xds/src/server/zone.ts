@@ -338,20 +338,29 @@ export class XdsZone implements ProxyRegistry {
     }
   }
 
-  private scheduleRotation(): void {
+  /**
+   * Arms the rotation timer for the next certificate due (at most a minute ahead). After a pass that
+   * renewed something the next one waits at least a second, so that a renewal that keeps failing is not
+   * retried in a tight loop; otherwise (a timer that fired a little before the due time) it waits only
+   * until the due time, so that a short-lived certificate is not renewed after it expired.
+   */
+  private scheduleRotation(afterRenewal = false): void {
     if (this.closed) return;
     clearTimeout(this.rotationTimer);
     const next = this.certs.nextRenewal();
-    const delay = next ? Math.min(Math.max(next.getTime() - this.now().getTime(), 1000), 60_000) : 60_000;
+    const floor = afterRenewal ? 1000 : 10;
+    const delay = next ? Math.min(Math.max(next.getTime() - this.now().getTime(), floor), 60_000) : 60_000;
     this.rotationTimer = setTimeout(() => {
+      let renewed = false;
       this.enqueue(async () => {
         const due = new Set(this.certs.due());
         if (due.size > 0) {
+          renewed = true;
           this.log.info({ certificates: due.size }, 'rotating workload certificates');
           for (const p of this.proxies.values())
             if (p.streams.size > 0 && [...due].some((k) => k === p.key || k.startsWith(`${p.key}/`))) await this.regenerate(p);
         }
-      }).finally(() => this.scheduleRotation());
+      }).finally(() => this.scheduleRotation(renewed));
     }, delay);
     this.rotationTimer.unref();
   }
