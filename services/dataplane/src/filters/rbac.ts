@@ -7,6 +7,7 @@
  * certificate, then each DNS SAN, then the subject; without `principal_name`, any connection with a
  * verified client certificate matches.
  */
+import type { ConnectionInfo } from '../context.js';
 import type { CidrRange, HeaderMatcher, RbacConfig, RbacPermission, RbacPrincipal, RbacRules, StringMatcher } from '../envoy/types.js';
 import { ConfigError, cidrContains, compileStringMatcher, parseCidr } from '../envoy/values.js';
 import type { PeerSans } from '../tls/contexts.js';
@@ -23,6 +24,20 @@ export interface RbacSubject {
   /** HTTP only */
   headers?: Record<string, string | string[] | undefined>;
   path?: string;
+}
+
+/** The subject of a connection (and, for the HTTP filter, of one request on it). */
+export function rbacSubject(conn: ConnectionInfo, request?: { headers: Record<string, string | string[] | undefined>; path: string }): RbacSubject {
+  return {
+    sourceIp: conn.sourceIp,
+    directRemoteIp: conn.sourceIp,
+    destinationIp: conn.destinationIp,
+    destinationPort: conn.destinationPort,
+    serverName: conn.serverName,
+    peer: conn.peer,
+    headers: request?.headers,
+    path: request?.path,
+  };
 }
 
 type Pred = (s: RbacSubject) => boolean;

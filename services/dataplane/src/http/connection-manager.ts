@@ -11,7 +11,7 @@ import { type ConnectionInfo, destinationAddress, type ProxyContext, sourceAddre
 import type { HttpConnectionManager, RbacConfig } from '../envoy/types.js';
 import { TYPE } from '../envoy/types.js';
 import { ConfigError, durationMs } from '../envoy/values.js';
-import { Rbac } from '../filters/rbac.js';
+import { Rbac, rbacSubject } from '../filters/rbac.js';
 import type { HttpStats } from '../stats.js';
 import type { Headers } from './headers.js';
 import { H1Connection, type H1Options } from './h1-server.js';
@@ -193,16 +193,7 @@ export class HttpConnectionManagerFilter {
     const host = req.headers.host ?? (typeof authority === 'string' ? authority : undefined);
     const local = (status: number, body: string, flags: string) => this.localReply(req, res, conn, started, path, host, status, body, flags);
     for (const r of this.rbac) {
-      const d = r.evaluate({
-        sourceIp: conn.sourceIp,
-        directRemoteIp: conn.sourceIp,
-        destinationIp: conn.destinationIp,
-        destinationPort: conn.destinationPort,
-        serverName: conn.serverName,
-        peer: conn.peer,
-        headers: req.headers,
-        path,
-      });
+      const d = r.evaluate(rbacSubject(conn, { headers: req.headers, path }));
       if (!d.allowed) {
         local(403, 'RBAC: access denied', 'RBAC');
         return;

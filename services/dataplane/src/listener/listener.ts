@@ -14,7 +14,7 @@ import type { ConnectionInfo, ProxyContext } from '../context.js';
 import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener, RbacConfig, TcpProxy } from '../envoy/types.js';
 import { TYPE } from '../envoy/types.js';
 import { ConfigError, durationMs, unwrap } from '../envoy/values.js';
-import { Rbac } from '../filters/rbac.js';
+import { Rbac, rbacSubject } from '../filters/rbac.js';
 import { TcpProxyFilter } from '../filters/tcp-proxy.js';
 import { HttpConnectionManagerFilter } from '../http/connection-manager.js';
 import { type ListenerStats, listenerStatName } from '../stats.js';
@@ -264,14 +264,7 @@ export class ListenerRuntime {
 
   private runFilters(chain: CompiledChain, socket: Socket | TLSSocket, conn: ConnectionInfo): void {
     for (const r of chain.rbac) {
-      const d = r.evaluate({
-        sourceIp: conn.sourceIp,
-        directRemoteIp: conn.sourceIp,
-        destinationIp: conn.destinationIp,
-        destinationPort: conn.destinationPort,
-        serverName: conn.serverName,
-        peer: conn.peer,
-      });
+      const d = r.evaluate(rbacSubject(conn));
       if (!d.allowed) {
         this.stats.rbac_denied++;
         this.log.debug({ peer: conn.peer?.sans.uri[0], source: conn.sourceIp }, 'RBAC: connection denied');
