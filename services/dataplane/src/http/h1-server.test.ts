@@ -343,26 +343,31 @@ describe('H1Connection', () => {
   it('draining: an idle connection closes after the grace time', async () => {
     const { port, conns } = await serve(echo);
     const c = await raw(port);
-    await new Promise((r) => setTimeout(r, 20));
+    while (conns.length === 0) await new Promise((r) => setTimeout(r, 5));
     conns[0]?.drain(100);
     expect(await c.closed).toBe('');
   });
 
   it('a client that half-closes after its request has it abandoned: the handler sees close, not a response', async () => {
-    let closedReq: H1Request | undefined;
+    let handled = () => {};
+    const seen = new Promise<void>((r) => {
+      handled = r;
+    });
+    let closedUrl = (_: string) => {};
+    const resClosed = new Promise<string>((r) => {
+      closedUrl = r;
+    });
     const { port } = await serve((req, res) => {
       req.resume();
-      res.on('close', () => {
-        closedReq = req;
-      });
+      res.on('close', () => closedUrl(req.url));
+      handled();
     });
     const c = await raw(port);
     c.socket.write('GET /gone HTTP/1.1\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 50));
+    await seen;
     c.socket.end();
-    await c.closed;
-    await new Promise((r) => setTimeout(r, 20));
-    expect(closedReq?.url).toBe('/gone');
+    expect(await resClosed).toBe('/gone');
+    expect(await c.closed).toBe('');
   });
 
   it('a client that half-closes when everything is answered gets a clean close', async () => {
@@ -376,18 +381,23 @@ describe('H1Connection', () => {
 
   it('a connection lost in the middle of a body marks the request aborted', async () => {
     let req: H1Request | undefined;
+    let gotData = () => {};
+    const data = new Promise<void>((r) => {
+      gotData = r;
+    });
     let onAborted = () => {};
     const aborted = new Promise<void>((r) => {
       onAborted = r;
     });
     const { port } = await serve((q) => {
       req = q;
+      q.on('data', () => gotData());
       q.on('aborted', () => onAborted());
-      q.resume();
     });
     const c = await raw(port);
     c.socket.write('POST / HTTP/1.1\r\ncontent-length: 100\r\n\r\npartial');
-    setTimeout(() => c.socket.destroy(), 50);
+    await data;
+    c.socket.destroy();
     await aborted;
     expect(req?.aborted).toBe(true);
     expect(req?.complete).toBe(false);
