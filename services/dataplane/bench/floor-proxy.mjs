@@ -11,6 +11,11 @@
  * writes go out in one syscall (cork); one upstream connection per downstream connection. TCP: bytes
  * piped both ways. Nothing else: no routing, host selection, timeouts, retries, stats, access log or
  * config updates. What causeway-dp costs above this is the price of those.
+ *
+ * It is correct only for the benchmark's traffic (small requests and content-length responses, each head
+ * in one read) and must not forward anything else: a head split across reads reaches llhttp's
+ * kOnHeaders callback, which this ignores, so the head is lost (the process throws); a chunked body is
+ * forwarded without its chunk framing while the transfer-encoding header stays; parse errors are ignored.
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
