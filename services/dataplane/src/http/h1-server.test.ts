@@ -5,7 +5,7 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../context.js';
-import { H1Connection, type H1Handler, type H1Options, type H1Request } from './h1-server.js';
+import { H1Connection, type H1Handler, type H1Options, type H1Request, type H1Response } from './h1-server.js';
 
 const info: ConnectionInfo = {
   listener: 'test',
@@ -25,14 +25,47 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
 });
 
-/** A server whose connections are H1Connections; `conns` are the codec objects, in accept order. */
-async function serve(handler: H1Handler, opts: Partial<H1Options> = {}): Promise<{ port: number; conns: H1Connection[] }> {
+/** A promise with its resolve function, for a test to wait on something a handler does. */
+function defer<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Waits until `cond` holds (server state no event reports); the test timeout bounds it. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+}
+
+/**
+ * A server whose connections are H1Connections: `conns` are the codec objects, in accept order, and
+ * `conn(i)` resolves with the i-th once it is accepted.
+ */
+async function serve(handler: H1Handler, opts: Partial<H1Options> = {}): Promise<{ port: number; conns: H1Connection[]; conn(i: number): Promise<H1Connection> }> {
   const conns: H1Connection[] = [];
+  const waiting: { i: number; resolve: (c: H1Connection) => void }[] = [];
   const o: H1Options = { idleTimeoutMs: 0, headersTimeoutMs: 0, requestTimeoutMs: 0, serverName: 'envoy', ...opts };
-  const server = createServer((s) => conns.push(new H1Connection(s, info, o, handler)));
+  const server = createServer((s) => {
+    conns.push(new H1Connection(s, info, o, handler));
+    for (const w of waiting.slice()) {
+      const c = conns[w.i];
+      if (c) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve(c);
+      }
+    }
+  });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, conns };
+  const conn = (i: number) =>
+    new Promise<H1Connection>((resolve) => {
+      const c = conns[i];
+      if (c) resolve(c);
+      else waiting.push({ i, resolve });
+    });
+  return { port: (server.address() as AddressInfo).port, conns, conn };
 }
 
 /** A raw client connection: everything it receives, and when the server closes it. */
@@ -94,18 +127,36 @@ const echo: H1Handler = (req, res) => {
 };
 
 describe('H1Connection', () => {
-  it('answers pipelined requests in order, even when a later one is ready first', async () => {
+  it('hands pipelined requests to the handler one at a time, each after the previous response ended, and answers in order', async () => {
+    // A later request is not handed over before the earlier response has ended (see the module
+    // comment), so it cannot be answered first; what is checked is that requests that have fully
+    // arrived wait for their turn, and the responses go out in request order.
+    const log: string[] = [];
+    const first = defer<{ conn: H1Connection; res: H1Response }>();
     const { port } = await serve((req, res) => {
-      // the first request is answered last
-      const delay = req.url === '/1' ? 60 : 5;
+      log.push(`start ${req.url}${req.complete ? ' (complete)' : ''}`);
       req.resume();
-      setTimeout(() => res.end(req.url), delay);
+      if (req.url === '/1') first.resolve({ conn: req.connection, res });
+      else {
+        // logged first: ending a response hands the next request over at once
+        log.push(`answer ${req.url}`);
+        res.end(req.url);
+      }
     });
     const c = await raw(port);
     c.socket.write('GET /1 HTTP/1.1\r\nhost: a\r\n\r\nGET /2 HTTP/1.1\r\nhost: a\r\n\r\nGET /3 HTTP/1.1\r\nhost: a\r\n\r\n');
+    const { conn, res } = await first.promise;
+    // all three requests have been received, /2 and /3 are waiting behind /1
+    await waitFor(() => conn.active === 3);
+    expect(log).toEqual(['start /1']);
+    expect(c.received()).toBe('');
+    log.push('answer /1');
+    res.end('/1');
     const text = await c.until((s) => count(s, 'HTTP/1.1 200') === 3 && s.endsWith('/3'));
+    expect(log).toEqual(['start /1', 'answer /1', 'start /2 (complete)', 'answer /2', 'start /3 (complete)', 'answer /3']);
     const bodies = text.split('HTTP/1.1 200 OK\r\n').slice(1).map((r) => r.split('\r\n\r\n')[1]);
     expect(bodies).toEqual(['/1', '/2', '/3']);
+    expect(conn.active).toBe(0);
     c.socket.destroy();
   });
 
@@ -146,11 +197,21 @@ describe('H1Connection', () => {
     const b = await raw(port);
     b.socket.write('GET /k1 HTTP/1.0\r\nconnection: keep-alive\r\n\r\n');
     const first = await b.until((s) => s.endsWith('GET /k1 '));
+    expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(first).toContain('connection: keep-alive\r\n');
+    expect(first).not.toContain('connection: close');
     b.socket.write('GET /k2 HTTP/1.0\r\nconnection: keep-alive\r\n\r\n');
-    await b.until((s) => s.endsWith('GET /k2 '));
-    expect(b.socket.destroyed).toBe(false);
-    b.socket.destroy();
+    const upToSecond = await b.until((s) => s.endsWith('GET /k2 '));
+    const second = upToSecond.slice(first.length);
+    expect(second).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(second).toContain('connection: keep-alive\r\n');
+    expect(second).not.toContain('connection: close');
+    // still usable: a third request on the same connection, without keep-alive, is answered and then closes it
+    b.socket.write('GET /k3 HTTP/1.0\r\n\r\n');
+    const third = (await b.closed).slice(upToSecond.length);
+    expect(third).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(third).toContain('connection: close\r\n');
+    expect(third.endsWith('GET /k3 ')).toBe(true);
   });
 
   it('frames a response without content-length as chunked on HTTP/1.1 and close-delimited on HTTP/1.0', async () => {
@@ -188,6 +249,7 @@ describe('H1Connection', () => {
     expect(text).not.toContain('must not be sent');
     expect(text).not.toContain('transfer-encoding');
     expect(count(text, 'HTTP/1.1 ')).toBe(4);
+    expect(text).not.toContain('connection: close');
     expect(text).toContain('HTTP/1.1 204 No Content\r\n');
     expect(text).toContain('HTTP/1.1 304 Not Modified\r\n');
     c.socket.destroy();
@@ -226,12 +288,17 @@ describe('H1Connection', () => {
   });
 
   it('a malformed request behind one still being answered: that response closes the connection, no 400', async () => {
+    const handled = defer<H1Response>();
     const { port } = await serve((req, res) => {
       req.resume();
-      setTimeout(() => res.end(`answered ${req.url}`), 30);
+      handled.resolve(res);
     });
     const c = await raw(port);
     c.socket.write('GET /good HTTP/1.1\r\n\r\nBAD\x01REQUEST\r\n\r\n');
+    const res = await handled.promise;
+    // the /good response is answered only once the malformed request behind it has been read
+    await waitFor(() => !res.shouldKeepAlive);
+    res.end('answered /good');
     const text = await c.closed;
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(text).toContain('connection: close\r\n');
@@ -256,21 +323,25 @@ describe('H1Connection', () => {
     expect(text).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   });
 
-  it('answers 408 when the headers do not arrive in time, and leaves a request that did alone', async () => {
-    const { port } = await serve(echo, { headersTimeoutMs: 150 });
+  it('answers 408 when the headers do not arrive in time, and does not time a connection idle between requests', async () => {
+    const { port } = await serve(echo, { headersTimeoutMs: 1000 });
+    const ok = await raw(port);
+    ok.socket.write('GET /fast HTTP/1.1\r\n\r\n');
+    const first = await ok.until((s) => s.endsWith('GET /fast '));
+    // `ok` is idle from here on. A request whose headers stall, started after that, gets its 408 once
+    // the headers timeout has run out
     const slow = await raw(port);
     slow.socket.write('GET / HTTP/1.1\r\nhost: slow\r\n');
     const text = await slow.closed;
     expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
-
-    const ok = await raw(port);
-    ok.socket.write('GET /fast HTTP/1.1\r\n\r\n');
-    await ok.until((s) => s.endsWith('GET /fast '));
-    // the headers timer applies per request, not to the idle time between them
-    await new Promise((r) => setTimeout(r, 300));
-    expect(ok.socket.destroyed).toBe(false);
+    expect(text).toContain('connection: close\r\n');
+    // ...so `ok` has now been idle for longer than the headers timeout: the timer applies per request,
+    // not to the idle time between them, and the connection is still open and usable
+    expect(ok.received()).toBe(first);
     ok.socket.write('GET /again HTTP/1.1\r\n\r\n');
-    await ok.until((s) => s.endsWith('GET /again '));
+    const again = (await ok.until((s) => s.endsWith('GET /again '))).slice(first.length);
+    expect(again).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(again).not.toContain('connection: close');
     ok.socket.destroy();
   });
 
@@ -279,7 +350,8 @@ describe('H1Connection', () => {
     const c = await raw(port);
     c.socket.write('POST / HTTP/1.1\r\ncontent-length: 10\r\n\r\nabc');
     const text = await c.closed;
-    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(text).toContain('connection: close\r\n');
   });
 
   it('refuses protocol upgrades with 403 but serves an h2c upgrade request as HTTP/1.1', async () => {
@@ -298,42 +370,52 @@ describe('H1Connection', () => {
     const text = await h2c.until((s) => s.endsWith('GET /next '));
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(text).toContain('GET /plain ');
-    expect(text).not.toContain('101');
+    expect(count(text, 'HTTP/1.1 200 OK\r\n')).toBe(2);
+    expect(text).not.toMatch(/HTTP\/1\.1 101/);
     h2c.socket.destroy();
   });
 
-  it('closes a connection idle for longer than the idle timeout, not one with a request in flight', async () => {
-    let pending: (() => void) | undefined;
+  it('closes a connection idle for longer than the idle timeout', async () => {
+    const { port } = await serve(echo, { idleTimeoutMs: 150 });
+    // taken before connecting: the server's timer starts later than this
+    const t0 = performance.now();
+    const idle = await raw(port);
+    expect(await idle.closed).toBe('');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
+  });
+
+  it('does not close a connection with a request in flight for idleness, and closes it once idle again', async () => {
+    const handled = defer<() => void>();
     const { port } = await serve(
       (req, res) => {
         req.resume();
-        if (req.url === '/slow') pending = () => res.end('late');
-        else res.end('now');
+        handled.resolve(() => res.end('late'));
       },
-      { idleTimeoutMs: 150 },
+      { idleTimeoutMs: 1000 },
     );
-    const idle = await raw(port);
-    const t0 = performance.now();
-    await idle.closed;
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
-
     const busy = await raw(port);
     busy.socket.write('GET /slow HTTP/1.1\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 400));
-    expect(busy.socket.destroyed).toBe(false);
-    pending?.();
-    await busy.until((s) => s.endsWith('late'));
-    // idle again: closed after the timeout
-    await busy.closed;
+    const answer = await handled.promise;
+    // a connection opened now is closed for idleness after the idle timeout; by then `busy`, accepted
+    // earlier, has had its request in flight for longer than that
+    const clock = await raw(port);
+    expect(await clock.closed).toBe('');
+    expect(busy.received()).toBe('');
+    answer();
+    const text = await busy.until((s) => s.endsWith('late'));
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).not.toContain('connection: close');
+    // idle again: closed after the timeout, with nothing more sent
+    expect(await busy.closed).toBe(text);
   });
 
   it('draining: the next response says connection: close and the connection closes after it', async () => {
-    const { port, conns } = await serve(echo);
+    const { port, conn } = await serve(echo);
     const c = await raw(port);
     c.socket.write('GET /1 HTTP/1.1\r\n\r\n');
     const first = await c.until((s) => s.endsWith('GET /1 '));
     expect(first).not.toContain('connection: close');
-    conns[0]?.drain(10_000);
+    (await conn(0)).drain(10_000);
     c.socket.write('GET /2 HTTP/1.1\r\n\r\n');
     const all = await c.closed;
     expect(all.endsWith('GET /2 ')).toBe(true);
@@ -341,11 +423,13 @@ describe('H1Connection', () => {
   });
 
   it('draining: an idle connection closes after the grace time', async () => {
-    const { port, conns } = await serve(echo);
+    const { port, conn } = await serve(echo);
+    // taken before connecting: the grace timer starts later than this
+    const t0 = performance.now();
     const c = await raw(port);
-    while (conns.length === 0) await new Promise((r) => setTimeout(r, 5));
-    conns[0]?.drain(100);
+    (await conn(0)).drain(200);
     expect(await c.closed).toBe('');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
   });
 
   it('a client that half-closes after its request has it abandoned: the handler sees close, not a response', async () => {
