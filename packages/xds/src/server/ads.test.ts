@@ -250,8 +250,9 @@ describe('ADS server', () => {
   });
 
   it('rotates a workload certificate before it expires and pushes the new one', async () => {
+    // 5 s certificates: renewed once less than a fifth of the lifetime remains, i.e. from 1 s before expiry.
     await store.create(
-      res('Mesh', 'rotating', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '3s' } } }] } }),
+      res('Mesh', 'rotating', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '5s' } } }] } }),
     );
     await ensureMeshCa(store, (await store.get('Mesh', undefined, 'rotating')) as Resource<never>);
     // The mesh and its CA reach the zone through the change feed.
@@ -265,19 +266,34 @@ describe('ADS server', () => {
       if (!secret) throw new Error('no secret in the response');
       return new X509Certificate(Buffer.from(secret.tls_certificate.certificate_chain.inline_bytes, 'base64'));
     };
+    // A certificate's times are whole seconds; the DataplaneInsight has its notAfter to the millisecond.
+    const insightNotAfter = async () => {
+      const i = await store.get('DataplaneInsight', 'rotating', 'r-1');
+      const t = (i?.spec as { mTLS?: { certificateExpirationTime?: string } } | undefined)?.mTLS?.certificateExpirationTime;
+      return t === undefined ? undefined : Date.parse(t);
+    };
+    const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
     const first = await p.next((r) => r.type_url === TYPE_URLS.Secret && (r.resources?.length ?? 0) === 1, 8000);
     p.send({ type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:rotating'], version_info: first.version_info, response_nonce: first.nonce });
     const a = certOf(first);
-    expect(new Date(a.validTo).getTime() - new Date(a.validFrom).getTime()).toBe(63_000); // 3 s + the minute it is backdated
-    const second = await p.next((r) => r.type_url === TYPE_URLS.Secret && r.nonce !== first.nonce, 8000);
+    expect(Date.parse(a.validTo) - Date.parse(a.validFrom)).toBe(65_000); // 5 s + the minute it is backdated
+    const aNotAfter = await until(insightNotAfter);
+    expect(wholeSecond(aNotAfter)).toBe(Date.parse(a.validTo));
+
+    const second = await p.next((r) => r.type_url === TYPE_URLS.Secret && r.nonce !== first.nonce, 10_000);
     const b = certOf(second);
     expect(b.serialNumber).not.toBe(a.serialNumber);
-    expect(new Date(b.validTo).getTime()).toBeGreaterThan(new Date(a.validTo).getTime());
-    // renewed before the old one expired: b was issued (its notBefore is backdated a minute) before a's
-    // notAfter. Both times are whole seconds in the certificate, so each may be up to 1 s earlier than
-    // the real one. Compared on the certificates, not with the clock when the test sees the push, which a
-    // loaded machine delays.
-    expect(new Date(b.validFrom).getTime() + 60_000).toBeLessThan(new Date(a.validTo).getTime() + 1000);
+    expect(Date.parse(b.validTo) - Date.parse(b.validFrom)).toBe(65_000);
+    const bNotAfter = await until(async () => {
+      const t = await insightNotAfter();
+      return t !== undefined && t !== aNotAfter ? t : undefined;
+    });
+    expect(wholeSecond(bNotAfter)).toBe(Date.parse(b.validTo));
+    // Renewed before the old one expired: b was issued (its notAfter minus its 5 s lifetime) before a's
+    // notAfter, to the millisecond. Compared on the certificates' times, not with the clock when the test
+    // sees the push, which a loaded machine delays.
+    expect(bNotAfter - 5000).toBeLessThan(aNotAfter);
     p.close();
   }, 20_000);
 });

@@ -119,6 +119,8 @@ export class XdsZone implements ProxyRegistry {
   private pending = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private rotationTimer: NodeJS.Timeout | undefined;
+  /** When the last renewal pass that had certificates due ran (ms, this.now()): see scheduleRotation. */
+  private lastRenewalPassAt: number | undefined;
   private insightTimers = new Map<string, NodeJS.Timeout>();
   private work: Promise<void> = Promise.resolve();
   private closed = false;
@@ -339,29 +341,32 @@ export class XdsZone implements ProxyRegistry {
   }
 
   /**
-   * Arms the rotation timer for the next certificate due (at most a minute ahead). After a pass that
-   * renewed something the next one waits at least a second, so that a renewal that keeps failing is not
-   * retried in a tight loop; otherwise (a timer that fired a little before the due time) it waits only
-   * until the due time, so that a short-lived certificate is not renewed after it expired.
+   * Arms the rotation timer. It fires at the due time of the next certificate (at most a minute ahead,
+   * at least 10 ms from now); but if a renewal pass ran with certificates due within the last second, no
+   * earlier than one second after that pass, whichever caller re-arms the timer (the pass itself, a
+   * flush, a connect). So a certificate that stays due because its renewal keeps failing (e.g. the mesh
+   * CA is missing) is retried at most once a second; and a timer that fired a little before the due time
+   * (nothing due yet, so no pass ran) is re-armed for the due time, not a second later, so that a
+   * short-lived certificate is not renewed after it expired.
    */
-  private scheduleRotation(afterRenewal = false): void {
+  private scheduleRotation(): void {
     if (this.closed) return;
     clearTimeout(this.rotationTimer);
+    const now = this.now().getTime();
     const next = this.certs.nextRenewal();
-    const floor = afterRenewal ? 1000 : 10;
-    const delay = next ? Math.min(Math.max(next.getTime() - this.now().getTime(), floor), 60_000) : 60_000;
+    let at = next ? Math.min(next.getTime(), now + 60_000) : now + 60_000;
+    if (this.lastRenewalPassAt !== undefined) at = Math.max(at, this.lastRenewalPassAt + 1000);
     this.rotationTimer = setTimeout(() => {
-      let renewed = false;
       this.enqueue(async () => {
         const due = new Set(this.certs.due());
         if (due.size > 0) {
-          renewed = true;
+          this.lastRenewalPassAt = this.now().getTime();
           this.log.info({ certificates: due.size }, 'rotating workload certificates');
           for (const p of this.proxies.values())
             if (p.streams.size > 0 && [...due].some((k) => k === p.key || k.startsWith(`${p.key}/`))) await this.regenerate(p);
         }
-      }).finally(() => this.scheduleRotation(renewed));
-    }, delay);
+      }).finally(() => this.scheduleRotation());
+    }, Math.max(at - now, 10));
     this.rotationTimer.unref();
   }
 

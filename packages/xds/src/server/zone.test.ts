@@ -1,0 +1,86 @@
+import type { Resource } from '@causeway/core';
+import { caSecretNames, createSigningKey, ensureMeshCa } from '@causeway/pki';
+import { openStore, type ResourceStore } from '@causeway/store';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectInfo } from './ads.js';
+import { XdsZone } from './zone.js';
+
+const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string, labels: Record<string, string> = {}): Resource => ({
+  type,
+  name,
+  ...(mesh ? { mesh } : {}),
+  labels,
+  spec,
+  version: 0,
+});
+
+async function until<T>(f: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('XdsZone certificate rotation', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+  // Renewal passes, from the zone's log (the time of each).
+  const passes: number[] = [];
+
+  beforeAll(async () => {
+    store = await openStore({ pollIntervalMs: 50 });
+    const logger = pino(
+      { level: 'info' },
+      {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as { msg?: string; time: number };
+          if (entry.msg === 'rotating workload certificates') passes.push(entry.time);
+        },
+      },
+    );
+    zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: createSigningKey(), requireToken: false, debounceMs: 10 });
+    await zone.start();
+  });
+
+  afterAll(async () => {
+    await zone?.close();
+    await store?.close();
+  });
+
+  it('retries a certificate that stays due at most about once a second, even while flushes and connects re-arm the timer', async () => {
+    await store.create(res('Mesh', 'm', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1s' } } }] } }));
+    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'm')) as Resource<never>);
+    await until(() => (zone.meshContexts().get('m')?.caPem ? true : undefined));
+    const doc = JSON.stringify({ type: 'Dataplane', mesh: 'm', name: 'web-1', networking: { address: '127.0.0.50', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } });
+    const info: ConnectInfo = { node: { id: 'm.web-1', metadata: { 'dataplane.resource': doc } }, token: undefined, streamId: 'stream-1', peer: 'test' };
+    const key = await zone.connect(info);
+    // Its first config comes with a workload certificate.
+    await until(() => zone.cache.get(key));
+
+    // The mesh CA goes away: the certificate can no longer be renewed and stays due.
+    const names = caSecretNames('m', 'ca-1');
+    await store.delete('Secret', 'm', names.cert);
+    await store.delete('Secret', 'm', names.key);
+    await until(() => (zone.meshContexts().get('m')?.caPem === undefined ? true : undefined));
+    await until(() => (passes.length > 0 ? true : undefined));
+
+    // For 2.5 s, store changes (each a flush) and reconnects of the proxy keep re-arming the rotation timer.
+    const from = passes.length;
+    const end = Date.now() + 2500;
+    for (let i = 0; Date.now() < end; i++) {
+      await zone.connect(info);
+      await store.upsert(res('Mesh', 'noise', {}, undefined, { n: String(i) }));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    // The passes from the last one before the 2.5 s on: the certificate is still retried, but at most
+    // about once a second (not after every flush / connect).
+    const attempts = passes.slice(from - 1);
+    expect(attempts.length - 1).toBeGreaterThanOrEqual(1);
+    expect(attempts.length - 1).toBeLessThanOrEqual(4);
+    for (let i = 1; i < attempts.length; i++) expect((attempts[i] as number) - (attempts[i - 1] as number)).toBeGreaterThanOrEqual(900);
+  });
+});
