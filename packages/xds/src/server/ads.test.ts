@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPE_URLS } from '../protos.js';
 import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
+import { res, until } from './testing.js';
 import { REGISTERED_LABEL, XdsZone } from './zone.js';
 
 const logger = pino({ level: 'silent' });
@@ -71,18 +72,6 @@ const dpDoc = (name: string, mesh: string, service: string, address: string) =>
   JSON.stringify({ type: 'Dataplane', mesh, name, networking: { address, inbound: [{ port: 8080, tags: { 'kuma.io/service': service, 'kuma.io/protocol': 'http' } }] } });
 
 const node = (mesh: string, name: string, resource: string) => ({ id: `${mesh}.${name}`, cluster: name, metadata: { 'dataplane.resource': resource } });
-
-const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string): Resource => ({ type, name, ...(mesh ? { mesh } : {}), labels: {}, spec, version: 0 });
-
-async function until<T>(f: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('ADS server', () => {
   let store: ResourceStore;

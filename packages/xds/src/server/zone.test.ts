@@ -4,26 +4,8 @@ import { openStore, type ResourceStore } from '@causeway/store';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectInfo } from './ads.js';
+import { res, until } from './testing.js';
 import { XdsZone } from './zone.js';
-
-const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string, labels: Record<string, string> = {}): Resource => ({
-  type,
-  name,
-  ...(mesh ? { mesh } : {}),
-  labels,
-  spec,
-  version: 0,
-});
-
-async function until<T>(f: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('XdsZone certificate rotation', () => {
   let store: ResourceStore;
