@@ -10,9 +10,11 @@
  * - open loop at `--rate` requests/s spread over the same connections: the latency a hop adds below
  *   saturation (latency at saturation is queueing: p50 ≈ connections / throughput);
  * - one connection: the latency a hop adds when nothing queues.
- * in one or both CPU layouts (`--layout shared,pinned`): `shared` lets the three processes compete for
- * every core; `pinned` (taskset) gives the proxy a core of its own and the load generator and the
- * upstream the rest, for direct and proxied runs alike.
+ * in one or both CPU layouts (`--layout shared,pinned`), on the CPUs taskset allows: `shared` lets the
+ * three processes compete for every core (the throughput target is judged here: the hop's CPU comes out
+ * of the cores the direct run had); `pinned` gives the proxy a core of its own and the load generator
+ * and the upstream the rest, for direct and proxied runs alike, so the proxied run has one core more and
+ * its ratio is reported as the hop's capacity, not scored against the target.
  *
  * The machine is shared, so each measurement records the 1-minute load average and the CPU time each
  * process spent per request (client, upstream, proxy), which hardly depends on how much CPU the rest
