@@ -504,14 +504,15 @@ async function main(): Promise<void> {
         const open = await measure(`${layout} open loop ${rate}/s`, connections, seconds, 1, rate);
         // a single connection: the latency one hop adds when nothing queues
         const single = await measure(`${layout} single`, 1, Math.max(1, Math.round(seconds / 2)), 1);
+        const closed = { http: summary(many.http), tcp: summary(many.tcp) };
         results[layout] = {
           description: LAYOUTS[layout],
-          closed_loop: { http: { summary: summary(many.http), rounds: many.http }, tcp: { summary: summary(many.tcp), rounds: many.tcp } },
+          closed_loop: { http: { summary: closed.http, rounds: many.http }, tcp: { summary: closed.tcp, rounds: many.tcp } },
           open_loop: { rate, http: open.http[0], tcp: open.tcp[0] },
           single_connection: { http: single.http[0], tcp: single.tcp[0] },
         };
         const verdict = (name: 'http' | 'tcp') => {
-          const s = summary(many[name]);
+          const s = closed[name];
           const o = open[name][0];
           const belowSaturation = o !== undefined && o.direct.open_loop?.rate_achieved === true && o.proxied.open_loop?.rate_achieved === true;
           const added = o?.proxied.added_p50_ms ?? Number.NaN;

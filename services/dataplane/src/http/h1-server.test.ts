@@ -39,33 +39,18 @@ async function waitFor(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 2));
 }
 
-/**
- * A server whose connections are H1Connections: `conns` are the codec objects, in accept order, and
- * `conn(i)` resolves with the i-th once it is accepted.
- */
-async function serve(handler: H1Handler, opts: Partial<H1Options> = {}): Promise<{ port: number; conns: H1Connection[]; conn(i: number): Promise<H1Connection> }> {
+/** A server whose connections are H1Connections: `conn(i)` resolves with the i-th codec object once it is accepted. */
+async function serve(handler: H1Handler, opts: Partial<H1Options> = {}): Promise<{ port: number; conn(i: number): Promise<H1Connection> }> {
   const conns: H1Connection[] = [];
-  const waiting: { i: number; resolve: (c: H1Connection) => void }[] = [];
   const o: H1Options = { idleTimeoutMs: 0, headersTimeoutMs: 0, requestTimeoutMs: 0, serverName: 'envoy', ...opts };
-  const server = createServer((s) => {
-    conns.push(new H1Connection(s, info, o, handler));
-    for (const w of waiting.slice()) {
-      const c = conns[w.i];
-      if (c) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve(c);
-      }
-    }
-  });
+  const server = createServer((s) => conns.push(new H1Connection(s, info, o, handler)));
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const conn = (i: number) =>
-    new Promise<H1Connection>((resolve) => {
-      const c = conns[i];
-      if (c) resolve(c);
-      else waiting.push({ i, resolve });
-    });
-  return { port: (server.address() as AddressInfo).port, conns, conn };
+  const conn = async (i: number) => {
+    await waitFor(() => conns.length > i);
+    return conns[i] as H1Connection;
+  };
+  return { port: (server.address() as AddressInfo).port, conn };
 }
 
 /** A raw client connection: everything it receives, and when the server closes it. */
