@@ -10,12 +10,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { caSecretNames, createMeshCa, ensureMeshCa, loadMeshCa, startMeshCaReconciler } from './ca.js';
 import {
   createSigningKey,
+  dataplaneTagSources,
+  dataplaneTokenTags,
   generateDataplaneToken,
   generateZoneToken,
   loadOrCreateSigningKey,
   signToken,
   TokenError,
   tokenAllows,
+  tokenTagsErrors,
   verifyToken,
 } from './tokens.js';
 import { dpCertLifetimeMs, WorkloadCertificates } from './workload.js';
@@ -121,15 +124,80 @@ describe('tokens', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pki-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('signs dataplane tokens scoped to mesh and name, and verifies them', () => {
-    const t = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', validFor: '24h' });
+  const dpSpec = (...services: string[]) => ({
+    networking: { address: '10.0.0.1', inbound: services.map((s, i) => ({ port: 8080 + i, tags: { 'kuma.io/service': s, 'kuma.io/protocol': 'http' } })) },
+  });
+  const dp = (name: string, spec: unknown, mesh = 'default') => ({ type: 'Dataplane' as const, mesh, name, zone: 'zone-1', tags: dataplaneTagSources(spec) });
+
+  it('signs dataplane tokens scoped to mesh, name and kuma.io/service tags, and verifies them', () => {
+    const t = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web'] }, validFor: '24h' });
     const claims = verifyToken(key, t);
-    expect(claims).toMatchObject({ kind: 'dataplane', mesh: 'default', name: 'web-1' });
+    expect(claims).toMatchObject({ kind: 'dataplane', mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web'] } });
     expect(claims.exp - claims.iat).toBe(86_400);
-    expect(tokenAllows(claims, { type: 'Dataplane', mesh: 'default', name: 'web-1', zone: 'zone-1' })).toBeUndefined();
-    expect(tokenAllows(claims, { type: 'Dataplane', mesh: 'default', name: 'web-2', zone: 'zone-1' })).toMatch(/not "web-2"/);
-    expect(tokenAllows(claims, { type: 'Dataplane', mesh: 'other', name: 'web-1', zone: 'zone-1' })).toMatch(/mesh "default", not "other"/);
+    expect(tokenAllows(claims, dp('web-1', dpSpec('web')))).toBeUndefined();
+    expect(tokenAllows(claims, dp('web-2', dpSpec('web')))).toMatch(/not "web-2"/);
+    expect(tokenAllows(claims, dp('web-1', dpSpec('web'), 'other'))).toMatch(/mesh "default", not "other"/);
     expect(tokenAllows(claims, { type: 'ZoneEgress', name: 'e', zone: 'zone-1' })).toMatch(/zone token/);
+  });
+
+  it('refuses a Dataplane whose inbound claims a service the token was not issued for, naming the tag', () => {
+    // web-b's token, a Dataplane claiming payments (the identity spiffe://default/payments).
+    const claims = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-b', tags: { 'kuma.io/service': ['web'] } }));
+    expect(tokenAllows(claims, dp('web-b', dpSpec('payments')))).toBe('inbound[0].tags["kuma.io/service"]: "payments" is not allowed by the token (issued for: web)');
+    // One allowed inbound does not cover another.
+    expect(tokenAllows(claims, dp('web-b', dpSpec('web', 'payments')))).toBe('inbound[1].tags["kuma.io/service"]: "payments" is not allowed by the token (issued for: web)');
+    // A gateway's tags are checked too.
+    const gateway = { networking: { address: '10.0.0.1', gateway: { tags: { 'kuma.io/service': 'edge' } } } };
+    expect(tokenAllows(claims, dp('web-b', gateway))).toBe('gateway.tags["kuma.io/service"]: "edge" is not allowed by the token (issued for: web)');
+    // Several values (kumactl's --tag kuma.io/service=web,web-admin): each inbound may use any of them.
+    const multi = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-b', tags: { 'kuma.io/service': ['web', 'web-admin'] } }));
+    expect(multi.tags).toEqual({ 'kuma.io/service': ['web', 'web-admin'] });
+    expect(tokenAllows(multi, dp('web-b', dpSpec('web', 'web-admin')))).toBeUndefined();
+    expect(tokenAllows(multi, dp('web-b', dpSpec('web-admin', 'payments')))).toMatch(/^inbound\[1\]\.tags\["kuma\.io\/service"\]: "payments" is not allowed by the token \(issued for: web, web-admin\)$/);
+    // As in Kuma, other tags in the token bind too: the Dataplane must declare them, with an allowed value.
+    const versioned = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-b', tags: { 'kuma.io/service': ['web'], version: ['v1'] } }));
+    expect(tokenAllows(versioned, dp('web-b', dpSpec('web')))).toMatch(/declares no tag "version", which the token requires \(issued for: v1\)/);
+    const v2 = { networking: { address: '10.0.0.1', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web', version: 'v2' } }] } };
+    expect(tokenAllows(versioned, dp('web-b', v2))).toBe('inbound[0].tags["version"]: "v2" is not allowed by the token (issued for: v1)');
+    // A token without a name binds the tags alone (one token for many proxies of a service).
+    const byService = verifyToken(key, signToken(key, { kind: 'dataplane', mesh: 'default', tags: { 'kuma.io/service': ['web'] } }, 60_000));
+    expect(tokenAllows(byService, dp('web-7', dpSpec('web')))).toBeUndefined();
+    expect(tokenAllows(byService, dp('web-7', dpSpec('payments')))).toMatch(/"payments" is not allowed/);
+  });
+
+  it('refuses tokens without kuma.io/service tags unless untagged tokens are allowed', () => {
+    const untagged = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    expect(untagged.tags).toBeUndefined();
+    const why = tokenAllows(untagged, dp('web-1', dpSpec('web', 'web-admin')));
+    expect(why).toMatch(/^the token has no "kuma\.io\/service" tags/);
+    expect(why).toContain('causeway generate dataplane-token --mesh default --name web-1 --tag kuma.io/service=web,web-admin');
+    expect(tokenAllows(untagged, dp('web-1', dpSpec('payments')), { allowUntaggedDataplaneTokens: true })).toBeUndefined();
+    expect(tokenAllows(untagged, dp('web-2', dpSpec('web')), { allowUntaggedDataplaneTokens: true })).toMatch(/not "web-2"/);
+    // Tags that name no service do not bind an identity: still untagged.
+    const versionOnly = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', tags: { version: ['v1'] } }));
+    expect(tokenAllows(versionOnly, dp('web-1', dpSpec('web')))).toMatch(/no "kuma\.io\/service" tags/);
+    // A tagged token is checked the same whether untagged tokens are allowed or not.
+    const tagged = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web'] } }));
+    expect(tokenAllows(tagged, dp('web-1', dpSpec('payments')), { allowUntaggedDataplaneTokens: true })).toMatch(/"payments" is not allowed/);
+  });
+
+  it('validates token tags with field paths, and derives them from a Dataplane', () => {
+    expect(tokenTagsErrors(undefined)).toEqual([]);
+    expect(tokenTagsErrors({ 'kuma.io/service': ['web', 'web-admin'] })).toEqual([]);
+    expect(tokenTagsErrors(['web'])).toEqual([{ field: 'tags', reason: expect.stringMatching(/map of tag name to a list of values/) }]);
+    expect(tokenTagsErrors({ 'kuma.io/service': 'web' })).toEqual([{ field: 'tags["kuma.io/service"]', reason: 'must be a non-empty list of values' }]);
+    expect(tokenTagsErrors({ 'kuma.io/service': [] })).toEqual([{ field: 'tags["kuma.io/service"]', reason: 'must be a non-empty list of values' }]);
+    expect(tokenTagsErrors({ 'kuma.io/service': ['web', ''] })).toEqual([{ field: 'tags["kuma.io/service"][1]', reason: 'must be a non-empty string' }]);
+    expect(tokenTagsErrors({ 'kuma.io/service': ['a b'] })[0]?.field).toBe('tags["kuma.io/service"][0]');
+    expect(tokenTagsErrors({ 'kuma.io/service': ['a,b'] })).toEqual([{ field: 'tags["kuma.io/service"][0]', reason: 'must not contain ","' }]);
+    expect(tokenTagsErrors({ 'bad name': ['x'] })[0]?.field).toBe('tags["bad name"]');
+    expect(tokenTagsErrors(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`t${i}`, ['x']])))[0]?.reason).toMatch(/at most 32 tags/);
+    expect(() => generateDataplaneToken({ signingKeyPem: key, mesh: 'm', name: 'n', tags: { 'kuma.io/service': [] } })).toThrow(TokenError);
+    // Sorted by name, duplicates dropped.
+    const c = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'm', name: 'n', tags: { version: ['v1'], 'kuma.io/service': ['web', 'web'] } }));
+    expect(Object.entries(c.tags ?? {})).toEqual([['kuma.io/service', ['web']], ['version', ['v1']]]);
+    expect(dataplaneTokenTags(dpSpec('web', 'web-admin', 'web'))).toEqual({ 'kuma.io/service': ['web', 'web-admin'] });
+    expect(dataplaneTokenTags({ networking: { address: 'x' } })).toEqual({});
   });
 
   it('refuses expired, tampered and foreign tokens', () => {
@@ -144,11 +212,17 @@ describe('tokens', () => {
     expect(() => generateDataplaneToken({ signingKeyPem: key, mesh: 'm', name: 'n', validFor: 'soon' })).toThrow(/not a validity/);
   });
 
-  it('zone tokens carry zone and scope', () => {
+  it('zone tokens carry zone and scope, and bind the zone', () => {
     const c = verifyToken(key, generateZoneToken({ signingKeyPem: key, zone: 'zone-1', scope: ['egress'] }));
     expect(tokenAllows(c, { type: 'ZoneEgress', name: 'e', zone: 'zone-1' })).toBeUndefined();
     expect(tokenAllows(c, { type: 'ZoneIngress', name: 'i', zone: 'zone-1' })).toMatch(/ingress/);
-    expect(tokenAllows(c, { type: 'ZoneEgress', name: 'e', zone: 'zone-2' })).toMatch(/zone "zone-1"/);
+    expect(tokenAllows(c, { type: 'ZoneEgress', name: 'e', zone: 'zone-2' })).toBe('the token is for zone "zone-1", not "zone-2"');
+    const both = verifyToken(key, generateZoneToken({ signingKeyPem: key, zone: 'zone-1' }));
+    expect(tokenAllows(both, { type: 'ZoneIngress', name: 'i', zone: 'zone-2' })).toBe('the token is for zone "zone-1", not "zone-2"');
+    // A zone token cannot register a Dataplane, nor a dataplane token a zone proxy.
+    expect(tokenAllows(both, dp('web-1', dpSpec('web')))).toMatch(/needs a dataplane token/);
+    const dpToken = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'i', tags: { 'kuma.io/service': ['web'] } }));
+    expect(tokenAllows(dpToken, { type: 'ZoneIngress', name: 'i', zone: 'zone-1' })).toMatch(/needs a zone token/);
     expect(signToken(key, { kind: 'zone', zone: 'z' }, 1000).split('.')).toHaveLength(3);
   });
 

@@ -1,12 +1,13 @@
 /**
  * Dataplane and zone tokens: compact JWTs (ES256) signed with a key of the zone control plane.
- * A dataplane token is scoped to a mesh and a dataplane name; a zone token to a zone and the proxy
- * kinds it may register (ZoneIngress, ZoneEgress).
+ * A dataplane token is scoped to a mesh, a dataplane name and the tags it was issued for (Kuma's
+ * `--tag kuma.io/service=web,web-admin`: a tag name and the values allowed for it); a zone token to a
+ * zone and the proxy kinds it may register (ZoneIngress, ZoneEgress).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseDuration } from '@causeway/core';
+import { check, type FieldError, parseDuration, SERVICE_TAG, tagsSchema } from '@causeway/core';
 
 export type TokenKind = 'dataplane' | 'zone';
 export type ZoneScope = 'ingress' | 'egress';
@@ -16,6 +17,11 @@ export interface TokenClaims {
   /** Dataplane tokens: the Dataplane name and mesh. */
   name?: string;
   mesh?: string;
+  /**
+   * Dataplane tokens: tag name -> the values the Dataplane may declare for it (Kuma's token `Tags`).
+   * `kuma.io/service` binds the service identities (SPIFFE IDs) the proxy may claim.
+   */
+  tags?: Record<string, string[]>;
   /** Zone tokens: the zone and what the bearer may register. */
   zone?: string;
   scope?: ZoneScope[];
@@ -92,9 +98,76 @@ export function verifyToken(key: string | KeyObject, token: string, now: Date = 
   return claims;
 }
 
-/** `causeway generate dataplane-token --mesh M --name N [--valid-for 24h]`. */
-export function generateDataplaneToken(opts: { signingKeyPem: string; mesh: string; name: string; validFor?: string; now?: Date }): string {
-  return signToken(opts.signingKeyPem, { kind: 'dataplane', mesh: opts.mesh, name: opts.name }, parseValidity(opts.validFor), opts.now);
+/** Tag name -> allowed values, as a dataplane token carries them. */
+export type TokenTags = Record<string, string[]>;
+
+/** Bounds of a token's tags (a token travels in a header on every ADS stream). */
+export const TOKEN_TAG_LIMITS = { tags: 32, values: 32, length: 253 } as const;
+
+const tagPath = (name: string) => `tags[${JSON.stringify(name)}]`;
+
+/**
+ * Validates the `tags` of a dataplane token request (`{"kuma.io/service": ["web", "web-admin"]}`):
+ * field errors named `tags["kuma.io/service"][1]`, empty when the tags are valid (or absent).
+ */
+export function tokenTagsErrors(tags: unknown): FieldError[] {
+  if (tags === undefined) return [];
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
+    return [{ field: 'tags', reason: 'must be a map of tag name to a list of values, e.g. {"kuma.io/service": ["web"]}' }];
+  const entries = Object.entries(tags);
+  if (entries.length > TOKEN_TAG_LIMITS.tags) return [{ field: 'tags', reason: `must have at most ${TOKEN_TAG_LIMITS.tags} tags` }];
+  const errors: FieldError[] = [];
+  for (const [name, values] of entries) {
+    const field = tagPath(name);
+    if (name === '' || name.length > TOKEN_TAG_LIMITS.length) {
+      errors.push({ field, reason: `tag name must be 1 to ${TOKEN_TAG_LIMITS.length} characters` });
+      continue;
+    }
+    const nameErr = check(tagsSchema, { [name]: '' })[0];
+    if (nameErr) {
+      errors.push({ field, reason: nameErr.reason });
+      continue;
+    }
+    if (!Array.isArray(values) || values.length === 0) {
+      errors.push({ field, reason: 'must be a non-empty list of values' });
+      continue;
+    }
+    if (values.length > TOKEN_TAG_LIMITS.values) {
+      errors.push({ field, reason: `must have at most ${TOKEN_TAG_LIMITS.values} values` });
+      continue;
+    }
+    values.forEach((v: unknown, i) => {
+      const vf = `${field}[${i}]`;
+      if (typeof v !== 'string' || v === '') errors.push({ field: vf, reason: 'must be a non-empty string' });
+      else if (v.length > TOKEN_TAG_LIMITS.length) errors.push({ field: vf, reason: `must be at most ${TOKEN_TAG_LIMITS.length} characters` });
+      else if (v.includes(',')) errors.push({ field: vf, reason: 'must not contain ","' });
+      else {
+        const valueErr = check(tagsSchema, { [name]: v })[0];
+        if (valueErr) errors.push({ field: vf, reason: valueErr.reason });
+      }
+    });
+  }
+  return errors;
+}
+
+/** The tags sorted by name, each value once, in the order given. */
+function normalizeTags(tags: TokenTags): TokenTags {
+  return Object.fromEntries(
+    Object.keys(tags)
+      .sort()
+      .map((k) => [k, [...new Set(tags[k])]]),
+  );
+}
+
+/**
+ * `causeway generate dataplane-token --mesh M --name N --tag kuma.io/service=web [--valid-for 24h]`.
+ * Without `tags` the token binds no service: zones refuse it unless they allow untagged tokens.
+ */
+export function generateDataplaneToken(opts: { signingKeyPem: string; mesh: string; name: string; tags?: TokenTags; validFor?: string; now?: Date }): string {
+  const errors = tokenTagsErrors(opts.tags);
+  if (errors.length > 0) throw new TokenError(errors.map((e) => `${e.field}: ${e.reason}`).join('; '));
+  const tags = opts.tags && Object.keys(opts.tags).length > 0 ? normalizeTags(opts.tags) : undefined;
+  return signToken(opts.signingKeyPem, { kind: 'dataplane', mesh: opts.mesh, name: opts.name, ...(tags ? { tags } : {}) }, parseValidity(opts.validFor), opts.now);
 }
 
 /** `causeway generate zone-token --zone Z [--scope ingress,egress] [--valid-for 30d]`. */
@@ -102,12 +175,84 @@ export function generateZoneToken(opts: { signingKeyPem: string; zone: string; s
   return signToken(opts.signingKeyPem, { kind: 'zone', zone: opts.zone, scope: opts.scope ?? ['ingress', 'egress'] }, parseValidity(opts.validFor), opts.now);
 }
 
-/** Checks that verified claims allow registering this proxy; returns a reason when they do not. */
-export function tokenAllows(claims: TokenClaims, proxy: { type: 'Dataplane' | 'ZoneIngress' | 'ZoneEgress'; name: string; mesh?: string; zone: string }): string | undefined {
+/** Where a Dataplane declares tags: `inbound[i].tags`, and `gateway.tags` when it has a gateway. */
+export interface TagSource {
+  path: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+/** The tag sources of a Dataplane spec (`networking.inbound[]`, `networking.gateway`). */
+export function dataplaneTagSources(spec: unknown): TagSource[] {
+  const networking = (spec as { networking?: { inbound?: unknown; gateway?: unknown } } | undefined)?.networking;
+  const out: TagSource[] = [];
+  const tagsOf = (x: unknown) => {
+    const t = (x as { tags?: unknown } | undefined)?.tags;
+    return t && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, string>) : undefined;
+  };
+  if (Array.isArray(networking?.inbound))
+    networking.inbound.forEach((ib, i) => {
+      const tags = tagsOf(ib);
+      if (tags) out.push({ path: `inbound[${i}].tags`, tags });
+    });
+  const gw = tagsOf(networking?.gateway);
+  if (gw) out.push({ path: 'gateway.tags', tags: gw });
+  return out;
+}
+
+/**
+ * The tags to issue a Dataplane's token for: `{"kuma.io/service": [...]}` with the services its inbounds
+ * (and gateway) declare, in order. Takes the Dataplane spec or its tag sources.
+ */
+export function dataplaneTokenTags(specOrSources: unknown): TokenTags {
+  const sources = Array.isArray(specOrSources) ? (specOrSources as TagSource[]) : dataplaneTagSources(specOrSources);
+  const services = [...new Set(sources.map((s) => (Object.hasOwn(s.tags, SERVICE_TAG) ? s.tags[SERVICE_TAG] : undefined)).filter((v): v is string => typeof v === 'string' && v !== ''))];
+  return services.length > 0 ? { [SERVICE_TAG]: services } : {};
+}
+
+export interface TokenAllowsOptions {
+  /**
+   * Accept dataplane tokens that carry no `kuma.io/service` tag (issued by mesh and name only). Off by
+   * default: such a token lets its bearer claim any service's identity.
+   */
+  allowUntaggedDataplaneTokens?: boolean;
+}
+
+/**
+ * Checks that verified claims allow registering this proxy; returns a reason when they do not.
+ * A Dataplane's `tags` are where it declares tags (`dataplaneTagSources`): as in Kuma, every tag the token
+ * names must be declared by the Dataplane, and every value it declares for that tag must be one the token
+ * allows. A token without a `kuma.io/service` tag is refused unless `allowUntaggedDataplaneTokens`.
+ */
+export function tokenAllows(
+  claims: TokenClaims,
+  proxy: { type: 'Dataplane' | 'ZoneIngress' | 'ZoneEgress'; name: string; mesh?: string; zone: string; tags?: readonly TagSource[] },
+  opts: TokenAllowsOptions = {},
+): string | undefined {
   if (proxy.type === 'Dataplane') {
     if (claims.kind !== 'dataplane') return 'a Dataplane needs a dataplane token';
     if (claims.mesh !== proxy.mesh) return `the token is for mesh "${claims.mesh}", not "${proxy.mesh}"`;
     if (claims.name !== undefined && claims.name !== proxy.name) return `the token is for dataplane "${claims.name}", not "${proxy.name}"`;
+    const tokenTags: TokenTags = claims.tags && typeof claims.tags === 'object' && !Array.isArray(claims.tags) ? claims.tags : {};
+    const sources = proxy.tags ?? [];
+    if (!(tokenTags[SERVICE_TAG]?.length ?? 0) && !opts.allowUntaggedDataplaneTokens) {
+      const services = dataplaneTokenTags(sources)[SERVICE_TAG] ?? [];
+      return (
+        `the token has no "${SERVICE_TAG}" tags, so it would let this proxy claim any service: issue one for the Dataplane's services with ` +
+        `causeway generate dataplane-token --mesh ${proxy.mesh} --name ${proxy.name} --tag ${SERVICE_TAG}=${services.length > 0 ? services.join(',') : '<service>'}`
+      );
+    }
+    for (const name of Object.keys(tokenTags).sort()) {
+      const values = tokenTags[name];
+      const allowed: string[] = Array.isArray(values) ? values : [];
+      let declared = false;
+      for (const src of sources) {
+        const v = Object.hasOwn(src.tags, name) ? src.tags[name] : undefined;
+        if (v === undefined) continue;
+        declared = true;
+        if (!allowed.includes(v)) return `${src.path}[${JSON.stringify(name)}]: ${JSON.stringify(v)} is not allowed by the token (issued for: ${allowed.join(', ')})`;
+      }
+      if (!declared) return `the Dataplane declares no tag ${JSON.stringify(name)}, which the token requires (issued for: ${allowed.join(', ')})`;
+    }
     return undefined;
   }
   if (claims.kind !== 'zone') return `a ${proxy.type} needs a zone token`;
