@@ -5,7 +5,7 @@
  * node metadata, with its dataplane token there (gRPC's xDS client cannot send call headers).
  */
 import type { Resource } from '@causeway/core';
-import { createSigningKey, generateDataplaneToken } from '@causeway/pki';
+import { createSigningKey, dataplaneTokenTags, generateDataplaneToken } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
@@ -88,7 +88,7 @@ describe('@grpc/grpc-js-xds against the zone ADS server', () => {
         locality: { zone: 'zone-1' },
         metadata: {
           'dataplane.resource': JSON.stringify(client),
-          'dataplane.token': generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'grpc-client-1' }),
+          'dataplane.token': generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'grpc-client-1', tags: dataplaneTokenTags(client) }),
           'causeway.proxyless': true,
         },
       },

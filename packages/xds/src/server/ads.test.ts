@@ -3,7 +3,7 @@ import { createSigningKey, ensureMeshCa, generateDataplaneToken, generateZoneTok
 import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TYPE_URLS } from '../protos.js';
 import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
 import { res, until } from './testing.js';
@@ -11,6 +11,9 @@ import { REGISTERED_LABEL, XdsZone } from './zone.js';
 
 const logger = pino({ level: 'silent' });
 const key = createSigningKey();
+/** A dataplane token issued for the Dataplane's services (`--tag kuma.io/service=...`). */
+const dpToken = (mesh: string, name: string, service: string, signingKeyPem = key) =>
+  generateDataplaneToken({ signingKeyPem, mesh, name, tags: { 'kuma.io/service': [service] } });
 const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
 
 interface Response {
@@ -101,19 +104,19 @@ describe('ADS server', () => {
     none.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
     expect((await none.status).code).toBe(grpc.status.UNAUTHENTICATED);
 
-    const foreign = new TestProxy(port, generateDataplaneToken({ signingKeyPem: createSigningKey(), mesh: 'default', name: 'web-1' }));
+    const foreign = new TestProxy(port, dpToken('default', 'web-1', 'web', createSigningKey()));
     foreign.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
     const fs = await foreign.status;
     expect(fs.code).toBe(grpc.status.UNAUTHENTICATED);
     expect(fs.details).toMatch(/signature/);
 
-    const other = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-2' }));
+    const other = new TestProxy(port, dpToken('default', 'web-2', 'web'));
     other.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
     const os = await other.status;
     expect(os.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(os.details).toMatch(/not "web-1"/);
 
-    const bad = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    const bad = new TestProxy(port, dpToken('default', 'web-1', 'web'));
     bad.send({ node: node('default', 'web-1', '{"type":"Dataplane","mesh":"default","name":"web-1","networking":{}}'), type_url: TYPE_URLS.Cluster });
     const bs = await bad.status;
     expect(bs.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -121,8 +124,73 @@ describe('ADS server', () => {
     expect(await store.get('Dataplane', 'default', 'web-1')).toBeUndefined();
   });
 
+  it('verifies the token before it parses the node metadata: invalid metadata without a valid token is UNAUTHENTICATED', async () => {
+    const parse = vi.spyOn(zone as unknown as { parseProxy: (...a: unknown[]) => unknown }, 'parseProxy');
+    try {
+      const invalid = { id: 'default.web-1', metadata: { 'dataplane.resource': 'type: Dataplane\nname: [unclosed' } };
+      const statusOf = async (token: string | undefined) => {
+        const p = new TestProxy(port, token);
+        p.send({ node: invalid, type_url: TYPE_URLS.Cluster });
+        return p.status;
+      };
+      const none = await statusOf(undefined);
+      expect(none.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(none.details).toMatch(/a token is required/);
+      const foreign = await statusOf(dpToken('default', 'web-1', 'web', createSigningKey()));
+      expect(foreign.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(foreign.details).toMatch(/signature/);
+      const garbage = await statusOf('not-a-token');
+      expect(garbage.code).toBe(grpc.status.UNAUTHENTICATED);
+      const expired = await statusOf(generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web'] }, validFor: '1h', now: new Date('2020-01-01') }));
+      expect(expired.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(expired.details).toMatch(/expired/);
+      // No resource and a node id that names nothing: still refused for the token, before the lookup.
+      const p = new TestProxy(port, undefined);
+      p.send({ node: { id: 'default.nobody' }, type_url: TYPE_URLS.Cluster });
+      expect((await p.status).code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(parse).not.toHaveBeenCalled();
+      // With a valid token the same metadata is parsed, and refused as invalid.
+      const valid = await statusOf(dpToken('default', 'web-1', 'web'));
+      expect(valid.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(valid.details).toMatch(/not JSON or YAML/);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("binds the token's services: web-b's token claiming payments is PERMISSION_DENIED naming the tag, the right token gets config", async () => {
+    // mTLS mesh: an accepted claim would be a certificate for spiffe://secure/payments.
+    const claimsPayments = dpDoc('web-b', 'secure', 'payments', '127.0.0.60');
+    const stolen = new TestProxy(port, dpToken('secure', 'web-b', 'web'));
+    stolen.send({ node: node('secure', 'web-b', claimsPayments), type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:secure'] });
+    const st = await stolen.status;
+    expect(st.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(st.details).toBe('inbound[0].tags["kuma.io/service"]: "payments" is not allowed by the token (issued for: web)');
+    expect(stolen.responses).toEqual([]);
+    expect(await store.get('Dataplane', 'secure', 'web-b')).toBeUndefined();
+
+    // A token issued by mesh and name only is refused by default, with how to issue the right one.
+    const untagged = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 'web-b' }));
+    untagged.send({ node: node('secure', 'web-b', claimsPayments), type_url: TYPE_URLS.Cluster });
+    const us = await untagged.status;
+    expect(us.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(us.details).toMatch(/^the token has no "kuma\.io\/service" tags/);
+    expect(us.details).toContain('causeway generate dataplane-token --mesh secure --name web-b --tag kuma.io/service=payments');
+
+    // web-b with its own token and its own service: registered, with the identity of web.
+    const p = new TestProxy(port, dpToken('secure', 'web-b', 'web'));
+    p.send({ node: node('secure', 'web-b', dpDoc('web-b', 'secure', 'web', '127.0.0.60')), type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:secure'] });
+    const secrets = await p.next((r) => r.type_url === TYPE_URLS.Secret && (r.resources?.length ?? 0) === 1);
+    const identity = secrets.resources?.[0] as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } };
+    const { X509Certificate } = await import('node:crypto');
+    expect(new X509Certificate(Buffer.from(identity.tls_certificate.certificate_chain.inline_bytes, 'base64')).subjectAltName).toContain('URI:spiffe://secure/web');
+    expect((await store.get('Dataplane', 'secure', 'web-b'))?.labels[REGISTERED_LABEL]).toBe('ads');
+    p.close();
+  });
+
   it('registers the proxy, serves config, handles ACK, pushes changes, records a NACK and keeps the last good config', async () => {
-    const p = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    const p = new TestProxy(port, dpToken('default', 'web-1', 'web'));
     p.send({ node: node('default', 'web-1', dpDoc('web-1', 'default', 'web', '127.0.0.10')), type_url: TYPE_URLS.Cluster });
     p.send({ type_url: TYPE_URLS.Listener });
     const cds = await p.next((r) => r.type_url === TYPE_URLS.Cluster);
@@ -167,9 +235,9 @@ describe('ADS server', () => {
   });
 
   it('only pushes to proxies whose inputs changed, and issues workload certificates on mTLS meshes', async () => {
-    const a = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'a-1' }));
+    const a = new TestProxy(port, dpToken('default', 'a-1', 'a'));
     a.send({ node: node('default', 'a-1', dpDoc('a-1', 'default', 'a', '127.0.0.20')), type_url: TYPE_URLS.Cluster });
-    const s = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 's-1' }));
+    const s = new TestProxy(port, dpToken('secure', 's-1', 'backend'));
     s.send({ node: node('secure', 's-1', dpDoc('s-1', 'secure', 'backend', '127.0.0.21')), type_url: TYPE_URLS.Cluster });
     s.send({ type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:secure', 'mesh_ca:secret:secure'] });
     const secrets = await s.next((r) => r.type_url === TYPE_URLS.Secret && (r.resources?.length ?? 0) === 2);
@@ -218,7 +286,7 @@ describe('ADS server', () => {
     const token = generateZoneToken({ signingKeyPem: key, zone: 'zone-1', scope: ['ingress'] });
     const ing = new TestProxy(port, token);
     const doc = JSON.stringify({ type: 'ZoneIngress', name: 'ingress-1', networking: { address: '127.0.0.30', port: 10001 } });
-    const d = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 'b-1' }));
+    const d = new TestProxy(port, dpToken('secure', 'b-1', 'billing'));
     d.send({ node: node('secure', 'b-1', dpDoc('b-1', 'secure', 'billing', '127.0.0.31')), type_url: TYPE_URLS.Listener });
     await d.next((r) => r.type_url === TYPE_URLS.Listener);
     ing.send({ node: { id: 'ingress-1', metadata: { 'dataplane.resource': doc } }, type_url: TYPE_URLS.Listener });
@@ -231,9 +299,16 @@ describe('ADS server', () => {
     });
     expect((stored.spec as { zone: string }).zone).toBe('zone-1');
     // A dataplane token cannot register an ingress.
-    const wrong = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'secure', name: 'ingress-2' }));
+    const wrong = new TestProxy(port, dpToken('secure', 'ingress-2', 'web'));
     wrong.send({ node: { id: 'ingress-2', metadata: { 'dataplane.resource': doc.replace('ingress-1', 'ingress-2') } }, type_url: TYPE_URLS.Listener });
     expect((await wrong.status).code).toBe(grpc.status.PERMISSION_DENIED);
+    // A zone token binds its zone: one of zone-2 cannot register a proxy in zone-1.
+    const otherZone = new TestProxy(port, generateZoneToken({ signingKeyPem: key, zone: 'zone-2' }));
+    otherZone.send({ node: { id: 'ingress-3', metadata: { 'dataplane.resource': doc.replace('ingress-1', 'ingress-3') } }, type_url: TYPE_URLS.Listener });
+    const oz = await otherZone.status;
+    expect(oz.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(oz.details).toBe('the token is for zone "zone-2", not "zone-1"');
+    expect(await store.get('ZoneIngress', undefined, 'ingress-3')).toBeUndefined();
     ing.close();
     d.close();
   });
@@ -246,7 +321,7 @@ describe('ADS server', () => {
     await ensureMeshCa(store, (await store.get('Mesh', undefined, 'rotating')) as Resource<never>);
     // The mesh and its CA reach the zone through the change feed.
     await until(() => (zone.meshContexts().get('rotating')?.caPem ? true : undefined));
-    const p = new TestProxy(port, generateDataplaneToken({ signingKeyPem: key, mesh: 'rotating', name: 'r-1' }));
+    const p = new TestProxy(port, dpToken('rotating', 'r-1', 'svc'));
     const resource = dpDoc('r-1', 'rotating', 'svc', '127.0.0.40');
     p.send({ node: node('rotating', 'r-1', resource), type_url: TYPE_URLS.Secret, resource_names: ['identity_cert:secret:rotating'] });
     const { X509Certificate } = await import('node:crypto');

@@ -1,6 +1,7 @@
 import type { Resource } from '@causeway/core';
-import { caSecretNames, createSigningKey, ensureMeshCa } from '@causeway/pki';
+import { caSecretNames, createSigningKey, ensureMeshCa, generateDataplaneToken } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
+import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectInfo } from './ads.js';
@@ -64,5 +65,48 @@ describe('XdsZone certificate rotation', () => {
     expect(attempts.length - 1).toBeGreaterThanOrEqual(1);
     expect(attempts.length - 1).toBeLessThanOrEqual(4);
     for (let i = 1; i < attempts.length; i++) expect((attempts[i] as number) - (attempts[i - 1] as number)).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('XdsZone with --allow-untagged-dataplane-tokens', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+  const key = createSigningKey();
+
+  beforeAll(async () => {
+    store = await openStore({ pollIntervalMs: 50 });
+    await store.create(res('Mesh', 'default', {}));
+    zone = new XdsZone({ store, zone: 'zone-1', logger: pino({ level: 'silent' }), signingKeyPem: key, allowUntaggedDataplaneTokens: true, debounceMs: 10, proxyGraceMs: 100 });
+    await zone.start();
+  });
+
+  afterAll(async () => {
+    await zone?.close();
+    await store?.close();
+  });
+
+  const info = (name: string, service: string, token: string): ConnectInfo => ({
+    node: {
+      id: `default.${name}`,
+      metadata: { 'dataplane.resource': JSON.stringify({ type: 'Dataplane', mesh: 'default', name, networking: { address: '127.0.0.70', inbound: [{ port: 8080, tags: { 'kuma.io/service': service } }] } }) },
+    },
+    token,
+    streamId: `stream-${name}`,
+    peer: 'test',
+  });
+
+  it('accepts a token issued without tags, and still holds a tagged token to its services', async () => {
+    const untagged = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'legacy-1' });
+    const k = await zone.connect(info('legacy-1', 'anything', untagged));
+    expect(k).toBe('Dataplane/default/legacy-1');
+    zone.disconnect(k, 'stream-legacy-1');
+    // The name still binds.
+    await expect(zone.connect(info('legacy-2', 'anything', untagged))).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED, message: expect.stringMatching(/not "legacy-2"/) });
+    const tagged = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-b', tags: { 'kuma.io/service': ['web'] } });
+    await expect(zone.connect(info('web-b', 'payments', tagged))).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+      message: 'inbound[0].tags["kuma.io/service"]: "payments" is not allowed by the token (issued for: web)',
+    });
+    expect(await store.get('Dataplane', 'default', 'web-b')).toBeUndefined();
   });
 });

@@ -4,7 +4,8 @@
  * debounce); a proxy is regenerated only when the hash of its inputs (its mesh context, its own
  * resource, its certificate) changed.
  *
- * It is also the ADS server's registry: it authenticates a proxy's token, stores the Dataplane /
+ * It is also the ADS server's registry: it authenticates a proxy's token (before it parses anything the
+ * proxy sent), checks that the token allows the proxy's mesh, name and services, stores the Dataplane /
  * ZoneIngress / ZoneEgress the proxy sends in its node metadata, records ACK/NACK on the
  * DataplaneInsight, and deletes the proxy's resource a grace period after its last stream closed.
  */
@@ -22,7 +23,16 @@ import {
   type ZoneEgressSpec,
   type ZoneIngressSpec,
 } from '@causeway/core';
-import { caSecretNames, dpCertLifetimeMs, enabledBackend, tokenAllows, verifyToken, WorkloadCertificates } from '@causeway/pki';
+import {
+  caSecretNames,
+  dataplaneTagSources,
+  dpCertLifetimeMs,
+  enabledBackend,
+  type TokenClaims,
+  tokenAllows,
+  verifyToken,
+  WorkloadCertificates,
+} from '@causeway/pki';
 import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -53,8 +63,14 @@ export interface XdsZoneOptions {
   logger: Logger;
   /** The zone's token signing key (PEM): dataplane and zone tokens are verified against it. */
   signingKeyPem: string;
-  /** Refuse proxies without a valid token (default true). */
+  /** Refuse proxies without a token (default true). A token that is sent is always verified and checked. */
   requireToken?: boolean;
+  /**
+   * Accept dataplane tokens issued without `kuma.io/service` tags (default false: such a token would let a
+   * proxy claim any service's identity, so it is refused with PERMISSION_DENIED). The zone's
+   * `--allow-untagged-dataplane-tokens`.
+   */
+  allowUntaggedDataplaneTokens?: boolean;
   /** Coalescing window for store changes, ms (default 100). */
   debounceMs?: number;
   /** How long a proxy's resource stays after its last stream closed, ms (default 30 s). */
@@ -402,20 +418,29 @@ export class XdsZone implements ProxyRegistry {
   }
 
   async connect(info: ConnectInfo): Promise<string> {
-    const { resource, proxyless } = this.parseProxy(info);
-    const type = resource.type as ProxyType;
     const zone = this.opts.zone;
+    // Authentication comes first: nothing the proxy sent in its node metadata is parsed for a request
+    // without a valid token (signature, expiry).
+    let claims: TokenClaims | undefined;
     if (info.token === undefined) {
       if (this.opts.requireToken !== false)
         throw new AdsError(grpc.status.UNAUTHENTICATED, 'a token is required: send "authorization: Bearer <token>" (causeway generate dataplane-token / zone-token)');
     } else {
-      let claims: ReturnType<typeof verifyToken>;
       try {
         claims = verifyToken(this.opts.signingKeyPem, info.token, this.now());
       } catch (e) {
         throw new AdsError(grpc.status.UNAUTHENTICATED, (e as Error).message);
       }
-      const why = tokenAllows(claims, { type, name: resource.name, ...(resource.mesh ? { mesh: resource.mesh } : {}), zone });
+    }
+    const { resource, proxyless } = this.parseProxy(info);
+    const type = resource.type as ProxyType;
+    if (claims) {
+      // Authorization needs the resource: mesh, name, and the services its inbounds claim.
+      const why = tokenAllows(
+        claims,
+        { type, name: resource.name, ...(resource.mesh ? { mesh: resource.mesh } : {}), zone, ...(type === 'Dataplane' ? { tags: dataplaneTagSources(resource.spec) } : {}) },
+        { allowUntaggedDataplaneTokens: this.opts.allowUntaggedDataplaneTokens === true },
+      );
       if (why) throw new AdsError(grpc.status.PERMISSION_DENIED, why);
     }
     if (type === 'Dataplane' && !this.resources.has(resourceKey({ type: 'Mesh', name: resource.mesh as string })))
