@@ -8,6 +8,7 @@ import {
   DESCRIPTORS,
   decodeResource,
   type FieldError,
+  nameError,
   parseTagFilter,
   type Resource,
   type ResourceDescriptor,
@@ -16,7 +17,7 @@ import {
 } from '@causeway/core';
 import type { ListOptions, ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasAdminToken, requireAdmin } from './auth.js';
+import { hasAdminToken } from './auth.js';
 import { universalJsonSchema } from './openapi.js';
 
 export type Mode = 'global' | 'zone';
@@ -75,6 +76,17 @@ function article(word: string): string {
   return /^[AEIOU]/.test(word) ? 'an' : 'a';
 }
 
+/** A mesh or name from the path, checked with the name rules: an invalid one is a 400 naming it. */
+function checkedParam(field: 'mesh' | 'name', value: string): string {
+  const err = nameError(value);
+  if (err) throw new CausewayError('INVALID', `invalid ${field} in the path`, [{ field, reason: err }]);
+  return value;
+}
+
+function itemParams(p: Params): { mesh: string | undefined; name: string } {
+  return { mesh: p.mesh === undefined ? undefined : checkedParam('mesh', p.mesh), name: checkedParam('name', p.name ?? '') };
+}
+
 function readOnlyReason(d: ResourceDescriptor, mode: Mode): string | undefined {
   if (mode === 'zone' && d.owner === 'global')
     return `${d.type} is managed by the global control plane: apply it on the global control plane and it syncs to this zone`;
@@ -91,20 +103,15 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
     const tags = [d.type];
     const itemSchema = universalJsonSchema(d);
 
-    const guardRead = (req: FastifyRequest) => {
-      if (d.sensitive) requireAdmin(req, adminToken, `reading ${d.type} data`);
-    };
-    const guardWrite = (req: FastifyRequest) => {
-      requireAdmin(req, adminToken, `changing ${article(d.type)} ${d.type}`);
-      const reason = readOnlyReason(d, mode);
-      if (reason) throw new CausewayError('READ_ONLY', reason);
-    };
+    // Decided in onRequest (auth.ts), before any body is read.
+    const readConfig = d.sensitive ? { admin: `reading ${d.type} data` } : {};
+    const reason = readOnlyReason(d, mode);
+    const writeConfig = { admin: `changing ${article(d.type)} ${d.type}`, ...(reason ? { readOnly: reason } : {}) };
     const render = (req: FastifyRequest, r: Resource) => toUniversal(r, { redactSecrets: d.sensitive && !hasAdminToken(req, adminToken) });
 
     const list = async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
-      guardRead(req);
       const q = parseListQuery(req.query);
-      if (req.params.mesh !== undefined) q.mesh = req.params.mesh;
+      if (req.params.mesh !== undefined) q.mesh = checkedParam('mesh', req.params.mesh);
       const page = await store.list(d.type, q);
       return { total: page.total, items: page.items.map((r) => render(req, r)), next: nextUrl(req, page.next) };
     };
@@ -123,12 +130,11 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
       },
     };
 
-    app.get(itemBase, { schema: listSchema }, list);
-    if (d.scope === 'mesh') app.get(`/${d.path}`, { schema: { ...listSchema, summary: `List ${d.cli.plural} of every mesh` } }, list);
+    app.get(itemBase, { schema: listSchema, config: readConfig }, list);
+    if (d.scope === 'mesh') app.get(`/${d.path}`, { schema: { ...listSchema, summary: `List ${d.cli.plural} of every mesh` }, config: readConfig }, list);
 
-    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get ${article(d.type)} ${d.type}`, response: { 200: itemSchema } } }, async (req: FastifyRequest<{ Params: Params }>) => {
-      guardRead(req);
-      const { mesh, name } = req.params;
+    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get ${article(d.type)} ${d.type}`, response: { 200: itemSchema } }, config: readConfig }, async (req: FastifyRequest<{ Params: Params }>) => {
+      const { mesh, name } = itemParams(req.params);
       const r = await store.get(d.type, mesh, name as string);
       if (!r) throw new CausewayError('NOT_FOUND', `${d.type} "${name}"${mesh !== undefined ? ` in mesh "${mesh}"` : ''} not found`);
       return render(req, r);
@@ -136,10 +142,9 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
 
     app.put(
       `${itemBase}/:name`,
-      { schema: { tags, summary: `Create or update ${article(d.type)} ${d.type}`, body: itemSchema, security: [{ bearer: [] }] } },
+      { schema: { tags, summary: `Create or update ${article(d.type)} ${d.type}`, body: itemSchema, security: [{ bearer: [] }] }, config: writeConfig },
       async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply: FastifyReply) => {
-        guardWrite(req);
-        const { mesh, name } = req.params;
+        const { mesh, name } = itemParams(req.params);
         if (req.body === undefined || req.body === null || req.body === '')
           throw new CausewayError('INVALID', 'the request has no body', [{ field: '', reason: `a ${d.type} in the universal format is required` }]);
         const resource = decodeResource(req.body, { type: d.type, ...(mesh !== undefined ? { mesh } : {}), name: name as string });
@@ -163,10 +168,9 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
 
     app.delete(
       `${itemBase}/:name`,
-      { schema: { tags, summary: `Delete ${article(d.type)} ${d.type}`, security: [{ bearer: [] }] } },
+      { schema: { tags, summary: `Delete ${article(d.type)} ${d.type}`, security: [{ bearer: [] }] }, config: writeConfig },
       async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
-        guardWrite(req);
-        const { mesh, name } = req.params;
+        const { mesh, name } = itemParams(req.params);
         const v = asList(req.query.version)[0];
         const expectedVersion = v !== undefined ? Number(v) : undefined;
         if (expectedVersion !== undefined && !Number.isInteger(expectedVersion))

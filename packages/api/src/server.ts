@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { CausewayError } from '@causeway/core';
+import { CausewayError, formatBytes, parseSingleDocument } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { installErrorHandling } from './errors.js';
+import { installAuth } from './auth.js';
+import { installErrorHandling, writeClientError } from './errors.js';
 import { inspectRoutes } from './inspect.js';
 import { installMetrics } from './metrics.js';
 import { type Mode, resourceRoutes } from './resources.js';
@@ -21,40 +21,55 @@ export interface ApiOptions {
   instanceId: string;
   /** Extra fields for `GET /` (e.g. the global connection of a zone). */
   status?: () => Record<string, unknown>;
-  /** Maximum request body, bytes (default 1 MiB). */
+  /** Maximum request body, bytes (default `API_BODY_LIMIT`, 1 MiB). */
   bodyLimit?: number;
   /** Per-request timeout, ms (default 30 s). */
   requestTimeout?: number;
 }
 
 /** Builds the control plane's REST API. The caller adds its own routes and calls `listen`. */
+/** Largest request body the API reads (larger ones are refused with 413 before they are parsed). */
+export const API_BODY_LIMIT = 1024 * 1024;
+/**
+ * Longest path parameter the router matches. Names may have 253 characters (Kuma's rule); longer ones
+ * must still reach the handler so the answer is a 400 naming `name`, not the router's 414. Node's own
+ * limit on the request line and headers (16 KiB) comes first.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
+
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const bodyLimit = opts.bodyLimit ?? API_BODY_LIMIT;
   const app = Fastify({
     // Typed as fastify's base logger so the instance fits plugins and helpers taking a plain FastifyInstance.
     loggerInstance: opts.logger as FastifyBaseLogger,
-    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     requestTimeout: opts.requestTimeout ?? 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler: writeClientError,
   });
   // Our handlers validate with the resource schemas (field errors in Kuma's shape); route schemas are
   // documentation only, and responses are serialized as they are.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
+  // Bodies are parsed only after onRequest (installAuth) let the request through, and within the input
+  // limits of @causeway/core (depth, values, aliases): see the package README's "Limits".
+  app.removeContentTypeParser('text/plain');
   for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => {
       try {
-        done(null, parseYaml(body as string));
+        done(null, parseSingleDocument(body as string, { source: 'the body' }));
       } catch (e) {
-        done(new CausewayError('INVALID', `the body is not valid YAML: ${(e as Error).message.split('\n')[0]}`));
+        done(e instanceof CausewayError ? e : new CausewayError('INVALID', `the body is not valid YAML: ${(e as Error).message.split('\n')[0]}`, [{ field: '', reason: 'not valid YAML' }]));
       }
     });
   }
 
-  installErrorHandling(app);
+  installErrorHandling(app, { bodyLimit: formatBytes(bodyLimit) });
+  installAuth(app, opts.adminToken);
 
   await app.register(swagger, {
     openapi: {

@@ -3,6 +3,7 @@
  */
 import { descriptorOf, isResourceType } from './descriptors.js';
 import { CausewayError, type FieldError } from './errors.js';
+import { INPUT_LIMITS, resourceSizeError, shapeError } from './limits.js';
 import { META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
 import { check, labelsSchema, nameError } from './validation.js';
 
@@ -22,6 +23,8 @@ export function validateResource(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'l
   }
   errors.push(...check(labelsSchema, r.labels ?? {}, ['labels']));
   errors.push(...check(d.schema, r.spec, d.specField ? [d.specField] : []));
+  const size = resourceSizeError(r.spec, r.labels, INPUT_LIMITS, d.specField);
+  if (size) errors.push(size);
   return errors;
 }
 
@@ -34,6 +37,8 @@ export function assertValid(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'labels
 export interface DecodeResult {
   resource: Resource | undefined;
   errors: FieldError[];
+  /** Set when the document exceeds an input limit (`limits.ts`): the error to answer with (413 or 400). */
+  limit?: CausewayError;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -46,6 +51,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function fromUniversal(doc: unknown, expect: { type?: ResourceType; mesh?: string; name?: string } = {}): DecodeResult {
   if (!isPlainObject(doc)) return { resource: undefined, errors: [{ field: '', reason: 'a resource must be an object (map)' }] };
+  // Depth and size first: everything below walks the document recursively.
+  const shape = shapeError(doc);
+  if (shape) return { resource: undefined, errors: shape.fields, limit: shape };
   const errors: FieldError[] = [];
   const rawType = doc.type ?? expect.type;
   if (!isResourceType(rawType)) {
@@ -106,7 +114,8 @@ export function fromUniversal(doc: unknown, expect: { type?: ResourceType; mesh?
 
 /** Like fromUniversal but throws INVALID with every field error. */
 export function decodeResource(doc: unknown, expect: { type?: ResourceType; mesh?: string; name?: string } = {}): Resource {
-  const { resource, errors } = fromUniversal(doc, expect);
+  const { resource, errors, limit } = fromUniversal(doc, expect);
+  if (limit) throw limit;
   if (!resource) {
     const what = isPlainObject(doc) && typeof doc.name === 'string' ? `${String(doc.type ?? expect.type ?? 'resource')} "${doc.name}"` : 'resource';
     throw new CausewayError('INVALID', `${what} is not valid`, errors);

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'READ_ONLY'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
+  | 'TOO_LARGE'
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
@@ -28,6 +29,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   READ_ONLY: 405,
   CONFLICT: 409,
   ALREADY_EXISTS: 409,
+  TOO_LARGE: 413,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -40,6 +42,7 @@ const TITLES: Record<ErrorCode, string> = {
   READ_ONLY: 'Method not allowed',
   CONFLICT: 'Conflict',
   ALREADY_EXISTS: 'Resource already exists',
+  TOO_LARGE: 'Request too large',
   UNAVAILABLE: 'Unavailable',
   INTERNAL: 'Internal error',
 };

@@ -13,3 +13,4 @@ export * from './resources/secret.js';
 export * from './resources/policies.js';
 export * from './labels.js';
 export * from './service-config.js';
+export * from './limits.js';

@@ -2,9 +2,10 @@
  * YAML/JSON codec for resource files: multi-document, `{{ var }}` substitution (`-v key=value`),
  * and errors that carry the document index (1-based) and the line of the offending field.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, stringify } from 'yaml';
+import { type CST, Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Lexer, type Node, Parser, stringify } from 'yaml';
 import { decodeResource, type EncodeOptions, toUniversal } from './codec.js';
 import { CausewayError, type FieldError } from './errors.js';
+import { assertShape, INPUT_LIMITS, type InputLimits, tooDeep, tooManyNodes } from './limits.js';
 import type { Resource } from './resource.js';
 
 export interface SourceDocument {
@@ -74,13 +75,172 @@ function lineOfPath(root: Node | null | undefined, field: string, lc: LineCounte
   return line;
 }
 
-/** Parses a (multi-document) YAML or JSON text. Syntax errors name the document and line. */
-export function parseDocuments(text: string, opts: { vars?: Record<string, string>; source?: string } = {}): SourceDocument[] {
+export interface YamlLimits extends InputLimits {
+  /** Aliases (`*name`) per document. */
+  maxAliases: number;
+}
+
+export const YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({ ...INPUT_LIMITS, maxAliases: 100 });
+
+export interface ParseOptions {
+  vars?: Record<string, string>;
+  source?: string;
+  limits?: YamlLimits;
+}
+
+/**
+ * First pass, on the token stream (linear, stops at the first excess): flow collections (`[[[`) and
+ * compact block collections on one line (`- - - x`) may not nest deeper than the limit. This refuses the
+ * cheap deep-nesting inputs before the parser builds anything.
+ */
+function lexCheck(text: string, limits: YamlLimits, source: string): void {
+  let flow = 0;
+  let onLine = 0;
+  let offset = 0;
+  // Scalars, indicators and collection starts of the current document: a document has at most about two
+  // of them per value, so three per value allowed stops a huge document before it is parsed.
+  let marks = 0;
+  let doc = 1;
+  for (const token of new Lexer().lex(text)) {
+    const c = token[0];
+    if (token === '[' || token === '{') flow += 1;
+    else if (token === ']' || token === '}') flow = Math.max(0, flow - 1);
+    else if (token === '-' || token === '?') onLine += 1;
+    else if (token === '\n' || token === '\r\n') onLine = 0;
+    else if (token === '---' || token === '...') {
+      if (marks > 0) doc += 1;
+      marks = 0;
+    }
+    if (c === SCALAR || c === '"' || c === "'" || c === '[' || c === '{' || c === '-' || c === '?' || c === ':') marks += 1;
+    if (flow + onLine > limits.maxDepth) throw limitAt(tooDeep(`document[${doc}]`, limits), offset, text, source);
+    if (marks > 3 * limits.maxNodes) throw limitAt(tooManyNodes(`document[${doc}]`, limits), offset, text, source);
+    offset += token.length;
+  }
+}
+
+/** The lexer's mark before a plain scalar. */
+const SCALAR = '\x1f';
+
+function limitAt(e: CausewayError, offset: number, text: string, source: string): CausewayError {
+  // The line counter is filled by the parser, which runs after this pass: count the lines here.
+  const line = text.slice(0, offset).split('\n').length;
+  const f = e.fields[0];
+  return new CausewayError(e.code, `${source}: line ${line}: ${e.message}`, f ? [{ field: f.field, reason: `${f.reason} (line ${line})` }] : []);
+}
+
+type CstItem = { start?: unknown; key?: CST.Token | null; sep?: unknown; value?: CST.Token };
+
+/** Second pass, on each document's syntax tree (no recursion): nesting depth and number of nodes. */
+function checkCst(doc: CST.Document, limits: YamlLimits, lc: LineCounter, source: string, index: number): void {
+  const stack: { t: CST.Token; depth: number }[] = doc.value ? [{ t: doc.value, depth: 0 }] : [];
+  let nodes = 0;
+  const fail = (e: CausewayError, t: CST.Token) => {
+    const line = lc.linePos(t.offset).line;
+    const f = e.fields[0];
+    return new CausewayError(e.code, `${source}: document ${index}, line ${line}: ${e.message}`, f ? [{ field: `document[${index}]`, reason: `${f.reason} (line ${line})` }] : []);
+  };
+  while (stack.length > 0) {
+    const { t, depth } = stack.pop() as { t: CST.Token; depth: number };
+    nodes += 1;
+    if (nodes > limits.maxNodes) throw fail(tooManyNodes('', limits), t);
+    if (t.type !== 'block-map' && t.type !== 'block-seq' && t.type !== 'flow-collection') continue;
+    if (depth >= limits.maxDepth) throw fail(tooDeep('', limits), t);
+    for (const item of t.items as CstItem[]) {
+      if (item.key) stack.push({ t: item.key, depth: depth + 1 });
+      if (item.value) stack.push({ t: item.value, depth: depth + 1 });
+    }
+  }
+}
+
+/**
+ * Third pass, on each composed document: duplicate keys (a linear check; the YAML library's own is
+ * quadratic in the number of keys), and the size of the value once aliases are expanded — nodes, depth
+ * and bytes — so an alias bomb is refused before it is built.
+ */
+function checkDocument(doc: Document.Parsed, limits: YamlLimits, lc: LineCounter, source: string, index: number): void {
+  type Size = { nodes: number; depth: number; bytes: number };
+  const anchors = new Map<string, Node>();
+  const sizes = new Map<Node, Size>();
+  const inProgress = new Set<Node>();
+  let aliases = 0;
+  const fail = (message: string, reason: string, node: Node | null | undefined, code: 'INVALID' | 'TOO_LARGE' = 'INVALID') => {
+    const line = lc.linePos(node?.range?.[0] ?? 0).line;
+    return new CausewayError(code, `${source}: document ${index}, line ${line}: ${message}`, [{ field: `document[${index}]`, reason: `${reason} (line ${line})` }]);
+  };
+  const check = (s: Size, node: Node) => {
+    if (s.nodes > limits.maxNodes) throw fail(tooManyNodes('', limits).message, `has more than the limit of ${limits.maxNodes} values once aliases are expanded`, node, 'TOO_LARGE');
+    if (s.depth > limits.maxDepth) throw fail(tooDeep('', limits).message, `nests deeper than the limit of ${limits.maxDepth} levels once aliases are expanded`, node);
+    if (s.bytes > limits.maxResourceBytes * 4)
+      throw fail('the document is too large once aliases are expanded', `expands to more than ${limits.maxResourceBytes * 4} bytes`, node, 'TOO_LARGE');
+    return s;
+  };
+  // Depth is bounded by checkCst, so this recursion is too.
+  const size = (node: unknown): Size => {
+    if (isAlias(node)) {
+      aliases += 1;
+      if (aliases > limits.maxAliases) throw fail(`more than ${limits.maxAliases} aliases`, `uses more than the limit of ${limits.maxAliases} aliases`, node);
+      const target = anchors.get(node.source);
+      if (!target) return { nodes: 1, depth: 0, bytes: 0 }; // the composer reports the unknown anchor
+      if (inProgress.has(target)) throw fail(`alias *${node.source} refers to a node that contains it`, `alias *${node.source} contains itself`, node);
+      return sizes.get(target) ?? { nodes: 1, depth: 0, bytes: 0 };
+    }
+    if (!node || typeof node !== 'object') return { nodes: 0, depth: 0, bytes: 0 };
+    const n = node as Node;
+    if (n.anchor) anchors.set(n.anchor, n);
+    let s: Size;
+    if (isScalar(n)) {
+      const v = n.value;
+      s = { nodes: 1, depth: 0, bytes: 2 + (typeof v === 'string' ? v.length : String(v).length) };
+    } else if (isMap(n) || isSeq(n)) {
+      inProgress.add(n);
+      s = { nodes: 1, depth: 1, bytes: 2 };
+      const seen = isMap(n) ? new Set<unknown>() : undefined;
+      for (const item of n.items) {
+        let parts: unknown[];
+        if (isPair(item)) {
+          if (seen && isScalar(item.key)) {
+            const k = item.key.value;
+            if (seen.has(k)) throw fail(`YAML syntax error: Map keys must be unique (${JSON.stringify(k)} appears twice)`, `the key ${JSON.stringify(k)} appears twice in one map`, item.key as Node);
+            seen.add(k);
+          }
+          parts = [item.key, item.value];
+        } else parts = [item];
+        for (const part of parts) {
+          const c = size(part);
+          s = check({ nodes: s.nodes + c.nodes, depth: Math.max(s.depth, c.depth + 1), bytes: s.bytes + c.bytes + 1 }, n);
+        }
+      }
+      inProgress.delete(n);
+    } else s = { nodes: 1, depth: 0, bytes: 0 };
+    sizes.set(n, s);
+    return s;
+  };
+  if (doc.contents) check(size(doc.contents), doc.contents as Node);
+}
+
+/**
+ * Parses a (multi-document) YAML or JSON text within `limits` (default `YAML_LIMITS`): nesting depth,
+ * values per document and aliases, checked without recursion before the document is built, so any input
+ * is parsed or refused in time linear in its length. Syntax errors and limits name the document and line.
+ */
+export function parseDocuments(text: string, opts: ParseOptions = {}): SourceDocument[] {
   const source = opts.source ?? 'input';
+  const limits = opts.limits ?? YAML_LIMITS;
   const substituted = substituteVars(text, opts.vars ?? {}, source);
   const lc = new LineCounter();
-  const docs = parseAllDocuments(substituted, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (!Array.isArray(docs)) return [];
+  lexCheck(substituted, limits, source);
+  let cstIndex = 0;
+  function* checked(tokens: Generator<CST.Token>): Generator<CST.Token> {
+    for (const t of tokens) {
+      if (t.type === 'document') {
+        cstIndex += 1;
+        checkCst(t, limits, lc, source, cstIndex);
+      }
+      yield t;
+    }
+  }
+  const composer = new Composer({ uniqueKeys: false });
+  const docs = Array.from(composer.compose(checked(new Parser(lc.addNewLine).parse(substituted)), true, substituted.length));
   const out: SourceDocument[] = [];
   let index = 0;
   for (const doc of docs) {
@@ -99,16 +259,40 @@ export function parseDocuments(text: string, opts: { vars?: Record<string, strin
       index -= 1;
       continue;
     }
+    checkDocument(doc, limits, lc, source, index);
     const contents = doc.contents as Node;
     const contentLine = lc.linePos(contents.range?.[0] ?? start).line;
     out.push({
       index,
       line: contentLine,
-      value: doc.toJS({ maxAliasCount: 100 }),
+      value: doc.toJS({ maxAliasCount: limits.maxAliases }),
       lineOf: (field) => lineOfPath(contents, field, lc, contentLine),
     });
   }
   return out;
+}
+
+/**
+ * One YAML or JSON document from outside (a REST body, ADS node metadata), within the limits. JSON is
+ * parsed as JSON (faster) and then shape-checked; anything else as YAML. More than one document is refused.
+ */
+export function parseSingleDocument(text: string, opts: { source?: string; limits?: YamlLimits } = {}): unknown {
+  const source = opts.source ?? 'input';
+  const limits = opts.limits ?? YAML_LIMITS;
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new CausewayError('INVALID', `${source} is not valid JSON: ${(e as Error).message}`, [{ field: '', reason: 'not valid JSON' }]);
+    }
+    assertShape(value, limits);
+    return value;
+  }
+  const docs = parseDocuments(text, { source, limits });
+  if (docs.length > 1) throw new CausewayError('INVALID', `${source} holds ${docs.length} documents; send one`, [{ field: 'document[2]', reason: 'only one document is accepted here' }]);
+  return docs[0]?.value ?? null;
 }
 
 export interface DecodedDocument {
@@ -121,7 +305,7 @@ export interface DecodedDocument {
  * Parses and validates every resource of a file. Stops at the first invalid document: the error
  * message names the document index, and each field error carries its line.
  */
-export function decodeResources(text: string, opts: { vars?: Record<string, string>; source?: string } = {}): DecodedDocument[] {
+export function decodeResources(text: string, opts: ParseOptions = {}): DecodedDocument[] {
   const source = opts.source ?? 'input';
   const docs = parseDocuments(text, opts);
   if (docs.length === 0) throw new CausewayError('INVALID', `${source}: no resources found`, [{ field: 'document[1]', reason: 'the file is empty' }]);
