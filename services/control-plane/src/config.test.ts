@@ -65,6 +65,22 @@ describe('loadConfig', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--vip-cidr', '127.242.0.0/16'], env: {}, readFile: noFile })).fields[0]?.field).toBe('--vip-cidr');
   });
 
+  it('takes --allow-untagged-dataplane-tokens (zone mode only; off by default) as a bare flag, a value, env or file', () => {
+    const zone = ['--mode', 'zone', '--zone', 'z'];
+    const load = (argv: string[], env: Record<string, string> = {}, file?: string) =>
+      loadConfig({ argv, env, readFile: file === undefined ? noFile : () => file }).allowUntaggedDataplaneTokens;
+    expect(load(zone)).toBeUndefined();
+    expect(load([...zone, '--allow-untagged-dataplane-tokens'])).toBe(true);
+    expect(load(['--allow-untagged-dataplane-tokens', ...zone])).toBe(true);
+    expect(load([...zone, '--allow-untagged-dataplane-tokens=false'])).toBe(false);
+    expect(load([...zone, '--allow-untagged-dataplane-tokens', 'false'])).toBe(false);
+    expect(load(zone, { CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS: 'true' })).toBe(true);
+    expect(load(['--config', 'cp.yaml'], {}, 'mode: zone\nzone: z\nallowUntaggedDataplaneTokens: true\n')).toBe(true);
+    const bad = fail(() => load(zone, { CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS: 'yes' }));
+    expect(bad.fields).toEqual([{ field: '--allow-untagged-dataplane-tokens', reason: expect.stringMatching(/true or false.*environment CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS/) }]);
+    expect(fail(() => load(['--mode', 'global', '--allow-untagged-dataplane-tokens'])).fields[0]?.field).toBe('--allow-untagged-dataplane-tokens');
+  });
+
   it('rejects unknown flags and unknown config file keys', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--bogus', '1'], env: {}, readFile: noFile })).message).toContain('--bogus');
     const e = fail(() => loadConfig({ argv: ['--config', 'f'], env: {}, readFile: () => 'mode: global\nbogus: 1\n' }));

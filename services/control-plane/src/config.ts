@@ -35,6 +35,10 @@ export const configSchema = z
       .string()
       .refine(isVipCidr, 'must be an IPv4 CIDR from /8 to /30 inside 127.0.0.0/8 (e.g. 127.242.0.0/16)')
       .optional(),
+    allowUntaggedDataplaneTokens: z
+      .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
+      .transform((v) => v === true || v === 'true')
+      .optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -45,6 +49,8 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['natsCreds'], message: 'set either a creds file or a user and password, not both' });
     if (c.natsUser && !c.natsPassword) ctx.addIssue({ code: 'custom', path: ['natsPassword'], message: 'is required with --nats-user' });
     if (c.natsPassword && !c.natsUser) ctx.addIssue({ code: 'custom', path: ['natsUser'], message: 'is required with --nats-password' });
+    if (c.allowUntaggedDataplaneTokens && c.mode !== 'zone')
+      ctx.addIssue({ code: 'custom', path: ['allowUntaggedDataplaneTokens'], message: 'applies to zone mode only (the zone checks dataplane tokens)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
@@ -93,6 +99,7 @@ const SETTINGS = {
   xdsPort: { flag: 'xds-port', env: 'CAUSEWAY_XDS_PORT' },
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
   vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
+  allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -101,6 +108,8 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                    [--nats-url nats://HOST:PORT [--nats-user USER --nats-password PASSWORD | --nats-creds FILE]]
                    [--xds-port 5678] [--xds-address 0.0.0.0]   (zone mode: the ADS server for proxies, TLS)
                    [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
+                   [--allow-untagged-dataplane-tokens]         (zone mode: accept dataplane tokens issued without
+                                                                kuma.io/service tags; default: refused)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
@@ -108,8 +117,22 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, xdsPort, xdsAddress, vipCidr, logLevel).
-Precedence: defaults < config file < environment < flags.`;
+natsPassword, natsCreds, xdsPort, xdsAddress, vipCidr, allowUntaggedDataplaneTokens, logLevel).
+Precedence: defaults < config file < environment < flags.
+A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token
+--tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags
+are refused too, unless --allow-untagged-dataplane-tokens (or =true; CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS=true).`;
+
+/** Flags that may be given without a value (`--flag` means `--flag=true`). */
+const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--allow-untagged-dataplane-tokens']);
+
+/** `--flag` with no value (last, or followed by another flag) -> `--flag=true`. */
+function expandBooleanFlags(argv: string[]): string[] {
+  return argv.map((a, i) => {
+    const next = argv[i + 1];
+    return BOOLEAN_FLAGS.has(a) && (next === undefined || next.startsWith('-')) ? `${a}=true` : a;
+  });
+}
 
 export interface LoadConfigInput {
   argv: string[];
@@ -119,5 +142,5 @@ export interface LoadConfigInput {
 
 /** Parses `run` flags and merges every layer. Throws INVALID naming each bad setting and its source. */
 export function loadConfig({ argv, env, readFile }: LoadConfigInput): Config {
-  return loadLayeredConfig({ argv, env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE, configFile: { env: 'CAUSEWAY_CONFIG', readFile } });
+  return loadLayeredConfig({ argv: expandBooleanFlags(argv), env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE, configFile: { env: 'CAUSEWAY_CONFIG', readFile } });
 }

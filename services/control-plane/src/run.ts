@@ -101,7 +101,17 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   let xds: XdsServer | undefined;
   if (config.mode === 'zone' && config.zone) {
     const dir = config.dataDir ?? join(homedir(), '.causeway', `zone-${config.zone}`);
-    xds = await startXds({ store, zone: config.zone, dir, address: config.xdsAddress, port: config.xdsPort, logger: log, instanceId, vipCidr: config.vipCidr });
+    xds = await startXds({
+      store,
+      zone: config.zone,
+      dir,
+      address: config.xdsAddress,
+      port: config.xdsPort,
+      logger: log,
+      instanceId,
+      vipCidr: config.vipCidr,
+      allowUntaggedDataplaneTokens: config.allowUntaggedDataplaneTokens,
+    });
     const zoneXds = xds.zone;
     proxies.connected = () => zoneXds.connectedProxies();
   }

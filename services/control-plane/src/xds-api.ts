@@ -5,12 +5,13 @@
  *   token asks for them with `?includeSecrets=true`);
  * - policies: `GET /meshes/{mesh}/dataplanes/{name}/policies`: which traffic policies apply to the
  *   Dataplane and why (matched targetRef, precedence, the merged result per outbound / inbound);
- * - tokens (admin token required): `POST /tokens/dataplane {mesh, name, validFor?}` and
+ * - tokens (admin token required): `POST /tokens/dataplane {mesh, name, tags?, validFor?}` (Kuma's
+ *   body: `tags` maps a tag name to the values allowed, `{"kuma.io/service": ["web"]}`) and
  *   `POST /tokens/zone {scope?, validFor?}`; the response body is the token (text/plain).
  */
 import { hasAdminToken, requireAdmin } from '@causeway/api';
 import { CausewayError, type FieldError, nameError } from '@causeway/core';
-import { generateDataplaneToken, generateZoneToken, TokenError, type ZoneScope } from '@causeway/pki';
+import { generateDataplaneToken, generateZoneToken, TokenError, type TokenTags, tokenTagsErrors, type ZoneScope } from '@causeway/pki';
 import type { ProxyType, XdsZone } from '@causeway/xds';
 import type { FastifyInstance } from 'fastify';
 
@@ -20,6 +21,9 @@ export interface XdsApiOptions {
   signingKeyPem: string;
   adminToken: string;
 }
+
+/** The body of `POST /tokens/dataplane` (Kuma's DataplaneTokenRequest, without `workload`). */
+const DATAPLANE_TOKEN_FIELDS: ReadonlySet<string> = new Set(['mesh', 'name', 'tags', 'validFor', 'type']);
 
 export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): Promise<void> {
   const dump = async (type: ProxyType, mesh: string | undefined, name: string, includeSecrets: boolean) => {
@@ -63,10 +67,14 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
     requireAdmin(req, opts.adminToken, 'issuing a dataplane token');
     const b = body(req.body);
     const fields: FieldError[] = [];
+    for (const k of Object.keys(b))
+      if (!DATAPLANE_TOKEN_FIELDS.has(k)) fields.push({ field: k, reason: 'is not a field of a dataplane token request (mesh, name, tags, validFor, type)' });
+    if (b.type !== undefined && b.type !== 'dataplane') fields.push({ field: 'type', reason: 'must be "dataplane" (zone proxies use POST /tokens/zone)' });
     for (const f of ['mesh', 'name'] as const) {
       const err = typeof b[f] === 'string' ? nameError(b[f]) : 'is required';
       if (err) fields.push({ field: f, reason: err });
     }
+    fields.push(...tokenTagsErrors(b.tags));
     if (b.validFor !== undefined && typeof b.validFor !== 'string') fields.push({ field: 'validFor', reason: 'must be a duration such as "24h"' });
     if (fields.length > 0) throw new CausewayError('INVALID', 'invalid token request', fields);
     try {
@@ -74,6 +82,7 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
         signingKeyPem: opts.signingKeyPem,
         mesh: b.mesh as string,
         name: b.name as string,
+        ...(b.tags !== undefined ? { tags: b.tags as TokenTags } : {}),
         ...(typeof b.validFor === 'string' ? { validFor: b.validFor } : {}),
       });
       return reply.type('text/plain').send(token);

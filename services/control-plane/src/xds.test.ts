@@ -90,14 +90,40 @@ describe('zone mode xDS wiring', () => {
       });
       expect(invalid.status).toBe(400);
       expect(JSON.stringify(await invalid.json())).toContain('"field":"name"');
-      const res = await fetch(`${cp.apiUrl}/tokens/dataplane`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-        body: JSON.stringify({ mesh: 'default', name: 'web-1', validFor: '1h' }),
-      });
+      const issue = (body: unknown) =>
+        fetch(`${cp.apiUrl}/tokens/dataplane`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+      // Bad tags: 400 naming the field.
+      for (const [tags, field] of [
+        [['web'], 'tags'],
+        [{ 'kuma.io/service': 'web' }, 'tags["kuma.io/service"]'],
+        [{ 'kuma.io/service': [] }, 'tags["kuma.io/service"]'],
+        [{ 'kuma.io/service': ['web', ''] }, 'tags["kuma.io/service"][1]'],
+        [{ 'kuma.io/service': ['we b'] }, 'tags["kuma.io/service"][0]'],
+        [{ 'bad name': ['x'] }, 'tags["bad name"]'],
+      ] as const) {
+        const r = await issue({ mesh: 'default', name: 'web-1', tags });
+        expect(r.status).toBe(400);
+        const err = (await r.json()) as { invalid_parameters?: { field: string; reason: string }[] };
+        expect(err.invalid_parameters?.map((p) => p.field)).toEqual([field]);
+      }
+      const unknown = await issue({ mesh: 'default', name: 'web-1', tag: { 'kuma.io/service': ['web'] } });
+      expect(unknown.status).toBe(400);
+      expect(JSON.stringify(await unknown.json())).toContain('"field":"tag"');
+      const res = await issue({ mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web', 'web-admin'] }, validFor: '1h' });
       expect(res.status).toBe(200);
       const token = await res.text();
       expect(token.split('.')).toHaveLength(3);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+      expect(claims).toMatchObject({ kind: 'dataplane', mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web', 'web-admin'] } });
+
+      // A token issued without tags, or for another service, is refused by the zone.
+      const untagged = await (await issue({ mesh: 'default', name: 'web-1' })).text();
+      await expect(fetchListeners(cp, untagged, ca)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: expect.stringMatching(/no "kuma\.io\/service" tags/) });
+      const other = await (await issue({ mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['payments'] } })).text();
+      await expect(fetchListeners(cp, other, ca)).rejects.toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: 'inbound[0].tags["kuma.io/service"]: "web" is not allowed by the token (issued for: payments)',
+      });
 
       const lds = await fetchListeners(cp, token, ca);
       expect(lds.type_url).toBe(TYPE_URLS.Listener);
@@ -139,8 +165,9 @@ describe('zone mode xDS wiring', () => {
       await cp.close();
     }
 
-    // Restart: same CA file, same signing key (old tokens still work), same VIPs.
-    cp = await startControlPlane(zoneConfig(dir), logger);
+    // Restart: same CA file, same signing key (old tokens still work), same VIPs. This time with
+    // --allow-untagged-dataplane-tokens: a token issued by mesh and name only is accepted.
+    cp = await startControlPlane({ ...zoneConfig(dir), allowUntaggedDataplaneTokens: true }, logger);
     try {
       const ca = readFileSync(cp.xds?.caFile ?? '', 'utf8');
       const admin = readFileSync(cp.adminTokenFile, 'utf8').trim();
@@ -151,6 +178,7 @@ describe('zone mode xDS wiring', () => {
           body: JSON.stringify({ mesh: 'default', name: 'web-1' }),
         })
       ).text();
+      expect(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).tags).toBeUndefined();
       const lds = await fetchListeners(cp, token, ca);
       expect((lds.resources ?? []).map((r) => String(r.name)).filter((n) => n.startsWith('outbound:127.241.')).sort()).toEqual(vipListeners);
     } finally {

@@ -31,6 +31,8 @@ export interface XdsOptions {
   instanceId: string;
   /** VIP range of the zone's builtin DNS (default: the xds package's 127.241.0.0/16). */
   vipCidr?: string | undefined;
+  /** Accept dataplane tokens issued without kuma.io/service tags (`--allow-untagged-dataplane-tokens`). */
+  allowUntaggedDataplaneTokens?: boolean | undefined;
 }
 
 function writePrivate(file: string, text: string): void {
@@ -76,7 +78,12 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     signingKeyPem,
     instanceId: opts.instanceId,
     ...(opts.vipCidr ? { vipCidr: opts.vipCidr } : {}),
+    allowUntaggedDataplaneTokens: opts.allowUntaggedDataplaneTokens === true,
   });
+  if (opts.allowUntaggedDataplaneTokens)
+    log.warn(
+      'accepting dataplane tokens issued without kuma.io/service tags (--allow-untagged-dataplane-tokens): a proxy holding one can claim any service of its mesh',
+    );
   await zone.start();
   const server = new AdsServer({ cache: zone.cache, registry: zone, logger: log.child({ component: 'ads' }) });
   let port: number;
