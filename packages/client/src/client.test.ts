@@ -44,6 +44,10 @@ beforeAll(async () => {
       return json(400, { title: 'Resource is not valid', details: 'ExternalService "bad" is not valid', invalid_parameters: [{ field: 'networking.address', reason: 'must be "host:port"' }] });
     }
     if (req.method === 'POST' && req.url === '/tokens/dataplane') {
+      const tags = (JSON.parse(body) as { tags?: Record<string, unknown> }).tags ?? {};
+      const bad = Object.keys(tags).find((k) => !Array.isArray(tags[k]));
+      if (bad)
+        return json(400, { title: 'Bad Request', details: 'invalid token request', invalid_parameters: [{ field: `tags[${JSON.stringify(bad)}]`, reason: 'must be a non-empty list of values' }] });
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end('header.payload.signature');
     }
@@ -102,10 +106,15 @@ describe('CausewayClient', () => {
     expect(seen.at(-1)?.url).toBe('/meshes/nope');
   });
 
-  it('returns token text as is', async () => {
+  it('sends the token request with its tags and returns the token text as is; a 400 names the field', async () => {
     const c = new CausewayClient({ address: base, token: 'x' });
-    expect(await c.dataplaneToken({ mesh: 'default', name: 'web-1', validFor: '1h' })).toBe('header.payload.signature');
-    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toEqual({ mesh: 'default', name: 'web-1', validFor: '1h' });
+    expect(await c.dataplaneToken({ mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web', 'web-admin'] }, validFor: '1h' })).toBe('header.payload.signature');
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toEqual({ mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web', 'web-admin'] }, validFor: '1h' });
+    expect(seen.at(-1)?.url).toBe('/tokens/dataplane');
+    const bad = (await c.dataplaneToken({ mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': 'web' as unknown as string[] } }).catch((e: unknown) => e)) as ApiError;
+    expect(bad).toBeInstanceOf(ApiError);
+    expect(bad.httpStatus).toBe(400);
+    expect(bad.fields).toEqual([{ field: 'tags["kuma.io/service"]', reason: 'must be a non-empty list of values' }]);
   });
 
   it('reports an unreachable control plane as UNAVAILABLE naming the address', async () => {

@@ -175,8 +175,12 @@ export class CausewayClient {
     await this.request('DELETE', CausewayClient.itemPath(type, mesh, name));
   }
 
-  /** Issues a dataplane token (zone control plane, admin token): `--valid-for` as a duration such as `24h`. */
-  async dataplaneToken(req: { mesh: string; name: string; validFor?: string }): Promise<string> {
+  /**
+   * Issues a dataplane token (zone control plane, admin token): `tags` maps a tag name to the values the
+   * Dataplane may declare (`{"kuma.io/service": ["web"]}`, the services its inbounds claim; a token without
+   * them is refused by zones unless they allow untagged tokens); `validFor` a duration such as `24h`.
+   */
+  async dataplaneToken(req: { mesh: string; name: string; tags?: Record<string, string[]>; validFor?: string }): Promise<string> {
     return (await this.request('POST', '/tokens/dataplane', req)).text.trim();
   }
 
