@@ -152,7 +152,7 @@ describe('ADS server', () => {
       // With a valid token the same metadata is parsed, and refused as invalid.
       const valid = await statusOf(dpToken('default', 'web-1', 'web'));
       expect(valid.code).toBe(grpc.status.INVALID_ARGUMENT);
-      expect(valid.details).toMatch(/not JSON or YAML/);
+      expect(valid.details).toMatch(/node metadata "dataplane.resource": document 1, line 2: YAML syntax error/);
       expect(parse).toHaveBeenCalledTimes(1);
     } finally {
       parse.mockRestore();

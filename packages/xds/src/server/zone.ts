@@ -12,7 +12,9 @@
 import { createHash } from 'node:crypto';
 import {
   type DataplaneSpec,
+  CausewayError,
   fromUniversal,
+  parseSingleDocument,
   jsonEqual,
   type DataplaneInsightSpec,
   type MeshSpec,
@@ -36,7 +38,6 @@ import {
 import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import { buildMeshContexts, computeAvailableServices, type MeshContext, proxyZone, ZONE_LABEL, type ZoneView } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
 import { generateEgress } from '../generate/egress.js';
@@ -395,9 +396,11 @@ export class XdsZone implements ProxyRegistry {
     let doc: unknown;
     if (typeof raw === 'string') {
       try {
-        doc = raw.trim().startsWith('{') ? JSON.parse(raw) : parseYaml(raw);
+        doc = parseSingleDocument(raw, { source: 'node metadata "dataplane.resource"' });
       } catch (e) {
-        throw new AdsError(grpc.status.INVALID_ARGUMENT, `node metadata "dataplane.resource" is not JSON or YAML: ${(e as Error).message.split('\n')[0]}`);
+        // The message names the document line and, for a limit, the limit (depth, values, aliases, size).
+        const fields = e instanceof CausewayError ? e.fields.map((f) => `${f.field}: ${f.reason}`).join('; ') : '';
+        throw new AdsError(grpc.status.INVALID_ARGUMENT, `${(e as Error).message.split('\n')[0]}${fields ? ` (${fields})` : ''}`);
       }
     } else if (raw && typeof raw === 'object') doc = raw;
     else {
