@@ -3,8 +3,15 @@
  * forever, reports every transition (up after a first connect or a reconnect, down with a reason), and
  * drains on close. Sync sessions are started by `onUp` and abandoned on `onDown`.
  */
+import { formatBytes, INPUT_LIMITS } from '@causeway/core';
 import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+
+/**
+ * The smallest NATS `max_payload` that carries every resource the API accepts: the resource size limit
+ * plus room for the entry's metadata. Below it, a write could be acknowledged and never reach the zones.
+ */
+export const REQUIRED_MAX_PAYLOAD = INPUT_LIMITS.maxResourceBytes + 64 * 1024;
 
 export interface NatsOptions {
   /** `nats://host:port` (or several). */
@@ -139,6 +146,7 @@ export class NatsLink {
         break;
       }
       failures = 0;
+      this.checkMaxPayload(nc);
       this.nc = nc;
       this.up = true;
       const reconnect = this.everConnected;
@@ -167,6 +175,15 @@ export class NatsLink {
       this.logger.warn({ nats: this.servers }, `${why}; reconnecting`);
       await this.sleep(this.opts.reconnectWaitMs ?? 1000);
     }
+  }
+
+  private checkMaxPayload(nc: NatsConnection): void {
+    const max = nc.info?.max_payload;
+    if (max === undefined || max >= REQUIRED_MAX_PAYLOAD) return;
+    this.logger.error(
+      { nats: this.servers, maxPayload: max, required: REQUIRED_MAX_PAYLOAD },
+      `the NATS server's max_payload is ${formatBytes(max)}, below the ${formatBytes(REQUIRED_MAX_PAYLOAD)} Causeway needs: resources larger than that cannot be synced (set max_payload in nats-server.conf)`,
+    );
   }
 
   /** Drains the connection (pending publishes are flushed, subscriptions end) and stops reconnecting. */
