@@ -17,6 +17,7 @@ import {
   switchControlPlane,
 } from './config.js';
 import { resolveTarget } from './connect.js';
+import { parseTagFlag } from './generate.js';
 import { age, describeResource, formatError, renderTable, resourceTable } from './format.js';
 import { nextPageHint } from './get.js';
 import type { CliIo } from './io.js';
@@ -331,6 +332,32 @@ describe('runCli (no server needed)', () => {
     const help = fakeIo();
     expect(await runCli(['get', '--help'], help)).toBe(0);
     expect(help.out).toContain('external-services (external-service, externalservice, externalservices, es)');
+  });
+  it('parses repeatable --tag NAME=VALUE[,VALUE...] for dataplane tokens, and names the flag on a bad value', async () => {
+    expect(parseTagFlag('kuma.io/service=web')).toEqual({ 'kuma.io/service': ['web'] });
+    expect(parseTagFlag('kuma.io/service=web,web-admin')).toEqual({ 'kuma.io/service': ['web', 'web-admin'] });
+    expect(parseTagFlag('version=v1', parseTagFlag('kuma.io/service=web'))).toEqual({ 'kuma.io/service': ['web'], version: ['v1'] });
+    expect(parseTagFlag('kuma.io/service=web-admin,web', { 'kuma.io/service': ['web'] })).toEqual({ 'kuma.io/service': ['web', 'web-admin'] });
+    for (const [bad, why] of [
+      ['web', /NAME=VALUE/],
+      ['=web', /NAME=VALUE/],
+      ['kuma.io/service=', /empty value/],
+      ['kuma.io/service=web,', /empty value/],
+      ['kuma.io/service=web,version=v1', /one tag per --tag/],
+      ['kuma.io/service=we b', /"we b": tag value may contain only/],
+      ['bad name=x', /"bad name": tag name may contain only/],
+    ] as const)
+      expect(() => parseTagFlag(bad), bad).toThrow(why);
+    // Through the command line: a usage error (exit 2) naming --tag, before anything is sent.
+    const io = fakeIo();
+    expect(await runCli(['--address', 'http://127.0.0.1:9', 'generate', 'dataplane-token', '-m', 'default', '--name', 'web-1', '--tag', 'web'], io)).toBe(2);
+    expect(io.err).toContain("option '--tag <name=values>' argument 'web' is invalid");
+    expect(io.err).toContain('must be NAME=VALUE[,VALUE...], e.g. --tag kuma.io/service=web');
+    expect(io.err).not.toContain('cannot reach');
+    const help = fakeIo();
+    expect(await runCli(['generate', 'dataplane-token', '--help'], help)).toBe(0);
+    expect(help.out).toContain('--tag <name=values>');
+    expect(help.out).toContain('--tag kuma.io/service=web,web-admin');
   });
   it('rejects -m for a global-scoped type and an unknown type before connecting', async () => {
     const io = fakeIo();

@@ -9,7 +9,7 @@ import { ApplyError, applyAll, decodeInputs, parseVars, readInputs } from './app
 import { type GlobalOptions, clientFor, configPath } from './connect.js';
 import { addCommand, listCommand, removeCommand, switchCommand } from './control-planes.js';
 import { formatError } from './format.js';
-import { generateDataplaneTokenCommand, generateNatsConfigCommand, generateZoneTokenCommand } from './generate.js';
+import { generateDataplaneTokenCommand, generateNatsConfigCommand, generateZoneTokenCommand, parseTagFlag, type TagFlags } from './generate.js';
 import { deleteCommand, getCommand, OUTPUT_FORMATS, type OutputFormat } from './get.js';
 import { INSPECT_ONE_TYPES, INSPECT_VIEWS, type InspectOneType, inspectCommand, inspectOneCommand } from './inspect.js';
 import type { CliIo } from './io.js';
@@ -162,11 +162,26 @@ export function buildProgram(io: CliIo): Command {
     .action((o: { zones: string; out?: string; credentialsDir?: string }) => generateNatsConfigCommand(o, io));
   generate
     .command('dataplane-token')
-    .description('issue a token a dataplane presents to its zone control plane (run against the zone)')
+    .description(
+      'issue a token a dataplane presents to its zone control plane (run against the zone), bound to its mesh, name and the kuma.io/service tags of its inbounds',
+    )
     .requiredOption('-m, --mesh <mesh>', 'mesh of the dataplane')
     .requiredOption('--name <name>', 'name of the dataplane')
+    .option(
+      '--tag <name=values>',
+      'tag the dataplane may declare, with its allowed values split by "," (repeatable): --tag kuma.io/service=web,web-admin. ' +
+        'The zone refuses a dataplane whose inbounds declare another value, and tokens without a kuma.io/service tag unless it runs with --allow-untagged-dataplane-tokens',
+      parseTagFlag,
+    )
     .option('--valid-for <duration>', 'lifetime, e.g. 24h or 30d')
-    .action(async (o: { mesh: string; name: string; validFor?: string }, cmd: Command) => {
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ causeway generate dataplane-token --mesh default --name web-1 --tag kuma.io/service=web --valid-for 24h
+  $ causeway generate dataplane-token --mesh default --name web-1 --tag kuma.io/service=web,web-admin --tag version=v1`,
+    )
+    .action(async (o: { mesh: string; name: string; tag?: TagFlags; validFor?: string }, cmd: Command) => {
       await generateDataplaneTokenCommand(clientFor(globals(cmd), io), o, io);
     });
   generate

@@ -502,19 +502,31 @@ describe('causeway CLI against a zone control plane', { timeout: 60_000 }, () =>
   });
 
   it('issues dataplane and zone tokens (admin token required)', async () => {
-    const token = ok(await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1', '--valid-for', '1h'], { target: zone! })).stdout.trim();
+    const issued = ok(
+      await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1', '--tag', 'kuma.io/service=web,web-admin', '--tag', 'version=v1', '--valid-for', '1h'], {
+        target: zone!,
+      }),
+    );
+    expect(issued.stderr).toBe('');
+    const token = issued.stdout.trim();
     const parts = token.split('.');
     expect(parts).toHaveLength(3);
     const claims = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(JSON.stringify(claims)).toContain('web-1');
-    expect(JSON.stringify(claims)).toContain('default');
+    expect(claims).toMatchObject({ kind: 'dataplane', mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web', 'web-admin'], version: ['v1'] } });
     expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
+    // Without --tag: issued, with a warning that zones refuse it by default.
+    const untagged = ok(await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1'], { target: zone! }));
+    expect(untagged.stdout.trim().split('.')).toHaveLength(3);
+    expect(untagged.stderr).toContain('--allow-untagged-dataplane-tokens');
+    const badTag = await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1', '--tag', 'kuma.io/service'], { target: zone! });
+    expect(badTag.code).toBe(2);
+    expect(badTag.stderr).toContain('--tag');
     const zoneToken = ok(await cli(['generate', 'zone-token', '--scope', 'egress'], { target: zone! })).stdout.trim();
     expect(zoneToken.split('.')).toHaveLength(3);
     const bad = await cli(['generate', 'zone-token', '--scope', 'sidecar'], { target: zone! });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--scope');
-    const noAuth = await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1'], { target: zone!, token: null });
+    const noAuth = await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1', '--tag', 'kuma.io/service=web'], { target: zone!, token: null });
     expect(noAuth.code).toBe(1);
     expect(noAuth.stderr).toContain('(HTTP 401)');
   });

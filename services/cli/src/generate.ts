@@ -1,12 +1,14 @@
 /**
  * `causeway generate nats-config`: the nats-server authorization block for global and each zone, plus
- * the credentials each control plane connects with.
+ * the credentials each control plane connects with. `causeway generate dataplane-token` / `zone-token`:
+ * tokens issued by a zone control plane.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CausewayClient } from '@causeway/client';
-import { CausewayError } from '@causeway/core';
+import { CausewayError, check, SERVICE_TAG, tagsSchema } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
+import { InvalidArgumentError } from 'commander';
 import type { CliIo } from './io.js';
 
 export interface NatsConfigFlags {
@@ -74,10 +76,54 @@ export interface TokenFlags {
   validFor?: string;
 }
 
-/** `causeway generate dataplane-token --mesh M --name N [--valid-for 24h]` (asks the zone control plane). */
-export async function generateDataplaneTokenCommand(client: CausewayClient, flags: TokenFlags & { mesh: string; name: string }, io: CliIo): Promise<void> {
-  const token = await client.dataplaneToken({ mesh: flags.mesh, name: flags.name, ...(flags.validFor ? { validFor: flags.validFor } : {}) });
+/** Tag name -> allowed values, as `--tag` builds them. */
+export type TagFlags = Record<string, string[]>;
+
+/**
+ * Parses one `--tag NAME=VALUE[,VALUE...]` (kumactl's form: `--tag kuma.io/service=web,web-admin`) into the
+ * tags collected so far; repeated for several tags, a repeated name adds its values. A bad value is a
+ * usage error naming the flag.
+ */
+export function parseTagFlag(value: string, previous: TagFlags = {}): TagFlags {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? '' : value.slice(0, eq).trim();
+  if (eq < 0 || name === '') throw new InvalidArgumentError(`must be NAME=VALUE[,VALUE...], e.g. --tag ${SERVICE_TAG}=web`);
+  const nameErr = check(tagsSchema, { [name]: '' })[0];
+  if (nameErr) throw new InvalidArgumentError(`${JSON.stringify(name)}: ${nameErr.reason}`);
+  const values = value
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim());
+  for (const v of values) {
+    if (v === '') throw new InvalidArgumentError(`tag ${JSON.stringify(name)} has an empty value (give NAME=VALUE[,VALUE...], e.g. --tag ${SERVICE_TAG}=web,web-admin)`);
+    if (v.includes('=')) throw new InvalidArgumentError(`one tag per --tag: use --tag ${name}=... --tag ${v} (values are separated by ",")`);
+    const valueErr = check(tagsSchema, { [name]: v })[0];
+    if (valueErr) throw new InvalidArgumentError(`${JSON.stringify(v)}: ${valueErr.reason}`);
+  }
+  const merged = [...(previous[name] ?? [])];
+  for (const v of values) if (!merged.includes(v)) merged.push(v);
+  return { ...previous, [name]: merged };
+}
+
+/**
+ * `causeway generate dataplane-token --mesh M --name N --tag kuma.io/service=web [--valid-for 24h]` (asks the
+ * zone control plane). Without a `kuma.io/service` tag the token binds no service, and zones refuse it
+ * unless they run with --allow-untagged-dataplane-tokens: said on stderr.
+ */
+export async function generateDataplaneTokenCommand(client: CausewayClient, flags: TokenFlags & { mesh: string; name: string; tag?: TagFlags }, io: CliIo): Promise<void> {
+  const tags = flags.tag ?? {};
+  const token = await client.dataplaneToken({
+    mesh: flags.mesh,
+    name: flags.name,
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(flags.validFor ? { validFor: flags.validFor } : {}),
+  });
   io.stdout(`${token}\n`);
+  if (!tags[SERVICE_TAG]?.length)
+    io.stderr(
+      `Warning: this token has no --tag ${SERVICE_TAG}=..., so it does not bind the services the dataplane may claim; ` +
+        `zones refuse it unless they run with --allow-untagged-dataplane-tokens. Issue it with --tag ${SERVICE_TAG}=<the service of each inbound>.\n`,
+    );
 }
 
 /** `causeway generate zone-token [--scope ingress,egress] [--valid-for 24h]` (asks the zone control plane). */
