@@ -341,7 +341,7 @@ networking:
   for (const z of ['zone-1', 'zone-2'])
     await waitFor(`the mesh CA in ${z}`, async () => (await fetch(`http://127.0.0.1:${CP[z].api}/meshes/default/secrets/default.ca-builtin-cert-ca-1`, { headers: { authorization: `Bearer ${readFileSync(join(stateDir, z, 'admin-token'), 'utf8').trim()}` } })).ok);
 
-  // The proxies: ZoneIngress + ZoneEgress per zone (zone tokens), and web-1's sidecar (a dataplane token).
+  // The proxies: ZoneIngress + ZoneEgress per zone (zone tokens), and web-1's sidecar (a dataplane token for kuma.io/service=web).
   log('starting ZoneIngress and ZoneEgress in both zones, the web app and its sidecar in zone-1 ...');
   if (!realHttpbin) await startHttpbinStandin();
   await startWebApp();
@@ -362,7 +362,12 @@ networking:
           }
         : { type: p.mode === 'ingress' ? 'ZoneIngress' : 'ZoneEgress', name, networking: { address: '127.0.0.1', port: p.port } };
     writeFileSync(join(dir, 'resource.json'), `${JSON.stringify(resource, null, 2)}\n`);
-    const token = p.mode === 'sidecar' ? cli(p.zone, ['generate', 'dataplane-token', '--mesh', 'default', '--name', name]) : cli(p.zone, ['generate', 'zone-token', '--scope', p.mode]);
+    // A dataplane token is bound to the services its inbounds declare (--tag kuma.io/service=...).
+    const services = p.mode === 'sidecar' ? [...new Set(resource.networking.inbound.map((i) => i.tags['kuma.io/service']))] : [];
+    const token =
+      p.mode === 'sidecar'
+        ? cli(p.zone, ['generate', 'dataplane-token', '--mesh', 'default', '--name', name, '--tag', `kuma.io/service=${services.join(',')}`])
+        : cli(p.zone, ['generate', 'zone-token', '--scope', p.mode]);
     writeFileSync(join(dir, 'token'), token.trim(), { mode: 0o600 });
     start(name, process.execPath, [
       bin.dp,

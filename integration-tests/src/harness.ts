@@ -18,6 +18,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CausewayClient } from '@causeway/client';
+import { dataplaneTokenTags } from '@causeway/pki';
 import { type GeneratedNatsConfig, generateNatsConfig } from '@causeway/sync';
 import { freePort, startNatsServer } from '@causeway/sync/testing';
 import pg from 'pg';
@@ -209,9 +210,12 @@ export class ControlPlaneProcess {
     return (await res.text()).trim();
   }
 
-  /** Zone mode: a dataplane token (`POST /tokens/dataplane`). */
-  dataplaneToken(mesh: string, name: string): Promise<string> {
-    return this.postToken('/tokens/dataplane', { mesh, name });
+  /**
+   * Zone mode: a dataplane token (`POST /tokens/dataplane`) issued for `tags`: the `kuma.io/service` of
+   * the Dataplane's inbounds (`dataplaneTokenTags(resource)`); zones refuse tokens without them.
+   */
+  dataplaneToken(mesh: string, name: string, tags: Record<string, string[]>): Promise<string> {
+    return this.postToken('/tokens/dataplane', { mesh, name, tags });
   }
 
   /** Zone mode: a zone token for a ZoneIngress / ZoneEgress (`POST /tokens/zone`). */
@@ -539,7 +543,8 @@ export class ProxyProcess {
     const tokenFile = join(this.dir, 'token');
     if (!existsSync(tokenFile)) {
       const { zone, mode, resource } = this.spec;
-      const token = mode === 'sidecar' ? await zone.dataplaneToken(String(resource.mesh), String(resource.name)) : await zone.zoneToken(mode);
+      const token =
+        mode === 'sidecar' ? await zone.dataplaneToken(String(resource.mesh), String(resource.name), dataplaneTokenTags(resource)) : await zone.zoneToken(mode);
       writeFileSync(tokenFile, token, { mode: 0o600 });
     }
     writeFileSync(resourceFile, JSON.stringify(this.spec.resource));

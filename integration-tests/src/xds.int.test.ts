@@ -141,7 +141,7 @@ describe('xDS across zones (real processes)', () => {
       metadata: { 'dataplane.resource': JSON.stringify({ type: 'ZoneEgress', name: 'egress-2', networking: { address: '127.0.0.1', port: 20002 } }) },
     });
     // zone-1: a sidecar and the local ZoneEgress.
-    const web = await connect('zone-1', '/tokens/dataplane', { mesh: 'default', name: 'web-1' }, {
+    const web = await connect('zone-1', '/tokens/dataplane', { mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web'] } }, {
       id: 'default.web-1',
       metadata: {
         'dataplane.resource': JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'web-1', networking: { address: '127.0.0.1', inbound: [{ port: 18080, tags: { 'kuma.io/service': 'web' } }] } }),

@@ -44,7 +44,7 @@ describe('causeway-dp with the zone ADS server', () => {
     outbound = await freePort();
     const inbound = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'causeway-dp-zone-'));
-    writeFileSync(join(dir, 'token'), generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1' }));
+    writeFileSync(join(dir, 'token'), generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-1', tags: { 'kuma.io/service': ['web'] } }));
     writeFileSync(
       join(dir, 'dp.yaml'),
       [
