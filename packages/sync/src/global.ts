@@ -33,6 +33,7 @@ import {
   zoneNameOf,
 } from './model.js';
 import { KeyedBatcher } from './batcher.js';
+import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
@@ -51,6 +52,8 @@ export interface GlobalSyncOptions {
   history?: number;
   /** How long a Zone's `enabled` flag is cached (default 5000 ms). */
   zoneCacheMs?: number;
+  /** How often durable or long-lived consumers of the KV streams are deleted (default 30000 ms; consumer-sweep.ts). */
+  consumerSweepMs?: number;
 }
 
 export interface GlobalSyncStatus {
@@ -162,8 +165,21 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     st.globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, description: 'Causeway: resources global syncs to every zone' });
     st.zonesKv = await s.kvm.create(ZONES_BUCKET, { history, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
     if (s.aborted) return;
+    this.sweepConsumers(s);
     await Promise.all([this.reconcile(s, st), this.followZones(s, st)]);
     if (!s.aborted) this.ready.fire();
+  }
+
+  /** Deletes consumers of the KV streams that could outlive their client (consumer-sweep.ts), now and periodically. */
+  private sweepConsumers(s: Session): void {
+    void sweepConsumers(s.js)
+      .then((swept) => {
+        for (const c of swept) this.log.warn({ stream: c.stream, consumer: c.name, reason: c.reason, deliverSubject: c.deliverSubject }, 'deleted a consumer of a sync stream that could outlive its client');
+      })
+      .catch((e: unknown) => {
+        if (!s.aborted) this.log.warn({ err: errorText(e) }, 'could not sweep the consumers of the sync streams');
+      })
+      .finally(() => s.later(this.opts.consumerSweepMs ?? CONSUMER_SWEEP_MS, () => this.sweepConsumers(s)));
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -2,16 +2,26 @@
  * NATS users and subject permissions for the sync: one user for global, one per zone. Produces the
  * `authorization { users: [...] }` block of a nats-server (2.9+) config file.
  *
- * A zone may:
- *   - publish (put/delete) only under its own prefix of causeway-zones: `$KV.causeway-zones.<zone>.>`;
- *   - read causeway-global: stream info, create/inspect/delete ordered consumers on KV_causeway-global,
- *     direct-get, and answer flow control of those consumers;
- *   - read its own prefix of causeway-zones (to find its stale keys after a reconnect): the consumer-create
- *     subject carries the filter (`$JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>`, nats-server >= 2.9),
- *     and the server checks that it equals the consumer's filter, so the permission pins the filter;
+ * A zone may only:
+ *   - publish (put/delete) under its own prefix of causeway-zones: `$KV.causeway-zones.<zone>.>`;
+ *   - create consumers on KV_causeway-global with `$JS.API.CONSUMER.CREATE.KV_causeway-global` and nothing
+ *     after it: the legacy ephemeral form, on which nats-server refuses a `durable_name` in the body
+ *     ("consumer expected to be ephemeral", 10020). The named forms `...CREATE.<stream>.<name>[.<filter>]`
+ *     (where the server accepts `durable_name` = `<name>`) and `...DURABLE.CREATE...` are not allowed,
+ *     so a zone cannot create a durable consumer on global's bucket;
+ *   - create consumers on its own prefix of causeway-zones (to find its stale keys after a reconnect) with
+ *     `$JS.API.CONSUMER.CREATE.KV_causeway-zones.*.$KV.causeway-zones.<zone>.>`: the server checks that the
+ *     filter in the subject equals the body's, so the permission pins what a zone can read. On this form
+ *     the body can still ask for a durable (`durable_name` = the name token), and on every form for an
+ *     ephemeral with a very long `inactive_threshold`: subject permissions cannot see the body, and 2.9
+ *     has no limit for either. Global's sweep (consumer-sweep.ts) deletes such consumers;
+ *   - answer flow control of its consumers (`$JS.FC.<stream>.>` of both streams);
  *   - receive only on its own inbox prefix (`_INBOX_cw_zone_<zone>.>`, see `inboxPrefixFor`), so it cannot
  *     read replies meant for global or another zone.
- * Everything else is denied (allow lists). Global may manage both KV streams, write causeway-global and
+ * That is all the zone's sync sends (watch.ts; `kvm.open` sends nothing). No consumer info or delete (a
+ * zone could delete global's or another zone's consumers), no stream info (with `subjects_filter` it
+ * would list every zone's keys), no direct get. Everything else is denied (allow lists). Global may
+ * manage both KV streams (consumer list and delete included, for the sweep), write causeway-global and
  * read causeway-zones, and receive on its own inbox prefix.
  */
 import { randomBytes } from 'node:crypto';
@@ -43,16 +53,11 @@ export function zonePermissions(zone: string): SubjectPermissions {
   return {
     publish: [
       `$KV.${ZONES_BUCKET}.${zone}.>`,
-      `$JS.API.STREAM.INFO.${GS}`,
-      `$JS.API.STREAM.INFO.${ZS}`,
+      // Legacy ephemeral form only (no name token): the server refuses a durable_name on it.
       `$JS.API.CONSUMER.CREATE.${GS}`,
-      `$JS.API.CONSUMER.CREATE.${GS}.>`,
-      `$JS.API.CONSUMER.INFO.${GS}.*`,
-      `$JS.API.CONSUMER.DELETE.${GS}.*`,
-      `$JS.API.DIRECT.GET.${GS}`,
-      `$JS.API.DIRECT.GET.${GS}.>`,
-      `$JS.FC.${GS}.>`,
+      // Named form with the filter in the subject: the filter is pinned to the zone's own prefix.
       `$JS.API.CONSUMER.CREATE.${ZS}.*.$KV.${ZONES_BUCKET}.${zone}.>`,
+      `$JS.FC.${GS}.>`,
       `$JS.FC.${ZS}.>`,
     ],
     subscribe: [`${inboxPrefixFor({ zone })}.>`],

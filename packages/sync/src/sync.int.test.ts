@@ -95,6 +95,7 @@ describe('sync between global and two zones over NATS', () => {
       nats: { servers: server.url, user: gen.global.user, password: gen.global.password, reconnectWaitMs: 200 },
       logger: root.child({ side: 'global' }),
       zoneCacheMs: 100,
+      consumerSweepMs: 500,
     });
     await global.synced();
     await startZone('zone-1');
@@ -218,6 +219,35 @@ describe('sync between global and two zones over NATS', () => {
     const bad2 = warned.find((l) => l.key === 'zone-1.Dataplane.default.bad-2');
     expect(JSON.stringify(bad2?.errors)).toContain('networking.address');
     // The zone's own resync deletes keys it does not own locally once it reconnects; global deletes them then.
+  });
+
+  it("deletes a durable consumer a zone user leaves on causeway-zones, and leaves the zones' own consumers alone", async () => {
+    const cred = gen.zones['zone-1'];
+    if (!cred) throw new Error('zone-1');
+    const nc = await connect({ servers: server.url, user: cred.user, pass: cred.password, inboxPrefix: cred.inboxPrefix });
+    const filter = '$KV.causeway-zones.zone-1.>';
+    try {
+      // The one durable form the server accepts from a zone (named, own prefix: the body decides).
+      const body = { stream_name: 'KV_causeway-zones', config: { durable_name: 'left-behind', deliver_subject: `${cred.inboxPrefix}.x`, ack_policy: 'none', filter_subject: filter } };
+      const r = (await nc.request(`$JS.API.CONSUMER.CREATE.KV_causeway-zones.left-behind.${filter}`, JSON.stringify(body))).json<{ error?: unknown; config?: { durable_name?: string } }>();
+      expect(r.error).toBeUndefined();
+      expect(r.config?.durable_name).toBe('left-behind');
+    } finally {
+      await nc.close();
+    }
+    const swept = await eventually(async () => {
+      const l = logs((x) => x.side === 'global' && x.msg === 'deleted a consumer of a sync stream that could outlive its client' && x.consumer === 'left-behind');
+      expect(l).toHaveLength(1);
+      return l[0];
+    }, 'the durable is swept');
+    expect(swept).toMatchObject({ stream: 'KV_causeway-zones', reason: 'durable ("left-behind")', deliverSubject: `${cred.inboxPrefix}.x` });
+    // Only that one: the sync's own consumers pass, and both zones still follow global.
+    expect(logs((x) => x.msg === 'deleted a consumer of a sync stream that could outlive its client').map((x) => x.consumer)).toEqual(['left-behind']);
+    await globalStore.create(es('after-sweep', 'after-sweep.example.com:443'));
+    for (const z of ['zone-1', 'zone-2']) {
+      await eventually(async () => expect(await zoneStores[z]?.get('ExternalService', 'default', 'after-sweep')).toBeDefined(), `${z} still syncs`);
+    }
+    await globalStore.delete('ExternalService', 'default', 'after-sweep');
   });
 
   it('ignores what a disabled zone sends, and applies it once the zone is enabled again', async () => {

@@ -1,11 +1,27 @@
 /**
  * Replays a KV bucket (the last value of every key under a filter, deletions included) and then follows
- * its updates, on an ordered push consumer. Built on the consumer API rather than `kv.watch()` because the
- * sync must know exactly when the replay is over (to delete local copies the bucket no longer has) and
- * must not need the consumer-info permission on the zones bucket: the replay is over when the consumer
- * was created with nothing pending, or at the first message whose `pending` count is 0.
+ * its updates, on an ephemeral push consumer. Built on the consumer API rather than `kv.watch()` because
+ * the sync must know exactly when the replay is over (to delete local copies the bucket no longer has),
+ * must not need the consumer-info permission: the replay is over when the consumer was created with
+ * nothing pending, or at the first message whose `pending` count is 0; and must create its consumer with
+ * a request a zone's NATS permissions can pin (see nats-config.ts):
+ *
+ *   - the whole bucket (`keys: '>'`): `$JS.API.CONSUMER.CREATE.<stream>` with no name, the legacy
+ *     ephemeral form, on which nats-server (2.9+) refuses a `durable_name` in the body. A zone may send
+ *     only this form on KV_causeway-global, so it cannot create a durable consumer there;
+ *   - a key filter (a zone's own prefix of causeway-zones): `$JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>`,
+ *     whose filter the server checks against the body's, so the permission pins what a zone can read.
+ *
+ * The consumer is ephemeral (no durable name), in memory, with `inactive_threshold` 10 s: the server
+ * deletes it 10 s after its deliver subject loses interest (stop(), or the connection is gone). Nothing
+ * else deletes it (a zone has no consumer-delete permission). The library's ordered consumer is not used
+ * because it always sends a consumer name (the named form) and a 5-minute inactive threshold. In exchange
+ * this watch does not recover by itself: a gap in delivery sequences, two missed idle heartbeats (5 s
+ * each) or a deleted consumer end it with an error (`closed`), and the sync session starts over (a full
+ * replay, which is what a session does on every reconnect anyway).
  */
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { createInbox, nanos, nuid } from '@nats-io/transport-node';
 import { streamOf, subjectPrefixOf } from './keys.js';
 
 export type KvOp = 'PUT' | 'DEL' | 'PURGE';
@@ -36,16 +52,41 @@ export interface WatchOptions {
   onChange: (change: KvChange, replaying: boolean) => void;
 }
 
+/** How long the server keeps a watch's consumer after its deliver subject lost interest. */
+export const WATCH_INACTIVE_THRESHOLD_MS = 10_000;
+/** Idle heartbeat of a watch's consumer (two missed ones end the watch). */
+export const WATCH_IDLE_HEARTBEAT_MS = 5_000;
+
 const KV_OPERATION = 'KV-Operation';
+
+/** The consumer a watch creates (exported for tests). */
+export function watchConsumerConfig(bucket: string, keys: string, deliverSubject: string): Partial<ConsumerConfig> {
+  const config: Partial<ConsumerConfig> = {
+    deliver_subject: deliverSubject,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+    ack_policy: AckPolicy.None,
+    filter_subject: `${subjectPrefixOf(bucket)}${keys}`,
+    flow_control: true,
+    idle_heartbeat: nanos(WATCH_IDLE_HEARTBEAT_MS),
+    inactive_threshold: nanos(WATCH_INACTIVE_THRESHOLD_MS),
+    mem_storage: true,
+    num_replicas: 1,
+  };
+  // A name makes the client use the subject form that carries the filter (what a zone's permission pins).
+  if (keys !== '>') config.name = `cw_${nuid.next()}`;
+  return config;
+}
 
 export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
   const prefix = subjectPrefixOf(opts.bucket);
-  const consumer = await opts.js.consumers.getPushConsumer(streamOf(opts.bucket), {
-    filter_subjects: `${prefix}${opts.keys}`,
-    deliver_policy: DeliverPolicy.LastPerSubject,
-  });
-  // Cached: the info returned when the consumer was created (no extra request, no extra permission).
-  const info = await consumer.info(true);
+  const stream = streamOf(opts.bucket);
+  // Replies come on the client's inbox prefix (the only thing a zone may subscribe to).
+  const deliverSubject = createInbox(opts.js.getOptions().watcherPrefix);
+  const config = watchConsumerConfig(opts.bucket, opts.keys, deliverSubject);
+  // No API-info check: a zone may not send `$JS.API.INFO`.
+  const jsm = await opts.js.jetstreamManager(false);
+  // The client picks the subject: `CONSUMER.CREATE.<stream>` without a name, `.<name>.<filter>` with one.
+  const info = await jsm.consumers.add(stream, config);
   let replaying = info.num_pending > 0;
   let markReplayed: () => void = () => {};
   const replayed = new Promise<void>((resolve) => {
@@ -53,8 +94,20 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
   });
   if (!replaying) markReplayed();
 
+  const consumer = await opts.js.consumers.getBoundPushConsumer({ deliver_subject: deliverSubject, idle_heartbeat: config.idle_heartbeat });
+  let delivered = 0;
+  // Set once consume() returns (no message can be handled before: they arrive on a later I/O turn).
+  let end: (err: Error) => void = () => {};
   const messages = await consumer.consume({
+    abort_on_missing_resource: true,
     callback: (m: JsMsg) => {
+      const dseq = m.info.deliverySequence;
+      if (m.info.stream !== stream || m.info.consumer !== info.name) return;
+      if (dseq !== delivered + 1) {
+        end(new Error(`gap in the delivery of ${opts.bucket}: expected message ${delivered + 1}, got ${dseq}`));
+        return;
+      }
+      delivered = dseq;
       const raw = m.headers?.get(KV_OPERATION);
       const op: KvOp = raw === 'DEL' || raw === 'PURGE' ? raw : 'PUT';
       const last = replaying && m.info.pending === 0;
@@ -65,6 +118,12 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
       }
     },
   });
+  end = (err) => messages.stop(err);
+  void (async () => {
+    for await (const s of messages.status()) {
+      if (s.type === 'heartbeats_missed') end(new Error(`the consumer of ${opts.bucket} missed ${s.count} idle heartbeats`));
+    }
+  })().catch(() => {});
   const closed = messages.closed().then(
     (err) => {
       markReplayed();
