@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INPUT_LIMITS } from '@causeway/core';
+import { INPUT_LIMITS, PROXY_METADATA_LIMITS } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
 import { type NatsServer, startNatsServer } from '@causeway/sync/testing';
 import { adsServiceDefinition } from '@causeway/xds';
@@ -197,7 +197,7 @@ describe('hardening: hostile input against real control planes', () => {
   it('ADS: hostile node metadata without a valid token is UNAUTHENTICATED; with a token it is INVALID_ARGUMENT naming the limit', async () => {
     const metadata = (text: string) => ({ id: 'default.dp-1', metadata: { 'dataplane.resource': text } });
     const dp = (extra: string) => `type: Dataplane\nmesh: default\nname: dp-1\nnetworking:\n  address: 127.0.0.1\n${extra}  inbound:\n  - port: 8080\n    tags:\n      kuma.io/service: web\n`;
-    const deep = dp(`  x: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    const deep = dp(`  x: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`); // 100 KB: under the text limit
     const many = dp(`${Array.from({ length: 32_000 }, (_, i) => `  k${i}: v`).join('\n')}\n`);
     for (const text of [deep, many]) {
       expect((await adsStatus(zone.xdsAddress, zoneCa, undefined, metadata(text))).code).toBe(grpc.status.UNAUTHENTICATED);
@@ -216,7 +216,11 @@ describe('hardening: hostile input against real control planes', () => {
     expect(deepStatus.details).toContain(`limit of ${INPUT_LIMITS.maxDepth} levels`);
     const manyStatus = await adsStatus(zone.xdsAddress, zoneCa, token, metadata(many));
     expect(manyStatus.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(manyStatus.details).toContain(`limit of ${INPUT_LIMITS.maxNodes} values`);
+    expect(manyStatus.details).toContain(`the limit is ${PROXY_METADATA_LIMITS.maxTextBytes / 1024} KiB`);
+    const fewerKeys = dp(`${Array.from({ length: 6_000 }, (_, i) => `  k${i}: v`).join('\n')}\n`);
+    const valuesStatus = await adsStatus(zone.xdsAddress, zoneCa, token, metadata(fewerKeys));
+    expect(valuesStatus.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(valuesStatus.details).toContain(`limit of ${PROXY_METADATA_LIMITS.maxNodes} values`);
     // The same as a protobuf Struct nested far deeper than the limit.
     let nested: unknown = 'x';
     for (let i = 0; i < 2_000; i++) nested = [nested];

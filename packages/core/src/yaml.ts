@@ -82,6 +82,16 @@ export interface YamlLimits extends InputLimits {
 
 export const YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({ ...INPUT_LIMITS, maxAliases: 100 });
 
+/**
+ * A proxy's own resource in its ADS node metadata (Dataplane, ZoneIngress, ZoneEgress): parsed on every
+ * connect, so held to a tighter budget (a Dataplane with hundreds of inbounds and outbounds fits easily).
+ */
+export const PROXY_METADATA_LIMITS: Readonly<YamlLimits & { maxTextBytes: number }> = Object.freeze({
+  ...YAML_LIMITS,
+  maxNodes: 5_000,
+  maxTextBytes: 128 * 1024,
+});
+
 export interface ParseOptions {
   vars?: Record<string, string>;
   source?: string;

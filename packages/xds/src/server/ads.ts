@@ -59,6 +59,8 @@ export interface ProxyRegistry {
 }
 
 const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
+/** Largest DiscoveryRequest the ADS server reads. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 const REQ = 'envoy.service.discovery.v3.DiscoveryRequest';
 const RESP = 'envoy.service.discovery.v3.DiscoveryResponse';
 
@@ -110,7 +112,15 @@ export interface AdsStats {
 }
 
 export class AdsServer {
-  private readonly server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
+  /**
+   * Requests are decoded before the handler sees the token, so they are kept small: a DiscoveryRequest
+   * is a node and a list of names (thousands of names fit in 1 MiB; gRPC's default would be 4 MiB).
+   */
+  private readonly server = new grpc.Server({
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+  });
   private readonly streams = new Set<grpc.ServerDuplexStream<DiscoveryRequest, Buffer>>();
   private readonly counters: AdsStats = { streams: 0, responsesSent: 0, acks: 0, nacks: 0 };
 

@@ -15,6 +15,9 @@ import {
   CausewayError,
   fromUniversal,
   parseSingleDocument,
+  PROXY_METADATA_LIMITS,
+  shapeError,
+  formatBytes,
   jsonEqual,
   type DataplaneInsightSpec,
   type MeshSpec,
@@ -395,14 +398,23 @@ export class XdsZone implements ProxyRegistry {
     const raw = md['dataplane.resource'];
     let doc: unknown;
     if (typeof raw === 'string') {
+      if (raw.length > PROXY_METADATA_LIMITS.maxTextBytes)
+        throw new AdsError(
+          grpc.status.INVALID_ARGUMENT,
+          `node metadata "dataplane.resource" is ${formatBytes(raw.length)}; the limit is ${formatBytes(PROXY_METADATA_LIMITS.maxTextBytes)}`,
+        );
       try {
-        doc = parseSingleDocument(raw, { source: 'node metadata "dataplane.resource"' });
+        doc = parseSingleDocument(raw, { source: 'node metadata "dataplane.resource"', limits: PROXY_METADATA_LIMITS });
       } catch (e) {
         // The message names the document line and, for a limit, the limit (depth, values, aliases, size).
         const fields = e instanceof CausewayError ? e.fields.map((f) => `${f.field}: ${f.reason}`).join('; ') : '';
         throw new AdsError(grpc.status.INVALID_ARGUMENT, `${(e as Error).message.split('\n')[0]}${fields ? ` (${fields})` : ''}`);
       }
-    } else if (raw && typeof raw === 'object') doc = raw;
+    } else if (raw && typeof raw === 'object') {
+      const shape = shapeError(raw, PROXY_METADATA_LIMITS, 'dataplane.resource');
+      if (shape) throw new AdsError(grpc.status.INVALID_ARGUMENT, `node metadata: ${shape.fields.map((f) => `${f.field}: ${f.reason}`).join('; ')}`);
+      doc = raw;
+    }
     else {
       // No resource sent: a Dataplane applied beforehand, found by the node id `<mesh>.<name>`.
       const id = info.node.id ?? '';
