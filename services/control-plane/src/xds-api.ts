@@ -9,7 +9,7 @@
  *   body: `tags` maps a tag name to the values allowed, `{"kuma.io/service": ["web"]}`) and
  *   `POST /tokens/zone {scope?, validFor?}`; the response body is the token (text/plain).
  */
-import { hasAdminToken, requireAdmin } from '@causeway/api';
+import { hasAdminToken } from '@causeway/api';
 import { CausewayError, type FieldError, nameError } from '@causeway/core';
 import { generateDataplaneToken, generateZoneToken, TokenError, type TokenTags, tokenTagsErrors, type ZoneScope } from '@causeway/pki';
 import type { ProxyType, XdsZone } from '@causeway/xds';
@@ -55,7 +55,8 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
   });
 
   const body = (raw: unknown): Record<string, unknown> => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CausewayError('INVALID', 'the body must be a JSON object');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new CausewayError('INVALID', 'the body must be a JSON object', [{ field: 'body', reason: 'must be a JSON object' }]);
     return raw as Record<string, unknown>;
   };
   const tokenError = (e: unknown) => {
@@ -63,8 +64,8 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
     throw e;
   };
 
-  app.post('/tokens/dataplane', async (req, reply) => {
-    requireAdmin(req, opts.adminToken, 'issuing a dataplane token');
+  // `config.admin`: the API checks the token in onRequest, before the body is read (packages/api auth.ts).
+  app.post('/tokens/dataplane', { config: { admin: 'issuing a dataplane token' } }, async (req, reply) => {
     const b = body(req.body);
     const fields: FieldError[] = [];
     for (const k of Object.keys(b))
@@ -91,8 +92,7 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
     }
   });
 
-  app.post('/tokens/zone', async (req, reply) => {
-    requireAdmin(req, opts.adminToken, 'issuing a zone token');
+  app.post('/tokens/zone', { config: { admin: 'issuing a zone token' } }, async (req, reply) => {
     const b = body(req.body ?? {});
     if (b.zone !== undefined && b.zone !== opts.zone) throw new CausewayError('INVALID', `this control plane signs tokens of zone "${opts.zone}" only`, [{ field: 'zone', reason: `must be "${opts.zone}"` }]);
     const scope = b.scope ?? ['ingress', 'egress'];

@@ -83,6 +83,9 @@ describe('zone mode xDS wiring', () => {
       // Tokens: admin only, validated input.
       const denied = await fetch(`${cp.apiUrl}/tokens/dataplane`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mesh: 'default', name: 'web-1' }) });
       expect(denied.status).toBe(401);
+      // Authentication comes before the body is parsed: not-JSON without a token is a 401 too.
+      const garbage = await fetch(`${cp.apiUrl}/tokens/zone`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"scope": [' });
+      expect(garbage.status).toBe(401);
       const invalid = await fetch(`${cp.apiUrl}/tokens/dataplane`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
