@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { CausewayError, formatBytes, parseSingleDocument } from '@causeway/core';
+import { CausewayError, formatBytes, INPUT_LIMITS, parseSingleDocument, YAML_LIMITS } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -73,7 +73,17 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Causeway control plane API', version: opts.version, description: 'Kuma-compatible resource API' },
+      info: {
+        title: 'Causeway control plane API',
+        version: opts.version,
+        description: [
+          'Kuma-compatible resource API. Bodies are JSON or YAML (application/yaml).',
+          `Limits: body ${formatBytes(bodyLimit)} (413); one resource ${formatBytes(INPUT_LIMITS.maxResourceBytes)} as JSON (400);`,
+          `nesting ${INPUT_LIMITS.maxDepth} levels (400); ${INPUT_LIMITS.maxNodes} values per document, aliases expanded (413);`,
+          `${YAML_LIMITS.maxAliases} YAML aliases; names at most 253 characters (400 naming name).`,
+          'Writes need the admin token, checked before the body is read.',
+        ].join(' '),
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
