@@ -24,11 +24,20 @@ const VAR_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
 export function substituteVars(text: string, vars: Record<string, string>, source = 'input'): string {
   // variable name -> lines where it is used but not set (one error per variable, not per use)
   const missing = new Map<string, number[]>();
+  // Lines are counted forward from the previous match: linear in the text, however many matches.
+  let line = 1;
+  let counted = 0;
+  const lineAt = (offset: number) => {
+    for (let i = text.indexOf('\n', counted); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line += 1;
+    counted = offset;
+    return line;
+  };
   const out = text.replace(VAR_RE, (match, name: string, offset: number) => {
     const v = vars[name];
     if (v === undefined) {
-      const line = text.slice(0, offset).split('\n').length;
-      missing.set(name, [...(missing.get(name) ?? []), line]);
+      const lines = missing.get(name) ?? [];
+      if (lines.length < 10) lines.push(lineAt(offset));
+      missing.set(name, lines);
       return match;
     }
     return v;
