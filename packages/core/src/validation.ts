@@ -23,8 +23,14 @@ export function formatPath(path: Path): string {
 function describeType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // YAML's .inf and .nan
   if (typeof v === 'object') return 'an object';
   return `a ${typeof v}`;
+}
+
+/** A user's value quoted in a reason; long values are cut so an error never echoes a megabyte back. */
+export function quote(v: string, max = 100): string {
+  return JSON.stringify(v.length > max ? `${v.slice(0, max)}…` : v);
 }
 
 const EXPECTED: Record<string, string> = {
@@ -75,8 +81,30 @@ function dedupe(errors: FieldError[]): FieldError[] {
   });
 }
 
-/** Runs a cross-field check even when other fields failed (it must be defensive about types). */
-export const always = { when: () => true } as const;
+function isPrefix(prefix: Path, path: Path): boolean {
+  return prefix.length <= path.length && prefix.every((seg, i) => seg === path[i]);
+}
+
+/**
+ * When a cross-field refinement of an object runs: only on values whose type was checked. zod skips an
+ * object's refinements as soon as any of its fields failed; to report every error at once, a cross-field
+ * check should still run when an unrelated field is wrong, but it must never see a value of the wrong type
+ * (`Object.keys(null)`, `(5).trim()`: a 500 instead of a 400). `whenTyped(['clientCert'], ['clientKey'])`
+ * runs the check when the object is an object and the fields it reads (paths relative to the object, with
+ * everything below them) passed their type checks. A refinement error on such a field (a bad certificate,
+ * a bad tag character) does not stop it, since the value still has its type; a wrong type, a missing
+ * required field or a value outside an enum does. Unknown fields never stop it (they are not in the value).
+ */
+export function whenTyped(...fields: Path[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  return {
+    when: (payload) =>
+      payload.issues.every((issue) => {
+        if (issue.continue === true || issue.code === 'unrecognized_keys') return true;
+        const path: Path = issue.path ?? [];
+        return path.length > 0 && !fields.some((f) => isPrefix(f, path) || isPrefix(path, f));
+      }),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Common field schemas
@@ -100,7 +128,7 @@ const TAG_VALUE_RE = /^[A-Za-z0-9.\-_:/{}=,*]*$/;
 export const tagsSchema = z.record(z.string(), z.string()).superRefine((tags, ctx) => {
   for (const [k, v] of Object.entries(tags)) {
     if (!TAG_KEY_RE.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'tag name may contain only letters, digits and ".-_:/"' });
-    else if (typeof v === 'string' && !TAG_VALUE_RE.test(v))
+    else if (!TAG_VALUE_RE.test(v))
       ctx.addIssue({ code: 'custom', path: [k], message: 'tag value may contain only letters, digits and ".-_:/"' });
   }
 });
@@ -109,7 +137,7 @@ export const labelsSchema = z.record(z.string(), z.string()).superRefine((labels
   for (const [k, v] of Object.entries(labels)) {
     if (k === '' || k.length > 317 || !/^[A-Za-z0-9.\-_/]+$/.test(k))
       ctx.addIssue({ code: 'custom', path: [k], message: 'label name may contain only letters, digits and ".-_/"' });
-    if (typeof v === 'string' && v.length > 63) ctx.addIssue({ code: 'custom', path: [k], message: 'label value must be at most 63 characters' });
+    if (v.length > 63) ctx.addIssue({ code: 'custom', path: [k], message: 'label value must be at most 63 characters' });
   }
 });
 
@@ -143,7 +171,7 @@ export function parseHostPort(address: string): HostPort | string {
     if (end < 0 || address[end + 1] !== ':') return 'must be "host:port" (an IPv6 address goes in brackets: "[::1]:443")';
     host = address.slice(1, end);
     portStr = address.slice(end + 2);
-    if (isIP(host) !== 6) return `"${host}" is not a valid IPv6 address`;
+    if (isIP(host) !== 6) return `${quote(host)} is not a valid IPv6 address`;
   } else {
     const idx = address.lastIndexOf(':');
     if (idx < 0) return 'must be "host:port"';
@@ -152,13 +180,13 @@ export function parseHostPort(address: string): HostPort | string {
     if (host.includes(':')) return 'an IPv6 address must be written in brackets: "[::1]:443"';
     if (host === '') return 'must be "host:port" with a non-empty host';
   }
-  if (!/^\d{1,5}$/.test(portStr)) return `port "${portStr}" must be a number between 1 and 65535`;
+  if (!/^\d{1,5}$/.test(portStr)) return `port ${quote(portStr)} must be a number between 1 and 65535`;
   const port = Number(portStr);
   if (port < 1 || port > 65535) return `port ${port} must be between 1 and 65535`;
   if (address.startsWith('[')) return { host, port, kind: 'ip6' };
   if (isIP(host) === 4) return { host, port, kind: 'ip4' };
-  if (/^[0-9.]+$/.test(host)) return `"${host}" is not a valid IPv4 address`;
-  if (!isHostname(host)) return `"${host}" is not a valid IP address or DNS name`;
+  if (/^[0-9.]+$/.test(host)) return `${quote(host)} is not a valid IPv4 address`;
+  if (!isHostname(host)) return `${quote(host)} is not a valid IP address or DNS name`;
   return { host, port, kind: 'dns' };
 }
 
@@ -170,7 +198,7 @@ export const hostPortSchema = z.string().superRefine((v, ctx) => {
 /** An IP address or DNS name (no port). */
 export const hostSchema = z.string().superRefine((v, ctx) => {
   if (v === '') ctx.addIssue({ code: 'custom', message: 'is required' });
-  else if (isIP(v) === 0 && !isHostname(v)) ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid IP address or DNS name` });
+  else if (isIP(v) === 0 && !isHostname(v)) ctx.addIssue({ code: 'custom', message: `${quote(v)} is not a valid IP address or DNS name` });
 });
 
 /** Go-style durations as Kuma writes them: `5s`, `1m30s`, `250ms`, `1h`. */
@@ -190,12 +218,12 @@ export function parseDuration(v: string, opts: { days?: boolean } = {}): number 
   return total;
 }
 export const durationSchema = z.string().superRefine((v, ctx) => {
-  if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (examples: "500ms", "5s", "1m30s", "1h")` });
+  if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `${quote(v)} is not a duration (examples: "500ms", "5s", "1m30s", "1h")` });
 });
 /** A certificate expiration: a duration that may also use `d` and `y` (`1d`, `10y`). */
 export const expirationSchema = z.string().superRefine((v, ctx) => {
   if (parseDuration(v, { days: true }) === undefined)
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (examples: "24h", "1d", "10y")` });
+    ctx.addIssue({ code: 'custom', message: `${quote(v)} is not a duration (examples: "24h", "1d", "10y")` });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +300,7 @@ export function dataSourceSchema(kind: PemKind) {
         const err = nameError(ds.secret);
         if (err) ctx.addIssue({ code: 'custom', message: `"secret" ${err}` });
       }
-    }, always);
+    }, whenTyped(['inline'], ['inlineString'], ['secret']));
 }
 
 /** Resolves a data source to bytes given a secret lookup. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { always, hostSchema, portSchema, tagsSchema } from '../validation.js';
+import { hostSchema, portSchema, tagsSchema, whenTyped } from '../validation.js';
 import { SERVICE_TAG } from './external-service.js';
 
 export interface DataplaneInbound {
@@ -32,9 +32,8 @@ export interface DataplaneSpec {
   };
 }
 
-function requireServiceTag(tags: unknown, ctx: z.RefinementCtx): void {
-  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return;
-  const s = (tags as Record<string, unknown>)[SERVICE_TAG];
+function requireServiceTag(tags: Record<string, string>, ctx: z.RefinementCtx): void {
+  const s = tags[SERVICE_TAG];
   if (s === undefined || s === '') ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'is required' });
 }
 
@@ -47,7 +46,7 @@ const inboundSchema = z
     tags: tagsSchema,
     health: z.strictObject({ ready: z.boolean().optional() }).optional(),
   })
-  .superRefine((ib, ctx) => requireServiceTag(ib?.tags, ctx), always);
+  .superRefine((ib, ctx) => requireServiceTag(ib.tags, ctx), whenTyped(['tags']));
 
 const outboundSchema = z
   .strictObject({
@@ -55,7 +54,7 @@ const outboundSchema = z
     address: hostSchema.optional(),
     tags: tagsSchema,
   })
-  .superRefine((ob, ctx) => requireServiceTag(ob?.tags, ctx), always);
+  .superRefine((ob, ctx) => requireServiceTag(ob.tags, ctx), whenTyped(['tags']));
 
 export const dataplaneSchema = z.strictObject({
   networking: z
@@ -73,23 +72,26 @@ export const dataplaneSchema = z.strictObject({
         })
         .optional(),
     })
+    // Every inbound and every outbound on its own address and port. Each list is checked when its own
+    // entries have their types; a wrong outbound does not hide a duplicate inbound.
     .superRefine((n, ctx) => {
-      if (typeof n !== 'object' || n === null) return;
-      const inbound = Array.isArray(n.inbound) ? n.inbound : [];
-      if (n.inbound === undefined || (Array.isArray(n.inbound) && n.inbound.length === 0)) ctx.addIssue({ code: 'custom', path: ['inbound'], message: 'must have at least one inbound' });
-      const seenIn = new Map<string, number>();
+      const inbound = n.inbound ?? [];
+      if (inbound.length === 0) ctx.addIssue({ code: 'custom', path: ['inbound'], message: 'must have at least one inbound' });
+      const seen = new Map<string, number>();
       inbound.forEach((ib, i) => {
-        const key = `${ib?.address ?? ''}:${ib?.port}`;
-        if (seenIn.has(key)) ctx.addIssue({ code: 'custom', path: ['inbound', i, 'port'], message: `port ${ib?.port} is already used by inbound[${seenIn.get(key)}]` });
-        else seenIn.set(key, i);
+        const key = `${ib.address ?? ''}:${ib.port}`;
+        const first = seen.get(key);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['inbound', i, 'port'], message: `port ${ib.port} is already used by inbound[${first}]` });
+        else seen.set(key, i);
       });
-      const outbound = Array.isArray(n.outbound) ? n.outbound : [];
-      const seenOut = new Map<string, number>();
-      outbound.forEach((ob, i) => {
-        const key = `${ob?.address ?? '127.0.0.1'}:${ob?.port}`;
-        if (seenOut.has(key))
-          ctx.addIssue({ code: 'custom', path: ['outbound', i, 'port'], message: `${key} is already used by outbound[${seenOut.get(key)}]` });
-        else seenOut.set(key, i);
+    }, whenTyped(['inbound']))
+    .superRefine((n, ctx) => {
+      const seen = new Map<string, number>();
+      (n.outbound ?? []).forEach((ob, i) => {
+        const key = `${ob.address ?? '127.0.0.1'}:${ob.port}`;
+        const first = seen.get(key);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['outbound', i, 'port'], message: `${key} is already used by outbound[${first}]` });
+        else seen.set(key, i);
       });
-    }, always),
+    }, whenTyped(['outbound'])),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { always, type DataSource, dataSourceSchema, hostPortSchema, isHostname, parseHostPort, tagsSchema } from '../validation.js';
+import { type DataSource, dataSourceSchema, hostPortSchema, isHostname, parseHostPort, quote, tagsSchema, whenTyped } from '../validation.js';
 
 export const SERVICE_TAG = 'kuma.io/service';
 export const PROTOCOL_TAG = 'kuma.io/protocol';
@@ -34,20 +34,22 @@ const tlsSchema = z
     sni: z
       .string()
       .superRefine((v, ctx) => {
-        if (v !== '' && !isHostname(v)) ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid server name (use a DNS name, or "" to send no SNI)` });
+        if (v !== '' && !isHostname(v)) ctx.addIssue({ code: 'custom', message: `${quote(v)} is not a valid server name (use a DNS name, or "" to send no SNI)` });
       })
       .optional(),
     caCert: dataSourceSchema('certificate').optional(),
     clientCert: dataSourceSchema('certificate').optional(),
     clientKey: dataSourceSchema('privateKey').optional(),
   })
-  .superRefine((tls, ctx) => {
-    if (typeof tls !== 'object' || tls === null) return;
-    const hasCert = tls.clientCert !== undefined;
-    const hasKey = tls.clientKey !== undefined;
-    if (hasCert && !hasKey) ctx.addIssue({ code: 'custom', path: ['clientKey'], message: 'is required when "clientCert" is set' });
-    if (hasKey && !hasCert) ctx.addIssue({ code: 'custom', path: ['clientCert'], message: 'is required when "clientKey" is set' });
-  }, always);
+  .superRefine(
+    (tls, ctx) => {
+      const hasCert = tls.clientCert !== undefined;
+      const hasKey = tls.clientKey !== undefined;
+      if (hasCert && !hasKey) ctx.addIssue({ code: 'custom', path: ['clientKey'], message: 'is required when "clientCert" is set' });
+      if (hasKey && !hasCert) ctx.addIssue({ code: 'custom', path: ['clientCert'], message: 'is required when "clientKey" is set' });
+    },
+    whenTyped(['clientCert'], ['clientKey']),
+  );
 
 export const externalServiceSchema = z
   .strictObject({
@@ -57,37 +59,34 @@ export const externalServiceSchema = z
       tls: tlsSchema.optional(),
     }),
   })
+  // The tags on their own: kuma.io/service is required and not empty, kuma.io/protocol and kuma.io/zone
+  // have their own values.
   .superRefine((spec, ctx) => {
-    const tags = (spec as { tags?: unknown }).tags;
-    // A non-map `tags` is already reported by the field schema; say nothing more about it.
-    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) return;
-    const t = tags as Record<string, unknown>;
-    const service = t[SERVICE_TAG];
-    if (service === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'is required' });
-    } else if (service === '') {
-      ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'must not be empty' });
-    } else if (typeof service === 'string') {
-      const address = (spec as { networking?: { address?: unknown } }).networking?.address;
-      if (typeof address === 'string') {
-        const hp = parseHostPort(address);
-        if (typeof hp !== 'string' && hp.host.toLowerCase() === service.toLowerCase())
-          ctx.addIssue({
-            code: 'custom',
-            path: ['tags', SERVICE_TAG],
-            message:
-              hp.kind === 'dns'
-                ? `must not be the address host "${hp.host}": name the service (for example "${hp.host.split('.')[0]}")`
-                : `must not be the address host "${hp.host}": name the service`,
-          });
-      }
-    }
-    const protocol = t[PROTOCOL_TAG];
-    if (protocol !== undefined && !(EXTERNAL_SERVICE_PROTOCOLS as readonly unknown[]).includes(protocol))
+    const service = spec.tags[SERVICE_TAG];
+    if (service === undefined) ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'is required' });
+    else if (service === '') ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'must not be empty' });
+    const protocol = spec.tags[PROTOCOL_TAG];
+    if (protocol !== undefined && !(EXTERNAL_SERVICE_PROTOCOLS as readonly string[]).includes(protocol))
       ctx.addIssue({ code: 'custom', path: ['tags', PROTOCOL_TAG], message: `must be one of ${EXTERNAL_SERVICE_PROTOCOLS.join(', ')}` });
-    const zone = t[ZONE_TAG];
-    if (zone === '') ctx.addIssue({ code: 'custom', path: ['tags', ZONE_TAG], message: 'must not be empty (leave the tag out to mean "any zone")' });
-  }, always);
+    if (spec.tags[ZONE_TAG] === '') ctx.addIssue({ code: 'custom', path: ['tags', ZONE_TAG], message: 'must not be empty (leave the tag out to mean "any zone")' });
+  }, whenTyped(['tags']))
+  // The service against the address: it names the service, not the host it runs on.
+  .superRefine(
+    (spec, ctx) => {
+      const service = spec.tags[SERVICE_TAG];
+      const hp = parseHostPort(spec.networking.address);
+      if (service === undefined || service === '' || typeof hp === 'string' || hp.host.toLowerCase() !== service.toLowerCase()) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tags', SERVICE_TAG],
+        message:
+          hp.kind === 'dns'
+            ? `must not be the address host ${quote(hp.host)}: name the service (for example ${quote(hp.host.split('.')[0] ?? '')})`
+            : `must not be the address host ${quote(hp.host)}: name the service`,
+      });
+    },
+    whenTyped(['tags'], ['networking', 'address']),
+  );
 
 /** The protocol an ExternalService is served with (`https` is tcp with TLS). */
 export function externalServiceProtocol(spec: ExternalServiceSpec): 'tcp' | 'http' | 'http2' | 'grpc' | 'kafka' {

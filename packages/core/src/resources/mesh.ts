@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { always, expirationSchema, nameSchema } from '../validation.js';
+import { expirationSchema, nameSchema, quote, whenTyped } from '../validation.js';
 
 export interface MeshBackend {
   name: string;
@@ -43,22 +43,26 @@ export const meshSchema = z
         enabledBackend: z.string().optional(),
         backends: z.array(backendSchema).optional(),
       })
-      .superRefine((mtls, ctx) => {
-        if (typeof mtls !== 'object' || mtls === null) return;
-        const backends = Array.isArray(mtls.backends) ? mtls.backends : [];
-        const names = backends.map((b) => (b as { name?: unknown })?.name);
-        names.forEach((n, i) => {
-          if (typeof n === 'string' && names.indexOf(n) !== i)
-            ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: `duplicate backend name "${n}"` });
-        });
-        const enabled = mtls.enabledBackend;
-        if (typeof enabled === 'string' && enabled !== '' && !names.includes(enabled))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['enabledBackend'],
-            message: names.length === 0 ? `names backend "${enabled}" but "mtls.backends" is empty` : `must name one of the backends (${names.join(', ')}), got "${enabled}"`,
+      // Backend names are unique and enabledBackend names one of them.
+      .superRefine(
+        (mtls, ctx) => {
+          const names = (mtls.backends ?? []).map((b) => b.name);
+          names.forEach((n, i) => {
+            if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: `duplicate backend name ${quote(n)}` });
           });
-      }, always)
+          const enabled = mtls.enabledBackend;
+          if (enabled !== undefined && enabled !== '' && !names.includes(enabled))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['enabledBackend'],
+              message:
+                names.length === 0
+                  ? `names backend ${quote(enabled)} but "mtls.backends" is empty`
+                  : `must name one of the backends (${names.join(', ')}), got ${quote(enabled)}`,
+            });
+        },
+        whenTyped(['backends'], ['enabledBackend']),
+      )
       .optional(),
     routing: z
       .strictObject({
@@ -72,14 +76,16 @@ export const meshSchema = z
       })
       .optional(),
   })
-  .superRefine((spec, ctx) => {
-    const s = spec as MeshSpec;
-    // An enabledBackend that names no backend is reported on its own field; do not pile a second
-    // error for the same mistake on routing.zoneEgress.
-    const enabled = s?.mtls?.enabledBackend;
-    if (s?.routing?.zoneEgress === true && (typeof enabled !== 'string' || enabled === ''))
-      ctx.addIssue({ code: 'custom', path: ['routing', 'zoneEgress'], message: 'requires mTLS: set "mtls.enabledBackend" to a builtin backend' });
-  }, always);
+  .superRefine(
+    (spec, ctx) => {
+      // An enabledBackend that names no backend is reported on its own field; do not pile a second
+      // error for the same mistake on routing.zoneEgress.
+      const enabled = spec.mtls?.enabledBackend;
+      if (spec.routing?.zoneEgress === true && (enabled === undefined || enabled === ''))
+        ctx.addIssue({ code: 'custom', path: ['routing', 'zoneEgress'], message: 'requires mTLS: set "mtls.enabledBackend" to a builtin backend' });
+    },
+    whenTyped(['mtls', 'enabledBackend'], ['routing', 'zoneEgress']),
+  );
 
 export function meshMtlsEnabled(spec: MeshSpec): boolean {
   const enabled = spec.mtls?.enabledBackend;

@@ -3,7 +3,7 @@
  * traffic lives with the xDS policy plugins.
  */
 import { z } from 'zod';
-import { always, durationSchema, nameSchema, tagsSchema } from '../validation.js';
+import { durationSchema, nameSchema, quote, tagsSchema, whenTyped } from '../validation.js';
 
 export const TARGET_REF_KINDS = ['Mesh', 'MeshSubset', 'MeshService', 'MeshServiceSubset'] as const;
 export type TargetRefKind = (typeof TARGET_REF_KINDS)[number];
@@ -20,29 +20,32 @@ export const targetRefSchema = z
     name: nameSchema.optional(),
     tags: tagsSchema.optional(),
   })
-  .superRefine((ref, ctx) => {
-    if (typeof ref !== 'object' || ref === null) return;
-    const { kind, name, tags } = ref as Partial<TargetRef>;
-    const hasTags = tags !== undefined && Object.keys(tags).length > 0;
-    switch (kind) {
-      case 'Mesh':
-        if (name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be set with kind Mesh' });
-        if (tags !== undefined) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must not be set with kind Mesh' });
-        break;
-      case 'MeshSubset':
-        if (name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be set with kind MeshSubset' });
-        if (!hasTags) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'is required with kind MeshSubset' });
-        break;
-      case 'MeshService':
-        if (name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required with kind MeshService' });
-        if (tags !== undefined) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must not be set with kind MeshService' });
-        break;
-      case 'MeshServiceSubset':
-        if (name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required with kind MeshServiceSubset' });
-        if (!hasTags) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'is required with kind MeshServiceSubset' });
-        break;
-    }
-  }, always);
+  .superRefine(
+    (ref, ctx) => {
+      const { kind, name, tags } = ref;
+      const hasTags = tags !== undefined && Object.keys(tags).length > 0;
+      switch (kind) {
+        case 'Mesh':
+          if (name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be set with kind Mesh' });
+          if (tags !== undefined) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must not be set with kind Mesh' });
+          break;
+        case 'MeshSubset':
+          if (name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be set with kind MeshSubset' });
+          if (!hasTags) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'is required with kind MeshSubset' });
+          break;
+        case 'MeshService':
+          if (name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required with kind MeshService' });
+          if (tags !== undefined) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must not be set with kind MeshService' });
+          break;
+        case 'MeshServiceSubset':
+          if (name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required with kind MeshServiceSubset' });
+          if (!hasTags) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'is required with kind MeshServiceSubset' });
+          break;
+      }
+    },
+    // kind, name and tags are read together: only once each has its type (tags: null is a 400, not Object.keys(null)).
+    whenTyped(['kind'], ['name'], ['tags']),
+  );
 
 function nonEmptyList<T extends z.ZodType>(item: T) {
   return z.array(item).min(1, 'must have at least one entry');
@@ -103,10 +106,13 @@ export const meshTimeoutSchema = z
     from: nonEmptyList(timeoutEntry).optional(),
     to: nonEmptyList(timeoutEntry).optional(),
   })
-  .superRefine((spec, ctx) => {
-    // Reported on the spec itself, as Kuma does (`field: spec`): neither list is there to point at.
-    if (spec?.from === undefined && spec?.to === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'at least one of "from" or "to" is required' });
-  }, always);
+  .superRefine(
+    (spec, ctx) => {
+      // Reported on the spec itself, as Kuma does (`field: spec`): neither list is there to point at.
+      if (spec.from === undefined && spec.to === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'at least one of "from" or "to" is required' });
+    },
+    whenTyped(['from'], ['to']),
+  );
 
 // --- MeshRetry ---------------------------------------------------------------------------------
 export const HTTP_RETRY_ON = [
@@ -167,7 +173,7 @@ export const meshRetrySchema = z.strictObject({
               .array(
                 z.string().superRefine((v, ctx) => {
                   if (!(HTTP_RETRY_ON as readonly string[]).includes(v) && !/^[1-5]\d\d$/.test(v))
-                    ctx.addIssue({ code: 'custom', message: `"${v}" is not a retry condition (one of ${HTTP_RETRY_ON.join(', ')}, or an HTTP status code)` });
+                    ctx.addIssue({ code: 'custom', message: `${quote(v)} is not a retry condition (one of ${HTTP_RETRY_ON.join(', ')}, or an HTTP status code)` });
                 }),
               )
               .optional(),
