@@ -14,30 +14,19 @@
  * resource; after the replay, zone-originated resources whose key is gone are deleted. The first entry of
  * a zone creates its `Zone` resource; its ZoneInsight heartbeats are stored as they come.
  */
-import { descriptorOf, isCausewayError, jsonEqual, type ResourceType } from '@causeway/core';
-import { BatchError, type BatchOp, listAll, type ResourceStore, type Subscription } from '@causeway/store';
+import { descriptorOf, isCausewayError, type ResourceType } from '@causeway/core';
+import { BatchError, type BatchOp, listAll, type ResourceStore } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
-import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
-import {
-  decodeZoneEntry,
-  flowsToZones,
-  GLOBAL_TO_ZONE_TYPES,
-  globalNameOf,
-  publishedByGlobal,
-  toWire,
-  typePriority,
-  ZONE_LABEL,
-  ZONE_TO_GLOBAL_TYPES,
-  zoneNameOf,
-} from './model.js';
+import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { decodeZoneEntry, GLOBAL_TO_ZONE_TYPES, globalNameOf, publishedByGlobal, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES, zoneNameOf } from './model.js';
 import { KeyedBatcher } from './batcher.js';
 import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
+import { Publisher } from './engine/publish.js';
 import { inboxPrefixFor } from './nats-config.js';
-import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, isPermanentStoreError, markDifferences, Signal } from './util.js';
+import { errorText, isPermanentStoreError, Signal, WarnOnce } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface GlobalSyncOptions {
@@ -78,10 +67,6 @@ export interface GlobalSync {
 }
 
 interface GlobalSessionState {
-  globalKv?: KV;
-  zonesKv?: KV;
-  /** causeway-global as this process wrote or replayed it (key -> value). */
-  published?: Map<string, unknown>;
   /** Latest causeway-zones entry per key in this session. */
   inbound: Map<string, KvChange>;
 }
@@ -91,9 +76,8 @@ const EMPTY = new Uint8Array(0);
 class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   private readonly store: ResourceStore;
   private readonly state = new WeakMap<Session, GlobalSessionState>();
-  private readonly outQueue: KeyedQueue;
+  private readonly publisher: Publisher;
   private readonly inQueue: KeyedBatcher;
-  private feed: Subscription | undefined;
   private readonly ready = new Signal();
   private lastReconcile: { time: string; ms: number } | undefined;
   private readonly zones = new Map<string, { enabled: boolean; checked: number }>();
@@ -102,12 +86,13 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   constructor(private readonly opts: GlobalSyncOptions) {
     super({ nats: opts.nats, inboxPrefix: inboxPrefixFor('global'), clientName: 'causeway-global', logger: opts.logger, peer: 'the zones' });
     this.store = opts.store;
-    const concurrency = opts.concurrency ?? 16;
-    this.outQueue = new KeyedQueue({
-      concurrency,
-      process: (key) => this.publishKey(key),
-      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'publishing to causeway-global failed'),
-      priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
+    this.publisher = new Publisher({
+      side: { keys: GLOBAL_KEYS, filter: '>', types: GLOBAL_TO_ZONE_TYPES, keyOf: globalKey, publishes: publishedByGlobal },
+      store: opts.store,
+      log: this.log,
+      warnOnce: new WarnOnce(this.log),
+      concurrency: opts.concurrency ?? 16,
+      connected: () => this.link.connected,
     });
     this.inQueue = new KeyedBatcher({
       maxBatch: opts.batchSize ?? 500,
@@ -121,24 +106,19 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   }
 
   async init(): Promise<void> {
-    const from = await this.store.revision();
-    this.feed = this.store.watch(from, (e) => {
-      if (flowsToZones(e.type)) this.outQueue.mark(globalKey(e));
-    });
+    this.publisher.follow(await this.store.revision());
     this.log.info({ nats: this.link.servers }, 'global sync starting');
     this.start();
   }
 
   status(): GlobalSyncStatus {
-    const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
     return {
       connected: this.link.connected,
       nats: this.link.servers,
       ...(this.link.connected ? {} : { reason: this.link.downReason }),
       since: this.since.toISOString(),
       ...(this.lastReconcile ? { lastReconcileTime: this.lastReconcile.time, lastReconcileMs: this.lastReconcile.ms } : {}),
-      published: st?.published?.size ?? 0,
+      published: this.publisher.size,
       zones: [...this.zones.keys()].sort(),
     };
   }
@@ -148,25 +128,24 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   }
 
   async close(): Promise<void> {
-    this.feed?.close();
     await this.shutdown();
-    await Promise.all([this.outQueue.stop(), this.inQueue.stop()]);
+    await Promise.all([this.publisher.stop(), this.inQueue.stop()]);
   }
 
   protected async run(s: Session): Promise<void> {
     this.ready.reset();
-    this.outQueue.clear();
+    this.publisher.begin();
     this.inQueue.clear();
     // The replay of causeway-zones is applied in full batches; the rest goes when the replay is over.
     this.inQueue.hold();
     const st: GlobalSessionState = { inbound: new Map() };
     this.state.set(s, st);
     const history = this.opts.history ?? 1;
-    st.globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, description: 'Causeway: resources global syncs to every zone' });
-    st.zonesKv = await s.kvm.create(ZONES_BUCKET, { history, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
+    const globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, description: 'Causeway: resources global syncs to every zone' });
+    await s.kvm.create(ZONES_BUCKET, { history, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
     if (s.aborted) return;
     this.sweepConsumers(s);
-    await Promise.all([this.reconcile(s, st), this.followZones(s, st)]);
+    await Promise.all([this.reconcile(s, globalKv), this.followZones(s, st)]);
     if (!s.aborted) this.ready.fire();
   }
 
@@ -185,55 +164,13 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   // ------------------------------------------------------------------------------------------------
   // Global -> zones
 
-  private async reconcile(s: Session, st: GlobalSessionState): Promise<void> {
+  private async reconcile(s: Session, kv: KV): Promise<void> {
     const started = performance.now();
-    const published = await s.readBucket(GLOBAL_BUCKET, '>');
-    if (s.aborted) return;
-    st.published = published;
-    const wanted = new Map<string, unknown>();
-    for (const type of GLOBAL_TO_ZONE_TYPES) for (const r of await listAll(this.store, type)) if (publishedByGlobal(r)) wanted.set(globalKey(r), toWire(r));
-    const { changed, stale } = markDifferences(published, wanted, (key) => this.outQueue.mark(key));
-    await this.outQueue.idle();
-    if (s.aborted) return;
+    const done = await this.publisher.resync(s, kv);
+    if (!done) return;
     const ms = Math.round(performance.now() - started);
     this.lastReconcile = { time: new Date().toISOString(), ms };
-    this.log.info({ keys: wanted.size, addedOrUpdated: changed, staleDeleted: stale, ms }, 'reconciled causeway-global with the store');
-  }
-
-  private async publishKey(key: string): Promise<void> {
-    const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
-    // Not connected or not reconciled yet: the reconcile of the next session covers it.
-    if (!s || !st?.published || !st.globalKv || s.aborted || !this.link.connected) return;
-    const ref = parseGlobalKey(key);
-    if (!ref) {
-      // Not a key this scheme produces (written by hand?): it has no place in the bucket.
-      if (st.published.has(key)) {
-        await st.globalKv.delete(key);
-        st.published.delete(key);
-      }
-      return;
-    }
-    try {
-      const r = await this.store.get(ref.type, ref.mesh, ref.name);
-      const desired = r && publishedByGlobal(r) ? toWire(r) : undefined;
-      const current = st.published.get(key);
-      if (desired !== undefined) {
-        if (current !== undefined && jsonEqual(current, desired)) return;
-        await st.globalKv.put(key, JSON.stringify(desired));
-        st.published.set(key, desired);
-        this.log.debug({ key }, 'published');
-      } else if (current !== undefined) {
-        await st.globalKv.delete(key);
-        st.published.delete(key);
-        this.log.debug({ key }, 'deleted');
-      }
-    } catch (e) {
-      if (s.aborted) return;
-      this.log.warn({ key, err: errorText(e) }, 'could not publish to causeway-global; retrying in 1 s');
-      st.published.delete(key);
-      s.later(1000, () => this.outQueue.mark(key));
-    }
+    this.log.info({ keys: done.keys, addedOrUpdated: done.changed, staleDeleted: done.stale, ms }, 'reconciled causeway-global with the store');
   }
 
   // ------------------------------------------------------------------------------------------------

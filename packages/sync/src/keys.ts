@@ -101,6 +101,18 @@ export function parseZoneKey(key: string): (ResourceRef & { zone: string }) | un
   return zone === undefined || ref === undefined ? undefined : { zone, ...ref };
 }
 
+/** One bucket's key scheme, as the sync's loops (`engine/`) see it. */
+export interface KeySpace<R extends ResourceRef = ResourceRef> {
+  bucket: string;
+  /** What its keys look like, for logs. */
+  format: string;
+  /** Undefined for a key this scheme does not produce. */
+  parse(key: string): R | undefined;
+}
+
+export const GLOBAL_KEYS: KeySpace = { bucket: GLOBAL_BUCKET, format: '<Type>.<mesh|_>.<name>', parse: parseGlobalKey };
+export const ZONE_KEYS: KeySpace<ResourceRef & { zone: string }> = { bucket: ZONES_BUCKET, format: '<zone>.<Type>.<mesh|_>.<name>', parse: parseZoneKey };
+
 /** The key prefix (without the trailing `.`) a zone owns in causeway-zones. */
 export function zonePrefix(zone: string): string {
   return escapeToken(zone);

@@ -1,4 +1,5 @@
 import { isCausewayError, jsonEqual } from '@causeway/core';
+import type { Logger } from 'pino';
 
 export function errorText(e: unknown): string {
   if (isCausewayError(e)) return e.describe();
@@ -88,4 +89,22 @@ export function markDifferences(published: ReadonlyMap<string, unknown>, wanted:
     }
   }
   return { changed, stale };
+}
+
+/**
+ * Warns once per key and message: what comes back on every replay or retry (an invalid entry, a
+ * misconfigured permission) is said once, not every time. Forgets everything past 10,000.
+ */
+export class WarnOnce {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly log: Logger) {}
+
+  warn(key: string, msg: string, extra: Record<string, unknown> = {}): void {
+    const id = `${key}\u0000${msg}`;
+    if (this.seen.has(id)) return;
+    if (this.seen.size > 10_000) this.seen.clear();
+    this.seen.add(id);
+    this.log.warn({ key, ...extra }, msg);
+  }
 }

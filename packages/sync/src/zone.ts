@@ -14,17 +14,17 @@
  * heartbeat is put every `heartbeatIntervalMs` (5 s).
  */
 import { descriptorOf, jsonEqual, type Resource, RESOURCE_TYPES, type ResourceType, type ZoneInsightSpec } from '@causeway/core';
-import { BatchError, type BatchOp, listAll, type ResourceStore, type Subscription } from '@causeway/store';
+import { BatchError, type BatchOp, listAll, type ResourceStore } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
-import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
-import { decodeGlobalEntry, flowsToGlobal, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, typePriority, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
+import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { decodeGlobalEntry, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, typePriority, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
 import { KeyedBatcher } from './batcher.js';
+import { Publisher } from './engine/publish.js';
 import { inboxPrefixFor } from './nats-config.js';
-import { KeyedQueue } from './queue.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, formatDuration, isPermanentStoreError, markDifferences, permissionViolation, Signal } from './util.js';
+import { errorText, formatDuration, isPermanentStoreError, permissionViolation, Signal, WarnOnce } from './util.js';
 import { type KvChange, watchBucket } from './watch.js';
 
 export interface ZoneSyncOptions {
@@ -76,10 +76,7 @@ interface ZoneSessionState {
   /** Local copies when the session started (replay fast path and stale detection); cleared after the replay. */
   snapshot: Map<string, Resource>;
   replaying: boolean;
-  globalKv?: KV;
   zonesKv?: KV;
-  /** What this zone has under its prefix of causeway-zones (key -> value), once replayed. */
-  published?: Map<string, unknown>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -91,14 +88,13 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
   private readonly heartbeatKey: string;
   private readonly state = new WeakMap<Session, ZoneSessionState>();
   private readonly applyQueue: KeyedBatcher;
-  private readonly publishQueue: KeyedQueue;
-  private feed: Subscription | undefined;
+  private readonly publisher: Publisher;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly replayDone = new Signal();
   private revision = 0;
   private copies = 0;
   private lastReplay: { time: string; ms: number } | undefined;
-  private readonly warned = new Set<string>();
+  private readonly warnOnce: WarnOnce;
 
   constructor(private readonly opts: ZoneSyncOptions) {
     super({
@@ -112,17 +108,28 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     this.zone = opts.zone;
     this.prefix = zonePrefix(opts.zone);
     this.heartbeatKey = zoneKey(opts.zone, { type: 'ZoneInsight', name: opts.zone });
-    const concurrency = opts.concurrency ?? 16;
     this.applyQueue = new KeyedBatcher({
       maxBatch: opts.batchSize ?? 500,
       process: (keys) => this.applyGlobalKeys(keys),
       onError: (keys, err) => this.log.error({ keys: keys.length, first: keys[0], err: errorText(err) }, 'applying causeway-global entries failed'),
       priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
     });
-    this.publishQueue = new KeyedQueue({
-      concurrency,
-      process: (key) => this.publishOwnKey(key),
-      onError: (key, err) => this.log.error({ key, err: errorText(err) }, 'publishing to causeway-zones failed'),
+    this.warnOnce = new WarnOnce(this.log);
+    this.publisher = new Publisher({
+      side: {
+        keys: ZONE_KEYS,
+        filter: `${this.prefix}.>`,
+        types: ZONE_TO_GLOBAL_TYPES.filter((t) => t !== 'ZoneInsight'),
+        keyOf: (r) => zoneKey(this.zone, r),
+        publishes: publishedByZone,
+        unmanaged: this.heartbeatKey,
+        denied: (subject) => `NATS refused publishing to "${subject}": do --zone (${this.zone}) and the NATS user belong to the same zone? retrying every 30 s`,
+      },
+      store: opts.store,
+      log: this.log,
+      warnOnce: this.warnOnce,
+      concurrency: opts.concurrency ?? 16,
+      connected: () => this.link.connected,
     });
   }
 
@@ -132,10 +139,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   async init(): Promise<void> {
     this.copies = await this.countCopies();
-    const from = await this.store.revision();
-    this.feed = this.store.watch(from, (e) => {
-      if (flowsToGlobal(e.type) && e.type !== 'ZoneInsight') this.publishQueue.mark(zoneKey(this.zone, e));
-    });
+    this.publisher.follow(await this.store.revision());
     const interval = this.opts.heartbeatIntervalMs ?? 5000;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), interval);
     this.heartbeatTimer.unref();
@@ -164,9 +168,8 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   async close(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.feed?.close();
     await this.shutdown();
-    await Promise.all([this.applyQueue.stop(), this.publishQueue.stop()]);
+    await Promise.all([this.applyQueue.stop(), this.publisher.stop()]);
   }
 
   private async countCopies(): Promise<number> {
@@ -184,12 +187,12 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     this.applyQueue.clear();
     // The replay is applied in full batches; the rest goes when the replay is over.
     this.applyQueue.hold();
-    this.publishQueue.clear();
+    this.publisher.begin();
     const st: ZoneSessionState = { incoming: new Map(), snapshot: new Map(), replaying: true };
     // Revisions are the bucket's stream sequences: start over (the bucket may have been recreated).
     this.revision = 0;
     this.state.set(s, st);
-    st.globalKv = await s.kvm.open(GLOBAL_BUCKET);
+    await s.kvm.open(GLOBAL_BUCKET);
     st.zonesKv = await s.kvm.open(ZONES_BUCKET);
 
     for (const type of GLOBAL_TO_ZONE_TYPES) {
@@ -214,7 +217,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
       if (!s.aborted) this.restart(s, `the causeway-global watch ended${err ? `: ${err.message}` : ''}`);
     });
 
-    await this.resyncOwn(s, st);
+    await this.resyncOwn(s, st.zonesKv);
     void this.heartbeat();
 
     await watch.replayed;
@@ -243,30 +246,13 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
   }
 
   /** Replays our own prefix of causeway-zones, then publishes what differs from the store and deletes stale keys. */
-  private async resyncOwn(s: Session, st: ZoneSessionState): Promise<void> {
-    const published = await s.readBucket(ZONES_BUCKET, `${this.prefix}.>`);
-    if (s.aborted) return;
-    published.delete(this.heartbeatKey);
-    st.published = published;
-    const local = new Map<string, unknown>();
-    for (const type of ZONE_TO_GLOBAL_TYPES) {
-      if (type === 'ZoneInsight') continue;
-      for (const r of await listAll(this.store, type)) if (publishedByZone(r)) local.set(zoneKey(this.zone, r), toWire(r));
-    }
-    const { changed, stale } = markDifferences(published, local, (key) => this.publishQueue.mark(key));
-    await this.publishQueue.idle();
-    this.log.info({ published: local.size, changed, staleDeleted: stale }, `resynced this zone's resources to causeway-zones`);
+  private async resyncOwn(s: Session, kv: KV): Promise<void> {
+    const done = await this.publisher.resync(s, kv);
+    if (done) this.log.info({ published: done.keys, changed: done.changed, staleDeleted: done.stale }, `resynced this zone's resources to causeway-zones`);
   }
 
   // ------------------------------------------------------------------------------------------------
   // Global -> zone
-
-  private warnOnce(key: string, msg: string, extra: Record<string, unknown> = {}): void {
-    if (this.warned.has(`${key}\u0000${msg}`)) return;
-    if (this.warned.size > 10_000) this.warned.clear();
-    this.warned.add(`${key}\u0000${msg}`);
-    this.log.warn({ key, ...extra }, msg);
-  }
 
   /**
    * Applies the latest entry of each key in ONE store transaction. Every entry is decoded and validated
@@ -288,7 +274,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
       if (!change) continue;
       const ref = parseGlobalKey(key);
       if (!ref) {
-        this.warnOnce(key, 'ignoring a causeway-global key that is not <Type>.<mesh|_>.<name>');
+        this.warnOnce.warn(key, 'ignoring a causeway-global key that is not <Type>.<mesh|_>.<name>');
         continue;
       }
       const owned = descriptorOf(ref.type).owner === 'global';
@@ -308,7 +294,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
         }
         const decoded = decodeGlobalEntry(ref, change.value);
         if (!decoded.resource) {
-          this.warnOnce(key, 'invalid entry in causeway-global: skipped (the local copy is left as it was)', { errors: decoded.errors });
+          this.warnOnce.warn(key, 'invalid entry in causeway-global: skipped (the local copy is left as it was)', { errors: decoded.errors });
           continue;
         }
         const r = decoded.resource;
@@ -322,7 +308,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
         if (!owned) {
           const existing = await this.store.get(r.type, r.mesh, r.name);
           if (existing && !isGlobalCopy(existing)) {
-            this.warnOnce(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
+            this.warnOnce.warn(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
             continue;
           }
         }
@@ -354,7 +340,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
         // Nothing was written: leave the refused entries out and apply the others.
         for (const f of refused) {
           const item = items[f.index];
-          if (item) this.warnOnce(item.key, `the store refused ${item.what} from global: skipped`, { err: errorText(f.error) });
+          if (item) this.warnOnce.warn(item.key, `the store refused ${item.what} from global: skipped`, { err: errorText(f.error) });
         }
         const skip = new Set(refused.map((f) => f.index));
         items = items.filter((_, i) => !skip.has(i));
@@ -377,40 +363,6 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   // ------------------------------------------------------------------------------------------------
   // Zone -> global
-
-  private async publishOwnKey(key: string): Promise<void> {
-    const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
-    // Not connected (or not resynced yet): the next session's resync publishes it.
-    if (!s || !st?.published || !st.zonesKv || s.aborted || !this.link.connected) return;
-    const ref = parseZoneKey(key);
-    if (!ref) return;
-    try {
-      const r = await this.store.get(ref.type, ref.mesh, ref.name);
-      const desired = r && publishedByZone(r) ? toWire(r) : undefined;
-      const current = st.published.get(key);
-      if (desired !== undefined) {
-        if (current !== undefined && jsonEqual(current, desired)) return;
-        await st.zonesKv.put(key, JSON.stringify(desired));
-        st.published.set(key, desired);
-      } else if (current !== undefined) {
-        await st.zonesKv.delete(key);
-        st.published.delete(key);
-      }
-    } catch (e) {
-      if (s.aborted) return;
-      st.published.delete(key);
-      const denied = permissionViolation(e);
-      if (denied !== undefined) {
-        // Misconfiguration, not a glitch: say so once per subject and retry slowly.
-        this.warnOnce(denied, `NATS refused publishing to "${denied}": do --zone (${this.zone}) and the NATS user belong to the same zone? retrying every 30 s`);
-        s.later(30_000, () => this.publishQueue.mark(key));
-        return;
-      }
-      this.log.warn({ key, err: errorText(e) }, 'could not publish to causeway-zones; retrying in 1 s');
-      s.later(1000, () => this.publishQueue.mark(key));
-    }
-  }
 
   private async resourceCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
@@ -441,7 +393,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     } catch (e) {
       if (s.aborted) return;
       const denied = permissionViolation(e);
-      if (denied !== undefined) this.warnOnce(denied, `NATS refused the heartbeat on "${denied}": do --zone (${this.zone}) and the NATS user belong to the same zone?`);
+      if (denied !== undefined) this.warnOnce.warn(denied, `NATS refused the heartbeat on "${denied}": do --zone (${this.zone}) and the NATS user belong to the same zone?`);
       else this.log.debug({ err: errorText(e) }, 'heartbeat not sent');
     }
   }
