@@ -15,19 +15,19 @@
  * a zone creates its `Zone` resource; its ZoneInsight heartbeats are stored as they come.
  */
 import { descriptorOf, isCausewayError, type ResourceType } from '@causeway/core';
-import { BatchError, type BatchOp, listAll, type ResourceStore } from '@causeway/store';
+import { type BatchOp, type BatchResult, listAll, type ResourceStore } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
-import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, parseZoneKey, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
-import { decodeZoneEntry, GLOBAL_TO_ZONE_TYPES, globalNameOf, publishedByGlobal, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES, zoneNameOf } from './model.js';
-import { KeyedBatcher } from './batcher.js';
-import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
+import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
+import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { decodeZoneEntry, GLOBAL_TO_ZONE_TYPES, globalNameOf, publishedByGlobal, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES, zoneNameOf } from './model.js';
+import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, isPermanentStoreError, Signal, WarnOnce } from './util.js';
-import { type KvChange, watchBucket } from './watch.js';
+import { errorText, Signal, WarnOnce } from './util.js';
+import type { KvChange } from './watch.js';
 
 export interface GlobalSyncOptions {
   store: ResourceStore;
@@ -66,18 +66,19 @@ export interface GlobalSync {
   close(): Promise<void>;
 }
 
-interface GlobalSessionState {
-  /** Latest causeway-zones entry per key in this session. */
-  inbound: Map<string, KvChange>;
+/** A write of a zone's entry at global. */
+interface ZoneItem extends ApplyItem {
+  zone: string;
+  type: ResourceType;
+  what: string;
 }
 
-const EMPTY = new Uint8Array(0);
+type ZoneRef = ResourceRef & { zone: string };
 
 class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   private readonly store: ResourceStore;
-  private readonly state = new WeakMap<Session, GlobalSessionState>();
   private readonly publisher: Publisher;
-  private readonly inQueue: KeyedBatcher;
+  private readonly applier: Applier<ZoneRef, ZoneItem>;
   private readonly ready = new Signal();
   private lastReconcile: { time: string; ms: number } | undefined;
   private readonly zones = new Map<string, { enabled: boolean; checked: number }>();
@@ -86,18 +87,27 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   constructor(private readonly opts: GlobalSyncOptions) {
     super({ nats: opts.nats, inboxPrefix: inboxPrefixFor('global'), clientName: 'causeway-global', logger: opts.logger, peer: 'the zones' });
     this.store = opts.store;
+    const warnOnce = new WarnOnce(this.log);
     this.publisher = new Publisher({
       side: { keys: GLOBAL_KEYS, filter: '>', types: GLOBAL_TO_ZONE_TYPES, keyOf: globalKey, publishes: publishedByGlobal },
       store: opts.store,
       log: this.log,
-      warnOnce: new WarnOnce(this.log),
+      warnOnce,
       concurrency: opts.concurrency ?? 16,
       connected: () => this.link.connected,
     });
-    this.inQueue = new KeyedBatcher({
-      maxBatch: opts.batchSize ?? 500,
-      process: (keys) => this.applyZoneKeys(keys),
-      onError: (keys, err) => this.log.error({ keys: keys.length, first: keys[0], err: errorText(err) }, 'applying causeway-zones entries failed'),
+    this.applier = new Applier({
+      side: {
+        keys: ZONE_KEYS,
+        prepare: (ref, key, change) => this.prepare(ref, key, change),
+        applied: (items, results) => this.applied(items, results),
+        refused: (item, err) => this.log.warn({ key: item.key, zone: item.zone, err: errorText(err) }, `${item.type} from zone "${item.zone}" refused by the store: skipped, not applied`),
+      },
+      store: opts.store,
+      log: this.log,
+      warnOnce,
+      batchSize: opts.batchSize ?? 500,
+      restart: (s, why) => this.restart(s, why),
     });
   }
 
@@ -129,23 +139,19 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
 
   async close(): Promise<void> {
     await this.shutdown();
-    await Promise.all([this.publisher.stop(), this.inQueue.stop()]);
+    await Promise.all([this.publisher.stop(), this.applier.stop()]);
   }
 
   protected async run(s: Session): Promise<void> {
     this.ready.reset();
     this.publisher.begin();
-    this.inQueue.clear();
-    // The replay of causeway-zones is applied in full batches; the rest goes when the replay is over.
-    this.inQueue.hold();
-    const st: GlobalSessionState = { inbound: new Map() };
-    this.state.set(s, st);
+    this.applier.begin(s);
     const history = this.opts.history ?? 1;
     const globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, description: 'Causeway: resources global syncs to every zone' });
     await s.kvm.create(ZONES_BUCKET, { history, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
     if (s.aborted) return;
     this.sweepConsumers(s);
-    await Promise.all([this.reconcile(s, globalKv), this.followZones(s, st)]);
+    await Promise.all([this.reconcile(s, globalKv), this.followZones(s)]);
     if (!s.aborted) this.ready.fire();
   }
 
@@ -161,9 +167,7 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
       .finally(() => s.later(this.opts.consumerSweepMs ?? CONSUMER_SWEEP_MS, () => this.sweepConsumers(s)));
   }
 
-  // ------------------------------------------------------------------------------------------------
-  // Global -> zones
-
+  /** Global -> zones: the bucket is made to match the store (engine/publish.ts). */
   private async reconcile(s: Session, kv: KV): Promise<void> {
     const started = performance.now();
     const done = await this.publisher.resync(s, kv);
@@ -173,49 +177,25 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     this.log.info({ keys: done.keys, addedOrUpdated: done.changed, staleDeleted: done.stale, ms }, 'reconciled causeway-global with the store');
   }
 
-  // ------------------------------------------------------------------------------------------------
-  // Zones -> global
-
-  private async followZones(s: Session, st: GlobalSessionState): Promise<void> {
+  /** Zones -> global: replays and follows causeway-zones (engine/apply.ts); deletes what is gone from it. */
+  private async followZones(s: Session): Promise<void> {
     const started = performance.now();
-    const w = s.own(
-      await watchBucket({
-        js: s.js,
-        bucket: ZONES_BUCKET,
-        keys: '>',
-        onChange: (c) => {
-          if (s.aborted) return;
-          st.inbound.set(c.key, c);
-          this.inQueue.mark(c.key);
-        },
-      }),
-    );
-    void w.closed.then((err) => {
-      if (!s.aborted) this.restart(s, `the causeway-zones watch ended${err ? `: ${err.message}` : ''}`);
-    });
-    await w.replayed;
-    // From here on, what arrives is applied at once (a heartbeat does not wait for a batch to fill).
-    this.inQueue.release();
-    await this.inQueue.idle();
-    if (s.aborted) return;
-    // Zone resources whose key is gone (deleted while global was away and the delete marker purged).
-    let stale = 0;
+    const w = await this.applier.follow(s);
+    const done = await this.applier.converge(s, w, () => this.zoneResourceKeys());
+    if (done) this.log.info({ entries: done.entries, staleDeleted: done.stale, ms: Math.round(performance.now() - started) }, 'replayed causeway-zones');
+  }
+
+  /** The causeway-zones keys of the zone resources in the store. */
+  private async zoneResourceKeys(): Promise<string[]> {
+    const keys: string[] = [];
     for (const type of ZONE_TO_GLOBAL_TYPES) {
       for (const r of await listAll(this.store, type, { origin: 'zone' })) {
         const zone = r.labels[ZONE_LABEL];
         const name = zone ? zoneNameOf(zone, type, r.name) : undefined;
-        if (!zone || name === undefined) continue;
-        const key = zoneKey(zone, { type, ...(r.mesh !== undefined ? { mesh: r.mesh } : {}), name });
-        if (st.inbound.get(key)?.op !== 'PUT') {
-          stale++;
-          st.inbound.set(key, { key, op: 'DEL', value: EMPTY, revision: 0 });
-          this.inQueue.mark(key);
-        }
+        if (zone && name !== undefined) keys.push(zoneKey(zone, { type, ...(r.mesh !== undefined ? { mesh: r.mesh } : {}), name }));
       }
     }
-    await this.inQueue.idle();
-    if (s.aborted) return;
-    this.log.info({ entries: st.inbound.size, staleDeleted: stale, ms: Math.round(performance.now() - started) }, 'replayed causeway-zones');
+    return keys;
   }
 
   /** Creates the Zone the first time it is seen; false when the Zone is disabled (its entries are ignored). */
@@ -236,10 +216,8 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     this.zones.set(zone, { enabled, checked: Date.now() });
     if (enabled && cached && !cached.enabled) {
       // Re-enabled: apply again what the zone sent while it was ignored.
-      const s = this.session;
-      const st = s ? this.state.get(s) : undefined;
       const prefix = `${zonePrefix(zone)}.`;
-      if (st) for (const key of st.inbound.keys()) if (key.startsWith(prefix)) this.inQueue.mark(key);
+      this.applier.reapply((key) => key.startsWith(prefix));
       this.log.info({ zone }, 'zone enabled again: applying what it sends');
     }
     if (!enabled && !this.disabledWarned.has(zone)) {
@@ -250,93 +228,41 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   }
 
   /**
-   * Applies the latest entry of each key in ONE store transaction, validated like API writes (the store
-   * checks references too). Invalid entries and entries of disabled zones are skipped before; items the
-   * store refuses are skipped with a warning and the rest is applied again; on a transient error the keys
-   * are retried in 1 s.
+   * A causeway-zones entry as a write at global, validated like an API write (the store checks references
+   * too when it applies the batch): stored as `<name>.<zone>` with the zone of the KEY. Invalid entries
+   * and entries of disabled zones are skipped; a deleted key deletes what that zone sent under it.
    */
-  private async applyZoneKeys(keys: string[]): Promise<void> {
-    const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
-    if (!s || !st || s.aborted) return;
-    let items: { key: string; zone: string; type: ResourceType; what: string; op: BatchOp }[] = [];
-    const inBatch = new Set<string>();
-    for (const key of keys) {
-      const change = st.inbound.get(key);
-      if (!change) continue;
-      const ref = parseZoneKey(key);
-      if (!ref) {
-        this.log.warn({ key }, 'ignoring a causeway-zones key that is not <zone>.<Type>.<mesh|_>.<name>');
-        continue;
-      }
-      const name = globalNameOf(ref.zone, ref.type, ref.name);
-      const target = `${ref.type}/${ref.mesh ?? ''}/${name}`;
-      if (inBatch.has(target)) {
-        // Another key of this batch names the same resource (a deleted ZoneInsight key): next batch.
-        this.inQueue.mark(key);
-        continue;
-      }
-      try {
-        if (change.op !== 'PUT') {
-          const existing = await this.store.get(ref.type, ref.mesh, name);
-          if (existing && existing.labels[ZONE_LABEL] === ref.zone && descriptorOf(ref.type).owner === 'zone') {
-            inBatch.add(target);
-            const op: BatchOp = { op: 'delete', type: ref.type, ...(ref.mesh !== undefined ? { mesh: ref.mesh } : {}), name, opts: { ifExists: true } };
-            items.push({ key, zone: ref.zone, type: ref.type, what: describeRef({ ...ref, name }), op });
-          }
-          continue;
-        }
-        const decoded = decodeZoneEntry(ref, change.value);
-        if (!decoded.resource) {
-          this.log.warn({ key, zone: ref.zone, errors: decoded.errors }, `invalid ${ref.type} from zone "${ref.zone}": skipped, not applied`);
-          continue;
-        }
-        if (!(await this.zoneEnabled(ref.zone))) {
-          this.log.debug({ key, zone: ref.zone }, 'ignored: the zone is disabled');
-          continue;
-        }
-        inBatch.add(target);
-        items.push({ key, zone: ref.zone, type: ref.type, what: describeRef(decoded.resource), op: { op: 'upsert', resource: decoded.resource, opts: { origin: 'zone', zone: ref.zone } } });
-      } catch (e) {
-        if (s.aborted) return;
-        this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-zones; retrying in 1 s');
-        s.later(1000, () => this.inQueue.mark(key));
-      }
+  private async prepare(ref: ZoneRef, key: string, change: KvChange): Promise<ZoneItem | undefined> {
+    const name = globalNameOf(ref.zone, ref.type, ref.name);
+    const item = { key, zone: ref.zone, type: ref.type, target: `${ref.type}/${ref.mesh ?? ''}/${name}` };
+    if (change.op !== 'PUT') {
+      const existing = await this.store.get(ref.type, ref.mesh, name);
+      if (!existing || existing.labels[ZONE_LABEL] !== ref.zone || descriptorOf(ref.type).owner !== 'zone') return undefined;
+      const op: BatchOp = { op: 'delete', type: ref.type, ...(ref.mesh !== undefined ? { mesh: ref.mesh } : {}), name, opts: { ifExists: true } };
+      return { ...item, what: describeRef({ ...ref, name }), op };
     }
+    const decoded = decodeZoneEntry(ref, change.value);
+    if (!decoded.resource) {
+      this.log.warn({ key, zone: ref.zone, errors: decoded.errors }, `invalid ${ref.type} from zone "${ref.zone}": skipped, not applied`);
+      return undefined;
+    }
+    if (!(await this.zoneEnabled(ref.zone))) {
+      this.log.debug({ key, zone: ref.zone }, 'ignored: the zone is disabled');
+      return undefined;
+    }
+    return { ...item, what: describeRef(decoded.resource), op: { op: 'upsert', resource: decoded.resource, opts: { origin: 'zone', zone: ref.zone } } };
+  }
 
-    while (items.length > 0 && !s.aborted) {
-      try {
-        const results = await this.store.applyBatch(items.map((i) => i.op));
-        results.forEach((r, i) => {
-          const item = items[i];
-          if (!item) return;
-          if (r.op === 'delete') {
-            if (r.outcome === 'deleted') this.log.debug({ key: item.key, zone: item.zone }, `${item.what} deleted by its zone`);
-          } else if (r.outcome !== 'unchanged' && item.type !== 'ZoneInsight') {
-            this.log.debug({ key: item.key, zone: item.zone, outcome: r.outcome }, `${item.what} from zone`);
-          }
-        });
-        return;
-      } catch (e) {
-        const refused = e instanceof BatchError ? e.failures.filter((f) => isPermanentStoreError(f.error)) : [];
-        if (refused.length === 0) {
-          if (s.aborted) return;
-          this.log.warn({ entries: items.length, err: errorText(e) }, 'could not apply entries of causeway-zones; retrying in 1 s');
-          const retry = items.map((i) => i.key);
-          s.later(1000, () => {
-            for (const key of retry) this.inQueue.mark(key);
-          });
-          return;
-        }
-        // Nothing was written: leave the refused entries out and apply the others.
-        for (const f of refused) {
-          const item = items[f.index];
-          if (item) this.log.warn({ key: item.key, zone: item.zone, err: errorText(f.error) }, `${item.type} from zone "${item.zone}" refused by the store: skipped, not applied`);
-        }
-        const skip = new Set(refused.map((f) => f.index));
-        items = items.filter((_, i) => !skip.has(i));
+  private applied(items: readonly ZoneItem[], results: readonly BatchResult[]): void {
+    results.forEach((r, i) => {
+      const item = items[i];
+      if (!item) return;
+      if (r.op === 'delete') {
+        if (r.outcome === 'deleted') this.log.debug({ key: item.key, zone: item.zone }, `${item.what} deleted by its zone`);
+      } else if (r.outcome !== 'unchanged' && item.type !== 'ZoneInsight') {
+        this.log.debug({ key: item.key, zone: item.zone, outcome: r.outcome }, `${item.what} from zone`);
       }
-    }
+    });
   }
 }
 

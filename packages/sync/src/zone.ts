@@ -13,19 +13,19 @@
  * zone replays its own prefix, republishes what differs and deletes its stale keys. A ZoneInsight
  * heartbeat is put every `heartbeatIntervalMs` (5 s).
  */
-import { descriptorOf, jsonEqual, type Resource, RESOURCE_TYPES, type ResourceType, type ZoneInsightSpec } from '@causeway/core';
-import { BatchError, type BatchOp, listAll, type ResourceStore } from '@causeway/store';
+import { descriptorOf, jsonEqual, type Resource, RESOURCE_TYPES, type ZoneInsightSpec } from '@causeway/core';
+import { listAll, type ResourceStore } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
-import { describeRef, GLOBAL_BUCKET, globalKey, parseGlobalKey, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
-import { decodeGlobalEntry, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, typePriority, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
-import { KeyedBatcher } from './batcher.js';
+import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
+import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { decodeGlobalEntry, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { type Session, SyncEngine } from './session.js';
-import { errorText, formatDuration, isPermanentStoreError, permissionViolation, Signal, WarnOnce } from './util.js';
-import { type KvChange, watchBucket } from './watch.js';
+import { errorText, formatDuration, permissionViolation, Signal, WarnOnce } from './util.js';
+import type { KvChange } from './watch.js';
 
 export interface ZoneSyncOptions {
   store: ResourceStore;
@@ -71,27 +71,26 @@ export interface ZoneSync {
 }
 
 interface ZoneSessionState {
-  /** Latest entry per causeway-global key seen in this session. */
-  incoming: Map<string, KvChange>;
   /** Local copies when the session started (replay fast path and stale detection); cleared after the replay. */
   snapshot: Map<string, Resource>;
   replaying: boolean;
   zonesKv?: KV;
 }
 
-const EMPTY = new Uint8Array(0);
+/** A write of a causeway-global entry to this zone's copy. */
+interface CopyItem extends ApplyItem {
+  what: string;
+}
 
 class ZoneSyncImpl extends SyncEngine implements ZoneSync {
   private readonly store: ResourceStore;
   private readonly zone: string;
-  private readonly prefix: string;
   private readonly heartbeatKey: string;
   private readonly state = new WeakMap<Session, ZoneSessionState>();
-  private readonly applyQueue: KeyedBatcher;
+  private readonly applier: Applier<ResourceRef, CopyItem>;
   private readonly publisher: Publisher;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly replayDone = new Signal();
-  private revision = 0;
   private copies = 0;
   private lastReplay: { time: string; ms: number } | undefined;
   private readonly warnOnce: WarnOnce;
@@ -106,19 +105,26 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     });
     this.store = opts.store;
     this.zone = opts.zone;
-    this.prefix = zonePrefix(opts.zone);
     this.heartbeatKey = zoneKey(opts.zone, { type: 'ZoneInsight', name: opts.zone });
-    this.applyQueue = new KeyedBatcher({
-      maxBatch: opts.batchSize ?? 500,
-      process: (keys) => this.applyGlobalKeys(keys),
-      onError: (keys, err) => this.log.error({ keys: keys.length, first: keys[0], err: errorText(err) }, 'applying causeway-global entries failed'),
-      priority: (key) => typePriority((parseGlobalKey(key)?.type ?? 'ExternalService') as ResourceType),
-    });
     this.warnOnce = new WarnOnce(this.log);
+    this.applier = new Applier({
+      side: {
+        keys: GLOBAL_KEYS,
+        prepare: (ref, key, change) => this.prepare(ref, key, change),
+        batchOptions: { replicated: true, origin: 'global' },
+        applied: (items) => this.applied(items),
+        refused: (item, err) => this.warnOnce.warn(item.key, `the store refused ${item.what} from global: skipped`, { err: errorText(err) }),
+      },
+      store: opts.store,
+      log: this.log,
+      warnOnce: this.warnOnce,
+      batchSize: opts.batchSize ?? 500,
+      restart: (s, why) => this.restart(s, why),
+    });
     this.publisher = new Publisher({
       side: {
         keys: ZONE_KEYS,
-        filter: `${this.prefix}.>`,
+        filter: `${zonePrefix(opts.zone)}.>`,
         types: ZONE_TO_GLOBAL_TYPES.filter((t) => t !== 'ZoneInsight'),
         keyOf: (r) => zoneKey(this.zone, r),
         publishes: publishedByZone,
@@ -148,16 +154,14 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
   }
 
   status(): ZoneSyncStatus {
-    const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
     return {
       connected: this.link.connected,
       nats: this.link.servers,
       ...(this.link.connected ? {} : { reason: this.link.downReason }),
       since: this.since.toISOString(),
-      replaying: st?.replaying ?? false,
+      replaying: this.current()?.replaying ?? false,
       ...(this.lastReplay ? { lastReplayTime: this.lastReplay.time, lastReplayMs: this.lastReplay.ms } : {}),
-      revision: this.revision,
+      revision: this.applier.revision,
       resources: this.copies,
     };
   }
@@ -169,7 +173,12 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
   async close(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.shutdown();
-    await Promise.all([this.applyQueue.stop(), this.publisher.stop()]);
+    await Promise.all([this.applier.stop(), this.publisher.stop()]);
+  }
+
+  private current(): ZoneSessionState | undefined {
+    const s = this.session;
+    return s ? this.state.get(s) : undefined;
   }
 
   private async countCopies(): Promise<number> {
@@ -178,191 +187,96 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     return n;
   }
 
-  // ------------------------------------------------------------------------------------------------
-  // Session: replay causeway-global, resync our own prefix of causeway-zones.
-
+  /** A session: replay causeway-global into the local copy, resync our own prefix of causeway-zones. */
   protected async run(s: Session): Promise<void> {
     const started = performance.now();
     this.replayDone.reset();
-    this.applyQueue.clear();
-    // The replay is applied in full batches; the rest goes when the replay is over.
-    this.applyQueue.hold();
+    this.applier.begin(s);
     this.publisher.begin();
-    const st: ZoneSessionState = { incoming: new Map(), snapshot: new Map(), replaying: true };
-    // Revisions are the bucket's stream sequences: start over (the bucket may have been recreated).
-    this.revision = 0;
+    const st: ZoneSessionState = { snapshot: new Map(), replaying: true };
     this.state.set(s, st);
     await s.kvm.open(GLOBAL_BUCKET);
-    st.zonesKv = await s.kvm.open(ZONES_BUCKET);
+    const zonesKv = await s.kvm.open(ZONES_BUCKET);
+    st.zonesKv = zonesKv;
 
     for (const type of GLOBAL_TO_ZONE_TYPES) {
       for (const r of await listAll(this.store, type, { origin: 'global' })) st.snapshot.set(globalKey(r), r);
     }
-    const initial = new Set(st.snapshot.keys());
+    const initial = [...st.snapshot.keys()];
     if (s.aborted) return;
 
-    const watch = s.own(
-      await watchBucket({
-        js: s.js,
-        bucket: GLOBAL_BUCKET,
-        keys: '>',
-        onChange: (c) => {
-          if (s.aborted) return;
-          st.incoming.set(c.key, c);
-          this.applyQueue.mark(c.key);
-        },
-      }),
-    );
-    void watch.closed.then((err) => {
-      if (!s.aborted) this.restart(s, `the causeway-global watch ended${err ? `: ${err.message}` : ''}`);
-    });
-
-    await this.resyncOwn(s, st.zonesKv);
+    const watch = await this.applier.follow(s);
+    const own = await this.publisher.resync(s, zonesKv);
+    if (own) this.log.info({ published: own.keys, changed: own.changed, staleDeleted: own.stale }, `resynced this zone's resources to causeway-zones`);
     void this.heartbeat();
 
-    await watch.replayed;
-    // From here on, what arrives is applied at once (live updates do not wait for a batch to fill).
-    this.applyQueue.release();
-    await this.applyQueue.idle();
-    if (s.aborted) return;
     // Whatever was a copy before the replay and is not in the bucket now was deleted at global meanwhile.
-    let stale = 0;
-    for (const key of initial) {
-      if (st.incoming.get(key)?.op !== 'PUT') {
-        stale++;
-        st.incoming.set(key, { key, op: 'DEL', value: EMPTY, revision: 0 });
-        this.applyQueue.mark(key);
-      }
-    }
-    await this.applyQueue.idle();
-    if (s.aborted) return;
+    const done = await this.applier.converge(s, watch, () => initial);
+    if (!done) return;
     st.snapshot.clear();
     st.replaying = false;
     this.copies = await this.countCopies();
     const ms = Math.round(performance.now() - started);
     this.lastReplay = { time: new Date().toISOString(), ms };
-    this.log.info({ entries: st.incoming.size, staleDeleted: stale, copies: this.copies, revision: this.revision, ms }, 'replayed causeway-global: the local copy matches global');
+    this.log.info({ entries: done.entries, staleDeleted: done.stale, copies: this.copies, revision: this.applier.revision, ms }, 'replayed causeway-global: the local copy matches global');
     this.replayDone.fire();
   }
 
-  /** Replays our own prefix of causeway-zones, then publishes what differs from the store and deletes stale keys. */
-  private async resyncOwn(s: Session, kv: KV): Promise<void> {
-    const done = await this.publisher.resync(s, kv);
-    if (done) this.log.info({ published: done.keys, changed: done.changed, staleDeleted: done.stale }, `resynced this zone's resources to causeway-zones`);
-  }
-
-  // ------------------------------------------------------------------------------------------------
-  // Global -> zone
-
   /**
-   * Applies the latest entry of each key in ONE store transaction. Every entry is decoded and validated
-   * first; an invalid one is skipped with a warning (the local copy is left as it was), never half applied.
-   * If the store refuses items (permanently), they are skipped with a warning and the rest is applied
-   * again; on a transient error the keys are retried in 1 s.
+   * A causeway-global entry as a write to the local copy, decoded and validated (an invalid one is
+   * skipped with a warning, the local copy left as it was). Never touches a resource of this zone: its
+   * own ZoneIngress relayed back is skipped, and a relayed one with the name of a local one is not applied.
    */
-  private async applyGlobalKeys(keys: string[]): Promise<void> {
-    const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
-    if (!s || !st || s.aborted) return;
-    let items: { key: string; what: string; revision: number; op: BatchOp }[] = [];
-    let revision = 0;
-    const done = (change: KvChange) => {
-      if (change.revision > revision) revision = change.revision;
-    };
-    for (const key of keys) {
-      const change = st.incoming.get(key);
-      if (!change) continue;
-      const ref = parseGlobalKey(key);
-      if (!ref) {
-        this.warnOnce.warn(key, 'ignoring a causeway-global key that is not <Type>.<mesh|_>.<name>');
-        continue;
+  private async prepare(ref: ResourceRef, key: string, change: KvChange): Promise<CopyItem | 'in-sync' | undefined> {
+    const snapshot = this.current()?.snapshot;
+    const owned = descriptorOf(ref.type).owner === 'global';
+    if (change.op !== 'PUT') {
+      // A relayed type (ZoneIngress) may be a resource of this zone under that name: not ours to delete.
+      if (!owned) {
+        const existing = await this.store.get(ref.type, ref.mesh, ref.name);
+        if (!existing || !isGlobalCopy(existing)) {
+          snapshot?.delete(key);
+          return 'in-sync';
+        }
       }
-      const owned = descriptorOf(ref.type).owner === 'global';
-      try {
-        if (change.op !== 'PUT') {
-          // A relayed type (ZoneIngress) may be a resource of this zone under that name: not ours to delete.
-          if (!owned) {
-            const existing = await this.store.get(ref.type, ref.mesh, ref.name);
-            if (!existing || !isGlobalCopy(existing)) {
-              st.snapshot.delete(key);
-              done(change);
-              continue;
-            }
-          }
-          items.push({ key, what: describeRef(ref), revision: change.revision, op: { op: 'delete', type: ref.type, ...(ref.mesh !== undefined ? { mesh: ref.mesh } : {}), name: ref.name, opts: { ifExists: true } } });
-          continue;
-        }
-        const decoded = decodeGlobalEntry(ref, change.value);
-        if (!decoded.resource) {
-          this.warnOnce.warn(key, 'invalid entry in causeway-global: skipped (the local copy is left as it was)', { errors: decoded.errors });
-          continue;
-        }
-        const r = decoded.resource;
-        // Our own ZoneIngress, relayed by global to every zone: we have the original.
-        if (descriptorOf(r.type).relayToZones && r.labels[ZONE_LABEL] === this.zone) continue;
-        const snap = st.snapshot.get(key);
-        if (snap && jsonEqual(snap.labels, r.labels) && jsonEqual(snap.spec, r.spec)) {
-          done(change);
-          continue;
-        }
-        if (!owned) {
-          const existing = await this.store.get(r.type, r.mesh, r.name);
-          if (existing && !isGlobalCopy(existing)) {
-            this.warnOnce.warn(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
-            continue;
-          }
-        }
-        items.push({ key, what: describeRef(r), revision: change.revision, op: { op: 'upsert', resource: r } });
-      } catch (e) {
-        // Only the store reads above can fail here (transiently).
-        this.log.warn({ key, err: errorText(e) }, 'could not apply an entry of causeway-global; retrying in 1 s');
-        s.later(1000, () => this.applyQueue.mark(key));
+      return { key, what: describeRef(ref), op: { op: 'delete', type: ref.type, ...(ref.mesh !== undefined ? { mesh: ref.mesh } : {}), name: ref.name, opts: { ifExists: true } } };
+    }
+    const decoded = decodeGlobalEntry(ref, change.value);
+    if (!decoded.resource) {
+      this.warnOnce.warn(key, 'invalid entry in causeway-global: skipped (the local copy is left as it was)', { errors: decoded.errors });
+      return undefined;
+    }
+    const r = decoded.resource;
+    // Our own ZoneIngress, relayed by global to every zone: we have the original.
+    if (descriptorOf(r.type).relayToZones && r.labels[ZONE_LABEL] === this.zone) return undefined;
+    const snap = snapshot?.get(key);
+    if (snap && jsonEqual(snap.labels, r.labels) && jsonEqual(snap.spec, r.spec)) return 'in-sync';
+    if (!owned) {
+      const existing = await this.store.get(r.type, r.mesh, r.name);
+      if (existing && !isGlobalCopy(existing)) {
+        this.warnOnce.warn(key, `${describeRef(r)} from global has the name of a resource of this zone: not replaced`);
+        return undefined;
       }
     }
+    return { key, what: describeRef(r), op: { op: 'upsert', resource: r } };
+  }
 
-    while (items.length > 0 && !s.aborted) {
-      try {
-        await this.store.applyBatch(
-          items.map((i) => i.op),
-          { replicated: true, origin: 'global' },
-        );
-      } catch (e) {
-        const refused = e instanceof BatchError ? e.failures.filter((f) => isPermanentStoreError(f.error)) : [];
-        if (refused.length === 0) {
-          if (s.aborted) return;
-          this.log.warn({ entries: items.length, err: errorText(e) }, 'could not apply entries of causeway-global; retrying in 1 s');
-          const retry = items.map((i) => i.key);
-          s.later(1000, () => {
-            for (const key of retry) this.applyQueue.mark(key);
-          });
-          return;
-        }
-        // Nothing was written: leave the refused entries out and apply the others.
-        for (const f of refused) {
-          const item = items[f.index];
-          if (item) this.warnOnce.warn(item.key, `the store refused ${item.what} from global: skipped`, { err: errorText(f.error) });
-        }
-        const skip = new Set(refused.map((f) => f.index));
-        items = items.filter((_, i) => !skip.has(i));
-        continue;
+  /** Deleted copies leave the snapshot (a deleted Mesh takes everything in it along). */
+  private applied(items: readonly CopyItem[]): void {
+    const snapshot = this.current()?.snapshot;
+    if (!snapshot) return;
+    for (const item of items) {
+      if (item.op.op !== 'delete') continue;
+      snapshot.delete(item.key);
+      if (item.op.type === 'Mesh') {
+        const mesh = item.op.name;
+        for (const [k, r] of snapshot) if (r.mesh === mesh) snapshot.delete(k);
       }
-      for (const item of items) {
-        if (item.revision > revision) revision = item.revision;
-        if (item.op.op !== 'delete') continue;
-        st.snapshot.delete(item.key);
-        if (item.op.type === 'Mesh') {
-          // The store deleted everything in the mesh: the snapshot no longer describes it.
-          const mesh = item.op.name;
-          for (const [k, r] of st.snapshot) if (r.mesh === mesh) st.snapshot.delete(k);
-        }
-      }
-      break;
     }
-    if (revision > this.revision) this.revision = revision;
   }
 
   // ------------------------------------------------------------------------------------------------
-  // Zone -> global
+  // Heartbeat
 
   private async resourceCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
@@ -376,7 +290,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   private async heartbeat(): Promise<void> {
     const s = this.session;
-    const st = s ? this.state.get(s) : undefined;
+    const st = this.current();
     if (!s || !st?.zonesKv || s.aborted || !this.link.connected) return;
     try {
       const spec: ZoneInsightSpec = {
@@ -384,7 +298,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
         heartbeatTime: new Date().toISOString(),
         heartbeatInterval: formatDuration(this.opts.heartbeatIntervalMs ?? 5000),
         connectedProxies: this.opts.connectedProxies?.() ?? 0,
-        lastSyncRevision: this.revision,
+        lastSyncRevision: this.applier.revision,
         globalConnected: true,
         resourceCounts: await this.resourceCounts(),
       };
