@@ -18,6 +18,7 @@ import {
   type Resource,
   SERVICE_TAG,
   type SecretSpec,
+  ZONE_LABEL,
   ZONE_TAG,
   type ZoneEgressSpec,
   type ZoneIngressSpec,
@@ -27,9 +28,6 @@ import { allocateVips, DEFAULT_VIP_CIDR, type VipName } from './vip.js';
 export type Protocol = 'tcp' | 'http' | 'http2' | 'grpc' | 'kafka';
 export const HTTP_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http', 'http2', 'grpc']);
 export const H2_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http2', 'grpc']);
-
-/** The label sync sets on copies of resources that came from another zone. */
-export const ZONE_LABEL = 'causeway.io/zone';
 
 /** Everything a zone control plane knows, as generator input. */
 export interface ZoneView {

@@ -25,6 +25,7 @@ import {
   type ResourceType,
   resourceKey,
   type SecretSpec,
+  ZONE_LABEL,
   type ZoneEgressSpec,
   type ZoneIngressSpec,
 } from '@causeway/core';
@@ -41,7 +42,7 @@ import {
 import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { buildMeshContexts, computeAvailableServices, type MeshContext, proxyZone, ZONE_LABEL, type ZoneView } from '../context.js';
+import { buildMeshContexts, computeAvailableServices, type MeshContext, proxyZone, type ZoneView } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
 import { generateEgress } from '../generate/egress.js';
 import { generateIngress } from '../generate/ingress.js';
