@@ -9,7 +9,7 @@
 import type { DataplaneSpec, ExternalServiceSpec, MeshSpec, Resource } from '@causeway/core';
 import { buildMeshContext, type ZoneView } from '../src/context.js';
 import { generateSidecar } from '../src/generate/sidecar.js';
-import { TYPE_URLS } from '../src/protos.js';
+import { TYPE_URLS } from '@causeway/envoy';
 import { encodeDiscoveryResponse, SnapshotCache } from '../src/server/cache.js';
 
 const DATAPLANES = 1000;

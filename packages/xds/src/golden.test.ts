@@ -16,12 +16,10 @@ import { join } from 'node:path';
 import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec, type ZoneIngressSpec } from '@causeway/core';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { decodeAny, encodeAny } from './codec.js';
+import { decodeAny, encodeAny, envoyValidationErrors, XDS_KINDS } from '@causeway/envoy';
 import { buildMeshContexts, type ZoneView } from './context.js';
 import { generateEgress, generateIngress, generateSidecar, type ResourceSet } from './generate/index.js';
 import { POLICY_TYPES } from './policies/index.js';
-import { XDS_KINDS } from './protos.js';
-import { envoyValidationErrors } from './validate.js';
 
 const TESTDATA = join(import.meta.dirname, '..', 'testdata');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -1,60 +1,13 @@
-/**
- * The Envoy v3 API, loaded once from the .proto files shipped in `@grpc/grpc-js-xds`'s `deps/` folders
- * with `@grpc/proto-loader` (keepCase: field names stay snake_case, as in Envoy's JSON/YAML).
- */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as protoLoader from '@grpc/proto-loader';
-import type { Root } from 'protobufjs';
-
-const require = createRequire(import.meta.url);
-// proto-loader's own loader (include-path resolution + Google's well-known types, registered when
-// proto-loader is imported); the Root it returns is the protobufjs reflection the codec walks.
-const loaderUtil = require('@grpc/proto-loader/build/src/util.js') as {
-  loadProtosWithOptionsSync(filename: string, options: protoLoader.Options): Root;
-};
-
-/** The entry .proto (imports only) and the include directories it resolves against. */
-export const PROTO_ENTRY = 'causeway_envoy.proto';
-
-export function protoIncludeDirs(): string[] {
-  const deps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-  const own = join(dirname(fileURLToPath(import.meta.url)), '..', 'proto');
-  return [join(deps, 'envoy-api'), join(deps, 'xds'), join(deps, 'googleapis'), join(deps, 'protoc-gen-validate'), own];
-}
-
-export const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: false,
-  oneofs: false,
-};
-
-let root: Root | undefined;
-/** The protobufjs Root of the whole Envoy subset (loaded on first use, then cached). */
-export function envoyRoot(): Root {
-  root ??= loaderUtil.loadProtosWithOptionsSync(PROTO_ENTRY, { ...LOADER_OPTIONS, includeDirs: protoIncludeDirs() });
-  return root;
-}
-
-let pkgDef: protoLoader.PackageDefinition | undefined;
-/** proto-loader's package definition (services for @grpc/grpc-js). */
-export function envoyPackageDefinition(): protoLoader.PackageDefinition {
-  pkgDef ??= protoLoader.loadSync(PROTO_ENTRY, { ...LOADER_OPTIONS, includeDirs: protoIncludeDirs() });
-  return pkgDef;
-}
-
-export const TYPE_PREFIX = 'type.googleapis.com/';
-
-/** The xDS resource type URLs Causeway serves. */
-export const TYPE_URLS = {
-  Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
-  RouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
-  Cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
-  ClusterLoadAssignment: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
-  Secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
-} as const;
-export type XdsKind = keyof typeof TYPE_URLS;
-export const XDS_KINDS = Object.keys(TYPE_URLS) as XdsKind[];
+// The Envoy protos and type URLs moved to @causeway/envoy. This module re-exports them for src/server
+// until that imports @causeway/envoy directly; nothing else in this package imports it.
+export {
+  envoyPackageDefinition,
+  envoyRoot,
+  LOADER_OPTIONS,
+  PROTO_ENTRY,
+  protoIncludeDirs,
+  TYPE_PREFIX,
+  TYPE_URLS,
+  XDS_KINDS,
+  type XdsKind,
+} from '@causeway/envoy';

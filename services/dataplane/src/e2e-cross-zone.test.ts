@@ -8,7 +8,8 @@
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec, type ZoneIngressSpec } from '@causeway/core';
-import { buildMeshContexts, decodeAny, encodeAny, generateEgress, generateIngress, generateSidecar, type ResourceSet, type ZoneView } from '@causeway/xds';
+import { decodeAny, encodeAny } from '@causeway/envoy';
+import { buildMeshContexts, generateEgress, generateIngress, generateSidecar, type ResourceSet, type ZoneView } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from './access-log.js';
 import type { ResourceKind } from './proxy.js';

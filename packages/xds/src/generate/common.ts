@@ -2,11 +2,9 @@
  * Builders of the Envoy pieces every generator uses. Each returns Envoy's JSON shape (see codec.ts) and
  * uses only what SUBSET.md lists.
  */
-import type { EnvoyJson } from '../codec.js';
+import { type EnvoyJson, externalClientSecretName, identitySecretName, inboundListenerName, meshCaSecretName, meshSpiffePrefix, TYPE_URLS, type XdsKind } from '@causeway/envoy';
 import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
-import { externalClientSecretName, identitySecretName, inboundListenerName, meshCaSecretName, meshSpiffePrefix } from '../names.js';
-import { TYPE_URLS, type XdsKind } from '../protos.js';
 
 export type ResourceSet = Record<XdsKind, EnvoyJson[]>;
 

@@ -7,7 +7,7 @@
  */
 import type { Resource, ZoneEgressSpec } from '@causeway/core';
 import { HTTP_PROTOCOLS, type MeshContext } from '../context.js';
-import { identitySecretName, meshCaSecretName, meshQualified, meshSni } from '../names.js';
+import { identitySecretName, meshCaSecretName, meshQualified, meshSni } from '@causeway/envoy';
 import { applyEgressPolicies } from '../policies/index.js';
 import {
   DEFAULT_RETRY,

@@ -6,7 +6,7 @@
  */
 import type { Resource, ZoneIngressSpec } from '@causeway/core';
 import type { MeshContext } from '../context.js';
-import { meshQualified, meshSni } from '../names.js';
+import { meshQualified, meshSni } from '@causeway/envoy';
 import { edsCluster, emptySet, finish, loadAssignment, meshEndpoint, type ResourceSet, tcpProxy, zoneProxyListeners } from './common.js';
 
 export interface IngressInput {

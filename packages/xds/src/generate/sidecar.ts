@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
-import type { EnvoyJson } from '../codec.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
 import {
+  type EnvoyJson,
   identitySecretName,
   inboundListenerName,
   localClusterName,
@@ -17,9 +17,9 @@ import {
   outboundRouteName,
   PASSTHROUGH,
   spiffeId,
+  TYPE_URLS,
   zoneEgressSpiffeId,
-} from '../names.js';
-import { TYPE_URLS } from '../protos.js';
+} from '@causeway/envoy';
 import { applySidecarPolicies } from '../policies/index.js';
 import { inboundTargets, outboundTarget } from '../policies/plugin.js';
 import {

@@ -7,10 +7,9 @@
  * mutates a generated object (see resources.ts).
  */
 import { type DataplaneSpec, PROTOCOL_TAG, type Resource, SERVICE_TAG, type TargetRef } from '@causeway/core';
-import type { EnvoyJson } from '../codec.js';
+import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy';
 import type { MeshContext, Protocol } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
-import { inboundListenerName, localClusterName } from '../names.js';
 import { collectEntries, MESH_REF, mergeConfs, refMatches, type RuleEntry, type Tags } from './match.js';
 
 export interface SidecarPolicyInput {

@@ -4,9 +4,8 @@
  * derivation is memoized on the original object and a key describing the change, so every proxy that
  * applies the same change to the same shared resource gets the same derived object (encoded once too).
  */
-import type { EnvoyJson } from '../codec.js';
+import type { EnvoyJson, XdsKind } from '@causeway/envoy';
 import type { ResourceSet } from '../generate/common.js';
-import type { XdsKind } from '../protos.js';
 
 const derivations = new WeakMap<object, Map<string, unknown>>();
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeMessage, type EnvoyJson, encodeAny, envoyPackageDefinition } from '@causeway/xds';
+import { decodeMessage, type EnvoyJson, encodeAny, envoyPackageDefinition } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../config.js';

@@ -9,7 +9,7 @@
  * - when the stream fails it reconnects with jittered exponential back-off, re-subscribing with the
  *   versions it has, and the proxy keeps serving its last config meanwhile.
  */
-import { decodeAny, encodeMessage, envoyPackageDefinition } from '@causeway/xds';
+import { decodeAny, encodeMessage, envoyPackageDefinition } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DataplaneProxy, ResourceKind } from '../proxy.js';

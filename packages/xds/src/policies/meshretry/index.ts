@@ -18,7 +18,7 @@
  * Fields no policy sets keep the generator's default retry policy (`connect-failure`, 2 retries).
  */
 import { type DataplaneSpec, meshRetrySchema, parseDuration, type Resource, type RetryConf } from '@causeway/core';
-import { durationMs, type EnvoyJson } from '../../codec.js';
+import { durationMs, type EnvoyJson } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
 import { canonicalJson } from '../match.js';

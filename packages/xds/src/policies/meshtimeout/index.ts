@@ -20,7 +20,7 @@
  * Fields no policy sets keep the generator's defaults (connect 5 s, outbound request 15 s).
  */
 import { type DataplaneSpec, meshTimeoutSchema, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
-import { durationMs, type EnvoyJson } from '../../codec.js';
+import { durationMs, type EnvoyJson } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
 import { canonicalJson, mergeConfs, type RuleEntry } from '../match.js';

@@ -30,10 +30,9 @@ import {
   type TargetRef,
   type TrafficAction,
 } from '@causeway/core';
-import type { EnvoyJson } from '../../codec.js';
+import { dataplaneIdentityUris, type EnvoyJson, externalClientSecretName, meshSni, meshSpiffePrefix, spiffeId, TAG_URI_SCHEME, tagUri } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
 import { type Principal, type ResourceSet, statPrefix } from '../../generate/common.js';
-import { dataplaneIdentityUris, externalClientSecretName, meshSni, meshSpiffePrefix, spiffeId, TAG_URI_SCHEME, tagUri } from '../../names.js';
 import { canonicalJson, refMatches, type RuleEntry, type Tags } from '../match.js';
 import {
   dataplaneTagSets,

@@ -1,0 +1,433 @@
+/**
+ * Envoy resources in memory are Envoy's JSON/YAML shape: snake_case proto field names,
+ * `google.protobuf.Any` as `{"@type": "type.googleapis.com/<message>", ...fields}`, Durations as
+ * `"5s"` / `"0.250s"`, wrappers (`UInt32Value`, `BoolValue`, ...) as their bare value, Struct as a plain
+ * JSON object, enums by name, 64-bit integers as decimal strings, bytes as base64.
+ *
+ * `encodeAny`/`decodeAny` convert between that shape and the protobuf wire form by walking the
+ * protobufjs reflection of the Envoy protos. Encoding is strict: an unknown field, a value of the wrong
+ * type, an unknown enum name or two members of one oneof is an error naming the field path, so that
+ * nothing is ever sent that a real Envoy would parse differently.
+ */
+import type { Enum, Field, Root, Type } from 'protobufjs';
+import { envoyRoot, TYPE_PREFIX } from './protos.js';
+
+export type EnvoyJson = { '@type': string } & Record<string, unknown>;
+
+/** A packed `google.protobuf.Any`. */
+export interface AnyProto {
+  type_url: string;
+  value: Buffer;
+}
+
+export class XdsCodecError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(path ? `${path}: ${message}` : message);
+    this.name = 'XdsCodecError';
+  }
+}
+
+const WRAPPERS: Record<string, 'number' | 'int64' | 'bool' | 'string' | 'bytes'> = {
+  '.google.protobuf.DoubleValue': 'number',
+  '.google.protobuf.FloatValue': 'number',
+  '.google.protobuf.Int32Value': 'number',
+  '.google.protobuf.UInt32Value': 'number',
+  '.google.protobuf.Int64Value': 'int64',
+  '.google.protobuf.UInt64Value': 'int64',
+  '.google.protobuf.BoolValue': 'bool',
+  '.google.protobuf.StringValue': 'string',
+  '.google.protobuf.BytesValue': 'bytes',
+};
+const WRAPPER_DEFAULTS = { number: 0, int64: '0', bool: false, string: '', bytes: '' } as const;
+
+const ANY = '.google.protobuf.Any';
+const DURATION = '.google.protobuf.Duration';
+const TIMESTAMP = '.google.protobuf.Timestamp';
+const STRUCT = '.google.protobuf.Struct';
+const VALUE = '.google.protobuf.Value';
+const LIST_VALUE = '.google.protobuf.ListValue';
+
+const INT32 = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
+const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+const typeCache = new Map<string, Type>();
+
+/** protobufjs computes `fullName` by walking the parents on every access: cache it per type. */
+const fullNames = new WeakMap<Type, string>();
+function fullNameOf(t: Type): string {
+  let n = fullNames.get(t);
+  if (n === undefined) {
+    n = t.fullName;
+    fullNames.set(t, n);
+  }
+  return n;
+}
+
+/** Well-known types with a special JSON form (an Any of one holds it under "value"). */
+function isSpecial(full: string): boolean {
+  return full in WRAPPERS || full === DURATION || full === TIMESTAMP || full === STRUCT || full === VALUE || full === LIST_VALUE || full === ANY;
+}
+
+/**
+ * Encodings of Any objects by identity. Generators share one object between the proxies of a mesh
+ * (a cluster, a filter's typed_config), so it is encoded once. A resource object must therefore not be
+ * changed after it was encoded.
+ */
+const anyCache = new WeakMap<object, { type_url: string; value: Uint8Array }>();
+/** Looks up a message type by its full name (with or without the leading dot). */
+export function messageType(name: string, root: Root = envoyRoot()): Type {
+  const key = name.startsWith('.') ? name.slice(1) : name;
+  let t = typeCache.get(key);
+  if (!t) {
+    try {
+      t = root.lookupType(key);
+    } catch {
+      throw new XdsCodecError('', `unknown message type "${key}"`);
+    }
+    typeCache.set(key, t);
+  }
+  return t;
+}
+
+function typeFromUrl(url: unknown, path: string): Type {
+  if (typeof url !== 'string' || !url.includes('/')) throw new XdsCodecError(path, `"@type" must be a type URL like "${TYPE_PREFIX}envoy.config.cluster.v3.Cluster"`);
+  return messageType(url.slice(url.lastIndexOf('/') + 1));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Durations and timestamps
+
+const DURATION_RE = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
+
+/** `"1.5s"` -> `{ seconds: '1', nanos: 500000000 }` (proto3 JSON form of google.protobuf.Duration). */
+export function parseProtoDuration(text: string, path = ''): { seconds: string; nanos: number } {
+  const m = DURATION_RE.exec(text);
+  if (!m) throw new XdsCodecError(path, `"${text}" is not a duration (proto3 JSON form: seconds with an "s" suffix, e.g. "5s" or "0.250s")`);
+  const neg = m[1] === '-';
+  const secs = BigInt(m[2] as string);
+  const nanos = Number(((m[3] ?? '') + '000000000').slice(0, 9));
+  if (secs > 315_576_000_000n) throw new XdsCodecError(path, `duration "${text}" is out of range`);
+  return { seconds: (neg ? -secs : secs).toString(), nanos: neg ? -nanos : nanos };
+}
+
+/** Canonical proto3 JSON duration: `5s`, `0.250s`, `1.000001s`, `0.000000001s`. */
+export function formatProtoDuration(seconds: string | number, nanos: number): string {
+  const s = BigInt(seconds);
+  const neg = s < 0n || nanos < 0;
+  const abs = s < 0n ? -s : s;
+  const n = Math.abs(nanos);
+  let frac = '';
+  if (n !== 0) {
+    const nine = String(n).padStart(9, '0');
+    frac = `.${nine.endsWith('000000') ? nine.slice(0, 3) : nine.endsWith('000') ? nine.slice(0, 6) : nine}`;
+  }
+  return `${neg ? '-' : ''}${abs}${frac}s`;
+}
+
+/** Milliseconds -> canonical duration string (what generators write). */
+export function durationMs(ms: number): string {
+  const whole = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - whole * 1000) * 1e6);
+  return formatProtoDuration(whole, nanos);
+}
+
+function parseTimestamp(text: unknown, path: string): { seconds: string; nanos: number } {
+  if (typeof text !== 'string') throw new XdsCodecError(path, `must be an RFC 3339 time string, got ${describe(text)}`);
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  const ms = m ? Date.parse(`${m[1]}${m[3]}`) : Number.NaN;
+  if (!m || Number.isNaN(ms)) throw new XdsCodecError(path, `"${text}" is not an RFC 3339 time`);
+  return { seconds: String(ms / 1000), nanos: Number(((m[2] ?? '') + '000000000').slice(0, 9)) };
+}
+
+function formatTimestamp(seconds: string | number, nanos: number): string {
+  const iso = new Date(Number(seconds) * 1000).toISOString().replace('.000Z', '');
+  if (!nanos) return `${iso}Z`;
+  const nine = String(nanos).padStart(9, '0');
+  return `${iso}.${nine.endsWith('000000') ? nine.slice(0, 3) : nine.endsWith('000') ? nine.slice(0, 6) : nine}Z`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// JSON -> protobufjs plain object (input of Type.fromObject)
+
+/**
+ * Field names of google.protobuf.Value in the loaded root: protobufjs's bundled well-known types spell
+ * them in camelCase (`nullValue`), a root parsed from struct.proto with keepCase in snake_case.
+ */
+let valueNames: { null: string; number: string; string: string; bool: string; struct: string; list: string } | undefined;
+function vn() {
+  if (!valueNames) {
+    const f = messageType(VALUE).fields;
+    const pick = (snake: string) => (snake in f ? snake : snake.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()));
+    valueNames = {
+      null: pick('null_value'),
+      number: pick('number_value'),
+      string: pick('string_value'),
+      bool: pick('bool_value'),
+      struct: pick('struct_value'),
+      list: pick('list_value'),
+    };
+  }
+  return valueNames;
+}
+
+function structToProto(v: unknown, path: string): Record<string, unknown> {
+  if (!isObject(v)) throw new XdsCodecError(path, `must be an object (google.protobuf.Struct), got ${describe(v)}`);
+  const fields: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) fields[k] = valueToProto(x, `${path}.${k}`);
+  return { fields };
+}
+
+function valueToProto(v: unknown, path: string): Record<string, unknown> {
+  const n = vn();
+  if (v === null) return { [n.null]: 'NULL_VALUE' };
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new XdsCodecError(path, 'must be a finite number');
+    return { [n.number]: v };
+  }
+  if (typeof v === 'string') return { [n.string]: v };
+  if (typeof v === 'boolean') return { [n.bool]: v };
+  if (Array.isArray(v)) return { [n.list]: { values: v.map((x, i) => valueToProto(x, `${path}[${i}]`)) } };
+  if (isObject(v)) return { [n.struct]: structToProto(v, path) };
+  throw new XdsCodecError(path, `cannot be represented in a google.protobuf.Value: ${describe(v)}`);
+}
+
+/** The JSON form of a message of `type` -> what `type.fromObject` takes. */
+function messageToProto(type: Type, json: unknown, path: string): unknown {
+  const full = fullNameOf(type);
+  const wrapper = WRAPPERS[full];
+  if (wrapper) return { value: scalarToProto(wrapper === 'int64' ? 'int64' : wrapper === 'number' ? 'double' : wrapper, json, path) };
+  switch (full) {
+    case DURATION:
+      if (typeof json !== 'string') throw new XdsCodecError(path, `must be a duration string like "5s", got ${describe(json)}`);
+      return parseProtoDuration(json, path);
+    case TIMESTAMP:
+      return parseTimestamp(json, path);
+    case STRUCT:
+      return structToProto(json, path);
+    case VALUE:
+      return valueToProto(json, path);
+    case LIST_VALUE:
+      if (!Array.isArray(json)) throw new XdsCodecError(path, `must be a list, got ${describe(json)}`);
+      return { values: json.map((x, i) => valueToProto(x, `${path}[${i}]`)) };
+    case ANY:
+      return anyToProto(json, path);
+  }
+  if (!isObject(json)) throw new XdsCodecError(path, `must be an object (${full.slice(1)}), got ${describe(json)}`);
+  const out: Record<string, unknown> = {};
+  const oneofSeen = new Map<string, string>();
+  for (const [key, value] of Object.entries(json)) {
+    if (value === undefined) continue;
+    const fpath = path ? `${path}.${key}` : key;
+    const field = type.fields[key];
+    if (!field) throw new XdsCodecError(fpath, `unknown field of ${full.slice(1)}`);
+    if (field.partOf) {
+      const other = oneofSeen.get(field.partOf.name);
+      if (other) throw new XdsCodecError(fpath, `only one of "${other}" and "${key}" may be set (oneof ${field.partOf.name})`);
+      oneofSeen.set(field.partOf.name, key);
+    }
+    out[key] = fieldToProto(field, value, fpath);
+  }
+  return out;
+}
+
+function fieldToProto(field: Field, value: unknown, path: string): unknown {
+  if (field.map) {
+    if (!isObject(value)) throw new XdsCodecError(path, `must be a map, got ${describe(value)}`);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = singleToProto(field, v, `${path}.${k}`);
+    return out;
+  }
+  if (field.repeated) {
+    if (!Array.isArray(value)) throw new XdsCodecError(path, `must be a list, got ${describe(value)}`);
+    return value.map((v, i) => singleToProto(field, v, `${path}[${i}]`));
+  }
+  return singleToProto(field, value, path);
+}
+
+function singleToProto(field: Field, value: unknown, path: string): unknown {
+  const rt = field.resolvedType;
+  if (rt && 'fields' in rt) return messageToProto(rt as Type, value, path);
+  if (rt) {
+    const e = rt as Enum;
+    if (typeof value === 'string') {
+      if (!(value in e.values)) throw new XdsCodecError(path, `"${value}" is not a value of ${e.fullName.slice(1)} (one of ${Object.keys(e.values).join(', ')})`);
+      return value;
+    }
+    if (typeof value === 'number' && Object.values(e.values).includes(value)) return value;
+    throw new XdsCodecError(path, `must be a name of ${e.fullName.slice(1)}, got ${describe(value)}`);
+  }
+  return scalarToProto(field.type, value, path);
+}
+
+function scalarToProto(type: string, value: unknown, path: string): unknown {
+  switch (type) {
+    case 'string':
+      if (typeof value !== 'string') throw new XdsCodecError(path, `must be a string, got ${describe(value)}`);
+      return value;
+    case 'bool':
+      if (typeof value !== 'boolean') throw new XdsCodecError(path, `must be true or false, got ${describe(value)}`);
+      return value;
+    case 'bytes':
+      if (typeof value === 'string') {
+        if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) throw new XdsCodecError(path, 'must be base64');
+        return Buffer.from(value, 'base64');
+      }
+      if (value instanceof Uint8Array) return value;
+      throw new XdsCodecError(path, `must be base64 bytes, got ${describe(value)}`);
+    case 'double':
+    case 'float':
+      if (typeof value !== 'number') throw new XdsCodecError(path, `must be a number, got ${describe(value)}`);
+      return value;
+  }
+  if (INT32.has(type)) {
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw new XdsCodecError(path, `must be an integer, got ${describe(value)}`);
+    if (type.startsWith('u') || type === 'fixed32') {
+      if (value < 0 || value > 0xffffffff) throw new XdsCodecError(path, `${value} is out of range for ${type}`);
+    } else if (value < -0x80000000 || value > 0x7fffffff) throw new XdsCodecError(path, `${value} is out of range for ${type}`);
+    return value;
+  }
+  if (INT64.has(type)) {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (typeof value === 'string' && /^-?\d+$/.test(value)) return value;
+    throw new XdsCodecError(path, `must be an integer (number or decimal string), got ${describe(value)}`);
+  }
+  throw new XdsCodecError(path, `unsupported scalar type ${type}`);
+}
+
+function anyToProto(json: unknown, path: string): { type_url: string; value: Uint8Array } {
+  if (!isObject(json)) throw new XdsCodecError(path, `must be an object with "@type" (google.protobuf.Any), got ${describe(json)}`);
+  // Already packed (e.g. a cached resource inside a DiscoveryResponse).
+  if (json['@type'] === undefined && typeof json.type_url === 'string' && json.value instanceof Uint8Array && Object.keys(json).length === 2)
+    return { type_url: json.type_url, value: json.value };
+  const cached = anyCache.get(json);
+  if (cached) return cached;
+  const url = json['@type'];
+  const inner = typeFromUrl(url, `${path}.@type`);
+  const { '@type': _ignored, ...fields } = json;
+  const special = isSpecial(fullNameOf(inner));
+  // proto3 JSON: an Any of a well-known type with a special JSON form holds it under "value".
+  const body = special ? messageToProto(inner, fields.value, `${path}.value`) : messageToProto(inner, fields, path);
+  const packed = { type_url: url as string, value: inner.encode(inner.fromObject(body as Record<string, unknown>)).finish() };
+  anyCache.set(json, packed);
+  return packed;
+}
+
+// ------------------------------------------------------------------------------------------------
+// protobufjs toObject output -> JSON
+
+const TO_OBJECT = { longs: String, enums: String, bytes: String, defaults: false, arrays: false, objects: false, oneofs: false, json: false } as const;
+
+function structFromProto(obj: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fields = (obj as { fields?: Record<string, unknown> }).fields ?? {};
+  for (const [k, v] of Object.entries(fields)) out[k] = valueFromProto(v);
+  return out;
+}
+
+function valueFromProto(obj: unknown): unknown {
+  const v = obj as Record<string, unknown>;
+  const n = vn();
+  if (n.number in v) return v[n.number];
+  if (n.string in v) return v[n.string];
+  if (n.bool in v) return v[n.bool];
+  if (n.struct in v) return structFromProto(v[n.struct]);
+  if (n.list in v) return ((v[n.list] as { values?: unknown[] }).values ?? []).map(valueFromProto);
+  return null;
+}
+
+function messageFromProto(type: Type, obj: unknown): unknown {
+  const full = fullNameOf(type);
+  const wrapper = WRAPPERS[full];
+  if (wrapper) return (obj as { value?: unknown }).value ?? WRAPPER_DEFAULTS[wrapper];
+  const o = obj as Record<string, unknown>;
+  switch (full) {
+    case DURATION:
+      return formatProtoDuration((o.seconds as string | undefined) ?? '0', (o.nanos as number | undefined) ?? 0);
+    case TIMESTAMP:
+      return formatTimestamp((o.seconds as string | undefined) ?? '0', (o.nanos as number | undefined) ?? 0);
+    case STRUCT:
+      return structFromProto(o);
+    case VALUE:
+      return valueFromProto(o);
+    case LIST_VALUE:
+      return ((o.values as unknown[] | undefined) ?? []).map(valueFromProto);
+    case ANY:
+      return anyFromProto(o);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(o)) {
+    const field = type.fields[key];
+    if (!field) continue;
+    out[key] = fieldFromProto(field, value);
+  }
+  return out;
+}
+
+function fieldFromProto(field: Field, value: unknown): unknown {
+  const rt = field.resolvedType;
+  const isMsg = !!rt && 'fields' in rt;
+  if (!isMsg) return value;
+  if (field.map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = messageFromProto(rt as Type, v);
+    return out;
+  }
+  if (field.repeated) return (value as unknown[]).map((v) => messageFromProto(rt as Type, v));
+  return messageFromProto(rt as Type, value);
+}
+
+function anyFromProto(o: Record<string, unknown>): EnvoyJson {
+  const url = (o.type_url as string | undefined) ?? '';
+  const inner = typeFromUrl(url, '@type');
+  const raw = o.value;
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw instanceof Uint8Array ? raw : new Uint8Array();
+  const decoded = messageFromProto(inner, inner.toObject(inner.decode(bytes), TO_OBJECT));
+  const special = isSpecial(fullNameOf(inner));
+  return special ? { '@type': url, value: decoded } : { '@type': url, ...(decoded as Record<string, unknown>) };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Public API
+
+/** Packs an Envoy resource given in JSON shape (with `@type`) into a `google.protobuf.Any`. */
+export function encodeAny(resource: EnvoyJson): AnyProto {
+  const packed = anyToProto(resource, '');
+  return { type_url: packed.type_url, value: Buffer.from(packed.value.buffer, packed.value.byteOffset, packed.value.byteLength) };
+}
+
+/** Unpacks a `google.protobuf.Any` into the JSON shape (`{"@type": ..., ...fields}`). */
+export function decodeAny(any: { type_url: string; value: Uint8Array | string }): EnvoyJson {
+  return anyFromProto(any as unknown as Record<string, unknown>);
+}
+
+/** Encodes a message of a named type (e.g. `envoy.service.discovery.v3.DiscoveryRequest`) from JSON shape. */
+export function encodeMessage(typeName: string, json: Record<string, unknown>): Buffer {
+  const t = messageType(typeName);
+  const body = messageToProto(t, json, '') as Record<string, unknown>;
+  const bytes = t.encode(t.fromObject(body)).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decodes a message of a named type into JSON shape. */
+export function decodeMessage<T = Record<string, unknown>>(typeName: string, bytes: Uint8Array): T {
+  const t = messageType(typeName);
+  return messageFromProto(t, t.toObject(t.decode(bytes), TO_OBJECT)) as T;
+}
+
+/** Checks a resource against the protos without keeping the bytes (throws XdsCodecError). */
+export function validateResource(resource: EnvoyJson): void {
+  encodeAny(resource);
+}

@@ -1,0 +1,4 @@
+export * from './codec.js';
+export * from './names.js';
+export * from './protos.js';
+export * from './validate.js';
