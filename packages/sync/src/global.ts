@@ -1,31 +1,31 @@
 /**
- * Global side of the sync.
+ * Global side of the sync: what only global does. The loops themselves are engine/publish.ts and
+ * engine/apply.ts, the same on both sides; this file says what they move and adds the rest.
  *
- * Global -> zones: global writes Postgres first (the API), then NATS: the store's change feed marks keys,
- * and a worker puts (or deletes) each key of causeway-global from what the store holds at that moment.
- * At start and on every NATS reconnect the whole bucket is reconciled with the store (missing keys added,
- * changed ones updated, stale ones deleted). Published: types with `sync: 'global-to-zones'` (a
- * GlobalSecret only when labelled `causeway.io/sync-to-zones: "true"`) and the zone-owned types global
- * relays (`relayToZones`: every zone's ZoneIngress, so zones learn each other's ingresses).
+ * Global -> zones: global writes Postgres first (the API), then NATS (the publish loop, on causeway-global).
+ * At start and on every NATS reconnect the whole bucket is reconciled with the store. Published: types with
+ * `sync: 'global-to-zones'` (a GlobalSecret only when labelled `causeway.io/sync-to-zones: "true"`) and the
+ * zone-owned types global relays (`relayToZones`: every zone's ZoneIngress, so zones learn each other's
+ * ingresses). Global creates both buckets and sweeps their consumers (consumer-sweep.ts).
  *
- * Zones -> global: causeway-zones is watched from the start of history; each entry is validated like an
- * API write and stored with `origin: 'zone'` and the zone of its KEY (a zone cannot speak for another),
- * renamed `<name>.<zone>`. Invalid entries are logged with their key and skipped. A deleted key deletes the
- * resource; after the replay, zone-originated resources whose key is gone are deleted. The first entry of
- * a zone creates its `Zone` resource; its ZoneInsight heartbeats are stored as they come.
+ * Zones -> global (the apply loop, on causeway-zones): each entry is validated like an API write and stored
+ * with `origin: 'zone'` and the zone of its KEY (a zone cannot speak for another), renamed `<name>.<zone>`.
+ * Invalid entries are logged with their key and skipped. A deleted key deletes the resource; after the
+ * replay, zone-originated resources whose key is gone are deleted. The first entry of a zone creates its
+ * `Zone` resource; entries of a disabled zone are ignored until it is enabled again.
  */
 import { descriptorOf, isCausewayError, type ResourceType } from '@causeway/core';
 import { type BatchOp, type BatchResult, listAll, type ResourceStore } from '@causeway/store';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
+import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
 import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
+import { type Session, SyncEngine } from './engine/session.js';
 import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import { decodeZoneEntry, GLOBAL_TO_ZONE_TYPES, globalNameOf, publishedByGlobal, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES, zoneNameOf } from './model.js';
-import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
 import { inboxPrefixFor } from './nats-config.js';
-import { type Session, SyncEngine } from './session.js';
 import { errorText, Signal, WarnOnce } from './util.js';
 import type { KvChange } from './watch.js';
 
@@ -123,10 +123,7 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
 
   status(): GlobalSyncStatus {
     return {
-      connected: this.link.connected,
-      nats: this.link.servers,
-      ...(this.link.connected ? {} : { reason: this.link.downReason }),
-      since: this.since.toISOString(),
+      ...this.linkStatus(),
       ...(this.lastReconcile ? { lastReconcileTime: this.lastReconcile.time, lastReconcileMs: this.lastReconcile.ms } : {}),
       published: this.publisher.size,
       zones: [...this.zones.keys()].sort(),

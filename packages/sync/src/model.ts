@@ -88,6 +88,18 @@ export function zoneNameOf(zone: string, type: ResourceType, globalName: string)
   return globalName.endsWith(suffix) && globalName.length > suffix.length ? globalName.slice(0, -suffix.length) : undefined;
 }
 
+/** What decoding an entry of either bucket starts with: UTF-8 JSON of a type that flows that way, read by `fromWire`. */
+function readEntry(type: ResourceType, value: Uint8Array, flows: (type: ResourceType) => boolean, direction: string): { resource: Resource | undefined; errors: FieldError[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
+  } catch (e) {
+    return { resource: undefined, errors: [{ field: '', reason: `is not UTF-8 JSON: ${(e as Error).message}` }] };
+  }
+  if (!flows(type)) return { resource: undefined, errors: [{ field: 'type', reason: `${type} is not synced from ${direction}` }] };
+  return fromWire(doc);
+}
+
 export type ZoneEntryResult = { resource: Resource; errors?: undefined } | { resource?: undefined; errors: FieldError[] };
 
 /**
@@ -98,14 +110,7 @@ export type ZoneEntryResult = { resource: Resource; errors?: undefined } | { res
  * ZoneIngress/ZoneEgress is overwritten with the key's zone.
  */
 export function decodeZoneEntry(key: ResourceRef & { zone: string }, value: Uint8Array): ZoneEntryResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
-  } catch (e) {
-    return { errors: [{ field: '', reason: `is not UTF-8 JSON: ${(e as Error).message}` }] };
-  }
-  if (!flowsToGlobal(key.type)) return { errors: [{ field: 'type', reason: `${key.type} is not synced from zones to global` }] };
-  const { resource, errors } = fromWire(doc);
+  const { resource, errors } = readEntry(key.type, value, flowsToGlobal, 'zones to global');
   if (!resource) return { errors };
   const mismatch: FieldError[] = [];
   if (resource.type !== key.type) mismatch.push({ field: 'type', reason: `is ${resource.type} but the key says ${key.type}` });
@@ -134,14 +139,7 @@ export function decodeZoneEntry(key: ResourceRef & { zone: string }, value: Uint
 
 /** Turns an entry of causeway-global into the copy a zone stores (validated: NATS input is untrusted). */
 export function decodeGlobalEntry(key: ResourceRef, value: Uint8Array): ZoneEntryResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
-  } catch (e) {
-    return { errors: [{ field: '', reason: `is not UTF-8 JSON: ${(e as Error).message}` }] };
-  }
-  if (!flowsToZones(key.type)) return { errors: [{ field: 'type', reason: `${key.type} is not synced from global to zones` }] };
-  const { resource, errors } = fromWire(doc);
+  const { resource, errors } = readEntry(key.type, value, flowsToZones, 'global to zones');
   if (!resource) return { errors };
   if (resource.type !== key.type || resource.mesh !== key.mesh || resource.name !== key.name)
     return { errors: [{ field: 'name', reason: 'the resource does not match its key' }] };

@@ -1,16 +1,18 @@
 /**
- * Zone side of the sync.
+ * Zone side of the sync: what only a zone does. The loops themselves are engine/apply.ts and
+ * engine/publish.ts, the same on both sides; this file says what they move and adds the rest.
  *
- * Global -> zone: on every (re)connect, an ordered consumer replays causeway-global from the start (the
- * last value of every key, then updates). Each entry is validated and stored as a copy
+ * Global -> zone (the apply loop, on causeway-global): on every (re)connect the bucket is replayed from the
+ * start (the last value of every key, then updates). Each entry is validated and stored as a copy
  * (`replicated: true, origin: 'global'`, label `causeway.io/origin: global`); deletions are applied; when
  * the replay is over, local copies the bucket no longer holds are deleted, so the zone converges exactly,
  * whatever it missed while it was disconnected. The copy lives in the zone's own store, so a zone keeps
- * serving it while NATS or global is down, also across its own restarts.
+ * serving it while NATS or global is down, also across its own restarts. A zone never touches a resource
+ * of its own with what global relays.
  *
- * Zone -> global: resources the zone owns (types with `sync: 'zone-to-global'`, except copies) are put
- * under `<zone>.` in causeway-zones as the store's change feed reports them; on every (re)connect the
- * zone replays its own prefix, republishes what differs and deletes its stale keys. A ZoneInsight
+ * Zone -> global (the publish loop, on `<zone>.` of causeway-zones): resources the zone owns (types with
+ * `sync: 'zone-to-global'`, except copies) as the store's change feed reports them; on every (re)connect
+ * the zone reads its prefix back, republishes what differs and deletes its stale keys. A ZoneInsight
  * heartbeat is put every `heartbeatIntervalMs` (5 s).
  */
 import { descriptorOf, jsonEqual, type Resource, RESOURCE_TYPES, type ZoneInsightSpec } from '@causeway/core';
@@ -20,10 +22,10 @@ import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
 import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
+import { type Session, SyncEngine } from './engine/session.js';
 import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import { decodeGlobalEntry, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
 import { inboxPrefixFor } from './nats-config.js';
-import { type Session, SyncEngine } from './session.js';
 import { errorText, formatDuration, permissionViolation, Signal, WarnOnce } from './util.js';
 import type { KvChange } from './watch.js';
 
@@ -155,10 +157,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   status(): ZoneSyncStatus {
     return {
-      connected: this.link.connected,
-      nats: this.link.servers,
-      ...(this.link.connected ? {} : { reason: this.link.downReason }),
-      since: this.since.toISOString(),
+      ...this.linkStatus(),
       replaying: this.current()?.replaying ?? false,
       ...(this.lastReplay ? { lastReplayTime: this.lastReplay.time, lastReplayMs: this.lastReplay.ms } : {}),
       revision: this.applier.revision,

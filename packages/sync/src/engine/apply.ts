@@ -11,10 +11,10 @@
  */
 import { BatchError, type BatchOp, type BatchOptions, type BatchResult, type ResourceStore } from '@causeway/store';
 import type { Logger } from 'pino';
-import { KeyedBatcher } from '../batcher.js';
+import { KeyedBatcher } from './batcher.js';
 import type { KeySpace, ResourceRef } from '../keys.js';
 import { typePriority } from '../model.js';
-import type { Session } from '../session.js';
+import type { Session } from './session.js';
 import { errorText, isPermanentStoreError, type WarnOnce } from '../util.js';
 import { type BucketWatch, type KvChange, watchBucket } from '../watch.js';
 

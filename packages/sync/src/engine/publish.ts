@@ -13,8 +13,8 @@ import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { KeySpace, ResourceRef } from '../keys.js';
 import { toWire, typePriority } from '../model.js';
-import { KeyedQueue } from '../queue.js';
-import type { Session } from '../session.js';
+import { KeyedQueue } from './queue.js';
+import type { Session } from './session.js';
 import { errorText, markDifferences, permissionViolation, type WarnOnce } from '../util.js';
 
 /** What one side publishes, and where. */

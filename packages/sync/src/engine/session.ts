@@ -1,5 +1,5 @@
 /**
- * What the global and zone sides share: a NATS link that reconnects forever, and one "session" per
+ * The base of both sides (`SyncEngine`): a NATS link that reconnects forever, and one "session" per
  * connection (first connect or reconnect). A session does the full replay/reconcile work of its side and
  * is abandoned (its watches stopped) when the connection drops; a new one starts on the next reconnect.
  * A session whose start fails (e.g. the buckets do not exist yet) is retried while the link is up.
@@ -8,9 +8,9 @@ import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { NatsLink, type NatsOptions } from './connection.js';
-import { errorText, parseJson } from './util.js';
-import { type BucketWatch, watchBucket } from './watch.js';
+import { NatsLink, type NatsOptions } from '../connection.js';
+import { errorText, parseJson } from '../util.js';
+import { type BucketWatch, watchBucket } from '../watch.js';
 
 export class Session {
   aborted = false;
@@ -126,6 +126,12 @@ export abstract class SyncEngine {
   protected abstract downMessage(): string;
   /** Runs the side's full sync for a new connection. Throws to be retried. */
   protected abstract run(s: Session): Promise<void>;
+
+  /** The connection part of both sides' `status()`. */
+  protected linkStatus(): { connected: boolean; nats: string; reason?: string; since: string } {
+    const connected = this.link.connected;
+    return { connected, nats: this.link.servers, ...(connected ? {} : { reason: this.link.downReason }), since: this.since.toISOString() };
+  }
 
   protected start(): void {
     this.link.start();
