@@ -117,7 +117,8 @@ export function decodeResource(doc: unknown, expect: { type?: ResourceType; mesh
   const { resource, errors, limit } = fromUniversal(doc, expect);
   if (limit) throw limit;
   if (!resource) {
-    const what = isPlainObject(doc) && typeof doc.name === 'string' ? `${String(doc.type ?? expect.type ?? 'resource')} "${doc.name}"` : 'resource';
+    const type = isPlainObject(doc) && typeof doc.type === 'string' ? doc.type : (expect.type ?? 'resource');
+    const what = isPlainObject(doc) && typeof doc.name === 'string' ? `${type} "${doc.name}"` : 'resource';
     throw new CausewayError('INVALID', `${what} is not valid`, errors);
   }
   return resource;

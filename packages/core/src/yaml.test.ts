@@ -150,3 +150,27 @@ describe('lineOf', () => {
     expect(second?.lineOf('')).toBe(9);
   });
 });
+
+describe('input the YAML library would throw on', () => {
+  it('an alias to no anchor, expansion past the alias budget, a merge of a non-map: INVALID or TOO_LARGE naming the document', () => {
+    expect(refusal(() => decodeResources('type: Zone\nname: z\nenabled: *nowhere\n')).fields[0]?.reason).toMatch(/alias \*nowhere has no anchor/);
+    const laughs = ['a0: &a0 [x]', 'a1: &a1 [*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0]', 'a2: &a2 [*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1]', 'a3: [*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2]'];
+    const e = refusal(() => decodeResources(`type: Zone\nname: z\n${laughs.join('\n')}\n`));
+    expect(e.code).toBe('TOO_LARGE');
+    expect(e.fields[0]?.field).toBe('document[1]');
+    expect(refusal(() => decodeResources('%YAML 1.1\n---\ntype: Zone\nname: z\n<<: 5\n')).code).toBe('INVALID');
+  });
+
+  it('a type given as a map is a field error, not a TypeError', () => {
+    expect(refusal(() => decodeResources('type:\n  toString: true\nname: z\n')).fields.map((f) => f.field)).toContain('type');
+  });
+
+  it('thousands of unknown fields are each reported with their line, in linear time', () => {
+    const text = `type: Zone\nname: z\n${Array.from({ length: 5000 }, (_, i) => `k${i}: ${i}`).join('\n')}\n`;
+    const t0 = performance.now();
+    const e = refusal(() => decodeResources(text));
+    expect(e.fields).toHaveLength(5000);
+    expect(e.fields[4999]).toEqual({ field: 'k4999', reason: 'unknown field (line 5002)' });
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+});

@@ -2,7 +2,7 @@
  * YAML/JSON codec for resource files: multi-document, `{{ var }}` substitution (`-v key=value`),
  * and errors that carry the document index (1-based) and the line of the offending field.
  */
-import { type CST, Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Lexer, type Node, Parser, stringify } from 'yaml';
+import { type CST, Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Lexer, type Node, type Pair, Parser, stringify } from 'yaml';
 import { decodeResource, type EncodeOptions, toUniversal } from './codec.js';
 import { CausewayError, type FieldError } from './errors.js';
 import { assertShape, INPUT_LIMITS, type InputLimits, tooDeep, tooManyNodes } from './limits.js';
@@ -53,6 +53,19 @@ export function substituteVars(text: string, vars: Record<string, string>, sourc
   return out;
 }
 
+const keyIndexes = new WeakMap<object, Map<string, Pair>>();
+
+/** The pairs of a map by key text, built once per map (field errors look lines up many times). */
+function keyIndex(map: { items: unknown[] }): Map<string, Pair> {
+  let index = keyIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) if (isPair(pair) && isScalar(pair.key)) index.set(String(pair.key.value), pair);
+    keyIndexes.set(map, index);
+  }
+  return index;
+}
+
 /** Splits a path like `tags.kuma.io/service` or `inbound[0].port` against the actual YAML keys. */
 function lineOfPath(root: Node | null | undefined, field: string, lc: LineCounter, fallback: number): number {
   let node: Node | null | undefined = root;
@@ -69,13 +82,17 @@ function lineOfPath(root: Node | null | undefined, field: string, lc: LineCounte
       line = lineAt(item) ?? line;
       rest = rest.slice(m[0].length);
     } else if (isMap(node)) {
-      let best: { key: string; pair: unknown } | undefined;
-      for (const pair of node.items) {
-        if (!isPair(pair) || !isScalar(pair.key)) continue;
-        const k = String(pair.key.value);
-        if ((rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`)) && (!best || k.length > best.key.length)) best = { key: k, pair };
+      // The longest key that is a prefix of the rest up to a `.` or `[` (keys may hold dots: kuma.io/service).
+      const index = keyIndex(node);
+      let best: { key: string; pair: Pair } | undefined;
+      for (let i = rest.length; i > 0; i = Math.max(rest.lastIndexOf('.', i - 1), rest.lastIndexOf('[', i - 1))) {
+        const pair = index.get(rest.slice(0, i));
+        if (pair) {
+          best = { key: rest.slice(0, i), pair };
+          break;
+        }
       }
-      if (!best || !isPair(best.pair)) break;
+      if (!best) break;
       line = lineAt(best.pair.key as Node) ?? line;
       node = best.pair.value as Node | null;
       rest = rest.slice(best.key.length).replace(/^\./, '');
@@ -199,7 +216,7 @@ function checkDocument(doc: Document.Parsed, limits: YamlLimits, lc: LineCounter
       aliases += 1;
       if (aliases > limits.maxAliases) throw fail(`more than ${limits.maxAliases} aliases`, `uses more than the limit of ${limits.maxAliases} aliases`, node);
       const target = anchors.get(node.source);
-      if (!target) return { nodes: 1, depth: 0, bytes: 0 }; // the composer reports the unknown anchor
+      if (!target) throw fail(`alias *${node.source} refers to no anchor before it`, `alias *${node.source} has no anchor &${node.source} before it`, node);
       if (inProgress.has(target)) throw fail(`alias *${node.source} refers to a node that contains it`, `alias *${node.source} contains itself`, node);
       return sizes.get(target) ?? { nodes: 1, depth: 0, bytes: 0 };
     }
@@ -281,10 +298,21 @@ export function parseDocuments(text: string, opts: ParseOptions = {}): SourceDoc
     checkDocument(doc, limits, lc, source, index);
     const contents = doc.contents as Node;
     const contentLine = lc.linePos(contents.range?.[0] ?? start).line;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliases });
+    } catch (e) {
+      // What the checks above cannot see: the library's own alias budget, YAML 1.1 merge keys (`<<`).
+      const msg = (e as Error).message.split('\n')[0] ?? 'cannot be read';
+      const tooLarge = msg.startsWith('Excessive alias count');
+      throw new CausewayError(tooLarge ? 'TOO_LARGE' : 'INVALID', `${source}: document ${index} (line ${contentLine}): ${msg}`, [
+        { field: `document[${index}]`, reason: tooLarge ? `expands aliases more than the limit of ${limits.maxAliases} allows` : msg },
+      ]);
+    }
     out.push({
       index,
       line: contentLine,
-      value: doc.toJS({ maxAliasCount: limits.maxAliases }),
+      value,
       lineOf: (field) => lineOfPath(contents, field, lc, contentLine),
     });
   }
