@@ -1,20 +1,14 @@
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { connect, createServer } from 'node:tls';
 import type { MeshSpec, Resource } from '@causeway/core';
-import { openStore } from '@causeway/store';
-import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { caSecretNames, createMeshCa, ensureMeshCa, loadMeshCa, startMeshCaReconciler } from './ca.js';
+import { describe, expect, it } from 'vitest';
+import { caSecretNames, createMeshCa, meshCaSecrets } from './ca.js';
 import {
   createSigningKey,
   dataplaneTagSources,
   dataplaneTokenTags,
   generateDataplaneToken,
   generateZoneToken,
-  loadOrCreateSigningKey,
   signToken,
   TokenError,
   tokenAllows,
@@ -95,34 +89,24 @@ describe('workload certificate rotation', () => {
   });
 });
 
-describe('mesh CA at global', () => {
-  it('creates the CA Secrets when a mesh enables a builtin backend, once, and zones can load it', async () => {
-    const store = await openStore();
-    try {
-      await store.create(mesh('plain', {}));
-      expect(await ensureMeshCa(store, mesh('plain', {}))).toBe(false);
-      const rec = startMeshCaReconciler({ store, logger: pino({ level: 'silent' }) });
-      await rec.ready;
-      await store.create(mesh('default', builtin));
-      const names = caSecretNames('default', 'ca-1');
-      for (let i = 0; i < 100 && !(await store.get('Secret', 'default', names.cert)); i++) await new Promise((r) => setTimeout(r, 50));
-      const ca = await loadMeshCa(store, 'default', builtin);
-      expect(ca).toBeDefined();
-      expect(new X509Certificate(ca?.certPem ?? '').ca).toBe(true);
-      expect(await ensureMeshCa(store, mesh('default', builtin))).toBe(false);
-      expect((await loadMeshCa(store, 'default', builtin))?.certPem).toBe(ca?.certPem);
-      expect(await loadMeshCa(store, 'plain', {})).toBeUndefined();
-      await rec.close();
-    } finally {
-      await store.close();
-    }
+describe('mesh CA Secrets', () => {
+  it('creates the CA of the enabled builtin backend as its two Secrets (key first), none without one', async () => {
+    expect(await meshCaSecrets(mesh('plain', {}))).toEqual([]);
+    const [key, cert, ...more] = await meshCaSecrets(mesh('default', builtin));
+    expect(more).toEqual([]);
+    const names = caSecretNames('default', 'ca-1');
+    expect([key?.name, cert?.name]).toEqual([names.key, names.cert]);
+    for (const s of [key, cert]) expect(s).toMatchObject({ type: 'Secret', mesh: 'default', labels: { 'causeway.io/mesh-ca': 'ca-1' }, version: 0 });
+    const pem = (s: typeof key) => Buffer.from(s?.spec.data ?? '', 'base64').toString('utf8');
+    const ca = new X509Certificate(pem(cert));
+    expect(ca.ca).toBe(true);
+    expect(ca.subject).toContain('Causeway mesh default CA (ca-1)');
+    expect(ca.checkPrivateKey(createPrivateKey(pem(key)))).toBe(true);
   });
 });
 
 describe('tokens', () => {
   const key = createSigningKey();
-  const dir = mkdtempSync(join(tmpdir(), 'pki-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const dpSpec = (...services: string[]) => ({
     networking: { address: '10.0.0.1', inbound: services.map((s, i) => ({ port: 8080 + i, tags: { 'kuma.io/service': s, 'kuma.io/protocol': 'http' } })) },
@@ -224,14 +208,5 @@ describe('tokens', () => {
     const dpToken = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'i', tags: { 'kuma.io/service': ['web'] } }));
     expect(tokenAllows(dpToken, { type: 'ZoneIngress', name: 'i', zone: 'zone-1' })).toMatch(/needs a zone token/);
     expect(signToken(key, { kind: 'zone', zone: 'z' }, 1000).split('.')).toHaveLength(3);
-  });
-
-  it('creates the signing key file once with mode 0600', () => {
-    const f = join(dir, 'sub', 'signing-key.pem');
-    const a = loadOrCreateSigningKey(f);
-    expect(a.created).toBe(true);
-    expect(statSync(f).mode & 0o777).toBe(0o600);
-    const b = loadOrCreateSigningKey(f);
-    expect(b).toEqual({ keyPem: a.keyPem, created: false });
   });
 });

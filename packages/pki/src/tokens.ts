@@ -5,8 +5,6 @@
  * zone and the proxy kinds it may register (ZoneIngress, ZoneEgress).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { check, type FieldError, parseDuration, SERVICE_TAG, tagsSchema } from '@causeway/core';
 
 export type TokenKind = 'dataplane' | 'zone';
@@ -41,20 +39,6 @@ export class TokenError extends Error {
 export function createSigningKey(): string {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-}
-
-/** Reads the signing key file, or creates it (mode 0600) when it does not exist. */
-export function loadOrCreateSigningKey(file: string): { keyPem: string; created: boolean } {
-  if (existsSync(file)) {
-    const keyPem = readFileSync(file, 'utf8');
-    createPrivateKey(keyPem); // fails loudly on a corrupt file
-    return { keyPem, created: false };
-  }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const keyPem = createSigningKey();
-  writeFileSync(file, keyPem, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { keyPem, created: true };
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');

@@ -8,12 +8,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
-import { type MeshCaReconciler, startMeshCaReconciler } from '@causeway/pki';
 import { openStore } from '@causeway/store';
 import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
-import { loadOrCreateAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
+import { type MeshCaReconciler, startMeshCaReconciler } from './mesh-ca.js';
+import { loadOrCreateAdminToken } from './private-files.js';
 import { startXds, type XdsServer } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
 

@@ -7,10 +7,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { createCaCertificate, issueCertificate, type KeyPairPem, loadOrCreateSigningKey } from '@causeway/pki';
+import { createCaCertificate, issueCertificate, type KeyPairPem } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
 import { AdsServer, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
 import type { Logger } from 'pino';
+import { loadOrCreateSigningKey } from './private-files.js';
 
 export interface XdsServer {
   zone: XdsZone;

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Resource } from '@causeway/core';
-import { createSigningKey, ensureMeshCa, generateDataplaneToken } from '@causeway/pki';
+import { createSigningKey, generateDataplaneToken, meshCaSecrets } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
 import { AdsServer, adsCredentials, XdsZone } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,7 +33,8 @@ describe('causeway-dp with the zone ADS server', () => {
     ext = await httpUpstream((req, res2) => res2.end(`external ${req.url} host=${req.headers.host}`));
     store = await openStore({ pollIntervalMs: 50 });
     await store.create(res('Mesh', 'default', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] }, networking: { outbound: { passthrough: false } } }));
-    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'default')) as Resource<never>);
+    // the mesh CA, as global creates it
+    for (const secret of await meshCaSecrets((await store.get('Mesh', undefined, 'default')) as Resource<never>)) await store.create(secret);
     // with mTLS nothing is allowed until a MeshTrafficPermission says so
     await store.create(res('MeshTrafficPermission', 'allow-all', { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] }, 'default'));
     await store.create(res('ExternalService', 'httpbin', { tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' }, networking: { address: `127.0.0.1:${ext.port}` } }, 'default'));

@@ -1,12 +1,11 @@
-import type { Resource } from '@causeway/core';
-import { createSigningKey, ensureMeshCa, generateDataplaneToken, generateZoneToken } from '@causeway/pki';
+import { createSigningKey, generateDataplaneToken, generateZoneToken } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TYPE_URLS } from '../protos.js';
 import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
-import { res, until } from './testing.js';
+import { res, storeMeshCa, until } from './testing.js';
 import { REGISTERED_LABEL, XdsZone } from './zone.js';
 
 const logger = pino({ level: 'silent' });
@@ -86,7 +85,7 @@ describe('ADS server', () => {
     store = await openStore({ pollIntervalMs: 50 });
     await store.create(res('Mesh', 'default', {}));
     await store.create(res('Mesh', 'secure', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } }));
-    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'secure')) as Resource<never>);
+    await storeMeshCa(store, 'secure');
     zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
     await zone.start();
     server = new AdsServer({ cache: zone.cache, registry: zone, logger });
@@ -318,7 +317,7 @@ describe('ADS server', () => {
     await store.create(
       res('Mesh', 'rotating', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '5s' } } }] } }),
     );
-    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'rotating')) as Resource<never>);
+    await storeMeshCa(store, 'rotating');
     // The mesh and its CA reach the zone through the change feed.
     await until(() => (zone.meshContexts().get('rotating')?.caPem ? true : undefined));
     const p = new TestProxy(port, dpToken('rotating', 'r-1', 'svc'));

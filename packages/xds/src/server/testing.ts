@@ -1,5 +1,7 @@
 /** Helpers for this folder's tests (not part of the package's public entry). */
-import type { Resource } from '@causeway/core';
+import type { MeshSpec, Resource } from '@causeway/core';
+import { meshCaSecrets } from '@causeway/pki';
+import type { ResourceStore } from '@causeway/store';
 
 /** A resource to write to a store in a test. */
 export const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string, labels: Record<string, string> = {}): Resource => ({
@@ -20,4 +22,11 @@ export async function until<T>(f: () => Promise<T | undefined> | T | undefined, 
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Writes the builtin CA of a stored Mesh as global does: its two Secrets, in the same store. */
+export async function storeMeshCa(store: ResourceStore, mesh: string): Promise<void> {
+  const m = await store.get('Mesh', undefined, mesh);
+  if (!m) throw new Error(`no Mesh ${mesh} in the store`);
+  for (const secret of await meshCaSecrets(m as Resource<MeshSpec>)) await store.create(secret);
 }

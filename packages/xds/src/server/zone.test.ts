@@ -1,11 +1,10 @@
-import type { Resource } from '@causeway/core';
-import { caSecretNames, createSigningKey, ensureMeshCa, generateDataplaneToken } from '@causeway/pki';
+import { caSecretNames, createSigningKey, generateDataplaneToken } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectInfo } from './ads.js';
-import { res, until } from './testing.js';
+import { res, storeMeshCa, until } from './testing.js';
 import { XdsZone } from './zone.js';
 
 describe('XdsZone certificate rotation', () => {
@@ -36,7 +35,7 @@ describe('XdsZone certificate rotation', () => {
 
   it('retries a certificate that stays due at most about once a second, even while flushes and connects re-arm the timer', async () => {
     await store.create(res('Mesh', 'm', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1s' } } }] } }));
-    await ensureMeshCa(store, (await store.get('Mesh', undefined, 'm')) as Resource<never>);
+    await storeMeshCa(store, 'm');
     await until(() => (zone.meshContexts().get('m')?.caPem ? true : undefined));
     const doc = JSON.stringify({ type: 'Dataplane', mesh: 'm', name: 'web-1', networking: { address: '127.0.0.50', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } });
     const info: ConnectInfo = { node: { id: 'm.web-1', metadata: { 'dataplane.resource': doc } }, token: undefined, streamId: 'stream-1', peer: 'test' };

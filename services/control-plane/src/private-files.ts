@@ -1,0 +1,33 @@
+/**
+ * The control plane's private files: the admin token and the zone's token signing key. Each is read
+ * when it exists, else created once (mode 0600, its directory 0700).
+ */
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createSigningKey } from '@causeway/pki';
+
+/** The text of `file`, or `create()` written there (mode 0600) when the file does not exist. */
+function readOrCreatePrivateFile(file: string, create: () => string): { text: string; created: boolean } {
+  if (existsSync(file)) return { text: readFileSync(file, 'utf8'), created: false };
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const text = create();
+  writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return { text, created: true };
+}
+
+/** Reads the admin token from `file`, creating a random one when the file does not exist. */
+export function loadOrCreateAdminToken(file: string): { token: string; created: boolean } {
+  const { text, created } = readOrCreatePrivateFile(file, () => `${randomBytes(32).toString('base64url')}\n`);
+  const token = text.trim();
+  if (token.length < 16) throw new Error(`admin token file ${file} holds a token shorter than 16 characters`);
+  return { token, created };
+}
+
+/** Reads the zone's token signing key (PKCS#8 PEM), creating one when the file does not exist. */
+export function loadOrCreateSigningKey(file: string): { keyPem: string; created: boolean } {
+  const { text: keyPem, created } = readOrCreatePrivateFile(file, createSigningKey);
+  createPrivateKey(keyPem); // fails loudly on a corrupt file
+  return { keyPem, created };
+}
