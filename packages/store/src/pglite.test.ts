@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CausewayError, decodeResource } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
-import { storeConformance } from './conformance.js';
+import { storeConformance } from './testing/conformance.js';
 import { openStore } from './open.js';
 
 storeConformance('pglite (memory)', {

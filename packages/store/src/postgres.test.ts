@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeConformance } from './conformance.js';
+import { storeConformance } from './testing/conformance.js';
 import { openStore } from './open.js';
 import { CHANGES_CHANNEL } from './backend.js';
 import { OUTBOX_LOCK_ID } from './sql-store.js';

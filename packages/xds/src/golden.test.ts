@@ -32,7 +32,7 @@ interface CaseInput {
 
 const pem = (kind: string, text: string) => `-----BEGIN ${kind}-----\n${text}\n-----END ${kind}-----\n`;
 
-export function zoneView(input: CaseInput, zone: string): ZoneView {
+function zoneView(input: CaseInput, zone: string): ZoneView {
   const global = (input.global ?? []).map((d) => decodeResource(d));
   const byZone = new Map(Object.entries(input.zones ?? {}).map(([z, docs]) => [z, docs.map((d) => decodeResource(d))]));
   const own = byZone.get(zone) ?? [];
@@ -54,7 +54,7 @@ export function zoneView(input: CaseInput, zone: string): ZoneView {
   };
 }
 
-export function generateCase(input: CaseInput): Record<string, ResourceSet> {
+function generateCase(input: CaseInput): Record<string, ResourceSet> {
   const out: Record<string, ResourceSet> = {};
   for (const p of input.proxies) {
     const view = zoneView(input, p.zone);

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TYPE_URLS } from '../protos.js';
 import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
-import { res, storeMeshCa, until } from './testing.js';
+import { res, storeMeshCa, until } from '../testing/index.js';
 import { REGISTERED_LABEL, XdsZone } from './zone.js';
 
 const logger = pino({ level: 'silent' });

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectInfo } from './ads.js';
-import { res, storeMeshCa, until } from './testing.js';
+import { res, storeMeshCa, until } from '../testing/index.js';
 import { XdsZone } from './zone.js';
 
 describe('XdsZone certificate rotation', () => {

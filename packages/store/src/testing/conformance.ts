@@ -6,8 +6,8 @@
  */
 import { CausewayError, decodeResource, type ErrorCode, type Resource } from '@causeway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoreOptions } from './open.js';
-import { BatchError, type BatchOp, type ChangeEvent, type ResourceStore, type WriteOptions } from './store.js';
+import type { StoreOptions } from '../open.js';
+import { BatchError, type BatchOp, type ChangeEvent, type ResourceStore, type WriteOptions } from '../store.js';
 
 /** Store options a test may set (never the location: the factory decides that). */
 export type StoreTuning = Omit<StoreOptions, 'url' | 'dataDir'>;

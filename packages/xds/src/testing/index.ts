@@ -1,4 +1,4 @@
-/** Helpers for this folder's tests (not part of the package's public entry). */
+/** Helpers for this package's tests (src/testing/ is not built into dist, nor exported). */
 import type { MeshSpec, Resource } from '@causeway/core';
 import { meshCaSecrets } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
