@@ -1,4 +1,5 @@
 export * from './codec.js';
+export * from './model.js';
 export * from './names.js';
 export * from './protos.js';
 export * from './validate.js';

@@ -9,8 +9,8 @@
 import { createWriteStream } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Writable } from 'node:stream';
-import type { AccessLogConfig } from './envoy/types.js';
-import { TYPE } from './envoy/types.js';
+import type { AccessLogConfig } from '@causeway/envoy';
+import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError, readDataSource } from './envoy/values.js';
 
 export interface AccessLogEntry {

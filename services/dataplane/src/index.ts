@@ -3,7 +3,6 @@ export * from './admin.js';
 export * from './config.js';
 export * from './context.js';
 export * from './dns/server.js';
-export * from './envoy/types.js';
 export * from './envoy/values.js';
 export * from './filters/rbac.js';
 export * from './filters/tcp-proxy.js';

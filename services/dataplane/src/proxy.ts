@@ -11,8 +11,8 @@
 import type { Logger } from 'pino';
 import { type AccessLogger, type AccessLogSink, sinkFor } from './access-log.js';
 import type { ProxyContext } from './context.js';
-import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from './envoy/types.js';
-import { TYPE } from './envoy/types.js';
+import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from '@causeway/envoy';
+import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError } from './envoy/values.js';
 import { compileDnsFilter, DnsServer, type DnsTable } from './dns/server.js';
 import { CompiledRouteConfig } from './http/match.js';

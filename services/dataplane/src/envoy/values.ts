@@ -1,7 +1,15 @@
 /** Reading Envoy JSON values: durations, wrappers, data sources, CIDR ranges, string matchers. */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { CidrRange, DataSource, Duration, StringMatcher, Wrapped } from './types.js';
+import type { CidrRange, DataSource, StringMatcher } from '@causeway/envoy';
+
+/**
+ * What the readers below accept: the JSON shape of the model (`"5s"`, bare wrapper values), and also
+ * `{seconds, nanos}` durations and `{value}` wrappers, which a hand-written static bootstrap may hold.
+ */
+export type Duration = string | { seconds?: string | number; nanos?: number };
+/** `google.protobuf.UInt32Value` and friends: a plain value in JSON; `{ value }` tolerated. */
+export type Wrapped<T> = T | { value?: T };
 
 /** A config the proxy cannot apply; its message becomes the NACK's error_detail. */
 export class ConfigError extends Error {

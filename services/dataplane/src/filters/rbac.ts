@@ -8,7 +8,7 @@
  * verified client certificate matches.
  */
 import type { ConnectionInfo } from '../context.js';
-import type { CidrRange, HeaderMatcher, RbacConfig, RbacPermission, RbacPrincipal, RbacRules, StringMatcher } from '../envoy/types.js';
+import type { CidrRange, HeaderMatcher, RbacConfig, RbacPermission, RbacPrincipal, RbacRules, StringMatcher } from '@causeway/envoy';
 import { ConfigError, cidrContains, compileStringMatcher, parseCidr } from '../envoy/values.js';
 import type { PeerSans } from '../tls/contexts.js';
 import { compileHeaderMatcher } from '../http/match.js';

@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream';
 import { type AccessLogEntry, type AccessLogger, compileAccessLogs } from '../access-log.js';
 import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
-import type { TcpProxy } from '../envoy/types.js';
+import type { TcpProxy } from '@causeway/envoy';
 import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
 import type { Host } from '../upstream/cluster.js';
 import { writeBatched } from '../write-batch.js';

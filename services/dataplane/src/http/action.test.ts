@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RetryPolicy } from '../envoy/types.js';
+import type { RetryPolicy } from '@causeway/envoy';
 import { compileRetry, retriableStatus } from './action.js';
 
 const policy = (p: RetryPolicy) => compileRetry(p, 'retry_policy');

@@ -1,5 +1,5 @@
 /** Route actions compiled once per route configuration: target clusters, timeouts, retry policy, rewrites. */
-import type { HeaderValueOption, RetryPolicy, Route, RouteConfiguration, VirtualHost } from '../envoy/types.js';
+import type { HeaderValueOption, RetryPolicy, Route, RouteConfiguration, VirtualHost } from '@causeway/envoy';
 import { compileHeaderMatcher, type HeaderPred, type Headers, headerObject } from './headers.js';
 import { ConfigError, durationMs, readDataSource, unwrap, unwrapNumber } from '../envoy/values.js';
 

@@ -8,8 +8,8 @@ import { createServer as createH2Server, type Http2Server, type ServerHttp2Sessi
 import type { Duplex } from 'node:stream';
 import { type AccessLogEntry, type AccessLogger, anyEnabled, compileAccessLogs } from '../access-log.js';
 import { type ConnectionInfo, destinationAddress, type ProxyContext, sourceAddress } from '../context.js';
-import type { HttpConnectionManager, RbacConfig } from '../envoy/types.js';
-import { TYPE } from '../envoy/types.js';
+import type { HttpConnectionManager, RbacConfig } from '@causeway/envoy';
+import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError, durationMs } from '../envoy/values.js';
 import { Rbac, rbacSubject } from '../filters/rbac.js';
 import type { HttpStats } from '../stats.js';

@@ -1,6 +1,6 @@
 /** Header objects from raw header lists, and Envoy's HeaderMatcher over them. */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { HeaderMatcher } from '../envoy/types.js';
+import type { HeaderMatcher } from '@causeway/envoy';
 import { compileRegex, compileStringMatcher } from '../envoy/values.js';
 
 export type Headers = Record<string, string | string[] | undefined>;

@@ -4,7 +4,7 @@
  * the Host header is tried as given and then without it), then the first route (in order) whose path
  * matcher, header matchers and query parameter matchers all match.
  */
-import type { QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, VirtualHost } from '../envoy/types.js';
+import type { QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, VirtualHost } from '@causeway/envoy';
 import { ConfigError, compileRegex, compileStringMatcher, type Matcher, unwrap } from '../envoy/values.js';
 import { type CompiledAction, compileAction } from './action.js';
 import { compileHeaderMatcher, type Headers } from './headers.js';

@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FilterChainMatch } from '../envoy/types.js';
+import type { FilterChainMatch } from '@causeway/envoy';
 import { ConfigError } from '../envoy/values.js';
 import { createCa } from '../testing/certs.js';
 import { freePort, listener, makeProxy, staticCluster, TLS_INSPECTOR, tcpProxyFilter } from '../testing/helpers.js';

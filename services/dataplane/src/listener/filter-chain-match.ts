@@ -10,7 +10,7 @@
  * step and then nothing at a later step gets no filter chain (the listener's default_filter_chain, if any).
  * Two chains with identical criteria make the listener invalid, as in Envoy.
  */
-import type { FilterChainMatch } from '../envoy/types.js';
+import type { FilterChainMatch } from '@causeway/envoy';
 import { type Cidr, ConfigError, cidrContains, parseCidr, unwrapNumber } from '../envoy/values.js';
 
 export interface ConnectionFacts {

@@ -11,8 +11,8 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ConnectionInfo, ProxyContext } from '../context.js';
-import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener, RbacConfig, TcpProxy } from '../envoy/types.js';
-import { TYPE } from '../envoy/types.js';
+import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener, RbacConfig, TcpProxy } from '@causeway/envoy';
+import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError, durationMs, unwrap } from '../envoy/values.js';
 import { Rbac, rbacSubject } from '../filters/rbac.js';
 import { TcpProxyFilter } from '../filters/tcp-proxy.js';

@@ -22,7 +22,7 @@ import type {
   TlsCertificate,
   TlsParameters,
   UpstreamTlsContext,
-} from '../envoy/types.js';
+} from '@causeway/envoy';
 import { ConfigError, compileStringMatcher, type Matcher, readDataSource, unwrap } from '../envoy/values.js';
 
 /** A referenced SDS secret has not arrived yet: the resource waits (Envoy "warming"), it is not rejected. */
@@ -216,7 +216,9 @@ export function compileUpstreamTls(ctx: UpstreamTlsContext, lookup: SecretLookup
   const secureOptions = ctx.allow_renegotiation ? 0 : cryptoConstants.SSL_OP_NO_RENEGOTIATION;
   const sctx = secureContext({ ...common.contextOptions, secureOptions }, field);
   const sni = ctx.sni !== undefined && ctx.sni !== '' ? ctx.sni : undefined;
-  if (ctx.auto_host_sni) throw new ConfigError(`${field}: auto_host_sni is not supported`);
+  // Not a field of UpstreamTlsContext in this Envoy API (it is on UpstreamHttpProtocolOptions); a
+  // hand-written static bootstrap may still carry it.
+  if ((ctx as { auto_host_sni?: boolean }).auto_host_sni) throw new ConfigError(`${field}: auto_host_sni is not supported`);
   const verifyChain = common.hasTrustedCa && !common.acceptUntrusted;
   const sanCheck = common.sanCheck;
   // With a trusted CA, Node verifies the chain during the handshake and calls checkServerIdentity

@@ -2,7 +2,7 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterLoadAssignment } from '../envoy/types.js';
+import type { ClusterLoadAssignment } from '@causeway/envoy';
 import { Stats } from '../stats.js';
 import { createCa } from '../testing/certs.js';
 import { freePort, get, hcmFilter, httpUpstream, inline, listener, makeProxy, quietLog, routeConfig, T, type Upstream } from '../testing/helpers.js';

@@ -1,8 +1,0 @@
-// Original file: @grpc/grpc-js-xds/deps/envoy-api/envoy/config/accesslog/v3/accesslog.proto
-
-
-export interface NotHealthCheckFilter {
-}
-
-export interface NotHealthCheckFilter__Output {
-}
