@@ -12,5 +12,4 @@ export * from './resources/zone.js';
 export * from './resources/secret.js';
 export * from './resources/policies.js';
 export * from './labels.js';
-export * from './service-config.js';
 export * from './limits.js';

@@ -2,7 +2,7 @@
  * causeway-cp configuration: defaults < YAML file (--config) < CAUSEWAY_* environment < flags,
  * validated once at start. Errors name the setting and where its value came from.
  */
-import { loadLayeredConfig } from '@causeway/core';
+import { loadLayeredConfig } from '@causeway/service';
 import { parseCidr } from '@causeway/xds';
 import { z } from 'zod';
 
@@ -99,7 +99,7 @@ const SETTINGS = {
   xdsPort: { flag: 'xds-port', env: 'CAUSEWAY_XDS_PORT' },
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
   vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
-  allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS' },
+  allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS', bare: true },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -123,17 +123,6 @@ A dataplane token binds the kuma.io/service tags it was issued for (causeway gen
 --tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags
 are refused too, unless --allow-untagged-dataplane-tokens (or =true; CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS=true).`;
 
-/** Flags that may be given without a value (`--flag` means `--flag=true`). */
-const BOOLEAN_FLAGS: ReadonlySet<string> = new Set(['--allow-untagged-dataplane-tokens']);
-
-/** `--flag` with no value (last, or followed by another flag) -> `--flag=true`. */
-function expandBooleanFlags(argv: string[]): string[] {
-  return argv.map((a, i) => {
-    const next = argv[i + 1];
-    return BOOLEAN_FLAGS.has(a) && (next === undefined || next.startsWith('-')) ? `${a}=true` : a;
-  });
-}
-
 export interface LoadConfigInput {
   argv: string[];
   env: Record<string, string | undefined>;
@@ -142,5 +131,5 @@ export interface LoadConfigInput {
 
 /** Parses `run` flags and merges every layer. Throws INVALID naming each bad setting and its source. */
 export function loadConfig({ argv, env, readFile }: LoadConfigInput): Config {
-  return loadLayeredConfig({ argv: expandBooleanFlags(argv), env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE, configFile: { env: 'CAUSEWAY_CONFIG', readFile } });
+  return loadLayeredConfig({ argv, env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE, configFile: { env: 'CAUSEWAY_CONFIG', readFile } });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { CausewayError } from '@causeway/core';
+import { closeOnSignal, runMain } from '@causeway/service';
 import { loadConfig, USAGE } from './config.js';
 import { createLogger } from './logger.js';
 import { startControlPlane, VERSION } from './run.js';
@@ -30,33 +31,8 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: e }, 'failed to start');
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      const force = setTimeout(() => {
-        logger.error('shutdown took longer than 10 s; exiting');
-        process.exit(1);
-      }, 10_000);
-      force.unref();
-      cp.close().then(resolve, (err) => {
-        logger.error({ err }, 'error while shutting down');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await closeOnSignal(() => cp.close(), logger);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // Let pino flush, then exit even if a library left a handle open.
-    setTimeout(() => process.exit(code), 200).unref();
-  },
-  (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)));

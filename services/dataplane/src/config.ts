@@ -2,7 +2,8 @@
  * causeway-dp configuration, parsed once at start: defaults < CAUSEWAY_DP_* environment < flags.
  * Errors name the setting and where its value came from.
  */
-import { CausewayError, loadLayeredConfig } from '@causeway/core';
+import { CausewayError } from '@causeway/core';
+import { loadLayeredConfig } from '@causeway/service';
 import { z } from 'zod';
 
 export const configSchema = z

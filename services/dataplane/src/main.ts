@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { closeOnSignal, runMain } from '@causeway/service';
 import { ConfigurationError, loadConfig, USAGE } from './config.js';
 import { createLogger } from './logger.js';
 import { startDataplane, VERSION } from './run.js';
@@ -33,32 +34,8 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: e }, 'failed to start');
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      const force = setTimeout(() => {
-        logger.error('shutdown took longer than 10 s; exiting');
-        process.exit(1);
-      }, 10_000);
-      force.unref();
-      dp.close().then(resolve, (err) => {
-        logger.error({ err }, 'error while shutting down');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await closeOnSignal(() => dp.close(), logger);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    setTimeout(() => process.exit(code), 200).unref();
-  },
-  (err) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)));

@@ -1,18 +1,19 @@
 /**
- * Layered service configuration, shared by every binary: defaults < YAML file < environment < flags,
- * validated once with a zod schema. Errors name the flag and where its bad value came from. Pure: the
- * caller passes argv, the environment and a file reader.
+ * Layered service configuration, shared by the binaries: defaults < YAML file < environment < flags,
+ * validated once with a zod schema. Errors name the flag and where its bad value came from. The caller
+ * passes argv, the environment and a file reader (main.ts gives process.argv, process.env, readFileSync).
  */
 import { parseArgs } from 'node:util';
+import { CausewayError, type FieldError, zodIssuesToFieldErrors } from '@causeway/core';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { CausewayError, type FieldError } from './errors.js';
-import { zodIssuesToFieldErrors } from './validation.js';
 
 /** One setting: its `--flag` and its environment variable. */
 export interface SettingSpec {
   flag: string;
   env: string;
+  /** A boolean flag that may be given bare: `--flag` alone (last, or before another flag) means `--flag=true`. */
+  bare?: boolean;
 }
 
 export interface LayeredConfigInput<T> {
@@ -28,7 +29,8 @@ export interface LayeredConfigInput<T> {
 }
 
 export function loadLayeredConfig<T>(input: LayeredConfigInput<T>): T {
-  const { argv, env, settings, schema, defaults, usage, configFile } = input;
+  const { env, settings, schema, defaults, usage, configFile } = input;
+  const argv = expandBareFlags(input.argv, settings);
   let values: Record<string, string | undefined>;
   try {
     values = parseArgs({
@@ -87,4 +89,14 @@ export function loadLayeredConfig<T>(input: LayeredConfigInput<T>): T {
     throw new CausewayError('INVALID', 'invalid configuration', fields);
   }
   return r.data;
+}
+
+/** `--flag` of a bare setting with no value (last, or followed by another flag) -> `--flag=true`. */
+function expandBareFlags(argv: string[], settings: Record<string, SettingSpec>): string[] {
+  const bare = new Set(Object.values(settings).flatMap((s) => (s.bare ? [`--${s.flag}`] : [])));
+  if (bare.size === 0) return argv;
+  return argv.map((a, i) => {
+    const next = argv[i + 1];
+    return bare.has(a) && (next === undefined || next.startsWith('-')) ? `${a}=true` : a;
+  });
 }
