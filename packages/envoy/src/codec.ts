@@ -10,9 +10,11 @@
  * nothing is ever sent that a real Envoy would parse differently.
  */
 import type { Enum, Field, Root, Type } from 'protobufjs';
+import type { TypedAny } from './model.js';
 import { envoyRoot, TYPE_PREFIX } from './protos.js';
 
-export type EnvoyJson = { '@type': string } & Record<string, unknown>;
+/** A resource (or any Any) in JSON shape, of whatever type its `@type` names; model.ts types the ones Causeway uses. */
+export type EnvoyJson = TypedAny;
 
 /** A packed `google.protobuf.Any`. */
 export interface AnyProto {
@@ -30,7 +32,8 @@ export class XdsCodecError extends Error {
   }
 }
 
-const WRAPPERS: Record<string, 'number' | 'int64' | 'bool' | 'string' | 'bytes'> = {
+/** The wrapper types (`google.protobuf.UInt32Value`, ...) by full name, and the scalar each holds (bare in JSON). */
+export const WRAPPERS: Readonly<Record<string, 'number' | 'int64' | 'bool' | 'string' | 'bytes'>> = {
   '.google.protobuf.DoubleValue': 'number',
   '.google.protobuf.FloatValue': 'number',
   '.google.protobuf.Int32Value': 'number',

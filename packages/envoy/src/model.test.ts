@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Enum, Field, Type } from 'protobufjs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { messageType } from './codec.js';
+import { messageType, WRAPPERS } from './codec.js';
 import { EXTENSION_TYPE_URLS } from './model.js';
 import { TYPE_URLS } from './protos.js';
 
@@ -19,17 +19,6 @@ const MODEL = join(import.meta.dirname, 'model.ts');
 /** Aliases of model.ts that are not messages (JSON forms of scalars, Any, helper unions). */
 const NOT_MESSAGES = new Set(['Duration', 'Int64', 'Base64', 'Struct', 'TypedAny', 'Typed', 'ClusterType', 'TlsVersion', 'XdsResources']);
 
-const WRAPPERS: Record<string, 'number' | 'int64' | 'boolean' | 'string'> = {
-  '.google.protobuf.DoubleValue': 'number',
-  '.google.protobuf.FloatValue': 'number',
-  '.google.protobuf.Int32Value': 'number',
-  '.google.protobuf.UInt32Value': 'number',
-  '.google.protobuf.Int64Value': 'int64',
-  '.google.protobuf.UInt64Value': 'int64',
-  '.google.protobuf.BoolValue': 'boolean',
-  '.google.protobuf.StringValue': 'string',
-  '.google.protobuf.BytesValue': 'string',
-};
 const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const NUMBERS = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 
@@ -107,9 +96,9 @@ function conformanceErrors(checker: ts.TypeChecker, aliases: Alias[]): string[] 
           if (!isString && !isNumber) wrong('a decimal string');
         } else if (wrapper === 'number') {
           if (!isNumber) wrong('a number');
-        } else if (wrapper === 'boolean') {
+        } else if (wrapper === 'bool') {
           if (!isBoolean) wrong('true or false');
-        } else if (wrapper === 'string') {
+        } else if (wrapper === 'string' || wrapper === 'bytes') {
           if (!isString) wrong('a string');
         } else if (type.fullName === '.google.protobuf.Duration' || type.fullName === '.google.protobuf.Timestamp') {
           if (!isString) wrong('a string such as "5s"');

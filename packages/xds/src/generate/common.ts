@@ -2,10 +2,47 @@
  * Builders of the Envoy pieces every generator uses. Each returns Envoy's JSON shape (see codec.ts) and
  * uses only what SUBSET.md lists.
  */
-import { type EnvoyJson, externalClientSecretName, identitySecretName, inboundListenerName, meshCaSecretName, meshSpiffePrefix, TYPE_URLS, type XdsKind } from '@causeway/envoy';
+import {
+  type AccessLogConfig,
+  type Address,
+  type Cluster,
+  type ClusterLoadAssignment,
+  type CommonTlsContext,
+  type DownstreamTlsContext,
+  EXTENSION_TYPE_URLS as T,
+  type EnvoyJson,
+  externalClientSecretName,
+  type FilterChain,
+  type HttpConnectionManager,
+  identitySecretName,
+  inboundListenerName,
+  type Listener,
+  type ListenerFilter,
+  type LocalityLbEndpoints,
+  meshCaSecretName,
+  meshSpiffePrefix,
+  type NetworkFilter,
+  type RouteConfiguration,
+  type SdsSecretConfig,
+  type Secret,
+  type StdoutAccessLog,
+  type TcpProxy,
+  type TransportSocket,
+  type TransportSocketMatch,
+  type Typed,
+  TYPE_URLS,
+  type TypedAny,
+  type UpstreamHttpProtocolOptions,
+  type UpstreamTlsContext,
+  type XdsKind,
+} from '@causeway/envoy';
 import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
 
+/**
+ * The resources of one proxy by kind. The builders below return the typed model of @causeway/envoy
+ * (`Typed<Cluster>`, ...); the set holds them as EnvoyJson, the shape the snapshot cache packs.
+ */
 export type ResourceSet = Record<XdsKind, EnvoyJson[]>;
 
 export function emptySet(): ResourceSet {
@@ -91,23 +128,11 @@ export const ADS = { ads: {}, resource_api_version: 'V3' } as const;
 export const CONNECT_TIMEOUT = '5s';
 export const DEFAULT_ROUTE_TIMEOUT = '15s';
 
-const T = {
-  tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-  hcm: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-  router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-  tlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
-  originalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
-  upstreamTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-  downstreamTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
-  stdoutLog: 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
-  httpOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-} as const;
-
-export const ACCESS_LOG = [
+export const ACCESS_LOG: AccessLogConfig[] = [
   {
     name: 'envoy.access_loggers.stdout',
     typed_config: {
-      '@type': T.stdoutLog,
+      '@type': T.StdoutAccessLog,
       log_format: {
         json_format: {
           start_time: '%START_TIME%',
@@ -124,47 +149,47 @@ export const ACCESS_LOG = [
           duration_ms: '%DURATION%',
         },
       },
-    },
+    } satisfies Typed<StdoutAccessLog>,
   },
 ];
 
-export const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': T.tlsInspector } };
-export const ORIGINAL_DST = { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': T.originalDst } };
+export const TLS_INSPECTOR: ListenerFilter = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': T.TlsInspector } };
+export const ORIGINAL_DST: ListenerFilter = { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': T.OriginalDst } };
 
 /** Statistic prefixes: Envoy wants no ':' in them ('.' separates stat name segments). */
 export function statPrefix(name: string): string {
   return name.replace(/[:.{}=,]/g, '_');
 }
 
-export function tcpProxy(cluster: string): Record<string, unknown> {
+export function tcpProxy(cluster: string): NetworkFilter {
   return {
     name: 'envoy.filters.network.tcp_proxy',
-    typed_config: { '@type': T.tcpProxy, stat_prefix: statPrefix(cluster), cluster, access_log: ACCESS_LOG },
+    typed_config: { '@type': T.TcpProxy, stat_prefix: statPrefix(cluster), cluster, access_log: ACCESS_LOG } satisfies Typed<TcpProxy>,
   };
 }
 
-export function hcmConfig(stat: string, routeName: string): EnvoyJson {
+export function hcmConfig(stat: string, routeName: string): Typed<HttpConnectionManager> {
   return {
-    '@type': T.hcm,
+    '@type': T.HttpConnectionManager,
     stat_prefix: statPrefix(stat),
     rds: { config_source: ADS, route_config_name: routeName },
-    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': T.router } }],
+    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': T.Router } }],
     access_log: ACCESS_LOG,
   };
 }
 
-export function httpConnectionManager(stat: string, routeName: string): Record<string, unknown> {
+export function httpConnectionManager(stat: string, routeName: string): NetworkFilter {
   return { name: 'envoy.filters.network.http_connection_manager', typed_config: hcmConfig(stat, routeName) };
 }
 
 /** tcp_proxy or http_connection_manager by protocol. */
-export function l7OrL4(protocol: Protocol, stat: string, routeName: string, cluster: string): Record<string, unknown> {
+export function l7OrL4(protocol: Protocol, stat: string, routeName: string, cluster: string): NetworkFilter {
   return HTTP_PROTOCOLS.has(protocol) ? httpConnectionManager(stat, routeName) : tcpProxy(cluster);
 }
 
 export type Principal = { any: true } | { authenticated: { principal_name: { exact: string } | { prefix: string } } };
 
-function sds(name: string) {
+function sds(name: string): SdsSecretConfig {
   return { name, sds_config: ADS };
 }
 
@@ -173,7 +198,7 @@ function b64(data: string | Buffer): string {
 }
 
 /** Mesh mTLS common context: identity certificate and mesh CA via SDS, SAN matcher on URI SANs. */
-function meshCommonTls(mesh: string, san: { exact: string } | { prefix: string }, alpn?: string[]) {
+function meshCommonTls(mesh: string, san: { exact: string } | { prefix: string }, alpn?: string[]): CommonTlsContext {
   return {
     tls_certificate_sds_secret_configs: [sds(identitySecretName(mesh))],
     combined_validation_context: {
@@ -184,23 +209,27 @@ function meshCommonTls(mesh: string, san: { exact: string } | { prefix: string }
   };
 }
 
-export function upstreamMeshTls(mesh: string, sni: string, expectedSpiffe: string): Record<string, unknown> {
+export function upstreamMeshTls(mesh: string, sni: string, expectedSpiffe: string): TransportSocket {
   return {
     name: 'envoy.transport_sockets.tls',
-    typed_config: { '@type': T.upstreamTls, sni, common_tls_context: meshCommonTls(mesh, { exact: expectedSpiffe }) },
+    typed_config: { '@type': T.UpstreamTlsContext, sni, common_tls_context: meshCommonTls(mesh, { exact: expectedSpiffe }) } satisfies Typed<UpstreamTlsContext>,
   };
 }
 
-export function downstreamMeshTls(mesh: string): Record<string, unknown> {
+export function downstreamMeshTls(mesh: string): TransportSocket {
   return {
     name: 'envoy.transport_sockets.tls',
-    typed_config: { '@type': T.downstreamTls, require_client_certificate: true, common_tls_context: meshCommonTls(mesh, { prefix: meshSpiffePrefix(mesh) }) },
+    typed_config: {
+      '@type': T.DownstreamTlsContext,
+      require_client_certificate: true,
+      common_tls_context: meshCommonTls(mesh, { prefix: meshSpiffePrefix(mesh) }),
+    } satisfies Typed<DownstreamTlsContext>,
   };
 }
 
 /** TLS origination to an ExternalService. */
-export function upstreamExternalTls(mesh: string, es: ExternalEndpoint, tls: ResolvedTls): Record<string, unknown> {
-  const common: Record<string, unknown> = {};
+export function upstreamExternalTls(mesh: string, es: ExternalEndpoint, tls: ResolvedTls): TransportSocket {
+  const common: CommonTlsContext = {};
   if (tls.client) common.tls_certificate_sds_secret_configs = [sds(externalClientSecretName(mesh, es.name))];
   if (tls.caPem && tls.verifyName)
     common.validation_context = {
@@ -211,15 +240,15 @@ export function upstreamExternalTls(mesh: string, es: ExternalEndpoint, tls: Res
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
-      '@type': T.upstreamTls,
+      '@type': T.UpstreamTlsContext,
       ...(tls.sni ? { sni: tls.sni } : {}),
       ...(tls.allowRenegotiation ? { allow_renegotiation: true } : {}),
       ...(Object.keys(common).length > 0 ? { common_tls_context: common } : {}),
-    },
+    } satisfies Typed<UpstreamTlsContext>,
   };
 }
 
-export function tlsCertificateSecret(name: string, certPem: string | Buffer, keyPem: string | Buffer): EnvoyJson {
+export function tlsCertificateSecret(name: string, certPem: string | Buffer, keyPem: string | Buffer): Typed<Secret> {
   return {
     '@type': TYPE_URLS.Secret,
     name,
@@ -227,15 +256,18 @@ export function tlsCertificateSecret(name: string, certPem: string | Buffer, key
   };
 }
 
-export function validationSecret(name: string, caPem: string | Buffer): EnvoyJson {
+export function validationSecret(name: string, caPem: string | Buffer): Typed<Secret> {
   return { '@type': TYPE_URLS.Secret, name, validation_context: { trusted_ca: { inline_bytes: b64(caPem) } } };
 }
 
-export const H2_OPTIONS = {
-  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': T.httpOptions, explicit_http_config: { http2_protocol_options: {} } },
+export const H2_OPTIONS: Record<string, TypedAny> = {
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+    '@type': T.HttpProtocolOptions,
+    explicit_http_config: { http2_protocol_options: {} },
+  } satisfies Typed<UpstreamHttpProtocolOptions>,
 };
 
-export function edsCluster(name: string, protocol: Protocol, transportSocket?: Record<string, unknown>): EnvoyJson {
+export function edsCluster(name: string, protocol: Protocol, transportSocket?: TransportSocket): Typed<Cluster> {
   return {
     '@type': TYPE_URLS.Cluster,
     name,
@@ -257,7 +289,7 @@ export interface LbEndpoint {
 }
 
 /** Groups endpoints into localities (zone + priority), priorities renumbered from 0 without gaps. */
-export function localities(endpoints: LbEndpoint[]): Record<string, unknown>[] {
+export function localities(endpoints: LbEndpoint[]): LocalityLbEndpoints[] {
   const prios = [...new Set(endpoints.map((e) => e.priority))].sort((a, b) => a - b);
   const groups = new Map<string, { zone: string | undefined; priority: number; eps: LbEndpoint[] }>();
   for (const e of endpoints) {
@@ -281,7 +313,7 @@ export function localities(endpoints: LbEndpoint[]): Record<string, unknown>[] {
     }));
 }
 
-export function loadAssignment(clusterName: string, endpoints: LbEndpoint[]): EnvoyJson {
+export function loadAssignment(clusterName: string, endpoints: LbEndpoint[]): Typed<ClusterLoadAssignment> {
   const eps = localities(endpoints);
   return { '@type': TYPE_URLS.ClusterLoadAssignment, cluster_name: clusterName, ...(eps.length > 0 ? { endpoints: eps } : {}) };
 }
@@ -291,7 +323,7 @@ export function meshEndpoint(e: Endpoint, priority: number): LbEndpoint {
 }
 
 /** A STATIC (all IPs) or STRICT_DNS cluster to ExternalServices, with TLS origination per ExternalService. */
-export function externalCluster(ctx: MeshContext, name: string, list: ExternalEndpoint[], localityAware: boolean): EnvoyJson {
+export function externalCluster(ctx: MeshContext, name: string, list: ExternalEndpoint[], localityAware: boolean): Typed<Cluster> {
   const usable = list.filter((e) => !e.error);
   const sockets = usable.map((e) => (e.tls ? upstreamExternalTls(ctx.mesh, e, e.tls) : undefined));
   const distinct = new Set(sockets.map((s) => JSON.stringify(s ?? null)));
@@ -308,7 +340,7 @@ export function externalCluster(ctx: MeshContext, name: string, list: ExternalEn
   const allIp = usable.every((e) => e.isIp);
   const cla = loadAssignment(name, eps);
   const { '@type': _t, ...assignment } = cla;
-  const matches = perEndpoint
+  const matches: TransportSocketMatch[] = perEndpoint
     ? usable.flatMap((e, i) => (sockets[i] ? [{ name: e.name, match: { 'external-service': e.name }, transport_socket: sockets[i] }] : []))
     : [];
   return {
@@ -325,7 +357,7 @@ export function externalCluster(ctx: MeshContext, name: string, list: ExternalEn
 }
 
 /** Client certificate Secrets of the ExternalServices of a list. */
-export function externalSecrets(mesh: string, list: ExternalEndpoint[]): EnvoyJson[] {
+export function externalSecrets(mesh: string, list: ExternalEndpoint[]): Typed<Secret>[] {
   return list.flatMap((e) => (!e.error && e.tls?.client ? [tlsCertificateSecret(externalClientSecretName(mesh, e.name), e.tls.client.certPem, e.tls.client.keyPem)] : []));
 }
 
@@ -335,7 +367,7 @@ export interface RouteOptions {
   autoHostRewrite?: boolean;
 }
 
-export function routeConfiguration(name: string, cluster: string, opts: RouteOptions): EnvoyJson {
+export function routeConfiguration(name: string, cluster: string, opts: RouteOptions): Typed<RouteConfiguration> {
   return {
     '@type': TYPE_URLS.RouteConfiguration,
     name,
@@ -361,7 +393,7 @@ export function routeConfiguration(name: string, cluster: string, opts: RouteOpt
 
 export const DEFAULT_RETRY = { retry_on: 'connect-failure', num_retries: 2 };
 
-export function socketAddress(address: string, port: number) {
+export function socketAddress(address: string, port: number): Address {
   return { socket_address: { address, port_value: port } };
 }
 
@@ -370,7 +402,7 @@ export function socketAddress(address: string, port: number) {
  * (and causeway-dp) refuse a listener without filter chains, so with nothing to serve yet (no mesh with
  * mTLS, nothing of its mesh to route) there is no listener rather than one NACKed forever.
  */
-export function zoneProxyListeners(address: string, port: number, chains: Record<string, unknown>[]): EnvoyJson[] {
+export function zoneProxyListeners(address: string, port: number, chains: FilterChain[]): Typed<Listener>[] {
   if (chains.length === 0) return [];
   return [
     {

@@ -7,7 +7,7 @@
  */
 import type { Resource, ZoneEgressSpec } from '@causeway/core';
 import { HTTP_PROTOCOLS, type MeshContext } from '../context.js';
-import { identitySecretName, meshCaSecretName, meshQualified, meshSni } from '@causeway/envoy';
+import { type FilterChain, identitySecretName, meshCaSecretName, meshQualified, meshSni } from '@causeway/envoy';
 import { applyEgressPolicies } from '../policies/index.js';
 import {
   DEFAULT_RETRY,
@@ -40,14 +40,14 @@ export interface EgressInput {
 
 export function generateEgress(input: EgressInput): ResourceSet {
   const set = emptySet();
-  const chains: Record<string, unknown>[] = [];
+  const chains: FilterChain[] = [];
   for (const ctx of input.contexts.values()) {
     if (!ctx.mtls || !ctx.caPem) continue;
     const identity = input.identities.get(ctx.mesh);
     if (!identity) continue;
     set.Secret.push(tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem));
     set.Secret.push(validationSecret(meshCaSecretName(ctx.mesh), ctx.caPem));
-    const perMesh: { sni: string; chain: Record<string, unknown> }[] = [];
+    const perMesh: { sni: string; chain: FilterChain }[] = [];
     const passThrough = (service: string, endpoints: LbEndpoint[]) => {
       const cluster = meshQualified(ctx.mesh, service);
       const sni = meshSni(service, ctx.mesh);

@@ -6,7 +6,7 @@
  */
 import type { Resource, ZoneIngressSpec } from '@causeway/core';
 import type { MeshContext } from '../context.js';
-import { meshQualified, meshSni } from '@causeway/envoy';
+import { type FilterChain, meshQualified, meshSni } from '@causeway/envoy';
 import { edsCluster, emptySet, finish, loadAssignment, meshEndpoint, type ResourceSet, tcpProxy, zoneProxyListeners } from './common.js';
 
 export interface IngressInput {
@@ -17,7 +17,7 @@ export interface IngressInput {
 
 export function generateIngress(input: IngressInput): ResourceSet {
   const set = emptySet();
-  const chains: Record<string, unknown>[] = [];
+  const chains: FilterChain[] = [];
   for (const ctx of input.contexts.values()) {
     // Ingresses route by SNI of mesh mTLS: a mesh without mTLS has no cross-zone traffic.
     if (!ctx.mtls) continue;

@@ -7,16 +7,25 @@ import { createHash } from 'node:crypto';
 import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
 import {
-  type EnvoyJson,
+  type Cluster,
+  type ClusterLoadAssignment,
+  type DnsFilterConfig,
+  EXTENSION_TYPE_URLS,
+  type FilterChain,
   identitySecretName,
   inboundListenerName,
+  type Listener,
+  type ListenerFilter,
   localClusterName,
   meshCaSecretName,
   meshSni,
   outboundListenerName,
   outboundRouteName,
   PASSTHROUGH,
+  type RouteConfiguration,
+  type Secret,
   spiffeId,
+  type Typed,
   TYPE_URLS,
   zoneEgressSpiffeId,
 } from '@causeway/envoy';
@@ -75,7 +84,7 @@ function protocolOf(ctx: MeshContext, service: string): Protocol {
 }
 
 /** Cluster + endpoints of one outbound service (shared by every sidecar of the mesh). */
-function serviceCluster(ctx: MeshContext, service: string): { cluster: EnvoyJson; cla?: EnvoyJson; secrets: EnvoyJson[] } {
+function serviceCluster(ctx: MeshContext, service: string): { cluster: Typed<Cluster>; cla?: Typed<ClusterLoadAssignment>; secrets: Typed<Secret>[] } {
   return memo(ctx, `sidecar-cluster:${service}`, () => {
     const protocol = protocolOf(ctx, service);
     const ext = ctx.external.get(service);
@@ -106,7 +115,7 @@ function serviceCluster(ctx: MeshContext, service: string): { cluster: EnvoyJson
   }, service);
 }
 
-function serviceRoute(ctx: MeshContext, service: string): EnvoyJson {
+function serviceRoute(ctx: MeshContext, service: string): Typed<RouteConfiguration> {
   return memo(ctx, `sidecar-route:${service}`, () => {
     const ext = ctx.external.get(service);
     // Direct to an ExternalService by host name: send the real host in the Host header.
@@ -115,8 +124,8 @@ function serviceRoute(ctx: MeshContext, service: string): EnvoyJson {
   }, service);
 }
 
-function outboundListener(ctx: MeshContext, address: string, port: number, service: string): EnvoyJson {
-  return memo(ctx, `sidecar-outbound:${address}:${port}:${service}`, () => ({
+function outboundListener(ctx: MeshContext, address: string, port: number, service: string): Typed<Listener> {
+  return memo(ctx, `sidecar-outbound:${address}:${port}:${service}`, (): Typed<Listener> => ({
     '@type': TYPE_URLS.Listener,
     name: outboundListenerName(address, port),
     address: socketAddress(address, port),
@@ -154,7 +163,7 @@ function reachableKey(dp: DataplaneSpec): string {
   return only && only.length > 0 ? [...only].sort().join(',') : '*';
 }
 
-function dnsListener(ctx: MeshContext, dp: DataplaneSpec): EnvoyJson {
+function dnsListener(ctx: MeshContext, dp: DataplaneSpec): Typed<Listener> {
   const address = dp.networking.address;
   // The table is the same for every dataplane with the same reachable services: built (and encoded) once.
   const filters = memo(ctx, `dns-filters:${reachableKey(dp)}:${hashVips(ctx)}:${reachableFingerprint(ctx, dp)}`, () => dnsFilters(ctx, dp));
@@ -202,13 +211,13 @@ function reachableFingerprint(ctx: MeshContext, dp: DataplaneSpec): string {
   return h;
 }
 
-function dnsFilters(ctx: MeshContext, dp: DataplaneSpec): Record<string, unknown>[] {
+function dnsFilters(ctx: MeshContext, dp: DataplaneSpec): ListenerFilter[] {
   const names = dnsNames(ctx, dp);
   return [
       {
         name: 'envoy.filters.udp.dns_filter',
         typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig',
+          '@type': EXTENSION_TYPE_URLS.DnsFilter,
           stat_prefix: 'dns',
           server_config: {
             inline_dns_table: {
@@ -217,7 +226,7 @@ function dnsFilters(ctx: MeshContext, dp: DataplaneSpec): Record<string, unknown
           },
           // Names not in the table go to the system resolver only when the mesh allows passthrough.
           ...(ctx.passthrough ? { client_config: { resolver_timeout: '5s', max_pending_lookups: '256' } } : {}),
-        },
+        } satisfies Typed<DnsFilterConfig>,
       },
   ];
 }
@@ -267,10 +276,10 @@ function inbound(ctx: MeshContext, dp: Resource<DataplaneSpec>, set: ResourceSet
       load_assignment: { cluster_name: clusterName, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(serviceAddress, servicePort) } }] }] },
       // gRPC / HTTP/2 apps are spoken to in HTTP/2 (h2c).
       ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
-    });
+    } satisfies Typed<Cluster>);
     const app = l7OrL4(protocol, `inbound_${service}_${ib.port}`, listenerName, clusterName);
     if (HTTP_PROTOCOLS.has(protocol)) set.RouteConfiguration.push(routeConfiguration(listenerName, clusterName, { timeout: '0s' }));
-    const chains: Record<string, unknown>[] = [];
+    const chains: FilterChain[] = [];
     if (ctx.mtls) {
       const permissive = ctx.mtlsMode === 'PERMISSIVE';
       chains.push({
@@ -290,7 +299,7 @@ function inbound(ctx: MeshContext, dp: Resource<DataplaneSpec>, set: ResourceSet
       traffic_direction: 'INBOUND',
       ...(ctx.mtls && ctx.mtlsMode === 'PERMISSIVE' ? { listener_filters: [TLS_INSPECTOR] } : {}),
       filter_chains: chains,
-    });
+    } satisfies Typed<Listener>);
   }
 }
 
@@ -328,7 +337,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
         memo(
           ctx,
           `api-listener:${service}`,
-          () => ({
+          (): Typed<Listener> => ({
             '@type': TYPE_URLS.Listener,
             name: service,
             api_listener: { api_listener: hcmConfig(`outbound_${service}`, outboundRouteName(service)) },
@@ -369,9 +378,9 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
       use_original_dst: true,
       listener_filters: [ORIGINAL_DST],
       filter_chains: [{ filters: [tcpProxy(PASSTHROUGH)] }],
-    });
+    } satisfies Typed<Listener>);
     set.Cluster.push(
-      memo(ctx, 'passthrough-cluster', () => ({
+      memo(ctx, 'passthrough-cluster', (): Typed<Cluster> => ({
         '@type': TYPE_URLS.Cluster,
         name: PASSTHROUGH,
         type: 'ORIGINAL_DST',

@@ -4,7 +4,7 @@
  * derivation is memoized on the original object and a key describing the change, so every proxy that
  * applies the same change to the same shared resource gets the same derived object (encoded once too).
  */
-import type { EnvoyJson, XdsKind } from '@causeway/envoy';
+import type { EnvoyJson, FilterChain as EnvoyFilterChain, NetworkFilter, Rds, Route, RouteAction, TypedAny, VirtualHost, XdsKind } from '@causeway/envoy';
 import type { ResourceSet } from '../generate/common.js';
 
 const derivations = new WeakMap<object, Map<string, unknown>>();
@@ -40,8 +40,12 @@ export function mapKind(set: ResourceSet, kind: XdsKind, fn: (r: EnvoyJson) => E
   return changed ? { ...set, [kind]: out } : set;
 }
 
-export type Filter = { name: string; typed_config: Record<string, unknown> } & Record<string, unknown>;
-export type FilterChain = { name?: string; filters: Filter[] } & Record<string, unknown>;
+/** A network filter as the generators write it (always with a typed_config). */
+export type Filter = Omit<NetworkFilter, 'typed_config'> & { typed_config: TypedAny };
+/** A filter chain as the generators write it (always with filters). */
+export type FilterChain = Omit<EnvoyFilterChain, 'filters'> & { filters: Filter[] };
+/** A virtual host as the generators write it (always with routes). */
+export type GeneratedVirtualHost = Omit<VirtualHost, 'routes'> & { routes: Route[] };
 
 export const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 export const HCM = 'envoy.filters.network.http_connection_manager';
@@ -82,17 +86,17 @@ export function outboundListenerService(listener: EnvoyJson): string | undefined
   if (!f) return undefined;
   if (f.name === TCP_PROXY) return f.typed_config.cluster as string | undefined;
   if (f.name === HCM) {
-    const route = (f.typed_config.rds as { route_config_name?: string } | undefined)?.route_config_name;
+    const route = (f.typed_config.rds as Rds | undefined)?.route_config_name;
     return route?.startsWith('outbound:') ? route.slice('outbound:'.length) : undefined;
   }
   return undefined;
 }
 
 /** The first route action of a RouteConfiguration's first virtual host. */
-export function withRouteAction(route: EnvoyJson, fields: Record<string, unknown>): EnvoyJson {
+export function withRouteAction(route: EnvoyJson, fields: RouteAction): EnvoyJson {
   const set = Object.entries(fields).filter(([, v]) => v !== undefined);
   if (set.length === 0) return route;
-  const vhosts = route.virtual_hosts as { routes: { route?: Record<string, unknown> }[] }[];
+  const vhosts = route.virtual_hosts as GeneratedVirtualHost[];
   return {
     ...route,
     virtual_hosts: vhosts.map((vh) => ({

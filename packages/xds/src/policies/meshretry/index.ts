@@ -18,7 +18,7 @@
  * Fields no policy sets keep the generator's default retry policy (`connect-failure`, 2 retries).
  */
 import { type DataplaneSpec, meshRetrySchema, parseDuration, type Resource, type RetryConf } from '@causeway/core';
-import { durationMs, type EnvoyJson } from '@causeway/envoy';
+import { durationMs, type EnvoyJson, type RetryPolicy } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
 import { canonicalJson } from '../match.js';
@@ -34,7 +34,7 @@ import {
   type SidecarPolicyInput,
   selecting,
 } from '../plugin.js';
-import { derive, mapChains, mapFilters, mapKind, outboundListenerService, TCP_PROXY, withConfig } from '../resources.js';
+import { derive, type GeneratedVirtualHost, mapChains, mapFilters, mapKind, outboundListenerService, TCP_PROXY, withConfig } from '../resources.js';
 
 export const TYPE = 'MeshRetry';
 
@@ -71,8 +71,8 @@ function ms(v: string | undefined): number | undefined {
 }
 
 /** The route retry_policy: the existing one with the fields the conf sets replaced. */
-export function retryPolicy(existing: Record<string, unknown> | undefined, c: HttpRetry, kind: 'http' | 'grpc'): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...(existing ?? {}) };
+export function retryPolicy(existing: RetryPolicy | undefined, c: HttpRetry, kind: 'http' | 'grpc'): RetryPolicy {
+  const out: RetryPolicy = { ...(existing ?? {}) };
   if (c.retryOn !== undefined) {
     const table = kind === 'grpc' ? GRPC_RETRY_ON : HTTP_RETRY_ON;
     const on: string[] = [];
@@ -103,13 +103,13 @@ export function retryPolicy(existing: Record<string, unknown> | undefined, c: Ht
 
 function retryRoute(r: EnvoyJson, c: HttpRetry, kind: 'http' | 'grpc'): EnvoyJson {
   return derive(r, `${TYPE}:${kind}:${canonicalJson(c)}`, (o) => {
-    const vhosts = o.virtual_hosts as { routes: { route?: Record<string, unknown> }[] }[];
+    const vhosts = o.virtual_hosts as GeneratedVirtualHost[];
     return {
       ...o,
       virtual_hosts: vhosts.map((vh) => ({
         ...vh,
         routes: vh.routes.map((rt) =>
-          rt.route ? { ...rt, route: { ...rt.route, retry_policy: retryPolicy(rt.route.retry_policy as Record<string, unknown> | undefined, c, kind) } } : rt,
+          rt.route ? { ...rt, route: { ...rt.route, retry_policy: retryPolicy(rt.route.retry_policy, c, kind) } } : rt,
         ),
       })),
     };

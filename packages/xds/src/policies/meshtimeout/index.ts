@@ -20,7 +20,7 @@
  * Fields no policy sets keep the generator's defaults (connect 5 s, outbound request 15 s).
  */
 import { type DataplaneSpec, meshTimeoutSchema, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
-import { durationMs, type EnvoyJson } from '@causeway/envoy';
+import { type CommonHttpProtocolOptions, durationMs, type EnvoyJson } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
 import { canonicalJson, mergeConfs, type RuleEntry } from '../match.js';
@@ -52,13 +52,13 @@ function dur(v: string | undefined): string | undefined {
 function timeoutFilter(f: Filter, c: TimeoutConf): Filter {
   if (f.name === TCP_PROXY) return withConfig(f, { idle_timeout: dur(c.idleTimeout) });
   if (f.name !== HCM) return f;
-  const common: Record<string, unknown> = {};
+  const common: CommonHttpProtocolOptions = {};
   const idle = dur(c.idleTimeout);
   const maxConn = dur(c.http?.maxConnectionDuration);
   if (idle) common.idle_timeout = idle;
   if (maxConn) common.max_connection_duration = maxConn;
   return withConfig(f, {
-    common_http_protocol_options: Object.keys(common).length > 0 ? { ...((f.typed_config.common_http_protocol_options as object | undefined) ?? {}), ...common } : undefined,
+    common_http_protocol_options: Object.keys(common).length > 0 ? { ...((f.typed_config.common_http_protocol_options as CommonHttpProtocolOptions | undefined) ?? {}), ...common } : undefined,
     stream_idle_timeout: dur(c.http?.streamIdleTimeout),
     request_headers_timeout: dur(c.http?.requestHeadersTimeout),
   });

@@ -30,7 +30,26 @@ import {
   type TargetRef,
   type TrafficAction,
 } from '@causeway/core';
-import { dataplaneIdentityUris, type EnvoyJson, externalClientSecretName, meshSni, meshSpiffePrefix, spiffeId, TAG_URI_SCHEME, tagUri } from '@causeway/envoy';
+import {
+  dataplaneIdentityUris,
+  type DnsFilterConfig,
+  type DnsTable,
+  type DnsVirtualDomain,
+  EXTENSION_TYPE_URLS,
+  type EnvoyJson,
+  externalClientSecretName,
+  type HttpFilter,
+  type HttpRbacConfig,
+  type ListenerFilter,
+  meshSni,
+  meshSpiffePrefix,
+  type RbacConfig,
+  type RbacRules,
+  spiffeId,
+  TAG_URI_SCHEME,
+  type Typed,
+  tagUri,
+} from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
 import { type Principal, type ResourceSet, statPrefix } from '../../generate/common.js';
 import { canonicalJson, refMatches, type RuleEntry, type Tags } from '../match.js';
@@ -55,8 +74,6 @@ interface Conf {
   action: TrafficAction;
 }
 
-const NETWORK_RBAC = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
-const HTTP_RBAC = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
 
 export type RbacPrincipal = Principal | { and_ids: { ids: RbacPrincipal[] } } | { or_ids: { ids: RbacPrincipal[] } } | { not_id: RbacPrincipal };
 
@@ -118,21 +135,21 @@ export function decide(entries: RuleEntry<Conf>[], mesh: string, uris: ReadonlyS
   return { allowed: false, by: undefined };
 }
 
-function networkRbac(stat: string, rules: object): Filter {
-  return { name: 'envoy.filters.network.rbac', typed_config: { '@type': NETWORK_RBAC, stat_prefix: statPrefix(stat), rules } };
+function networkRbac(stat: string, rules: RbacRules): Filter {
+  return { name: 'envoy.filters.network.rbac', typed_config: { '@type': EXTENSION_TYPE_URLS.NetworkRbac, stat_prefix: statPrefix(stat), rules } satisfies Typed<RbacConfig> };
 }
 
-function httpRbac(rules: object): Record<string, unknown> {
-  return { name: 'envoy.filters.http.rbac', typed_config: { '@type': HTTP_RBAC, rules } };
+function httpRbac(rules: RbacRules): HttpFilter {
+  return { name: 'envoy.filters.http.rbac', typed_config: { '@type': EXTENSION_TYPE_URLS.HttpRbac, rules } satisfies Typed<HttpRbacConfig> };
 }
 
 /** The chain with RBAC in front of its application filter (HTTP RBAC inside the HCM, network RBAC otherwise). */
-function guardChain(chain: FilterChain, stat: string, rules: object, http: boolean): FilterChain {
+function guardChain(chain: FilterChain, stat: string, rules: RbacRules, http: boolean): FilterChain {
   if (http)
     return {
       ...chain,
       filters: chain.filters.map((f) =>
-        f.name === HCM ? { ...f, typed_config: { ...f.typed_config, http_filters: [httpRbac(rules), ...((f.typed_config.http_filters as unknown[]) ?? [])] } } : f,
+        f.name === HCM ? { ...f, typed_config: { ...f.typed_config, http_filters: [httpRbac(rules), ...((f.typed_config.http_filters as HttpFilter[]) ?? [])] } } : f,
       ),
     };
   return { ...chain, filters: [networkRbac(stat, rules), ...chain.filters] };
@@ -190,8 +207,13 @@ function withoutServices(set: ResourceSet, ctx: MeshContext, services: ReadonlyS
   return mapKind(out, 'Secret', (s) => (secrets.has(s.name as string) ? undefined : s));
 }
 
+/** The DNS listener's filter as the sidecar generator writes it. */
+type DnsListenerFilter = ListenerFilter & {
+  typed_config: Typed<DnsFilterConfig> & { server_config: { inline_dns_table: DnsTable & { virtual_domains: DnsVirtualDomain[] } } };
+};
+
 function withoutDnsNames(listener: EnvoyJson, names: ReadonlySet<string>): EnvoyJson {
-  const filters = listener.listener_filters as { typed_config: { server_config: { inline_dns_table: { virtual_domains: { name: string }[] } } } }[];
+  const filters = listener.listener_filters as DnsListenerFilter[];
   return {
     ...listener,
     listener_filters: filters.map((f) => {
@@ -227,7 +249,7 @@ function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
 }
 
 function egress(set: ResourceSet, input: EgressPolicyInput): ResourceSet {
-  const guards = new Map<string, { rules: object; http: boolean; stat: string }>();
+  const guards = new Map<string, { rules: RbacRules; http: boolean; stat: string }>();
   for (const ctx of input.contexts.values()) {
     if (!ctx.mtls) continue;
     for (const [service, list] of ctx.external)
