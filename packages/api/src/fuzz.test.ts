@@ -5,8 +5,8 @@
  * refused write leaves what is stored as it was. Replay a failure with FUZZ_SEED=<seed printed>;
  * FUZZ_SAMPLE=all sends every mutant.
  */
-import { readFileSync } from 'node:fs';
 import { DESCRIPTORS, type ResourceDescriptor } from '@causeway/core';
+import { type Doc, loadExamples, type Mutant, mutants, type Path, Rand, setAt } from '@causeway/core/testing';
 import { openStore, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -23,84 +23,11 @@ const SAMPLE = process.env.FUZZ_SAMPLE === 'all' ? Number.POSITIVE_INFINITY : Nu
 /** Of the sample, how many go as YAML (`content-type: application/yaml`). */
 const YAML_SHARE = 0.25;
 
-type Doc = Record<string, unknown>;
-type Path = (string | number)[];
-
-const EXAMPLES = JSON.parse(readFileSync(new URL('../../core/src/testdata/examples.json', import.meta.url), 'utf8')) as Record<string, Doc[]>;
-
-/** mulberry32: a small seeded PRNG, so a failing sample can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function nested(depth: number): unknown {
-  let v: unknown = { leaf: 1 };
-  for (let i = 0; i < depth; i++) v = { a: v };
-  return v;
-}
-
-const REPLACEMENTS: readonly (readonly [string, unknown])[] = [
-  ['null', null],
-  ['true', true],
-  ['0', 0],
-  ['-1', -1],
-  ['1e308', 1e308],
-  ['2^64', 2 ** 64],
-  ['""', ''],
-  ['10,000 characters', 'x'.repeat(10_000)],
-  ['[]', []],
-  ['[{}]', [{}]],
-  ['{}', {}],
-  ['{"x":1}', { x: 1 }],
-  ['an object 50 levels deep', nested(50)],
-];
-
-function children(v: unknown): [string | number, unknown][] {
-  if (v === null || typeof v !== 'object') return [];
-  return Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-}
-
-function fieldPaths(v: unknown, path: Path = []): Path[] {
-  return children(v).flatMap(([k, c]) => [[...path, k], ...fieldPaths(c, [...path, k])]);
-}
-
-function objectPaths(v: unknown, path: Path = []): Path[] {
-  const own = v !== null && typeof v === 'object' && !Array.isArray(v) ? [path] : [];
-  return [...own, ...children(v).flatMap(([k, c]) => objectPaths(c, [...path, k]))];
-}
-
-function setAt(doc: Doc, path: Path, value: unknown): Doc {
-  const copy = structuredClone(doc);
-  let node: Record<string | number, unknown> = copy;
-  for (const seg of path.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
-  node[path[path.length - 1]!] = structuredClone(value);
-  return copy;
-}
-
-interface Mutant {
-  name: string;
-  doc: Doc;
-}
-
-function mutants(example: Doc): Mutant[] {
-  const out: Mutant[] = [];
-  for (const path of fieldPaths(example)) {
-    for (const [label, value] of REPLACEMENTS) out.push({ name: `${path.join('.')} = ${label}`, doc: setAt(example, path, value) });
-  }
-  for (const path of objectPaths(example)) out.push({ name: `${[...path, 'fuzzUnknownField'].join('.')} added`, doc: setAt(example, [...path, 'fuzzUnknownField'], 1) });
-  return out;
-}
+const EXAMPLES = loadExamples();
 
 /** The named cases of issue #14, always sent whatever the sample. */
-function issueCases(type: string, example: Doc): Mutant[] {
-  const at = (path: Path, v: unknown): Mutant => ({ name: `issue #14: ${path.join('.')} = ${JSON.stringify(v)}`, doc: setAt(example, path, v) });
+function issueCases(type: string, example: Doc): Pick<Mutant, 'name' | 'doc'>[] {
+  const at = (path: Path, v: unknown) => ({ name: `issue #14: ${path.join('.')} = ${JSON.stringify(v)}`, doc: setAt(example, path, v) });
   if (type === 'ExternalService' && example.name === 'httpbin')
     return [
       ...[5, true, {}, []].map((v) => at(['networking', 'tls', 'caCert', 'inline'], v)),
@@ -110,15 +37,6 @@ function issueCases(type: string, example: Doc): Mutant[] {
     ];
   if (type === 'MeshTrafficPermission') return [at(['spec', 'targetRef'], { kind: 'MeshSubset', tags: null }), at(['spec', 'from', 0, 'targetRef', 'tags'], null)];
   return [];
-}
-
-function sample<T>(items: T[], n: number, rand: () => number): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, n);
 }
 
 function url(d: ResourceDescriptor, doc: Doc): string {
@@ -165,7 +83,7 @@ describe(`API fuzz (seed ${SEED})`, () => {
   for (const d of DESCRIPTORS) {
     it(`${d.type}: every mutant PUT is answered 2xx or 4xx in Kuma's shape, and a refused one changes nothing`, { timeout: 300_000 }, async () => {
       const { app } = apps[d.owner === 'zone' ? 'zone' : 'global']!;
-      const rand = prng(SEED ^ [...d.type].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7));
+      const rand = new Rand(SEED ^ [...d.type].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7));
       const examples = EXAMPLES[d.type] ?? [];
       expect(examples.length, `${d.type}: no example in core/src/testdata/examples.json`).toBeGreaterThan(0);
 
@@ -177,10 +95,10 @@ describe(`API fuzz (seed ${SEED})`, () => {
         const base = await app.inject({ method: 'PUT', url: path, headers: auth, payload: example });
         expect(base.statusCode, `${d.type} example: ${base.body}`).toBeLessThan(300);
         const all = mutants(example);
-        const picked = [...issueCases(d.type, example), ...sample(all, Math.min(SAMPLE, all.length), rand)];
+        const picked = [...issueCases(d.type, example), ...rand.sample(all, Math.min(SAMPLE, all.length))];
         expect(picked.length, `${d.type}: mutants picked`).toBeGreaterThanOrEqual(Math.min(20, all.length));
         for (const [i, m] of picked.entries()) {
-          const asYaml = rand() < YAML_SHARE;
+          const asYaml = rand.chance(YAML_SHARE);
           const before = await app.inject({ url: path, headers: auth });
           const res = asYaml
             ? await app.inject({ method: 'PUT', url: path, headers: { ...auth, 'content-type': 'application/yaml' }, payload: stringify(m.doc, { lineWidth: 0 }) })

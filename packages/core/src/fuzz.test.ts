@@ -5,108 +5,14 @@
  * at every object level. Every mutant must either be accepted or be refused as INVALID with field
  * errors; nothing else may be thrown (that would be a 500 from the API).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeResource, fromUniversal } from './codec.js';
 import { DESCRIPTORS } from './descriptors.js';
 import { CausewayError, type FieldError } from './errors.js';
 import type { Resource } from './resource.js';
-import { formatPath } from './validation.js';
+import { type Doc, fieldPaths, getAt, loadExamples, mutants, REPLACEMENTS } from './testing/fuzz.js';
 
-type Doc = Record<string, unknown>;
-type Path = (string | number)[];
-
-const EXAMPLES = JSON.parse(readFileSync(new URL('./testdata/examples.json', import.meta.url), 'utf8')) as Record<string, Doc[]>;
-
-function nested(depth: number): unknown {
-  let v: unknown = { leaf: 1 };
-  for (let i = 0; i < depth; i++) v = { a: v };
-  return v;
-}
-
-/** What every field is replaced by, in turn. */
-const REPLACEMENTS: readonly (readonly [string, unknown])[] = [
-  ['null', null],
-  ['true', true],
-  ['0', 0],
-  ['-1', -1],
-  ['1e308', 1e308],
-  ['2^64', 2 ** 64],
-  ['""', ''],
-  ['10,000 characters', 'x'.repeat(10_000)],
-  ['[]', []],
-  ['[{}]', [{}]],
-  ['{}', {}],
-  ['{"x":1}', { x: 1 }],
-  ['an object 50 levels deep', nested(50)],
-];
-const UNKNOWN_FIELD = 'fuzzUnknownField';
-
-function jsonType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v;
-}
-
-/** Every path below `v` (not `v` itself): object fields, map values and array items, depth first. */
-function fieldPaths(v: unknown, path: Path = []): Path[] {
-  if (v === null || typeof v !== 'object') return [];
-  const out: Path[] = [];
-  const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-  for (const [k, child] of entries) out.push([...path, k], ...fieldPaths(child, [...path, k]));
-  return out;
-}
-
-/** `v` itself and every object (not list) below it. */
-function objectPaths(v: unknown, path: Path = []): Path[] {
-  if (v === null || typeof v !== 'object') return [];
-  const out: Path[] = Array.isArray(v) ? [] : [path];
-  const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-  for (const [k, child] of entries) out.push(...objectPaths(child, [...path, k]));
-  return out;
-}
-
-function get(doc: unknown, path: Path): unknown {
-  let node = doc;
-  for (const seg of path) node = (node as Record<string | number, unknown>)[seg];
-  return node;
-}
-
-function setAt(doc: Doc, path: Path, value: unknown): Doc {
-  const copy = structuredClone(doc);
-  const parent = get(copy, path.slice(0, -1)) as Record<string | number, unknown>;
-  parent[path[path.length - 1]!] = structuredClone(value);
-  return copy;
-}
-
-interface Mutant {
-  /** `networking.tls.caCert.inline = null` */
-  name: string;
-  doc: Doc;
-  /** The field the mutation is about, in the path style of field errors. */
-  field: string;
-  path: Path;
-  /** The field now holds a value of another JSON type than the example's, or is an unknown field: a refusal must name it. */
-  wrongType: boolean;
-  /** An unknown field was added (it may still be valid: a new key of a map). */
-  added: boolean;
-}
-
-function mutants(example: Doc): Mutant[] {
-  const out: Mutant[] = [];
-  for (const path of fieldPaths(example)) {
-    const original = get(example, path);
-    const field = formatPath(path);
-    for (const [label, value] of REPLACEMENTS) {
-      out.push({ name: `${field} = ${label}`, doc: setAt(example, path, value), field, path, wrongType: jsonType(value) !== jsonType(original), added: false });
-    }
-  }
-  for (const path of objectPaths(example)) {
-    const field = formatPath([...path, UNKNOWN_FIELD]);
-    out.push({ name: `${field} added`, doc: setAt(example, [...path, UNKNOWN_FIELD], 1), field, path: [...path, UNKNOWN_FIELD], wrongType: true, added: true });
-  }
-  return out;
-}
+const EXAMPLES = loadExamples();
 
 /** `tags["kuma.io/service"]` (the input limits' style) -> `tags.kuma.io/service` (validation's). */
 function dotted(field: string): string {
@@ -183,7 +89,7 @@ describe('validation fuzz: every field of every resource type, replaced by every
           if (ms > 500) problems.push(`${m.name}: took ${ms.toFixed(0)} ms`);
           if (outcome.resource) {
             // null may stand for an absent optional field (YAML `labels:` with nothing after it).
-            if (m.wrongType && !m.added && get(m.doc, m.path) !== null) problems.push(`${m.name}: accepted a value of the wrong type`);
+            if (m.wrongType && !m.added && getAt(m.doc, m.path) !== null) problems.push(`${m.name}: accepted a value of the wrong type`);
             continue;
           }
           refused += 1;

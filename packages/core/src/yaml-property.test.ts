@@ -10,13 +10,13 @@
  * budget, a YAML 1.1 merge of a non-map, `type` given as a map with a `toString` key, and a document with
  * thousands of unknown keys (each a field error whose line was looked up in quadratic time).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CausewayError } from './errors.js';
 import { isResourceType } from './descriptors.js';
+import { fieldPaths, loadExamples, Rand } from './testing/fuzz.js';
 import { decodeResources } from './yaml.js';
 
-const EXAMPLES = JSON.parse(readFileSync(new URL('./testdata/examples.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>[]>;
+const EXAMPLES = loadExamples();
 const EXAMPLE_LIST = Object.values(EXAMPLES).flat();
 
 const REPLAY = process.env.YAML_SEED ? Number(process.env.YAML_SEED) : undefined;
@@ -26,32 +26,6 @@ const RUNS = REPLAY !== undefined ? 1 : Number(process.env.YAML_RUNS || 1500);
 const MAX_MS = 2000;
 /** Unknown fields in one document: each is a field error whose line decodeResources looks up. */
 const MAX_UNKNOWN_KEYS = 5000;
-
-// --- a small seeded PRNG -------------------------------------------------------------------------
-
-/** mulberry32 */
-class Rand {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-}
 
 // --- random YAML ---------------------------------------------------------------------------------
 
@@ -189,13 +163,6 @@ function randomValue(c: Ctx, depth: number): unknown {
   if (k === 4 && depth > 0) return Array.from({ length: c.r.int(3) }, () => randomValue(c, depth - 1));
   if (k === 5 && depth > 0) return Object.fromEntries(Array.from({ length: c.r.int(3) }, () => [c.r.pick(WORDS), randomValue(c, depth - 1)]));
   return c.r.pick(['default', 'kuma.io/service', 'httpbin.org:443', '10.0.0.1', 'MeshService']);
-}
-
-/** Every field path of a value: object keys and list indices, depth first. */
-function fieldPaths(v: unknown, path: (string | number)[] = []): (string | number)[][] {
-  if (v === null || typeof v !== 'object') return [];
-  const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-  return entries.flatMap(([k, x]) => [[...path, k], ...fieldPaths(x, [...path, k])]);
 }
 
 /** Renders a JS value as YAML: block or flow at random, strings quoted when plain would change them. */
