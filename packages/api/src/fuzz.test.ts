@@ -85,7 +85,7 @@ describe(`API fuzz (seed ${SEED})`, () => {
       const { app } = apps[d.owner === 'zone' ? 'zone' : 'global']!;
       const rand = new Rand(SEED ^ [...d.type].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7));
       const examples = EXAMPLES[d.type] ?? [];
-      expect(examples.length, `${d.type}: no example in core/src/testdata/examples.json`).toBeGreaterThan(0);
+      expect(examples.length, `${d.type}: no example in core/src/testdata/examples.json (a policy: core/src/policies/<name>/testdata/examples.yaml)`).toBeGreaterThan(0);
 
       const problems: string[] = [];
       let sent = 0;

@@ -10,6 +10,7 @@ import {
   type ResourceDescriptor,
 } from './descriptors.js';
 import type { DataplaneSpec } from './resources/dataplane.js';
+import { POLICIES } from './policies/registry.js';
 import { META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
 
 describe('the descriptor table', () => {
@@ -105,7 +106,7 @@ describe('the descriptor table', () => {
   });
 
   it('only policies nest their spec, only secrets are sensitive', () => {
-    expect(DESCRIPTORS.filter((d) => d.specField === 'spec').map((d) => d.type)).toEqual(['MeshTrafficPermission', 'MeshTimeout', 'MeshRetry']);
+    expect(DESCRIPTORS.filter((d) => d.specField === 'spec').map((d) => d.type)).toEqual(POLICIES.map((p) => p.type));
     expect(DESCRIPTORS.filter((d) => d.sensitive).map((d) => d.type)).toEqual(['Secret', 'GlobalSecret']);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * THE resource table. One row per type drives the REST routes, the CLI names and columns, the
  * read-only rules, the sync direction, the store checks (references, uniqueness) and validation.
- * Adding a resource type means adding a row here (and its schema under `resources/`).
+ * Adding a resource type means adding a row here (and its schema under `resources/`); a policy type
+ * is a folder under `policies/` instead, whose definition becomes its row (see `policyRow`).
  */
 import type { z } from 'zod';
 import { type ExternalServiceSpec, externalServiceSchema, SERVICE_TAG } from './resources/external-service.js';
 import { type DataplaneSpec, dataplaneSchema } from './resources/dataplane.js';
 import { type MeshSpec, meshMtlsEnabled, meshPassthrough, meshSchema } from './resources/mesh.js';
-import { meshRetrySchema, meshTimeoutSchema, meshTrafficPermissionSchema, type TargetRef } from './resources/policies.js';
+import type { PolicyDefinition, TargetRef } from './policies/common.js';
+import { POLICIES } from './policies/registry.js';
 import { secretSchema } from './resources/secret.js';
 import {
   dataplaneInsightSchema,
@@ -116,6 +118,23 @@ function row(d: Partial<ResourceDescriptor> & Pick<ResourceDescriptor, 'type' | 
     columns: [],
     ...rest,
   };
+}
+
+/** A policy's row: what its definition says, the rest is the same for every policy. */
+function policyRow(p: PolicyDefinition<ResourceType>): ResourceDescriptor {
+  const d = row({
+    type: p.type,
+    scope: 'mesh',
+    path: p.plural,
+    singular: p.type.toLowerCase(),
+    owner: 'global',
+    sync: 'global-to-zones',
+    specField: 'spec',
+    schema: p.schema,
+    columns: policyColumns,
+  });
+  d.cli.aliases.push(...p.aliases);
+  return d;
 }
 
 export const DESCRIPTORS: readonly ResourceDescriptor[] = [
@@ -263,39 +282,7 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     sensitive: true,
     schema: secretSchema,
   }),
-  row({
-    type: 'MeshTrafficPermission',
-    scope: 'mesh',
-    path: 'meshtrafficpermissions',
-    singular: 'meshtrafficpermission',
-    owner: 'global',
-    sync: 'global-to-zones',
-    specField: 'spec',
-    schema: meshTrafficPermissionSchema,
-    columns: policyColumns,
-  }),
-  row({
-    type: 'MeshTimeout',
-    scope: 'mesh',
-    path: 'meshtimeouts',
-    singular: 'meshtimeout',
-    owner: 'global',
-    sync: 'global-to-zones',
-    specField: 'spec',
-    schema: meshTimeoutSchema,
-    columns: policyColumns,
-  }),
-  row({
-    type: 'MeshRetry',
-    scope: 'mesh',
-    path: 'meshretries',
-    singular: 'meshretry',
-    owner: 'global',
-    sync: 'global-to-zones',
-    specField: 'spec',
-    schema: meshRetrySchema,
-    columns: policyColumns,
-  }),
+  ...POLICIES.map(policyRow),
 ];
 
 // Extra CLI spellings users of kumactl type.
@@ -303,9 +290,6 @@ const ALIASES: Partial<Record<ResourceType, string[]>> = {
   ExternalService: ['externalservice', 'externalservices', 'es'],
   ZoneIngress: ['zone-ingress', 'zone-ingresses'],
   ZoneEgress: ['zone-egress', 'zone-egresses'],
-  MeshTrafficPermission: ['mtp', 'mesh-traffic-permission', 'mesh-traffic-permissions'],
-  MeshTimeout: ['mesh-timeout', 'mesh-timeouts'],
-  MeshRetry: ['mesh-retry', 'mesh-retries'],
   Dataplane: ['dp', 'dps'],
 };
 for (const d of DESCRIPTORS) d.cli.aliases.push(...(ALIASES[d.type] ?? []));

@@ -10,6 +10,7 @@ export * from './resources/mesh.js';
 export * from './resources/dataplane.js';
 export * from './resources/zone.js';
 export * from './resources/secret.js';
-export * from './resources/policies.js';
+export * from './policies/index.js';
+export * from './policies/registry.js';
 export * from './labels.js';
 export * from './limits.js';

@@ -4,22 +4,15 @@
  * level, or under `spec:` for new-style policies.
  */
 
-export const RESOURCE_TYPES = [
-  'Mesh',
-  'Dataplane',
-  'ExternalService',
-  'ZoneIngress',
-  'ZoneEgress',
-  'Zone',
-  'ZoneInsight',
-  'DataplaneInsight',
-  'Secret',
-  'GlobalSecret',
-  'MeshTrafficPermission',
-  'MeshTimeout',
-  'MeshRetry',
-] as const;
-export type ResourceType = (typeof RESOURCE_TYPES)[number];
+import { POLICIES, type PolicyType } from './policies/registry.js';
+
+/** The types that are not policies; the policy types come from their folders (policies/). */
+const BASE_TYPES = ['Mesh', 'Dataplane', 'ExternalService', 'ZoneIngress', 'ZoneEgress', 'Zone', 'ZoneInsight', 'DataplaneInsight', 'Secret', 'GlobalSecret'] as const;
+
+export type ResourceType = (typeof BASE_TYPES)[number] | PolicyType;
+
+/** Every resource type: the base types, then the policies in their order. */
+export const RESOURCE_TYPES: readonly ResourceType[] = [...BASE_TYPES, ...POLICIES.map((p) => p.type)];
 
 export interface Resource<S = unknown> {
   type: ResourceType;

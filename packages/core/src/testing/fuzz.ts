@@ -5,15 +5,24 @@
  * object level.
  */
 import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { policyFolder } from '../policies/common.js';
+import { POLICIES } from '../policies/registry.js';
 import { formatPath } from '../validation.js';
 
 export type Doc = Record<string, unknown>;
 export type Path = (string | number)[];
 
-/** Valid examples of every resource type, by type (`src/testdata/examples.json`). */
+/**
+ * Valid examples of every resource type, by type: `src/testdata/examples.json`, and for each policy
+ * `src/policies/<name>/testdata/examples.yaml` (its folder).
+ */
 export function loadExamples(): Record<string, Doc[]> {
-  // The same relative path from src/testing/ and from dist/testing/.
-  return JSON.parse(readFileSync(new URL('../../src/testdata/examples.json', import.meta.url), 'utf8')) as Record<string, Doc[]>;
+  // The same relative paths from src/testing/ and from dist/testing/.
+  const src = (path: string) => readFileSync(new URL(`../../src/${path}`, import.meta.url), 'utf8');
+  const out = JSON.parse(src('testdata/examples.json')) as Record<string, Doc[]>;
+  for (const p of POLICIES) out[p.type] = parseAllDocuments(src(`policies/${policyFolder(p.type)}/testdata/examples.yaml`)).map((d) => d.toJS() as Doc);
+  return out;
 }
 
 /** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */

@@ -1,0 +1,16 @@
+/**
+ * Every policy definition exported by the folders listed in index.ts, in their `order`: nothing else
+ * names the policy types. The descriptor table gets one row per definition, `RESOURCE_TYPES` and
+ * `ResourceType` include them, and @causeway/xds checks it has one plugin per definition.
+ */
+import { isPolicyDefinition, type PolicyDefinition } from './common.js';
+import * as exported from './index.js';
+
+type Definitions = Extract<(typeof exported)[keyof typeof exported], PolicyDefinition>;
+
+/** The policy resource types (`'MeshTrafficPermission' | 'MeshTimeout' | 'MeshRetry' | ...`). */
+export type PolicyType = Definitions['type'];
+
+export const POLICIES: readonly PolicyDefinition<PolicyType>[] = (Object.values(exported) as unknown[])
+  .filter((v): v is Definitions => isPolicyDefinition(v))
+  .sort((a, b) => a.order - b.order);
