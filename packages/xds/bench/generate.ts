@@ -8,6 +8,7 @@
  */
 import type { DataplaneSpec, ExternalServiceSpec, MeshSpec, Resource } from '@causeway/core';
 import { buildMeshContext, type ZoneView } from '../src/context.js';
+import { zoneViewOf } from '../src/zone/view.js';
 import { generateSidecar } from '../src/generate/sidecar.js';
 import { TYPE_URLS } from '@causeway/envoy';
 import { encodeDiscoveryResponse, SnapshotCache } from '../src/server/cache.js';
@@ -64,13 +65,7 @@ const externalServices = (tweak = ''): Resource<ExternalServiceSpec>[] =>
 const pem = (s: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(s).toString('base64')}\n-----END CERTIFICATE-----\n`;
 const identities = dataplanes.map((d) => ({ certPem: pem(`identity ${d.name}`), keyPem: pem(`key ${d.name}`) }));
 const view = (tweak = ''): ZoneView => ({
-  zone: 'zone-1',
-  meshes: [mesh],
-  dataplanes,
-  externalServices: externalServices(tweak),
-  secrets: [],
-  zoneIngresses: [],
-  zoneEgresses: [],
+  ...zoneViewOf([mesh, ...dataplanes, ...externalServices(tweak)], { zone: 'zone-1' }),
   meshCaPem: { default: pem('mesh ca') },
 });
 

@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeAny, encodeAny, envoyValidationErrors, XDS_KINDS } from '@causeway/envoy';
 import { buildMeshContexts, type ZoneView } from './context.js';
 import { generateEgress, generateIngress, generateSidecar, type ResourceSet } from './generate/index.js';
-import { POLICY_TYPES } from './policies/index.js';
+import { zoneViewOf } from './zone/view.js';
 
 const TESTDATA = join(import.meta.dirname, '..', 'testdata');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -32,26 +32,18 @@ interface CaseInput {
 
 const pem = (kind: string, text: string) => `-----BEGIN ${kind}-----\n${text}\n-----END ${kind}-----\n`;
 
+/** What `zone` holds: the global resources, its own, and the other zones' ZoneIngresses (as sync relays them). */
 function zoneView(input: CaseInput, zone: string): ZoneView {
   const global = (input.global ?? []).map((d) => decodeResource(d));
-  const byZone = new Map(Object.entries(input.zones ?? {}).map(([z, docs]) => [z, docs.map((d) => decodeResource(d))]));
-  const own = byZone.get(zone) ?? [];
-  const of = <S,>(list: Resource[], type: string) => list.filter((r) => r.type === type) as Resource<S>[];
-  const ingresses: Resource<ZoneIngressSpec>[] = [];
-  for (const [z, list] of byZone)
-    for (const r of of<ZoneIngressSpec>(list, 'ZoneIngress')) ingresses.push(z === zone ? r : { ...r, spec: { ...r.spec, zone: z } });
-  const meshes = of<never>(global, 'Mesh');
-  return {
-    zone,
-    meshes,
-    dataplanes: of(own, 'Dataplane'),
-    externalServices: of(global, 'ExternalService'),
-    secrets: of(global, 'Secret'),
-    zoneIngresses: ingresses,
-    zoneEgresses: of(own, 'ZoneEgress'),
-    policies: global.filter((r) => POLICY_TYPES.includes(r.type)),
-    meshCaPem: Object.fromEntries(meshes.map((m: Resource) => [m.name, pem('CERTIFICATE', `ca of mesh ${m.name}`)])),
-  };
+  const resources = [...global];
+  for (const [z, docs] of Object.entries(input.zones ?? {}))
+    for (const r of docs.map((d) => decodeResource(d))) {
+      if (z === zone) resources.push(r);
+      else if (r.type === 'ZoneIngress') resources.push({ ...r, spec: { ...(r.spec as ZoneIngressSpec), zone: z } });
+    }
+  const meshes = global.filter((r) => r.type === 'Mesh');
+  // Fixed placeholder CA certificates (the cases carry no CA Secrets): stable output.
+  return { ...zoneViewOf(resources, { zone }), meshCaPem: Object.fromEntries(meshes.map((m) => [m.name, pem('CERTIFICATE', `ca of mesh ${m.name}`)])) };
 }
 
 function generateCase(input: CaseInput): Record<string, ResourceSet> {

@@ -9,7 +9,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec, type ZoneIngressSpec } from '@causeway/core';
 import { decodeAny, encodeAny } from '@causeway/envoy';
-import { buildMeshContexts, generateEgress, generateIngress, generateSidecar, type ResourceSet, type ZoneView } from '@causeway/xds';
+import { buildMeshContexts, generateEgress, generateIngress, generateSidecar, type ResourceSet, type ZoneView, zoneViewOf } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from './access-log.js';
 import type { ResourceKind } from './proxy.js';
@@ -86,22 +86,15 @@ describe('cross-zone: sidecar -> egress(zone-1) -> ingress(zone-2) -> egress(zon
         },
       ].map((d) => decodeResource(d)),
     };
+    /** What `zone` holds: the global resources, its own, and the other zone's ZoneIngress (as sync relays it). */
     const view = (zone: string): ZoneView => {
-      const own = zones[zone] ?? [];
-      const ingresses: Resource<ZoneIngressSpec>[] = [];
+      const resources = [...global];
       for (const [z, list] of Object.entries(zones))
-        for (const r of list.filter((x) => x.type === 'ZoneIngress') as Resource<ZoneIngressSpec>[]) ingresses.push(z === zone ? r : { ...r, spec: { ...r.spec, zone: z } });
+        for (const r of list) if (z === zone) resources.push(r);
+        else if (r.type === 'ZoneIngress') resources.push({ ...r, spec: { ...(r.spec as ZoneIngressSpec), zone: z } });
       return {
-        zone,
-        meshes: global.filter((r) => r.type === 'Mesh') as ZoneView['meshes'],
-        dataplanes: own.filter((r) => r.type === 'Dataplane') as Resource<DataplaneSpec>[],
-        externalServices: global.filter((r) => r.type === 'ExternalService') as ZoneView['externalServices'],
-        secrets: [],
-        zoneIngresses: ingresses,
-        zoneEgresses: own.filter((r) => r.type === 'ZoneEgress') as Resource<ZoneEgressSpec>[],
-        policies: global.filter((r) => r.type === 'MeshTrafficPermission'),
+        ...zoneViewOf(resources, { zone, vipCidr: '127.243.0.0/16' }), // a VIP range of its own (test files run in parallel)
         meshCaPem: { default: ca.cert },
-        vipCidr: '127.243.0.0/16', // a VIP range of its own (test files run in parallel)
       };
     };
     const egressIdentity = async () => {

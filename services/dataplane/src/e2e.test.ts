@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'node:http';
 import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec } from '@causeway/core';
 import { decodeAny, encodeAny } from '@causeway/envoy';
-import { buildMeshContexts, generateEgress, generateSidecar, type ResourceSet, type ZoneView } from '@causeway/xds';
+import { buildMeshContexts, generateEgress, generateSidecar, type ResourceSet, type ZoneView, zoneViewOf } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from './access-log.js';
 import type { ResourceKind } from './proxy.js';
@@ -73,18 +73,11 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
       },
       { type: 'ZoneEgress', name: 'egress-1', networking: { address: '127.0.0.1', port: egressPort } },
     ].map((d) => decodeResource(d));
+    const visible = allow ? global : global.filter((r) => r.type !== 'MeshTrafficPermission');
     return {
-      zone: 'zone-1',
-      meshes: global.filter((r) => r.type === 'Mesh') as ZoneView['meshes'],
-      dataplanes: own.filter((r) => r.type === 'Dataplane') as Resource<DataplaneSpec>[],
-      externalServices: global.filter((r) => r.type === 'ExternalService') as ZoneView['externalServices'],
-      secrets: [],
-      zoneIngresses: [],
-      zoneEgresses: own.filter((r) => r.type === 'ZoneEgress') as Resource<ZoneEgressSpec>[],
-      policies: allow ? global.filter((r) => r.type === 'MeshTrafficPermission') : [],
-      meshCaPem: { default: meshCa.cert },
       // a VIP range of its own: test files run in parallel and VIP listeners bind port 80
-      vipCidr: '127.242.0.0/16',
+      ...zoneViewOf([...visible, ...own], { zone: 'zone-1', vipCidr: '127.242.0.0/16' }),
+      meshCaPem: { default: meshCa.cert },
     };
   };
 

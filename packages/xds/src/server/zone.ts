@@ -24,16 +24,13 @@ import {
   type Resource,
   type ResourceType,
   resourceKey,
-  type SecretSpec,
   ZONE_LABEL,
   type ZoneEgressSpec,
   type ZoneIngressSpec,
 } from '@causeway/core';
 import {
-  caSecretNames,
   dataplaneTagSources,
   dpCertLifetimeMs,
-  enabledBackend,
   type TokenClaims,
   tokenAllows,
   verifyToken,
@@ -48,19 +45,20 @@ import { generateEgress } from '../generate/egress.js';
 import { generateIngress } from '../generate/ingress.js';
 import { generateSidecar, type Identity } from '../generate/sidecar.js';
 import { dataplaneIdentityUris, nodeId, zoneEgressSpiffeId } from '../names.js';
-import { egressPolicyHash, explainSidecarPolicies, POLICY_TYPES, type PolicyExplanation, sidecarPolicyHash } from '../policies/index.js';
+import { egressPolicyHash, explainSidecarPolicies, type PolicyExplanation, sidecarPolicyHash } from '../policies/index.js';
 import { inboundTargets, outboundTarget } from '../policies/plugin.js';
 import { reachableServices } from '../generate/sidecar.js';
 import { TYPE_URLS, XDS_KINDS } from '../protos.js';
 import { AdsError, type ConnectInfo, type ProxyRegistry } from './ads.js';
 import { buildSnapshot, type Snapshot, SnapshotCache } from './cache.js';
+import { meshCaOf, ZONE_VIEW_TYPES, zoneViewOf } from '../zone/view.js';
 
 export type ProxyType = 'Dataplane' | 'ZoneIngress' | 'ZoneEgress';
 
 /** Label on resources a proxy registered over ADS (only those are deleted when the proxy goes away). */
 export const REGISTERED_LABEL = 'causeway.io/registered-by';
 
-const WATCHED: ReadonlySet<ResourceType> = new Set<ResourceType>(['Mesh', 'Dataplane', 'ExternalService', 'Secret', 'ZoneIngress', 'ZoneEgress', ...(POLICY_TYPES as ResourceType[])]);
+const WATCHED = ZONE_VIEW_TYPES;
 
 export interface XdsZoneOptions {
   store: ResourceStore;
@@ -203,35 +201,13 @@ export class XdsZone implements ProxyRegistry {
     return out;
   }
 
-  private meshCa(mesh: string, spec: MeshSpec): { certPem: string; keyPem: string } | undefined {
-    const backend = enabledBackend(spec);
-    if (!backend) return undefined;
-    const names = caSecretNames(mesh, backend.name);
-    const cert = this.resources.get(resourceKey({ type: 'Secret', mesh, name: names.cert })) as Resource<SecretSpec> | undefined;
-    const key = this.resources.get(resourceKey({ type: 'Secret', mesh, name: names.key })) as Resource<SecretSpec> | undefined;
-    if (!cert || !key) return undefined;
-    return { certPem: Buffer.from(cert.spec.data, 'base64').toString('utf8'), keyPem: Buffer.from(key.spec.data, 'base64').toString('utf8') };
+  private meshCa(mesh: string): { certPem: string; keyPem: string } | undefined {
+    const m = this.resources.get(resourceKey({ type: 'Mesh', name: mesh })) as Resource<MeshSpec> | undefined;
+    return m ? meshCaOf(m, (k) => this.resources.get(k)) : undefined;
   }
 
   view(): ZoneView {
-    const meshes = this.list<MeshSpec>('Mesh');
-    const meshCaPem: Record<string, string> = {};
-    for (const m of meshes) {
-      const ca = this.meshCa(m.name, m.spec);
-      if (ca) meshCaPem[m.name] = ca.certPem;
-    }
-    return {
-      zone: this.opts.zone,
-      meshes,
-      dataplanes: this.list('Dataplane'),
-      externalServices: this.list('ExternalService'),
-      secrets: this.list('Secret'),
-      zoneIngresses: this.list('ZoneIngress'),
-      zoneEgresses: this.list('ZoneEgress'),
-      policies: POLICY_TYPES.flatMap((t) => this.list(t as ResourceType)),
-      meshCaPem,
-      ...(this.opts.vipCidr ? { vipCidr: this.opts.vipCidr } : {}),
-    };
+    return zoneViewOf(this.resources.values(), { zone: this.opts.zone, vipCidr: this.opts.vipCidr });
   }
 
   private rebuildContexts(): void {
@@ -296,7 +272,7 @@ export class XdsZone implements ProxyRegistry {
   private async identity(p: ProxyState, mesh: string, uris: string[], certKey: string): Promise<Identity | undefined> {
     const m = this.resources.get(resourceKey({ type: 'Mesh', name: mesh })) as Resource<MeshSpec> | undefined;
     if (!m) return undefined;
-    const ca = this.meshCa(mesh, m.spec);
+    const ca = this.meshCa(mesh);
     if (!ca) return undefined;
     const before = this.certs.needsRenewal(certKey);
     const cert = await this.certs.get(certKey, ca, { uris, lifetimeMs: dpCertLifetimeMs(m.spec) });
