@@ -29,8 +29,8 @@ import {
   TYPE_URLS,
   zoneEgressSpiffeId,
 } from '@causeway/envoy';
-import { applySidecarPolicies } from '../policies/index.js';
 import { inboundTargets, outboundTarget } from '../policies/plugin.js';
+import { applySidecarPolicies, unreachableDestinations } from '../policies/registry.js';
 import {
   CONNECT_TIMEOUT,
   DEFAULT_RETRY,
@@ -141,10 +141,29 @@ export function reachableServices(ctx: MeshContext, dp: DataplaneSpec): string[]
   return only && only.length > 0 ? all.filter((s) => only.includes(s)) : all;
 }
 
-/** Host name -> VIP of every name the dataplane's builtin DNS answers (reachable services only). */
-export function dnsNames(ctx: MeshContext, dp: DataplaneSpec): Map<string, string> {
+/**
+ * The destinations a sidecar's outbounds are generated for: its reachable services minus those a policy
+ * plugin vetoed (policies/registry.ts `unreachableDestinations`, asked before anything is generated),
+ * and a key naming that set for the blocks shared by every dataplane with the same destinations.
+ */
+interface Destinations {
+  services: string[];
+  vetoed: ReadonlySet<string>;
+  key: string;
+}
+
+function destinations(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): Destinations {
+  const reachable = reachableServices(ctx, dataplane.spec);
+  const declared = (dataplane.spec.networking.outbound ?? []).map((ob) => ob.tags[SERVICE_TAG] as string);
+  const vetoed = unreachableDestinations({ ctx, dataplane }, new Set([...reachable, ...declared]));
+  if (vetoed.size === 0) return { services: reachable, vetoed, key: reachableKey(dataplane.spec) };
+  return { services: reachable.filter((s) => !vetoed.has(s)), vetoed, key: `${reachableKey(dataplane.spec)}-${[...vetoed].sort().join(',')}` };
+}
+
+/** Host name -> VIP of every name the dataplane's builtin DNS answers (of `services`: by default its reachable services, before any veto). */
+export function dnsNames(ctx: MeshContext, dp: DataplaneSpec, services: readonly string[] = reachableServices(ctx, dp)): Map<string, string> {
   const out = new Map<string, string>();
-  for (const service of reachableServices(ctx, dp)) {
+  for (const service of services) {
     const vip = ctx.vips.get(`${service}.mesh`);
     if (vip) out.set(`${service}.mesh`, vip);
     for (const es of ctx.external.get(service) ?? []) {
@@ -163,10 +182,10 @@ function reachableKey(dp: DataplaneSpec): string {
   return only && only.length > 0 ? [...only].sort().join(',') : '*';
 }
 
-function dnsListener(ctx: MeshContext, dp: DataplaneSpec): Typed<Listener> {
+function dnsListener(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): Typed<Listener> {
   const address = dp.networking.address;
-  // The table is the same for every dataplane with the same reachable services: built (and encoded) once.
-  const filters = memo(ctx, `dns-filters:${reachableKey(dp)}:${hashVips(ctx)}:${reachableFingerprint(ctx, dp)}`, () => dnsFilters(ctx, dp));
+  // The table is the same for every dataplane with the same destinations: built (and encoded) once.
+  const filters = memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services));
   return {
     '@type': TYPE_URLS.Listener,
     name: `dns:${address}:${DEFAULT_DNS_PORT}`,
@@ -189,30 +208,29 @@ function hashVips(ctx: MeshContext): string {
 }
 
 /**
- * Hash of the fingerprints of the services a dataplane reaches (per context and reachable set). Part of
- * the keys of the blocks shared across proxies and contexts: a change to any of those services (a second
+ * Hash of the fingerprints of the services a dataplane reaches (per context and set of destinations). Part
+ * of the keys of the blocks shared across proxies and contexts: a change to any of those services (a second
  * ExternalService of the same service and host, new TLS settings, ...) changes no VIP, but must rebuild them.
  */
 const reachableFingerprints = new WeakMap<MeshContext, Map<string, string>>();
-function reachableFingerprint(ctx: MeshContext, dp: DataplaneSpec): string {
+function reachableFingerprint(ctx: MeshContext, dest: Destinations): string {
   let byKey = reachableFingerprints.get(ctx);
   if (!byKey) {
     byKey = new Map();
     reachableFingerprints.set(ctx, byKey);
   }
-  const key = reachableKey(dp);
-  let h = byKey.get(key);
+  let h = byKey.get(dest.key);
   if (h === undefined) {
     const hash = createHash('sha256');
-    for (const service of reachableServices(ctx, dp)) hash.update(`${service}=${ctx.fingerprints.get(service) ?? ''};`);
+    for (const service of dest.services) hash.update(`${service}=${ctx.fingerprints.get(service) ?? ''};`);
     h = hash.digest('hex').slice(0, 12);
-    byKey.set(key, h);
+    byKey.set(dest.key, h);
   }
   return h;
 }
 
-function dnsFilters(ctx: MeshContext, dp: DataplaneSpec): ListenerFilter[] {
-  const names = dnsNames(ctx, dp);
+function dnsFilters(ctx: MeshContext, dp: DataplaneSpec, services: readonly string[]): ListenerFilter[] {
+  const names = dnsNames(ctx, dp, services);
   return [
       {
         name: 'envoy.filters.udp.dns_filter',
@@ -231,22 +249,22 @@ function dnsFilters(ctx: MeshContext, dp: DataplaneSpec): ListenerFilter[] {
   ];
 }
 
-/** Outbound bindings: `networking.outbound[]`, `<service>.mesh` VIP:80, ExternalService host VIP:port. */
-export function outboundBindings(ctx: MeshContext, dp: DataplaneSpec): { address: string; port: number; service: string }[] {
+/** Outbound bindings: `networking.outbound[]`, `<service>.mesh` VIP:80, ExternalService host VIP:port (of `services`: by default the reachable ones, before any veto). */
+export function outboundBindings(ctx: MeshContext, dp: DataplaneSpec, services: readonly string[] = reachableServices(ctx, dp)): { address: string; port: number; service: string }[] {
   const out = new Map<string, { address: string; port: number; service: string }>();
   for (const ob of dp.networking.outbound ?? []) out.set(`${ob.address ?? '127.0.0.1'}:${ob.port}`, { address: ob.address ?? '127.0.0.1', port: ob.port, service: ob.tags[SERVICE_TAG] as string });
-  for (const b of vipBindings(ctx, dp)) if (!out.has(`${b.address}:${b.port}`)) out.set(`${b.address}:${b.port}`, b);
+  for (const b of vipBindings(ctx, services)) if (!out.has(`${b.address}:${b.port}`)) out.set(`${b.address}:${b.port}`, b);
   return [...out.values()].sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port));
 }
 
-/** Bindings on DNS VIPs: `<service>.mesh`:80 and each ExternalService's host VIP on its port. */
-function vipBindings(ctx: MeshContext, dp: DataplaneSpec): { address: string; port: number; service: string }[] {
+/** Bindings on DNS VIPs of `services`: `<service>.mesh`:80 and each ExternalService's host VIP on its port. */
+function vipBindings(ctx: MeshContext, services: readonly string[]): { address: string; port: number; service: string }[] {
   const out = new Map<string, { address: string; port: number; service: string }>();
   const add = (address: string, port: number, service: string) => {
     const key = `${address}:${port}`;
     if (!out.has(key)) out.set(key, { address, port, service });
   };
-  for (const service of reachableServices(ctx, dp)) {
+  for (const service of services) {
     const vip = ctx.vips.get(`${service}.mesh`);
     if (vip) add(vip, 80, service);
     for (const es of ctx.external.get(service) ?? []) {
@@ -327,10 +345,11 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
   const set = emptySet();
   const added = new Set<string>();
   meshSecrets(ctx, input.identity, set);
+  const dest = destinations(ctx, dataplane);
 
   if (input.proxyless) {
     // gRPC clients resolve xds:///<service>: one API listener per reachable HTTP/2-capable service.
-    for (const service of reachableServices(ctx, dataplane.spec)) {
+    for (const service of dest.services) {
       addService(ctx, service, set, added);
       if (!HTTP_PROTOCOLS.has(protocolOf(ctx, service))) continue;
       set.Listener.push(
@@ -350,13 +369,13 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
   }
 
   inbound(ctx, dataplane, set);
-  set.Listener.push(dnsListener(ctx, dataplane.spec));
+  set.Listener.push(dnsListener(ctx, dataplane.spec, dest));
   // VIP listeners and the clusters behind them are the same for every dataplane that reaches the same
   // services: assembled (and sorted) once per mesh context, then merged with this proxy's own resources.
-  const shared = memo(ctx, `vip-outbound:${reachableKey(dataplane.spec)}:${hashVips(ctx)}:${reachableFingerprint(ctx, dataplane.spec)}`, () => {
+  const shared = memo(ctx, `vip-outbound:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
     const part = emptySet();
     const seen = new Set<string>();
-    for (const b of vipBindings(ctx, dataplane.spec)) {
+    for (const b of vipBindings(ctx, dest.services)) {
       part.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
       addService(ctx, b.service, part, seen);
     }
@@ -365,6 +384,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
   for (const sv of shared.services) added.add(sv);
   for (const ob of dataplane.spec.networking.outbound ?? []) {
     const service = ob.tags[SERVICE_TAG] as string;
+    if (dest.vetoed.has(service)) continue;
     set.Listener.push(outboundListener(ctx, ob.address ?? '127.0.0.1', ob.port, service));
     addService(ctx, service, set, added);
   }

@@ -1,21 +1,26 @@
 /**
- * The policy plugin contract. A policy is one folder `src/policies/<name>/` whose module exports a
- * `PolicyPlugin`: its resource type, the structural schema it relies on (validated by the API through
- * the core descriptor table), how its entries match (`to[]` destinations, `from[]` callers, see
- * match.ts), and how it changes the resources the generators produced, for sidecars and ZoneEgresses.
- * Plugins run in ascending `order` after the base generator; each returns a new ResourceSet and never
- * mutates a generated object (see resources.ts).
+ * The policy plugin contract. A policy is one folder `src/policies/<name>/` whose `plugin.ts` exports a
+ * `PolicyPlugin` for its definition in `@causeway/core` (`policies/<name>/api.ts`: type, schema, order):
+ * what its destinations may be (`reachable`, asked before generation), how it changes the resources the
+ * generators produced, for sidecars and ZoneEgresses (in ascending `api.order`; each returns a new
+ * ResourceSet and never mutates a generated object, see resources.ts), how it explains itself, and which
+ * of its policies can change a proxy. Its entries match as match.ts says (`to[]` destinations, `from[]`
+ * callers).
  */
-import { type DataplaneSpec, PROTOCOL_TAG, type Resource, SERVICE_TAG, type TargetRef } from '@causeway/core';
+import { type DataplaneSpec, type PolicyDefinition, type PolicyType, PROTOCOL_TAG, type Resource, SERVICE_TAG, type TargetRef } from '@causeway/core';
 import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy';
 import type { MeshContext, Protocol } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
 import { collectEntries, MESH_REF, mergeConfs, refMatches, type RuleEntry, type Tags } from './match.js';
 
-export interface SidecarPolicyInput {
+/** A sidecar, as the veto sees it: before anything is generated for it. */
+export interface ProxyInput {
   ctx: MeshContext;
   dataplane: Resource<DataplaneSpec>;
-  /** Services the generator configured outbounds for. */
+}
+
+export interface SidecarPolicyInput extends ProxyInput {
+  /** Services the generator configured outbounds for (what no plugin vetoed). */
   outbounds: OutboundTarget[];
   inbounds: InboundTarget[];
   proxyless: boolean;
@@ -81,13 +86,16 @@ export interface PolicyExplanation {
   notes?: string[];
 }
 
-export interface PolicyPlugin {
-  /** The resource type (a row of the core descriptor table). */
-  readonly type: string;
-  /** Structural schema of the spec (the API validates with it through the descriptor). */
-  readonly schema: { safeParse(value: unknown): { success: boolean } };
-  /** Plugins run in ascending order. */
-  readonly order: number;
+export interface PolicyPlugin<T extends PolicyType = PolicyType> {
+  /** The policy's definition in @causeway/core (its type, schema and order): the folder's other half. */
+  readonly api: PolicyDefinition<T>;
+  /**
+   * The veto, asked before generation: a predicate over the destinations the sidecar would get (its
+   * reachable mesh services and ExternalServices, and its `networking.outbound` services). A destination
+   * it answers false for is not generated at all: no listener, cluster, endpoints, route, Secret or DNS
+   * name. Absent, or returning undefined: this plugin vetoes nothing for the proxy.
+   */
+  reachable?(proxy: ProxyInput): ((destination: OutboundTarget) => boolean) | undefined;
   sidecar?(set: ResourceSet, input: SidecarPolicyInput): ResourceSet;
   egress?(set: ResourceSet, input: EgressPolicyInput): ResourceSet;
   explain(input: SidecarPolicyInput): PolicyExplanation;
@@ -95,6 +103,10 @@ export interface PolicyPlugin {
   relevantToSidecar(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): Resource[];
   /** Same for a ZoneEgress (every mesh). */
   relevantToEgress?(ctx: MeshContext): Resource[];
+}
+
+export function isPolicyPlugin(v: unknown): v is PolicyPlugin {
+  return typeof v === 'object' && v !== null && 'api' in v && typeof (v as { explain?: unknown }).explain === 'function';
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@
  *
  * Fields no policy sets keep the generator's default retry policy (`connect-failure`, 2 retries).
  */
-import { type DataplaneSpec, meshRetrySchema, parseDuration, type Resource, type RetryConf } from '@causeway/core';
+import { type DataplaneSpec, meshRetry, parseDuration, type Resource, type RetryConf } from '@causeway/core';
 import { durationMs, type EnvoyJson, type RetryPolicy } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
@@ -36,7 +36,7 @@ import {
 } from '../plugin.js';
 import { derive, type GeneratedVirtualHost, mapChains, mapFilters, mapKind, outboundListenerService, TCP_PROXY, withConfig } from '../resources.js';
 
-export const TYPE = 'MeshRetry';
+const TYPE = meshRetry.type;
 
 const HTTP_RETRY_ON: Record<string, string> = {
   '5XX': '5xx',
@@ -165,10 +165,8 @@ function explain(input: SidecarPolicyInput): PolicyExplanation {
   };
 }
 
-export const meshRetryPlugin: PolicyPlugin = {
-  type: TYPE,
-  schema: meshRetrySchema,
-  order: 30,
+export const meshRetryPlugin: PolicyPlugin<'MeshRetry'> = {
+  api: meshRetry,
   sidecar,
   explain,
   relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),

@@ -20,11 +20,12 @@
  *   chain has no identity and is not checked;
  * - ZoneEgress: RBAC on the chain that terminates mTLS for an ExternalService (same filters by protocol);
  * - no zone egress: the sidecar originates to ExternalServices itself, so an ExternalService the
- *   dataplane may not call is left out of its config (no listener, cluster, route, DNS name).
+ *   dataplane may not call is vetoed (`reachable`): the generator makes no listener, cluster, route,
+ *   Secret or DNS name for it.
  */
 import {
   type DataplaneSpec,
-  meshTrafficPermissionSchema,
+  meshTrafficPermission,
   type Resource,
   SERVICE_TAG,
   type TargetRef,
@@ -32,15 +33,9 @@ import {
 } from '@causeway/core';
 import {
   dataplaneIdentityUris,
-  type DnsFilterConfig,
-  type DnsTable,
-  type DnsVirtualDomain,
   EXTENSION_TYPE_URLS,
-  type EnvoyJson,
-  externalClientSecretName,
   type HttpFilter,
   type HttpRbacConfig,
-  type ListenerFilter,
   meshSni,
   meshSpiffePrefix,
   type RbacConfig,
@@ -63,12 +58,14 @@ import {
   type PolicyPlugin,
   policiesOf,
   resolveFrom,
+  type OutboundTarget,
+  type ProxyInput,
   type SidecarPolicyInput,
   selecting,
 } from '../plugin.js';
-import { derive, type Filter, type FilterChain, HCM, mapChains, mapKind, outboundListenerService } from '../resources.js';
+import { derive, type Filter, type FilterChain, HCM, mapChains, mapKind, } from '../resources.js';
 
-export const TYPE = 'MeshTrafficPermission';
+const TYPE = meshTrafficPermission.type;
 
 interface Conf {
   action: TrafficAction;
@@ -163,70 +160,16 @@ function externalEntries(ctx: MeshContext, service: string): RuleEntry<Conf>[] {
   return resolveFrom<Conf>(ctx, TYPE, [externalTags(ctx, service)]);
 }
 
-/** ExternalServices a sidecar may not call (mTLS on, no zone egress). */
-function deniedExternal(input: SidecarPolicyInput): Map<string, RuleEntry<Conf> | undefined> {
-  const out = new Map<string, RuleEntry<Conf> | undefined>();
-  const { ctx } = input;
-  if (!ctx.mtls || ctx.zoneEgress) return out;
-  const uris = new Set(dataplaneIdentityUris(ctx.mesh, input.dataplane.spec));
-  for (const t of input.outbounds) {
-    if (!t.external) continue;
-    const d = decide(externalEntries(ctx, t.service), ctx.mesh, uris);
-    if (!d.allowed) out.set(t.service, d.by);
-  }
-  return out;
-}
-
-/** The set without every resource of these outbound services (listeners, clusters, routes, secrets, DNS names). */
-function withoutServices(set: ResourceSet, ctx: MeshContext, services: ReadonlySet<string>): ResourceSet {
-  const secrets = new Set<string>();
-  const names = new Set<string>();
-  const keptHosts = new Set<string>();
-  for (const [service, list] of ctx.external)
-    for (const es of list) {
-      const host = es.host.toLowerCase().replace(/\.$/, '');
-      if (services.has(service)) {
-        secrets.add(externalClientSecretName(ctx.mesh, es.name));
-        names.add(host);
-      } else keptHosts.add(host);
-    }
-  for (const s of services) names.add(`${s}.mesh`);
-  for (const h of keptHosts) names.delete(h);
-  let out = mapKind(set, 'Listener', (l) => {
-    if (l.api_listener !== undefined) return services.has(l.name as string) ? undefined : l;
-    if (l.traffic_direction === 'OUTBOUND') {
-      const s = outboundListenerService(l);
-      return s !== undefined && services.has(s) ? undefined : l;
-    }
-    if ((l.name as string).startsWith('dns:')) return derive(l, `${TYPE}:dns:${[...names].sort().join(',')}`, (o) => withoutDnsNames(o, names));
-    return l;
-  });
-  out = mapKind(out, 'Cluster', (c) => (services.has(c.name as string) ? undefined : c));
-  out = mapKind(out, 'ClusterLoadAssignment', (c) => (services.has(c.cluster_name as string) ? undefined : c));
-  out = mapKind(out, 'RouteConfiguration', (r) => ((r.name as string).startsWith('outbound:') && services.has((r.name as string).slice('outbound:'.length)) ? undefined : r));
-  return mapKind(out, 'Secret', (s) => (secrets.has(s.name as string) ? undefined : s));
-}
-
-/** The DNS listener's filter as the sidecar generator writes it. */
-type DnsListenerFilter = ListenerFilter & {
-  typed_config: Typed<DnsFilterConfig> & { server_config: { inline_dns_table: DnsTable & { virtual_domains: DnsVirtualDomain[] } } };
-};
-
-function withoutDnsNames(listener: EnvoyJson, names: ReadonlySet<string>): EnvoyJson {
-  const filters = listener.listener_filters as DnsListenerFilter[];
-  return {
-    ...listener,
-    listener_filters: filters.map((f) => {
-      const table = f.typed_config.server_config.inline_dns_table;
-      return {
-        ...f,
-        typed_config: {
-          ...f.typed_config,
-          server_config: { ...f.typed_config.server_config, inline_dns_table: { ...table, virtual_domains: table.virtual_domains.filter((d) => !names.has(d.name)) } },
-        },
-      };
-    }),
-  };
+/**
+ * The veto (mTLS on, no zone egress: the sidecar originates to ExternalServices itself): an
+ * ExternalService the dataplane may not call is not generated for it. With a zone egress the egress
+ * enforces the permission; without mTLS nothing is enforced; mesh services are checked at their inbound.
+ */
+function reachable(proxy: ProxyInput): ((destination: OutboundTarget) => boolean) | undefined {
+  const { ctx } = proxy;
+  if (!ctx.mtls || ctx.zoneEgress) return undefined;
+  const uris = new Set(dataplaneIdentityUris(ctx.mesh, proxy.dataplane.spec));
+  return (t) => !t.external || decide(externalEntries(ctx, t.service), ctx.mesh, uris).allowed;
 }
 
 function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
@@ -244,8 +187,7 @@ function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
           ),
     );
   }
-  const denied = deniedExternal(input);
-  return denied.size > 0 ? withoutServices(out, ctx, new Set(denied.keys())) : out;
+  return out;
 }
 
 function egress(set: ResourceSet, input: EgressPolicyInput): ResourceSet {
@@ -302,13 +244,12 @@ function explain(input: SidecarPolicyInput): PolicyExplanation {
   return { type: TYPE, policies: explainPolicies(ctx, TYPE, dataplaneTagSets(input.dataplane.spec)), outbounds, inbounds, ...(notes.length > 0 ? { notes } : {}) };
 }
 
-export const meshTrafficPermissionPlugin: PolicyPlugin = {
-  type: TYPE,
-  schema: meshTrafficPermissionSchema,
-  order: 10,
+export const meshTrafficPermissionPlugin: PolicyPlugin<'MeshTrafficPermission'> = {
+  api: meshTrafficPermission,
   sidecar,
   egress,
   explain,
+  reachable,
   relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => {
     const own = selecting(ctx, TYPE, dataplaneTagSets(dp.spec));
     if (!ctx.mtls || ctx.zoneEgress) return own;

@@ -19,7 +19,7 @@
  *
  * Fields no policy sets keep the generator's defaults (connect 5 s, outbound request 15 s).
  */
-import { type DataplaneSpec, meshTimeoutSchema, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
+import { type DataplaneSpec, meshTimeout, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
 import { type CommonHttpProtocolOptions, durationMs, type EnvoyJson } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
@@ -40,7 +40,7 @@ import {
 } from '../plugin.js';
 import { derive, type Filter, HCM, mapChains, mapFilters, mapKind, outboundListenerService, TCP_PROXY, withConfig, withRouteAction } from '../resources.js';
 
-export const TYPE = 'MeshTimeout';
+const TYPE = meshTimeout.type;
 
 function dur(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
@@ -143,10 +143,8 @@ function explain(input: SidecarPolicyInput): PolicyExplanation {
   };
 }
 
-export const meshTimeoutPlugin: PolicyPlugin = {
-  type: TYPE,
-  schema: meshTimeoutSchema,
-  order: 20,
+export const meshTimeoutPlugin: PolicyPlugin<'MeshTimeout'> = {
+  api: meshTimeout,
   sidecar,
   explain,
   relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),

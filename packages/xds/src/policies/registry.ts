@@ -1,0 +1,71 @@
+/**
+ * The registry of policy plugins, derived from what plugins.ts exports (one line per policy folder), in
+ * the order of their definitions (`api.order`), and what the generators and the zone controller call.
+ * Every policy type of @causeway/core must have exactly one plugin here: a type without one would be
+ * stored, synced and silently ignored, so it does not compile (below) and registry.test.ts fails.
+ */
+import { createHash } from 'node:crypto';
+import type { DataplaneSpec, PolicyType, Resource } from '@causeway/core';
+import type { MeshContext } from '../context.js';
+import type { ResourceSet } from '../generate/common.js';
+import { type EgressPolicyInput, isPolicyPlugin, outboundTarget, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput } from './plugin.js';
+import * as exported from './plugins.js';
+
+type Plugins = Extract<(typeof exported)[keyof typeof exported], PolicyPlugin>;
+
+// Does not compile when a policy type of @causeway/core has no plugin here (the error names the type).
+const everyTypeHasAPlugin: Record<Exclude<PolicyType, Plugins['api']['type']>, true> = {};
+void everyTypeHasAPlugin;
+
+export const POLICY_PLUGINS: readonly PolicyPlugin[] = (Object.values(exported) as unknown[]).filter(isPolicyPlugin).sort((a, b) => a.api.order - b.api.order);
+
+/** Resource types handled by a plugin (the zone controller watches them). */
+export const POLICY_TYPES: readonly string[] = POLICY_PLUGINS.map((p) => p.api.type);
+
+/**
+ * The veto: of `services` (destinations a sidecar would get), those a plugin says it may not reach.
+ * The generator makes nothing for them. Empty when no plugin vetoes anything for this proxy.
+ */
+export function unreachableDestinations(proxy: ProxyInput, services: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const checks = POLICY_PLUGINS.flatMap((p) => p.reachable?.(proxy) ?? []);
+  if (checks.length === 0) return out;
+  for (const s of services) {
+    const target = outboundTarget(proxy.ctx, s);
+    if (!checks.every((reachable) => reachable(target))) out.add(s);
+  }
+  return out;
+}
+
+export function applySidecarPolicies(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
+  let out = set;
+  for (const p of POLICY_PLUGINS) if (p.sidecar) out = p.sidecar(out, input);
+  return out;
+}
+
+export function applyEgressPolicies(set: ResourceSet, input: EgressPolicyInput): ResourceSet {
+  let out = set;
+  for (const p of POLICY_PLUGINS) if (p.egress) out = p.egress(out, input);
+  return out;
+}
+
+export function explainSidecarPolicies(input: SidecarPolicyInput): PolicyExplanation[] {
+  return POLICY_PLUGINS.map((p) => p.explain(input));
+}
+
+function digest(list: Resource[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify(list.map((p) => [p.type, p.name, p.spec])))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Hash of the policies that can change a sidecar's config (part of its input hash). */
+export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): string {
+  return digest(POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane)));
+}
+
+/** Hash of the policies that can change a ZoneEgress's config. */
+export function egressPolicyHash(contexts: ReadonlyMap<string, MeshContext>): string {
+  return digest([...contexts.values()].flatMap((ctx) => POLICY_PLUGINS.flatMap((p) => p.relevantToEgress?.(ctx) ?? [])));
+}
