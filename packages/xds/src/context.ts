@@ -332,37 +332,3 @@ export function buildMeshContexts(view: ZoneView, previous?: ReadonlyMap<string,
   for (const m of [...view.meshes].sort(byName)) out.set(m.name, buildMeshContext(view, m, previous?.get(m.name)));
   return out;
 }
-
-/**
- * What this zone's ZoneIngress offers to other zones: its mesh services (with instance counts) and,
- * for meshes that route through zone egress, the ExternalServices tagged with this zone.
- */
-export function computeAvailableServices(view: ZoneView): NonNullable<ZoneIngressSpec['availableServices']> {
-  const out: NonNullable<ZoneIngressSpec['availableServices']> = [];
-  for (const m of [...view.meshes].sort(byName)) {
-    const mesh = m.name;
-    const counts = new Map<string, { tags: Record<string, string>; instances: number }>();
-    for (const dp of view.dataplanes) {
-      if (dp.mesh !== mesh) continue;
-      for (const ib of dp.spec.networking.inbound ?? []) {
-        const service = ib.tags[SERVICE_TAG];
-        if (!service) continue;
-        const c = counts.get(service) ?? { tags: { [SERVICE_TAG]: service, ...(ib.tags[PROTOCOL_TAG] ? { [PROTOCOL_TAG]: ib.tags[PROTOCOL_TAG] } : {}) }, instances: 0 };
-        if (ib.health?.ready !== false) c.instances++;
-        counts.set(service, c);
-      }
-    }
-    for (const [, c] of [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) out.push({ tags: c.tags, instances: c.instances, mesh });
-    if (meshMtlsEnabled(m.spec) && m.spec.routing?.zoneEgress === true) {
-      const seen = new Set<string>();
-      for (const es of [...view.externalServices].sort(byName)) {
-        if (es.mesh !== mesh || es.spec.tags[ZONE_TAG] !== view.zone) continue;
-        const service = es.spec.tags[SERVICE_TAG] as string;
-        if (seen.has(service)) continue;
-        seen.add(service);
-        out.push({ tags: { [SERVICE_TAG]: service, [ZONE_TAG]: view.zone }, instances: 1, mesh, externalService: true });
-      }
-    }
-  }
-  return out;
-}

@@ -12,7 +12,7 @@ import * as grpcXds from '@grpc/grpc-js-xds';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdsServer, adsCredentials } from './server/ads.js';
-import { XdsZone } from './server/zone.js';
+import { XdsZone } from './zone/index.js';
 
 const json = {
   serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),

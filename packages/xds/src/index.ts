@@ -8,6 +8,6 @@ export * from './vip.js';
 export * from './context.js';
 export * from './generate/index.js';
 export * from './server/index.js';
-export { ZONE_VIEW_TYPES, type ZoneViewOptions, zoneViewOf } from './zone/view.js';
+export * from './zone/index.js';
 export { envoyValidationErrors } from '@causeway/envoy';
 export * from './policies/index.js';

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TYPE_URLS } from '../protos.js';
 import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
 import { res, storeMeshCa, until } from '../testing/index.js';
-import { REGISTERED_LABEL, XdsZone } from './zone.js';
+import type { Admission } from '../zone/admission.js';
+import { REGISTERED_LABEL, XdsZone } from '../zone/index.js';
 
 const logger = pino({ level: 'silent' });
 const key = createSigningKey();
@@ -124,7 +125,7 @@ describe('ADS server', () => {
   });
 
   it('verifies the token before it parses the node metadata: invalid metadata without a valid token is UNAUTHENTICATED', async () => {
-    const parse = vi.spyOn(zone as unknown as { parseProxy: (...a: unknown[]) => unknown }, 'parseProxy');
+    const parse = vi.spyOn((zone as unknown as { admission: Admission }).admission, 'parse');
     try {
       const invalid = { id: 'default.web-1', metadata: { 'dataplane.resource': 'type: Dataplane\nname: [unclosed' } };
       const statusOf = async (token: string | undefined) => {

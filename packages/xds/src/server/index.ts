@@ -1,3 +1,2 @@
 export * from './cache.js';
 export * from './ads.js';
-export * from './zone.js';

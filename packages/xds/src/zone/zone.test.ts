@@ -3,9 +3,9 @@ import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectInfo } from './ads.js';
+import type { ConnectInfo } from '../server/ads.js';
 import { res, storeMeshCa, until } from '../testing/index.js';
-import { XdsZone } from './zone.js';
+import { XdsZone } from './index.js';
 
 describe('XdsZone certificate rotation', () => {
   let store: ResourceStore;

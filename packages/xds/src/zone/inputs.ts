@@ -1,0 +1,69 @@
+/**
+ * What a proxy's config is made from: per proxy type, the hash of its inputs (a proxy whose hash did not
+ * change is not regenerated) and the generator call that makes its resources.
+ */
+import { createHash } from 'node:crypto';
+import type { DataplaneSpec, Resource, ZoneEgressSpec, ZoneIngressSpec } from '@causeway/core';
+import { dataplaneIdentityUris, zoneEgressSpiffeId } from '@causeway/envoy';
+import type { Logger } from 'pino';
+import type { MeshContext } from '../context.js';
+import type { ResourceSet } from '../generate/common.js';
+import { generateEgress } from '../generate/egress.js';
+import { generateIngress } from '../generate/ingress.js';
+import { generateSidecar, type Identity } from '../generate/sidecar.js';
+import { egressPolicyHash, sidecarPolicyHash } from '../policies/index.js';
+import type { Certificates } from './certificates.js';
+import type { ProxyState } from './proxies.js';
+
+export interface ProxyInputs {
+  inputHash: string;
+  make: () => ResourceSet;
+}
+
+function hash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The inputs of proxy `p` under the current mesh contexts, its workload certificates issued (or renewed)
+ * on the way; undefined when it cannot be generated yet (its mesh or the mesh CA is not here).
+ */
+export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshContext>, certificates: Certificates, log: Logger): Promise<ProxyInputs | undefined> {
+  if (p.type === 'Dataplane') {
+    const ctx = contexts.get(p.mesh as string);
+    if (!ctx) {
+      log.warn({ proxy: p.key }, `mesh "${p.mesh}" does not exist in this zone (yet): no config`);
+      return undefined;
+    }
+    const dp = p.resource as Resource<DataplaneSpec>;
+    let identity: Identity | undefined;
+    if (ctx.mtls) {
+      const uris = dataplaneIdentityUris(ctx.mesh, dp.spec);
+      identity = await certificates.identity(p, ctx.mesh, uris, p.key);
+      if (!identity || !ctx.caPem) {
+        log.warn({ proxy: p.key }, `mesh "${ctx.mesh}" has mTLS but its CA has not reached this zone yet: waiting`);
+        return undefined;
+      }
+    }
+    return {
+      // The mesh without its policies, plus the policies that can change this proxy: a policy change
+      // regenerates only the proxies it selects.
+      inputHash: hash([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', p.proxyless]),
+      make: () => generateSidecar({ ctx, dataplane: dp, ...(identity ? { identity } : {}), proxyless: p.proxyless }),
+    };
+  }
+  const ctxHashes = [...contexts.values()].map((c) => c.baseHash);
+  if (p.type === 'ZoneIngress') {
+    return { inputHash: hash([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: p.resource as Resource<ZoneIngressSpec> }) };
+  }
+  const identities = new Map<string, Identity>();
+  for (const ctx of contexts.values()) {
+    if (!ctx.mtls) continue;
+    const id = await certificates.identity(p, ctx.mesh, [zoneEgressSpiffeId(ctx.mesh)], `${p.key}/${ctx.mesh}`);
+    if (id) identities.set(ctx.mesh, id);
+  }
+  return {
+    inputHash: hash([ctxHashes, egressPolicyHash(contexts), p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
+    make: () => generateEgress({ contexts, egress: p.resource as Resource<ZoneEgressSpec>, identities }),
+  };
+}

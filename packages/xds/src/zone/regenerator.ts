@@ -1,0 +1,132 @@
+/**
+ * The regenerator: turns the mirror's view into snapshots. Store changes are coalesced (a debounce,
+ * default 100 ms); a pass rebuilds the mesh contexts from the view and regenerates every connected proxy
+ * whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
+ * (passes, single proxies, rotation, a proxy's removal) runs one job at a time, in order.
+ */
+import type { Logger } from 'pino';
+import { buildMeshContexts, type MeshContext } from '../context.js';
+import type { SnapshotCache } from '../server/cache.js';
+import type { Certificates } from './certificates.js';
+import { proxyInputs } from './inputs.js';
+import type { StoreMirror } from './mirror.js';
+import type { Proxies, ProxyState } from './proxies.js';
+
+export interface RegeneratorOptions {
+  mirror: StoreMirror;
+  proxies: Proxies;
+  certificates: Certificates;
+  cache: SnapshotCache;
+  logger: Logger;
+  now: () => Date;
+  /** Coalescing window for store changes, ms (default 100). */
+  debounceMs?: number | undefined;
+  /** Runs after every rebuild of the contexts in a pass, before the proxies are regenerated (in the same job). */
+  afterRebuild?: () => Promise<void>;
+}
+
+export class Regenerator {
+  private readonly log: Logger;
+  private contexts = new Map<string, MeshContext>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private rotationTimer: NodeJS.Timeout | undefined;
+  /** When the last renewal pass that had certificates due ran (ms, now()): see scheduleRotation. */
+  private lastRenewalPassAt: number | undefined;
+  private work: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Incremented on every regeneration pass (tests and metrics). */
+  generations = 0;
+
+  constructor(private readonly opts: RegeneratorOptions) {
+    this.log = opts.logger;
+  }
+
+  /** Current mesh contexts, by mesh (read-only). */
+  meshContexts(): Map<string, MeshContext> {
+    return this.contexts;
+  }
+
+  /** Rebuilds the mesh contexts from the mirror's view (reusing what did not change). */
+  rebuild(): void {
+    this.contexts = buildMeshContexts(this.opts.mirror.view(), this.contexts);
+  }
+
+  /** A pass after the debounce window (one for any number of calls within it). */
+  schedule(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.enqueue(() => this.pass());
+    }, this.opts.debounceMs ?? 100);
+  }
+
+  /** Runs `job` after the jobs before it; its failure is logged. */
+  enqueue(job: () => Promise<void>): Promise<void> {
+    const run = this.work.then(job).catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'xDS regeneration failed'));
+    this.work = run;
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.rotationTimer);
+    await this.work.catch(() => undefined);
+  }
+
+  /** Brings the mirror up to date, rebuilds the contexts and regenerates. */
+  private async pass(): Promise<void> {
+    await this.opts.mirror.refresh();
+    this.rebuild();
+    await this.opts.afterRebuild?.();
+    this.generations++;
+    for (const p of this.opts.proxies.connected()) await this.regenerate(p);
+    // Certificates issued during the pass may be due before the current rotation timer fires.
+    this.scheduleRotation();
+  }
+
+  /** Regenerates one proxy if its inputs changed (call it inside a job). */
+  async regenerate(p: ProxyState): Promise<void> {
+    try {
+      const out = await proxyInputs(p, this.contexts, this.opts.certificates, this.log);
+      if (!out || out.inputHash === p.inputHash) return;
+      const set = out.make();
+      p.inputHash = out.inputHash;
+      p.generatedAt = this.opts.now();
+      this.opts.cache.set(p.key, set);
+    } catch (e) {
+      this.log.error({ proxy: p.key, err: (e as Error).message }, 'could not generate config: the proxy keeps its previous config');
+    }
+  }
+
+  /**
+   * Arms the rotation timer. It fires at the due time of the next certificate (at most a minute ahead,
+   * at least 10 ms from now); but if a renewal pass ran with certificates due within the last second, no
+   * earlier than one second after that pass, whichever caller re-arms the timer (the pass itself, a
+   * flush, a connect). So a certificate that stays due because its renewal keeps failing (e.g. the mesh
+   * CA is missing) is retried at most once a second; and a timer that fired a little before the due time
+   * (nothing due yet, so no pass ran) is re-armed for the due time, not a second later, so that a
+   * short-lived certificate is not renewed after it expired.
+   */
+  scheduleRotation(): void {
+    if (this.closed) return;
+    clearTimeout(this.rotationTimer);
+    const now = this.opts.now().getTime();
+    const next = this.opts.certificates.nextRenewal();
+    let at = next ? Math.min(next.getTime(), now + 60_000) : now + 60_000;
+    if (this.lastRenewalPassAt !== undefined) at = Math.max(at, this.lastRenewalPassAt + 1000);
+    this.rotationTimer = setTimeout(() => {
+      this.enqueue(() => this.rotate()).finally(() => this.scheduleRotation());
+    }, Math.max(at - now, 10));
+    this.rotationTimer.unref();
+  }
+
+  /** Regenerates the connected proxies that hold a certificate due for renewal. */
+  private async rotate(): Promise<void> {
+    const due = new Set(this.opts.certificates.due());
+    if (due.size === 0) return;
+    this.lastRenewalPassAt = this.opts.now().getTime();
+    this.log.info({ certificates: due.size }, 'rotating workload certificates');
+    for (const p of this.opts.proxies.connected()) if ([...due].some((k) => k === p.key || k.startsWith(`${p.key}/`))) await this.regenerate(p);
+  }
+}
