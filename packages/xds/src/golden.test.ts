@@ -1,5 +1,6 @@
 /**
- * Golden files: testdata/<case>/input.yaml -> testdata/<case>/<case>.golden.yaml (UPDATE_GOLDEN=1 rewrites).
+ * Golden files: testdata/<case>/input.yaml -> testdata/<case>/<case>.golden.yaml (UPDATE_GOLDEN=1 rewrites),
+ * and each policy's own cases in its folder: src/policies/<name>/testdata/<case>/ (test name `<name>/<case>`).
  *
  * input.yaml:
  *   global: [universal resources every zone has: Mesh, ExternalService, Secret, policies]
@@ -9,19 +10,23 @@
  * relays them). Certificates are fixed placeholder PEM texts so the output is stable.
  *
  * Every generated resource is also round-tripped through the Envoy protos (encode, decode, deep-equal)
- * and checked against the protoc-gen-validate rules of those protos (what Envoy enforces on load).
+ * and checked against the protoc-gen-validate rules of those protos (what Envoy enforces on load). The
+ * policy plugins are watched while the cases run: they change what the generators made but never add or
+ * remove a resource (what a proxy may not reach is vetoed before generation, PolicyPlugin.reachable).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec, type ZoneIngressSpec } from '@causeway/core';
 import { parse, stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeAny, encodeAny, envoyValidationErrors, XDS_KINDS } from '@causeway/envoy';
 import { buildMeshContexts, type ZoneView } from './context.js';
 import { generateEgress, generateIngress, generateSidecar, type ResourceSet } from './generate/index.js';
+import { POLICY_PLUGINS } from './policies/registry.js';
 import { zoneViewOf } from './zone/view.js';
 
 const TESTDATA = join(import.meta.dirname, '..', 'testdata');
+const POLICIES_DIR = join(import.meta.dirname, 'policies');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 interface CaseInput {
@@ -77,7 +82,37 @@ function generateCase(input: CaseInput): Record<string, ResourceSet> {
   return out;
 }
 
-const cases = existsSync(TESTDATA) ? readdirSync(TESTDATA, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(TESTDATA, e.name, 'input.yaml'))).map((e) => e.name) : [];
+/** The cases under `dir`, named `<prefix><case>`. */
+function casesIn(dir: string, prefix = ''): { name: string; file: string; dir: string }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'input.yaml')))
+    .map((e) => ({ name: `${prefix}${e.name}`, file: e.name, dir: join(dir, e.name) }));
+}
+const allCases = [
+  ...casesIn(TESTDATA),
+  ...readdirSync(POLICIES_DIR, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => casesIn(join(POLICIES_DIR, e.name, 'testdata'), `${e.name}/`)),
+];
+const cases = allCases.map((c) => c.name);
+
+const names = (set: ResourceSet) => XDS_KINDS.flatMap((kind) => set[kind].map((r) => `${kind}/${String(r.name ?? r.cluster_name)}`));
+for (const plugin of POLICY_PLUGINS) {
+  const { sidecar, egress } = plugin;
+  if (sidecar)
+    vi.spyOn(plugin, 'sidecar').mockImplementation((set, input) => {
+      const out = sidecar.call(plugin, set, input);
+      expect(names(out), `${plugin.api.type} added or removed resources of a sidecar`).toEqual(names(set));
+      return out;
+    });
+  if (egress)
+    vi.spyOn(plugin, 'egress').mockImplementation((set, input) => {
+      const out = egress.call(plugin, set, input);
+      expect(names(out), `${plugin.api.type} added or removed resources of a ZoneEgress`).toEqual(names(set));
+      return out;
+    });
+}
 
 describe('generators (golden files)', () => {
   it('has the cases the issue lists', () => {
@@ -90,17 +125,17 @@ describe('generators (golden files)', () => {
       'locality-pair',
       'passthrough',
       'mesh-service-cross-zone',
-      'mtp-zone-egress',
-      'mtp-no-egress',
-      'meshtimeout',
-      'meshretry',
+      'meshtrafficpermission/mtp-zone-egress',
+      'meshtrafficpermission/mtp-no-egress',
+      'meshtimeout/meshtimeout',
+      'meshretry/meshretry',
     ])
       expect(cases).toContain(c);
   });
 
-  for (const name of cases) {
+  for (const { name, file, dir } of allCases) {
     it(name, () => {
-      const input = parse(readFileSync(join(TESTDATA, name, 'input.yaml'), 'utf8')) as CaseInput;
+      const input = parse(readFileSync(join(dir, 'input.yaml'), 'utf8')) as CaseInput;
       const result = generateCase(input);
       // Round trip of every resource through the real Envoy protos.
       for (const [proxy, set] of Object.entries(result))
@@ -111,7 +146,7 @@ describe('generators (golden files)', () => {
             expect(envoyValidationErrors(r), `${proxy} ${kind} ${String(r.name ?? r.cluster_name)}`).toEqual([]);
           }
       const text = stringify(result, { lineWidth: 0, aliasDuplicateObjects: false });
-      const goldenFile = join(TESTDATA, name, `${name}.golden.yaml`);
+      const goldenFile = join(dir, `${file}.golden.yaml`);
       if (UPDATE) writeFileSync(goldenFile, text);
       expect(existsSync(goldenFile), `${goldenFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
       expect(text).toBe(readFileSync(goldenFile, 'utf8'));

@@ -1,11 +1,11 @@
 import { decodeResource, type Resource, type TargetRef } from '@causeway/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildMeshContexts } from '../context.js';
-import { POLICY_TYPES } from './index.js';
 import { generateEgress, generateSidecar } from '../generate/index.js';
 import type { ZoneView } from '../context.js';
+import { zoneViewOf } from '../zone/view.js';
 import { canonicalJson, collectEntries, compareRank, mergeConfs, type Rank, refMatches, type RuleEntry, sortEntries } from './match.js';
-import { callerMatches, decide, principalOf, rbacRules, retryPolicy, sidecarPolicyHash } from './index.js';
+import { callerMatches, decide, meshTrafficPermissionPlugin, principalOf, rbacRules, retryPolicy, sidecarPolicyHash, unreachableDestinations } from './index.js';
 
 const web = { 'kuma.io/service': 'web', 'kuma.io/protocol': 'http', version: 'v1', team: 'blue' };
 const admin = { 'kuma.io/service': 'admin', version: 'v2' };
@@ -158,23 +158,10 @@ describe('MeshRetry retry policy', () => {
   });
 });
 
-/** A zone's view of universal documents (global ones and the zone's own). */
+/** A zone's view of universal documents (global ones and the zone's own), with a placeholder mesh CA. */
 function zoneView(input: { global: unknown[]; zones: Record<string, unknown[]> }, zone: string): ZoneView {
-  const global = input.global.map((d) => decodeResource(d));
-  const own = (input.zones[zone] ?? []).map((d) => decodeResource(d));
-  const of = <S,>(list: Resource[], type: string) => list.filter((r) => r.type === type) as Resource<S>[];
-  const meshes = of<never>(global, 'Mesh');
-  return {
-    zone,
-    meshes,
-    dataplanes: of(own, 'Dataplane'),
-    externalServices: of(global, 'ExternalService'),
-    secrets: [],
-    zoneIngresses: [],
-    zoneEgresses: of(own, 'ZoneEgress'),
-    policies: global.filter((r) => POLICY_TYPES.includes(r.type)),
-    meshCaPem: Object.fromEntries(meshes.map((m: Resource) => [m.name, 'ca'])),
-  };
+  const resources = [...input.global, ...(input.zones[zone] ?? [])].map((d) => decodeResource(d));
+  return { ...zoneViewOf(resources, { zone }), meshCaPem: { default: 'ca' } };
 }
 
 describe('plugins and shared resources', () => {
@@ -238,6 +225,66 @@ describe('plugins and shared resources', () => {
     expect(egressOf([allowWeb])?.typed_config.rules).toEqual({
       policies: { 'web-to-httpbin:from[0]': { permissions: [{ any: true }], principals: [{ authenticated: { principal_name: { exact: 'spiffe://default/web' } } }] } },
     });
+  });
+});
+
+describe('the veto (before generation)', () => {
+  const permission = (name: string, service: string, from: TargetRef) => ({
+    type: 'MeshTrafficPermission',
+    mesh: 'default',
+    name,
+    spec: { targetRef: { kind: 'MeshService', name: service }, from: [{ targetRef: from, default: { action: 'Allow' } }] },
+  });
+  const es = (name: string, address: string) => ({ type: 'ExternalService', mesh: 'default', name, tags: { 'kuma.io/service': name, 'kuma.io/protocol': 'http' }, networking: { address } });
+  const dataplane = (name: string, service: string, address: string) => ({
+    type: 'Dataplane',
+    mesh: 'default',
+    name,
+    networking: { address, inbound: [{ port: 8080, tags: { 'kuma.io/service': service } }], outbound: [{ port: 10001, tags: { 'kuma.io/service': 'payments' } }] },
+  });
+  const view = (zoneEgress: boolean) =>
+    zoneView(
+      {
+        global: [
+          { type: 'Mesh', name: 'default', mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] }, routing: { zoneEgress } },
+          es('httpbin', 'httpbin.org:80'),
+          es('payments', 'payments.example.com:80'),
+          permission('allow-httpbin', 'httpbin', { kind: 'Mesh' }),
+          permission('payments-billing-only', 'payments', { kind: 'MeshService', name: 'billing' }),
+        ],
+        zones: { 'zone-1': [dataplane('web-1', 'web', '127.0.0.10'), dataplane('billing-1', 'billing', '127.0.0.11')] },
+      },
+      'zone-1',
+    );
+
+  it('leaves a denied ExternalService out before anything is generated: no plugin ever sees it, nothing names it', () => {
+    const v = view(false);
+    const ctx = buildMeshContexts(v).get('default');
+    if (!ctx) throw new Error('no context');
+    const dp = (name: string) => v.dataplanes.find((d) => d.name === name) as Resource<never>;
+    expect([...unreachableDestinations({ ctx, dataplane: dp('web-1') }, ['httpbin', 'payments'])]).toEqual(['payments']);
+    expect([...unreachableDestinations({ ctx, dataplane: dp('billing-1') }, ['httpbin', 'payments'])]).toEqual([]);
+    const seen = vi.spyOn(meshTrafficPermissionPlugin, 'sidecar');
+    try {
+      const web = generateSidecar({ ctx, dataplane: dp('web-1'), identity: { certPem: 'cert', keyPem: 'key' } });
+      expect(seen.mock.calls[0]?.[1].outbounds.map((t) => t.service)).toEqual(['billing', 'httpbin', 'web']);
+      expect(JSON.stringify(web)).not.toContain('payments');
+      const billing = generateSidecar({ ctx, dataplane: dp('billing-1'), identity: { certPem: 'cert', keyPem: 'key' } });
+      expect(seen.mock.calls[1]?.[1].outbounds.map((t) => t.service)).toEqual(['billing', 'httpbin', 'payments', 'web']);
+      // the declared outbound (127.0.0.1:10001), the VIP listener, cluster, route and DNS name
+      expect(billing.Listener.filter((l) => JSON.stringify(l).includes('payments')).length).toBeGreaterThanOrEqual(3);
+      expect(billing.Cluster.map((c) => c.name)).toContain('payments');
+    } finally {
+      seen.mockRestore();
+    }
+  });
+
+  it('vetoes nothing when the ZoneEgress enforces the permission', () => {
+    const v = view(true);
+    const ctx = buildMeshContexts(v).get('default');
+    if (!ctx) throw new Error('no context');
+    const web = v.dataplanes.find((d) => d.name === 'web-1') as Resource<never>;
+    expect(unreachableDestinations({ ctx, dataplane: web }, ['httpbin', 'payments']).size).toBe(0);
   });
 });
 

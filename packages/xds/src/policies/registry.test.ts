@@ -21,4 +21,16 @@ describe('policy registry (derived from the folders)', () => {
     expect(folders).toEqual(POLICIES.map((p) => policyFolder(p.type)).sort());
     for (const f of folders) expect(existsSync(join(import.meta.dirname, f, 'plugin.ts')), `${f}/plugin.ts`).toBe(true);
   });
+
+  it('has golden testdata in every policy folder (run by golden.test.ts)', () => {
+    for (const f of folders) {
+      const testdata = join(import.meta.dirname, f, 'testdata');
+      const cases = existsSync(testdata) ? dirs(testdata) : [];
+      expect(cases.length, `${f}/testdata/<case>/`).toBeGreaterThan(0);
+      for (const c of cases) {
+        expect(existsSync(join(testdata, c, 'input.yaml')), `${f}/testdata/${c}/input.yaml`).toBe(true);
+        expect(existsSync(join(testdata, c, `${c}.golden.yaml`)), `${f}/testdata/${c}/${c}.golden.yaml`).toBe(true);
+      }
+    }
+  });
 });
