@@ -69,7 +69,7 @@ export class XdsZone implements ProxyRegistry {
     const certificates = new Certificates(this.mirror, now);
     this.ingressServices = new IngressServices({ store, mirror: this.mirror, zone, logger });
     const common = { mirror: this.mirror, proxies: this.proxies, certificates, cache: this.cache, logger, now };
-    this.regenerator = new Regenerator({ ...common, debounceMs: opts.debounceMs, afterRebuild: () => this.ingressServices.publish() });
+    this.regenerator = new Regenerator({ ...common, debounceMs: opts.debounceMs, afterPass: () => this.ingressServices.publish() });
     this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId });
     this.admission = new Admission({ ...opts, now, dataplanes: () => this.mirror.list('Dataplane') });
     this.registry = new Registry({ ...common, zone, store, admission: this.admission, insights: this.insights, regenerator: this.regenerator, ingressServices: this.ingressServices, proxyGraceMs: opts.proxyGraceMs });

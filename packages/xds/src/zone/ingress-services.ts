@@ -2,6 +2,10 @@
  * What this zone's ZoneIngresses offer other zones (`availableServices`): computed from the zone's view
  * and written to the ZoneIngress in the store, which sync publishes to global, which relays every zone's
  * ZoneIngress to the other zones (their mesh contexts read it).
+ *
+ * It is the zone's own output: no context of this zone reads the available services of its own
+ * ZoneIngresses. So the write is recorded in the mirror as derived, and its echo in the change feed does
+ * not start another regeneration pass.
  */
 import { meshMtlsEnabled, PROTOCOL_TAG, type Resource, SERVICE_TAG, ZONE_LABEL, ZONE_TAG, type ZoneIngressSpec, jsonEqual } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
@@ -73,7 +77,7 @@ export class IngressServices {
       if (!ownIngress(zi, zone) || jsonEqual(zi.spec.availableServices ?? [], available)) continue;
       try {
         const { resource } = await this.opts.store.upsert({ ...zi, spec: { ...zi.spec, zone, availableServices: available } });
-        mirror.record(resource);
+        mirror.record(resource, { derived: true });
       } catch (e) {
         this.opts.logger.warn({ ingress: zi.name, err: (e as Error).message }, 'could not update the ZoneIngress available services');
       }

@@ -4,7 +4,8 @@
  *
  * The feed only marks keys (`onChange` is called so the regenerator can schedule a pass); `refresh()`
  * reads the marked keys back and says whether anything changed since the last refresh. A write the zone
- * made itself is `record`ed at once.
+ * made itself is `record`ed at once, so its echo in the feed (same key, same version) is not a change and
+ * does not start another pass.
  */
 import { jsonEqual, type MeshSpec, type Resource, type ResourceType, resourceKey } from '@causeway/core';
 import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
@@ -47,7 +48,11 @@ export class StoreMirror {
   follow(revision: number): void {
     this.sub = this.store.watch(revision, (e) => {
       if (!ZONE_VIEW_TYPES.has(e.type)) return;
-      this.pending.add(resourceKey(e));
+      const key = resourceKey(e);
+      const held = this.resources.get(key);
+      // The echo of a write this mirror already holds (or of a delete it already applied).
+      if (e.op === 'delete' ? held === undefined : held?.version === e.version) return;
+      this.pending.add(key);
       this.opts.onChange();
     });
   }
@@ -78,12 +83,16 @@ export class StoreMirror {
     return changed;
   }
 
-  /** Holds a resource the zone has just written. */
-  record(r: Resource): void {
+  /**
+   * Holds a resource the zone has just written. `derived`: what changed is the zone's own output (the
+   * available services of its ZoneIngress), which no mesh context reads: it does not count as a change
+   * for the next refresh.
+   */
+  record(r: Resource, opts: { derived?: boolean } = {}): void {
     const key = resourceKey(r);
     if (sameResource(this.resources.get(key), r)) return;
     this.resources.set(key, r);
-    this.invalidate(true);
+    this.invalidate(opts.derived !== true);
   }
 
   get(type: ResourceType, mesh: string | undefined, name: string): Resource | undefined {

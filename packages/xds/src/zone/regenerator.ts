@@ -21,8 +21,8 @@ export interface RegeneratorOptions {
   now: () => Date;
   /** Coalescing window for store changes, ms (default 100). */
   debounceMs?: number | undefined;
-  /** Runs after every rebuild of the contexts in a pass, before the proxies are regenerated (in the same job). */
-  afterRebuild?: () => Promise<void>;
+  /** Runs at the end of every pass that rebuilt the contexts (in the same job). */
+  afterPass?: () => Promise<void>;
 }
 
 export class Regenerator {
@@ -74,13 +74,14 @@ export class Regenerator {
     await this.work.catch(() => undefined);
   }
 
-  /** Brings the mirror up to date, rebuilds the contexts and regenerates. */
+  /** Brings the mirror up to date; when something changed, rebuilds the contexts and regenerates. */
   private async pass(): Promise<void> {
-    await this.opts.mirror.refresh();
-    this.rebuild();
-    await this.opts.afterRebuild?.();
-    this.generations++;
-    for (const p of this.opts.proxies.connected()) await this.regenerate(p);
+    if (await this.opts.mirror.refresh()) {
+      this.rebuild();
+      this.generations++;
+      for (const p of this.opts.proxies.connected()) await this.regenerate(p);
+      await this.opts.afterPass?.();
+    }
     // Certificates issued during the pass may be due before the current rotation timer fires.
     this.scheduleRotation();
   }

@@ -109,3 +109,36 @@ describe('XdsZone with --allow-untagged-dataplane-tokens', () => {
     expect(await store.get('Dataplane', 'default', 'web-b')).toBeUndefined();
   });
 });
+
+describe('XdsZone available services of its ZoneIngress', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+
+  beforeAll(async () => {
+    store = await openStore({ pollIntervalMs: 20 });
+    await store.create(res('Mesh', 'default', {}));
+    await store.create(res('ZoneIngress', 'ingress-1', { networking: { address: '127.0.0.30', port: 10001 } }));
+    zone = new XdsZone({ store, zone: 'zone-1', logger: pino({ level: 'silent' }), signingKeyPem: createSigningKey(), requireToken: false, debounceMs: 20 });
+    await zone.start();
+  });
+
+  afterAll(async () => {
+    await zone?.close();
+    await store?.close();
+  });
+
+  it('writes them in the same pass as the change, and its own write does not start another pass', async () => {
+    const before = zone.generations;
+    await store.create(res('Dataplane', 'web-1', { networking: { address: '127.0.0.31', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } }, 'default'));
+    const stored = await until(async () => {
+      const r = await store.get('ZoneIngress', undefined, 'ingress-1');
+      return (r?.spec as { availableServices?: unknown[] } | undefined)?.availableServices?.length ? r : undefined;
+    });
+    expect((stored.spec as { zone?: string; availableServices?: unknown[] }).availableServices).toEqual([{ tags: { 'kuma.io/service': 'web' }, instances: 1, mesh: 'default' }]);
+    expect((stored.spec as { zone?: string }).zone).toBe('zone-1');
+    // The change feed has reported the ZoneIngress write well within this time (polled every 20 ms).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(zone.generations - before).toBe(1);
+    expect(zone.view().zoneIngresses.find((z) => z.name === 'ingress-1')?.version).toBe(stored.version);
+  });
+});
