@@ -6,6 +6,8 @@ import {
   CausewayError,
   descriptorOf,
   type ErrorCode,
+  type AnyResource,
+  asType,
   type Resource,
   type ResourceType,
   readUniversal,
@@ -131,13 +133,13 @@ export class CausewayClient {
     return (await this.request<IndexInfo>('GET', '/')).body;
   }
 
-  async get(type: ResourceType, mesh: string | undefined, name: string): Promise<Resource> {
+  async get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Promise<Resource<T>> {
     const { body } = await this.request<Record<string, unknown>>('GET', CausewayClient.itemPath(type, mesh, name));
-    return readUniversal(body);
+    return asType(readUniversal(body), type);
   }
 
   /** Lists one page. `mesh` absent on a mesh-scoped type lists every mesh. */
-  async list(type: ResourceType, params: ListParams = {}): Promise<Page<Resource>> {
+  async list<T extends ResourceType>(type: T, params: ListParams = {}): Promise<Page<Resource<T>>> {
     const d = descriptorOf(type);
     const path = d.scope === 'mesh' && params.mesh === undefined ? `/${d.path}` : CausewayClient.itemPath(type, params.mesh);
     const q = new URLSearchParams();
@@ -147,12 +149,12 @@ export class CausewayClient {
     for (const [k, v] of Object.entries(params.tags ?? {})) q.append('tag', `${k}:${v}`);
     const qs = q.toString();
     const { body } = await this.request<{ total: number; items: Record<string, unknown>[]; next: string | null }>('GET', qs ? `${path}?${qs}` : path);
-    return { total: body.total, items: body.items.map(readUniversal), ...offsetOf(body.next) };
+    return { total: body.total, items: body.items.map((i) => asType(readUniversal(i), type)), ...offsetOf(body.next) };
   }
 
   /** Every item of a list, page by page. */
-  async listAll(type: ResourceType, params: Omit<ListParams, 'size' | 'offset'> = {}): Promise<Resource[]> {
-    const out: Resource[] = [];
+  async listAll<T extends ResourceType>(type: T, params: Omit<ListParams, 'size' | 'offset'> = {}): Promise<Resource<T>[]> {
+    const out: Resource<T>[] = [];
     let offset: string | undefined;
     do {
       const page = await this.list(type, { ...params, size: 1000, ...(offset ? { offset } : {}) });
@@ -163,7 +165,7 @@ export class CausewayClient {
   }
 
   /** Creates or updates. A non-zero `version` makes the write conditional (409 when stale). */
-  async put(r: Resource): Promise<{ resource: Resource; outcome: PutOutcome }> {
+  async put(r: Resource): Promise<{ resource: AnyResource; outcome: PutOutcome }> {
     const doc = toUniversal(r, { omitMeta: true });
     if (r.version > 0) doc.version = r.version;
     const res = await this.request<Record<string, unknown>>('PUT', CausewayClient.itemPath(r.type, r.mesh, r.name), doc);

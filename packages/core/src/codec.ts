@@ -4,13 +4,13 @@
 import { descriptorOf, isResourceType } from './descriptors.js';
 import { CausewayError, type FieldError } from './errors.js';
 import { INPUT_LIMITS, resourceSizeError, shapeError } from './limits.js';
-import { META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
+import { type AnyResource, META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType, trustedResource, type UntypedResource } from './resource.js';
 import { check, labelsSchema, nameError } from './validation.js';
 
 const RESOURCE_TYPES_TEXT = RESOURCE_TYPES.join(', ');
 
 /** Validates a whole resource. Field paths are as the user wrote them (spec fields at top level, or `spec.x`). */
-export function validateResource(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'labels' | 'spec'>): FieldError[] {
+export function validateResource(r: Pick<UntypedResource, 'type' | 'mesh' | 'name' | 'labels' | 'spec'>): FieldError[] {
   const d = descriptorOf(r.type);
   const errors: FieldError[] = [];
   const nameErr = nameError(r.name);
@@ -29,13 +29,14 @@ export function validateResource(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'l
 }
 
 /** Throws INVALID listing every field error. */
-export function assertValid(r: Pick<Resource, 'type' | 'mesh' | 'name' | 'labels' | 'spec'>): void {
+/** Throws INVALID with every field error; afterwards `r` is typed (its spec is its type's). */
+export function assertValid<R extends Pick<UntypedResource, 'type' | 'mesh' | 'name' | 'labels' | 'spec'>>(r: R): asserts r is R & Pick<AnyResource, 'type' | 'spec'> {
   const errors = validateResource(r);
   if (errors.length > 0) throw new CausewayError('INVALID', `${r.type} "${r.name}" is not valid`, errors);
 }
 
 export interface DecodeResult {
-  resource: Resource | undefined;
+  resource: AnyResource | undefined;
   errors: FieldError[];
   /** Set when the document exceeds an input limit (`limits.ts`): the error to answer with (413 or 400). */
   limit?: CausewayError;
@@ -101,19 +102,20 @@ export function fromUniversal(doc: unknown, expect: { type?: ResourceType; mesh?
   const rest = validateResource({ type, ...(mesh !== undefined ? { mesh } : {}), name: typeof name === 'string' ? name : '', labels: labelsMap, spec });
   for (const e of rest) if (!reported.has(e.field)) errors.push(e);
   if (errors.length > 0) return { resource: undefined, errors };
-  const resource: Resource = {
+  // Validated above: the spec is its type's.
+  const resource = trustedResource({
     type,
     ...(mesh !== undefined ? { mesh } : {}),
     name: name as string,
     labels: labelsMap,
     spec,
     version: typeof version === 'number' ? version : 0,
-  };
+  });
   return { resource, errors };
 }
 
 /** Like fromUniversal but throws INVALID with every field error. */
-export function decodeResource(doc: unknown, expect: { type?: ResourceType; mesh?: string; name?: string } = {}): Resource {
+export function decodeResource(doc: unknown, expect: { type?: ResourceType; mesh?: string; name?: string } = {}): AnyResource {
   const { resource, errors, limit } = fromUniversal(doc, expect);
   if (limit) throw limit;
   if (!resource) {
@@ -173,7 +175,7 @@ export function toUniversal(r: Resource, opts: EncodeOptions = {}): Record<strin
  * Reads a universal document the server produced (trusted, not validated): meta fields out, spec as is.
  * Used by clients to turn API responses back into Resources.
  */
-export function readUniversal(doc: Record<string, unknown>): Resource {
+export function readUniversal(doc: Record<string, unknown>): AnyResource {
   const type = doc.type;
   if (!isResourceType(type)) throw new CausewayError('INVALID', `unknown resource type ${JSON.stringify(type)}`);
   const d = descriptorOf(type);
@@ -184,7 +186,7 @@ export function readUniversal(doc: Record<string, unknown>): Resource {
     for (const [k, v] of Object.entries(doc)) if (!(META_FIELDS as readonly string[]).includes(k)) s[k] = v;
     spec = s;
   }
-  return {
+  return trustedResource({
     type,
     ...(typeof doc.mesh === 'string' ? { mesh: doc.mesh } : {}),
     name: String(doc.name),
@@ -193,5 +195,5 @@ export function readUniversal(doc: Record<string, unknown>): Resource {
     version: typeof doc.version === 'number' ? doc.version : 0,
     ...(typeof doc.creationTime === 'string' ? { creationTime: doc.creationTime } : {}),
     ...(typeof doc.modificationTime === 'string' ? { modificationTime: doc.modificationTime } : {}),
-  };
+  });
 }

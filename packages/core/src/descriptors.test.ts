@@ -10,6 +10,8 @@ import {
   type ResourceDescriptor,
 } from './descriptors.js';
 import type { DataplaneSpec } from './resources/dataplane.js';
+import type { ExternalServiceSpec } from './resources/external-service.js';
+import type { TargetRef } from './policies/common.js';
 import { POLICIES } from './policies/registry.js';
 import { META_FIELDS, RESOURCE_TYPES, type Resource, type ResourceType } from './resource.js';
 
@@ -121,7 +123,7 @@ describe('ExternalService store hooks', () => {
     expect(d.uniqueKeys(spec('httpbin.org:80'))[0]?.key).not.toBe(d.uniqueKeys(spec('httpbin.org:443'))[0]?.key);
     expect(d.uniqueKeys(spec('[2001:DB8:0::1]:443'))[0]?.key).toBe(d.uniqueKeys(spec('[2001:db8::1]:443'))[0]?.key);
     expect(d.uniqueKeys(spec('not an address'))).toEqual([]);
-    expect(d.uniqueKeys({})).toEqual([]);
+    expect(d.uniqueKeys({} as ExternalServiceSpec)).toEqual([]); // robust to a spec without networking
   });
 
   it('references lists every secret data source with its field', () => {
@@ -130,12 +132,12 @@ describe('ExternalService store hooks', () => {
       { type: 'Secret', name: 'key', field: 'networking.tls.clientKey' },
     ]);
     expect(d.references(spec('a.org:443'))).toEqual([]);
-    expect(descriptorOf('Dataplane').references({})).toEqual([]);
+    expect(descriptorOf('Dataplane').references({} as DataplaneSpec)).toEqual([]);
   });
 
   it('tagSets and columns', () => {
     expect(d.tagSets(spec('a.org:443'))).toEqual([{ 'kuma.io/service': 'httpbin' }]);
-    const r: Resource = { type: 'ExternalService', mesh: 'default', name: 'httpbin', labels: {}, spec: { ...spec('a.org:443'), tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' } }, version: 1 };
+    const r: Resource<'ExternalService'> = { type: 'ExternalService', mesh: 'default', name: 'httpbin', labels: {}, spec: { ...spec('a.org:443'), tags: { 'kuma.io/service': 'httpbin', 'kuma.io/protocol': 'http' } }, version: 1 };
     expect(d.columns.map((c) => [c.header, c.value(r)])).toEqual([
       ['TAGS', 'kuma.io/protocol=http kuma.io/service=httpbin'],
       ['ADDRESS', 'a.org:443'],
@@ -145,7 +147,7 @@ describe('ExternalService store hooks', () => {
 
 describe('other columns and helpers', () => {
   it('Mesh columns show mTLS, locality, zone egress and passthrough', () => {
-    const mesh: Resource = {
+    const mesh: Resource<'Mesh'> = {
       type: 'Mesh',
       name: 'default',
       labels: {},
@@ -163,7 +165,7 @@ describe('other columns and helpers', () => {
 
   it('policy columns describe the targetRef', () => {
     const col = descriptorOf('MeshTimeout').columns[0]!;
-    const policy = (targetRef?: object): Resource => ({ type: 'MeshTimeout', mesh: 'default', name: 't', labels: {}, spec: { ...(targetRef ? { targetRef } : {}) }, version: 1 });
+    const policy = (targetRef?: TargetRef): Resource<'MeshTimeout'> => ({ type: 'MeshTimeout', mesh: 'default', name: 't', labels: {}, spec: { ...(targetRef ? { targetRef } : {}) }, version: 1 });
     expect(col.value(policy())).toBe('Mesh');
     expect(col.value(policy({ kind: 'MeshService', name: 'httpbin' }))).toBe('MeshService/httpbin');
     expect(col.value(policy({ kind: 'MeshSubset', tags: { b: '2', a: '1' } }))).toBe('MeshSubset(a=1 b=2)');

@@ -5,24 +5,21 @@
  * is a folder under `policies/` instead, whose definition becomes its row (see `policyRow`).
  */
 import type { z } from 'zod';
-import { type ExternalServiceSpec, externalServiceSchema, SERVICE_TAG } from './resources/external-service.js';
+import { externalServiceSchema, SERVICE_TAG } from './resources/external-service.js';
 import { type DataplaneSpec, dataplaneSchema } from './resources/dataplane.js';
-import { type MeshSpec, meshMtlsEnabled, meshPassthrough, meshSchema } from './resources/mesh.js';
+import { meshMtlsEnabled, meshPassthrough, meshSchema } from './resources/mesh.js';
 import type { PolicyDefinition, TargetRef } from './policies/common.js';
-import { POLICIES } from './policies/registry.js';
+import { POLICIES, type PolicyType } from './policies/registry.js';
 import { secretSchema } from './resources/secret.js';
 import {
   dataplaneInsightSchema,
-  type ZoneEgressSpec,
-  type ZoneIngressSpec,
-  type ZoneInsightSpec,
   zoneEgressSchema,
   zoneIngressSchema,
   zoneInsightSchema,
   zoneSchema,
 } from './resources/zone.js';
 import { CausewayError } from './errors.js';
-import type { Resource, ResourceType } from './resource.js';
+import type { ResourceOf, ResourceType, SpecOf } from './resource.js';
 import { type HostPort, parseHostPort } from './validation.js';
 
 export type Scope = 'global' | 'mesh';
@@ -47,13 +44,18 @@ export interface UniqueKey {
   what: string;
 }
 
-export interface Column {
+export interface Column<T extends ResourceType = ResourceType> {
   header: string;
-  value: (r: Resource) => string;
+  value(r: ResourceOf<T>): string;
 }
 
-export interface ResourceDescriptor {
-  type: ResourceType;
+/**
+ * The row of type `T`: its functions take `SpecOf<T>`, its columns `Resource<T>`, and its schema must
+ * produce `SpecOf<T>`. `ResourceDescriptor` (any type) takes any spec: call it with a resource's own
+ * descriptor (`descriptorOf(r.type).references(r.spec)`).
+ */
+export interface ResourceDescriptor<T extends ResourceType = ResourceType> {
+  type: T;
   scope: Scope;
   /** REST path segment: `/meshes/{mesh}/<path>` or `/<path>`. */
   path: string;
@@ -66,13 +68,13 @@ export interface ResourceDescriptor {
   specField: 'spec' | undefined;
   /** Carries secret data: readable only with the admin token, never logged. */
   sensitive: boolean;
-  schema: z.ZodType;
-  references: (spec: unknown) => Reference[];
-  uniqueKeys: (spec: unknown) => UniqueKey[];
+  schema: z.ZodType<SpecOf<T>>;
+  references(spec: SpecOf<T>): Reference[];
+  uniqueKeys(spec: SpecOf<T>): UniqueKey[];
   /** Tag sets a `tag=k:v` list filter matches against (any set containing every filter tag). */
-  tagSets: (spec: unknown) => Record<string, string>[];
+  tagSets(spec: SpecOf<T>): Record<string, string>[];
   /** Table columns after MESH/NAME and before AGE. */
-  columns: Column[];
+  columns: Column<T>[];
 }
 
 const none = () => [];
@@ -103,9 +105,11 @@ function targetRefText(ref: TargetRef | undefined): string {
   return ref.kind;
 }
 
-const policyColumns: Column[] = [{ header: 'TARGETREF', value: (r) => targetRefText((r.spec as { targetRef?: TargetRef }).targetRef) }];
+const policyColumns: Column<PolicyType>[] = [{ header: 'TARGETREF', value: (r) => targetRefText(r.spec.targetRef) }];
 
-function row(d: Partial<ResourceDescriptor> & Pick<ResourceDescriptor, 'type' | 'scope' | 'path' | 'owner' | 'sync' | 'schema'> & { singular: string }): ResourceDescriptor {
+function row<T extends ResourceType>(
+  d: Partial<ResourceDescriptor<T>> & Pick<ResourceDescriptor<T>, 'type' | 'scope' | 'path' | 'owner' | 'sync' | 'schema'> & { singular: string },
+): ResourceDescriptor<T> {
   const { singular, ...rest } = d;
   return {
     cli: { singular, plural: d.path, aliases: [] },
@@ -121,7 +125,7 @@ function row(d: Partial<ResourceDescriptor> & Pick<ResourceDescriptor, 'type' | 
 }
 
 /** A policy's row: what its definition says, the rest is the same for every policy. */
-function policyRow(p: PolicyDefinition<ResourceType>): ResourceDescriptor {
+function policyRow(p: PolicyDefinition<PolicyType, SpecOf<PolicyType>>): ResourceDescriptor<PolicyType> {
   const d = row({
     type: p.type,
     scope: 'mesh',
@@ -147,10 +151,10 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     sync: 'global-to-zones',
     schema: meshSchema,
     columns: [
-      { header: 'mTLS', value: (r) => (meshMtlsEnabled(r.spec as MeshSpec) ? `builtin/${(r.spec as MeshSpec).mtls?.enabledBackend}` : 'off') },
-      { header: 'LOCALITY', value: (r) => ((r.spec as MeshSpec).routing?.localityAwareLoadBalancing ? 'on' : 'off') },
-      { header: 'ZONEEGRESS', value: (r) => ((r.spec as MeshSpec).routing?.zoneEgress ? 'on' : 'off') },
-      { header: 'PASSTHROUGH', value: (r) => (meshPassthrough(r.spec as MeshSpec) ? 'on' : 'off') },
+      { header: 'mTLS', value: (r) => (meshMtlsEnabled(r.spec) ? `builtin/${r.spec.mtls?.enabledBackend}` : 'off') },
+      { header: 'LOCALITY', value: (r) => (r.spec.routing?.localityAwareLoadBalancing ? 'on' : 'off') },
+      { header: 'ZONEEGRESS', value: (r) => (r.spec.routing?.zoneEgress ? 'on' : 'off') },
+      { header: 'PASSTHROUGH', value: (r) => (meshPassthrough(r.spec) ? 'on' : 'off') },
     ],
   }),
   row({
@@ -161,10 +165,10 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     owner: 'zone',
     sync: 'zone-to-global',
     schema: dataplaneSchema,
-    tagSets: (spec) => ((spec as DataplaneSpec).networking?.inbound ?? []).map((i) => i.tags),
+    tagSets: (spec) => (spec.networking?.inbound ?? []).map((i) => i.tags),
     columns: [
-      { header: 'TAGS', value: (r) => [...new Set(((r.spec as DataplaneSpec).networking.inbound ?? []).map((i) => tagsText(i.tags)))].join(', ') },
-      { header: 'ADDRESS', value: (r) => (r.spec as DataplaneSpec).networking.address },
+      { header: 'TAGS', value: (r) => [...new Set((r.spec.networking.inbound ?? []).map((i) => tagsText(i.tags)))].join(', ') },
+      { header: 'ADDRESS', value: (r) => r.spec.networking.address },
     ],
   }),
   row({
@@ -175,9 +179,9 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     owner: 'global',
     sync: 'global-to-zones',
     schema: externalServiceSchema,
-    tagSets: (spec) => [(spec as ExternalServiceSpec).tags ?? {}],
+    tagSets: (spec) => [spec.tags ?? {}],
     references: (spec) => {
-      const tls = (spec as ExternalServiceSpec).networking?.tls;
+      const tls = spec.networking?.tls;
       const refs: Reference[] = [];
       for (const f of ['caCert', 'clientCert', 'clientKey'] as const) {
         const name = tls?.[f]?.secret;
@@ -186,14 +190,14 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
       return refs;
     },
     uniqueKeys: (spec) => {
-      const address = (spec as ExternalServiceSpec).networking?.address;
+      const address = spec.networking?.address;
       const hp = typeof address === 'string' ? parseHostPort(address) : 'missing';
       if (typeof hp === 'string') return [];
       return [{ key: `address:${canonicalHost(hp)}:${hp.port}`, field: 'networking.address', what: `address "${address}"` }];
     },
     columns: [
-      { header: 'TAGS', value: (r) => tagsText((r.spec as ExternalServiceSpec).tags) },
-      { header: 'ADDRESS', value: (r) => (r.spec as ExternalServiceSpec).networking.address },
+      { header: 'TAGS', value: (r) => tagsText(r.spec.tags) },
+      { header: 'ADDRESS', value: (r) => r.spec.networking.address },
     ],
   }),
   row({
@@ -206,15 +210,15 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     relayToZones: true,
     schema: zoneIngressSchema,
     columns: [
-      { header: 'ZONE', value: (r) => (r.spec as ZoneIngressSpec).zone ?? '' },
+      { header: 'ZONE', value: (r) => r.spec.zone ?? '' },
       {
         header: 'ADDRESS',
         value: (r) => {
-          const n = (r.spec as ZoneIngressSpec).networking;
+          const n = r.spec.networking;
           return `${n.advertisedAddress ?? n.address}:${n.advertisedPort ?? n.port}`;
         },
       },
-      { header: 'SERVICES', value: (r) => String((r.spec as ZoneIngressSpec).availableServices?.length ?? 0) },
+      { header: 'SERVICES', value: (r) => String(r.spec.availableServices?.length ?? 0) },
     ],
   }),
   row({
@@ -226,8 +230,8 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     sync: 'zone-to-global',
     schema: zoneEgressSchema,
     columns: [
-      { header: 'ZONE', value: (r) => (r.spec as ZoneEgressSpec).zone ?? '' },
-      { header: 'ADDRESS', value: (r) => `${(r.spec as ZoneEgressSpec).networking.address}:${(r.spec as ZoneEgressSpec).networking.port}` },
+      { header: 'ZONE', value: (r) => r.spec.zone ?? '' },
+      { header: 'ADDRESS', value: (r) => `${r.spec.networking.address}:${r.spec.networking.port}` },
     ],
   }),
   row({
@@ -238,7 +242,7 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     owner: 'global',
     sync: 'none',
     schema: zoneSchema,
-    columns: [{ header: 'ENABLED', value: (r) => String((r.spec as { enabled?: boolean }).enabled ?? true) }],
+    columns: [{ header: 'ENABLED', value: (r) => String(r.spec.enabled ?? true) }],
   }),
   row({
     type: 'ZoneInsight',
@@ -249,8 +253,8 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     sync: 'zone-to-global',
     schema: zoneInsightSchema,
     columns: [
-      { header: 'VERSION', value: (r) => (r.spec as ZoneInsightSpec).controlPlaneVersion ?? '' },
-      { header: 'LAST HEARTBEAT', value: (r) => (r.spec as ZoneInsightSpec).heartbeatTime ?? '' },
+      { header: 'VERSION', value: (r) => r.spec.controlPlaneVersion ?? '' },
+      { header: 'LAST HEARTBEAT', value: (r) => r.spec.heartbeatTime ?? '' },
     ],
   }),
   row({
@@ -305,10 +309,12 @@ export function isResourceType(t: unknown): t is ResourceType {
   return typeof t === 'string' && BY_TYPE.has(t as ResourceType);
 }
 
-export function descriptorOf(type: ResourceType): ResourceDescriptor {
+/** The row of `type`: `descriptorOf('ExternalService').references` takes an `ExternalServiceSpec`. */
+export function descriptorOf<T extends ResourceType>(type: T): ResourceDescriptor<T> {
   const d = BY_TYPE.get(type);
   if (!d) throw new CausewayError('INVALID', `unknown resource type ${JSON.stringify(type)}`, [{ field: 'type', reason: `unknown type ${JSON.stringify(type)}` }]);
-  return d;
+  // BY_TYPE maps each type to the row made for it (row<T> checked its functions against SpecOf<T>).
+  return d as ResourceDescriptor<T>;
 }
 
 /** Finds a descriptor by a CLI name (`external-service`, `external-services`, `es`, ...). */

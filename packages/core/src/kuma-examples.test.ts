@@ -63,7 +63,7 @@ describe("Kuma's ExternalService examples", () => {
   });
 
   it('the HTTPS example references its clientCert/clientKey Secrets (checked by the store, not here)', () => {
-    const spec = decodeResources(HTTPS_WITH_REAL_CA)[0]!.resource.spec;
+    const spec = decodeResources(HTTPS_WITH_REAL_CA)[0]!.resource.spec as ExternalServiceSpec;
     expect(descriptorOf('ExternalService').references(spec)).toEqual([
       { type: 'Secret', name: 'clientCert', field: 'networking.tls.clientCert' },
       { type: 'Secret', name: 'clientKey', field: 'networking.tls.clientKey' },
@@ -140,7 +140,7 @@ describe('ExternalService TLS data sources', () => {
     expect(tls?.caCert?.inlineString).toBe(CA_PEM);
     expect(tls?.clientCert?.inlineString).toBe(CLIENT_PEM);
     expect(tls?.clientKey?.inlineString).toBe(CLIENT_KEY_PEM);
-    expect(descriptorOf('ExternalService').references(decodeResources(text)[0]?.resource.spec)).toEqual([]);
+    expect(descriptorOf('ExternalService').references(decodeResources(text)[0]?.resource.spec as ExternalServiceSpec)).toEqual([]);
   });
 
   it('inline (base64) client certificate and key are valid', () => {

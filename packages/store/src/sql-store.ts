@@ -11,9 +11,12 @@ import {
   invalid,
   jsonEqual,
   notFound,
+  asType,
   type Resource,
   type ResourceDescriptor,
   type ResourceType,
+  type SpecOf,
+  trustedResource,
   type UniqueKey,
 } from '@causeway/core';
 import { and, asc, count, eq, gt, ilike, or, type SQL, sql } from 'drizzle-orm';
@@ -100,7 +103,7 @@ interface UpsertItem extends ResourceKey {
   type: ResourceType;
   d: ResourceDescriptor;
   labels: Record<string, string>;
-  spec: unknown;
+  spec: SpecOf<ResourceType>;
   tags: Record<string, string>[];
   keys: UniqueKey[];
   origin: Origin;
@@ -256,7 +259,8 @@ function describe(type: string, mesh: string, name: string): string {
 
 function toResource(row: ResourceRow): Resource {
   const d = descriptorOf(row.type as ResourceType);
-  return {
+  // Every row was validated when it was written.
+  return trustedResource({
     type: d.type,
     ...(d.scope === 'mesh' ? { mesh: row.mesh } : {}),
     name: row.name,
@@ -265,7 +269,7 @@ function toResource(row: ResourceRow): Resource {
     version: row.version,
     creationTime: row.createdAt.toISOString(),
     modificationTime: row.modifiedAt.toISOString(),
-  };
+  });
 }
 
 function toEvent(row: ChangeRow): ChangeEvent {
@@ -340,14 +344,14 @@ export class SqlStore implements ResourceStore {
   // ------------------------------------------------------------------------------------------
   // Reads
 
-  async get(type: ResourceType, mesh: string | undefined, name: string): Promise<Resource | undefined> {
+  async get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Promise<Resource<T> | undefined> {
     const d = descriptorOf(type);
     if (d.scope === 'mesh' && mesh === undefined) return undefined;
     const rows = await this.db.read((db) => db.select().from(resources).where(rowKey(type, meshKey(d, mesh), name)));
-    return rows[0] ? toResource(rows[0]) : undefined;
+    return rows[0] ? asType(toResource(rows[0]), type) : undefined;
   }
 
-  async list(type: ResourceType, opts: ListOptions = {}): Promise<ListResult> {
+  async list<T extends ResourceType>(type: T, opts: ListOptions = {}): Promise<ListResult<T>> {
     const d = descriptorOf(type);
     const size = opts.size ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
@@ -375,7 +379,7 @@ export class SqlStore implements ResourceStore {
       const page = rows.slice(0, size);
       const last = page[page.length - 1];
       return {
-        items: page.map(toResource),
+        items: page.map((row) => asType(toResource(row), type)),
         total: Number(total?.n ?? 0),
         ...(rows.length > size && last ? { next: encodeOffset(last.mesh, last.name) } : {}),
       };
@@ -390,19 +394,20 @@ export class SqlStore implements ResourceStore {
   // ------------------------------------------------------------------------------------------
   // Writes
 
-  async create(r: Resource, opts: WriteOptions = {}): Promise<Resource> {
-    return (await this.write('create', r, opts)).resource;
+  async create<T extends ResourceType>(r: Resource & { type: T }, opts: WriteOptions = {}): Promise<Resource<T>> {
+    return asType((await this.write('create', r, opts)).resource, r.type);
   }
 
-  async update(r: Resource, opts: WriteOptions = {}): Promise<Resource> {
-    return (await this.write('update', r, opts)).resource;
+  async update<T extends ResourceType>(r: Resource & { type: T }, opts: WriteOptions = {}): Promise<Resource<T>> {
+    return asType((await this.write('update', r, opts)).resource, r.type);
   }
 
-  upsert(r: Resource, opts: WriteOptions = {}): Promise<{ resource: Resource; outcome: UpsertOutcome }> {
-    return this.write('upsert', r, opts);
+  async upsert<T extends ResourceType>(r: Resource & { type: T }, opts: WriteOptions = {}): Promise<{ resource: Resource<T>; outcome: UpsertOutcome }> {
+    const { resource, outcome } = await this.write('upsert', r, opts);
+    return { resource: asType(resource, r.type), outcome };
   }
 
-  async delete(type: ResourceType, mesh: string | undefined, name: string, opts: Pick<WriteOptions, 'expectedVersion'> = {}): Promise<Resource> {
+  async delete<T extends ResourceType>(type: T, mesh: string | undefined, name: string, opts: Pick<WriteOptions, 'expectedVersion'> = {}): Promise<Resource<T>> {
     const d = descriptorOf(type);
     const m = meshKey(d, mesh);
     if (d.scope === 'mesh' && mesh === undefined) throw invalid([{ field: 'mesh', reason: 'is required' }], `${type} is mesh-scoped: a mesh is required`);
@@ -412,7 +417,7 @@ export class SqlStore implements ResourceStore {
       const stale = versionError(existing, opts.expectedVersion);
       if (stale) throw stale;
       await this.record(tx, await this.deleteLocked(tx, existing));
-      return toResource(existing);
+      return asType(toResource(existing), type);
     });
   }
 

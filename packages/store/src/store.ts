@@ -23,8 +23,8 @@ export interface ListOptions {
   zone?: string;
 }
 
-export interface ListResult {
-  items: Resource[];
+export interface ListResult<T extends ResourceType = ResourceType> {
+  items: Resource<T>[];
   total: number;
   /** Offset of the next page, absent on the last page. */
   next?: string;
@@ -111,17 +111,18 @@ export interface Subscription {
 export interface ResourceStore {
   readonly backend: 'postgres' | 'pglite';
 
-  get(type: ResourceType, mesh: string | undefined, name: string): Promise<Resource | undefined>;
-  list(type: ResourceType, opts?: ListOptions): Promise<ListResult>;
+  /** Typed by `type`: `get('Mesh', undefined, 'default')` is a `Resource<'Mesh'>`. */
+  get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Promise<Resource<T> | undefined>;
+  list<T extends ResourceType>(type: T, opts?: ListOptions): Promise<ListResult<T>>;
 
   /** Validates, checks references/uniqueness, inserts. ALREADY_EXISTS if present. Returns the stored resource (version 1). */
-  create(r: Resource, opts?: WriteOptions): Promise<Resource>;
+  create<T extends ResourceType>(r: Resource & { type: T }, opts?: WriteOptions): Promise<Resource<T>>;
   /** NOT_FOUND if absent; CONFLICT on a stale `expectedVersion`. Version increments by one. */
-  update(r: Resource, opts?: WriteOptions): Promise<Resource>;
+  update<T extends ResourceType>(r: Resource & { type: T }, opts?: WriteOptions): Promise<Resource<T>>;
   /** Create or update; `unchanged` (no version bump, no change event) when labels and spec are equal. */
-  upsert(r: Resource, opts?: WriteOptions): Promise<{ resource: Resource; outcome: UpsertOutcome }>;
+  upsert<T extends ResourceType>(r: Resource & { type: T }, opts?: WriteOptions): Promise<{ resource: Resource<T>; outcome: UpsertOutcome }>;
   /** NOT_FOUND if absent. Deleting a Mesh deletes every resource in it (one change event each). */
-  delete(type: ResourceType, mesh: string | undefined, name: string, opts?: Pick<WriteOptions, 'expectedVersion'>): Promise<Resource>;
+  delete<T extends ResourceType>(type: T, mesh: string | undefined, name: string, opts?: Pick<WriteOptions, 'expectedVersion'>): Promise<Resource<T>>;
 
   /**
    * Applies upserts and deletes in ONE transaction, all or nothing, and returns one result per item.
@@ -148,8 +149,8 @@ export interface ResourceStore {
 }
 
 /** Reads every page of a list (1,000 per query). */
-export async function listAll(store: Pick<ResourceStore, 'list'>, type: ResourceType, opts: Omit<ListOptions, 'size' | 'offset'> = {}): Promise<Resource[]> {
-  const out: Resource[] = [];
+export async function listAll<T extends ResourceType>(store: Pick<ResourceStore, 'list'>, type: T, opts: Omit<ListOptions, 'size' | 'offset'> = {}): Promise<Resource<T>[]> {
+  const out: Resource<T>[] = [];
   let offset: string | undefined;
   do {
     const page = await store.list(type, { ...opts, size: 1000, ...(offset ? { offset } : {}) });

@@ -140,7 +140,7 @@ function epKey(e: Endpoint): string {
 }
 
 /** The zone of a ZoneIngress/ZoneEgress: its spec, else the label set by sync, else this zone. */
-export function proxyZone(r: Resource<{ zone?: string }>, localZone: string): string {
+export function proxyZone(r: Resource<'ZoneIngress' | 'ZoneEgress'>, localZone: string): string {
   return r.spec.zone ?? r.labels[ZONE_LABEL] ?? localZone;
 }
 

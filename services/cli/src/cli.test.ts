@@ -82,7 +82,7 @@ describe('renderTable', () => {
 });
 
 describe('resourceTable', () => {
-  const es: Resource = {
+  const es: Resource<'ExternalService'> = {
     type: 'ExternalService',
     mesh: 'default',
     name: 'httpbin',
@@ -97,7 +97,7 @@ describe('resourceTable', () => {
     expect(lines[1]?.split(/\s{3,}/)).toEqual(['default', 'httpbin', 'kuma.io/protocol=http kuma.io/service=httpbin', 'httpbin.org:443', '2m']);
   });
   it('has no MESH column for a global-scoped type', () => {
-    const mesh: Resource = { type: 'Mesh', name: 'default', labels: {}, version: 1, spec: {} };
+    const mesh: Resource<'Mesh'> = { type: 'Mesh', name: 'default', labels: {}, version: 1, spec: {} };
     const header = resourceTable('Mesh', [mesh]).split('\n')[0]!;
     expect(header.split(/\s{3,}/)).toEqual(['NAME', 'mTLS', 'LOCALITY', 'ZONEEGRESS', 'PASSTHROUGH', 'AGE']);
   });

@@ -2,7 +2,7 @@
  * Output helpers: kubectl-style ages, aligned tables, readable errors.
  */
 import { ApiError } from '@causeway/client';
-import { CausewayError, descriptorOf, type Resource } from '@causeway/core';
+import { type AnyResource, CausewayError, descriptorOf, type Resource } from '@causeway/core';
 
 /**
  * Age of a timestamp like kubectl prints it: `45s`, `3m`, `2h`, `4d`, `2y`; `-` when unknown.
@@ -35,7 +35,7 @@ export function renderTable(headers: string[], rows: string[][]): string {
 }
 
 /** The table of resources of one type: MESH (mesh-scoped), NAME, the descriptor's columns, AGE. */
-export function resourceTable(type: Resource['type'], items: Resource[], now: number = Date.now()): string {
+export function resourceTable(type: Resource['type'], items: AnyResource[], now: number = Date.now()): string {
   const d = descriptorOf(type);
   const headers = [...(d.scope === 'mesh' ? ['MESH'] : []), 'NAME', ...d.columns.map((c) => c.header), 'AGE'];
   const rows = items.map((r) => [

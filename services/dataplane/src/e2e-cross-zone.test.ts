@@ -88,7 +88,7 @@ describe('cross-zone: sidecar -> egress(zone-1) -> ingress(zone-2) -> egress(zon
     };
     /** What `zone` holds: the global resources, its own, and the other zone's ZoneIngress (as sync relays it). */
     const view = (zone: string): ZoneView => {
-      const resources = [...global];
+      const resources: Resource[] = [...global];
       for (const [z, list] of Object.entries(zones))
         for (const r of list) if (z === zone) resources.push(r);
         else if (r.type === 'ZoneIngress') resources.push({ ...r, spec: { ...(r.spec as ZoneIngressSpec), zone: z } });

@@ -56,8 +56,11 @@ export function nonEmptyList<T extends z.ZodType>(item: T) {
   return z.array(item).min(1, 'must have at least one entry');
 }
 
-/** The own part of a policy type's descriptor row, as its folder's `api.ts` declares it. */
-export interface PolicyDefinition<T extends string = string> {
+/**
+ * The own part of a policy type's descriptor row, as its folder's `api.ts` declares it. `S` is the spec
+ * type: `Resource<T>` carries it (the registry maps each policy type to its definition's `S`).
+ */
+export interface PolicyDefinition<T extends string = string, S = unknown> {
   readonly policy: true;
   /** The resource type, e.g. `MeshRetry`; its folder is `policies/<type in lower case>/` here and in @causeway/xds. */
   readonly type: T;
@@ -65,8 +68,8 @@ export interface PolicyDefinition<T extends string = string> {
   readonly plural: string;
   /** Extra CLI spellings (`mtp`, `mesh-retry`, ...). */
   readonly aliases: readonly string[];
-  /** Structural schema of the spec (what the API validates). */
-  readonly schema: z.ZodType;
+  /** Structural schema of the spec (what the API validates); what it accepts must be an `S`. */
+  readonly schema: z.ZodType<S>;
   /**
    * Position among the policies: in the descriptor table (listings, help, error texts) and in the order
    * the xDS plugins run (ascending; the generators' output goes through each in turn).
@@ -74,8 +77,12 @@ export interface PolicyDefinition<T extends string = string> {
   readonly order: number;
 }
 
-export function definePolicy<T extends string>(d: Omit<PolicyDefinition<T>, 'policy'>): PolicyDefinition<T> {
-  return { policy: true, ...d };
+/**
+ * A policy's definition, with its spec type: `definePolicy<MeshRetrySpec>()({ type: 'MeshRetry', ... })`
+ * (two calls, so that the type name is inferred while the spec type is given; the schema must produce it).
+ */
+export function definePolicy<S>() {
+  return <T extends string>(d: Omit<PolicyDefinition<T, S>, 'policy'>): PolicyDefinition<T, S> => ({ policy: true, ...d });
 }
 
 export function isPolicyDefinition(v: unknown): v is PolicyDefinition {

@@ -6,11 +6,14 @@
 import { isPolicyDefinition, type PolicyDefinition } from './common.js';
 import * as exported from './index.js';
 
-type Definitions = Extract<(typeof exported)[keyof typeof exported], PolicyDefinition>;
+type Definitions = Extract<(typeof exported)[keyof typeof exported], { readonly policy: true }>;
 
 /** The policy resource types (`'MeshTrafficPermission' | 'MeshTimeout' | 'MeshRetry' | ...`). */
 export type PolicyType = Definitions['type'];
 
-export const POLICIES: readonly PolicyDefinition<PolicyType>[] = (Object.values(exported) as unknown[])
+/** Each policy type's spec type, from its definition (`MeshRetry: MeshRetrySpec`, ...). */
+export type PolicySpecs = { [D in Definitions as D['type']]: D extends PolicyDefinition<string, infer S> ? S : never };
+
+export const POLICIES: readonly PolicyDefinition<PolicyType, PolicySpecs[PolicyType]>[] = (Object.values(exported) as unknown[])
   .filter((v): v is Definitions => isPolicyDefinition(v))
   .sort((a, b) => a.order - b.order);

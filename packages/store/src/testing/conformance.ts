@@ -4,7 +4,7 @@
  * out of each other's way with a mesh (and names) of their own; tests that need an empty database
  * open one with `fresh()`.
  */
-import { CausewayError, decodeResource, type ErrorCode, type Resource } from '@causeway/core';
+import { asType, CausewayError, decodeResource, type ErrorCode, type Resource } from '@causeway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreOptions } from '../open.js';
 import { BatchError, type BatchOp, type ChangeEvent, type ResourceStore, type WriteOptions } from '../store.js';
@@ -31,13 +31,13 @@ function uid(): string {
   return `${Date.now().toString(36)}${seq.toString(36)}`;
 }
 
-function mesh(name: string): Resource {
-  return decodeResource({ type: 'Mesh', name });
+function mesh(name: string): Resource<'Mesh'> {
+  return asType(decodeResource({ type: 'Mesh', name }), 'Mesh');
 }
 
 /** An ExternalService in Kuma's universal format. */
-function externalService(meshName: string, name: string, address = `${name}.example.com:443`, extra: Record<string, unknown> = {}): Resource {
-  return decodeResource({
+function externalService(meshName: string, name: string, address = `${name}.example.com:443`, extra: Record<string, unknown> = {}): Resource<'ExternalService'> {
+  const r = decodeResource({
     type: 'ExternalService',
     mesh: meshName,
     name,
@@ -45,14 +45,15 @@ function externalService(meshName: string, name: string, address = `${name}.exam
     networking: { address },
     ...extra,
   });
+  return asType(r, 'ExternalService');
 }
 
-function secret(meshName: string, name: string, text = 'secret data'): Resource {
-  return decodeResource({ type: 'Secret', mesh: meshName, name, data: Buffer.from(text).toString('base64') });
+function secret(meshName: string, name: string, text = 'secret data'): Resource<'Secret'> {
+  return asType(decodeResource({ type: 'Secret', mesh: meshName, name, data: Buffer.from(text).toString('base64') }), 'Secret');
 }
 
 /** An ExternalService whose client certificate and key come from Secrets. */
-function mtlsExternalService(meshName: string, name: string, certSecret: string, keySecret: string): Resource {
+function mtlsExternalService(meshName: string, name: string, certSecret: string, keySecret: string): Resource<'ExternalService'> {
   return externalService(meshName, name, `${name}.example.com:443`, {
     networking: {
       address: `${name}.example.com:443`,
@@ -272,7 +273,7 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
           store.update(externalService(m, 'svc', 'svc.example.com:1001'), { expectedVersion: 1 }),
           store.update(externalService(m, 'svc', 'svc.example.com:1002'), { expectedVersion: 1 }),
         ]);
-        const ok = results.filter((r): r is PromiseFulfilledResult<Resource> => r.status === 'fulfilled');
+        const ok = results.filter((r): r is PromiseFulfilledResult<Resource<'ExternalService'>> => r.status === 'fulfilled');
         const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(ok).toHaveLength(1);
         expect(failed).toHaveLength(1);

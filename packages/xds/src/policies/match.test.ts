@@ -187,7 +187,7 @@ describe('plugins and shared resources', () => {
     const view = zoneView(input([timeout]), 'zone-1');
     const ctx = buildMeshContexts(view).get('default');
     if (!ctx) throw new Error('no context');
-    const dp = (name: string) => view.dataplanes.find((d) => d.name === name) as Resource<never>;
+    const dp = (name: string) => view.dataplanes.find((d) => d.name === name) as Resource<'Dataplane'>;
     const api = generateSidecar({ ctx, dataplane: dp('api-1'), identity });
     const snapshot = JSON.stringify(api);
     const webA = generateSidecar({ ctx, dataplane: dp('web-1'), identity });

@@ -86,7 +86,7 @@ export const meshRetrySchema = z.strictObject({
   ),
 });
 
-export const meshRetry = definePolicy({
+export const meshRetry = definePolicy<MeshRetrySpec>()({
   type: 'MeshRetry',
   plural: 'meshretries',
   aliases: ['mesh-retry', 'mesh-retries'],

@@ -53,7 +53,7 @@ export const meshTimeoutSchema = z
     whenTyped(['from'], ['to']),
   );
 
-export const meshTimeout = definePolicy({
+export const meshTimeout = definePolicy<MeshTimeoutSpec>()({
   type: 'MeshTimeout',
   plural: 'meshtimeouts',
   aliases: ['mesh-timeout', 'mesh-timeouts'],

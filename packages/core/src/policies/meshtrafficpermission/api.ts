@@ -25,7 +25,7 @@ export const meshTrafficPermissionSchema = z.strictObject({
   ),
 });
 
-export const meshTrafficPermission = definePolicy({
+export const meshTrafficPermission = definePolicy<MeshTrafficPermissionSpec>()({
   type: 'MeshTrafficPermission',
   plural: 'meshtrafficpermissions',
   aliases: ['mtp', 'mesh-traffic-permission', 'mesh-traffic-permissions'],
