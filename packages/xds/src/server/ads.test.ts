@@ -3,7 +3,7 @@ import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TYPE_URLS } from '../protos.js';
+import { TYPE_URLS } from '@causeway/envoy';
 import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
 import { res, storeMeshCa, until } from '../testing/index.js';
 import type { Admission } from '../zone/admission.js';

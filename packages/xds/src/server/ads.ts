@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { decodeMessage, encodeMessage } from '../codec.js';
-import { TYPE_URLS, XDS_KINDS, type XdsKind } from '../protos.js';
+import { decodeMessage, encodeMessage } from '@causeway/envoy';
+import { TYPE_URLS, XDS_KINDS, type XdsKind } from '@causeway/envoy';
 import { encodeDiscoveryResponse, KIND_BY_URL, type Snapshot, type SnapshotCache } from './cache.js';
 
 export interface XdsNode {

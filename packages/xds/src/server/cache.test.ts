@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage } from '../codec.js';
+import { decodeMessage } from '@causeway/envoy';
 import { emptySet } from '../generate/common.js';
-import { TYPE_URLS } from '../protos.js';
+import { TYPE_URLS } from '@causeway/envoy';
 import { buildSnapshot, encodeDiscoveryResponse, pack, SnapshotCache } from './cache.js';
 
 const cluster = (name: string, timeout = '5s') => ({ '@type': TYPE_URLS.Cluster, name, type: 'EDS', connect_timeout: timeout, eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } } });

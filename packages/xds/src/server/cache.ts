@@ -4,9 +4,9 @@
  * once, not once per proxy), with a version per type that changes only when that type's content does.
  */
 import { createHash } from 'node:crypto';
-import { type AnyProto, type EnvoyJson, encodeAny } from '../codec.js';
+import { type AnyProto, type EnvoyJson, encodeAny } from '@causeway/envoy';
 import type { ResourceSet } from '../generate/common.js';
-import { TYPE_URLS, XDS_KINDS, type XdsKind } from '../protos.js';
+import { TYPE_URLS, XDS_KINDS, type XdsKind } from '@causeway/envoy';
 
 export interface PackedResource {
   name: string;
