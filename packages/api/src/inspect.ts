@@ -4,32 +4,21 @@
  *   GET /zones+insights, GET /zoneingresses+insights, GET /zoneegresses+insights (alias /zoneegressoverviews)
  *   GET /mesh-insights, GET /mesh-insights/{mesh}
  */
-import {
-  CausewayError,
-  DESCRIPTORS,
-  type DataplaneInsightSpec,
-  type ExternalServiceSpec,
-  parseDuration,
-  type Resource,
-  type ResourceType,
-  SERVICE_TAG,
-  type DataplaneSpec,
-  type ZoneInsightSpec,
-} from '@causeway/core';
+import { CausewayError, DESCRIPTORS, parseDuration, type Resource, type ResourceType, SERVICE_TAG } from '@causeway/core';
 import { listAll, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { nextUrl, parseListQuery } from './resources.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-export function dataplaneOnline(insight: Resource | undefined): boolean {
-  const subs = (insight?.spec as DataplaneInsightSpec | undefined)?.subscriptions ?? [];
+export function dataplaneOnline(insight: Resource<'DataplaneInsight'> | undefined): boolean {
+  const subs = insight?.spec.subscriptions ?? [];
   return subs.some((s) => s.disconnectTime === undefined);
 }
 
 /** A zone is online while its heartbeat is younger than three heartbeat intervals. */
-export function zoneOnline(insight: Resource | undefined, now = Date.now()): boolean {
-  const s = insight?.spec as ZoneInsightSpec | undefined;
+export function zoneOnline(insight: Resource<'ZoneInsight'> | undefined, now = Date.now()): boolean {
+  const s = insight?.spec;
   if (!s?.heartbeatTime) return false;
   const interval = (s.heartbeatInterval ? parseDuration(s.heartbeatInterval) : undefined) ?? 5000;
   return now - Date.parse(s.heartbeatTime) <= 3 * interval;
@@ -38,7 +27,7 @@ export function zoneOnline(insight: Resource | undefined, now = Date.now()): boo
 export async function inspectRoutes(app: FastifyInstance, opts: { store: ResourceStore }): Promise<void> {
   const { store } = opts;
 
-  const page = async (type: ResourceType, req: FastifyRequest<{ Params: { mesh?: string }; Querystring: Query }>) => {
+  const page = async <T extends ResourceType>(type: T, req: FastifyRequest<{ Params: { mesh?: string }; Querystring: Query }>) => {
     const q = parseListQuery(req.query);
     if (req.params.mesh !== undefined) q.mesh = req.params.mesh;
     return store.list(type, q);
@@ -98,7 +87,7 @@ export async function inspectRoutes(app: FastifyInstance, opts: { store: Resourc
         const now = Date.now();
         const items = await Promise.all(
           p.items.map(async (r) => {
-            const zone = (r.spec as { zone?: string }).zone ?? r.labels['causeway.io/zone'];
+            const zone = r.spec.zone ?? r.labels['causeway.io/zone'];
             let online: boolean | undefined;
             if (zone) {
               if (!zones.has(zone)) zones.set(zone, zoneOnline(await store.get('ZoneInsight', undefined, zone), now));
@@ -113,7 +102,7 @@ export async function inspectRoutes(app: FastifyInstance, opts: { store: Resourc
     }
   }
 
-  const meshInsight = async (mesh: Resource) => {
+  const meshInsight = async (mesh: Resource<'Mesh'>) => {
     const name = mesh.name;
     const [dataplanes, insights, externals] = await Promise.all([
       listAll(store, 'Dataplane', { mesh: name }),
@@ -122,8 +111,8 @@ export async function inspectRoutes(app: FastifyInstance, opts: { store: Resourc
     ]);
     const insightByName = new Map(insights.map((i) => [i.name, i]));
     const online = dataplanes.filter((dp) => dataplaneOnline(insightByName.get(dp.name))).length;
-    const internal = new Set(dataplanes.flatMap((dp) => ((dp.spec as DataplaneSpec).networking.inbound ?? []).map((i) => i.tags[SERVICE_TAG])));
-    const external = new Set(externals.map((e) => (e.spec as ExternalServiceSpec).tags[SERVICE_TAG]));
+    const internal = new Set(dataplanes.flatMap((dp) => (dp.spec.networking.inbound ?? []).map((i) => i.tags[SERVICE_TAG])));
+    const external = new Set(externals.map((e) => e.spec.tags[SERVICE_TAG]));
     const policies: Record<string, { total: number }> = {};
     for (const d of DESCRIPTORS) {
       if (!d.specField) continue;

@@ -3,7 +3,7 @@
  * two Secrets of the mesh (`<mesh>.ca-builtin-cert-<backend>`, `<mesh>.ca-builtin-key-<backend>`,
  * Kuma's names); sync copies them to every zone, where the zone issues workload certificates with it.
  */
-import { type MeshBackend, type MeshSpec, parseDuration, type Resource, type SecretSpec } from '@causeway/core';
+import { type MeshBackend, type MeshSpec, parseDuration, type Resource } from '@causeway/core';
 import { createCaCertificate, type KeyPairPem } from './x509.js';
 
 export const DEFAULT_CA_EXPIRATION = '10y';
@@ -36,12 +36,12 @@ export async function createMeshCa(mesh: string, backend: MeshBackend, now: Date
  * it: the key first (a zone that sees the certificate can always find the key next to it), then the
  * certificate. Empty when the mesh enables no builtin backend. Writing them is the caller's.
  */
-export async function meshCaSecrets(mesh: Resource<MeshSpec>, now: Date = new Date()): Promise<Resource<SecretSpec>[]> {
+export async function meshCaSecrets(mesh: Resource<'Mesh'>, now: Date = new Date()): Promise<Resource<'Secret'>[]> {
   const backend = enabledBackend(mesh.spec);
   if (!backend) return [];
   const names = caSecretNames(mesh.name, backend.name);
   const ca = await createMeshCa(mesh.name, backend, now);
-  const secret = (name: string, pem: string): Resource<SecretSpec> => ({
+  const secret = (name: string, pem: string): Resource<'Secret'> => ({
     type: 'Secret',
     mesh: mesh.name,
     name,

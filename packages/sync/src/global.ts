@@ -209,7 +209,7 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
         z = await this.store.get('Zone', undefined, zone);
       }
     }
-    const enabled = (z?.spec as { enabled?: boolean } | undefined)?.enabled !== false;
+    const enabled = z?.spec.enabled !== false;
     this.zones.set(zone, { enabled, checked: Date.now() });
     if (enabled && cached && !cached.enabled) {
       // Re-enabled: apply again what the zone sent while it was ignored.

@@ -5,6 +5,7 @@
 import {
   DESCRIPTORS,
   descriptorOf,
+  type AnyResource,
   type FieldError,
   fromUniversal,
   type Resource,
@@ -69,7 +70,7 @@ export function toWire(r: Resource): Record<string, unknown> {
 }
 
 /** Reads a wire document and validates it like an API write (`fromUniversal`). */
-export function fromWire(doc: unknown): { resource: Resource | undefined; errors: FieldError[] } {
+export function fromWire(doc: unknown): { resource: AnyResource | undefined; errors: FieldError[] } {
   return fromUniversal(doc);
 }
 
@@ -89,7 +90,7 @@ export function zoneNameOf(zone: string, type: ResourceType, globalName: string)
 }
 
 /** What decoding an entry of either bucket starts with: UTF-8 JSON of a type that flows that way, read by `fromWire`. */
-function readEntry(type: ResourceType, value: Uint8Array, flows: (type: ResourceType) => boolean, direction: string): { resource: Resource | undefined; errors: FieldError[] } {
+function readEntry(type: ResourceType, value: Uint8Array, flows: (type: ResourceType) => boolean, direction: string): { resource: AnyResource | undefined; errors: FieldError[] } {
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value));
@@ -122,8 +123,8 @@ export function decodeZoneEntry(key: ResourceRef & { zone: string }, value: Uint
   const labels: Record<string, string> = { ...resource.labels, [ORIGIN_LABEL]: 'zone', [ZONE_LABEL]: key.zone };
   delete labels[DISPLAY_NAME_LABEL];
   if (key.type !== 'ZoneInsight' && key.name.length <= MAX_LABEL_VALUE) labels[DISPLAY_NAME_LABEL] = key.name;
-  let spec = resource.spec;
-  if (key.type === 'ZoneIngress' || key.type === 'ZoneEgress') spec = { ...(spec as Record<string, unknown>), zone: key.zone };
+  let spec: unknown = resource.spec;
+  if (resource.type === 'ZoneIngress' || resource.type === 'ZoneEgress') spec = { ...resource.spec, zone: key.zone };
   const out: Resource = {
     type: resource.type,
     ...(resource.mesh !== undefined ? { mesh: resource.mesh } : {}),

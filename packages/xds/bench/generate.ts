@@ -6,7 +6,7 @@
  *
  * Run: npm run bench -w @causeway/xds   (prints JSON)
  */
-import type { DataplaneSpec, ExternalServiceSpec, MeshSpec, Resource } from '@causeway/core';
+import type { Resource } from '@causeway/core';
 import { buildMeshContext, type ZoneView } from '../src/context.js';
 import { zoneViewOf } from '../src/zone/view.js';
 import { generateSidecar } from '../src/generate/sidecar.js';
@@ -25,14 +25,14 @@ const heapMb = () => {
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
-const mesh: Resource<MeshSpec> = {
+const mesh: Resource<'Mesh'> = {
   type: 'Mesh',
   name: 'default',
   labels: {},
   version: 1,
   spec: { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } },
 };
-const dataplanes: Resource<DataplaneSpec>[] = [];
+const dataplanes: Resource<'Dataplane'>[] = [];
 for (let i = 0; i < DATAPLANES; i++) {
   const a = 10 + Math.floor(i / 250);
   dataplanes.push({
@@ -49,7 +49,7 @@ for (let i = 0; i < DATAPLANES; i++) {
     },
   });
 }
-const externalServices = (tweak = ''): Resource<ExternalServiceSpec>[] =>
+const externalServices = (tweak = ''): Resource<'ExternalService'>[] =>
   Array.from({ length: EXTERNAL }, (_, i) => ({
     type: 'ExternalService' as const,
     mesh: 'default',
@@ -81,7 +81,7 @@ t0 = process.hrtime.bigint();
 let resources = 0;
 for (let i = 0; i < DATAPLANES; i++) {
   const t = process.hrtime.bigint();
-  const set = generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<DataplaneSpec>, identity: identities[i] });
+  const set = generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<'Dataplane'>, identity: identities[i] });
   cache.set(`Dataplane/default/dp-${i}`, set);
   perProxy.push(ms(t));
   if (i === 0) resources = Object.values(set).reduce((n, l) => n + l.length, 0);
@@ -99,7 +99,7 @@ let responseBytes = 0;
 const changedKinds = new Map<string, ReturnType<SnapshotCache['set']>>();
 for (let i = 0; i < DATAPLANES; i++) {
   const key = `Dataplane/default/dp-${i}`;
-  const changed = cache.set(key, generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<DataplaneSpec>, identity: identities[i] }));
+  const changed = cache.set(key, generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<'Dataplane'>, identity: identities[i] }));
   if (changed.length > 0) pushed++;
   changedKinds.set(key, changed);
 }

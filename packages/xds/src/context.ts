@@ -6,22 +6,19 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  type DataplaneSpec,
   dataSourceBytes,
-  type ExternalServiceSpec,
   externalServiceProtocol,
   type MeshSpec,
   meshMtlsEnabled,
   meshPassthrough,
+  isPolicyType,
+  type PolicyType,
   PROTOCOL_TAG,
   parseHostPort,
   type Resource,
   SERVICE_TAG,
-  type SecretSpec,
   ZONE_LABEL,
   ZONE_TAG,
-  type ZoneEgressSpec,
-  type ZoneIngressSpec,
 } from '@causeway/core';
 import { allocateVips, DEFAULT_VIP_CIDR, type VipName } from './vip.js';
 
@@ -32,15 +29,15 @@ export const H2_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http2', 'grpc']);
 /** Everything a zone control plane knows, as generator input. */
 export interface ZoneView {
   zone: string;
-  meshes: Resource<MeshSpec>[];
+  meshes: Resource<'Mesh'>[];
   /** This zone's Dataplanes. */
-  dataplanes: Resource<DataplaneSpec>[];
-  externalServices: Resource<ExternalServiceSpec>[];
-  secrets: Resource<SecretSpec>[];
+  dataplanes: Resource<'Dataplane'>[];
+  externalServices: Resource<'ExternalService'>[];
+  secrets: Resource<'Secret'>[];
   /** ZoneIngresses of every zone (this zone's, and the ones global relays). */
-  zoneIngresses: Resource<ZoneIngressSpec>[];
+  zoneIngresses: Resource<'ZoneIngress'>[];
   /** ZoneEgresses (only this zone's are used). */
-  zoneEgresses: Resource<ZoneEgressSpec>[];
+  zoneEgresses: Resource<'ZoneEgress'>[];
   /** Mesh CA certificates (PEM) by mesh, for meshes with mTLS. */
   meshCaPem: Record<string, string>;
   /** VIP range for builtin DNS (default 127.241.0.0/16). */
@@ -113,7 +110,7 @@ export interface MeshContext {
   vips: Map<string, string>;
   caPem: string | undefined;
   /** Traffic policies of the mesh by type, each list sorted by name. */
-  policies: Map<string, Resource[]>;
+  policies: Map<PolicyType, Resource<PolicyType>[]>;
   /** Hash of everything, policies included. */
   hash: string;
   /**
@@ -144,7 +141,7 @@ export function proxyZone(r: Resource<'ZoneIngress' | 'ZoneEgress'>, localZone: 
   return r.spec.zone ?? r.labels[ZONE_LABEL] ?? localZone;
 }
 
-function ingressEndpoint(r: Resource<ZoneIngressSpec>, zone: string, weight: number): Endpoint {
+function ingressEndpoint(r: Resource<'ZoneIngress'>, zone: string, weight: number): Endpoint {
   const n = r.spec.networking;
   return { address: n.advertisedAddress ?? n.address, port: n.advertisedPort ?? n.port, zone, weight };
 }
@@ -171,7 +168,7 @@ function localServices(view: ZoneView, mesh: string): Map<string, { protocol: Pr
   return out;
 }
 
-function resolveTls(es: Resource<ExternalServiceSpec>, host: string, isIp: boolean, secrets: Map<string, Buffer>): { tls?: ResolvedTls; error?: string } {
+function resolveTls(es: Resource<'ExternalService'>, host: string, isIp: boolean, secrets: Map<string, Buffer>): { tls?: ResolvedTls; error?: string } {
   const tls = es.spec.networking.tls;
   if (!tls?.enabled) return {};
   const lookup = (name: string) => secrets.get(name);
@@ -206,7 +203,7 @@ function hashOf(value: unknown): string {
  * Builds the context of one mesh from a zone's view. With the previous context of the mesh, resources
  * of services whose inputs did not change are reused (not rebuilt, not re-encoded).
  */
-export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec>, previous?: MeshContext): MeshContext {
+export function buildMeshContext(view: ZoneView, meshResource: Resource<'Mesh'>, previous?: MeshContext): MeshContext {
   const mesh = meshResource.name;
   const spec = meshResource.spec;
   const mtls = meshMtlsEnabled(spec);
@@ -290,8 +287,8 @@ export function buildMeshContext(view: ZoneView, meshResource: Resource<MeshSpec
   const vips = allocateVips(mesh, vipNames, view.vipCidr ?? DEFAULT_VIP_CIDR);
 
   const caPem = mtls ? view.meshCaPem[mesh] : undefined;
-  const policies = new Map<string, Resource[]>();
-  for (const p of [...(view.policies ?? [])].filter((r) => r.mesh === mesh).sort(byName)) {
+  const policies = new Map<PolicyType, Resource<PolicyType>[]>();
+  for (const p of [...(view.policies ?? [])].filter((r): r is Resource<PolicyType> => r.mesh === mesh && isPolicyType(r.type)).sort(byName)) {
     const list = policies.get(p.type) ?? [];
     list.push(p);
     policies.set(p.type, list);

@@ -2,13 +2,13 @@
  * Global: creates the builtin CA of every Mesh that enables a `builtin` mTLS backend and stores it as two
  * Secrets of the mesh (`@causeway/pki`'s `meshCaSecrets`), which sync copies to every zone.
  */
-import { CausewayError, type MeshSpec, type Resource } from '@causeway/core';
+import { CausewayError, type Resource } from '@causeway/core';
 import { caSecretNames, enabledBackend, meshCaSecrets } from '@causeway/pki';
 import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import type { Logger } from 'pino';
 
 /** Creates the CA Secrets of one mesh if its enabled builtin backend has none. Returns whether it created them. */
-export async function ensureMeshCa(store: ResourceStore, mesh: Resource<MeshSpec>, now: Date = new Date()): Promise<boolean> {
+export async function ensureMeshCa(store: ResourceStore, mesh: Resource<'Mesh'>, now: Date = new Date()): Promise<boolean> {
   const backend = enabledBackend(mesh.spec);
   if (!backend) return false;
   if (await store.get('Secret', mesh.name, caSecretNames(mesh.name, backend.name).cert)) return false;
@@ -41,7 +41,7 @@ export function startMeshCaReconciler(opts: { store: ResourceStore; logger: Logg
     queue = queue.then(async () => {
       if (closed) return;
       try {
-        const m = (await store.get('Mesh', undefined, mesh)) as Resource<MeshSpec> | undefined;
+        const m = await store.get('Mesh', undefined, mesh);
         if (m && (await ensureMeshCa(store, m))) logger.info({ mesh, backend: m.spec.mtls?.enabledBackend }, 'created the builtin mesh CA');
       } catch (e) {
         logger.error({ mesh, err: (e as Error).message }, 'could not create the mesh CA');

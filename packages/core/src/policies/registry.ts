@@ -17,3 +17,10 @@ export type PolicySpecs = { [D in Definitions as D['type']]: D extends PolicyDef
 export const POLICIES: readonly PolicyDefinition<PolicyType, PolicySpecs[PolicyType]>[] = (Object.values(exported) as unknown[])
   .filter((v): v is Definitions => isPolicyDefinition(v))
   .sort((a, b) => a.order - b.order);
+
+const POLICY_TYPE_SET: ReadonlySet<string> = new Set(POLICIES.map((p) => p.type));
+
+/** Whether `type` is a policy type. */
+export function isPolicyType(type: string): type is PolicyType {
+  return POLICY_TYPE_SET.has(type);
+}

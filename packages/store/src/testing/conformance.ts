@@ -63,8 +63,8 @@ function mtlsExternalService(meshName: string, name: string, certSecret: string,
 }
 
 /** The address of a stored ExternalService. */
-function address(r: Resource | undefined): string | undefined {
-  return (r?.spec as { networking?: { address?: string } } | undefined)?.networking?.address;
+function address(r: Resource<'ExternalService'> | undefined): string | undefined {
+  return r?.spec.networking?.address;
 }
 
 async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<CausewayError> {

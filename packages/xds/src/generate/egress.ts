@@ -5,7 +5,7 @@
  * permission and originates to the ExternalService; for one owned by another zone, and for mesh
  * services of other zones, it passes the connection through to that zone's ZoneIngress.
  */
-import type { Resource, ZoneEgressSpec } from '@causeway/core';
+import type { Resource, } from '@causeway/core';
 import { HTTP_PROTOCOLS, type MeshContext } from '../context.js';
 import { type FilterChain, identitySecretName, meshCaSecretName, meshQualified, meshSni } from '@causeway/envoy';
 import { applyEgressPolicies } from '../policies/index.js';
@@ -33,7 +33,7 @@ import type { Identity } from './sidecar.js';
 
 export interface EgressInput {
   contexts: Map<string, MeshContext>;
-  egress: Resource<ZoneEgressSpec>;
+  egress: Resource<'ZoneEgress'>;
   /** The egress certificate (`spiffe://<mesh>/zone-egress`) of each mesh with mTLS. */
   identities: Map<string, Identity>;
 }

@@ -4,7 +4,7 @@
  * ExternalService of this zone (meshes routing through zone egress) the endpoints are this zone's
  * ZoneEgress instances.
  */
-import type { Resource, ZoneIngressSpec } from '@causeway/core';
+import type { Resource, } from '@causeway/core';
 import type { MeshContext } from '../context.js';
 import { type FilterChain, meshQualified, meshSni } from '@causeway/envoy';
 import { edsCluster, emptySet, finish, loadAssignment, meshEndpoint, type ResourceSet, tcpProxy, zoneProxyListeners } from './common.js';
@@ -12,7 +12,7 @@ import { edsCluster, emptySet, finish, loadAssignment, meshEndpoint, type Resour
 export interface IngressInput {
   /** Contexts of every mesh, by name. */
   contexts: Map<string, MeshContext>;
-  ingress: Resource<ZoneIngressSpec>;
+  ingress: Resource<'ZoneIngress'>;
 }
 
 export function generateIngress(input: IngressInput): ResourceSet {

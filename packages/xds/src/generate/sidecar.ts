@@ -67,7 +67,7 @@ export interface Identity {
 
 export interface SidecarInput {
   ctx: MeshContext;
-  dataplane: Resource<DataplaneSpec>;
+  dataplane: Resource<'Dataplane'>;
   /** The workload certificate (required when the mesh has mTLS). */
   identity?: Identity;
   /** A proxyless gRPC client: API listeners named after services, no inbound/outbound sockets. */
@@ -152,7 +152,7 @@ interface Destinations {
   key: string;
 }
 
-function destinations(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): Destinations {
+function destinations(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Destinations {
   const reachable = reachableServices(ctx, dataplane.spec);
   const declared = (dataplane.spec.networking.outbound ?? []).map((ob) => ob.tags[SERVICE_TAG] as string);
   const vetoed = unreachableDestinations({ ctx, dataplane }, new Set([...reachable, ...declared]));
@@ -276,7 +276,7 @@ function vipBindings(ctx: MeshContext, services: readonly string[]): { address: 
   return [...out.values()].sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port));
 }
 
-function inbound(ctx: MeshContext, dp: Resource<DataplaneSpec>, set: ResourceSet): void {
+function inbound(ctx: MeshContext, dp: Resource<'Dataplane'>, set: ResourceSet): void {
   const n = dp.spec.networking;
   for (const ib of n.inbound ?? []) {
     const address = ib.address ?? n.address;

@@ -1,4 +1,4 @@
-import { decodeResource, type Resource, type TargetRef } from '@causeway/core';
+import { decodeResource, type Resource, type TargetRef, type TimeoutConf } from '@causeway/core';
 import { describe, expect, it, vi } from 'vitest';
 import { buildMeshContexts } from '../context.js';
 import { generateEgress, generateSidecar } from '../generate/index.js';
@@ -63,8 +63,14 @@ describe('ranking', () => {
   });
 
   it('collects the entries of policies that select the proxy, whose own targetRef matches, in precedence order', () => {
-    const policy = (name: string, targetRef: TargetRef | undefined, to: { targetRef: TargetRef; default: unknown }[]): Resource =>
-      ({ type: 'MeshTimeout', mesh: 'default', name, labels: {}, version: 1, spec: { ...(targetRef ? { targetRef } : {}), to } }) as Resource;
+    const policy = (name: string, targetRef: TargetRef | undefined, to: { targetRef: TargetRef; default: TimeoutConf }[]): Resource<'MeshTimeout'> => ({
+      type: 'MeshTimeout',
+      mesh: 'default',
+      name,
+      labels: {},
+      version: 1,
+      spec: { ...(targetRef ? { targetRef } : {}), to },
+    });
     const policies = [
       policy('a-web', { kind: 'MeshService', name: 'web' }, [{ targetRef: { kind: 'Mesh' }, default: { connectionTimeout: '1s' } }]),
       policy('b-mesh', undefined, [

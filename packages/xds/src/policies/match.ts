@@ -23,7 +23,7 @@
  *    (lexicographically smaller, byte order) wins, as in Kuma;
  * 4. the position of the entry in its list: a later entry wins over an earlier one of the same policy.
  */
-import { matchesTags, type Resource, SERVICE_TAG, type TargetRef, type TargetRefKind } from '@causeway/core';
+import { matchesTags, SERVICE_TAG, type TargetRef, type TargetRefKind } from '@causeway/core';
 
 export type Tags = Record<string, string>;
 
@@ -119,19 +119,25 @@ export interface PolicySpecShape<C> {
   from?: { targetRef: TargetRef; default: C }[];
 }
 
+/** A policy whose entries' confs are `C` (a `Resource<'MeshTimeout'>` is a `PolicyWithConf<TimeoutConf>`). */
+export interface PolicyWithConf<C> {
+  name: string;
+  spec: PolicySpecShape<C>;
+}
+
 /**
  * The entries of `section` (to / from) of the policies whose top-level targetRef selects `proxyTags`,
  * whose own targetRef satisfies `entryMatches`, in ascending precedence.
  */
 export function collectEntries<C>(
-  policies: readonly Resource[],
+  policies: readonly PolicyWithConf<C>[],
   section: 'to' | 'from',
   proxyTags: readonly Tags[],
   entryMatches: (ref: TargetRef) => boolean,
 ): RuleEntry<C>[] {
   const out: RuleEntry<C>[] = [];
   for (const p of policies) {
-    const spec = p.spec as PolicySpecShape<C>;
+    const spec = p.spec;
     if (!refMatches(spec.targetRef, proxyTags)) continue;
     (spec[section] ?? []).forEach((e, index) => {
       if (entryMatches(e.targetRef)) out.push({ policy: p.name, targetRef: spec.targetRef ?? MESH_REF, entryTargetRef: e.targetRef, index, conf: e.default });

@@ -7,16 +7,16 @@
  * of its policies can change a proxy. Its entries match as match.ts says (`to[]` destinations, `from[]`
  * callers).
  */
-import { type DataplaneSpec, type PolicyDefinition, type PolicyType, PROTOCOL_TAG, type Resource, SERVICE_TAG, type TargetRef } from '@causeway/core';
+import { type DataplaneSpec, isOfType, type PolicyDefinition, type PolicyType, PROTOCOL_TAG, type Resource, SERVICE_TAG, type SpecOf, type TargetRef } from '@causeway/core';
 import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy';
 import type { MeshContext, Protocol } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
-import { collectEntries, MESH_REF, mergeConfs, refMatches, type RuleEntry, type Tags } from './match.js';
+import { collectEntries, MESH_REF, mergeConfs, type PolicyWithConf, refMatches, type RuleEntry, type Tags } from './match.js';
 
 /** A sidecar, as the veto sees it: before anything is generated for it. */
 export interface ProxyInput {
   ctx: MeshContext;
-  dataplane: Resource<DataplaneSpec>;
+  dataplane: Resource<'Dataplane'>;
 }
 
 export interface SidecarPolicyInput extends ProxyInput {
@@ -88,7 +88,7 @@ export interface PolicyExplanation {
 
 export interface PolicyPlugin<T extends PolicyType = PolicyType> {
   /** The policy's definition in @causeway/core (its type, schema and order): the folder's other half. */
-  readonly api: PolicyDefinition<T>;
+  readonly api: PolicyDefinition<T, SpecOf<T>>;
   /**
    * The veto, asked before generation: a predicate over the destinations the sidecar would get (its
    * reachable mesh services and ExternalServices, and its `networking.outbound` services). A destination
@@ -100,9 +100,9 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
   egress?(set: ResourceSet, input: EgressPolicyInput): ResourceSet;
   explain(input: SidecarPolicyInput): PolicyExplanation;
   /** Names of the policies of this type that can change this sidecar's config (part of its input hash). */
-  relevantToSidecar(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): Resource[];
+  relevantToSidecar(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Resource<PolicyType>[];
   /** Same for a ZoneEgress (every mesh). */
-  relevantToEgress?(ctx: MeshContext): Resource[];
+  relevantToEgress?(ctx: MeshContext): Resource<PolicyType>[];
 }
 
 export function isPolicyPlugin(v: unknown): v is PolicyPlugin {
@@ -112,8 +112,9 @@ export function isPolicyPlugin(v: unknown): v is PolicyPlugin {
 // ---------------------------------------------------------------------------------------------------
 // Resolution helpers shared by the plugins
 
-export function policiesOf(ctx: MeshContext, type: string): Resource[] {
-  return ctx.policies.get(type) ?? [];
+/** The policies of `type` in the mesh, sorted by name. */
+export function policiesOf<T extends PolicyType>(ctx: MeshContext, type: T): Resource<T>[] {
+  return (ctx.policies.get(type) ?? []).filter((p) => isOfType(p, type));
 }
 
 /** Tag sets of a Dataplane: one per inbound. */
@@ -136,7 +137,7 @@ export function outboundTarget(ctx: MeshContext, service: string): OutboundTarge
   return { service, protocol, tags: { [SERVICE_TAG]: service, [PROTOCOL_TAG]: protocol }, external: false };
 }
 
-export function inboundTargets(dp: Resource<DataplaneSpec>): InboundTarget[] {
+export function inboundTargets(dp: Resource<'Dataplane'>): InboundTarget[] {
   const n = dp.spec.networking;
   return (n.inbound ?? []).map((ib) => {
     const address = ib.address ?? n.address;
@@ -154,15 +155,15 @@ export function inboundTargets(dp: Resource<DataplaneSpec>): InboundTarget[] {
 }
 
 /** The `to[]` entries that apply to one outbound of a proxy, and their merge. */
-export function resolveTo<C>(ctx: MeshContext, type: string, proxyTags: Tags[], target: OutboundTarget): Resolved<C> | undefined {
-  const entries = collectEntries<C>(policiesOf(ctx, type), 'to', proxyTags, (ref) => refMatches(ref, [target.tags]));
+export function resolveTo<C>(policies: readonly PolicyWithConf<C>[], proxyTags: Tags[], target: OutboundTarget): Resolved<C> | undefined {
+  const entries = collectEntries<C>(policies, 'to', proxyTags, (ref) => refMatches(ref, [target.tags]));
   if (entries.length === 0) return undefined;
   return { entries, conf: mergeConfs(entries.map((e) => e.conf)) };
 }
 
 /** The `from[]` entries of the policies selecting `destinationTags` (every entry, in ascending precedence). */
-export function resolveFrom<C>(ctx: MeshContext, type: string, destinationTags: Tags[], entryMatches: (ref: TargetRef) => boolean = () => true): RuleEntry<C>[] {
-  return collectEntries<C>(policiesOf(ctx, type), 'from', destinationTags, entryMatches);
+export function resolveFrom<C>(policies: readonly PolicyWithConf<C>[], destinationTags: Tags[], entryMatches: (ref: TargetRef) => boolean = () => true): RuleEntry<C>[] {
+  return collectEntries<C>(policies, 'from', destinationTags, entryMatches);
 }
 
 export function explainEntries(entries: RuleEntry<unknown>[], section: 'to' | 'from'): ExplainedEntry[] {
@@ -170,12 +171,12 @@ export function explainEntries(entries: RuleEntry<unknown>[], section: 'to' | 'f
 }
 
 /** Policies of a type whose top-level targetRef selects one of the tag sets. */
-export function selecting(ctx: MeshContext, type: string, tagSets: Tags[]): Resource[] {
-  return policiesOf(ctx, type).filter((p) => refMatches((p.spec as { targetRef?: TargetRef }).targetRef, tagSets));
+export function selecting(ctx: MeshContext, type: PolicyType, tagSets: Tags[]): Resource<PolicyType>[] {
+  return policiesOf(ctx, type).filter((p) => refMatches(p.spec.targetRef, tagSets));
 }
 
-export function explainPolicies(ctx: MeshContext, type: string, tagSets: Tags[]): { name: string; targetRef: TargetRef }[] {
-  return selecting(ctx, type, tagSets).map((p) => ({ name: p.name, targetRef: (p.spec as { targetRef?: TargetRef }).targetRef ?? MESH_REF }));
+export function explainPolicies(ctx: MeshContext, type: PolicyType, tagSets: Tags[]): { name: string; targetRef: TargetRef }[] {
+  return selecting(ctx, type, tagSets).map((p) => ({ name: p.name, targetRef: p.spec.targetRef ?? MESH_REF }));
 }
 
 /** The rules of the service a sidecar outbound RouteConfiguration (`outbound:<service>`) routes to. */

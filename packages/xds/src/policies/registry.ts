@@ -5,7 +5,7 @@
  * stored, synced and silently ignored, so it does not compile (below) and registry.test.ts fails.
  */
 import { createHash } from 'node:crypto';
-import type { DataplaneSpec, PolicyType, Resource } from '@causeway/core';
+import type { PolicyType, Resource } from '@causeway/core';
 import type { MeshContext } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
 import { type EgressPolicyInput, isPolicyPlugin, outboundTarget, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput } from './plugin.js';
@@ -61,7 +61,7 @@ function digest(list: Resource[]): string {
 }
 
 /** Hash of the policies that can change a sidecar's config (part of its input hash). */
-export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<DataplaneSpec>): string {
+export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Dataplane'>): string {
   return digest(POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane)));
 }
 

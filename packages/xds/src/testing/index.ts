@@ -1,5 +1,5 @@
 /** Helpers for this package's tests (src/testing/ is not built into dist, nor exported). */
-import type { MeshSpec, Resource } from '@causeway/core';
+import type { Resource } from '@causeway/core';
 import { meshCaSecrets } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
 
@@ -28,5 +28,5 @@ export async function until<T>(f: () => Promise<T | undefined> | T | undefined, 
 export async function storeMeshCa(store: ResourceStore, mesh: string): Promise<void> {
   const m = await store.get('Mesh', undefined, mesh);
   if (!m) throw new Error(`no Mesh ${mesh} in the store`);
-  for (const secret of await meshCaSecrets(m as Resource<MeshSpec>)) await store.create(secret);
+  for (const secret of await meshCaSecrets(m)) await store.create(secret);
 }

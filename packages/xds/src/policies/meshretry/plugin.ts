@@ -17,7 +17,7 @@
  *
  * Fields no policy sets keep the generator's default retry policy (`connect-failure`, 2 retries).
  */
-import { type DataplaneSpec, meshRetry, parseDuration, type Resource, type RetryConf } from '@causeway/core';
+import { meshRetry, parseDuration, type Resource, type RetryConf } from '@causeway/core';
 import { durationMs, type EnvoyJson, type RetryPolicy } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
@@ -29,6 +29,7 @@ import {
   type PolicyExplanation,
   type PolicyPlugin,
   type Resolved,
+  policiesOf,
   resolveTo,
   routeService,
   type SidecarPolicyInput,
@@ -120,7 +121,7 @@ function outboundRules(input: SidecarPolicyInput): Map<string, Resolved<RetryCon
   const out = new Map<string, Resolved<RetryConf> & { protocol: Protocol }>();
   const proxyTags = dataplaneTagSets(input.dataplane.spec);
   for (const t of input.outbounds) {
-    const r = resolveTo<RetryConf>(input.ctx, TYPE, proxyTags, t);
+    const r = resolveTo<RetryConf>(policiesOf(input.ctx, TYPE), proxyTags, t);
     if (r) out.set(t.service, { ...r, protocol: t.protocol });
   }
   return out;
@@ -169,6 +170,6 @@ export const meshRetryPlugin: PolicyPlugin<'MeshRetry'> = {
   api: meshRetry,
   sidecar,
   explain,
-  relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
+  relevantToSidecar: (ctx: MeshContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
 };
 

@@ -19,7 +19,7 @@
  *
  * Fields no policy sets keep the generator's defaults (connect 5 s, outbound request 15 s).
  */
-import { type DataplaneSpec, meshTimeout, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
+import { meshTimeout, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
 import { type CommonHttpProtocolOptions, durationMs, type EnvoyJson } from '@causeway/envoy';
 import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
 import type { ResourceSet } from '../../generate/common.js';
@@ -32,6 +32,7 @@ import {
   type PolicyExplanation,
   type PolicyPlugin,
   type Resolved,
+  policiesOf,
   resolveFrom,
   resolveTo,
   routeService,
@@ -85,7 +86,7 @@ function outboundRules(input: SidecarPolicyInput): Map<string, Resolved<TimeoutC
   const out = new Map<string, Resolved<TimeoutConf>>();
   const proxyTags = dataplaneTagSets(input.dataplane.spec);
   for (const t of input.outbounds) {
-    const r = resolveTo<TimeoutConf>(input.ctx, TYPE, proxyTags, t);
+    const r = resolveTo<TimeoutConf>(policiesOf(input.ctx, TYPE), proxyTags, t);
     if (r) out.set(t.service, r);
   }
   return out;
@@ -93,7 +94,7 @@ function outboundRules(input: SidecarPolicyInput): Map<string, Resolved<TimeoutC
 
 function inboundRules(input: SidecarPolicyInput): { inbound: InboundTarget; entries: RuleEntry<TimeoutConf>[]; ignored: RuleEntry<TimeoutConf>[]; conf: TimeoutConf }[] {
   return input.inbounds.map((inbound) => {
-    const all = resolveFrom<TimeoutConf>(input.ctx, TYPE, [inbound.tags]);
+    const all = resolveFrom<TimeoutConf>(policiesOf(input.ctx, TYPE), [inbound.tags]);
     const entries = all.filter((e) => e.entryTargetRef.kind === 'Mesh');
     return { inbound, entries, ignored: all.filter((e) => e.entryTargetRef.kind !== 'Mesh'), conf: mergeConfs(entries.map((e) => e.conf)) };
   });
@@ -147,5 +148,5 @@ export const meshTimeoutPlugin: PolicyPlugin<'MeshTimeout'> = {
   api: meshTimeout,
   sidecar,
   explain,
-  relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
+  relevantToSidecar: (ctx: MeshContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
 };

@@ -24,7 +24,6 @@
  *   Secret or DNS name for it.
  */
 import {
-  type DataplaneSpec,
   meshTrafficPermission,
   type Resource,
   SERVICE_TAG,
@@ -153,11 +152,11 @@ function guardChain(chain: FilterChain, stat: string, rules: RbacRules, http: bo
 }
 
 function inboundEntries(ctx: MeshContext, tags: Tags): RuleEntry<Conf>[] {
-  return resolveFrom<Conf>(ctx, TYPE, [tags]);
+  return resolveFrom<Conf>(policiesOf(ctx, TYPE), [tags]);
 }
 
 function externalEntries(ctx: MeshContext, service: string): RuleEntry<Conf>[] {
-  return resolveFrom<Conf>(ctx, TYPE, [externalTags(ctx, service)]);
+  return resolveFrom<Conf>(policiesOf(ctx, TYPE), [externalTags(ctx, service)]);
 }
 
 /**
@@ -250,13 +249,13 @@ export const meshTrafficPermissionPlugin: PolicyPlugin<'MeshTrafficPermission'> 
   egress,
   explain,
   reachable,
-  relevantToSidecar: (ctx: MeshContext, dp: Resource<DataplaneSpec>) => {
+  relevantToSidecar: (ctx: MeshContext, dp: Resource<'Dataplane'>) => {
     const own = selecting(ctx, TYPE, dataplaneTagSets(dp.spec));
     if (!ctx.mtls || ctx.zoneEgress) return own;
     // Without zone egress, permissions of ExternalServices decide what this sidecar gets.
-    const external = policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches((p.spec as { targetRef?: TargetRef }).targetRef, [externalTags(ctx, s)])));
+    const external = policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches(p.spec.targetRef, [externalTags(ctx, s)])));
     return [...new Set([...own, ...external])];
   },
   relevantToEgress: (ctx: MeshContext) =>
-    ctx.mtls ? policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches((p.spec as { targetRef?: TargetRef }).targetRef, [externalTags(ctx, s)]))) : [],
+    ctx.mtls ? policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches(p.spec.targetRef, [externalTags(ctx, s)]))) : [],
 };
