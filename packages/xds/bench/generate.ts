@@ -81,7 +81,7 @@ t0 = process.hrtime.bigint();
 let resources = 0;
 for (let i = 0; i < DATAPLANES; i++) {
   const t = process.hrtime.bigint();
-  const set = generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<'Dataplane'>, identity: identities[i] });
+  const set = generateSidecar({ ctx, dataplane: dataplanes[i]!, identity: identities[i] });
   cache.set(`Dataplane/default/dp-${i}`, set);
   perProxy.push(ms(t));
   if (i === 0) resources = Object.values(set).reduce((n, l) => n + l.length, 0);
@@ -99,7 +99,7 @@ let responseBytes = 0;
 const changedKinds = new Map<string, ReturnType<SnapshotCache['set']>>();
 for (let i = 0; i < DATAPLANES; i++) {
   const key = `Dataplane/default/dp-${i}`;
-  const changed = cache.set(key, generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<'Dataplane'>, identity: identities[i] }));
+  const changed = cache.set(key, generateSidecar({ ctx, dataplane: dataplanes[i]!, identity: identities[i] }));
   if (changed.length > 0) pushed++;
   changedKinds.set(key, changed);
 }
