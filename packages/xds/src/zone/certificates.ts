@@ -3,7 +3,7 @@
  * Dataplane's SPIFFE identities, a ZoneEgress's per mesh. The renewal state (what is due, when next) is
  * what the regenerator's rotation timer follows.
  */
-import type { MeshSpec, Resource } from '@causeway/core';
+import type { Resource } from '@causeway/core';
 import { dpCertLifetimeMs, WorkloadCertificates } from '@causeway/pki';
 import type { Identity } from '../generate/sidecar.js';
 import type { StoreMirror } from './mirror.js';
@@ -24,7 +24,7 @@ export class Certificates {
    * mesh or its CA is not in this zone. Records the expiry and renewal count on the proxy's state.
    */
   async identity(p: ProxyState, mesh: string, uris: string[], certKey: string): Promise<Identity | undefined> {
-    const m = this.mirror.get('Mesh', undefined, mesh) as Resource<MeshSpec> | undefined;
+    const m = this.mirror.get('Mesh', undefined, mesh);
     if (!m) return undefined;
     const ca = this.mirror.meshCa(mesh);
     if (!ca) return undefined;

@@ -3,7 +3,7 @@
  * change is not regenerated) and the generator call that makes its resources.
  */
 import { createHash } from 'node:crypto';
-import type { DataplaneSpec, Resource, ZoneEgressSpec, ZoneIngressSpec } from '@causeway/core';
+import { asType } from '@causeway/core';
 import { dataplaneIdentityUris, zoneEgressSpiffeId } from '@causeway/envoy';
 import type { Logger } from 'pino';
 import type { MeshContext } from '../context.js';
@@ -35,7 +35,7 @@ export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshConte
       log.warn({ proxy: p.key }, `mesh "${p.mesh}" does not exist in this zone (yet): no config`);
       return undefined;
     }
-    const dp = p.resource as Resource<DataplaneSpec>;
+    const dp = asType(p.resource, 'Dataplane');
     let identity: Identity | undefined;
     if (ctx.mtls) {
       const uris = dataplaneIdentityUris(ctx.mesh, dp.spec);
@@ -54,7 +54,7 @@ export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshConte
   }
   const ctxHashes = [...contexts.values()].map((c) => c.baseHash);
   if (p.type === 'ZoneIngress') {
-    return { inputHash: hash([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: p.resource as Resource<ZoneIngressSpec> }) };
+    return { inputHash: hash([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: asType(p.resource, 'ZoneIngress') }) };
   }
   const identities = new Map<string, Identity>();
   for (const ctx of contexts.values()) {
@@ -64,6 +64,6 @@ export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshConte
   }
   return {
     inputHash: hash([ctxHashes, egressPolicyHash(contexts), p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
-    make: () => generateEgress({ contexts, egress: p.resource as Resource<ZoneEgressSpec>, identities }),
+    make: () => generateEgress({ contexts, egress: asType(p.resource, 'ZoneEgress'), identities }),
   };
 }

@@ -2,7 +2,7 @@
  * Inspection of a proxy: which traffic policies apply to a Dataplane and why, and a proxy's config in
  * Envoy's /config_dump shape (what it is served, or what it would get now).
  */
-import type { DataplaneSpec, Resource } from '@causeway/core';
+import type { Resource } from '@causeway/core';
 import { TYPE_URLS, XDS_KINDS } from '@causeway/envoy';
 import type { ResourceStore } from '@causeway/store';
 import { reachableServices } from '../generate/sidecar.js';
@@ -57,7 +57,7 @@ export class Inspector {
    * the merged result. Undefined when the Dataplane or its mesh is unknown.
    */
   async policies(mesh: string, name: string): Promise<DataplanePolicies | undefined> {
-    const dp = (this.opts.mirror.get('Dataplane', mesh, name) ?? (await this.opts.store.get('Dataplane', mesh, name))) as Resource<DataplaneSpec> | undefined;
+    const dp = this.opts.mirror.get('Dataplane', mesh, name) ?? (await this.opts.store.get('Dataplane', mesh, name));
     const ctx = this.opts.regenerator.meshContexts().get(mesh);
     if (!dp || !ctx) return undefined;
     const proxyless = this.opts.proxies.get(proxyKey('Dataplane', mesh, name))?.proxyless === true;

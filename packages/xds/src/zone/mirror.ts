@@ -7,7 +7,7 @@
  * made itself is `record`ed at once, so its echo in the feed (same key, same version) is not a change and
  * does not start another pass.
  */
-import { jsonEqual, type MeshSpec, type Resource, type ResourceType, resourceKey } from '@causeway/core';
+import { isOfType, jsonEqual, type Resource, type ResourceType, resourceKey } from '@causeway/core';
 import { listAll, type ResourceStore, type Subscription } from '@causeway/store';
 import type { ZoneView } from '../context.js';
 import { meshCaOf, ZONE_VIEW_TYPES, zoneViewOf } from './view.js';
@@ -95,13 +95,14 @@ export class StoreMirror {
     this.invalidate(opts.derived !== true);
   }
 
-  get(type: ResourceType, mesh: string | undefined, name: string): Resource | undefined {
-    return this.resources.get(resourceKey({ type, mesh, name }));
+  get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Resource<T> | undefined {
+    const r = this.resources.get(resourceKey({ type, mesh, name }));
+    return r && isOfType(r, type) ? r : undefined;
   }
 
-  list<S>(type: ResourceType): Resource<S>[] {
-    const out: Resource<S>[] = [];
-    for (const r of this.resources.values()) if (r.type === type) out.push(r as Resource<S>);
+  list<T extends ResourceType>(type: T): Resource<T>[] {
+    const out: Resource<T>[] = [];
+    for (const r of this.resources.values()) if (isOfType(r, type)) out.push(r);
     return out;
   }
 
@@ -113,7 +114,7 @@ export class StoreMirror {
 
   /** The CA (certificate and key) of a mesh, when the mesh and its CA Secrets are here. */
   meshCa(mesh: string): { certPem: string; keyPem: string } | undefined {
-    const m = this.get('Mesh', undefined, mesh) as Resource<MeshSpec> | undefined;
+    const m = this.get('Mesh', undefined, mesh);
     return m ? meshCaOf(m, (k) => this.resources.get(k)) : undefined;
   }
 

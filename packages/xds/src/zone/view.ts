@@ -2,7 +2,7 @@
  * The ZoneView of a set of resources: what a zone knows, as generator input. The zone's store mirror
  * builds it from the store; tests and benches build it from their own resources with the same function.
  */
-import { type MeshSpec, type Resource, type ResourceType, resourceKey, type SecretSpec } from '@causeway/core';
+import { isOfType, type MeshSpec, type Resource, type ResourceType, resourceKey } from '@causeway/core';
 import { caSecretNames, enabledBackend } from '@causeway/pki';
 import type { ZoneView } from '../context.js';
 import { POLICY_TYPES } from '../policies/index.js';
@@ -43,9 +43,9 @@ export function meshCaOf(mesh: Resource<MeshSpec>, lookup: ResourceLookup): { ce
   const backend = enabledBackend(mesh.spec);
   if (!backend) return undefined;
   const names = caSecretNames(mesh.name, backend.name);
-  const cert = lookup(resourceKey({ type: 'Secret', mesh: mesh.name, name: names.cert })) as Resource<SecretSpec> | undefined;
-  const key = lookup(resourceKey({ type: 'Secret', mesh: mesh.name, name: names.key })) as Resource<SecretSpec> | undefined;
-  if (!cert || !key) return undefined;
+  const cert = lookup(resourceKey({ type: 'Secret', mesh: mesh.name, name: names.cert }));
+  const key = lookup(resourceKey({ type: 'Secret', mesh: mesh.name, name: names.key }));
+  if (!cert || !key || !isOfType(cert, 'Secret') || !isOfType(key, 'Secret')) return undefined;
   return { certPem: Buffer.from(cert.spec.data, 'base64').toString('utf8'), keyPem: Buffer.from(key.spec.data, 'base64').toString('utf8') };
 }
 
