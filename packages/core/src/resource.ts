@@ -54,22 +54,15 @@ export interface ResourceOf<T extends ResourceType> {
   modificationTime?: string;
 }
 
-/** Whether A and B are the same type (not merely assignable both ways). */
-type Same<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
-
-/** The resource types whose spec type is exactly `S` (e.g. `SecretSpec`: Secret and GlobalSecret). */
-type TypesWithSpec<S> = { [K in ResourceType]: Same<SpecOf<K>, S> extends true ? K : never }[ResourceType];
-
 /**
  * A resource of type `T`: `Resource<'ExternalService'>` has `spec: ExternalServiceSpec`, and a union of
  * types is a union discriminated by `type`: with `AnyResource` (every type), `if (r.type === 'Mesh')
  * r.spec.routing` needs no cast. The store and the descriptors are typed by it (`store.get('Mesh', ...)`).
  *
- * Compatibility, for code not moved to type names yet: `Resource` without an argument is the untyped
- * resource it always was (`spec: unknown`; `isOfType`/`asType` narrow it), and the old spelling with a
- * spec type, `Resource<MeshSpec>`, means `Resource<'Mesh'>`.
+ * `Resource` without an argument is the untyped resource (`spec: unknown`) for code that handles any
+ * type alike (the store, sync, the mirror); `isOfType`/`asType` narrow it.
  */
-export type Resource<T = unknown> = unknown extends T ? UntypedResource : T extends ResourceType ? ResourceOf<T> : Resource<TypesWithSpec<T>>;
+export type Resource<T = unknown> = unknown extends T ? UntypedResource : T extends ResourceType ? ResourceOf<T> : never;
 
 /** A resource of any type, typed: the union of every `Resource<T>`, discriminated by `type`. */
 export type AnyResource = Resource<ResourceType>;

@@ -18,7 +18,7 @@ import {
 import { dpCertLifetimeMs, WorkloadCertificates } from './workload.js';
 import { certificateValidity, createCaCertificate, issueCertificate } from './x509.js';
 
-const mesh = (name: string, spec: MeshSpec): Resource<MeshSpec> => ({ type: 'Mesh', name, labels: {}, spec, version: 0 });
+const mesh = (name: string, spec: MeshSpec): Resource<'Mesh'> => ({ type: 'Mesh', name, labels: {}, spec, version: 0 });
 const builtin: MeshSpec = { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1h' } } }] } };
 
 describe('certificates', () => {

@@ -16,7 +16,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec, type ZoneIngressSpec } from '@causeway/core';
+import { decodeResource, type Resource, type ZoneIngressSpec } from '@causeway/core';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeAny, encodeAny, envoyValidationErrors, XDS_KINDS } from '@causeway/envoy';
@@ -58,7 +58,7 @@ function generateCase(input: CaseInput): Record<string, ResourceSet> {
     const contexts = buildMeshContexts(view);
     const key = `${p.zone}/${p.type}/${p.mesh ? `${p.mesh}/` : ''}${p.name}`;
     if (p.type === 'Dataplane') {
-      const dp = view.dataplanes.find((d) => d.name === p.name && d.mesh === p.mesh) as Resource<DataplaneSpec> | undefined;
+      const dp = view.dataplanes.find((d) => d.name === p.name && d.mesh === p.mesh) as Resource<'Dataplane'> | undefined;
       if (!dp) throw new Error(`no Dataplane ${p.mesh}/${p.name} in zone ${p.zone}`);
       const ctx = contexts.get(dp.mesh as string);
       if (!ctx) throw new Error(`no mesh ${dp.mesh}`);
@@ -73,7 +73,7 @@ function generateCase(input: CaseInput): Record<string, ResourceSet> {
       if (!zi) throw new Error(`no ZoneIngress ${p.name}`);
       out[key] = generateIngress({ contexts, ingress: zi });
     } else {
-      const ze = view.zoneEgresses.find((z) => z.name === p.name) as Resource<ZoneEgressSpec> | undefined;
+      const ze = view.zoneEgresses.find((z) => z.name === p.name) as Resource<'ZoneEgress'> | undefined;
       if (!ze) throw new Error(`no ZoneEgress ${p.name}`);
       const identities = new Map([...contexts.keys()].map((m) => [m, { certPem: pem('CERTIFICATE', `zone-egress of ${m}`), keyPem: pem('PRIVATE KEY', `zone-egress key of ${m}`) }]));
       out[key] = generateEgress({ contexts, egress: ze, identities });

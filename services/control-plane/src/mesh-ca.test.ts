@@ -6,7 +6,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ensureMeshCa, startMeshCaReconciler } from './mesh-ca.js';
 
-const mesh = (name: string, spec: MeshSpec): Resource<MeshSpec> => ({ type: 'Mesh', name, labels: {}, spec, version: 0 });
+const mesh = (name: string, spec: MeshSpec): Resource<'Mesh'> => ({ type: 'Mesh', name, labels: {}, spec, version: 0 });
 const builtin: MeshSpec = { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1h' } } }] } };
 
 /** The PEM texts of a mesh's CA as a zone finds them in its store. */

@@ -7,7 +7,7 @@
  */
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec, type ZoneIngressSpec } from '@causeway/core';
+import { decodeResource, type Resource, type ZoneIngressSpec } from '@causeway/core';
 import { decodeAny, encodeAny } from '@causeway/envoy';
 import { buildMeshContexts, generateEgress, generateIngress, generateSidecar, type ResourceSet, type ZoneView, zoneViewOf } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,10 +107,10 @@ describe('cross-zone: sidecar -> egress(zone-1) -> ingress(zone-2) -> egress(zon
     const c2 = buildMeshContexts(v2);
     const web = await ca.issue({ cn: 'web-1', uris: ['spiffe://default/web'] });
     const sets: [keyof typeof proxies, ResourceSet][] = [
-      ['sidecar', generateSidecar({ ctx: c1.get('default') as NonNullable<ReturnType<typeof c1.get>>, dataplane: v1.dataplanes[0] as Resource<DataplaneSpec>, identity: { certPem: web.cert, keyPem: web.key } })],
-      ['egress1', generateEgress({ contexts: c1, egress: v1.zoneEgresses[0] as Resource<ZoneEgressSpec>, identities: await egressIdentity() })],
-      ['ingress2', generateIngress({ contexts: c2, ingress: v2.zoneIngresses.find((z) => z.name === 'ingress-2') as Resource<ZoneIngressSpec> })],
-      ['egress2', generateEgress({ contexts: c2, egress: v2.zoneEgresses[0] as Resource<ZoneEgressSpec>, identities: await egressIdentity() })],
+      ['sidecar', generateSidecar({ ctx: c1.get('default') as NonNullable<ReturnType<typeof c1.get>>, dataplane: v1.dataplanes[0]!, identity: { certPem: web.cert, keyPem: web.key } })],
+      ['egress1', generateEgress({ contexts: c1, egress: v1.zoneEgresses[0]!, identities: await egressIdentity() })],
+      ['ingress2', generateIngress({ contexts: c2, ingress: v2.zoneIngresses.find((z) => z.name === 'ingress-2') as Resource<'ZoneIngress'> })],
+      ['egress2', generateEgress({ contexts: c2, egress: v2.zoneEgresses[0]!, identities: await egressIdentity() })],
     ];
     for (const [name, set] of sets) for (const kind of ORDER) await proxies[name].proxy.update(kind, set[kind].map((r) => decodeAny(encodeAny(r))), '1');
   });

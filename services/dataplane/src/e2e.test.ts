@@ -8,7 +8,7 @@
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'node:http';
-import { type DataplaneSpec, decodeResource, type Resource, type ZoneEgressSpec } from '@causeway/core';
+import { decodeResource, } from '@causeway/core';
 import { decodeAny, encodeAny } from '@causeway/envoy';
 import { buildMeshContexts, generateEgress, generateSidecar, type ResourceSet, type ZoneView, zoneViewOf } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,8 +88,8 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
     const ctx = contexts.get('default');
     if (!ctx) throw new Error('no mesh context');
     const sets: [ReturnType<typeof makeProxy>, ResourceSet][] = [
-      [sidecar, generateSidecar({ ctx, dataplane: v.dataplanes[0] as Resource<DataplaneSpec>, identity: { certPem: sidecarId.cert, keyPem: sidecarId.key } })],
-      [egress, generateEgress({ contexts, egress: v.zoneEgresses[0] as Resource<ZoneEgressSpec>, identities: new Map([['default', { certPem: egressId.cert, keyPem: egressId.key }]]) })],
+      [sidecar, generateSidecar({ ctx, dataplane: v.dataplanes[0]!, identity: { certPem: sidecarId.cert, keyPem: sidecarId.key } })],
+      [egress, generateEgress({ contexts, egress: v.zoneEgresses[0]!, identities: new Map([['default', { certPem: egressId.cert, keyPem: egressId.key }]]) })],
     ];
     version++;
     for (const [p, set] of sets) {

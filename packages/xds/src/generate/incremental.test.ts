@@ -2,7 +2,7 @@
  * A zone rebuilds its mesh contexts from the previous ones (resources whose inputs did not change are
  * reused). Whatever was reused, the result must equal a generation from scratch.
  */
-import { type DataplaneSpec, decodeResource, type Resource } from '@causeway/core';
+import { decodeResource, type Resource } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
 import { buildMeshContexts, type MeshContext, type ZoneView } from '../context.js';
 import { generateSidecar } from './sidecar.js';
@@ -36,7 +36,7 @@ const es = (name: string, address: string, extra: Record<string, unknown> = {}) 
 
 function sidecar(ctx: MeshContext | undefined, v: ZoneView) {
   if (!ctx) throw new Error('no context');
-  return generateSidecar({ ctx, dataplane: v.dataplanes[0] as Resource<DataplaneSpec> });
+  return generateSidecar({ ctx, dataplane: v.dataplanes[0]! });
 }
 
 /** Generates `after` from the contexts of `before` (as the zone does) and from scratch; both must agree. */

@@ -3,7 +3,7 @@
  * read; then its node metadata is parsed; then the token is checked against what the proxy claims to be
  * (mesh, name, zone, and for a Dataplane the services of its inbounds).
  */
-import type { DataplaneSpec, Resource } from '@causeway/core';
+import type { Resource } from '@causeway/core';
 import { dataplaneTagSources, type TokenClaims, tokenAllows, verifyToken } from '@causeway/pki';
 import * as grpc from '@grpc/grpc-js';
 import { AdsError, type ConnectInfo } from '../server/ads.js';
@@ -19,7 +19,7 @@ export interface AdmissionOptions {
   allowUntaggedDataplaneTokens?: boolean | undefined;
   now: () => Date;
   /** Dataplanes applied in this zone (for a node that names one instead of sending its resource). */
-  dataplanes: () => Resource<DataplaneSpec>[];
+  dataplanes: () => Resource<'Dataplane'>[];
 }
 
 export class Admission {

@@ -3,7 +3,6 @@
  * Dataplane's SPIFFE identities, a ZoneEgress's per mesh. The renewal state (what is due, when next) is
  * what the regenerator's rotation timer follows.
  */
-import type { Resource } from '@causeway/core';
 import { dpCertLifetimeMs, WorkloadCertificates } from '@causeway/pki';
 import type { Identity } from '../generate/sidecar.js';
 import type { StoreMirror } from './mirror.js';

@@ -54,7 +54,7 @@ export function computeAvailableServices(view: ZoneView): AvailableServices {
 }
 
 /** A ZoneIngress of this zone (not a copy sync relayed from another zone). */
-function ownIngress(zi: Resource<ZoneIngressSpec>, zone: string): boolean {
+function ownIngress(zi: Resource<'ZoneIngress'>, zone: string): boolean {
   return zi.labels[ZONE_LABEL] === undefined && proxyZone(zi, zone) === zone;
 }
 

@@ -2,7 +2,6 @@
  * Inspection of a proxy: which traffic policies apply to a Dataplane and why, and a proxy's config in
  * Envoy's /config_dump shape (what it is served, or what it would get now).
  */
-import type { Resource } from '@causeway/core';
 import { TYPE_URLS, XDS_KINDS } from '@causeway/envoy';
 import type { ResourceStore } from '@causeway/store';
 import { reachableServices } from '../generate/sidecar.js';

@@ -3,7 +3,7 @@
  * (`dataplane.resource`, universal YAML or JSON, within PROXY_METADATA_LIMITS), or a Dataplane applied
  * beforehand named by the node id `<mesh>.<name>`. Read only after the proxy's token was verified.
  */
-import { CausewayError, type DataplaneSpec, formatBytes, fromUniversal, parseSingleDocument, PROXY_METADATA_LIMITS, type Resource, shapeError } from '@causeway/core';
+import { CausewayError, formatBytes, fromUniversal, parseSingleDocument, PROXY_METADATA_LIMITS, type Resource, shapeError } from '@causeway/core';
 import { nodeId } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import { AdsError, type ConnectInfo } from '../server/ads.js';
@@ -18,7 +18,7 @@ export interface ProxyClaim {
  * metadata is too large, does not parse, is not a valid Dataplane / ZoneIngress / ZoneEgress, or does
  * not match the node id. `dataplanes` lists the applied Dataplanes (for a node that sent no resource).
  */
-export function parseNodeMetadata(info: ConnectInfo, dataplanes: () => Resource<DataplaneSpec>[]): ProxyClaim {
+export function parseNodeMetadata(info: ConnectInfo, dataplanes: () => Resource<'Dataplane'>[]): ProxyClaim {
   const md = info.node.metadata ?? {};
   const raw = md['dataplane.resource'];
   let doc: unknown;

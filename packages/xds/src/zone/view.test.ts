@@ -1,4 +1,4 @@
-import type { MeshSpec, Resource } from '@causeway/core';
+import type { Resource } from '@causeway/core';
 import { caSecretNames, meshCaSecrets } from '@causeway/pki';
 import { describe, expect, it } from 'vitest';
 import { res } from '../testing/index.js';
@@ -7,7 +7,7 @@ import { zoneViewOf } from './view.js';
 describe('zoneViewOf', () => {
   it('sorts resources into the view, takes the mesh CA from its Secrets and ignores other types', async () => {
     const secure = { ...res('Mesh', 'secure', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } }), creationTime: '2024-01-01T00:00:00.000Z' };
-    const caSecrets = await meshCaSecrets(secure as Resource<MeshSpec>);
+    const caSecrets = await meshCaSecrets(secure as Resource<'Mesh'>);
     const resources = [
       res('Mesh', 'default', {}),
       secure,

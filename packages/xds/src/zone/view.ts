@@ -2,7 +2,7 @@
  * The ZoneView of a set of resources: what a zone knows, as generator input. The zone's store mirror
  * builds it from the store; tests and benches build it from their own resources with the same function.
  */
-import { isOfType, type MeshSpec, type Resource, type ResourceType, resourceKey } from '@causeway/core';
+import { isOfType, type Resource, type ResourceType, resourceKey } from '@causeway/core';
 import { caSecretNames, enabledBackend } from '@causeway/pki';
 import type { ZoneView } from '../context.js';
 import { POLICY_TYPES } from '../policies/index.js';
@@ -39,7 +39,7 @@ export interface ZoneViewOptions {
 export type ResourceLookup = (key: string) => Resource | undefined;
 
 /** The builtin CA of a mesh (its two Secrets, as global stores them), or undefined when it has none (yet). */
-export function meshCaOf(mesh: Resource<MeshSpec>, lookup: ResourceLookup): { certPem: string; keyPem: string } | undefined {
+export function meshCaOf(mesh: Resource<'Mesh'>, lookup: ResourceLookup): { certPem: string; keyPem: string } | undefined {
   const backend = enabledBackend(mesh.spec);
   if (!backend) return undefined;
   const names = caSecretNames(mesh.name, backend.name);
