@@ -1,10 +1,12 @@
 /**
- * Generation benchmark: one mesh (mTLS on) with 1,000 dataplanes, 200 mesh services and 100
+ * Generation benchmark: one mesh (mTLS on, an allow-all MeshTrafficPermission: without it the default deny
+ * leaves every ExternalService out of every proxy's config) with 1,000 dataplanes, 200 mesh services and 100
  * ExternalServices. Measures the MeshContext build, generating + snapshotting (Any encoding, versions)
  * every proxy, the heap it takes, and an ExternalService change re-pushed to all 1,000 proxies
  * (context rebuild, regeneration, snapshot diff, and the DiscoveryResponses encoded for the changed types).
  *
- * Run: npm run bench -w @causeway/xds   (prints JSON)
+ * Run: npm run bench -w @causeway/xds   (prints JSON; exits 1 when the change was pushed to no proxy, or
+ * when a proxy's config holds no ExternalService: then it measured nothing)
  */
 import type { Resource } from '@causeway/core';
 import { buildMeshContext, type ZoneView } from '../src/context.js';
@@ -62,10 +64,19 @@ const externalServices = (tweak = ''): Resource<'ExternalService'>[] =>
     },
   }));
 
+const allowAll: Resource<'MeshTrafficPermission'> = {
+  type: 'MeshTrafficPermission',
+  mesh: 'default',
+  name: 'allow-all',
+  labels: {},
+  version: 1,
+  spec: { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] },
+};
+
 const pem = (s: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(s).toString('base64')}\n-----END CERTIFICATE-----\n`;
 const identities = dataplanes.map((d) => ({ certPem: pem(`identity ${d.name}`), keyPem: pem(`key ${d.name}`) }));
 const view = (tweak = ''): ZoneView => ({
-  ...zoneViewOf([mesh, ...dataplanes, ...externalServices(tweak)], { zone: 'zone-1' }),
+  ...zoneViewOf([mesh, allowAll, ...dataplanes, ...externalServices(tweak)], { zone: 'zone-1' }),
   meshCaPem: { default: pem('mesh ca') },
 });
 
@@ -79,12 +90,16 @@ const contextMs = ms(t0);
 const perProxy: number[] = [];
 t0 = process.hrtime.bigint();
 let resources = 0;
+let externalClusters = 0;
 for (let i = 0; i < DATAPLANES; i++) {
   const t = process.hrtime.bigint();
   const set = generateSidecar({ ctx, dataplane: dataplanes[i]!, identity: identities[i] });
   cache.set(`Dataplane/default/dp-${i}`, set);
   perProxy.push(ms(t));
-  if (i === 0) resources = Object.values(set).reduce((n, l) => n + l.length, 0);
+  if (i === 0) {
+    resources = Object.values(set).reduce((n, l) => n + l.length, 0);
+    externalClusters = set.Cluster.filter((c) => String(c.name).startsWith('ext-')).length;
+  }
 }
 const initialMs = ms(t0);
 const heapAfter = heapMb();
@@ -123,6 +138,10 @@ for (let i = 0; i < DATAPLANES; i++) {
 const encodeMs = ms(t1);
 const repushMs = ms(t0);
 
+const problems: string[] = [];
+if (externalClusters === 0) problems.push('the first proxy has no ExternalService cluster: the mesh config leaves them out, so the change below measures nothing');
+if (pushed === 0 || responseBytes === 0) problems.push(`the ExternalService change was pushed to ${pushed} proxies (${responseBytes} bytes): it measured nothing`);
+
 console.log(
   JSON.stringify(
     {
@@ -131,6 +150,7 @@ console.log(
       meshServices: SERVICES,
       externalServices: EXTERNAL,
       resourcesPerProxy: resources,
+      externalServiceClustersPerProxy: externalClusters,
       meshContextMs: round(contextMs, 1),
       initial: {
         totalMs: round(initialMs, 1),
@@ -152,3 +172,7 @@ console.log(
     2,
   ),
 );
+if (problems.length > 0) {
+  for (const p of problems) console.error(`bench failed: ${p}`);
+  process.exit(1);
+}
