@@ -151,7 +151,21 @@ export class DnsServer {
   }
 
   /** Binds UDP and TCP on address:port (port 0: any free port, the same for both). */
+  /**
+   * Listens on UDP and TCP on the same port. With port 0 the UDP socket picks a free port, which another
+   * process may already hold on TCP: then it tries another (a few times) instead of failing.
+   */
   async listen(address: string, port: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.listenOnce(address, port);
+      } catch (e) {
+        if (port !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw e;
+      }
+    }
+  }
+
+  private async listenOnce(address: string, port: number): Promise<void> {
     const fam = isIP(address) === 6 ? 'udp6' : 'udp4';
     const udp = createSocket({ type: fam, reuseAddr: false });
     await new Promise<void>((resolve, reject) => {
