@@ -1,9 +1,48 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** A Prometheus registry per API instance with request metrics and the process defaults. */
-export function installMetrics(app: FastifyInstance, register: Registry = new Registry()): Registry {
+/**
+ * A metric another component owns (e.g. the xDS server's stream counts), read when Prometheus scrapes:
+ * a number, or one number per label set. A `counter` must only grow.
+ */
+export interface MetricSource {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  labelNames?: string[];
+  read(): number | [Record<string, string>, number][];
+}
+
+/**
+ * A Prometheus registry per API instance: request metrics, the process defaults (CPU, memory, and the
+ * event loop's delay as `causeway_nodejs_eventloop_lag_{p50,p90,p99,max}_seconds`), and the sources given.
+ */
+export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [], register: Registry = new Registry()): Registry {
   collectDefaultMetrics({ register, prefix: 'causeway_' });
+  for (const src of sources) {
+    const read = src.read;
+    const config = { name: src.name, help: src.help, labelNames: src.labelNames ?? [], registers: [register] };
+    if (src.type === 'gauge')
+      new Gauge({
+        ...config,
+        collect() {
+          this.reset();
+          const v = read();
+          if (typeof v === 'number') this.set(v);
+          else for (const [labels, n] of v) this.set(labels, n);
+        },
+      });
+    else
+      new Counter({
+        ...config,
+        collect() {
+          this.reset();
+          const v = read();
+          if (typeof v === 'number') this.inc(v);
+          else for (const [labels, n] of v) this.inc(labels, n);
+        },
+      });
+  }
   const requests = new Counter({
     name: 'causeway_api_requests_total',
     help: 'API requests by method, route and status code',

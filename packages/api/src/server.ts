@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { installAuth } from './auth.js';
 import { installErrorHandling, writeClientError } from './errors.js';
 import { inspectRoutes } from './inspect.js';
-import { installMetrics } from './metrics.js';
+import { installMetrics, type MetricSource } from './metrics.js';
 import { type Mode, resourceRoutes } from './resources.js';
 
 export interface ApiOptions {
@@ -25,6 +25,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Per-request timeout, ms (default 30 s). */
   requestTimeout?: number;
+  /** Metrics of other components, served at `/metrics` with the API's own. */
+  metrics?: MetricSource[];
 }
 
 /** Builds the control plane's REST API. The caller adds its own routes and calls `listen`. */
@@ -89,7 +91,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  installMetrics(app);
+  installMetrics(app, opts.metrics);
 
   app.get('/', { schema: { hide: true } }, async () => ({
     tagline: 'Causeway',

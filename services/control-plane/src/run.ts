@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type MeshCaReconciler, startMeshCaReconciler } from './mesh-ca.js';
 import { loadOrCreateAdminToken } from './private-files.js';
-import { startXds, type XdsServer } from './xds.js';
+import { startXds, type XdsServer, xdsMetrics } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -125,6 +125,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     version: VERSION,
     instanceId,
     status,
+    ...(xds ? { metrics: xdsMetrics(xds.stats) } : {}),
   });
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });

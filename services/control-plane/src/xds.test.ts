@@ -135,6 +135,13 @@ describe('zone mode xDS wiring', () => {
       vipListeners = names.filter((n) => n.startsWith('outbound:127.241.')).sort();
       expect(vipListeners).toHaveLength(3); // httpbin.mesh:80, httpbin.org:80 and web.mesh:80
 
+      // /metrics: the xDS server's counters and the event loop's delay.
+      const metrics = await (await fetch(`${cp.apiUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^causeway_xds_responses_total [1-9]/m);
+      expect(metrics).toMatch(/^causeway_xds_streams_ended_total\{reason="refused"\} \d+/m);
+      expect(metrics).toMatch(/^causeway_xds_streams \d+/m);
+      expect(metrics).toMatch(/^causeway_nodejs_eventloop_lag_p99_seconds /m);
+
       const dump = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/xds`);
       expect(dump.status).toBe(200);
       const body = (await dump.json()) as { proxy: unknown; configs: { '@type': string }[] };

@@ -9,7 +9,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createCaCertificate, issueCertificate, type KeyPairPem } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
-import { AdsServer, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
+import type { MetricSource } from '@causeway/api';
+import { AdsServer, type AdsStats, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
 import type { Logger } from 'pino';
 import { loadOrCreateSigningKey } from './private-files.js';
 
@@ -18,7 +19,26 @@ export interface XdsServer {
   port: number;
   caFile: string;
   signingKeyPem: string;
+  /** The ADS server's counters (streams, responses, ACK/NACK, how streams ended). */
+  stats(): AdsStats;
   close(): Promise<void>;
+}
+
+/** The xDS server's metrics for `/metrics`. */
+export function xdsMetrics(stats: () => AdsStats): MetricSource[] {
+  return [
+    { name: 'causeway_xds_streams', help: 'ADS streams open (connected proxies and streams being admitted)', type: 'gauge', read: () => stats().streams },
+    { name: 'causeway_xds_responses_total', help: 'DiscoveryResponses sent', type: 'counter', read: () => stats().responsesSent },
+    { name: 'causeway_xds_acks_total', help: 'DiscoveryResponses the proxies ACKed', type: 'counter', read: () => stats().acks },
+    { name: 'causeway_xds_nacks_total', help: 'DiscoveryResponses the proxies rejected (NACK)', type: 'counter', read: () => stats().nacks },
+    {
+      name: 'causeway_xds_streams_ended_total',
+      help: 'ADS streams ended, by how: ended (by the proxy), dropped (cancelled or broken under a connected proxy), refused (token, metadata), failed (server error)',
+      type: 'counter',
+      labelNames: ['reason'],
+      read: () => Object.entries(stats().streamsEnded).map(([reason, n]): [Record<string, string>, number] => [{ reason }, n]),
+    },
+  ];
 }
 
 export interface XdsOptions {
@@ -100,6 +120,7 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     port,
     caFile,
     signingKeyPem,
+    stats: () => server.stats(),
     async close() {
       await server.close();
       await zone.close();

@@ -282,6 +282,37 @@ describe('ADS server', () => {
     s.close();
   });
 
+  it('counts how streams end: refused, ended by the proxy, dropped under a connected proxy (logged at warn with its name)', async () => {
+    const lines: { level: number; msg: string; proxy?: string }[] = [];
+    const recording = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const own = new AdsServer({ cache: zone.cache, registry: zone, logger: recording });
+    const ownPort = await own.listen('127.0.0.1', 0, adsCredentials(undefined));
+    try {
+      const refused = new TestProxy(ownPort, undefined);
+      refused.send({ node: node('default', 'ends-1', dpDoc('ends-1', 'default', 'ends', '127.0.0.41')), type_url: TYPE_URLS.Cluster });
+      expect((await refused.status).code).toBe(grpc.status.UNAUTHENTICATED);
+
+      const polite = new TestProxy(ownPort, dpToken('default', 'ends-1', 'ends'));
+      polite.send({ node: node('default', 'ends-1', dpDoc('ends-1', 'default', 'ends', '127.0.0.41')), type_url: TYPE_URLS.Cluster });
+      await polite.next((r) => r.type_url === TYPE_URLS.Cluster);
+      polite.close();
+      await until(() => own.stats().streamsEnded.ended === 1 || undefined);
+
+      const rude = new TestProxy(ownPort, dpToken('default', 'ends-2', 'ends'));
+      rude.send({ node: node('default', 'ends-2', dpDoc('ends-2', 'default', 'ends', '127.0.0.42')), type_url: TYPE_URLS.Cluster });
+      await rude.next((r) => r.type_url === TYPE_URLS.Cluster);
+      rude.stream.cancel();
+      await until(() => own.stats().streamsEnded.dropped === 1 || undefined);
+
+      expect(own.stats()).toMatchObject({ streams: 0, streamsEnded: { ended: 1, dropped: 1, refused: 1, failed: 0 } });
+      const warn = lines.find((l) => l.level === 40 && /dropped/.test(l.msg));
+      expect(warn).toMatchObject({ proxy: 'Dataplane/default/ends-2' });
+      expect(warn?.msg).toContain('Dataplane/default/ends-2');
+    } finally {
+      await own.close(200);
+    }
+  });
+
   it('registers a ZoneIngress with a zone token and publishes its available services', async () => {
     const token = generateZoneToken({ signingKeyPem: key, zone: 'zone-1', scope: ['ingress'] });
     const ing = new TestProxy(port, token);

@@ -104,11 +104,15 @@ export interface AdsServerOptions {
   logger: Logger;
 }
 
+/** How ADS streams ended: `dropped` = cancelled or broken while the proxy was connected (it reconnects). */
+export type StreamEnd = 'ended' | 'dropped' | 'refused' | 'failed';
+
 export interface AdsStats {
   streams: number;
   responsesSent: number;
   acks: number;
   nacks: number;
+  streamsEnded: Record<StreamEnd, number>;
 }
 
 export class AdsServer {
@@ -122,7 +126,7 @@ export class AdsServer {
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
   });
   private readonly streams = new Set<grpc.ServerDuplexStream<DiscoveryRequest, Buffer>>();
-  private readonly counters: AdsStats = { streams: 0, responsesSent: 0, acks: 0, nacks: 0 };
+  private readonly counters: AdsStats = { streams: 0, responsesSent: 0, acks: 0, nacks: 0, streamsEnded: { ended: 0, dropped: 0, refused: 0, failed: 0 } };
 
   constructor(private readonly opts: AdsServerOptions) {
     this.server.addService(adsServiceDefinition, {
@@ -134,7 +138,7 @@ export class AdsServer {
   }
 
   stats(): AdsStats {
-    return { ...this.counters, streams: this.streams.size };
+    return { ...this.counters, streams: this.streams.size, streamsEnded: { ...this.counters.streamsEnded } };
   }
 
   /** Binds `host:port` (port 0 picks one); returns the port. */
@@ -200,17 +204,22 @@ export class AdsServer {
       }
     };
 
-    const finish = (why: string, err?: { code?: grpc.status; message?: string }) => {
+    const finish = (end: StreamEnd, why: string, err?: { code?: grpc.status; message?: string }) => {
       if (closed) return;
       closed = true;
       this.streams.delete(call);
       unsubscribe?.();
       if (key) registry.disconnect(key, streamId);
+      // A stream that breaks under a connected proxy is worth an operator's eye (it reconnects and is sent
+      // its whole config again); one that never got past the token is not.
+      const dropped = end === 'dropped' && key !== undefined;
+      this.counters.streamsEnded[end === 'dropped' && !dropped ? 'ended' : end]++;
       if (err) {
         log.info({ proxy: key, err: err.message }, `xDS stream refused: ${err.message}`);
         call.emit('error', { code: err.code ?? grpc.status.INTERNAL, details: err.message });
       } else {
-        log.debug({ proxy: key, why }, 'xDS stream closed');
+        if (dropped) log.warn({ proxy: key, why }, `xDS stream of ${key} dropped (${why}); the proxy keeps its config and reconnects`);
+        else log.debug({ proxy: key, why }, 'xDS stream closed');
         call.end();
       }
     };
@@ -271,16 +280,17 @@ export class AdsServer {
       chain = chain
         .then(() => onRequest(req))
         .catch((e: unknown) => {
-          if (e instanceof AdsError) finish('refused', { code: e.code, message: e.message });
+          if (e instanceof AdsError) finish('refused', 'refused', { code: e.code, message: e.message });
           else {
             log.error({ proxy: key, err: (e as Error).message }, 'xDS request failed');
-            finish('error', { code: grpc.status.INTERNAL, message: (e as Error).message });
+            finish('failed', 'error', { code: grpc.status.INTERNAL, message: (e as Error).message });
           }
         });
     });
-    call.on('end', () => finish('client ended the stream'));
-    call.on('cancelled', () => finish('cancelled'));
-    call.on('error', (e: Error) => finish(`stream error: ${e.message}`));
+    // A cancelled stream also ends its readable side; grpc-js sets `cancelled` by the next turn.
+    call.on('end', () => setImmediate(() => (call.cancelled ? finish('dropped', 'cancelled') : finish('ended', 'the proxy ended the stream'))));
+    call.on('cancelled', () => finish('dropped', 'cancelled'));
+    call.on('error', (e: Error) => finish('dropped', `stream error: ${e.message}`));
   }
 }
 
