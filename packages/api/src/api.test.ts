@@ -1,12 +1,9 @@
-import { openStore, type ResourceStore } from '@causeway/store';
+import type { ResourceStore } from '@causeway/store';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './server.js';
+import { STORE_START_TIMEOUT, startTestApi } from './testing/index.js';
 
 const TOKEN = 'test-admin-token-0123456789';
-/** A fresh PGlite store runs initdb in WebAssembly: seconds when idle, far longer on a loaded 2-core machine. */
-const STORE_START_TIMEOUT = 120_000;
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 const mesh = { type: 'Mesh', name: 'default' };
@@ -18,20 +15,7 @@ const httpbin = {
   networking: { address: 'httpbin.org:80' },
 };
 
-async function setup(mode: 'global' | 'zone'): Promise<{ app: FastifyInstance; store: ResourceStore }> {
-  const store = await openStore();
-  const app = await buildApi({
-    store,
-    mode,
-    ...(mode === 'zone' ? { zone: 'zone-1' } : {}),
-    adminToken: TOKEN,
-    logger: pino({ level: 'silent' }),
-    version: '0.0.0-test',
-    instanceId: 'test',
-  });
-  await app.ready();
-  return { app, store };
-}
+const setup = (mode: 'global' | 'zone') => startTestApi(mode, TOKEN);
 
 describe('global mode', () => {
   let app: FastifyInstance;

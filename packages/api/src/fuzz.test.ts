@@ -7,17 +7,14 @@
  */
 import { DESCRIPTORS, type ResourceDescriptor } from '@causeway/core';
 import { type Doc, loadExamples, type Mutant, mutants, type Path, Rand, setAt } from '@causeway/core/testing';
-import { openStore, type ResourceStore } from '@causeway/store';
+import type { ResourceStore } from '@causeway/store';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { buildApi } from './server.js';
+import { STORE_START_TIMEOUT, startTestApi } from './testing/index.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
-/** A fresh PGlite store runs initdb in WebAssembly: seconds when idle, far longer on a loaded machine. */
-const STORE_START_TIMEOUT = 120_000;
 const SEED = Number(process.env.FUZZ_SEED ?? 14);
 const SAMPLE = process.env.FUZZ_SAMPLE === 'all' ? Number.POSITIVE_INFINITY : Number(process.env.FUZZ_SAMPLE ?? 60);
 /** Of the sample, how many go as YAML (`content-type: application/yaml`). */
@@ -43,20 +40,7 @@ function url(d: ResourceDescriptor, doc: Doc): string {
   return d.scope === 'mesh' ? `/meshes/default/${d.path}/${doc.name as string}` : `/${d.path}/${doc.name as string}`;
 }
 
-async function setup(mode: 'global' | 'zone'): Promise<{ app: FastifyInstance; store: ResourceStore }> {
-  const store = await openStore();
-  const app = await buildApi({
-    store,
-    mode,
-    ...(mode === 'zone' ? { zone: 'zone-1' } : {}),
-    adminToken: TOKEN,
-    logger: pino({ level: 'silent' }),
-    version: '0.0.0-test',
-    instanceId: 'fuzz',
-  });
-  await app.ready();
-  return { app, store };
-}
+const setup = (mode: 'global' | 'zone') => startTestApi(mode, TOKEN);
 
 describe(`API fuzz (seed ${SEED})`, () => {
   const apps: Partial<Record<'global' | 'zone', { app: FastifyInstance; store: ResourceStore }>> = {};

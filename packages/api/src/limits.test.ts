@@ -4,16 +4,14 @@
  * error fastify itself can answer. A rejected write changes nothing that was stored.
  */
 import { INPUT_LIMITS } from '@causeway/core';
-import { openStore, type ResourceStore } from '@causeway/store';
+import type { ResourceStore } from '@causeway/store';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './server.js';
+import { STORE_START_TIMEOUT, startTestApi } from './testing/index.js';
 
 const TOKEN = 'limits-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const yaml = { 'content-type': 'application/yaml' };
-const STORE_START_TIMEOUT = 120_000;
 
 const esYaml = (name: string, extra = '') => `type: ExternalService
 mesh: default
@@ -41,9 +39,7 @@ describe('API input limits and errors', () => {
   let store: ResourceStore;
 
   beforeAll(async () => {
-    store = await openStore();
-    app = await buildApi({ store, mode: 'global', adminToken: TOKEN, logger: pino({ level: 'silent' }), version: '0.0.0-test', instanceId: 'test' });
-    await app.ready();
+    ({ app, store } = await startTestApi('global', TOKEN));
     expect((await app.inject({ method: 'PUT', url: '/meshes/default', headers: auth, payload: { type: 'Mesh', name: 'default' } })).statusCode).toBe(201);
   }, STORE_START_TIMEOUT);
   afterAll(async () => {

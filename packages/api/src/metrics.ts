@@ -20,16 +20,18 @@ export interface MetricSource {
 export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [], register: Registry = new Registry()): Registry {
   collectDefaultMetrics({ register, prefix: 'causeway_' });
   for (const src of sources) {
-    const read = src.read;
+    const samples = (): [Record<string, string>, number][] => {
+      const v = src.read();
+      return typeof v === 'number' ? [[{}, v]] : v;
+    };
     const config = { name: src.name, help: src.help, labelNames: src.labelNames ?? [], registers: [register] };
+    // Read at scrape time: the metric is reset and filled from the source (a counter by its total).
     if (src.type === 'gauge')
       new Gauge({
         ...config,
         collect() {
           this.reset();
-          const v = read();
-          if (typeof v === 'number') this.set(v);
-          else for (const [labels, n] of v) this.set(labels, n);
+          for (const [labels, n] of samples()) this.set(labels, n);
         },
       });
     else
@@ -37,9 +39,7 @@ export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [
         ...config,
         collect() {
           this.reset();
-          const v = read();
-          if (typeof v === 'number') this.inc(v);
-          else for (const [labels, n] of v) this.inc(labels, n);
+          for (const [labels, n] of samples()) this.inc(labels, n);
         },
       });
   }
