@@ -195,7 +195,8 @@ function resolveTls(es: Resource<'ExternalService'>, host: string, isIp: boolean
   };
 }
 
-function hashOf(value: unknown): string {
+/** A short stable hash of a JSON value (context and proxy input hashes). */
+export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 

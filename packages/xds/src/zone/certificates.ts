@@ -25,7 +25,7 @@ export class Certificates {
   async identity(p: ProxyState, mesh: string, uris: string[], certKey: string): Promise<Identity | undefined> {
     const m = this.mirror.get('Mesh', undefined, mesh);
     if (!m) return undefined;
-    const ca = this.mirror.meshCa(mesh);
+    const ca = this.mirror.meshCa(m);
     if (!ca) return undefined;
     const before = this.certs.needsRenewal(certKey);
     const cert = await this.certs.get(certKey, ca, { uris, lifetimeMs: dpCertLifetimeMs(m.spec) });

@@ -23,10 +23,9 @@ import { Proxies, type ProxyType } from './proxies.js';
 import { Regenerator } from './regenerator.js';
 import { Registry } from './registry.js';
 
-export { computeAvailableServices } from './ingress-services.js';
 export type { ConfigDump, DataplanePolicies } from './inspect.js';
-export { type ProxyType, proxyKey, REGISTERED_LABEL } from './proxies.js';
-export { ZONE_VIEW_TYPES, type ZoneViewOptions, zoneViewOf } from './view.js';
+export { type ProxyType, REGISTERED_LABEL } from './proxies.js';
+export { ZONE_VIEW_TYPES, zoneViewOf } from './view.js';
 
 export interface XdsZoneOptions {
   store: ResourceStore;

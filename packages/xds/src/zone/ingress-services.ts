@@ -72,9 +72,11 @@ export class IngressServices {
   async publish(): Promise<void> {
     const { mirror, zone } = this.opts;
     const view = mirror.view();
+    const own = view.zoneIngresses.filter((zi) => ownIngress(zi, zone));
+    if (own.length === 0) return; // the common case: nothing to compute
     const available = computeAvailableServices(view);
-    for (const zi of view.zoneIngresses) {
-      if (!ownIngress(zi, zone) || jsonEqual(zi.spec.availableServices ?? [], available)) continue;
+    for (const zi of own) {
+      if (jsonEqual(zi.spec.availableServices ?? [], available)) continue;
       try {
         const { resource } = await this.opts.store.upsert({ ...zi, spec: { ...zi.spec, zone, availableServices: available } });
         mirror.record(resource, { derived: true });

@@ -2,11 +2,10 @@
  * What a proxy's config is made from: per proxy type, the hash of its inputs (a proxy whose hash did not
  * change is not regenerated) and the generator call that makes its resources.
  */
-import { createHash } from 'node:crypto';
 import { asType } from '@causeway/core';
 import { dataplaneIdentityUris, zoneEgressSpiffeId } from '@causeway/envoy';
 import type { Logger } from 'pino';
-import type { MeshContext } from '../context.js';
+import { hashOf, type MeshContext } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
 import { generateEgress } from '../generate/egress.js';
 import { generateIngress } from '../generate/ingress.js';
@@ -20,9 +19,6 @@ export interface ProxyInputs {
   make: () => ResourceSet;
 }
 
-function hash(parts: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
-}
 
 /**
  * The inputs of proxy `p` under the current mesh contexts, its workload certificates issued (or renewed)
@@ -48,13 +44,13 @@ export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshConte
     return {
       // The mesh without its policies, plus the policies that can change this proxy: a policy change
       // regenerates only the proxies it selects.
-      inputHash: hash([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', p.proxyless]),
+      inputHash: hashOf([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', p.proxyless]),
       make: () => generateSidecar({ ctx, dataplane: dp, ...(identity ? { identity } : {}), proxyless: p.proxyless }),
     };
   }
   const ctxHashes = [...contexts.values()].map((c) => c.baseHash);
   if (p.type === 'ZoneIngress') {
-    return { inputHash: hash([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: asType(p.resource, 'ZoneIngress') }) };
+    return { inputHash: hashOf([ctxHashes, p.resource.spec]), make: () => generateIngress({ contexts, ingress: asType(p.resource, 'ZoneIngress') }) };
   }
   const identities = new Map<string, Identity>();
   for (const ctx of contexts.values()) {
@@ -63,7 +59,7 @@ export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshConte
     if (id) identities.set(ctx.mesh, id);
   }
   return {
-    inputHash: hash([ctxHashes, egressPolicyHash(contexts), p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
+    inputHash: hashOf([ctxHashes, egressPolicyHash(contexts), p.resource.spec, [...identities.values()].map((i) => i.certPem)]),
     make: () => generateEgress({ contexts, egress: asType(p.resource, 'ZoneEgress'), identities }),
   };
 }

@@ -112,10 +112,9 @@ export class StoreMirror {
     return this.cachedView;
   }
 
-  /** The CA (certificate and key) of a mesh, when the mesh and its CA Secrets are here. */
-  meshCa(mesh: string): { certPem: string; keyPem: string } | undefined {
-    const m = this.get('Mesh', undefined, mesh);
-    return m ? meshCaOf(m, (k) => this.resources.get(k)) : undefined;
+  /** The CA (certificate and key) of a mesh, when its CA Secrets are here. */
+  meshCa(mesh: Resource<'Mesh'>): { certPem: string; keyPem: string } | undefined {
+    return meshCaOf(mesh, (k) => this.resources.get(k));
   }
 
   private invalidate(changed: boolean): void {

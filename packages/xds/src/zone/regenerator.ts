@@ -128,6 +128,8 @@ export class Regenerator {
     if (due.size === 0) return;
     this.lastRenewalPassAt = this.opts.now().getTime();
     this.log.info({ certificates: due.size }, 'rotating workload certificates');
-    for (const p of this.opts.proxies.connected()) if ([...due].some((k) => k === p.key || k.startsWith(`${p.key}/`))) await this.regenerate(p);
+    // A certificate key is its proxy's key, or the proxy's key and `/<mesh>` (a ZoneEgress's per mesh).
+    const owners = new Set([...due].map((k) => k.split('/').slice(0, 3).join('/')));
+    for (const p of this.opts.proxies.connected()) if (owners.has(p.key)) await this.regenerate(p);
   }
 }

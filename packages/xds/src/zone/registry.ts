@@ -81,7 +81,6 @@ export class Registry implements ProxyRegistry {
       p = newProxyState(stored, proxyless);
       proxies.add(p);
     } else {
-      if (!jsonEqual(p.resource.spec, stored.spec)) p.inputHash = undefined;
       p.resource = stored;
       p.proxyless = proxyless;
     }

@@ -36,7 +36,7 @@ export interface ZoneViewOptions {
 }
 
 /** A resource by type, mesh and name (`resourceKey`). */
-export type ResourceLookup = (key: string) => Resource | undefined;
+type ResourceLookup = (key: string) => Resource | undefined;
 
 /** The builtin CA of a mesh (its two Secrets, as global stores them), or undefined when it has none (yet). */
 export function meshCaOf(mesh: Resource<'Mesh'>, lookup: ResourceLookup): { certPem: string; keyPem: string } | undefined {
