@@ -1,6 +1,6 @@
 export { type GlobalSync, type GlobalSyncOptions, type GlobalSyncStatus, startGlobalSync } from './global.js';
 export { type ZoneSync, type ZoneSyncOptions, type ZoneSyncStatus, startZoneSync } from './zone.js';
-export { describeServers, type NatsOptions, REQUIRED_MAX_PAYLOAD } from './connection.js';
+export { describeServers, type NatsOptions } from './connection.js';
 export {
   describeRef,
   escapeToken,

@@ -13,7 +13,7 @@ import {
   toUniversal,
   validateResource,
 } from '@causeway/core';
-import type { ResourceRef } from './keys.js';
+import type { KeySpace, ResourceRef } from './keys.js';
 
 import { DISPLAY_NAME_LABEL, ORIGIN_LABEL, SYNC_TO_ZONES_LABEL, ZONE_LABEL } from '@causeway/core';
 
@@ -33,6 +33,11 @@ export function typePriority(type: ResourceType): number {
   if (type === 'Mesh') return 0;
   if (type === 'Secret' || type === 'GlobalSecret') return 1;
   return 2;
+}
+
+/** The apply/publish priority of a bucket key (`typePriority` of its type; unparsable keys last). */
+export function keyPriority(keys: KeySpace, key: string): number {
+  return typePriority(keys.parse(key)?.type ?? 'ExternalService');
 }
 
 /** Whether a type flows global -> zones at all (its own sync direction, or relayed). */

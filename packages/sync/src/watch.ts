@@ -55,12 +55,12 @@ export interface WatchOptions {
 /** How long the server keeps a watch's consumer after its deliver subject lost interest. */
 export const WATCH_INACTIVE_THRESHOLD_MS = 10_000;
 /** Idle heartbeat of a watch's consumer (two missed ones end the watch). */
-export const WATCH_IDLE_HEARTBEAT_MS = 5_000;
+const WATCH_IDLE_HEARTBEAT_MS = 5_000;
 
 const KV_OPERATION = 'KV-Operation';
 
-/** The consumer a watch creates (exported for tests). */
-export function watchConsumerConfig(bucket: string, keys: string, deliverSubject: string): Partial<ConsumerConfig> {
+/** The consumer a watch creates. */
+function watchConsumerConfig(bucket: string, keys: string, deliverSubject: string): Partial<ConsumerConfig> {
   const config: Partial<ConsumerConfig> = {
     deliver_subject: deliverSubject,
     deliver_policy: DeliverPolicy.LastPerSubject,

@@ -23,7 +23,7 @@ import type { NatsOptions } from './connection.js';
 import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
 import { type Session, SyncEngine } from './engine/session.js';
-import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { describeRef, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import { decodeGlobalEntry, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { errorText, formatDuration, permissionViolation, Signal, WarnOnce } from './util.js';
@@ -194,7 +194,6 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
     this.publisher.begin();
     const st: ZoneSessionState = { snapshot: new Map(), replaying: true };
     this.state.set(s, st);
-    await s.kvm.open(GLOBAL_BUCKET);
     const zonesKv = await s.kvm.open(ZONES_BUCKET);
     st.zonesKv = zonesKv;
 

@@ -7,13 +7,18 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import { createSigningKey } from '@causeway/pki';
 
+/** Writes `text` to a file only its owner may read (mode 0600, also when the umask is wider). */
+export function writePrivateFile(file: string, text: string, opts: { exclusive?: boolean } = {}): void {
+  writeFileSync(file, text, { mode: 0o600, ...(opts.exclusive ? { flag: 'wx' } : {}) });
+  chmodSync(file, 0o600);
+}
+
 /** The text of `file`, or `create()` written there (mode 0600) when the file does not exist. */
 function readOrCreatePrivateFile(file: string, create: () => string): { text: string; created: boolean } {
   if (existsSync(file)) return { text: readFileSync(file, 'utf8'), created: false };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const text = create();
-  writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, text, { exclusive: true });
   return { text, created: true };
 }
 

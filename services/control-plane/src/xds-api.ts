@@ -69,7 +69,7 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
     const b = body(req.body);
     const fields: FieldError[] = [];
     for (const k of Object.keys(b))
-      if (!DATAPLANE_TOKEN_FIELDS.has(k)) fields.push({ field: k, reason: 'is not a field of a dataplane token request (mesh, name, tags, validFor, type)' });
+      if (!DATAPLANE_TOKEN_FIELDS.has(k)) fields.push({ field: k, reason: `is not a field of a dataplane token request (${[...DATAPLANE_TOKEN_FIELDS].join(', ')})` });
     if (b.type !== undefined && b.type !== 'dataplane') fields.push({ field: 'type', reason: 'must be "dataplane" (zone proxies use POST /tokens/zone)' });
     for (const f of ['mesh', 'name'] as const) {
       const err = typeof b[f] === 'string' ? nameError(b[f]) : 'is required';

@@ -3,7 +3,7 @@
  * ADS port, issues the ADS server certificate, and starts the zone's xDS controller and ADS server.
  * Proxies trust `<dir>/xds-ca.pem` (logged at start).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { ResourceStore } from '@causeway/store';
 import type { MetricSource } from '@causeway/api';
 import { AdsServer, type AdsStats, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
 import type { Logger } from 'pino';
-import { loadOrCreateSigningKey } from './private-files.js';
+import { loadOrCreateSigningKey, writePrivateFile } from './private-files.js';
 
 export interface XdsServer {
   zone: XdsZone;
@@ -56,18 +56,13 @@ export interface XdsOptions {
   allowUntaggedDataplaneTokens?: boolean | undefined;
 }
 
-function writePrivate(file: string, text: string): void {
-  writeFileSync(file, text, { mode: 0o600 });
-  chmodSync(file, 0o600);
-}
-
 async function loadOrCreateCa(dir: string, zone: string): Promise<{ ca: KeyPairPem; caFile: string; created: boolean }> {
   const caFile = join(dir, 'xds-ca.pem');
   const keyFile = join(dir, 'xds-ca-key.pem');
   if (existsSync(caFile) && existsSync(keyFile)) return { ca: { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') }, caFile, created: false };
   const now = Date.now();
   const ca = await createCaCertificate({ commonName: `Causeway zone ${zone} xDS CA`, notBefore: new Date(now - 60_000), notAfter: new Date(now + 10 * 365 * 86_400_000) });
-  writePrivate(keyFile, ca.keyPem);
+  writePrivateFile(keyFile, ca.keyPem);
   writeFileSync(caFile, ca.certPem, { mode: 0o644 });
   return { ca, caFile, created: true };
 }

@@ -13,7 +13,7 @@ import { BatchError, type BatchOp, type BatchOptions, type BatchResult, type Res
 import type { Logger } from 'pino';
 import { KeyedBatcher } from './batcher.js';
 import type { KeySpace, ResourceRef } from '../keys.js';
-import { typePriority } from '../model.js';
+import { keyPriority } from '../model.js';
 import type { Session } from './session.js';
 import { errorText, isPermanentStoreError, type WarnOnce } from '../util.js';
 import { type BucketWatch, type KvChange, watchBucket } from '../watch.js';
@@ -71,7 +71,7 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
       maxBatch: opts.batchSize,
       process: (batch) => this.apply(batch),
       onError: (batch, err) => this.opts.log.error({ keys: batch.length, first: batch[0], err: errorText(err) }, `applying ${keys.bucket} entries failed`),
-      priority: (key) => typePriority(keys.parse(key)?.type ?? 'ExternalService'),
+      priority: (key) => keyPriority(keys, key),
     });
   }
 

@@ -12,7 +12,7 @@ import { listAll, type ResourceStore, type Subscription } from '@causeway/store'
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { KeySpace, ResourceRef } from '../keys.js';
-import { toWire, typePriority } from '../model.js';
+import { keyPriority, toWire } from '../model.js';
 import { KeyedQueue } from './queue.js';
 import type { Session } from './session.js';
 import { errorText, markDifferences, permissionViolation, type WarnOnce } from '../util.js';
@@ -58,7 +58,7 @@ export class Publisher {
       concurrency: opts.concurrency,
       process: (key) => this.publish(key),
       onError: (key, err) => this.opts.log.error({ key, err: errorText(err) }, `publishing to ${keys.bucket} failed`),
-      priority: (key) => typePriority(keys.parse(key)?.type ?? 'ExternalService'),
+      priority: (key) => keyPriority(keys, key),
     });
   }
 
