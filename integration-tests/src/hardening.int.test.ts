@@ -5,7 +5,6 @@
  * characters work end to end, and a resource the API accepts always reaches the zone.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { INPUT_LIMITS, PROXY_METADATA_LIMITS } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
 import { type NatsServer, startNatsServer } from '@causeway/sync/testing';
@@ -103,7 +102,7 @@ describe('hardening: hostile input against real control planes', () => {
     const zoneDir = env.tempDir('causeway-it-hard-zone-');
     zone = env.controlPlane('hard-zone-1', ['--mode', 'zone', '--zone', 'zone-1', '--data-dir', zoneDir], { nats: { url: nats.url, ...(gen.zones['zone-1'] as { user: string; password: string }) } });
     await Promise.all([global.start(), zone.start()]);
-    zoneCa = readFileSync(join(zoneDir, 'xds-ca.pem'), 'utf8');
+    zoneCa = readFileSync(zone.xdsCaFile, 'utf8');
     globalToken = readFileSync(global.tokenFile, 'utf8').trim();
     const mesh = await fetch(`${global.url}/meshes/default`, {
       method: 'PUT',
@@ -111,7 +110,8 @@ describe('hardening: hostile input against real control planes', () => {
       body: JSON.stringify({ type: 'Mesh', name: 'default' }),
     });
     expect(mesh.status).toBe(201);
-    await eventually(async () => (await fetch(`${zone.url}/meshes/default`)).ok || undefined, 'the mesh in zone-1', 30_000);
+    // eventually() retries while its function throws: the client's get throws until the mesh is there.
+    await eventually(() => zone.client().get('Mesh', undefined, 'default'), 'the mesh in zone-1', 30_000);
     watch = new ReadyWatch([global, zone]);
   });
 
@@ -172,7 +172,7 @@ describe('hardening: hostile input against real control planes', () => {
     const long = `a${'b'.repeat(251)}c`;
     const created = await put(global, `/meshes/default/external-services/${long}`, esYaml(long), { ...yaml, ...admin() });
     expect(created.status).toBe(201);
-    await eventually(async () => (await fetch(`${zone.url}/meshes/default/external-services/${long}`)).ok || undefined, 'the long name in zone-1', 30_000);
+    await eventually(() => zone.client().get('ExternalService', 'default', long), 'the long name in zone-1', 30_000);
     const refused = await put(global, `/meshes/default/external-services/${long}d`, esYaml(`${long}d`), { ...yaml, ...admin() });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { invalid_parameters: { field: string }[] }).invalid_parameters.map((p) => p.field)).toContain('name');
@@ -185,7 +185,8 @@ describe('hardening: hostile input against real control planes', () => {
       ...admin(),
     });
     expect(ok.status).toBe(201);
-    await eventually(async () => (await fetch(`${zone.url}/meshes/default/secrets/big-ok`, { headers: { authorization: `Bearer ${readFileSync(zone.tokenFile, 'utf8').trim()}` } })).ok || undefined, 'the 240 KiB Secret in zone-1', 30_000);
+    const zoneApi = zone.client();
+    await eventually(() => zoneApi.get('Secret', 'default', 'big-ok'), 'the 240 KiB Secret in zone-1', 30_000);
     const tooBig = await put(global, '/meshes/default/secrets/big-no', JSON.stringify({ type: 'Secret', mesh: 'default', name: 'big-no', data: data(400) }), {
       'content-type': 'application/json',
       ...admin(),
@@ -203,14 +204,7 @@ describe('hardening: hostile input against real control planes', () => {
       expect((await adsStatus(zone.xdsAddress, zoneCa, undefined, metadata(text))).code).toBe(grpc.status.UNAUTHENTICATED);
       expect((await adsStatus(zone.xdsAddress, zoneCa, 'not.a.token', metadata(text))).code).toBe(grpc.status.UNAUTHENTICATED);
     }
-    const zoneAdmin = readFileSync(zone.tokenFile, 'utf8').trim();
-    const res = await fetch(`${zone.url}/tokens/dataplane`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${zoneAdmin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ mesh: 'default', name: 'dp-1', tags: { 'kuma.io/service': ['web'] } }),
-    });
-    expect(res.status).toBe(200);
-    const token = await res.text();
+    const token = await zone.dataplaneToken('default', 'dp-1', { 'kuma.io/service': ['web'] });
     const deepStatus = await adsStatus(zone.xdsAddress, zoneCa, token, metadata(deep));
     expect(deepStatus.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(deepStatus.details).toContain(`limit of ${INPUT_LIMITS.maxDepth} levels`);
