@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CausewayError } from '@causeway/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { noRoute } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,7 +21,7 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string): boolean 
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function requireAdmin(req: FastifyRequest, adminToken: string, what: string): void {
+function requireAdmin(req: FastifyRequest, adminToken: string, what: string): void {
   if (!hasAdminToken(req, adminToken)) {
     throw new CausewayError(
       'UNAUTHORIZED',
@@ -37,7 +38,7 @@ export function requireAdmin(req: FastifyRequest, adminToken: string, what: stri
 export function installAuth(app: FastifyInstance, adminToken: string): void {
   app.addHook('onRequest', async (req) => {
     // fastify would parse the body of a request to an unknown route before its not-found handler runs.
-    if (req.is404) throw new CausewayError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    if (req.is404) throw noRoute(req);
     const config = req.routeOptions.config;
     if (config.admin !== undefined) requireAdmin(req, adminToken, config.admin);
     if (config.readOnly !== undefined) throw new CausewayError('READ_ONLY', config.readOnly);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type ApiErrorBody, CausewayError } from '@causeway/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 
 /** How fastify's own 4xx errors read in Kuma's shape: title, and the field the error is about. */
 function describeFastifyError(fe: FastifyError, status: number, limits: { bodyLimit: string }): ApiErrorBody {
@@ -48,9 +48,17 @@ export function installErrorHandling(app: FastifyInstance, limits: { bodyLimit: 
     }
     return reply.status(status).send(describeFastifyError(fe, status, limits));
   });
+  // installAuth's onRequest hook answers unknown routes first (before fastify parses their body); this
+  // handler is the same answer should a request reach it another way.
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ title: 'Not found', details: `no route ${req.method} ${req.url.split('?')[0]}` });
+    const e = noRoute(req);
+    reply.status(e.status).send(e.toApiError());
   });
+}
+
+/** The 404 of a request no route matches. */
+export function noRoute(req: FastifyRequest): CausewayError {
+  return new CausewayError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
 }
 
 const CLIENT_ERRORS: Record<string, { status: number; title: string; field: string; reason: string }> = {

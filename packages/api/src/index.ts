@@ -1,5 +1,5 @@
 export { buildApi, type ApiOptions } from './server.js';
-export { hasAdminToken, requireAdmin } from './auth.js';
+export { hasAdminToken } from './auth.js';
 export { dataplaneOnline, zoneOnline } from './inspect.js';
 export { parseListQuery, type Mode } from './resources.js';
 export type { MetricSource } from './metrics.js';

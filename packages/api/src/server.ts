@@ -29,9 +29,8 @@ export interface ApiOptions {
   metrics?: MetricSource[];
 }
 
-/** Builds the control plane's REST API. The caller adds its own routes and calls `listen`. */
 /** Largest request body the API reads (larger ones are refused with 413 before they are parsed). */
-export const API_BODY_LIMIT = 1024 * 1024;
+const API_BODY_LIMIT = 1024 * 1024;
 /**
  * Longest path parameter the router matches. Names may have 253 characters (Kuma's rule); longer ones
  * must still reach the handler so the answer is a 400 naming `name`, not the router's 414. Node's own
@@ -39,6 +38,7 @@ export const API_BODY_LIMIT = 1024 * 1024;
  */
 const MAX_PARAM_LENGTH = 16 * 1024;
 
+/** Builds the control plane's REST API. The caller adds its own routes and calls `listen`. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? API_BODY_LIMIT;
   const app = Fastify({

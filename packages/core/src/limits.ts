@@ -53,24 +53,27 @@ const segment = (parent: string, key: string | number): string =>
  * recursion. Returns the error for the first limit exceeded, naming the field where it happened.
  */
 export function shapeError(value: unknown, limits: InputLimits = INPUT_LIMITS, root = ''): CausewayError | undefined {
-  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: root }];
+  // Each entry links to its parent: the path of a field is built only for the error, not for every value.
+  type Entry = { v: unknown; depth: number; parent: Entry | undefined; key: string | number | undefined };
+  const pathOf = (e: Entry): string => {
+    const keys: (string | number)[] = [];
+    for (let at: Entry | undefined = e; at?.key !== undefined; at = at.parent) keys.push(at.key);
+    return keys.reverse().reduce<string>((path, k) => segment(path, k), root);
+  };
+  const stack: Entry[] = [{ v: value, depth: 0, parent: undefined, key: undefined }];
   let nodes = 0;
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop() as { v: unknown; depth: number; path: string };
+    const e = stack.pop() as Entry;
+    const { v, depth } = e;
     nodes += 1;
-    if (nodes > limits.maxNodes) return tooManyNodes(path, limits);
+    if (nodes > limits.maxNodes) return tooManyNodes(pathOf(e), limits);
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= limits.maxDepth) return tooDeep(path, limits);
-    if (Array.isArray(v)) {
-      if (nodes + v.length > limits.maxNodes) return tooManyNodes(path, limits);
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: depth + 1, path: segment(path, i) });
-    } else {
-      const keys = Object.keys(v);
-      if (nodes + keys.length > limits.maxNodes) return tooManyNodes(path, limits);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i] as string;
-        stack.push({ v: (v as Record<string, unknown>)[k], depth: depth + 1, path: segment(path, k) });
-      }
+    if (depth >= limits.maxDepth) return tooDeep(pathOf(e), limits);
+    const keys: (string | number)[] = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
+    if (nodes + keys.length > limits.maxNodes) return tooManyNodes(pathOf(e), limits);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string | number;
+      stack.push({ v: (v as Record<string | number, unknown>)[key], depth: depth + 1, parent: e, key });
     }
   }
   return undefined;

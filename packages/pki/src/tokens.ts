@@ -86,7 +86,7 @@ export function verifyToken(key: string | KeyObject, token: string, now: Date = 
 export type TokenTags = Record<string, string[]>;
 
 /** Bounds of a token's tags (a token travels in a header on every ADS stream). */
-export const TOKEN_TAG_LIMITS = { tags: 32, values: 32, length: 253 } as const;
+const TOKEN_TAG_LIMITS = { tags: 32, values: 32, length: 253 } as const;
 
 const tagPath = (name: string) => `tags[${JSON.stringify(name)}]`;
 
