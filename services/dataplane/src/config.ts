@@ -19,6 +19,7 @@ export const configSchema = z
     mesh: z.string().min(1).optional(),
     dataplaneTokenFile: z.string().min(1).optional(),
     bootstrap: z.string().min(1).optional(),
+    xdsProtocol: z.enum(['delta', 'sotw'], { error: 'must be "delta" (incremental xDS) or "sotw" (state of the world)' }),
     adminPort: z.coerce.number().int().min(0).max(65535),
     adminAddress: z.string().min(1),
     dnsPort: z.coerce.number().int().min(0).max(65535).optional(),
@@ -38,7 +39,7 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-export const DEFAULTS = { adminPort: 9901, adminAddress: '127.0.0.1', accessLog: '-', logLevel: 'info', mode: 'sidecar' } as const;
+export const DEFAULTS = { xdsProtocol: 'delta', adminPort: 9901, adminAddress: '127.0.0.1', accessLog: '-', logLevel: 'info', mode: 'sidecar' } as const;
 
 const SETTINGS = {
   mode: { flag: 'mode', env: 'CAUSEWAY_DP_MODE' },
@@ -49,6 +50,7 @@ const SETTINGS = {
   mesh: { flag: 'mesh', env: 'CAUSEWAY_DP_MESH' },
   dataplaneTokenFile: { flag: 'dataplane-token-file', env: 'CAUSEWAY_DP_DATAPLANE_TOKEN_FILE' },
   bootstrap: { flag: 'bootstrap', env: 'CAUSEWAY_DP_BOOTSTRAP' },
+  xdsProtocol: { flag: 'xds-protocol', env: 'CAUSEWAY_DP_XDS_PROTOCOL' },
   adminPort: { flag: 'admin-port', env: 'CAUSEWAY_DP_ADMIN_PORT' },
   adminAddress: { flag: 'admin-address', env: 'CAUSEWAY_DP_ADMIN_ADDRESS' },
   dnsPort: { flag: 'dns-port', env: 'CAUSEWAY_DP_DNS_PORT' },
@@ -58,12 +60,15 @@ const SETTINGS = {
 
 export const USAGE = `Usage: causeway-dp run --mode sidecar|ingress|egress --cp-address grpcs://HOST:5678 --ca-cert-file FILE
                    (--dataplane-file FILE | --name NAME --mesh MESH) [--dataplane-token-file FILE]
+                   [--xds-protocol delta|sotw]
                    [--admin-port 9901] [--admin-address 127.0.0.1] [--dns-port PORT]
                    [--access-log -|FILE|off] [--log-level info]
        causeway-dp run --bootstrap FILE      (static Envoy bootstrap: static_resources listeners/clusters/secrets)
 
 --dataplane-file holds the proxy's resource (Dataplane, ZoneIngress or ZoneEgress; universal YAML or JSON);
 it is sent to the control plane, which registers it while the proxy is connected.
+--xds-protocol is incremental xDS (DeltaAggregatedResources, the default: a change sends only what
+changed) or state of the world (StreamAggregatedResources, for control planes without delta).
 --dns-port serves the DNS listener of the config on this port instead of the configured one.
 --access-log is where requests of filters without an xDS access_log are logged ("-" = stdout).
 Every flag can also be set as CAUSEWAY_DP_<FLAG> (e.g. CAUSEWAY_DP_CP_ADDRESS). Precedence: defaults < environment < flags.`;

@@ -76,7 +76,7 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
     } catch (e) {
       throw new ConfigurationError((e as Error).message);
     }
-    xds = new XdsClient({ target: url.host, ca, token, node, proxy, log: log.child({ component: 'xds' }) });
+    xds = new XdsClient({ target: url.host, ca, token, node, proxy, protocol: config.xdsProtocol, log: log.child({ component: 'xds' }) });
   }
   if (config.bootstrap) {
     let doc: { static_resources?: Parameters<DataplaneProxy['loadStatic']>[0]; node?: XdsNode };

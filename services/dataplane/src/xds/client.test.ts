@@ -111,7 +111,7 @@ describe('xDS client (ADS, state of the world)', () => {
       'type: Dataplane\nmesh: default\nname: web-1\nnetworking:\n  address: 127.0.0.1\n  inbound:\n  - port: 8080\n    servicePort: 18080\n    tags:\n      kuma.io/service: web\n',
     );
     const config = loadConfig(
-      ['--mode', 'sidecar', '--cp-address', `grpcs://127.0.0.1:${cpPort}`, '--ca-cert-file', join(dir, 'ca.pem'), '--dataplane-file', join(dir, 'dp.yaml'), '--dataplane-token-file', join(dir, 'token'), '--admin-port', '0', '--access-log', 'off'],
+      ['--mode', 'sidecar', '--xds-protocol', 'sotw', '--cp-address', `grpcs://127.0.0.1:${cpPort}`, '--ca-cert-file', join(dir, 'ca.pem'), '--dataplane-file', join(dir, 'dp.yaml'), '--dataplane-token-file', join(dir, 'token'), '--admin-port', '0', '--access-log', 'off'],
       {},
     );
     dp = await startDataplane(config, quietLog());
