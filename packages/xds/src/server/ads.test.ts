@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TYPE_URLS } from '@causeway/envoy';
-import { AdsServer, adsCredentials, adsServiceDefinition, type DiscoveryRequest } from './ads.js';
+import { AdsServer, adsCredentials, type DiscoveryRequest } from './ads.js';
+import { dpDoc, node, TestAdsStream } from '../testing/ads.js';
 import { res, storeMeshCa, until } from '../testing/index.js';
 import type { Admission } from '../zone/admission.js';
 import { REGISTERED_LABEL, XdsZone } from '../zone/index.js';
@@ -14,8 +15,6 @@ const key = createSigningKey();
 /** A dataplane token issued for the Dataplane's services (`--tag kuma.io/service=...`). */
 const dpToken = (mesh: string, name: string, service: string, signingKeyPem = key) =>
   generateDataplaneToken({ signingKeyPem, mesh, name, tags: { 'kuma.io/service': [service] } });
-const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
-
 interface Response {
   version_info: string;
   resources?: ({ '@type': string; name?: string; cluster_name?: string } & Record<string, unknown>)[];
@@ -23,58 +22,12 @@ interface Response {
   nonce: string;
 }
 
-/** A minimal ADS client: sends requests, collects responses per type. */
-class TestProxy {
-  readonly responses: Response[] = [];
-  private waiters: { pred: (r: Response) => boolean; resolve: (r: Response) => void }[] = [];
-  readonly stream: grpc.ClientDuplexStream<DiscoveryRequest, Response>;
-  status: Promise<grpc.StatusObject>;
+/** A state-of-the-world test client. */
+class TestProxy extends TestAdsStream<DiscoveryRequest, Response> {
   constructor(port: number, token: string | undefined) {
-    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as {
-      StreamAggregatedResources(md: grpc.Metadata): grpc.ClientDuplexStream<DiscoveryRequest, Response>;
-      close(): void;
-    };
-    const md = new grpc.Metadata();
-    if (token) md.set('authorization', `Bearer ${token}`);
-    this.stream = client.StreamAggregatedResources(md);
-    this.status = new Promise((resolve) => this.stream.on('status', resolve));
-    this.stream.on('error', () => undefined);
-    this.stream.on('data', (r: Response) => {
-      this.responses.push(r);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(r)) return true;
-        w.resolve(r);
-        return false;
-      });
-    });
-    this.status.then(() => client.close());
-  }
-  send(req: DiscoveryRequest): void {
-    this.stream.write(req);
-  }
-  next(pred: (r: Response) => boolean, timeoutMs = 5000): Promise<Response> {
-    const have = this.responses.find(pred);
-    if (have) return Promise.resolve(have);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('timed out waiting for a response')), timeoutMs);
-      this.waiters.push({
-        pred,
-        resolve: (r) => {
-          clearTimeout(t);
-          resolve(r);
-        },
-      });
-    });
-  }
-  close(): void {
-    this.stream.end();
+    super(port, token, 'StreamAggregatedResources');
   }
 }
-
-const dpDoc = (name: string, mesh: string, service: string, address: string) =>
-  JSON.stringify({ type: 'Dataplane', mesh, name, networking: { address, inbound: [{ port: 8080, tags: { 'kuma.io/service': service, 'kuma.io/protocol': 'http' } }] } });
-
-const node = (mesh: string, name: string, resource: string) => ({ id: `${mesh}.${name}`, cluster: name, metadata: { 'dataplane.resource': resource } });
 
 describe('ADS server', () => {
   let store: ResourceStore;

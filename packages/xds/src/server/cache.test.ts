@@ -19,7 +19,7 @@ describe('snapshot cache', () => {
     });
   });
 
-  it('versions change only with content, per type, and subscribers hear only about changed types', () => {
+  it('versions change only with content, per type, and subscribers hear only about changed types of their proxy', () => {
     const set = emptySet();
     set.Cluster.push(cluster('a'));
     const s1 = buildSnapshot(set);
@@ -28,7 +28,8 @@ describe('snapshot cache', () => {
     expect(buildSnapshot(same).types.Cluster.version).toBe(s1.types.Cluster.version);
     const cache = new SnapshotCache();
     const heard: string[][] = [];
-    cache.subscribe((_k, _s, changed) => heard.push(changed));
+    cache.subscribe('p', (_s, changed) => heard.push(changed));
+    cache.subscribe('other', () => heard.push(['other proxy']));
     expect(cache.set('p', set)).toHaveLength(5);
     expect(cache.set('p', same)).toEqual([]);
     const next = emptySet();

@@ -1,7 +1,10 @@
 /**
  * Snapshot cache: the current resource set of every proxy, packed as `google.protobuf.Any` once per
  * resource object (generators share objects between proxies of a mesh, so a shared cluster is encoded
- * once, not once per proxy), with a version per type that changes only when that type's content does.
+ * once, not once per proxy), with a version per type that changes only when that type's content does,
+ * and a version per resource (its content hash) for incremental xDS. The response encoders put already
+ * encoded resources together: state of the world (`DiscoveryResponse`) and delta
+ * (`DeltaDiscoveryResponse`, whose `Resource` wrapper of a packed resource is also encoded once).
  */
 import { createHash } from 'node:crypto';
 import { type AnyProto, type EnvoyJson, encodeAny } from '@causeway/envoy';
@@ -14,8 +17,10 @@ export interface PackedResource {
   any: AnyProto;
   /** The `resources` field of a DiscoveryResponse holding this resource (tag, length, Any message). */
   fieldBytes: Buffer;
-  /** Content hash (hex). */
+  /** Content hash (hex): the resource's version in incremental xDS. */
   hash: string;
+  /** The `resources` field of a DeltaDiscoveryResponse holding this resource (a `Resource`: name, version, Any). */
+  readonly deltaFieldBytes: Buffer;
   /** The first 16 bytes of the content hash (input of the type versions). */
   digest: Buffer;
 }
@@ -46,6 +51,20 @@ export function encodeDiscoveryResponse(version: string, resources: readonly Pac
   for (const r of resources) parts.push(r.fieldBytes);
   parts.push(...lengthDelimited(4, Buffer.from(typeUrl)));
   if (nonce) parts.push(...lengthDelimited(5, Buffer.from(nonce)));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Serializes a DeltaDiscoveryResponse (envoy.service.discovery.v3.DeltaDiscoveryResponse: system_version_info
+ * 1, resources 2, type_url 4, nonce 5, removed_resources 6).
+ */
+export function encodeDeltaDiscoveryResponse(systemVersion: string, resources: readonly PackedResource[], removed: readonly string[], typeUrl: string, nonce: string): Buffer {
+  const parts: Buffer[] = [];
+  if (systemVersion) parts.push(...lengthDelimited(1, Buffer.from(systemVersion)));
+  for (const r of resources) parts.push(r.deltaFieldBytes);
+  parts.push(...lengthDelimited(4, Buffer.from(typeUrl)));
+  if (nonce) parts.push(...lengthDelimited(5, Buffer.from(nonce)));
+  for (const name of removed) parts.push(...lengthDelimited(6, Buffer.from(name)));
   return Buffer.concat(parts);
 }
 
@@ -87,7 +106,23 @@ export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
     const anyBytes = Buffer.concat([...lengthDelimited(1, Buffer.from(any.type_url)), ...lengthDelimited(2, any.value)]);
     // The type URL is part of the content: two kinds never share a digest.
     const digest = createHash('sha256').update(anyBytes).digest().subarray(0, 16);
-    p = { name: nameOf(kind, r), json: r, any, fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)), hash: digest.toString('hex'), digest };
+    const name = nameOf(kind, r);
+    const hash = digest.toString('hex');
+    let delta: Buffer | undefined;
+    p = {
+      name,
+      json: r,
+      any,
+      fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)),
+      hash,
+      digest,
+      // envoy.service.discovery.v3.Resource: version 1, resource 2, name 3. Built on first use: only
+      // incremental streams need it.
+      get deltaFieldBytes() {
+        delta ??= Buffer.concat(lengthDelimited(2, Buffer.concat([...lengthDelimited(3, Buffer.from(name)), ...lengthDelimited(1, Buffer.from(hash)), ...lengthDelimited(2, anyBytes)])));
+        return delta;
+      },
+    };
     packed.set(r, p);
   }
   return p;
@@ -108,13 +143,17 @@ export function buildSnapshot(set: ResourceSet, now: Date = new Date()): Snapsho
   return { types, createdAt: now };
 }
 
+/** Push order that lets Envoy warm clusters before listeners use them (make-before-break). */
+export const PUSH_ORDER: readonly XdsKind[] = ['Secret', 'Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration'];
+
 export const KIND_BY_URL: ReadonlyMap<string, XdsKind> = new Map(XDS_KINDS.map((k) => [TYPE_URLS[k], k]));
 
-type Listener = (key: string, snapshot: Snapshot, changed: XdsKind[]) => void;
+type Listener = (snapshot: Snapshot, changed: XdsKind[]) => void;
 
 export class SnapshotCache {
   private readonly snapshots = new Map<string, Snapshot>();
-  private readonly listeners = new Set<Listener>();
+  /** Listeners by proxy key (its streams): a proxy's change wakes only its own streams. */
+  private readonly listeners = new Map<string, Set<Listener>>();
 
   get(key: string): Snapshot | undefined {
     return this.snapshots.get(key);
@@ -124,14 +163,14 @@ export class SnapshotCache {
     return [...this.snapshots.keys()];
   }
 
-  /** Stores a proxy's snapshot; returns the types whose version changed (and tells subscribers). */
+  /** Stores a proxy's snapshot; returns the types whose version changed (and tells its subscribers). */
   set(key: string, set: ResourceSet): XdsKind[] {
     const next = buildSnapshot(set);
     const prev = this.snapshots.get(key);
     const changed = XDS_KINDS.filter((k) => prev?.types[k].version !== next.types[k].version);
     if (changed.length === 0 && prev) return [];
     this.snapshots.set(key, next);
-    for (const l of this.listeners) l(key, next, changed);
+    for (const l of this.listeners.get(key) ?? []) l(next, changed);
     return changed;
   }
 
@@ -139,8 +178,17 @@ export class SnapshotCache {
     this.snapshots.delete(key);
   }
 
-  subscribe(l: Listener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+  /** Calls `l` whenever the snapshot of `key` changes; returns the unsubscribe function. */
+  subscribe(key: string, l: Listener): () => void {
+    let set = this.listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(key, set);
+    }
+    set.add(l);
+    return () => {
+      set.delete(l);
+      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
+    };
   }
 }

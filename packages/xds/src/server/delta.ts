@@ -1,0 +1,126 @@
+/**
+ * Incremental xDS (`DeltaAggregatedResources`). Per type the stream keeps the subscription (wildcard
+ * and/or names) and the version of every resource the proxy holds, as far as the server knows: what it
+ * sent, or what the proxy said it had when the stream opened (`initial_resource_versions`). A response
+ * carries only the resources whose version differs from that and the names of those gone
+ * (`removed_resources`); a snapshot change in which nothing differs for this proxy sends nothing. The
+ * version of a resource is its content hash, so a resource shared by many proxies is encoded once and
+ * its `Resource` wrapper too (cache.ts). Each response is ACKed or NACKed by its nonce; a NACKed resource
+ * is not sent again until it changes (the proxy keeps what it had).
+ *
+ * Subscriptions follow Envoy's rules: the first request of a type with no names (or with `*`) is a
+ * wildcard; later requests add and remove names (`*` included). The first request of a type is always
+ * answered, also when nothing differs (an empty response), so a proxy knows it is current.
+ */
+import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
+import { encodeDeltaDiscoveryResponse, KIND_BY_URL, type PackedResource, PUSH_ORDER, type Snapshot } from './cache.js';
+import type { StreamProtocol, StreamSession } from './stream.js';
+import type { DeltaDiscoveryRequest } from './types.js';
+
+/** Responses awaiting their ACK/NACK, per type; older ones are forgotten beyond this many. */
+const MAX_PENDING = 32;
+
+interface TypeState {
+  wildcard: boolean;
+  names: Set<string>;
+  /** Resource versions the proxy holds (as far as the server knows), by name. */
+  known: Map<string, string>;
+  /** Names the proxy subscribed to that do not exist: told once (in removed_resources). */
+  toldMissing: Set<string>;
+  /** Whether the next push must answer even when nothing differs (the type's first request). */
+  answerDue: boolean;
+  /** system_version_info of responses awaiting an ACK/NACK, by nonce. */
+  pending: Map<string, string>;
+}
+
+export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
+  private readonly types = new Map<XdsKind, TypeState>();
+
+  constructor(private readonly session: StreamSession) {}
+
+  request(req: DeltaDiscoveryRequest): void {
+    const { session } = this;
+    const url = req.type_url ?? '';
+    const kind = KIND_BY_URL.get(url);
+    if (!kind) {
+      session.log.debug({ proxy: session.key, typeUrl: url }, 'request for a type this server does not serve: ignored');
+      return;
+    }
+    const subscribe = req.resource_names_subscribe ?? [];
+    const unsubscribe = req.resource_names_unsubscribe ?? [];
+    let t = this.types.get(kind);
+    let subscriptionChanged = false;
+    if (!t) {
+      t = { wildcard: subscribe.length === 0, names: new Set(), known: new Map(), toldMissing: new Set(), answerDue: true, pending: new Map() };
+      this.types.set(kind, t);
+      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) t.known.set(name, version);
+      subscriptionChanged = true;
+    }
+    for (const name of subscribe) {
+      if (name === '*') t.wildcard = true;
+      else if (!t.names.has(name)) t.names.add(name);
+      else continue;
+      subscriptionChanged = true;
+    }
+    for (const name of unsubscribe) {
+      if (name === '*') t.wildcard = false;
+      else if (t.names.delete(name)) t.toldMissing.delete(name);
+      else continue;
+      subscriptionChanged = true;
+    }
+    if (subscriptionChanged && !t.wildcard) {
+      // The proxy forgets what it unsubscribed from: so does the server.
+      for (const name of t.known.keys()) if (!t.names.has(name)) t.known.delete(name);
+    }
+    if (req.response_nonce) {
+      const version = t.pending.get(req.response_nonce);
+      if (version !== undefined) {
+        t.pending.delete(req.response_nonce);
+        if (req.error_detail) session.nacked(url, version, req.error_detail.message ?? `code ${req.error_detail.code ?? '?'}`);
+        else session.acked(url, version);
+      }
+    }
+    const snap = session.snapshot();
+    if (snap && subscriptionChanged) this.push(kind, snap, t);
+  }
+
+  pushChanged(snap: Snapshot, changed: readonly XdsKind[]): void {
+    for (const kind of PUSH_ORDER) {
+      const t = this.types.get(kind);
+      // A type whose first request is still unanswered is answered now, changed or not.
+      if (t && (changed.includes(kind) || t.answerDue)) this.push(kind, snap, t);
+    }
+  }
+
+  /** Sends what differs between the proxy's snapshot and what it holds, if anything (or if an answer is due). */
+  private push(kind: XdsKind, snap: Snapshot, t: TypeState): void {
+    const ts = snap.types[kind];
+    const send: PackedResource[] = [];
+    const removed: string[] = [];
+    const consider = (r: PackedResource) => {
+      if (t.known.get(r.name) !== r.hash) send.push(r);
+    };
+    if (t.wildcard) for (const r of ts.resources) consider(r);
+    for (const name of t.names) {
+      const r = ts.byName.get(name);
+      if (r) {
+        if (!t.wildcard) consider(r);
+        t.toldMissing.delete(name);
+      } else if (!t.known.has(name) && !t.toldMissing.has(name)) {
+        removed.push(name); // subscribed, does not exist: say so once
+        t.toldMissing.add(name);
+      }
+    }
+    for (const name of t.known.keys()) {
+      if (!ts.byName.has(name)) removed.push(name);
+    }
+    if (send.length === 0 && removed.length === 0 && !t.answerDue) return;
+    t.answerDue = false;
+    for (const r of send) t.known.set(r.name, r.hash);
+    for (const name of removed) t.known.delete(name);
+    const nonce = this.session.nextNonce();
+    t.pending.set(nonce, ts.version);
+    if (t.pending.size > MAX_PENDING) t.pending.delete(t.pending.keys().next().value as string);
+    this.session.send(TYPE_URLS[kind], ts.version, encodeDeltaDiscoveryResponse(ts.version, send, removed, TYPE_URLS[kind], nonce));
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * One ADS stream, whichever protocol it speaks: requests handled one at a time in arrival order; the
+ * first one admits the proxy (token, node, registration: the registry decides), then the protocol handles
+ * every request and every change of the proxy's snapshot. The session counts responses, ACKs and NACKs,
+ * reports them to the registry, and ends the stream once (ended by the proxy, dropped, refused, failed).
+ */
+import { randomUUID } from 'node:crypto';
+import type { XdsKind } from '@causeway/envoy';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Snapshot, SnapshotCache } from './cache.js';
+import { AdsError, type ProxyRegistry, type XdsNode } from './types.js';
+
+/** How ADS streams ended: `dropped` = cancelled or broken while the proxy was connected (it reconnects). */
+export type StreamEnd = 'ended' | 'dropped' | 'refused' | 'failed';
+
+export interface AdsStats {
+  streams: number;
+  responsesSent: number;
+  acks: number;
+  nacks: number;
+  streamsEnded: Record<StreamEnd, number>;
+}
+
+/** What a protocol does with the requests of an admitted proxy and with its snapshot changes. */
+export interface StreamProtocol<Req> {
+  /** Handles one request (the proxy is admitted: `session.key` is set). */
+  request(req: Req): void;
+  /** The proxy's snapshot changed: `changed` are the types whose version did. */
+  pushChanged(snap: Snapshot, changed: readonly XdsKind[]): void;
+}
+
+export interface SessionDeps {
+  cache: SnapshotCache;
+  registry: ProxyRegistry;
+  logger: Logger;
+  counters: AdsStats;
+  /** Open streams (the server ends them on close). */
+  streams: Set<grpc.ServerDuplexStream<unknown, Buffer>>;
+}
+
+export class StreamSession {
+  readonly streamId = randomUUID();
+  readonly log: Logger;
+  /** The proxy's key, once admitted. */
+  key: string | undefined;
+  private closed = false;
+  private nonceSeq = 0;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly call: grpc.ServerDuplexStream<unknown, Buffer>,
+    private readonly deps: SessionDeps,
+  ) {
+    this.log = deps.logger.child({ stream: this.streamId.slice(0, 8), peer: call.getPeer() });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The proxy's current snapshot (undefined until its first one is generated). */
+  snapshot(): Snapshot | undefined {
+    return this.key ? this.deps.cache.get(this.key) : undefined;
+  }
+
+  nextNonce(): string {
+    return `${this.streamId.slice(0, 8)}-${++this.nonceSeq}`;
+  }
+
+  /** Writes one response of `typeUrl` at `version`. */
+  send(typeUrl: string, version: string, body: Buffer): void {
+    if (this.closed || !this.key) return;
+    this.deps.counters.responsesSent++;
+    this.call.write(body);
+    this.deps.registry.onResponse(this.key, this.streamId, typeUrl, version);
+  }
+
+  acked(typeUrl: string, version: string): void {
+    if (!this.key) return;
+    this.deps.counters.acks++;
+    this.deps.registry.onAck(this.key, this.streamId, typeUrl, version);
+  }
+
+  nacked(typeUrl: string, version: string, error: string): void {
+    if (!this.key) return;
+    this.deps.counters.nacks++;
+    this.log.warn({ proxy: this.key, typeUrl, version, error }, 'proxy rejected config (NACK): keeping its last good config');
+    this.deps.registry.onNack(this.key, this.streamId, typeUrl, version, error);
+  }
+
+  /**
+   * Runs the stream: `nodeOf` reads the node of the first request; `protocol` handles the rest. The
+   * token comes from the `authorization: Bearer` call header, or node metadata `dataplane.token`.
+   */
+  run<Req>(nodeOf: (req: Req) => XdsNode | undefined, protocol: StreamProtocol<Req>): void {
+    const { call, deps } = this;
+    let chain: Promise<void> = Promise.resolve();
+    deps.streams.add(call);
+    const onRequest = async (req: Req) => {
+      if (this.closed) return;
+      if (!this.key) {
+        const node = nodeOf(req);
+        if (!node) throw new AdsError(grpc.status.INVALID_ARGUMENT, 'the first request must carry the node');
+        const header = call.metadata.get('authorization')[0];
+        const fromHeader = typeof header === 'string' ? header.replace(/^Bearer\s+/i, '') : undefined;
+        const fromNode = node.metadata?.['dataplane.token'];
+        const token = fromHeader ?? (typeof fromNode === 'string' ? fromNode : undefined);
+        const key = await deps.registry.connect({ node, token, streamId: this.streamId, peer: call.getPeer() });
+        if (this.closed) {
+          deps.registry.disconnect(key, this.streamId);
+          return;
+        }
+        this.key = key;
+        this.log.info({ proxy: key, node: node.id }, 'proxy connected');
+        this.unsubscribe = deps.cache.subscribe(key, (snap, changed) => {
+          if (!this.closed) protocol.pushChanged(snap, changed);
+        });
+      }
+      protocol.request(req);
+    };
+    call.on('data', (req: Req) => {
+      chain = chain
+        .then(() => onRequest(req))
+        .catch((e: unknown) => {
+          if (e instanceof AdsError) this.finish('refused', 'refused', { code: e.code, message: e.message });
+          else {
+            this.log.error({ proxy: this.key, err: (e as Error).message }, 'xDS request failed');
+            this.finish('failed', 'error', { code: grpc.status.INTERNAL, message: (e as Error).message });
+          }
+        });
+    });
+    // A cancelled stream also ends its readable side; grpc-js sets `cancelled` by the next turn.
+    call.on('end', () => setImmediate(() => (call.cancelled ? this.finish('dropped', 'cancelled') : this.finish('ended', 'the proxy ended the stream'))));
+    call.on('cancelled', () => this.finish('dropped', 'cancelled'));
+    call.on('error', (e: Error) => this.finish('dropped', `stream error: ${e.message}`));
+  }
+
+  /** Ends the stream with an error status (refused, failed) or normally. */
+  finish(end: StreamEnd, why: string, err?: { code?: grpc.status; message?: string }): void {
+    if (this.closed) return;
+    this.closed = true;
+    const { call, deps, key } = this;
+    deps.streams.delete(call);
+    this.unsubscribe?.();
+    if (key) deps.registry.disconnect(key, this.streamId);
+    // A stream that breaks under a connected proxy is worth an operator's eye (it reconnects and is sent
+    // its config again); one that never got past the token is not.
+    const dropped = end === 'dropped' && key !== undefined;
+    deps.counters.streamsEnded[end === 'dropped' && !dropped ? 'ended' : end]++;
+    if (err) {
+      this.log.info({ proxy: key, err: err.message }, `xDS stream refused: ${err.message}`);
+      call.emit('error', { code: err.code ?? grpc.status.INTERNAL, details: err.message });
+    } else {
+      if (dropped) this.log.warn({ proxy: key, why }, `xDS stream of ${key} dropped (${why}); the proxy keeps its config and reconnects`);
+      else this.log.debug({ proxy: key, why }, 'xDS stream closed');
+      call.end();
+    }
+  }
+}
