@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 /**
- * The floor: the least work a Node.js process can do to forward HTTP/1.1 and TCP, to compare
- * causeway-dp with in the same benchmark run:
- *
- *   node --import tsx bench/hop.ts --compare bench/floor-proxy.mjs
+ * The floor: the least work a Node.js process can do to forward HTTP/1.1 and TCP, in the clear or over
+ * mTLS, to compare causeway-dp with in the same benchmark run (bench/hop.ts runs it next to
+ * causeway-dp with the same bootstraps).
  *
  * It takes the arguments hop.ts gives a proxy (`run --bootstrap FILE --admin-port N ...`), and forwards
  * each listener of the bootstrap to the first endpoint of its cluster. HTTP: llhttp parses every request
  * and response, the heads are written again (as any HTTP proxy must), bodies pass through, each turn's
  * writes go out in one syscall (cork); one upstream connection per downstream connection. TCP: bytes
- * piped both ways. Nothing else: no routing, host selection, timeouts, retries, stats, access log or
- * config updates. What causeway-dp costs above this is the price of those.
+ * piped both ways. TLS: a listener whose first filter chain has a DownstreamTlsContext is a TLS server
+ * (its SDS certificate, the client certificate required and verified against the SDS CA); a cluster with
+ * an UpstreamTlsContext connects with TLS (its SNI and SDS client certificate, the server verified
+ * against the SDS CA and its URI SAN compared with the first exact matcher, once per connection).
+ * Nothing else: no filter chain matching, RBAC, routing, host selection, timeouts, retries, stats,
+ * access log or config updates. What causeway-dp costs above this is the price of those.
  *
  * It is correct only for the benchmark's traffic (small requests and content-length responses, each head
  * in one read) and must not forward anything else: a head split across reads reaches llhttp's
@@ -21,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { methods, HTTPParser } from 'node:_http_common';
 import { connect, createServer } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ args: process.argv.slice(3), options: { bootstrap: { type: 'string' }, 'admin-port': { type: 'string' }, 'access-log': { type: 'string' }, 'log-level': { type: 'string' } } });
@@ -30,10 +34,27 @@ if (process.argv[2] !== 'run' || !values.bootstrap || !values['admin-port']) {
 }
 const bootstrap = JSON.parse(readFileSync(values.bootstrap, 'utf8')).static_resources;
 
-function endpointPort(clusterName) {
+const secrets = new Map((bootstrap.secrets ?? []).map((s) => [s.name, s]));
+const pem = (dataSource) => Buffer.from(dataSource.inline_bytes, 'base64');
+
+/** The certificate, key and CA of a CommonTlsContext's SDS secrets. */
+function tlsMaterial(common) {
+  const id = secrets.get(common.tls_certificate_sds_secret_configs[0].name).tls_certificate;
+  const ca = secrets.get(common.combined_validation_context.validation_context_sds_secret_config.name).validation_context;
+  return { cert: pem(id.certificate_chain), key: pem(id.private_key), ca: pem(ca.trusted_ca) };
+}
+
+/** A function opening a connection to the first endpoint of a cluster (with TLS if it has an UpstreamTlsContext). */
+function dialer(clusterName) {
   const c = bootstrap.clusters.find((x) => x.name === clusterName);
   if (!c) throw new Error(`cluster ${clusterName} not in the bootstrap`);
-  return c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value;
+  const port = c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value;
+  const tls = c.transport_socket?.typed_config;
+  if (!tls) return () => connect({ host: '127.0.0.1', port, noDelay: true });
+  const san = tls.common_tls_context.combined_validation_context.default_validation_context.match_typed_subject_alt_names[0].matcher.exact;
+  const options = { host: '127.0.0.1', port, servername: tls.sni, ...tlsMaterial(tls.common_tls_context) };
+  options.checkServerIdentity = (_host, cert) => (cert.subjectaltname?.split(', ').includes(`URI:${san}`) ? undefined : new Error(`server is not ${san}`));
+  return () => tlsConnect(options).setNoDelay(true);
 }
 
 function corkedTillEndOfTurn(socket) {
@@ -59,8 +80,8 @@ function parser(type, onHead, onBody) {
   return p;
 }
 
-function forwardHttp(down, port) {
-  const up = connect({ host: '127.0.0.1', port, noDelay: true });
+function forwardHttp(down, dial) {
+  const up = dial();
   const req = parser(
     HTTPParser.REQUEST,
     (_maj, _min, headers, method, url) => {
@@ -86,8 +107,8 @@ function forwardHttp(down, port) {
   for (const s of [down, up]) s.on('error', close).on('close', close);
 }
 
-function forwardTcp(down, port) {
-  const up = connect({ host: '127.0.0.1', port, noDelay: true });
+function forwardTcp(down, dial) {
+  const up = dial();
   down.pipe(up).pipe(down);
   const close = () => {
     down.destroy();
@@ -97,11 +118,16 @@ function forwardTcp(down, port) {
 }
 
 for (const l of bootstrap.listeners) {
-  const filter = l.filter_chains[0].filters[0];
+  const chain = l.filter_chains[0];
+  const filter = chain.filters[0];
   const tc = filter.typed_config;
   const http = filter.name === 'envoy.filters.network.http_connection_manager';
-  const port = endpointPort(http ? tc.route_config.virtual_hosts[0].routes[0].route.cluster : tc.cluster);
-  const server = createServer({ noDelay: true }, (s) => (http ? forwardHttp(s, port) : forwardTcp(s, port)));
+  const dial = dialer(http ? tc.route_config.virtual_hosts[0].routes[0].route.cluster : tc.cluster);
+  const forward = (s) => (http ? forwardHttp(s, dial) : forwardTcp(s, dial));
+  const tls = chain.transport_socket?.typed_config;
+  const server = tls
+    ? createTlsServer({ ...tlsMaterial(tls.common_tls_context), requestCert: true, rejectUnauthorized: true }, (s) => forward(s.setNoDelay(true)))
+    : createServer({ noDelay: true }, forward);
   server.listen(l.address.socket_address.port_value, l.address.socket_address.address);
 }
 createHttpServer((req, res) => res.end(req.url === '/ready' ? 'LIVE' : '')).listen(Number(values['admin-port']), '127.0.0.1');

@@ -1,41 +1,40 @@
 /**
- * What one causeway-dp hop costs: requests/s and latency (p50/p99) of HTTP/1.1 and TCP round trips
- * with 64 concurrent keep-alive connections, direct to the upstream and through one proxy, measured in
- * the same run. The upstream servers and the proxy (dist/main.js with a static bootstrap) run as
- * separate processes; this process is the load generator (it shares no event loop with either).
+ * What a causeway-dp hop costs, per 1,000 requests/s through one causeway-dp process: its vCPU (CPU
+ * seconds per second, from /proc) and resident memory, and the latency it adds below saturation, for
+ * three hops, next to the floor proxy (bench/floor-proxy.mjs) with the same bootstraps in the same run:
  *
- * Three measurements, each direct and proxied back to back:
- * - closed loop (every connection sends its next request when the reply arrives): the throughput at
- *   saturation, and the throughput ratio proxied/direct; `--rounds` rounds, median and range;
- * - open loop at `--rate` requests/s spread over the same connections: the latency a hop adds below
- *   saturation (latency at saturation is queueing: p50 ≈ connections / throughput);
- * - one connection: the latency a hop adds when nothing queues.
- * in one or both CPU layouts (`--layout shared,pinned`), on the CPUs taskset allows: `shared` lets the
- * three processes compete for every core (the throughput target is judged here: the hop's CPU comes out
- * of the cores the direct run had); `pinned` gives the proxy a core of its own and the load generator
- * and the upstream the rest, for direct and proxied runs alike, so the proxied run has one core more and
- * its ratio is reported as the hop's capacity, not scored against the target.
+ * - http: plain HTTP/1.1 through one proxy;
+ * - tcp: a tcp_proxy round trip through one proxy;
+ * - mtls: sidecar -> ZoneEgress: the sidecar takes plain HTTP from the client and originates mesh mTLS
+ *   with its workload certificate to a second proxy acting as ZoneEgress, which terminates it (client
+ *   certificate required, RBAC) and forwards to the upstream. Both processes are measured.
  *
- * The machine is shared, so each measurement records the 1-minute load average and the CPU time each
- * process spent per request (client, upstream, proxy), which hardly depends on how much CPU the rest
- * of the machine leaves us. `--compare FILE` runs a second build of causeway-dp (e.g. a copy of the
- * previous dist/) in the same rounds, for before/after numbers. Prints JSON: the targets' verdicts,
- * then every measurement.
+ * The bootstraps (bench/bootstrap.ts) have the shapes the generators of @causeway/xds emit. The upstream
+ * servers, each proxy and this process (the load generator) are separate processes. Every measurement is
+ * an open loop at a fixed rate (`--rates`, default 1,000 and 2,000 requests/s, well below saturation on
+ * `--connections` keep-alive connections), direct to the upstream and then through each proxy set, back
+ * to back; the added latency is the proxied run's minus the direct run's at the same rate. A short
+ * closed loop per hop gives the throughput at saturation, for information. Prints JSON on stdout (the
+ * targets' verdicts first) and a summary table with met / not met on stderr; exits 1 when a measurement
+ * saw no requests or any error.
  *
- *   npm run build && node --import tsx bench/hop.ts [--duration 5] [--connections 64] [--rounds 3] [--rate 5000]
- *                                                 [--layout shared,pinned] [--compare OTHER/dist/main.js]
+ *   npm run build && node --import tsx bench/hop.ts [--rates 1000,2000] [--duration 10] [--connections 16]
+ *       [--warmup 1] [--closed-duration 3] [--hops http,tcp,mtls] [--compare OTHER/dist/main.js] [--cpu-prof DIR]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type Bootstrap, egressBootstrap, meshCertificates, plainBootstrap, sidecarBootstrap } from './bootstrap.js';
+import { cpuMicros, httpComplete, loadAverage, loop, type Protocol, type Result, r1, r3, rssMb, sleep } from './load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', 'dist', 'main.js');
+const FLOOR = join(here, 'floor-proxy.mjs');
 const BODY = Buffer.alloc(64, 'x');
 
 // ------------------------------------------------------------------ role: upstream servers
@@ -54,201 +53,57 @@ async function upstreamRole(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ http: (http.address() as AddressInfo).port, tcp: (tcp.address() as AddressInfo).port })}\n`);
 }
 
-// ------------------------------------------------------------------ load generator
-interface Result {
-  requests: number;
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  errors: number;
-  /**
-   * open loop only: requests that fell due while measuring but had no reply when it ended (sent and
-   * waiting, or still queued behind a slow reply), and how late the load generator sent requests after
-   * their scheduled time (its own timer and event-loop lag, already included in the latencies)
-   */
-  open_loop?: { unfinished: number; send_lag_p50_ms: number; send_lag_p99_ms: number; rate_achieved: boolean };
-  /** 1-minute load average when the measurement started */
-  load_1m: number;
-  /** CPU time (user + system) per request of each process during the measurement */
-  cpu_us_per_request: { client: number; upstream: number; proxy?: number };
+// ------------------------------------------------------------------ the hops
+type Hop = 'http' | 'tcp' | 'mtls';
+
+const HTTP: Protocol = {
+  request: Buffer.from('GET /bench HTTP/1.1\r\nhost: httpbin\r\n\r\n'),
+  complete: httpComplete,
+  ok: (reply) => reply.toString('latin1', 9, 12) === '200',
+};
+const TCP_MESSAGE = Buffer.alloc(64, 'y');
+const TCP: Protocol = {
+  request: TCP_MESSAGE,
+  complete: (buf) => (buf.length >= TCP_MESSAGE.length ? TCP_MESSAGE.length : 0),
+  ok: (reply) => reply.equals(TCP_MESSAGE),
+};
+
+/** A proxy implementation's processes: one for the plain hops, and the sidecar and egress of the mTLS hop. */
+interface ProxySet {
+  name: string;
+  main: string;
+  plain: Proc;
+  sidecar: Proc;
+  egress: Proc;
+  ports: { http: number; tcp: number; mtls: number };
 }
 
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
-const r1 = (n: number) => Math.round(n * 10) / 10;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+interface Proc {
+  child: ChildProcess;
+  pid: number;
+  admin: number;
 }
 
-/** Linux clock ticks per second (USER_HZ) of /proc/<pid>/stat times. */
-const CLOCK_TICKS = 100;
+const HOPS: Record<Hop, { description: string; protocol: Protocol; direct: 'http' | 'tcp'; targetVcpu: number; processes: (s: ProxySet) => Record<string, number> }> = {
+  http: { description: 'HTTP/1.1 through one proxy', protocol: HTTP, direct: 'http', targetVcpu: 0.1, processes: (s) => ({ proxy: s.plain.pid }) },
+  tcp: { description: 'a tcp_proxy round trip through one proxy', protocol: TCP, direct: 'tcp', targetVcpu: 0.1, processes: (s) => ({ proxy: s.plain.pid }) },
+  mtls: {
+    description: 'HTTP/1.1 client -> sidecar -(mesh mTLS)-> ZoneEgress -> upstream; each of the two proxies is measured',
+    protocol: HTTP,
+    direct: 'http',
+    targetVcpu: 0.2,
+    processes: (s) => ({ sidecar: s.sidecar.pid, egress: s.egress.pid }),
+  },
+};
+const TARGETS = {
+  vcpu: 'vCPU per 1,000 requests/s of each causeway-dp process on the path: <= 0.10 on the plain hops (http, tcp), <= 0.20 on each proxy of the mTLS hop, at every measured rate',
+  rss: 'resident memory of each causeway-dp process <= 60 MB (largest VmRSS sampled during the hop\'s measurements)',
+  latency: 'p50 added latency (proxied - direct at the same rate) < 1 ms at every measured rate, which both runs must achieve (below saturation)',
+};
+const RSS_TARGET_MB = 60;
+const ADDED_P50_TARGET_MS = 1;
 
-/** CPU time (user + system) a process has used, in µs (from /proc: Linux only; 0 elsewhere). */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-function loadAverage(): number {
-  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
-}
-
-interface Target {
-  port: number;
-  upstreamPid: number | undefined;
-  proxyPid: number | undefined;
-}
-
-/**
- * Request/response loops on `connections` keep-alive connections; `complete` says when a reply is whole.
- *
- * Closed loop (no `rate`): each connection sends its next request as soon as the previous reply is
- * whole — the throughput at saturation, where latency is mostly queueing (p50 ≈ connections / rate).
- * Open loop (`rate` requests/s over all connections): request i is scheduled at t0 + i / rate, round
- * robin over the connections, whatever the replies do; a 1 ms tick sends the requests that fell due, and
- * a connection still waiting for a reply sends its next request when the reply arrives. Every latency
- * counts from the request's scheduled time, so a slow reply also charges the requests queued behind it
- * and the load generator's own lag is not hidden (it is reported as `send_lag`). Requests that fell due
- * but had no reply when the measurement ended are counted (`unfinished`), and the run says whether it
- * achieved the rate: below 95 % of it, the system was saturated and the latency is not "below
- * saturation". That is the latency below saturation.
- */
-async function loop(target: Target, connections: number, seconds: number, warmup: number, request: Buffer, complete: (buf: Buffer) => number, rate?: number): Promise<Result> {
-  const lat: number[] = [];
-  const sendLag: number[] = [];
-  let errors = 0;
-  let measuring = false;
-  let stop = false;
-  interface Conn {
-    socket: Socket;
-    /** scheduled send times of the requests not sent yet (open loop) */
-    due: number[];
-    /** when the request in flight was scheduled (open loop) or sent (closed loop); -1: none */
-    inFlight: number;
-  }
-  const conns: Conn[] = [];
-  const sendNow = (c: Conn, at: number) => {
-    c.inFlight = at;
-    if (rate !== undefined && measuring) sendLag.push(performance.now() - at);
-    c.socket.write(request);
-  };
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port: target.port, noDelay: true });
-      const c: Conn = { socket: s, due: [], inFlight: -1 };
-      conns.push(c);
-      let buf: Buffer = Buffer.alloc(0);
-      const next = () => {
-        if (stop) {
-          s.destroy();
-          resolve();
-          return;
-        }
-        if (rate === undefined) sendNow(c, performance.now());
-        else if (c.due.length > 0) sendNow(c, c.due.shift() as number);
-      };
-      s.on('connect', next);
-      s.on('data', (d: Buffer) => {
-        buf = buf.length ? Buffer.concat([buf, d]) : d;
-        for (;;) {
-          const n = complete(buf);
-          if (n <= 0) return;
-          buf = buf.subarray(n);
-          if (measuring) lat.push(performance.now() - c.inFlight);
-          c.inFlight = -1;
-          next();
-        }
-      });
-      s.on('error', () => {
-        errors++;
-        resolve();
-      });
-      s.on('close', () => resolve());
-    });
-  const all = Promise.all(Array.from({ length: connections }, one));
-  let ticker: NodeJS.Timeout | undefined;
-  if (rate !== undefined) {
-    // every millisecond, send the requests that fell due, round robin over the connections
-    const t0 = performance.now();
-    let sent = 0;
-    ticker = setInterval(() => {
-      const dueNow = Math.floor(((performance.now() - t0) / 1000) * rate);
-      for (; sent < dueNow; sent++) {
-        const c = conns[sent % conns.length] as Conn;
-        const scheduled = t0 + (sent * 1000) / rate;
-        if (c.inFlight < 0 && c.socket.writable && c.socket.readyState === 'open') sendNow(c, scheduled);
-        else c.due.push(scheduled);
-      }
-    }, 1);
-  }
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  const load = loadAverage();
-  const client0 = process.cpuUsage();
-  const upstream0 = cpuMicros(target.upstreamPid);
-  const proxy0 = cpuMicros(target.proxyPid);
-  measuring = true;
-  const started = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
-  const ended = performance.now();
-  const elapsed = (ended - started) / 1000;
-  // fell due after the measurement started and no reply yet: in flight, or queued behind a reply
-  let unfinished = 0;
-  for (const c of conns) {
-    if (c.inFlight >= started) unfinished++;
-    unfinished += c.due.filter((t) => t >= started && t < ended).length;
-  }
-  const client = process.cpuUsage(client0);
-  const upstream = cpuMicros(target.upstreamPid) - upstream0;
-  const proxy = cpuMicros(target.proxyPid) - proxy0;
-  stop = true;
-  if (ticker) clearInterval(ticker);
-  const n = Math.max(1, lat.length);
-  lat.sort((a, b) => a - b);
-  sendLag.sort((a, b) => a - b);
-  const rps = Math.round(lat.length / elapsed);
-  const result: Result = {
-    requests: lat.length,
-    rps,
-    p50_ms: r3(percentile(lat, 50)),
-    p99_ms: r3(percentile(lat, 99)),
-    errors,
-    ...(rate === undefined
-      ? {}
-      : { open_loop: { unfinished, send_lag_p50_ms: r3(percentile(sendLag, 50)), send_lag_p99_ms: r3(percentile(sendLag, 99)), rate_achieved: rps >= 0.95 * rate } }),
-    load_1m: load,
-    cpu_us_per_request: {
-      client: r1((client.user + client.system) / n),
-      upstream: r1(upstream / n),
-      ...(target.proxyPid === undefined ? {} : { proxy: r1(proxy / n) }),
-    },
-  };
-  for (const c of conns) if (c.inFlight < 0) c.socket.destroy();
-  setTimeout(() => {
-    for (const c of conns) c.socket.destroy();
-  }, 1000).unref();
-  await Promise.race([all, new Promise((r) => setTimeout(r, 1500))]);
-  return result;
-}
-
-/** Length of the first complete HTTP/1.1 response in buf (content-length framed), or 0. */
-function httpComplete(buf: Buffer): number {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) return 0;
-  const head = buf.toString('latin1', 0, end);
-  const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  const len = m ? Number(m[1]) : 0;
-  const total = end + 4 + len;
-  return buf.length >= total ? total : 0;
-}
-
+// ------------------------------------------------------------------ processes
 async function startChild(cmd: string[], readyLine: (line: string) => boolean): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(process.execPath, cmd, { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
@@ -272,150 +127,153 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-async function waitReady(adminPort: number): Promise<void> {
+async function waitReady(adminPort: number, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${adminPort}/ready`)).status === 200) return;
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
-  throw new Error('proxy did not become ready');
+  throw new Error(`${what} did not become ready`);
 }
 
-interface Proxy {
-  main: string;
-  child: ChildProcess;
-  http: number;
-  tcp: number;
-  admin: number;
-}
-
-/** Starts a causeway-dp build with a static bootstrap: an HTTP listener and a TCP listener in front of the upstreams. */
-async function startProxy(main: string, upstream: { http: number; tcp: number }): Promise<Proxy> {
-  const httpListen = await freePort();
-  const tcpListen = await freePort();
-  const admin = await freePort();
-  const cluster = (name: string, port: number) => ({
-    name,
-    type: 'STATIC',
-    connect_timeout: '1s',
-    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] },
-  });
-  const bootstrap = {
-    static_resources: {
-      clusters: [cluster('http', upstream.http), cluster('tcp', upstream.tcp)],
-      listeners: [
-        {
-          name: 'http',
-          address: { socket_address: { address: '127.0.0.1', port_value: httpListen } },
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: {
-                    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                    stat_prefix: 'bench',
-                    route_config: { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'http', timeout: '15s', retry_policy: { retry_on: 'connect-failure', num_retries: 2 } } }] }] },
-                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-                  },
-                },
-              ],
-            },
-          ],
-        },
-        {
-          name: 'tcp',
-          address: { socket_address: { address: '127.0.0.1', port_value: tcpListen } },
-          filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'tcp', cluster: 'tcp' } }] }],
-        },
-      ],
-    },
-  };
+/** Starts one proxy process on a static bootstrap (access log off: the bench measures the data path). */
+async function startProxy(main: string, what: string, bootstrap: Bootstrap, nodeArgs: string[]): Promise<Proc> {
   const dir = mkdtempSync(join(tmpdir(), 'causeway-dp-bench-'));
-  writeFileSync(join(dir, 'bootstrap.json'), JSON.stringify(bootstrap));
-  // access log off: the benchmark measures the data path (with the log on, to a file, an HTTP request costs the proxy ~10 us more CPU)
-  const child = spawn(process.execPath, [main, 'run', '--bootstrap', join(dir, 'bootstrap.json'), '--admin-port', String(admin), '--access-log', 'off', '--log-level', 'warn'], { stdio: 'inherit' });
-  await waitReady(admin);
-  return { main, child, http: httpListen, tcp: tcpListen, admin };
+  const file = join(dir, 'bootstrap.json');
+  writeFileSync(file, JSON.stringify(bootstrap));
+  const admin = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, main, 'run', '--bootstrap', file, '--admin-port', String(admin), '--access-log', 'off', '--log-level', 'warn'], { stdio: 'inherit' });
+  if (child.pid === undefined) throw new Error(`${what}: could not start ${main}`);
+  await waitReady(admin, what);
+  return { child, pid: child.pid, admin };
 }
 
-/** Connections the proxy opened to the HTTP upstream (the keep-alive pool should hold them all). */
-async function upstreamConnections(p: Proxy): Promise<number | undefined> {
+async function startSet(name: string, main: string, upstream: { http: number; tcp: number }, certs: Awaited<ReturnType<typeof meshCertificates>>, nodeArgs: string[]): Promise<ProxySet> {
+  const ports = { http: await freePort(), tcp: await freePort(), mtls: await freePort() };
+  const egressPort = await freePort();
+  const plain = await startProxy(main, `${name} (plain hops)`, plainBootstrap(ports, upstream), nodeArgs);
+  const egress = await startProxy(main, `${name} (ZoneEgress)`, egressBootstrap(egressPort, upstream.http, certs), nodeArgs);
+  const sidecar = await startProxy(main, `${name} (sidecar)`, sidecarBootstrap(ports.mtls, egressPort, certs), nodeArgs);
+  return { name, main, plain, sidecar, egress, ports };
+}
+
+async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => p.child.once('exit', () => r()));
+  p.child.kill('SIGTERM');
+  // a --cpu-prof profile is written as the process exits
+  await Promise.race([exited, sleep(5000)]);
+}
+
+/** One request through a hop's entry port: throws unless the reply is the expected one. */
+async function checkPath(port: number, protocol: Protocol, what: string): Promise<void> {
+  const reply = await new Promise<Buffer>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port });
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => s.destroy(new Error('no reply within 5 s')), 5000);
+    s.on('connect', () => s.write(protocol.request));
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const n = protocol.complete(buf);
+      if (n > 0) {
+        clearTimeout(timer);
+        s.destroy();
+        resolve(buf.subarray(0, n));
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  }).catch((e: Error) => {
+    throw new Error(`${what}: ${e.message}`);
+  });
+  if (!protocol.ok(reply)) throw new Error(`${what}: unexpected reply ${JSON.stringify(reply.toString('latin1', 0, 80))}`);
+}
+
+/** Connections a proxy opened to a cluster (the keep-alive pool should open one per client connection, during the warm-up). */
+async function upstreamConnections(p: Proc, cluster: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${p.admin}/stats/prometheus`)).text();
-  const m = /envoy_cluster_upstream_cx_total\{envoy_cluster_name="http"\} (\d+)/.exec(text);
+  const m = new RegExp(`envoy_cluster_upstream_cx_total\\{envoy_cluster_name="${cluster}"\\} (\\d+)`).exec(text);
   return m ? Number(m[1]) : undefined;
 }
 
-function compare(direct: Result, proxied: Result) {
-  return {
-    added_p50_ms: r3(proxied.p50_ms - direct.p50_ms),
-    added_p99_ms: r3(proxied.p99_ms - direct.p99_ms),
-    throughput_ratio: r3(proxied.rps / Math.max(1, direct.rps)),
-  };
+// ------------------------------------------------------------------ verdicts
+interface Proxied extends Result {
+  added_p50_ms: number;
+  added_p99_ms: number;
 }
 
-function spread(values: number[]): { median: number; min: number; max: number } {
-  const v = [...values].sort((a, b) => a - b);
-  return { median: v[Math.floor((v.length - 1) / 2)] as number, min: v[0] as number, max: v[v.length - 1] as number };
-}
+/** open[rate][hop]: the direct run and each proxy set's run */
+type OpenRuns = Record<string, Partial<Record<Hop, { direct: Result; via: Record<string, Proxied> }>>>;
 
-interface Round {
-  direct: Result;
-  proxied: Result & ReturnType<typeof compare>;
-  compare?: Result & ReturnType<typeof compare>;
-}
-
-function summary(rounds: Round[]) {
-  const of = (pick: (r: Round) => Result & ReturnType<typeof compare>) => ({
-    rps: spread(rounds.map((r) => pick(r).rps)),
-    throughput_ratio: spread(rounds.map((r) => pick(r).throughput_ratio)),
-    added_p50_ms: spread(rounds.map((r) => pick(r).added_p50_ms)),
-    added_p99_ms: spread(rounds.map((r) => pick(r).added_p99_ms)),
-    proxy_cpu_us_per_request: spread(rounds.map((r) => pick(r).cpu_us_per_request.proxy ?? 0)),
+function verdict(hop: Hop, set: string, open: OpenRuns) {
+  const target = HOPS[hop].targetVcpu;
+  const perRate = Object.entries(open).flatMap(([rate, byHop]) => {
+    const run = byHop[hop];
+    const r = run?.via[set];
+    if (!run || !r) return [];
+    const belowSaturation = run.direct.open_loop?.rate_achieved === true && r.open_loop?.rate_achieved === true;
+    return [{ rate: Number(rate), load_1m: r.load_1m, processes: r.processes, added_p50_ms: r.added_p50_ms, added_p99_ms: r.added_p99_ms, below_saturation: belowSaturation }];
   });
-  const withCompare = rounds.every((r) => r.compare !== undefined);
+  // the proxies on the path (the upstream is measured for information only)
+  const roles = Object.keys(perRate[0]?.processes ?? {}).filter((role) => role !== 'upstream');
+  const vcpu = Object.fromEntries(roles.map((role) => [role, Object.fromEntries(perRate.map((p) => [p.rate, p.processes[role]?.vcpu_per_1000_rps]))]));
+  const rss = Object.fromEntries(roles.map((role) => [role, Math.max(...perRate.map((p) => p.processes[role]?.rss_mb ?? Number.NaN))]));
   return {
-    direct_rps: spread(rounds.map((r) => r.direct.rps)),
-    direct_cpu_us_per_request: { client: spread(rounds.map((r) => r.direct.cpu_us_per_request.client)), upstream: spread(rounds.map((r) => r.direct.cpu_us_per_request.upstream)) },
-    load_1m: spread(rounds.flatMap((r) => [r.direct.load_1m, r.proxied.load_1m])),
-    proxied: of((r) => r.proxied),
-    ...(withCompare ? { compare: of((r) => r.compare as Round['proxied']) } : {}),
+    vcpu_per_1000_rps: vcpu,
+    vcpu_target: target,
+    vcpu_met: perRate.length > 0 && perRate.every((p) => roles.every((role) => (p.processes[role]?.vcpu_per_1000_rps ?? Number.POSITIVE_INFINITY) <= target)),
+    rss_mb: rss,
+    rss_met: perRate.length > 0 && Object.values(rss).every((v) => v <= RSS_TARGET_MB),
+    added_p50_ms: Object.fromEntries(perRate.map((p) => [p.rate, p.added_p50_ms])),
+    added_p99_ms: Object.fromEntries(perRate.map((p) => [p.rate, p.added_p99_ms])),
+    below_saturation: Object.fromEntries(perRate.map((p) => [p.rate, p.below_saturation])),
+    latency_met: perRate.length > 0 && perRate.every((p) => p.below_saturation && p.added_p50_ms < ADDED_P50_TARGET_MS),
+    load_1m: perRate.map((p) => p.load_1m),
   };
 }
 
-type Layout = 'shared' | 'pinned';
+const mark = (met: boolean) => (met ? 'met' : 'NOT MET');
 
-const LAYOUTS: Record<Layout, string> = {
-  shared: 'every process may run on every core this process may use: the hop takes its CPU from the same cores the direct run had (the targets as written)',
-  pinned: 'the proxy alone on the last allowed core; the load generator and the upstream share the others, in the direct run too. The proxied run has one core more than the direct run, so its throughput ratio is the hop\'s capacity on its own core relative to the client and upstream on theirs, not the throughput kept on the same hardware',
-};
-
-/** Sets the CPU affinity of a process and all its threads (Linux `taskset`). */
-function pin(pid: number | undefined, cores: string): void {
-  if (pid === undefined) return;
-  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+function printSummary(hops: Hop[], sets: string[], verdicts: Record<string, Record<string, ReturnType<typeof verdict>>>): void {
+  const lines: string[] = ['', 'hop    proxy set        process  vCPU/1000 rps by rate      RSS MB  added p50 / p99 ms by rate'];
+  for (const hop of hops)
+    for (const set of sets) {
+      const v = verdicts[set]?.[hop];
+      if (!v) continue;
+      for (const role of Object.keys(v.vcpu_per_1000_rps)) {
+        const vcpu = Object.entries(v.vcpu_per_1000_rps[role] ?? {})
+          .map(([rate, x]) => `${rate}: ${x}`)
+          .join(', ');
+        const lat = Object.keys(v.added_p50_ms)
+          .map((rate) => `${rate}: ${v.added_p50_ms[rate]} / ${v.added_p99_ms[rate]}${v.below_saturation[rate] ? '' : ' (saturated)'}`)
+          .join(', ');
+        lines.push(`${hop.padEnd(6)} ${set.padEnd(16)} ${role.padEnd(8)} ${vcpu.padEnd(26)} ${String(v.rss_mb[role]).padEnd(7)} ${lat}`);
+      }
+    }
+  const ours = verdicts['causeway-dp'] ?? {};
+  lines.push('', 'targets (causeway-dp):');
+  for (const hop of hops) {
+    const v = ours[hop];
+    if (!v) continue;
+    lines.push(
+      `  ${hop}: vCPU per 1,000 rps <= ${v.vcpu_target}: ${mark(v.vcpu_met)}; RSS <= ${RSS_TARGET_MB} MB: ${mark(v.rss_met)}; p50 added < ${ADDED_P50_TARGET_MS} ms below saturation: ${mark(v.latency_met)}`,
+    );
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
 }
 
-/**
- * The CPUs this process may run on (`taskset -pc`: a container or cgroup may allow fewer than the
- * machine has), or undefined when taskset is missing.
- */
-function allowedCpus(): number[] | undefined {
+// ------------------------------------------------------------------ main
+function allowedCpus(): string {
   try {
     const out = execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
-    const list = out.slice(out.lastIndexOf(':') + 1).trim();
-    const ids: number[] = [];
-    for (const part of list.split(',')) {
-      const [a, b] = part.split('-').map(Number);
-      if (a === undefined || !Number.isInteger(a)) return undefined;
-      for (let i = a; i <= (b ?? a); i++) ids.push(i);
-    }
-    return ids;
+    return out.slice(out.lastIndexOf(':') + 1).trim();
   } catch {
-    return undefined;
+    return `${cpus().length} (taskset unavailable)`;
   }
 }
 
@@ -423,139 +281,133 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       role: { type: 'string' },
+      rates: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
-      rounds: { type: 'string' },
-      rate: { type: 'string' },
-      layout: { type: 'string' },
+      'closed-duration': { type: 'string' },
+      hops: { type: 'string' },
       compare: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
   });
   if (values.role === 'upstream') return upstreamRole();
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
   if (values.compare && !existsSync(values.compare)) throw new Error(`--compare ${values.compare}: no such file`);
-  const positive = (name: string, v: string | undefined, dflt: number): number => {
+  const number = (name: string, v: string | undefined, dflt: number, min: number): number => {
     const n = v === undefined ? dflt : Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} ${v}: expected a positive number`);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} ${v}: expected a number >= ${min}`);
     return n;
   };
-  const seconds = positive('duration', values.duration, 5);
-  const connections = Math.round(positive('connections', values.connections, 64));
-  const warmup = positive('warmup', values.warmup, 1);
-  const roundCount = Math.round(positive('rounds', values.rounds, 3));
-  const rate = positive('rate', values.rate, 5000);
-  const layouts: Layout[] = values.layout === undefined ? ['shared', 'pinned'] : (values.layout.split(',') as Layout[]);
-  for (const l of layouts) if (!Object.hasOwn(LAYOUTS, l)) throw new Error(`--layout ${l}: expected shared, pinned or shared,pinned`);
-  const allowed = allowedCpus();
-  const pinnable = allowed !== undefined && allowed.length >= 2;
-  if (layouts.includes('pinned') && !pinnable) process.stderr.write(`the pinned layout needs taskset and 2+ allowed cores (allowed: ${allowed?.join(',') ?? 'unknown'}): skipped\n`);
+  const seconds = number('duration', values.duration, 10, 1);
+  const connections = Math.round(number('connections', values.connections, 16, 1));
+  const warmup = number('warmup', values.warmup, 1, 0);
+  const closedSeconds = number('closed-duration', values['closed-duration'], 3, 0);
+  const rates = (values.rates ?? '1000,2000').split(',').map((r) => number('rates', r, 0, 1));
+  const hops = (values.hops ?? 'http,tcp,mtls').split(',') as Hop[];
+  for (const h of hops) if (!Object.hasOwn(HOPS, h)) throw new Error(`--hops ${h}: expected http, tcp and/or mtls`);
+  const profDir = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
 
-  const upstream = await startChild(['--import', 'tsx', fileURLToPath(import.meta.url), '--role', 'upstream'], (l) => l.startsWith('{'));
-  const ports = JSON.parse(upstream.line) as { http: number; tcp: number };
-  const proxies: Proxy[] = [];
+  const upstreamChild = await startChild(['--import', 'tsx', fileURLToPath(import.meta.url), '--role', 'upstream'], (l) => l.startsWith('{'));
+  const upstream = JSON.parse(upstreamChild.line) as { http: number; tcp: number };
+  const upstreamPid = upstreamChild.child.pid as number;
+  const certs = await meshCertificates();
+  const sets: ProxySet[] = [];
   try {
-    const proxy = await startProxy(MAIN, ports);
-    proxies.push(proxy);
-    const other = values.compare ? await startProxy(values.compare, ports) : undefined;
-    if (other) proxies.push(other);
-    const httpReq = Buffer.from('GET /bench HTTP/1.1\r\nhost: upstream\r\n\r\n');
-    const tcpMsg = Buffer.alloc(64, 'y');
-    const tcpComplete = (buf: Buffer) => (buf.length >= tcpMsg.length ? tcpMsg.length : 0);
-    const protocols = [
-      { name: 'http' as const, request: httpReq, complete: httpComplete },
-      { name: 'tcp' as const, request: tcpMsg, complete: tcpComplete },
-    ];
-    const upstreamPid = upstream.child.pid;
-    const measure = async (label: string, conns: number, secs: number, rounds: number, openRate?: number): Promise<Record<'http' | 'tcp', Round[]>> => {
-      const out: Record<'http' | 'tcp', Round[]> = { http: [], tcp: [] };
-      for (let round = 0; round < rounds; round++) {
-        for (const p of protocols) {
-          const run = (px: Proxy) => loop({ port: px[p.name], upstreamPid, proxyPid: px.child.pid }, conns, secs, warmup, p.request, p.complete, openRate);
-          const direct = await loop({ port: ports[p.name], upstreamPid, proxyPid: undefined }, conns, secs, warmup, p.request, p.complete, openRate);
-          // with --compare, the two builds take turns going first
-          const o1 = other && round % 2 === 1 ? await run(other) : undefined;
-          const proxied = await run(proxy);
-          const o = other ? (o1 ?? (await run(other))) : undefined;
-          const r: Round = { direct, proxied: { ...proxied, ...compare(direct, proxied) } };
-          if (o) r.compare = { ...o, ...compare(direct, o) };
-          out[p.name].push(r);
-          process.stderr.write(`${label}, ${conns} connections, round ${round + 1}, ${p.name}: direct ${direct.rps} req/s p50 ${direct.p50_ms} ms, proxied ${proxied.rps} req/s p50 ${proxied.p50_ms} ms (load ${direct.load_1m})\n`);
-        }
+    // causeway-dp (profiled with --cpu-prof DIR), the floor, and the --compare build
+    sets.push(await startSet('causeway-dp', MAIN, upstream, certs, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []));
+    sets.push(await startSet('floor', FLOOR, upstream, certs, []));
+    if (values.compare) sets.push(await startSet('compare', resolve(values.compare), upstream, certs, []));
+    const entry = (hop: Hop, s: ProxySet) => s.ports[hop];
+    for (const s of sets) for (const hop of hops) await checkPath(entry(hop, s), HOPS[hop].protocol, `${hop} hop through ${s.name}`);
+
+    // idle: what each process costs with no traffic, and its memory after start
+    const idle: Record<string, Record<string, { vcpu: number; rss_mb: number }>> = {};
+    const idleSeconds = 3;
+    const procs = sets.flatMap((s) => (['plain', 'sidecar', 'egress'] as const).map((role) => ({ set: s.name, role, pid: s[role].pid })));
+    const cpu0 = procs.map((p) => cpuMicros(p.pid));
+    await sleep(idleSeconds * 1000);
+    procs.forEach((p, i) => {
+      idle[p.set] ??= {};
+      (idle[p.set] as Record<string, { vcpu: number; rss_mb: number }>)[p.role] = { vcpu: r3((cpuMicros(p.pid) - (cpu0[i] as number)) / 1e6 / idleSeconds), rss_mb: r1(rssMb(p.pid)) };
+    });
+
+    const measure = async (hop: Hop, rate: number | undefined) => {
+      const h = HOPS[hop];
+      const label = rate === undefined ? 'closed loop' : `${rate}/s`;
+      const direct = await loop({ port: upstream[h.direct], connections, seconds: rate === undefined ? closedSeconds : seconds, warmup, protocol: h.protocol, rate, processes: { upstream: upstreamPid } });
+      const via: Record<string, Proxied> = {};
+      for (const s of sets) {
+        const r = await loop({
+          port: entry(hop, s),
+          connections,
+          seconds: rate === undefined ? closedSeconds : seconds,
+          warmup,
+          protocol: h.protocol,
+          rate,
+          processes: { ...h.processes(s), upstream: upstreamPid },
+        });
+        via[s.name] = { ...r, added_p50_ms: r3(r.p50_ms - direct.p50_ms), added_p99_ms: r3(r.p99_ms - direct.p99_ms) };
+        const costs = Object.entries(r.processes)
+          .filter(([role]) => role !== 'upstream')
+          .map(([role, c]) => `${role} ${c.vcpu_per_1000_rps} vCPU/1000rps ${c.rss_mb} MB`)
+          .join(', ');
+        process.stderr.write(`${hop} ${label} ${s.name}: ${r.rps} req/s, added p50 ${via[s.name]?.added_p50_ms} ms, ${costs} (load ${r.load_1m})\n`);
       }
-      return out;
+      return { direct, via };
     };
-    const results: Record<string, unknown> = {};
-    const targets: Record<string, unknown> = {};
-    const cpuList = allowed?.join(',') ?? '';
-    for (const layout of layouts) {
-      if (layout === 'pinned' && !pinnable) continue;
-      try {
-        if (allowed !== undefined) {
-          const proxyCpu = String(allowed[allowed.length - 1]);
-          const others = allowed.slice(0, -1).join(',');
-          pin(process.pid, layout === 'pinned' ? others : cpuList);
-          pin(upstreamPid, layout === 'pinned' ? others : cpuList);
-          for (const p of proxies) pin(p.child.pid, layout === 'pinned' ? proxyCpu : cpuList);
-        }
-        // closed loop: the throughput at saturation
-        const many = await measure(`${layout} closed loop`, connections, seconds, roundCount);
-        // open loop at a fixed rate: the latency one hop adds below saturation
-        const open = await measure(`${layout} open loop ${rate}/s`, connections, seconds, 1, rate);
-        // a single connection: the latency one hop adds when nothing queues
-        const single = await measure(`${layout} single`, 1, Math.max(1, Math.round(seconds / 2)), 1);
-        const closed = { http: summary(many.http), tcp: summary(many.tcp) };
-        results[layout] = {
-          description: LAYOUTS[layout],
-          closed_loop: { http: { summary: closed.http, rounds: many.http }, tcp: { summary: closed.tcp, rounds: many.tcp } },
-          open_loop: { rate, http: open.http[0], tcp: open.tcp[0] },
-          single_connection: { http: single.http[0], tcp: single.tcp[0] },
-        };
-        const verdict = (name: 'http' | 'tcp') => {
-          const s = closed[name];
-          const o = open[name][0];
-          const belowSaturation = o !== undefined && o.direct.open_loop?.rate_achieved === true && o.proxied.open_loop?.rate_achieved === true;
-          const added = o?.proxied.added_p50_ms ?? Number.NaN;
-          const latency = { added_p50_ms_at_rate: added, rate_achieved: belowSaturation, latency_met: belowSaturation && added < 1 };
-          const cpu = {
-            proxy_cpu_us_per_request: s.proxied.proxy_cpu_us_per_request.median,
-            client_plus_upstream_cpu_us_per_request: r1(s.direct_cpu_us_per_request.client.median + s.direct_cpu_us_per_request.upstream.median),
-          };
-          const ratio = s.proxied.throughput_ratio.median;
-          // shared cores: the hop's CPU comes out of the client's and upstream's, so the ratio can reach
-          // 0.5 only if the proxy costs no more CPU per request than the client and upstream together
-          if (layout === 'shared') return { throughput_ratio: ratio, throughput_met: ratio >= 0.5, ...cpu, ...latency };
-          // pinned: one core more than the direct run, so this is capacity, not throughput kept
-          return { capacity_ratio: ratio, ...cpu, ...latency };
-        };
-        targets[layout] = { http: verdict('http'), tcp: verdict('tcp') };
-      } catch (e) {
-        // keep what the other layouts measured
-        process.stderr.write(`${layout} layout failed: ${(e as Error).message}\n`);
-        results[layout] = { description: LAYOUTS[layout], error: (e as Error).message };
-        targets[layout] = { error: (e as Error).message };
-      }
+
+    const open: OpenRuns = {};
+    for (const rate of rates) {
+      open[rate] = {};
+      for (const hop of hops) (open[rate] as Record<Hop, unknown>)[hop] = await measure(hop, rate);
     }
+    // closed loop, for information: the throughput at saturation
+    const saturation: Partial<Record<Hop, Record<string, number>>> = {};
+    if (closedSeconds > 0)
+      for (const hop of hops) {
+        const c = await measure(hop, undefined);
+        saturation[hop] = { direct: c.direct.rps, ...Object.fromEntries(Object.entries(c.via).map(([n, r]) => [n, r.rps])) };
+      }
+
+    const verdicts: Record<string, Record<string, ReturnType<typeof verdict>>> = {};
+    for (const s of sets) verdicts[s.name] = Object.fromEntries(hops.map((hop) => [hop, verdict(hop, s.name, open)]));
+    const ours = sets[0] as ProxySet;
     const report = {
-      targets: {
-        rule: 'per hop: at least 50 % of the direct throughput on the same cores (shared layout, closed loop, median of the rounds) and under 1 ms added at p50 below saturation (open loop at the fixed rate, which both runs must achieve)',
-        ...targets,
-      },
+      targets: { rules: TARGETS, 'causeway-dp': verdicts['causeway-dp'] },
+      floor: verdicts.floor,
+      ...(values.compare ? { compare: verdicts.compare } : {}),
       node: process.version,
-      cpus: cpuList || `${cpus().length} (taskset unavailable)`,
+      cpus: allowedCpus(),
       connections,
       duration_s: seconds,
-      rounds: roundCount,
-      open_loop_rate: rate,
+      rates,
       proxy: MAIN,
-      ...(other ? { compare: other.main } : {}),
-      ...results,
-      http_upstream_connections_opened: await upstreamConnections(proxy),
+      ...(values.compare ? { compare_proxy: resolve(values.compare) } : {}),
+      hops: Object.fromEntries(hops.map((h) => [h, HOPS[h].description])),
+      idle_3s: idle,
+      saturation_rps: saturation,
+      upstream_connections_opened: { http: await upstreamConnections(ours.plain, 'http'), mtls: await upstreamConnections(ours.sidecar, 'httpbin') },
+      open_loop: open,
+      load_1m_at_end: loadAverage(),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    printSummary(
+      hops,
+      sets.map((s) => s.name),
+      verdicts,
+    );
+    // a measurement that saw no requests, or errors, measured something else than the hop
+    const bad = Object.entries(open).flatMap(([rate, byHop]) =>
+      Object.entries(byHop).flatMap(([hop, run]) =>
+        [['direct', run.direct] as const, ...Object.entries(run.via)].filter(([, r]) => r.requests === 0 || r.errors > 0).map(([n, r]) => `${hop} at ${rate}/s via ${n}: ${r.requests} requests, ${r.errors} errors`),
+      ),
+    );
+    if (bad.length > 0) throw new Error(`invalid measurements:\n  ${bad.join('\n  ')}`);
   } finally {
-    for (const p of proxies) p.child.kill('SIGTERM');
-    upstream.child.kill('SIGTERM');
+    await Promise.all(sets.flatMap((s) => [stop(s.plain), stop(s.sidecar), stop(s.egress)]));
+    upstreamChild.child.kill('SIGTERM');
   }
 }
 
