@@ -3,7 +3,8 @@
  * process): registration with a real dataplane token and the Dataplane in the node metadata, a mesh
  * with builtin mTLS (identity certificates and the mesh CA arrive over SDS), an ExternalService reached
  * through the outbound listener and through the builtin DNS + VIP, and every response ACKed (the zone
- * records no NACK).
+ * records no NACK) — in both xDS protocols, incremental (the default) and state of the world; and a
+ * change applied while connected (a cluster added, then removed).
  */
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { freePort, get, httpUpstream, quietLog, type Upstream } from './testing/
 
 const res = (type: Resource['type'], name: string, spec: unknown, mesh?: string): Resource => ({ type, name, ...(mesh ? { mesh } : {}), labels: {}, spec, version: 0 });
 
-describe('causeway-dp with the zone ADS server', () => {
+describe.each(['delta', 'sotw'] as const)('causeway-dp with the zone ADS server (%s)', (protocol) => {
   let store: ResourceStore;
   let zone: XdsZone;
   let server: AdsServer;
@@ -68,7 +69,7 @@ describe('causeway-dp with the zone ADS server', () => {
       ].join('\n'),
     );
     const config = loadConfig(
-      ['--cp-address', `grpc://127.0.0.1:${cpPort}`, '--dataplane-file', join(dir, 'dp.yaml'), '--dataplane-token-file', join(dir, 'token'), '--admin-port', '0', '--dns-port', '0', '--access-log', 'off'],
+      ['--xds-protocol', protocol, '--cp-address', `grpc://127.0.0.1:${cpPort}`, '--dataplane-file', join(dir, 'dp.yaml'), '--dataplane-token-file', join(dir, 'token'), '--admin-port', '0', '--dns-port', '0', '--access-log', 'off'],
       {},
     );
     dp = await startDataplane(config, quietLog());
@@ -108,5 +109,15 @@ describe('causeway-dp with the zone ADS server', () => {
     expect(r.body).toBe('external /via-vip host=httpbin.mesh');
     // passthrough is off: other names are refused
     await expect(resolver.resolve4('example.com')).rejects.toMatchObject({ code: 'EREFUSED' });
+  });
+
+  it('applies a change while connected: an ExternalService added, then deleted, without a NACK', async () => {
+    expect(dp.xds?.status.protocol).toBe(protocol);
+    await store.create(res('ExternalService', 'later', { tags: { 'kuma.io/service': 'later', 'kuma.io/protocol': 'http' }, networking: { address: '127.0.0.1:9' } }, 'default'));
+    await vi.waitFor(() => expect(dp.proxy.clusterNames()).toContain('later'), { timeout: 10_000, interval: 50 });
+    await store.delete('ExternalService', 'default', 'later');
+    await vi.waitFor(() => expect(dp.proxy.clusterNames()).not.toContain('later'), { timeout: 10_000, interval: 50 });
+    expect(dp.proxy.clusterNames()).toContain('httpbin');
+    expect(dp.xds?.status.nacks).toBe(0);
   });
 });
