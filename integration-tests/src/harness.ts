@@ -164,6 +164,8 @@ export interface NatsAccess {
 export interface ControlPlaneOptions {
   home?: string;
   nats?: NatsAccess;
+  /** `--log-level` (default `debug`: the tests read the logs; a benchmark wants `info`). */
+  logLevel?: string;
 }
 
 export class ControlPlaneProcess {
@@ -278,7 +280,7 @@ export class ControlPlaneProcess {
     const env = { ...childEnv(), ...(this.opts.home ? { HOME: this.opts.home } : {}), ...(nats ? { CAUSEWAY_NATS_PASSWORD: nats.password } : {}) };
     const child = spawn(
       process.execPath,
-      [CP_BIN, 'run', ...this.args, ...natsArgs, ...xdsArgs, '--api-port', String(this.port), '--api-address', '127.0.0.1', '--admin-token-file', this.tokenFile, '--log-level', 'debug'],
+      [CP_BIN, 'run', ...this.args, ...natsArgs, ...xdsArgs, '--api-port', String(this.port), '--api-address', '127.0.0.1', '--admin-token-file', this.tokenFile, '--log-level', this.opts.logLevel ?? 'debug'],
       { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     this.child = child;

@@ -1,0 +1,61 @@
+/**
+ * The messages between the pipeline benchmark (`pipeline.ts`, the parent) and its proxy workers
+ * (`sim-proxies.ts`, child processes over Node's IPC channel). Times are milliseconds since the epoch
+ * with sub-millisecond precision (`performance.timeOrigin + performance.now()`), comparable across the
+ * processes of one machine.
+ */
+import type { XdsNode, XdsProtocol } from '@causeway/dataplane';
+import type { SimProxyKind } from './sim-proxy.js';
+
+export interface ProxyPlan {
+  name: string;
+  kind: SimProxyKind;
+  /** host:port of the zone's ADS server */
+  target: string;
+  caFile: string;
+  token: string;
+  node: XdsNode;
+}
+
+/**
+ * What a watch waits for, per proxy in its scope: a Cluster of that name held (or no longer held); a
+ * marker in the RBAC rules of its inbound listeners (or gone); any update applied at or after `since`.
+ */
+export type WatchTest =
+  | { kind: 'cluster'; name: string; present: boolean }
+  | { kind: 'inbound-rbac'; marker: string; present: boolean }
+  | { kind: 'update-since'; since: number };
+
+export type ToWorker =
+  | { type: 'start'; protocol: XdsProtocol; backoff: { initialMs: number; maxMs: number }; proxies: ProxyPlan[] }
+  /** Sidecars only, or every proxy of the worker (ZoneIngress / ZoneEgress too). */
+  | { type: 'watch'; id: number; test: WatchTest; scope: 'sidecars' | 'all' }
+  | { type: 'unwatch'; id: number }
+  | { type: 'stats'; id: number }
+  | { type: 'stop' };
+
+export interface WorkerStats {
+  /** Serialized ADS responses received (bytes, count), and when the last one arrived. */
+  bytes: number;
+  responses: number;
+  lastResponseAt: number;
+  acks: number;
+  nacks: number;
+  firstNacks: string[];
+  reconnects: number;
+  connected: number;
+  cpuMs: number;
+  rssMb: number;
+}
+
+export type FromWorker =
+  /** Loaded, waiting for `start`. */
+  | { type: 'ready' }
+  | { type: 'started'; proxies: number }
+  /** A proxy has applied (ACKed) what it needs to serve (`SimProxy.configured`), for the first time. */
+  | { type: 'configured'; name: string; at: number }
+  /** The watch is registered; `scope` proxies are in it; `already` of them satisfied it at once. */
+  | { type: 'watching'; id: number; scope: number; already: number }
+  /** Proxies that satisfied the watch, with when (batched). */
+  | { type: 'reached'; id: number; times: number[] }
+  | ({ type: 'stats'; id: number } & WorkerStats);
