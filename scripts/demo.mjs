@@ -10,8 +10,12 @@
 // cross-zone path answers, and prints a command that calls it from the zone-1 app through its sidecar.
 // Ctrl-C (SIGINT) or SIGTERM stops everything. State and logs: .causeway/demo/ (fresh on every start).
 //
-// Options (environment): CAUSEWAY_DEMO_DIR (state dir), CAUSEWAY_DEMO_HTTPBIN=httpbin.org:80 to use the real
-// httpbin instead of the stand-in (needs internet access from zone-2's egress).
+// It checks every port it will listen on first, then builds (npm run build), then starts.
+// Options: --port-base N (or CAUSEWAY_DEMO_PORT_BASE=N) puts all its ports in N..N+19, its VIP ranges and
+// state dir (.causeway/demo-N) apart from the default's, so a second copy can run beside the first;
+// --no-build skips the build (the integration test runs it built). Environment: CAUSEWAY_DEMO_DIR (state
+// dir), CAUSEWAY_DEMO_HTTPBIN=httpbin.org:80 to use the real httpbin instead of the stand-in (needs
+// internet access from zone-2's egress).
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -20,29 +24,67 @@ import { Resolver } from 'node:dns/promises';
 import { delimiter, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const stateDir = resolve(process.env.CAUSEWAY_DEMO_DIR || join(root, '.causeway', 'demo'));
+const USAGE = 'usage: npm start [-- --port-base N] [--no-build]   (or node scripts/demo.mjs ...; CAUSEWAY_DEMO_PORT_BASE=N)';
+const PORT_COUNT = 20;
+
+/** --port-base N / CAUSEWAY_DEMO_PORT_BASE and --no-build; exits with the usage on anything else. */
+function parseOptions(argv, env) {
+  const opts = { portBase: undefined, build: true };
+  let base = env.CAUSEWAY_DEMO_PORT_BASE || undefined;
+  let baseFrom = 'CAUSEWAY_DEMO_PORT_BASE';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-build') opts.build = false;
+    else if (a === '--port-base' || a.startsWith('--port-base=')) {
+      base = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      baseFrom = '--port-base';
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else {
+      process.stderr.write(`unknown option ${a}\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
+  if (base !== undefined) {
+    const n = Number(base);
+    if (!/^\d+$/.test(String(base)) || n < 1024 || n > 65535 - PORT_COUNT) {
+      process.stderr.write(`${baseFrom}: must be a port number from 1024 to ${65535 - PORT_COUNT} (the demo uses it and the next ${PORT_COUNT - 1}), got ${JSON.stringify(base)}\n`);
+      process.exit(2);
+    }
+    opts.portBase = n;
+  }
+  return opts;
+}
+const options = parseOptions(process.argv.slice(2), process.env);
+const base = options.portBase;
+const stateDir = resolve(process.env.CAUSEWAY_DEMO_DIR || join(root, '.causeway', base === undefined ? 'demo' : `demo-${base}`));
 const bin = {
   cp: join(root, 'services/control-plane/dist/main.js'),
   dp: join(root, 'services/dataplane/dist/main.js'),
   cli: join(root, 'services/cli/dist/main.js'),
 };
 
-// Everything on loopback, on fixed ports (Kuma's API port for global).
-const NATS_PORT = 14222;
+// Everything on loopback. Without --port-base: the well-known ports (Kuma's API port for global). With it:
+// base+0 .. base+19 in this order, and VIP ranges of their own (a sidecar listens on VIP:80, so two copies
+// must not hand out the same VIPs).
+const port = (offset, fixed) => (base === undefined ? fixed : base + offset);
+const vipOctet = (zone) => (base === undefined ? 240 + zone : 150 + 2 * (Math.floor(base / PORT_COUNT) % 50) + zone - 1);
+const NATS_PORT = port(0, 14222);
 const CP = {
-  global: { api: 5681 },
-  'zone-1': { api: 5691, xds: 5678, vipCidr: '127.241.0.0/16' },
-  'zone-2': { api: 5701, xds: 5688, vipCidr: '127.242.0.0/16' },
+  global: { api: port(1, 5681) },
+  'zone-1': { api: port(2, 5691), xds: port(3, 5678), vipCidr: `127.${vipOctet(1)}.0.0/16` },
+  'zone-2': { api: port(4, 5701), xds: port(5, 5688), vipCidr: `127.${vipOctet(2)}.0.0/16` },
 };
 const PROXIES = {
-  'ingress-1': { zone: 'zone-1', mode: 'ingress', port: 10001, admin: 9902 },
-  'egress-1': { zone: 'zone-1', mode: 'egress', port: 10002, admin: 9903 },
-  'ingress-2': { zone: 'zone-2', mode: 'ingress', port: 20001, admin: 9904 },
-  'egress-2': { zone: 'zone-2', mode: 'egress', port: 20002, admin: 9905 },
-  'web-1': { zone: 'zone-1', mode: 'sidecar', admin: 9901 },
+  'ingress-1': { zone: 'zone-1', mode: 'ingress', port: port(6, 10001), admin: port(7, 9902) },
+  'egress-1': { zone: 'zone-1', mode: 'egress', port: port(8, 10002), admin: port(9, 9903) },
+  'ingress-2': { zone: 'zone-2', mode: 'ingress', port: port(10, 20001), admin: port(11, 9904) },
+  'egress-2': { zone: 'zone-2', mode: 'egress', port: port(12, 20002), admin: port(13, 9905) },
+  'web-1': { zone: 'zone-1', mode: 'sidecar', admin: port(14, 9901) },
 };
-const WEB = { address: '127.0.1.1', inbound: 18080, app: 8080, outbound: 10080, dns: 15053 };
-const STANDIN_PORT = 18000;
+const WEB = { address: '127.0.1.1', inbound: port(15, 18080), app: port(16, 8080), outbound: port(17, 10080), dns: port(18, 15053) };
+const STANDIN_PORT = port(19, 18000);
 const realHttpbin = process.env.CAUSEWAY_DEMO_HTTPBIN;
 const httpbinAddress = realHttpbin || `127.0.0.1:${STANDIN_PORT}`;
 
@@ -260,15 +302,49 @@ async function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+/** Every port the demo listens on, with what uses it. */
+function plannedPorts() {
+  return [
+    [NATS_PORT, 'nats-server'],
+    [CP.global.api, 'global API'],
+    ...['zone-1', 'zone-2'].flatMap((z) => [
+      [CP[z].api, `${z} API`],
+      [CP[z].xds, `${z} xDS`],
+    ]),
+    ...Object.entries(PROXIES).flatMap(([n, p]) => [...(p.port ? [[p.port, n]] : []), [p.admin, `${n} admin`]]),
+    [WEB.app, 'web app'],
+    [WEB.outbound, 'web-1 outbound'],
+    ...(realHttpbin ? [] : [[STANDIN_PORT, 'httpbin stand-in']]),
+  ];
+}
+
+/** Fails before anything is built or started when a port is taken, naming it and how to move every port. */
+async function checkPorts() {
+  const taken = [];
+  for (const [p, what] of plannedPorts()) if (!(await portFree(p))) taken.push(`${p} (${what})`);
+  if (!taken.length) return;
+  const where = base === undefined ? 'its default ports' : `--port-base ${base} (ports ${base}..${base + PORT_COUNT - 1})`;
+  const next = (base ?? 30000) + (base === undefined ? 0 : 100);
+  throw new Error(
+    `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} on 127.0.0.1 ${taken.length > 1 ? 'are' : 'is'} in use (another demo running?). The demo uses ${where}; move them all with\n  npm start -- --port-base ${next}      (or CAUSEWAY_DEMO_PORT_BASE=${next} npm start: ports ${next}..${next + PORT_COUNT - 1})`,
+  );
+}
+
+/** npm run build at the repository root (after the port check: a taken port fails in a second, not after the build). */
+function build() {
+  log('building (npm run build) ...');
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm run build failed (${r.signal ?? `exit code ${r.status}`})`);
+}
+
 async function main() {
   const nats = findNatsServer();
   if (!nats) {
     console.error('nats-server is not installed (the demo runs one for multi-zone sync).\nInstall it, then run npm start again:\n  sudo apt-get install nats-server      # Debian / Ubuntu\n  brew install nats-server             # macOS\nor download a release from https://github.com/nats-io/nats-server/releases');
     process.exit(1);
   }
-  for (const p of [NATS_PORT, CP.global.api, CP['zone-1'].api, CP['zone-1'].xds, CP['zone-2'].api, CP['zone-2'].xds, ...Object.values(PROXIES).flatMap((p) => [p.port, p.admin]).filter(Boolean), WEB.app, WEB.outbound, ...(realHttpbin ? [] : [STANDIN_PORT])]) {
-    if (!(await portFree(p))) throw new Error(`port ${p} on 127.0.0.1 is in use (another demo running?)`);
-  }
+  await checkPorts();
+  if (options.build) build();
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
 
@@ -288,7 +364,8 @@ async function main() {
   start('global', process.execPath, [...cpArgs('global'), '--mode', 'global'], readEnvFile(join(stateDir, 'global.env')));
   for (const z of ['zone-1', 'zone-2'])
     start(z, process.execPath, [...cpArgs(z), '--mode', 'zone', '--zone', z, '--xds-port', String(CP[z].xds), '--xds-address', '127.0.0.1', '--vip-cidr', CP[z].vipCidr], readEnvFile(join(stateDir, `${z}.env`)));
-  for (const name of Object.keys(CP)) await waitFor(`${name} control plane`, async () => (await fetch(`http://127.0.0.1:${CP[name].api}/ready`)).ok);
+  // A fresh PGlite store runs initdb in WebAssembly: seconds when idle, more than a minute on a loaded 2-core machine.
+  for (const name of Object.keys(CP)) await waitFor(`${name} control plane`, async () => (await fetch(`http://127.0.0.1:${CP[name].api}/ready`)).ok, 150_000);
   for (const z of ['zone-1', 'zone-2'])
     await waitFor(`${z} online at global`, async () => {
       const page = await (await fetch(`http://127.0.0.1:${CP.global.api}/zones+insights`)).json();

@@ -2,7 +2,8 @@
  * The `npm start` demo end to end: runs scripts/demo.mjs (the build is done), waits for its "ready"
  * text, runs the command it prints (a curl from the zone-1 app's host through its sidecar to the
  * zone-2-only ExternalService), checks the answer came through zone-2's egress, then sends SIGINT and
- * checks that the demo and every process it started exited.
+ * checks that the demo and every process it started exited. It runs on a free port range (--port-base), so
+ * it neither needs the demo's default ports nor disturbs a demo someone runs on them.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -25,6 +26,19 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+const PORT_COUNT = 20; // scripts/demo.mjs uses --port-base .. --port-base + 19
+
+/** A base whose PORT_COUNT ports are all free on 127.0.0.1 (random, so two runs rarely race for one). */
+async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + PORT_COUNT * Math.floor(Math.random() * 2000);
+    let free = true;
+    for (let p = base; free && p < base + PORT_COUNT; p++) free = await portFree(p);
+    if (free) return base;
+  }
+  throw new Error(`no ${PORT_COUNT} consecutive free ports found between 20000 and 60000`);
+}
+
 describe('npm start (scripts/demo.mjs)', () => {
   const env = new TestEnv();
   let demo: ChildProcess | undefined;
@@ -37,8 +51,9 @@ describe('npm start (scripts/demo.mjs)', () => {
 
   it('brings up the topology, prints a command that reaches the zone-2-only ExternalService from zone-1, and stops cleanly on Ctrl-C', async () => {
     const stateDir = env.tempDir('causeway-it-demo-');
+    const base = await freePortBase();
     // Its own process group: what it starts can be checked (and, on a failure, killed) as a whole.
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs')], {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs'), '--no-build', '--port-base', String(base)], {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +76,7 @@ describe('npm start (scripts/demo.mjs)', () => {
           expect(output).toContain('Ctrl-C stops everything.');
         },
         'the demo is up',
-        150_000,
+        240_000,
         250,
       );
 
@@ -83,8 +98,14 @@ describe('npm start (scripts/demo.mjs)', () => {
       expect(direct, output).toBeDefined();
       expect((await sh(`curl -s -o /dev/null -w '%{http_code}' ${direct}`)).stdout).toBe('403');
 
-      // The APIs it printed answer.
-      for (const port of [5681, 5691, 5701]) expect((await fetch(`http://127.0.0.1:${port}/ready`)).ok).toBe(true);
+      // The APIs it printed answer, on ports of its range.
+      const apis = [...output.matchAll(/^ {2}(global|zone-1|zone-2) +http:\/\/127\.0\.0\.1:(\d+) /gm)].map((m) => Number(m[2]));
+      expect(apis, output).toHaveLength(3);
+      for (const port of apis) {
+        expect(port).toBeGreaterThanOrEqual(base);
+        expect(port).toBeLessThan(base + PORT_COUNT);
+        expect((await fetch(`http://127.0.0.1:${port}/ready`)).ok).toBe(true);
+      }
 
       // Ctrl-C: everything stops.
       process.kill(pid, 'SIGINT');
@@ -92,7 +113,7 @@ describe('npm start (scripts/demo.mjs)', () => {
       expect(end).toEqual({ code: 0, signal: null });
       expect(output).toContain('stopped: every process exited.');
       await eventually(() => expect(processGroupAlive(pid)).toBe(false), 'every process of the demo exited', 5000);
-      for (const port of [5681, 5691, 5701, 5678, 5688, 14222, 10001, 10002, 20001, 20002]) expect(await portFree(port), `port ${port} released`).toBe(true);
+      for (let port = base; port < base + PORT_COUNT; port++) expect(await portFree(port), `port ${port} released`).toBe(true);
     } catch (e) {
       const logs = readdirSync(stateDir)
         .filter((f) => f.endsWith('.log'))
@@ -100,5 +121,5 @@ describe('npm start (scripts/demo.mjs)', () => {
       console.error(`demo output:\n${output}\n${logs.join('\n')}`);
       throw e;
     }
-  }, 240_000);
+  }, 360_000);
 });
