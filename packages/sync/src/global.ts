@@ -39,6 +39,8 @@ export interface GlobalSyncOptions {
   batchSize?: number;
   /** KV bucket history (default 1: only the last value of each key is kept). */
   history?: number;
+  /** Copies of each KV bucket in a NATS JetStream cluster (default 1; 3 on a 3-node cluster survives the loss of one node). Applies when global creates the buckets. */
+  replicas?: number;
   /** How long a Zone's `enabled` flag is cached (default 5000 ms). */
   zoneCacheMs?: number;
   /** How often durable or long-lived consumers of the KV streams are deleted (default 30000 ms; consumer-sweep.ts). */
@@ -144,8 +146,9 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     this.publisher.begin();
     this.applier.begin(s);
     const history = this.opts.history ?? 1;
-    const globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, description: 'Causeway: resources global syncs to every zone' });
-    await s.kvm.create(ZONES_BUCKET, { history, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
+    const replicas = this.opts.replicas ?? 1;
+    const globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, replicas, description: 'Causeway: resources global syncs to every zone' });
+    await s.kvm.create(ZONES_BUCKET, { history, replicas, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
     if (s.aborted) return;
     this.sweepConsumers(s);
     await Promise.all([this.reconcile(s, globalKv), this.followZones(s)]);
