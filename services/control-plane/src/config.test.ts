@@ -65,6 +65,22 @@ describe('loadConfig', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--vip-cidr', '127.242.0.0/16'], env: {}, readFile: noFile })).fields[0]?.field).toBe('--vip-cidr');
   });
 
+  it('takes --nats-kv-replicas from 1 to 5 (global mode with NATS only)', () => {
+    const nats = ['--nats-url', 'nats://nats-1:4222'];
+    expect(loadConfig({ argv: ['--mode', 'global', ...nats, '--nats-kv-replicas', '3'], env: {}, readFile: noFile }).natsKvReplicas).toBe(3);
+    expect(loadConfig({ argv: ['--mode', 'global', ...nats], env: { CAUSEWAY_NATS_KV_REPLICAS: '5' }, readFile: noFile }).natsKvReplicas).toBe(5);
+    expect(loadConfig({ argv: ['--mode', 'global', ...nats], env: {}, readFile: noFile }).natsKvReplicas).toBeUndefined();
+    for (const bad of ['0', '6', '2.5', 'three']) {
+      const e = fail(() => loadConfig({ argv: ['--mode', 'global', ...nats, '--nats-kv-replicas', bad], env: {}, readFile: noFile }));
+      expect(e.fields[0]?.field).toBe('--nats-kv-replicas');
+    }
+    expect(fail(() => loadConfig({ argv: ['--mode', 'zone', '--zone', 'z', ...nats, '--nats-kv-replicas', '3'], env: {}, readFile: noFile })).fields[0]).toMatchObject({
+      field: '--nats-kv-replicas',
+      reason: expect.stringContaining('global mode only'),
+    });
+    expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--nats-kv-replicas', '3'], env: {}, readFile: noFile })).fields[0]?.reason).toContain('without --nats-url');
+  });
+
   it('takes --allow-untagged-dataplane-tokens (zone mode only; off by default) as a bare flag, a value, env or file', () => {
     const zone = ['--mode', 'zone', '--zone', 'z'];
     const load = (argv: string[], env: Record<string, string> = {}, file?: string) =>

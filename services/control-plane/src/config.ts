@@ -29,6 +29,7 @@ export const configSchema = z
     natsUser: z.string().min(1).optional(),
     natsPassword: z.string().min(1).optional(),
     natsCreds: z.string().min(1).optional(),
+    natsKvReplicas: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 5').max(5, 'must be from 1 to 5').optional(),
     xdsPort: z.coerce.number().int().min(0).max(65535),
     xdsAddress: z.string().min(1),
     vipCidr: z
@@ -51,8 +52,10 @@ export const configSchema = z
     if (c.natsPassword && !c.natsUser) ctx.addIssue({ code: 'custom', path: ['natsUser'], message: 'is required with --nats-password' });
     if (c.allowUntaggedDataplaneTokens && c.mode !== 'zone')
       ctx.addIssue({ code: 'custom', path: ['allowUntaggedDataplaneTokens'], message: 'applies to zone mode only (the zone checks dataplane tokens)' });
+    if (c.natsKvReplicas !== undefined && c.mode !== 'global')
+      ctx.addIssue({ code: 'custom', path: ['natsKvReplicas'], message: 'applies to global mode only (global creates the KV buckets)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
-    for (const k of ['natsUser', 'natsPassword', 'natsCreds'] as const) {
+    for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
     }
   });
@@ -96,6 +99,7 @@ const SETTINGS = {
   natsUser: { flag: 'nats-user', env: 'CAUSEWAY_NATS_USER' },
   natsPassword: { flag: 'nats-password', env: 'CAUSEWAY_NATS_PASSWORD' },
   natsCreds: { flag: 'nats-creds', env: 'CAUSEWAY_NATS_CREDS' },
+  natsKvReplicas: { flag: 'nats-kv-replicas', env: 'CAUSEWAY_NATS_KV_REPLICAS' },
   xdsPort: { flag: 'xds-port', env: 'CAUSEWAY_XDS_PORT' },
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
   vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
@@ -106,6 +110,8 @@ const SETTINGS = {
 export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [--api-port 5681] [--api-address 0.0.0.0]
                    [--database-url postgres://... | --data-dir DIR] [--admin-token-file FILE]
                    [--nats-url nats://HOST:PORT [--nats-user USER --nats-password PASSWORD | --nats-creds FILE]]
+                   [--nats-kv-replicas 1]                      (global mode: copies of each sync KV bucket in a
+                                                                JetStream cluster, 1-5; 3 on a 3-node cluster)
                    [--xds-port 5678] [--xds-address 0.0.0.0]   (zone mode: the ADS server for proxies, TLS)
                    [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
                    [--allow-untagged-dataplane-tokens]         (zone mode: accept dataplane tokens issued without
@@ -117,7 +123,7 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, xdsPort, xdsAddress, vipCidr, allowUntaggedDataplaneTokens, logLevel).
+natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, vipCidr, allowUntaggedDataplaneTokens, logLevel).
 Precedence: defaults < config file < environment < flags.
 A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token
 --tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags

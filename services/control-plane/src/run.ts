@@ -72,7 +72,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       ? 'no --nats-url configured: running without zones (multi-zone sync is off)'
       : 'no --nats-url configured: no connection to global; serving the local copy of global resources (read-only)';
   if (nats && config.mode === 'global') {
-    globalSync = await startGlobalSync({ store, nats, logger: syncLog });
+    globalSync = await startGlobalSync({ store, nats, logger: syncLog, ...(config.natsKvReplicas ? { replicas: config.natsKvReplicas } : {}) });
   } else if (nats && config.zone) {
     // The heartbeat reports the proxies connected to this zone's xDS server (started below).
     zoneSync = await startZoneSync({ store, zone: config.zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => proxies.connected() });
