@@ -59,7 +59,7 @@ describe('@grpc/grpc-js-xds against the zone ADS server', () => {
         'default',
       ),
     );
-    zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, debounceMs: 20 });
+    zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, debounceMs: 20, insightFlushMs: 200 });
     await zone.start();
     ads = new AdsServer({ cache: zone.cache, registry: zone, logger });
     // grpc-js-xds speaks to its xDS server with "insecure" or "google_default" (GCP) channel credentials only.

@@ -47,6 +47,8 @@ export interface XdsZoneOptions {
   proxyGraceMs?: number;
   vipCidr?: string;
   instanceId?: string;
+  /** Longest delay of a DataplaneInsight write that only updates response/ACK counters, ms (default 10 s). */
+  insightFlushMs?: number;
   now?: () => Date;
 }
 
@@ -69,7 +71,7 @@ export class XdsZone implements ProxyRegistry {
     this.ingressServices = new IngressServices({ store, mirror: this.mirror, zone, logger });
     const common = { mirror: this.mirror, proxies: this.proxies, certificates, cache: this.cache, logger, now };
     this.regenerator = new Regenerator({ ...common, debounceMs: opts.debounceMs, afterPass: () => this.ingressServices.publish() });
-    this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId });
+    this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId, statusFlushMs: opts.insightFlushMs });
     this.admission = new Admission({ ...opts, now, dataplanes: () => this.mirror.list('Dataplane') });
     this.registry = new Registry({ ...common, zone, store, admission: this.admission, insights: this.insights, regenerator: this.regenerator, ingressServices: this.ingressServices, proxyGraceMs: opts.proxyGraceMs });
     this.inspector = new Inspector({ ...common, store, regenerator: this.regenerator });

@@ -3,6 +3,10 @@
  * default 100 ms); a pass rebuilds the mesh contexts from the view and regenerates every connected proxy
  * whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
  * (passes, single proxies, rotation, a proxy's removal) runs one job at a time, in order.
+ *
+ * A pass over many proxies is sliced: after `sliceMs` of work (default 20 ms) it yields to the event
+ * loop, so that ADS requests (ACKs, new streams), keepalive pings, the API and `/ready` are served
+ * between slices, however many proxies a change regenerates.
  */
 import type { Logger } from 'pino';
 import { buildMeshContexts, type MeshContext } from '../context.js';
@@ -23,6 +27,29 @@ export interface RegeneratorOptions {
   debounceMs?: number | undefined;
   /** Runs at the end of every pass that rebuilt the contexts (in the same job). */
   afterPass?: () => Promise<void>;
+  /** Longest stretch of regeneration between two yields to the event loop, ms (default 20). */
+  sliceMs?: number | undefined;
+}
+
+/** Yields to the event loop (after pending I/O callbacks) when the current slice has run `sliceMs`. */
+export class TimeSlicer {
+  private start: number;
+  /** Yields so far (tests and metrics). */
+  yields = 0;
+
+  constructor(
+    private readonly sliceMs: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.start = clock();
+  }
+
+  async maybeYield(): Promise<void> {
+    if (this.clock() - this.start < this.sliceMs) return;
+    this.yields++;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.start = this.clock();
+  }
 }
 
 export class Regenerator {
@@ -79,7 +106,11 @@ export class Regenerator {
     if (await this.opts.mirror.refresh()) {
       this.rebuild();
       this.generations++;
-      for (const p of this.opts.proxies.connected()) await this.regenerate(p);
+      const slicer = new TimeSlicer(this.opts.sliceMs ?? 20);
+      for (const p of this.opts.proxies.connected()) {
+        await this.regenerate(p);
+        await slicer.maybeYield();
+      }
       await this.opts.afterPass?.();
     }
     // Certificates issued during the pass may be due before the current rotation timer fires.
@@ -130,6 +161,11 @@ export class Regenerator {
     this.log.info({ certificates: due.size }, 'rotating workload certificates');
     // A certificate key is its proxy's key, or the proxy's key and `/<mesh>` (a ZoneEgress's per mesh).
     const owners = new Set([...due].map((k) => k.split('/').slice(0, 3).join('/')));
-    for (const p of this.opts.proxies.connected()) if (owners.has(p.key)) await this.regenerate(p);
+    const slicer = new TimeSlicer(this.opts.sliceMs ?? 20);
+    for (const p of this.opts.proxies.connected()) {
+      if (!owners.has(p.key)) continue;
+      await this.regenerate(p);
+      await slicer.maybeYield();
+    }
   }
 }
