@@ -19,7 +19,8 @@
  * saw no requests or any error.
  *
  *   npm run build && node --import tsx bench/hop.ts [--rates 1000,2000] [--duration 10] [--connections 16]
- *       [--warmup 1] [--closed-duration 3] [--hops http,tcp,mtls] [--compare OTHER/dist/main.js] [--cpu-prof DIR]
+ *       [--warmup 1] [--rounds 1] [--closed-duration 3] [--hops http,tcp,mtls] [--compare OTHER/dist/main.js]
+ *       [--node-args="--cpu-prof --cpu-prof-dir /tmp/prof"]   (node flags for the causeway-dp processes)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -96,9 +97,9 @@ const HOPS: Record<Hop, { description: string; protocol: Protocol; direct: 'http
   },
 };
 const TARGETS = {
-  vcpu: 'vCPU per 1,000 requests/s of each causeway-dp process on the path: <= 0.10 on the plain hops (http, tcp), <= 0.20 on each proxy of the mTLS hop, at every measured rate',
+  vcpu: 'vCPU per 1,000 requests/s of each causeway-dp process on the path (median of the rounds): <= 0.10 on the plain hops (http, tcp), <= 0.20 on each proxy of the mTLS hop, at every measured rate',
   rss: 'resident memory of each causeway-dp process <= 60 MB (largest VmRSS sampled during the hop\'s measurements)',
-  latency: 'p50 added latency (proxied - direct at the same rate) < 1 ms at every measured rate, which both runs must achieve (below saturation)',
+  latency: 'p50 added latency (proxied - direct at the same rate, median of the rounds below saturation: both runs achieved 95 % of the rate and the load generator kept its schedule) < 1 ms at every measured rate',
 };
 const RSS_TARGET_MB = 60;
 const ADDED_P50_TARGET_MS = 1;
@@ -207,37 +208,72 @@ interface Proxied extends Result {
   added_p99_ms: number;
 }
 
-/** open[rate][hop]: the direct run and each proxy set's run */
-type OpenRuns = Record<string, Partial<Record<Hop, { direct: Result; via: Record<string, Proxied> }>>>;
+/** One round of one hop at one rate: the direct run and each proxy set's run. */
+interface Round {
+  direct: Result;
+  via: Record<string, Proxied>;
+}
+/** open[rate][hop]: the rounds */
+type OpenRuns = Record<string, Partial<Record<Hop, Round[]>>>;
 
+/** the load generator's send lag above which it did not keep its schedule (its 1 ms tick gives about 0.9 ms at p50) */
+const GENERATOR_LAG_MS = 2;
+
+/** A proxied run's latency counts when it and its direct run achieved the rate and the load generator kept its schedule. */
+function belowSaturation(direct: Result, r: Result): boolean {
+  const ok = (x: Result) => x.open_loop?.rate_achieved === true && x.open_loop.send_lag_p50_ms <= GENERATOR_LAG_MS;
+  return ok(direct) && ok(r);
+}
+
+/** the lower median (one of the values, not an average of two) */
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length === 0 ? Number.NaN : (v[Math.floor((v.length - 1) / 2)] as number);
+}
+
+/** A proxy set's numbers for one hop at every rate (median of the rounds) and whether each target is met. */
 function verdict(hop: Hop, set: string, open: OpenRuns) {
   const target = HOPS[hop].targetVcpu;
   const perRate = Object.entries(open).flatMap(([rate, byHop]) => {
-    const run = byHop[hop];
-    const r = run?.via[set];
-    if (!run || !r) return [];
-    const belowSaturation = run.direct.open_loop?.rate_achieved === true && r.open_loop?.rate_achieved === true;
-    return [{ rate: Number(rate), load_1m: r.load_1m, processes: r.processes, added_p50_ms: r.added_p50_ms, added_p99_ms: r.added_p99_ms, below_saturation: belowSaturation }];
+    const rounds = (byHop[hop] ?? []).filter((r) => r.via[set] !== undefined);
+    const runs = rounds.map((r) => r.via[set] as Proxied);
+    if (runs.length === 0) return [];
+    // the proxies on the path (the upstream is measured for information only)
+    const roles = Object.keys(runs[0]?.processes ?? {}).filter((role) => role !== 'upstream');
+    const valid = rounds.filter((r) => belowSaturation(r.direct, r.via[set] as Proxied)).map((r) => r.via[set] as Proxied);
+    return [
+      {
+        rate,
+        roles,
+        vcpu: Object.fromEntries(roles.map((role) => [role, median(runs.map((x) => x.processes[role]?.vcpu_per_1000_rps ?? Number.NaN))])),
+        rss: Object.fromEntries(roles.map((role) => [role, Math.max(...runs.map((x) => x.processes[role]?.rss_mb ?? Number.NaN))])),
+        added_p50_ms: median(valid.map((x) => x.added_p50_ms)),
+        added_p99_ms: median(valid.map((x) => x.added_p99_ms)),
+        rounds_below_saturation: `${valid.length}/${runs.length}`,
+        load_1m: runs.map((x) => x.load_1m),
+      },
+    ];
   });
-  // the proxies on the path (the upstream is measured for information only)
-  const roles = Object.keys(perRate[0]?.processes ?? {}).filter((role) => role !== 'upstream');
-  const vcpu = Object.fromEntries(roles.map((role) => [role, Object.fromEntries(perRate.map((p) => [p.rate, p.processes[role]?.vcpu_per_1000_rps]))]));
-  const rss = Object.fromEntries(roles.map((role) => [role, Math.max(...perRate.map((p) => p.processes[role]?.rss_mb ?? Number.NaN))]));
+  const roles = perRate[0]?.roles ?? [];
+  const rss = Object.fromEntries(roles.map((role) => [role, Math.max(...perRate.map((p) => p.rss[role] ?? Number.NaN))]));
+  const byRate = <T>(pick: (p: (typeof perRate)[number]) => T) => Object.fromEntries(perRate.map((p) => [p.rate, pick(p)]));
   return {
-    vcpu_per_1000_rps: vcpu,
+    vcpu_per_1000_rps: Object.fromEntries(roles.map((role) => [role, byRate((p) => p.vcpu[role])])),
     vcpu_target: target,
-    vcpu_met: perRate.length > 0 && perRate.every((p) => roles.every((role) => (p.processes[role]?.vcpu_per_1000_rps ?? Number.POSITIVE_INFINITY) <= target)),
+    vcpu_met: perRate.length > 0 && perRate.every((p) => roles.every((role) => (p.vcpu[role] ?? Number.POSITIVE_INFINITY) <= target)),
     rss_mb: rss,
     rss_met: perRate.length > 0 && Object.values(rss).every((v) => v <= RSS_TARGET_MB),
-    added_p50_ms: Object.fromEntries(perRate.map((p) => [p.rate, p.added_p50_ms])),
-    added_p99_ms: Object.fromEntries(perRate.map((p) => [p.rate, p.added_p99_ms])),
-    below_saturation: Object.fromEntries(perRate.map((p) => [p.rate, p.below_saturation])),
-    latency_met: perRate.length > 0 && perRate.every((p) => p.below_saturation && p.added_p50_ms < ADDED_P50_TARGET_MS),
-    load_1m: perRate.map((p) => p.load_1m),
+    /** median over the rounds below saturation (null: none was) */
+    added_p50_ms: byRate((p) => p.added_p50_ms),
+    added_p99_ms: byRate((p) => p.added_p99_ms),
+    rounds_below_saturation: byRate((p) => p.rounds_below_saturation),
+    latency_met: perRate.length > 0 && perRate.every((p) => p.added_p50_ms < ADDED_P50_TARGET_MS),
+    load_1m: byRate((p) => p.load_1m),
   };
 }
 
 const mark = (met: boolean) => (met ? 'met' : 'NOT MET');
+const show = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : String(n));
 
 function printSummary(hops: Hop[], sets: string[], verdicts: Record<string, Record<string, ReturnType<typeof verdict>>>): void {
   const lines: string[] = ['', 'hop    proxy set        process  vCPU/1000 rps by rate      RSS MB  added p50 / p99 ms by rate'];
@@ -247,10 +283,10 @@ function printSummary(hops: Hop[], sets: string[], verdicts: Record<string, Reco
       if (!v) continue;
       for (const role of Object.keys(v.vcpu_per_1000_rps)) {
         const vcpu = Object.entries(v.vcpu_per_1000_rps[role] ?? {})
-          .map(([rate, x]) => `${rate}: ${x}`)
+          .map(([rate, x]) => `${rate}: ${show(x)}`)
           .join(', ');
         const lat = Object.keys(v.added_p50_ms)
-          .map((rate) => `${rate}: ${v.added_p50_ms[rate]} / ${v.added_p99_ms[rate]}${v.below_saturation[rate] ? '' : ' (saturated)'}`)
+          .map((rate) => `${rate}: ${show(v.added_p50_ms[rate])} / ${show(v.added_p99_ms[rate])} (${v.rounds_below_saturation[rate]} rounds below saturation)`)
           .join(', ');
         lines.push(`${hop.padEnd(6)} ${set.padEnd(16)} ${role.padEnd(8)} ${vcpu.padEnd(26)} ${String(v.rss_mb[role]).padEnd(7)} ${lat}`);
       }
@@ -286,9 +322,10 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       warmup: { type: 'string' },
       'closed-duration': { type: 'string' },
+      rounds: { type: 'string' },
       hops: { type: 'string' },
       compare: { type: 'string' },
-      'cpu-prof': { type: 'string' },
+      'node-args': { type: 'string' },
     },
   });
   if (values.role === 'upstream') return upstreamRole();
@@ -303,11 +340,14 @@ async function main(): Promise<void> {
   const connections = Math.round(number('connections', values.connections, 16, 1));
   const warmup = number('warmup', values.warmup, 1, 0);
   const closedSeconds = number('closed-duration', values['closed-duration'], 3, 0);
+  const roundCount = Math.round(number('rounds', values.rounds, 1, 1));
   const rates = (values.rates ?? '1000,2000').split(',').map((r) => number('rates', r, 0, 1));
   const hops = (values.hops ?? 'http,tcp,mtls').split(',') as Hop[];
   for (const h of hops) if (!Object.hasOwn(HOPS, h)) throw new Error(`--hops ${h}: expected http, tcp and/or mtls`);
-  const profDir = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
-  if (profDir) mkdirSync(profDir, { recursive: true });
+  // e.g. --cpu-prof --cpu-prof-dir DIR (a profile per process, written as it exits), --max-semi-space-size=2
+  const nodeArgs = values['node-args']?.split(/\s+/).filter((a) => a !== '') ?? [];
+  const profDir = nodeArgs[nodeArgs.indexOf('--cpu-prof-dir') + 1];
+  if (nodeArgs.includes('--cpu-prof-dir') && profDir) mkdirSync(profDir, { recursive: true });
 
   const upstreamChild = await startChild(['--import', 'tsx', fileURLToPath(import.meta.url), '--role', 'upstream'], (l) => l.startsWith('{'));
   const upstream = JSON.parse(upstreamChild.line) as { http: number; tcp: number };
@@ -315,8 +355,8 @@ async function main(): Promise<void> {
   const certs = await meshCertificates();
   const sets: ProxySet[] = [];
   try {
-    // causeway-dp (profiled with --cpu-prof DIR), the floor, and the --compare build
-    sets.push(await startSet('causeway-dp', MAIN, upstream, certs, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []));
+    // causeway-dp (with --node-args), the floor, and the --compare build
+    sets.push(await startSet('causeway-dp', MAIN, upstream, certs, nodeArgs));
     sets.push(await startSet('floor', FLOOR, upstream, certs, []));
     if (values.compare) sets.push(await startSet('compare', resolve(values.compare), upstream, certs, []));
     const entry = (hop: Hop, s: ProxySet) => s.ports[hop];
@@ -333,12 +373,13 @@ async function main(): Promise<void> {
       (idle[p.set] as Record<string, { vcpu: number; rss_mb: number }>)[p.role] = { vcpu: r3((cpuMicros(p.pid) - (cpu0[i] as number)) / 1e6 / idleSeconds), rss_mb: r1(rssMb(p.pid)) };
     });
 
-    const measure = async (hop: Hop, rate: number | undefined) => {
+    /** The direct run, then each proxy set's (in turn: round 2 reverses the order of round 1, and so on). */
+    const measure = async (hop: Hop, rate: number | undefined, round: number): Promise<Round> => {
       const h = HOPS[hop];
-      const label = rate === undefined ? 'closed loop' : `${rate}/s`;
+      const label = rate === undefined ? 'closed loop' : `${rate}/s round ${round + 1}`;
       const direct = await loop({ port: upstream[h.direct], connections, seconds: rate === undefined ? closedSeconds : seconds, warmup, protocol: h.protocol, rate, processes: { upstream: upstreamPid } });
       const via: Record<string, Proxied> = {};
-      for (const s of sets) {
+      for (const s of round % 2 === 0 ? sets : [...sets].reverse()) {
         const r = await loop({
           port: entry(hop, s),
           connections,
@@ -359,15 +400,19 @@ async function main(): Promise<void> {
     };
 
     const open: OpenRuns = {};
-    for (const rate of rates) {
-      open[rate] = {};
-      for (const hop of hops) (open[rate] as Record<Hop, unknown>)[hop] = await measure(hop, rate);
-    }
+    for (let round = 0; round < roundCount; round++)
+      for (const rate of rates)
+        for (const hop of hops) {
+          const run = await measure(hop, rate, round);
+          const byHop = open[rate] ?? {};
+          byHop[hop] = [...(byHop[hop] ?? []), run];
+          open[rate] = byHop;
+        }
     // closed loop, for information: the throughput at saturation
     const saturation: Partial<Record<Hop, Record<string, number>>> = {};
     if (closedSeconds > 0)
       for (const hop of hops) {
-        const c = await measure(hop, undefined);
+        const c = await measure(hop, undefined, 0);
         saturation[hop] = { direct: c.direct.rps, ...Object.fromEntries(Object.entries(c.via).map(([n, r]) => [n, r.rps])) };
       }
 
@@ -382,8 +427,10 @@ async function main(): Promise<void> {
       cpus: allowedCpus(),
       connections,
       duration_s: seconds,
+      rounds: roundCount,
       rates,
       proxy: MAIN,
+      ...(nodeArgs.length > 0 ? { proxy_node_args: nodeArgs } : {}),
       ...(values.compare ? { compare_proxy: resolve(values.compare) } : {}),
       hops: Object.fromEntries(hops.map((h) => [h, HOPS[h].description])),
       idle_3s: idle,
@@ -400,8 +447,12 @@ async function main(): Promise<void> {
     );
     // a measurement that saw no requests, or errors, measured something else than the hop
     const bad = Object.entries(open).flatMap(([rate, byHop]) =>
-      Object.entries(byHop).flatMap(([hop, run]) =>
-        [['direct', run.direct] as const, ...Object.entries(run.via)].filter(([, r]) => r.requests === 0 || r.errors > 0).map(([n, r]) => `${hop} at ${rate}/s via ${n}: ${r.requests} requests, ${r.errors} errors`),
+      Object.entries(byHop).flatMap(([hop, rounds]) =>
+        rounds.flatMap((run, i) =>
+          [['direct', run.direct] as const, ...Object.entries(run.via)]
+            .filter(([, r]) => r.requests === 0 || r.errors > 0)
+            .map(([n, r]) => `${hop} at ${rate}/s round ${i + 1} via ${n}: ${r.requests} requests, ${r.errors} errors`),
+        ),
       ),
     );
     if (bad.length > 0) throw new Error(`invalid measurements:\n  ${bad.join('\n  ')}`);
