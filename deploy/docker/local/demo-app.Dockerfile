@@ -4,7 +4,7 @@ ARG NODE_IMAGE
 FROM ${NODE_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/apt/*.bin
 COPY demo-app.mjs /usr/local/lib/demo-app.mjs
 USER 10001:10001
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/usr/local/lib/demo-app.mjs"]

@@ -4,7 +4,7 @@ ARG DEBIAN_IMAGE
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nats-server \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/apt/*.bin \
  && mkdir -p /data && chown nats:nats /data 2>/dev/null || mkdir -p /data
 EXPOSE 4222 6222 8222
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/sbin/nats-server"]

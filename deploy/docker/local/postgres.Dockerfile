@@ -5,7 +5,7 @@ ARG DEBIAN_IMAGE
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends postgresql-15 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/apt/*.bin \
  && mkdir -p /data /var/run/postgresql && chown postgres:postgres /data /var/run/postgresql
 COPY postgres-entrypoint.sh /usr/local/bin/postgres-entrypoint.sh
 USER postgres
