@@ -2,18 +2,23 @@
  * Generation benchmark: one mesh (mTLS on, an allow-all MeshTrafficPermission: without it the default deny
  * leaves every ExternalService out of every proxy's config) with 1,000 dataplanes, 200 mesh services and 100
  * ExternalServices. Measures the MeshContext build, generating + snapshotting (Any encoding, versions)
- * every proxy, the heap it takes, and an ExternalService change re-pushed to all 1,000 proxies
- * (context rebuild, regeneration, snapshot diff, and the DiscoveryResponses encoded for the changed types).
+ * every proxy, the heap it takes, an ExternalService change re-pushed to all 1,000 proxies (and the
+ * DiscoveryResponses encoded for the changed types), and the CPU of one regeneration pass per kind of
+ * change (an ExternalService modified, deleted and added back, a MeshTrafficPermission modified) split
+ * into its phases: context rebuild, per-proxy input hashes, generation, snapshot packing.
  *
- * Run: npm run bench -w @causeway/xds   (prints JSON; exits 1 when the change was pushed to no proxy, or
- * when a proxy's config holds no ExternalService: then it measured nothing)
+ * Run: npm run bench -w @causeway/xds   (prints JSON; exits 1 when a measured change was pushed to no
+ * proxy, or when a proxy's config holds no ExternalService: then it measured nothing)
  */
+import { loadavg } from 'node:os';
 import type { Resource } from '@causeway/core';
-import { buildMeshContext, type ZoneView } from '../src/context.js';
-import { zoneViewOf } from '../src/zone/view.js';
+import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
+import { buildMeshContexts, type MeshContext, type ZoneView } from '../src/context.js';
+import type { ResourceSet } from '../src/generate/common.js';
 import { generateSidecar } from '../src/generate/sidecar.js';
-import { TYPE_URLS } from '@causeway/envoy';
 import { encodeDiscoveryResponse, SnapshotCache } from '../src/server/cache.js';
+import { sidecarInputHash } from '../src/zone/inputs.js';
+import { zoneViewOf } from '../src/zone/view.js';
 
 const DATAPLANES = 1000;
 const SERVICES = 200;
@@ -51,7 +56,7 @@ for (let i = 0; i < DATAPLANES; i++) {
     },
   });
 }
-const externalServices = (tweak = ''): Resource<'ExternalService'>[] =>
+const externalServices = (tweak: string, without: string | undefined): Resource<'ExternalService'>[] =>
   Array.from({ length: EXTERNAL }, (_, i) => ({
     type: 'ExternalService' as const,
     mesh: 'default',
@@ -62,30 +67,128 @@ const externalServices = (tweak = ''): Resource<'ExternalService'>[] =>
       tags: { 'kuma.io/service': `ext-${i}`, 'kuma.io/protocol': i % 2 === 0 ? 'http' : 'tcp' },
       networking: { address: `api-${i}${i === 0 ? tweak : ''}.example.com:443`, tls: { enabled: true } },
     },
-  }));
+  })).filter((es) => es.name !== without);
 
-const allowAll: Resource<'MeshTrafficPermission'> = {
+/** The allow-all permission; with `denyFrom`, it also denies that service (an MTP change every proxy sees). */
+const allowAll = (denyFrom: string | undefined): Resource<'MeshTrafficPermission'> => ({
   type: 'MeshTrafficPermission',
   mesh: 'default',
   name: 'allow-all',
   labels: {},
   version: 1,
-  spec: { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] },
-};
+  spec: {
+    targetRef: { kind: 'Mesh' },
+    from: [
+      { targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } },
+      ...(denyFrom ? [{ targetRef: { kind: 'MeshService' as const, name: denyFrom }, default: { action: 'Deny' as const } }] : []),
+    ],
+  },
+});
 
 const pem = (s: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(s).toString('base64')}\n-----END CERTIFICATE-----\n`;
 const identities = dataplanes.map((d) => ({ certPem: pem(`identity ${d.name}`), keyPem: pem(`key ${d.name}`) }));
-const view = (tweak = ''): ZoneView => ({
-  ...zoneViewOf([mesh, allowAll, ...dataplanes, ...externalServices(tweak)], { zone: 'zone-1' }),
+interface ViewOptions {
+  /** Appended to the first ExternalService's host name (a modified ExternalService). */
+  tweak?: string;
+  /** An ExternalService left out (a deleted one). */
+  without?: string;
+  /** A service the allow-all permission also denies (a modified MeshTrafficPermission). */
+  denyFrom?: string;
+}
+const view = (o: ViewOptions = {}): ZoneView => ({
+  ...zoneViewOf([mesh, allowAll(o.denyFrom), ...dataplanes, ...externalServices(o.tweak ?? '', o.without)], { zone: 'zone-1' }),
   meshCaPem: { default: pem('mesh ca') },
 });
+
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+const keyOf = (i: number) => `Dataplane/default/dp-${i}`;
+
+interface PassResult {
+  /** CPU (user + system) of each phase, ms. */
+  cpu: { contexts: number; inputHashes: number; generation: number; snapshots: number; total: number };
+  wallMs: number;
+  pushed: number;
+  changedKinds: Map<string, XdsKind[]>;
+}
+
+let contexts = new Map<string, MeshContext>();
+const inputHashes: (string | undefined)[] = [];
+
+/**
+ * One regeneration pass, as the zone's regenerator runs it (there, per proxy in turn; here phase by phase,
+ * to time each): rebuild the contexts from the previous ones, hash every proxy's inputs, generate the
+ * proxies whose hash changed and pack their snapshots.
+ */
+function measurePass(v: ZoneView): PassResult {
+  const wall = process.hrtime.bigint();
+  let c = process.cpuUsage();
+  contexts = buildMeshContexts(v, contexts);
+  const ctx = contexts.get('default') as MeshContext;
+  const contextsCpu = cpuMs(process.cpuUsage(c));
+  c = process.cpuUsage();
+  const stale: number[] = [];
+  for (let i = 0; i < DATAPLANES; i++) {
+    const h = sidecarInputHash(ctx, dataplanes[i] as Resource<'Dataplane'>, identities[i], false);
+    if (h !== inputHashes[i]) {
+      inputHashes[i] = h;
+      stale.push(i);
+    }
+  }
+  const hashCpu = cpuMs(process.cpuUsage(c));
+  c = process.cpuUsage();
+  const sets: ResourceSet[] = stale.map((i) => generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<'Dataplane'>, identity: identities[i] }));
+  const generationCpu = cpuMs(process.cpuUsage(c));
+  c = process.cpuUsage();
+  const changedKinds = new Map<string, XdsKind[]>();
+  let pushed = 0;
+  stale.forEach((i, n) => {
+    const changed = cache.set(keyOf(i), sets[n] as ResourceSet);
+    if (changed.length > 0) pushed++;
+    changedKinds.set(keyOf(i), changed);
+  });
+  const snapshotCpu = cpuMs(process.cpuUsage(c));
+  return {
+    cpu: { contexts: contextsCpu, inputHashes: hashCpu, generation: generationCpu, snapshots: snapshotCpu, total: contextsCpu + hashCpu + generationCpu + snapshotCpu },
+    wallMs: ms(wall),
+    pushed,
+    changedKinds,
+  };
+}
+
+interface PassSummary {
+  /** Median CPU of each phase over the runs, ms. */
+  cpuMs: PassResult['cpu'];
+  wallMsMedian: number;
+  proxiesPushed: number;
+  runs: number;
+}
+
+function summary(runs: PassResult[]): PassSummary {
+  const median = (f: (r: PassResult) => number) => {
+    const v = runs.map(f).sort((a, b) => a - b);
+    return round(v[Math.floor(v.length / 2)] as number, 1);
+  };
+  return {
+    cpuMs: {
+      contexts: median((r) => r.cpu.contexts),
+      inputHashes: median((r) => r.cpu.inputHashes),
+      generation: median((r) => r.cpu.generation),
+      snapshots: median((r) => r.cpu.snapshots),
+      total: median((r) => r.cpu.total),
+    },
+    wallMsMedian: median((r) => r.wallMs),
+    proxiesPushed: Math.min(...runs.map((r) => r.pushed)),
+    runs: runs.length,
+  };
+}
 
 const heapBefore = heapMb();
 const cache = new SnapshotCache();
 
 // 1. Initial generation of every proxy.
 let t0 = process.hrtime.bigint();
-let ctx = buildMeshContext(view(), mesh);
+contexts = buildMeshContexts(view());
+const ctx = contexts.get('default') as MeshContext;
 const contextMs = ms(t0);
 const perProxy: number[] = [];
 t0 = process.hrtime.bigint();
@@ -93,8 +196,9 @@ let resources = 0;
 let externalClusters = 0;
 for (let i = 0; i < DATAPLANES; i++) {
   const t = process.hrtime.bigint();
-  const set = generateSidecar({ ctx, dataplane: dataplanes[i]!, identity: identities[i] });
-  cache.set(`Dataplane/default/dp-${i}`, set);
+  inputHashes[i] = sidecarInputHash(ctx, dataplanes[i] as Resource<'Dataplane'>, identities[i], false);
+  const set = generateSidecar({ ctx, dataplane: dataplanes[i] as Resource<'Dataplane'>, identity: identities[i] });
+  cache.set(keyOf(i), set);
   perProxy.push(ms(t));
   if (i === 0) {
     resources = Object.values(set).reduce((n, l) => n + l.length, 0);
@@ -107,45 +211,52 @@ perProxy.sort((a, b) => a - b);
 
 // 2. An ExternalService changes (its address): rebuild the context, regenerate every proxy, diff the
 //    snapshots, and encode the DiscoveryResponses of the changed types for every proxy (the push).
-t0 = process.hrtime.bigint();
-ctx = buildMeshContext(view('-moved'), mesh, ctx);
-let pushed = 0;
+const esChange = measurePass(view({ tweak: '-moved' }));
 let responseBytes = 0;
-const changedKinds = new Map<string, ReturnType<SnapshotCache['set']>>();
-for (let i = 0; i < DATAPLANES; i++) {
-  const key = `Dataplane/default/dp-${i}`;
-  const changed = cache.set(key, generateSidecar({ ctx, dataplane: dataplanes[i]!, identity: identities[i] }));
-  if (changed.length > 0) pushed++;
-  changedKinds.set(key, changed);
-}
-const regenerateMs = ms(t0);
 const t1 = process.hrtime.bigint();
 for (let i = 0; i < DATAPLANES; i++) {
-  const key = `Dataplane/default/dp-${i}`;
-  const changed = changedKinds.get(key) ?? [];
-  const snap = cache.get(key);
+  const snap = cache.get(keyOf(i));
   if (!snap) continue;
-  for (const kind of changed) {
+  for (const kind of esChange.changedKinds.get(keyOf(i)) ?? []) {
     const ts = snap.types[kind];
-    responseBytes += encodeDiscoveryResponse(
-      ts.version,
-      ts.resources,
-      TYPE_URLS[kind],
-      String(i),
-    ).length;
+    responseBytes += encodeDiscoveryResponse(ts.version, ts.resources, TYPE_URLS[kind], String(i)).length;
   }
 }
 const encodeMs = ms(t1);
-const repushMs = ms(t0);
+measurePass(view()); // back to the original mesh
+
+// 3. Per-pass CPU of each kind of change, as the zone's regenerator runs it: the context rebuild (from the
+//    previous contexts), every connected proxy's input hash, the generation of the proxies whose hash
+//    changed, and packing their snapshots (Any encoding, per-type versions). Each change is applied and
+//    reverted REPEAT times; the medians are reported.
+const REPEAT = 5;
+const changes: Record<string, { apply: ViewOptions; revert: ViewOptions }> = {
+  externalServiceChange: { apply: { tweak: '-moved' }, revert: {} },
+  meshTrafficPermissionChange: { apply: { denyFrom: 'svc-199' }, revert: {} },
+  externalServiceDelete: { apply: { without: 'es-1' }, revert: {} },
+};
+const passes: Record<string, PassSummary> = {};
+for (const [name, change] of Object.entries(changes)) {
+  const runs: PassResult[] = [];
+  const reverts: PassResult[] = [];
+  for (let r = 0; r < REPEAT; r++) {
+    runs.push(measurePass(view(change.apply)));
+    reverts.push(measurePass(view(change.revert)));
+  }
+  passes[name] = summary(runs);
+  if (name === 'externalServiceDelete') passes.externalServiceAdd = summary(reverts);
+}
 
 const problems: string[] = [];
 if (externalClusters === 0) problems.push('the first proxy has no ExternalService cluster: the mesh config leaves them out, so the change below measures nothing');
-if (pushed === 0 || responseBytes === 0) problems.push(`the ExternalService change was pushed to ${pushed} proxies (${responseBytes} bytes): it measured nothing`);
+if (esChange.pushed === 0 || responseBytes === 0) problems.push(`the ExternalService change was pushed to ${esChange.pushed} proxies (${responseBytes} bytes): it measured nothing`);
+for (const [name, p] of Object.entries(passes)) if (p.proxiesPushed === 0) problems.push(`${name} was pushed to no proxy: it measured nothing`);
 
 console.log(
   JSON.stringify(
     {
       node: process.version,
+      loadAverage1m: round(loadavg()[0] as number, 2),
       dataplanes: DATAPLANES,
       meshServices: SERVICES,
       externalServices: EXTERNAL,
@@ -160,13 +271,13 @@ console.log(
         perProxyMaxMs: round(perProxy[DATAPLANES - 1] as number),
       },
       heapMb: { before: heapBefore, afterSnapshots: heapAfter, snapshotsOf1000Proxies: round(heapAfter - heapBefore, 1), gcExposed: gc !== undefined },
-      externalServiceChange: {
-        totalMs: round(repushMs, 1),
-        regenerateAndDiffMs: round(regenerateMs, 1),
+      externalServicePush: {
+        passCpuMs: esChange.cpu.total,
         encodeResponsesMs: round(encodeMs, 1),
-        proxiesPushed: pushed,
+        proxiesPushed: esChange.pushed,
         responseMb: round(responseBytes / 1024 / 1024, 1),
       },
+      perPassCpuMs: passes,
     },
     null,
     2,

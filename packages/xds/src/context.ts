@@ -195,6 +195,26 @@ function resolveTls(es: Resource<'ExternalService'>, host: string, isIp: boolean
   };
 }
 
+const perContextValues = new WeakMap<MeshContext, Map<string, unknown>>();
+
+/**
+ * A value that depends only on `ctx` (and on what `key` names), computed once per context and shared by
+ * every proxy generated from it; dropped with the context (unlike `memo` in generate/common.ts, nothing
+ * is carried to the next context). For the derived facts the generators and policies would otherwise
+ * recompute per proxy: destinations, permission decisions, the relevant policies of a set of tags.
+ */
+export function perContext<T>(ctx: MeshContext, key: string, make: () => T): T {
+  let values = perContextValues.get(ctx);
+  if (!values) {
+    values = new Map();
+    perContextValues.set(ctx, values);
+  }
+  if (values.has(key)) return values.get(key) as T;
+  const v = make();
+  values.set(key, v);
+  return v;
+}
+
 /** A short stable hash of a JSON value (context and proxy input hashes). */
 export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);

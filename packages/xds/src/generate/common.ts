@@ -74,8 +74,9 @@ function nameOfResource(kind: XdsKind, r: EnvoyJson): string {
 }
 
 /**
- * Merges two finished (sorted, deduplicated) sets in linear time; on equal names `a` wins. Used to add a
- * proxy's own resources to the block it shares with the other proxies of its mesh.
+ * Merges two finished (sorted, deduplicated) sets; on equal names `a` wins. Used to add a proxy's own
+ * resources (`b`, a few) to the block it shares with the other proxies of its mesh (`a`, many): each of
+ * `b` is placed by binary search and the runs of `a` between them are copied whole.
  */
 export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
   const out = emptySet();
@@ -87,22 +88,23 @@ export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
       continue;
     }
     const result: EnvoyJson[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < x.length || j < y.length) {
-      if (j >= y.length) result.push(x[i++] as EnvoyJson);
-      else if (i >= x.length) result.push(y[j++] as EnvoyJson);
-      else {
-        const nx = nameOfResource(kind, x[i] as EnvoyJson);
-        const ny = nameOfResource(kind, y[j] as EnvoyJson);
-        if (nx < ny) result.push(x[i++] as EnvoyJson);
-        else if (ny < nx) result.push(y[j++] as EnvoyJson);
-        else {
-          result.push(x[i++] as EnvoyJson);
-          j++;
-        }
+    let from = 0;
+    for (const r of y) {
+      const name = nameOfResource(kind, r);
+      // The first index of x at or after `from` whose name is not below `name`.
+      let lo = from;
+      let hi = x.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (nameOfResource(kind, x[mid] as EnvoyJson) < name) lo = mid + 1;
+        else hi = mid;
       }
+      for (let k = from; k < lo; k++) result.push(x[k] as EnvoyJson);
+      from = lo;
+      if (lo < x.length && nameOfResource(kind, x[lo] as EnvoyJson) === name) continue;
+      result.push(r);
     }
+    for (let k = from; k < x.length; k++) result.push(x[k] as EnvoyJson);
     out[kind] = result;
   }
   return out;

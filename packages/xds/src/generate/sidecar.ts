@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
-import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../context.js';
+import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, perContext, type Protocol } from '../context.js';
 import {
   type Cluster,
   type ClusterLoadAssignment,
@@ -29,8 +29,9 @@ import {
   TYPE_URLS,
   zoneEgressSpiffeId,
 } from '@causeway/envoy';
-import { inboundTargets, outboundTarget } from '../policies/plugin.js';
-import { applySidecarPolicies, unreachableDestinations } from '../policies/registry.js';
+import { type InboundTarget, inboundTargets, outboundTarget } from '../policies/plugin.js';
+import { applySidecarPolicies, sidecarPolicyHash, vetoOf } from '../policies/registry.js';
+import { derive } from '../policies/resources.js';
 import {
   CONNECT_TIMEOUT,
   DEFAULT_RETRY,
@@ -134,11 +135,13 @@ function outboundListener(ctx: MeshContext, address: string, port: number, servi
   }), service);
 }
 
-/** Services a dataplane may call: `transparentProxying.reachableServices`, else every one of the mesh. */
+/** Services a dataplane may call: `transparentProxying.reachableServices`, else every one of the mesh (once per context and list). */
 export function reachableServices(ctx: MeshContext, dp: DataplaneSpec): string[] {
-  const all = [...new Set([...ctx.services.keys(), ...ctx.external.keys()])].sort();
-  const only = dp.networking.transparentProxying?.reachableServices;
-  return only && only.length > 0 ? all.filter((s) => only.includes(s)) : all;
+  return perContext(ctx, `reachable:${reachableKey(dp)}`, () => {
+    const all = [...new Set([...ctx.services.keys(), ...ctx.external.keys()])].sort();
+    const only = dp.networking.transparentProxying?.reachableServices;
+    return only && only.length > 0 ? all.filter((s) => only.includes(s)) : all;
+  });
 }
 
 /**
@@ -152,12 +155,20 @@ interface Destinations {
   key: string;
 }
 
+/**
+ * Worked out once per context, reachable list, declared outbound services and veto key (the plugins'
+ * name for what their veto depends on): proxies of the same service share it.
+ */
 function destinations(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Destinations {
-  const reachable = reachableServices(ctx, dataplane.spec);
-  const declared = (dataplane.spec.networking.outbound ?? []).map((ob) => ob.tags[SERVICE_TAG] as string);
-  const vetoed = unreachableDestinations({ ctx, dataplane }, new Set([...reachable, ...declared]));
-  if (vetoed.size === 0) return { services: reachable, vetoed, key: reachableKey(dataplane.spec) };
-  return { services: reachable.filter((s) => !vetoed.has(s)), vetoed, key: `${reachableKey(dataplane.spec)}-${[...vetoed].sort().join(',')}` };
+  const declared = [...new Set((dataplane.spec.networking.outbound ?? []).map((ob) => ob.tags[SERVICE_TAG] as string))].sort();
+  const veto = vetoOf({ ctx, dataplane });
+  return perContext(ctx, `destinations:${reachableKey(dataplane.spec)}|${declared.join(',')}|${veto?.key ?? ''}`, (): Destinations => {
+    const reachable = reachableServices(ctx, dataplane.spec);
+    const vetoed = new Set<string>();
+    if (veto) for (const s of new Set([...reachable, ...declared])) if (!veto.allows(outboundTarget(ctx, s))) vetoed.add(s);
+    if (vetoed.size === 0) return { services: reachable, vetoed, key: reachableKey(dataplane.spec) };
+    return { services: reachable.filter((s) => !vetoed.has(s)), vetoed, key: `${reachableKey(dataplane.spec)}-${[...vetoed].sort().join(',')}` };
+  });
 }
 
 /** Host name -> VIP of every name the dataplane's builtin DNS answers (of `services`: by default its reachable services, before any veto). */
@@ -184,14 +195,15 @@ function reachableKey(dp: DataplaneSpec): string {
 
 function dnsListener(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): Typed<Listener> {
   const address = dp.networking.address;
-  // The table is the same for every dataplane with the same destinations: built (and encoded) once.
+  // The table is the same for every dataplane with the same destinations: built (and encoded) once. The
+  // listener around it is this proxy's, the same object as long as the table is (not encoded again).
   const filters = memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services));
-  return {
+  return derive(filters, address, (): Typed<Listener> => ({
     '@type': TYPE_URLS.Listener,
     name: `dns:${address}:${DEFAULT_DNS_PORT}`,
     address: { socket_address: { protocol: 'UDP', address, port_value: DEFAULT_DNS_PORT } },
     listener_filters: filters,
-  };
+  }));
 }
 
 const vipHashes = new WeakMap<MeshContext, string>();
@@ -276,6 +288,11 @@ function vipBindings(ctx: MeshContext, services: readonly string[]): { address: 
   return [...out.values()].sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port));
 }
 
+/**
+ * The inbound resources of a dataplane. Each inbound's are memoized (on everything they are made of, and
+ * the mesh-wide flags), so a proxy regenerated for a change elsewhere gets the same objects again: the
+ * snapshot cache does not encode them again.
+ */
 function inbound(ctx: MeshContext, dp: Resource<'Dataplane'>, set: ResourceSet): void {
   const n = dp.spec.networking;
   for (const ib of n.inbound ?? []) {
@@ -284,48 +301,63 @@ function inbound(ctx: MeshContext, dp: Resource<'Dataplane'>, set: ResourceSet):
     const serviceAddress = ib.serviceAddress ?? '127.0.0.1';
     const service = ib.tags[SERVICE_TAG] as string;
     const protocol = (ib.tags['kuma.io/protocol'] as Protocol | undefined) ?? 'tcp';
-    const clusterName = serviceAddress === '127.0.0.1' ? localClusterName(servicePort) : `inbound:${serviceAddress}:${servicePort}`;
-    const listenerName = inboundListenerName(address, ib.port);
-    set.Cluster.push({
-      '@type': TYPE_URLS.Cluster,
-      name: clusterName,
-      type: 'STATIC',
-      connect_timeout: CONNECT_TIMEOUT,
-      load_assignment: { cluster_name: clusterName, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(serviceAddress, servicePort) } }] }] },
-      // gRPC / HTTP/2 apps are spoken to in HTTP/2 (h2c).
-      ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
-    } satisfies Typed<Cluster>);
-    const app = l7OrL4(protocol, `inbound_${service}_${ib.port}`, listenerName, clusterName);
-    if (HTTP_PROTOCOLS.has(protocol)) set.RouteConfiguration.push(routeConfiguration(listenerName, clusterName, { timeout: '0s' }));
-    const chains: FilterChain[] = [];
-    if (ctx.mtls) {
-      const permissive = ctx.mtlsMode === 'PERMISSIVE';
-      chains.push({
-        name: `${listenerName}:mtls`,
-        ...(permissive ? { filter_chain_match: { transport_protocol: 'tls' } } : {}),
-        transport_socket: downstreamMeshTls(ctx.mesh),
-        filters: [app],
-      });
-      if (permissive) chains.push({ name: `${listenerName}:plaintext`, filters: [app] });
-    } else {
-      chains.push({ filters: [app] });
-    }
-    set.Listener.push({
-      '@type': TYPE_URLS.Listener,
-      name: listenerName,
-      address: socketAddress(address, ib.port),
-      traffic_direction: 'INBOUND',
-      ...(ctx.mtls && ctx.mtlsMode === 'PERMISSIVE' ? { listener_filters: [TLS_INSPECTOR] } : {}),
-      filter_chains: chains,
-    } satisfies Typed<Listener>);
+    const part = memo(ctx, `inbound:${address}:${ib.port}:${serviceAddress}:${servicePort}:${protocol}:${service}`, () =>
+      inboundResources(ctx, { address, port: ib.port, serviceAddress, servicePort, service, protocol }),
+    );
+    set.Cluster.push(part.cluster);
+    if (part.route) set.RouteConfiguration.push(part.route);
+    set.Listener.push(part.listener);
   }
+}
+
+function inboundResources(
+  ctx: MeshContext,
+  ib: { address: string; port: number; serviceAddress: string; servicePort: number; service: string; protocol: Protocol },
+): { cluster: Typed<Cluster>; route: Typed<RouteConfiguration> | undefined; listener: Typed<Listener> } {
+  const { address, serviceAddress, servicePort, service, protocol } = ib;
+  const clusterName = serviceAddress === '127.0.0.1' ? localClusterName(servicePort) : `inbound:${serviceAddress}:${servicePort}`;
+  const listenerName = inboundListenerName(address, ib.port);
+  const cluster: Typed<Cluster> = {
+    '@type': TYPE_URLS.Cluster,
+    name: clusterName,
+    type: 'STATIC',
+    connect_timeout: CONNECT_TIMEOUT,
+    load_assignment: { cluster_name: clusterName, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(serviceAddress, servicePort) } }] }] },
+    // gRPC / HTTP/2 apps are spoken to in HTTP/2 (h2c).
+    ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
+  };
+  const app = l7OrL4(protocol, `inbound_${service}_${ib.port}`, listenerName, clusterName);
+  const route = HTTP_PROTOCOLS.has(protocol) ? routeConfiguration(listenerName, clusterName, { timeout: '0s' }) : undefined;
+  const chains: FilterChain[] = [];
+  if (ctx.mtls) {
+    const permissive = ctx.mtlsMode === 'PERMISSIVE';
+    chains.push({
+      name: `${listenerName}:mtls`,
+      ...(permissive ? { filter_chain_match: { transport_protocol: 'tls' } } : {}),
+      transport_socket: downstreamMeshTls(ctx.mesh),
+      filters: [app],
+    });
+    if (permissive) chains.push({ name: `${listenerName}:plaintext`, filters: [app] });
+  } else {
+    chains.push({ filters: [app] });
+  }
+  const listener: Typed<Listener> = {
+    '@type': TYPE_URLS.Listener,
+    name: listenerName,
+    address: socketAddress(address, ib.port),
+    traffic_direction: 'INBOUND',
+    ...(ctx.mtls && ctx.mtlsMode === 'PERMISSIVE' ? { listener_filters: [TLS_INSPECTOR] } : {}),
+    filter_chains: chains,
+  };
+  return { cluster, route, listener };
 }
 
 function meshSecrets(ctx: MeshContext, identity: Identity | undefined, set: ResourceSet): void {
   if (!ctx.mtls) return;
   if (!identity) throw new Error(`mesh "${ctx.mesh}" has mTLS: a workload certificate is required`);
   if (!ctx.caPem) throw new Error(`mesh "${ctx.mesh}" has mTLS but its CA certificate is not known yet`);
-  set.Secret.push(tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem));
+  // The same object while the certificate is the same (not encoded again when the proxy is regenerated).
+  set.Secret.push(memo(ctx, `identity-secret:${identity.certPem}\n${identity.keyPem}`, () => tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem)));
   const ca = ctx.caPem;
   set.Secret.push(memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), ca)));
 }
@@ -365,40 +397,35 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
         ),
       );
     }
-    return withPolicies(input, finish(set), added);
+    return withPolicies(input, finish(set), added, []);
   }
 
+  // This proxy's own part: Secrets, inbounds, DNS, declared outbounds, passthrough.
   inbound(ctx, dataplane, set);
   set.Listener.push(dnsListener(ctx, dataplane.spec, dest));
-  // VIP listeners and the clusters behind them are the same for every dataplane that reaches the same
-  // services: assembled (and sorted) once per mesh context, then merged with this proxy's own resources.
-  const shared = memo(ctx, `vip-outbound:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
-    const part = emptySet();
-    const seen = new Set<string>();
-    for (const b of vipBindings(ctx, dest.services)) {
-      part.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
-      addService(ctx, b.service, part, seen);
-    }
-    return { part: finish(part), services: seen };
-  });
-  for (const sv of shared.services) added.add(sv);
+  const shared = sharedOutbounds(ctx, dest);
+  const declared = new Set<string>();
   for (const ob of dataplane.spec.networking.outbound ?? []) {
     const service = ob.tags[SERVICE_TAG] as string;
     if (dest.vetoed.has(service)) continue;
+    declared.add(service);
     set.Listener.push(outboundListener(ctx, ob.address ?? '127.0.0.1', ob.port, service));
-    addService(ctx, service, set, added);
+    if (!shared.services.has(service)) addService(ctx, service, set, added);
   }
   if (ctx.passthrough) {
     const port = dataplane.spec.networking.transparentProxying?.redirectPortOutbound ?? DEFAULT_PASSTHROUGH_PORT;
-    set.Listener.push({
-      '@type': TYPE_URLS.Listener,
-      name: PASSTHROUGH,
-      address: socketAddress(dataplane.spec.networking.address, port),
-      traffic_direction: 'OUTBOUND',
-      use_original_dst: true,
-      listener_filters: [ORIGINAL_DST],
-      filter_chains: [{ filters: [tcpProxy(PASSTHROUGH)] }],
-    } satisfies Typed<Listener>);
+    const address = dataplane.spec.networking.address;
+    set.Listener.push(
+      memo(ctx, `passthrough-listener:${address}:${port}`, (): Typed<Listener> => ({
+        '@type': TYPE_URLS.Listener,
+        name: PASSTHROUGH,
+        address: socketAddress(address, port),
+        traffic_direction: 'OUTBOUND',
+        use_original_dst: true,
+        listener_filters: [ORIGINAL_DST],
+        filter_chains: [{ filters: [tcpProxy(PASSTHROUGH)] }],
+      })),
+    );
     set.Cluster.push(
       memo(ctx, 'passthrough-cluster', (): Typed<Cluster> => ({
         '@type': TYPE_URLS.Cluster,
@@ -409,17 +436,41 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
       })),
     );
   }
-  return withPolicies(input, mergeFinished(shared.part, finish(set)), added);
+  // Policies are pointwise (policies/plugin.ts): applied to the shared part once for every proxy with the
+  // same relevant policies, and to this proxy's own part, then merged (on equal names the shared part wins).
+  const policies = sidecarPolicyHash(ctx, dataplane);
+  const outbound = derive(shared.part, `policies:${policies}`, (part) => withPolicies(input, part, shared.services, []));
+  return mergeFinished(outbound, withPolicies(input, finish(set), declared, inboundTargets(dataplane)));
 }
 
-/** The traffic policies' changes (policies/): the only way the generated resources differ from the defaults. */
-function withPolicies(input: SidecarInput, set: ResourceSet, services: Set<string>): ResourceSet {
+/**
+ * The VIP listeners and the clusters, endpoints, routes and Secrets behind them: the same for every
+ * dataplane that reaches the same services, so assembled (and sorted) once per set of destinations; kept
+ * across contexts while the VIPs and the fingerprints of those services stay the same.
+ */
+function sharedOutbounds(ctx: MeshContext, dest: Destinations): { part: ResourceSet; services: ReadonlySet<string> } {
+  return memo(ctx, `vip-outbound:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
+    const part = emptySet();
+    const seen = new Set<string>();
+    for (const b of vipBindings(ctx, dest.services)) {
+      part.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
+      addService(ctx, b.service, part, seen);
+    }
+    return { part: finish(part), services: seen };
+  });
+}
+
+/**
+ * The traffic policies' changes (policies/): the only way the generated resources differ from the
+ * defaults. `services` and `inbounds`: the outbounds and inbounds whose resources `set` holds.
+ */
+function withPolicies(input: SidecarInput, set: ResourceSet, services: ReadonlySet<string>, inbounds: InboundTarget[]): ResourceSet {
   const { ctx, dataplane } = input;
   return applySidecarPolicies(set, {
     ctx,
     dataplane,
     outbounds: [...services].sort().map((s) => outboundTarget(ctx, s)),
-    inbounds: input.proxyless ? [] : inboundTargets(dataplane),
+    inbounds,
     proxyless: input.proxyless === true,
   });
 }

@@ -6,10 +6,19 @@
  * ResourceSet and never mutates a generated object, see resources.ts), how it explains itself, and which
  * of its policies can change a proxy. Its entries match as match.ts says (`to[]` destinations, `from[]`
  * callers).
+ *
+ * A sidecar's outbound part (VIP listeners, clusters, endpoints, routes of its destinations) is shared by
+ * every proxy of the mesh context with the same destinations and the same relevant policies, so the
+ * generator applies `sidecar` to that part once for all of them, and to each proxy's own part (inbounds,
+ * DNS, declared outbounds, passthrough, Secrets) on its own, then merges the two. That is exact because
+ * of what `sidecar` must be: **pointwise** (each resource is changed on its own, chosen by its kind and
+ * name; nothing is added, removed or renamed), and for the resources of an outbound, a function of the
+ * context, the outbound's target and the policies `relevantToSidecar` returns for the proxy (not of
+ * anything else of the dataplane).
  */
 import { type DataplaneSpec, isOfType, type PolicyDefinition, type PolicyType, PROTOCOL_TAG, type Resource, SERVICE_TAG, type SpecOf, type TargetRef } from '@causeway/core';
 import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy';
-import type { MeshContext, Protocol } from '../context.js';
+import { type MeshContext, perContext, type Protocol } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
 import { collectEntries, MESH_REF, mergeConfs, type PolicyWithConf, refMatches, type RuleEntry, type Tags } from './match.js';
 
@@ -95,7 +104,8 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
    * it answers false for is not generated at all: no listener, cluster, endpoints, route, Secret or DNS
    * name. Absent, or returning undefined: this plugin vetoes nothing for the proxy.
    */
-  reachable?(proxy: ProxyInput): ((destination: OutboundTarget) => boolean) | undefined;
+  reachable?(proxy: ProxyInput): Veto | undefined;
+  /** Changes a sidecar's resources; pointwise (see the module comment). */
   sidecar?(set: ResourceSet, input: SidecarPolicyInput): ResourceSet;
   egress?(set: ResourceSet, input: EgressPolicyInput): ResourceSet;
   explain(input: SidecarPolicyInput): PolicyExplanation;
@@ -103,6 +113,16 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
   relevantToSidecar(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Resource<PolicyType>[];
   /** Same for a ZoneEgress (every mesh). */
   relevantToEgress?(ctx: MeshContext): Resource<PolicyType>[];
+}
+
+/**
+ * A plugin's veto for one proxy. `key` names everything `allows` depends on besides the mesh context
+ * (e.g. the proxy's identity): proxies whose keys are equal get the same answers, so the destinations are
+ * worked out once per context and key, not once per proxy.
+ */
+export interface Veto {
+  key: string;
+  allows(destination: OutboundTarget): boolean;
 }
 
 export function isPolicyPlugin(v: unknown): v is PolicyPlugin {
@@ -122,19 +142,24 @@ export function dataplaneTagSets(dp: DataplaneSpec): Tags[] {
   return (dp.networking.inbound ?? []).map((i) => i.tags);
 }
 
-/** The tags an ExternalService group (same `kuma.io/service`) has in common. */
+/** The tags an ExternalService group (same `kuma.io/service`) has in common (one object per context and service: do not mutate). */
 export function externalTags(ctx: MeshContext, service: string): Tags {
-  const list = (ctx.external.get(service) ?? []).map((e) => e.tags);
-  const [first, ...rest] = list;
-  if (!first) return { [SERVICE_TAG]: service };
-  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((t) => t[k] === v)));
+  return perContext(ctx, `external-tags:${service}`, () => {
+    const list = (ctx.external.get(service) ?? []).map((e) => e.tags);
+    const [first, ...rest] = list;
+    if (!first) return { [SERVICE_TAG]: service };
+    return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((t) => t[k] === v)));
+  });
 }
 
+/** The target of an outbound to `service` (one object per context and service: do not mutate). */
 export function outboundTarget(ctx: MeshContext, service: string): OutboundTarget {
-  const ext = ctx.external.get(service);
-  if (ext) return { service, protocol: ext[0]?.protocol ?? 'tcp', tags: externalTags(ctx, service), external: true };
-  const protocol = ctx.services.get(service)?.protocol ?? 'tcp';
-  return { service, protocol, tags: { [SERVICE_TAG]: service, [PROTOCOL_TAG]: protocol }, external: false };
+  return perContext(ctx, `outbound-target:${service}`, (): OutboundTarget => {
+    const ext = ctx.external.get(service);
+    if (ext) return { service, protocol: ext[0]?.protocol ?? 'tcp', tags: externalTags(ctx, service), external: true };
+    const protocol = ctx.services.get(service)?.protocol ?? 'tcp';
+    return { service, protocol, tags: { [SERVICE_TAG]: service, [PROTOCOL_TAG]: protocol }, external: false };
+  });
 }
 
 export function inboundTargets(dp: Resource<'Dataplane'>): InboundTarget[] {

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { PolicyType, Resource } from '@causeway/core';
-import type { MeshContext } from '../context.js';
+import { type MeshContext, perContext } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
-import { type EgressPolicyInput, isPolicyPlugin, outboundTarget, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput } from './plugin.js';
+import { type EgressPolicyInput, isPolicyPlugin, outboundTarget, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput, type Veto } from './plugin.js';
 import * as exported from './plugins.js';
 
 type Plugins = Extract<(typeof exported)[keyof typeof exported], PolicyPlugin>;
@@ -23,17 +23,25 @@ export const POLICY_PLUGINS: readonly PolicyPlugin[] = (Object.values(exported) 
 export const POLICY_TYPES: readonly string[] = POLICY_PLUGINS.map((p) => p.api.type);
 
 /**
+ * The veto of every plugin for one proxy, combined: undefined when no plugin vetoes anything for it, else
+ * a key naming its answers (see `Veto`) and the predicate (a destination must be allowed by all).
+ */
+export function vetoOf(proxy: ProxyInput): Veto | undefined {
+  const vetoes = POLICY_PLUGINS.flatMap((p) => p.reachable?.(proxy) ?? []);
+  if (vetoes.length === 0) return undefined;
+  if (vetoes.length === 1) return vetoes[0];
+  return { key: vetoes.map((v) => v.key).join('|'), allows: (t) => vetoes.every((v) => v.allows(t)) };
+}
+
+/**
  * The veto: of `services` (destinations a sidecar would get), those a plugin says it may not reach.
  * The generator makes nothing for them. Empty when no plugin vetoes anything for this proxy.
  */
 export function unreachableDestinations(proxy: ProxyInput, services: Iterable<string>): Set<string> {
   const out = new Set<string>();
-  const checks = POLICY_PLUGINS.flatMap((p) => p.reachable?.(proxy) ?? []);
-  if (checks.length === 0) return out;
-  for (const s of services) {
-    const target = outboundTarget(proxy.ctx, s);
-    if (!checks.every((reachable) => reachable(target))) out.add(s);
-  }
+  const veto = vetoOf(proxy);
+  if (!veto) return out;
+  for (const s of services) if (!veto.allows(outboundTarget(proxy.ctx, s))) out.add(s);
   return out;
 }
 
@@ -60,9 +68,14 @@ function digest(list: Resource[]): string {
     .slice(0, 16);
 }
 
-/** Hash of the policies that can change a sidecar's config (part of its input hash). */
+/**
+ * Hash of the policies that can change a sidecar's config (part of its input hash, and the key under
+ * which proxies share the outbound part with policies applied). Within one context a policy is named by
+ * its type and name, so the digest of a list is worked out once per context.
+ */
 export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Dataplane'>): string {
-  return digest(POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane)));
+  const relevant = POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane));
+  return perContext(ctx, `sidecar-policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
 }
 
 /** Hash of the policies that can change a ZoneEgress's config. */

@@ -10,13 +10,13 @@ import type { ResourceSet } from '../generate/common.js';
 const derivations = new WeakMap<object, Map<string, unknown>>();
 
 /** `make(original)` once per (original object, key); the same derived object afterwards. */
-export function derive<T extends object>(original: T, key: string, make: (o: T) => T): T {
+export function derive<T extends object, R = T>(original: T, key: string, make: (o: T) => R): R {
   let m = derivations.get(original);
   if (!m) {
     m = new Map();
     derivations.set(original, m);
   }
-  let v = m.get(key) as T | undefined;
+  let v = m.get(key) as R | undefined;
   if (v === undefined) {
     v = make(original);
     m.set(key, v);

@@ -2,7 +2,7 @@
  * What a proxy's config is made from: per proxy type, the hash of its inputs (a proxy whose hash did not
  * change is not regenerated) and the generator call that makes its resources.
  */
-import { asType } from '@causeway/core';
+import { asType, type Resource } from '@causeway/core';
 import { dataplaneIdentityUris, zoneEgressSpiffeId } from '@causeway/envoy';
 import type { Logger } from 'pino';
 import { hashOf, type MeshContext } from '../context.js';
@@ -19,6 +19,13 @@ export interface ProxyInputs {
   make: () => ResourceSet;
 }
 
+/**
+ * The input hash of a sidecar: the mesh without its policies, plus the policies that can change this
+ * proxy (a policy change regenerates only the proxies it selects), its own spec and certificate.
+ */
+export function sidecarInputHash(ctx: MeshContext, dp: Resource<'Dataplane'>, identity: Identity | undefined, proxyless: boolean): string {
+  return hashOf([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', proxyless]);
+}
 
 /**
  * The inputs of proxy `p` under the current mesh contexts, its workload certificates issued (or renewed)
@@ -42,9 +49,7 @@ export async function proxyInputs(p: ProxyState, contexts: Map<string, MeshConte
       }
     }
     return {
-      // The mesh without its policies, plus the policies that can change this proxy: a policy change
-      // regenerates only the proxies it selects.
-      inputHash: hashOf([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', p.proxyless]),
+      inputHash: sidecarInputHash(ctx, dp, identity, p.proxyless),
       make: () => generateSidecar({ ctx, dataplane: dp, ...(identity ? { identity } : {}), proxyless: p.proxyless }),
     };
   }

@@ -44,7 +44,7 @@ import {
   type Typed,
   tagUri,
 } from '@causeway/envoy';
-import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
+import { HTTP_PROTOCOLS, type MeshContext, perContext } from '../../context.js';
 import { type Principal, type ResourceSet, statPrefix } from '../../generate/common.js';
 import { canonicalJson, refMatches, type RuleEntry, type Tags } from '../match.js';
 import {
@@ -57,10 +57,10 @@ import {
   type PolicyPlugin,
   policiesOf,
   resolveFrom,
-  type OutboundTarget,
   type ProxyInput,
   type SidecarPolicyInput,
   selecting,
+  type Veto,
 } from '../plugin.js';
 import { derive, type Filter, type FilterChain, HCM, mapChains, mapKind, } from '../resources.js';
 
@@ -155,20 +155,53 @@ function inboundEntries(ctx: MeshContext, tags: Tags): RuleEntry<Conf>[] {
   return resolveFrom<Conf>(policiesOf(ctx, TYPE), [tags]);
 }
 
+/** The RBAC rules of an inbound with these tags, and their canonical JSON (once per context and tags). */
+function inboundRules(ctx: MeshContext, tags: Tags): { rules: RbacRules; json: string } {
+  return perContext(ctx, `${TYPE}:inbound-rules:${canonicalJson(tags)}`, () => {
+    const rules = rbacRules(inboundEntries(ctx, tags), ctx.mesh);
+    return { rules, json: canonicalJson(rules) };
+  });
+}
+
+/** The entries that apply to an ExternalService, and a key naming them (once per context and service). */
+function externalRules(ctx: MeshContext, service: string): { entries: RuleEntry<Conf>[]; key: string } {
+  return perContext(ctx, `${TYPE}:external:${service}`, () => {
+    const entries = resolveFrom<Conf>(policiesOf(ctx, TYPE), [externalTags(ctx, service)]);
+    return { entries, key: entries.map((e) => `${e.policy}:${e.index}`).join(',') };
+  });
+}
+
 function externalEntries(ctx: MeshContext, service: string): RuleEntry<Conf>[] {
-  return resolveFrom<Conf>(policiesOf(ctx, TYPE), [externalTags(ctx, service)]);
+  return externalRules(ctx, service).entries;
+}
+
+/** Policies that select an ExternalService of the mesh (once per context). */
+function externalPolicies(ctx: MeshContext): Resource<'MeshTrafficPermission'>[] {
+  return perContext(ctx, `${TYPE}:external-policies`, () =>
+    policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches(p.spec.targetRef, [externalTags(ctx, s)]))),
+  );
 }
 
 /**
  * The veto (mTLS on, no zone egress: the sidecar originates to ExternalServices itself): an
  * ExternalService the dataplane may not call is not generated for it. With a zone egress the egress
  * enforces the permission; without mTLS nothing is enforced; mesh services are checked at their inbound.
+ * The decision depends on the proxy only through its certificate URIs: it is made once per context,
+ * set of URIs and set of entries.
  */
-function reachable(proxy: ProxyInput): ((destination: OutboundTarget) => boolean) | undefined {
+function reachable(proxy: ProxyInput): Veto | undefined {
   const { ctx } = proxy;
   if (!ctx.mtls || ctx.zoneEgress) return undefined;
   const uris = new Set(dataplaneIdentityUris(ctx.mesh, proxy.dataplane.spec));
-  return (t) => !t.external || decide(externalEntries(ctx, t.service), ctx.mesh, uris).allowed;
+  const urisKey = [...uris].sort().join(' ');
+  return {
+    key: `${TYPE}:${urisKey}`,
+    allows: (t) => {
+      if (!t.external) return true;
+      const { entries, key } = externalRules(ctx, t.service);
+      return perContext(ctx, `${TYPE}:decision:${key}:${urisKey}`, () => decide(entries, ctx.mesh, uris).allowed);
+    },
+  };
 }
 
 function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
@@ -176,12 +209,12 @@ function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
   if (!ctx.mtls) return set;
   let out = set;
   for (const ib of input.inbounds) {
-    const rules = rbacRules(inboundEntries(ctx, ib.tags), ctx.mesh);
+    const { rules, json } = inboundRules(ctx, ib.tags);
     const http = HTTP_PROTOCOLS.has(ib.protocol);
     out = mapKind(out, 'Listener', (l) =>
       l.name !== ib.listener
         ? l
-        : derive(l, `${TYPE}:${canonicalJson(rules)}`, (o) =>
+        : derive(l, `${TYPE}:${json}`, (o) =>
             mapChains(o, (chain) => (chain.transport_socket ? guardChain(chain, `inbound_rbac_${ib.service}`, rules, http) : chain)),
           ),
     );
@@ -253,9 +286,8 @@ export const meshTrafficPermissionPlugin: PolicyPlugin<'MeshTrafficPermission'> 
     const own = selecting(ctx, TYPE, dataplaneTagSets(dp.spec));
     if (!ctx.mtls || ctx.zoneEgress) return own;
     // Without zone egress, permissions of ExternalServices decide what this sidecar gets.
-    const external = policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches(p.spec.targetRef, [externalTags(ctx, s)])));
-    return [...new Set([...own, ...external])];
+    const external = externalPolicies(ctx);
+    return external.length === 0 ? own : [...new Set([...own, ...external])];
   },
-  relevantToEgress: (ctx: MeshContext) =>
-    ctx.mtls ? policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches(p.spec.targetRef, [externalTags(ctx, s)]))) : [],
+  relevantToEgress: (ctx: MeshContext) => (ctx.mtls ? externalPolicies(ctx) : []),
 };
