@@ -47,8 +47,6 @@ exists() { docker image inspect "$1" >/dev/null 2>&1; }
 skip() { if ! $rebuild && exists "$1"; then echo "$1: exists, skipped"; return 0; fi; return 1; }
 
 docker info >/dev/null 2>&1 || { echo "the docker engine does not answer (docker info failed): start dockerd first" >&2; exit 1; }
-# Without buildx the classic builder is the only one; saying so silences its deprecation notice.
-docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
 work=$(mktemp -d /tmp/causeway-images.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
