@@ -23,6 +23,7 @@ import { type GeneratedNatsConfig, generateNatsConfig } from '@causeway/sync';
 import { freePort, startNatsServer } from '@causeway/sync/testing';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { decideContainers, IMAGES } from './containers/engine.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CP_BIN = join(ROOT, 'services/control-plane/dist/main.js');
@@ -676,10 +677,11 @@ export class ProxyProcess {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// NATS and Postgres: containers when a container engine is present, else local processes.
+// NATS and Postgres: containers when a container engine is present and the local images exist
+// (containers/engine.ts decides; nothing is pulled), else local processes.
 
-export const NATS_IMAGE = 'nats:2.9';
-export const POSTGRES_IMAGE = 'postgres:16-alpine';
+export const NATS_IMAGE = IMAGES.nats;
+export const POSTGRES_IMAGE = IMAGES.postgres;
 
 export interface Infrastructure {
   kind: 'containers' | 'local';
@@ -693,28 +695,12 @@ export interface Infrastructure {
   database(prefix?: string): Promise<string>;
 }
 
-/**
- * Whether testcontainers finds a container engine. `CAUSEWAY_IT_CONTAINERS=never` skips the check (local
- * processes); `=always` makes a missing engine an error.
- */
-export async function detectContainerEngine(): Promise<{ found: true; engine: string } | { found: false; reason: string }> {
-  if (process.env.CAUSEWAY_IT_CONTAINERS === 'never') return { found: false, reason: 'CAUSEWAY_IT_CONTAINERS=never' };
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    const client = await getContainerRuntimeClient();
-    const rt = client.info.containerRuntime;
-    return { found: true, engine: `${rt.operatingSystem} ${rt.serverVersion} at ${rt.host}` };
-  } catch (e) {
-    return { found: false, reason: (e as Error).message };
-  }
-}
-
 export async function startInfrastructure(env: TestEnv, zones: readonly string[]): Promise<Infrastructure> {
   const natsConfig = generateNatsConfig({ zones: [...zones] });
-  const engine = await detectContainerEngine();
-  if (!engine.found && process.env.CAUSEWAY_IT_CONTAINERS === 'always') throw new Error(`CAUSEWAY_IT_CONTAINERS=always but no container engine: ${engine.reason}`);
+  // Containers only when their images are already built (the container suite builds them; this does not).
+  const engine = await decideContainers([NATS_IMAGE, POSTGRES_IMAGE], { build: false });
   let infra: Infrastructure;
-  if (engine.found) {
+  if (engine.use) {
     const { GenericContainer, Wait } = await import('testcontainers');
     const conf = ['listen: "0.0.0.0:4222"', 'jetstream {', '  store_dir: "/tmp/jetstream"', '}', natsConfig.config, ''].join('\n');
     const nats = await new GenericContainer(NATS_IMAGE)
@@ -733,7 +719,7 @@ export async function startInfrastructure(env: TestEnv, zones: readonly string[]
     const postgres = await new GenericContainer(POSTGRES_IMAGE)
       .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
       .withExposedPorts(5432)
-      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
       .start();
     env.onTeardown(async () => {
       await postgres.stop();
@@ -741,7 +727,7 @@ export async function startInfrastructure(env: TestEnv, zones: readonly string[]
     const adminUrl = `postgres://postgres@${postgres.getHost()}:${postgres.getMappedPort(5432)}/postgres`;
     infra = {
       kind: 'containers',
-      description: `NATS and Postgres in containers (testcontainers, ${engine.engine}): ${NATS_IMAGE}, ${POSTGRES_IMAGE}`,
+      description: `NATS and Postgres in containers (testcontainers; ${engine.reason})`,
       natsUrl: `nats://${nats.getHost()}:${nats.getMappedPort(4222)}`,
       natsConfig,
       natsLogs: () => natsOut,
@@ -757,7 +743,7 @@ export async function startInfrastructure(env: TestEnv, zones: readonly string[]
     env.onTeardown(() => nats.dispose());
     infra = {
       kind: 'local',
-      description: `NATS and Postgres as local processes (no container engine: ${engine.reason}): nats-server on ${nats.url}, Postgres at ${new URL(ADMIN_DB_URL).host}`,
+      description: `NATS and Postgres as local processes (${engine.reason}): nats-server on ${nats.url}, Postgres at ${new URL(ADMIN_DB_URL).host}`,
       natsUrl: nats.url,
       natsConfig,
       natsLogs: () => nats.logs(),
