@@ -256,11 +256,27 @@ async function main(): Promise<number> {
   );
   const connectAllMs = Math.max(...configuredAt.values()) - connectStart;
   const connectZoneMs = Object.fromEntries(ZONES.map((z) => [z, round(Math.max(...plans[z].map((p) => configuredAt.get(p.name) as number)) - connectStart, 0)])) as Record<Zone, number>;
-  log(`all ${total} proxies connected and configured in ${round(connectAllMs / 1000, 2)} s`);
+  const connectTimes = [...configuredAt.entries()].map(([name, at]) => ({ name, ms: at - connectStart })).sort((a, b) => a.ms - b.ms);
+  const connect = {
+    p50Ms: round(pct(connectTimes.map((c) => c.ms), 50), 0),
+    slowest: connectTimes.slice(-3).map((c) => `${c.name} ${round(c.ms, 0)} ms`),
+  };
+  log(`all ${total} proxies connected and configured in ${round(connectAllMs / 1000, 2)} s (p50 ${connect.p50Ms} ms; slowest: ${connect.slowest.join(', ')})`);
 
   const sanity = await pool.watch({ kind: 'cluster', name: 'ext-0', present: true }, 'sidecars');
   pool.unwatch(sanity);
   if (sanity.already < sanity.total) log(`warning: only ${sanity.already} of ${sanity.total} sidecars hold a cluster for ext-0`);
+
+  // The cross-zone path of an ExternalService only zone-2 reaches: zone-1's ZoneEgress passes it through
+  // to zone-2's ZoneIngress, zone-2's ZoneEgress originates to it (each holds a cluster <mesh>:ext-2).
+  const crossZonePath: Record<string, string> = {};
+  if (EXTERNAL > 2)
+    for (const z of ZONES) {
+      const w = await pool.watch({ kind: 'cluster', name: `${MESH}:ext-2`, present: true }, 'zone-proxies', pool.inZone(z));
+      pool.unwatch(w);
+      crossZonePath[z] = `${w.already} of ${w.total} ZoneIngress/ZoneEgress hold cluster ${MESH}:ext-2`;
+    }
+  log(`cross-zone path (ext-2, only in zone-2): ${Object.entries(crossZonePath).map(([z, s]) => `${z}: ${s}`).join('; ')}`);
 
   // 4. Quiet, idle CPU rate, metrics baseline (resets the event-loop histograms).
   const quiet = async () => {
@@ -418,6 +434,8 @@ async function main(): Promise<number> {
     changes: CHANGES,
     connectAllMs: round(connectAllMs, 0),
     connectZoneMs,
+    connect,
+    crossZonePath,
     changesByKind: byKind,
     zones: Object.fromEntries(
       ZONES.map((z) => [
@@ -476,6 +494,8 @@ async function main(): Promise<number> {
       restart.startToAllAckedMs === undefined ? `TIMEOUT (${restart.reached}/${restart.scope})` : `${round(restart.startToAllAckedMs / 1000, 2)} s; ${round((restart.killToAllAckedMs ?? 0) / 1000, 2)} s (ready after ${round(restart.startToReadyMs / 1000, 2)} s)`,
       restart.startToAllAckedMs !== undefined && restart.startToAllAckedMs < TARGETS.restartMs,
     ]);
+  const nacks = ZONES.map((z) => statsAfterChanges[z].nacks);
+  rows.push(['NACKs by the simulated proxies (z1 / z2)', '0', nacks.join(' / '), nacks.every((n) => n === 0)]);
   const drops = dropped(metricsAfterChanges);
   rows.push(['ADS streams dropped during connect and changes (z1 / z2)', `${TARGETS.droppedStreams}`, `${drops['zone-1']} / ${drops['zone-2']}`, ZONES.every((z) => drops[z] === TARGETS.droppedStreams)]);
   rows.push([

@@ -26,10 +26,12 @@ export type WatchTest =
   | { kind: 'inbound-rbac'; marker: string; present: boolean }
   | { kind: 'update-since'; since: number };
 
+/** The proxies of a worker a watch covers: its sidecars, its ZoneIngress / ZoneEgress, or all. */
+export type WatchScope = 'sidecars' | 'zone-proxies' | 'all';
+
 export type ToWorker =
   | { type: 'start'; protocol: XdsProtocol; backoff: { initialMs: number; maxMs: number }; proxies: ProxyPlan[] }
-  /** Sidecars only, or every proxy of the worker (ZoneIngress / ZoneEgress too). */
-  | { type: 'watch'; id: number; test: WatchTest; scope: 'sidecars' | 'all' }
+  | { type: 'watch'; id: number; test: WatchTest; scope: WatchScope }
   | { type: 'unwatch'; id: number }
   | { type: 'stats'; id: number }
   | { type: 'stop' };

@@ -136,7 +136,7 @@ process.on('message', (m: ToWorker) => {
       break;
     }
     case 'watch': {
-      const scope = new Set(m.scope === 'all' ? proxies : proxies.filter((p) => p.kind === 'sidecar'));
+      const scope = new Set(proxies.filter((p) => m.scope === 'all' || (m.scope === 'sidecars') === (p.kind === 'sidecar')));
       const w: Watch = { id: m.id, test: m.test, scope, done: new Set(), pending: [] };
       const at = now();
       for (const p of scope)

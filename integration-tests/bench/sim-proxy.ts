@@ -50,7 +50,7 @@ export class SimProxy implements XdsSink {
   async update(kind: ResourceKind, resources: unknown[], version: string): Promise<void> {
     const names = new Set<string>();
     resources.forEach((r, i) => {
-      const name = (r as Named | undefined)?.name;
+      const name = kind === 'ClusterLoadAssignment' ? (r as { cluster_name?: string } | undefined)?.cluster_name : (r as Named | undefined)?.name;
       if (typeof name !== 'string' || name === '') throw new Error(`${kind} resources[${i}]: no name`);
       if (names.has(name)) throw new Error(`${kind} ${name} appears twice`);
       names.add(name);

@@ -6,7 +6,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { XdsProtocol } from '@causeway/dataplane';
 import { trackChild } from '../src/harness.js';
-import type { FromWorker, ProxyPlan, ToWorker, WatchTest, WorkerStats } from './sim-protocol.js';
+import type { FromWorker, ProxyPlan, ToWorker, WatchScope, WatchTest, WorkerStats } from './sim-protocol.js';
 
 const ENTRY = fileURLToPath(new URL('./sim-proxies.ts', import.meta.url));
 
@@ -79,7 +79,7 @@ export class ProxyWorker {
   }
 
   /** Registers a watch and resolves with its scope once the worker has it. */
-  watch(id: number, test: WatchTest, scope: 'sidecars' | 'all'): Promise<{ scope: number; already: number }> {
+  watch(id: number, test: WatchTest, scope: WatchScope): Promise<{ scope: number; already: number }> {
     return this.request((resolve) => {
       this.watchWaiters.set(id, resolve);
       this.send({ type: 'watch', id, test, scope });
@@ -154,7 +154,7 @@ export class WorkerPool {
     if (dead) throw new Error(dead.failure);
   }
 
-  async watch(test: WatchTest, scope: 'sidecars' | 'all', workers: ProxyWorker[] = this.workers): Promise<Watch> {
+  async watch(test: WatchTest, scope: WatchScope, workers: ProxyWorker[] = this.workers): Promise<Watch> {
     const w = new Watch(this.nextWatch++, workers);
     this.watches.set(w.id, w);
     const parts = await Promise.all(workers.map((x) => x.watch(w.id, test, scope)));
