@@ -23,6 +23,8 @@ export interface ProcessCost {
   /** vCPU per 1,000 requests/s through the process: vcpu × 1000 / the measured requests/s */
   vcpu_per_1000_rps: number;
   cpu_us_per_request: number;
+  /** the share of that CPU time spent in the kernel (system time: syscalls, loopback TCP, TLS is user time) */
+  system_share: number;
   /** largest resident set size sampled every 250 ms during the measurement (VmRSS), MB */
   rss_mb: number;
 }
@@ -61,13 +63,20 @@ export function percentile(sorted: number[], p: number): number {
 /** Linux clock ticks per second (USER_HZ) of /proc/<pid>/stat times. */
 const CLOCK_TICKS = 100;
 
-/** CPU time (user + system, all threads) a process has used, in µs; throws when /proc cannot tell. */
-export function cpuMicros(pid: number): number {
+/** CPU time (all threads) a process has used in user and in system mode, in µs; throws when /proc cannot tell. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readProc(pid, 'stat');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  if (!Number.isFinite(ticks)) throw new Error(`/proc/${pid}/stat: no utime/stime`);
-  return (ticks * 1e6) / CLOCK_TICKS;
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  if (!Number.isFinite(user) || !Number.isFinite(system)) throw new Error(`/proc/${pid}/stat: no utime/stime`);
+  return { user: (user * 1e6) / CLOCK_TICKS, system: (system * 1e6) / CLOCK_TICKS };
+}
+
+/** CPU time (user + system, all threads) a process has used, in µs. */
+export function cpuMicros(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
 }
 
 /** Resident set size of a process (VmRSS of /proc/<pid>/status), in MB. */
@@ -201,7 +210,7 @@ export async function loop(o: LoopOptions): Promise<Result> {
   await sleep(o.warmup * 1000);
   const load = loadAverage();
   const roles = Object.entries(o.processes);
-  const cpu0 = roles.map(([, pid]) => cpuMicros(pid));
+  const cpu0 = roles.map(([, pid]) => cpuTimes(pid));
   const rss = roles.map(([, pid]) => rssMb(pid));
   const sampler = setInterval(() => {
     roles.forEach(([, pid], i) => {
@@ -216,7 +225,11 @@ export async function loop(o: LoopOptions): Promise<Result> {
   const ended = performance.now();
   clearInterval(sampler);
   const client = process.cpuUsage(client0);
-  const cpu = roles.map(([, pid], i) => cpuMicros(pid) - (cpu0[i] as number));
+  const cpu = roles.map(([, pid], i) => {
+    const t = cpuTimes(pid);
+    const t0 = cpu0[i] as { user: number; system: number };
+    return { total: t.user - t0.user + t.system - t0.system, system: t.system - t0.system };
+  });
   roles.forEach(([, pid], i) => {
     rss[i] = Math.max(rss[i] as number, rssMb(pid));
   });
@@ -235,11 +248,13 @@ export async function loop(o: LoopOptions): Promise<Result> {
   const rps = lat.length / elapsed;
   const processes: Record<string, ProcessCost> = {};
   roles.forEach(([role], i) => {
-    const vcpu = (cpu[i] as number) / 1e6 / elapsed;
+    const c = cpu[i] as { total: number; system: number };
+    const vcpu = c.total / 1e6 / elapsed;
     processes[role] = {
       vcpu: r3(vcpu),
       vcpu_per_1000_rps: rps > 0 ? r3((vcpu * 1000) / rps) : Number.NaN,
-      cpu_us_per_request: r1((cpu[i] as number) / n),
+      cpu_us_per_request: r1(c.total / n),
+      system_share: c.total > 0 ? r3(c.system / c.total) : 0,
       rss_mb: r1(rss[i] as number),
     };
   });
