@@ -66,3 +66,17 @@ export const resourceChanges = pgTable(
   },
   (t) => [index('resource_changes_at_idx').on(t.at)],
 );
+
+/**
+ * Leader leases (lease.ts): one row per lease name. A holder takes the row when it has expired (or is
+ * already its own) and renews it; `expires_at` is the database's clock plus the ttl, so every replica
+ * judges expiry by one clock.
+ */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  /** When the current holder took it (kept across its renewals). */
+  acquiredAt: timestamp('acquired_at', { withTimezone: true, mode: 'date' }).notNull(),
+  renewedAt: timestamp('renewed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

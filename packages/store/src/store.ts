@@ -3,6 +3,7 @@
  * conformance suite (`conformance.ts`).
  */
 import { CausewayError, type Resource, type ResourceType } from '@causeway/core';
+import type { Leases } from './leases.js';
 
 export interface ListOptions {
   /** Only this mesh (mesh-scoped types). Absent: every mesh. */
@@ -110,6 +111,8 @@ export interface Subscription {
 
 export interface ResourceStore {
   readonly backend: 'postgres' | 'pglite';
+  /** Named leases in the same database (leader election of control plane replicas: `leader-lease.ts`). */
+  readonly leases: Leases;
 
   /** Typed by `type`: `get('Mesh', undefined, 'default')` is a `Resource<'Mesh'>`. */
   get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Promise<Resource<T> | undefined>;

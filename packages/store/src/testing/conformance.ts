@@ -1054,5 +1054,89 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         expect(await peer.revision()).toBe(await store.revision());
       });
     });
+    describe('leases', () => {
+      it('gives a lease to one holder at a time, renews it keeping acquiredAt, and refuses another until it expires', async () => {
+        const name = `lease-${uid()}`;
+        expect(await store.leases.get(name)).toBeUndefined();
+        const first = await store.leases.acquire(name, 'a', 60_000);
+        expect(first.acquired).toBe(true);
+        expect(first.lease?.holder).toBe('a');
+        const ttl = first.lease!.expiresAt.getTime() - first.lease!.renewedAt.getTime();
+        expect(ttl).toBeGreaterThanOrEqual(59_900);
+        expect(ttl).toBeLessThanOrEqual(60_100);
+
+        const other = await store.leases.acquire(name, 'b', 60_000);
+        expect(other.acquired).toBe(false);
+        expect(other.lease?.holder).toBe('a');
+        expect(other.lease?.expiresAt).toEqual(first.lease?.expiresAt);
+
+        await sleep(20);
+        const renewed = await store.leases.acquire(name, 'a', 60_000);
+        expect(renewed.acquired).toBe(true);
+        expect(renewed.lease?.acquiredAt).toEqual(first.lease?.acquiredAt);
+        expect(renewed.lease!.expiresAt.getTime()).toBeGreaterThan(first.lease!.expiresAt.getTime());
+        expect(await store.leases.get(name)).toEqual(renewed.lease);
+      });
+
+      it('lets another holder take an expired lease, with a new acquiredAt', async () => {
+        const name = `lease-${uid()}`;
+        const a = await store.leases.acquire(name, 'a', 50);
+        expect(a.acquired).toBe(true);
+        await sleep(120);
+        const b = await store.leases.acquire(name, 'b', 60_000);
+        expect(b.acquired).toBe(true);
+        expect(b.lease?.holder).toBe('b');
+        expect(b.lease!.acquiredAt.getTime()).toBeGreaterThan(a.lease!.acquiredAt.getTime());
+        // The old holder's renewal is refused now.
+        expect((await store.leases.acquire(name, 'a', 60_000)).acquired).toBe(false);
+      });
+
+      it('releases only the holder\'s own lease; a released lease is free at once', async () => {
+        const name = `lease-${uid()}`;
+        await store.leases.acquire(name, 'a', 60_000);
+        expect(await store.leases.release(name, 'b')).toBe(false);
+        expect((await store.leases.get(name))?.holder).toBe('a');
+        expect(await store.leases.release(name, 'a')).toBe(true);
+        expect(await store.leases.get(name)).toBeUndefined();
+        expect(await store.leases.release(name, 'a')).toBe(false);
+        expect((await store.leases.acquire(name, 'b', 60_000)).acquired).toBe(true);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        const x = `lease-${uid()}`;
+        const y = `lease-${uid()}`;
+        expect((await store.leases.acquire(x, 'a', 60_000)).acquired).toBe(true);
+        expect((await store.leases.acquire(y, 'b', 60_000)).acquired).toBe(true);
+        expect((await store.leases.get(x))?.holder).toBe('a');
+        expect((await store.leases.get(y))?.holder).toBe('b');
+      });
+
+      it('of many concurrent attempts on a free lease, exactly one wins', async () => {
+        const name = `lease-${uid()}`;
+        const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((h) => store.leases.acquire(name, h, 60_000)));
+        const winners = results.filter((r) => r.acquired);
+        expect(winners).toHaveLength(1);
+        for (const r of results) expect(r.lease?.holder).toBe(winners[0]!.lease?.holder);
+      });
+
+      it('refuses bad arguments naming the field', async () => {
+        expect((await rejection(store.leases.acquire('', 'a', 1000), 'INVALID')).fields?.map((f) => f.field)).toEqual(['name']);
+        expect((await rejection(store.leases.acquire('x', '', 1000), 'INVALID')).fields?.map((f) => f.field)).toEqual(['holder']);
+        expect((await rejection(store.leases.acquire('x', 'a', 0), 'INVALID')).fields?.map((f) => f.field)).toEqual(['ttlMs']);
+        expect((await rejection(store.leases.acquire('x', 'a', 1.5), 'INVALID')).fields?.map((f) => f.field)).toEqual(['ttlMs']);
+      });
+
+      it.runIf(factory.peer)('is shared by stores on the same database (two processes)', async () => {
+        const peer = await factory.peer!(store);
+        opened.push(peer);
+        const name = `lease-${uid()}`;
+        expect((await store.leases.acquire(name, 'a', 60_000)).acquired).toBe(true);
+        const theirs = await peer.leases.acquire(name, 'b', 60_000);
+        expect(theirs.acquired).toBe(false);
+        expect(theirs.lease?.holder).toBe('a');
+        expect(await store.leases.release(name, 'a')).toBe(true);
+        expect((await peer.leases.acquire(name, 'b', 60_000)).acquired).toBe(true);
+      });
+    });
   });
 }
