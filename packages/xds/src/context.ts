@@ -209,8 +209,9 @@ export function perContext<T>(ctx: MeshContext, key: string, make: () => T): T {
     values = new Map();
     perContextValues.set(ctx, values);
   }
-  if (values.has(key)) return values.get(key) as T;
-  const v = make();
+  let v = values.get(key) as T | undefined;
+  if (v !== undefined || values.has(key)) return v as T;
+  v = make();
   values.set(key, v);
   return v;
 }

@@ -87,7 +87,7 @@ export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
       out[kind] = x;
       continue;
     }
-    const result: EnvoyJson[] = [];
+    const runs: EnvoyJson[][] = [];
     let from = 0;
     for (const r of y) {
       const name = nameOfResource(kind, r);
@@ -99,13 +99,13 @@ export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
         if (nameOfResource(kind, x[mid] as EnvoyJson) < name) lo = mid + 1;
         else hi = mid;
       }
-      for (let k = from; k < lo; k++) result.push(x[k] as EnvoyJson);
+      if (lo > from) runs.push(x.slice(from, lo));
       from = lo;
       if (lo < x.length && nameOfResource(kind, x[lo] as EnvoyJson) === name) continue;
-      result.push(r);
+      runs.push([r]);
     }
-    for (let k = from; k < x.length; k++) result.push(x[k] as EnvoyJson);
-    out[kind] = result;
+    if (from < x.length) runs.push(from === 0 ? x : x.slice(from));
+    out[kind] = runs.length === 1 ? (runs[0] as EnvoyJson[]) : ([] as EnvoyJson[]).concat(...runs);
   }
   return out;
 }
@@ -122,6 +122,28 @@ export function memo<T>(ctx: MeshContext, key: string, make: () => T, service?: 
     v = ctx.previousMemo?.get(full) as T | undefined;
     if (v === undefined) v = make();
     ctx.memo.set(full, v);
+  }
+  return v;
+}
+
+/**
+ * Like `memo`, for an object of one proxy found by a string the caller already holds (e.g. its
+ * certificate: no key string is built and hashed per call): a table per context and `table`, whose
+ * entries looked up again are carried over from the previous context. `valid` checks an entry found
+ * (what else it was made from).
+ */
+export function proxyMemo<T>(ctx: MeshContext, table: string, key: string, valid: (v: T) => boolean, make: () => T): T {
+  const name = `${table}#${ctx.flagsHash}`;
+  let current = ctx.memo.get(name) as Map<string, T> | undefined;
+  if (!current) {
+    current = new Map();
+    ctx.memo.set(name, current);
+  }
+  let v = current.get(key);
+  if (v === undefined || !valid(v)) {
+    const previous = (ctx.previousMemo?.get(name) as Map<string, T> | undefined)?.get(key);
+    v = previous !== undefined && valid(previous) ? previous : make();
+    current.set(key, v);
   }
   return v;
 }

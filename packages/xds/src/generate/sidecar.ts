@@ -50,6 +50,7 @@ import {
   meshEndpoint,
   memo,
   mergeFinished,
+  proxyMemo,
   ORIGINAL_DST,
   type ResourceSet,
   routeConfiguration,
@@ -165,7 +166,7 @@ function destinations(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Desti
   return perContext(ctx, `destinations:${reachableKey(dataplane.spec)}|${declared.join(',')}|${veto?.key ?? ''}`, (): Destinations => {
     const reachable = reachableServices(ctx, dataplane.spec);
     const vetoed = new Set<string>();
-    if (veto) for (const s of new Set([...reachable, ...declared])) if (!veto.allows(outboundTarget(ctx, s))) vetoed.add(s);
+    if (veto && veto.denied.size > 0) for (const s of [...reachable, ...declared]) if (veto.denied.has(s)) vetoed.add(s);
     if (vetoed.size === 0) return { services: reachable, vetoed, key: reachableKey(dataplane.spec) };
     return { services: reachable.filter((s) => !vetoed.has(s)), vetoed, key: `${reachableKey(dataplane.spec)}-${[...vetoed].sort().join(',')}` };
   });
@@ -357,7 +358,11 @@ function meshSecrets(ctx: MeshContext, identity: Identity | undefined, set: Reso
   if (!identity) throw new Error(`mesh "${ctx.mesh}" has mTLS: a workload certificate is required`);
   if (!ctx.caPem) throw new Error(`mesh "${ctx.mesh}" has mTLS but its CA certificate is not known yet`);
   // The same object while the certificate is the same (not encoded again when the proxy is regenerated).
-  set.Secret.push(memo(ctx, `identity-secret:${identity.certPem}\n${identity.keyPem}`, () => tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem)));
+  const secret = proxyMemo(ctx, 'identity-secret', identity.certPem, (s) => s.keyPem === identity.keyPem, () => ({
+    keyPem: identity.keyPem,
+    secret: tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem),
+  }));
+  set.Secret.push(secret.secret);
   const ca = ctx.caPem;
   set.Secret.push(memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), ca)));
 }

@@ -99,9 +99,9 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
   /** The policy's definition in @causeway/core (its type, schema and order): the folder's other half. */
   readonly api: PolicyDefinition<T, SpecOf<T>>;
   /**
-   * The veto, asked before generation: a predicate over the destinations the sidecar would get (its
-   * reachable mesh services and ExternalServices, and its `networking.outbound` services). A destination
-   * it answers false for is not generated at all: no listener, cluster, endpoints, route, Secret or DNS
+   * The veto, asked before generation: of the destinations the sidecar would get (its reachable mesh
+   * services and ExternalServices, and its `networking.outbound` services), those it may not reach. A
+   * denied destination is not generated at all: no listener, cluster, endpoints, route, Secret or DNS
    * name. Absent, or returning undefined: this plugin vetoes nothing for the proxy.
    */
   reachable?(proxy: ProxyInput): Veto | undefined;
@@ -116,13 +116,14 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
 }
 
 /**
- * A plugin's veto for one proxy. `key` names everything `allows` depends on besides the mesh context
- * (e.g. the proxy's identity): proxies whose keys are equal get the same answers, so the destinations are
- * worked out once per context and key, not once per proxy.
+ * A plugin's veto for one proxy: the services (mesh services or ExternalServices, by `kuma.io/service`)
+ * it may not reach. `key` names everything `denied` depends on besides the mesh context (e.g. the proxy's
+ * identity): proxies whose keys are equal get the same set, so the destinations are worked out once per
+ * context and key, not once per proxy.
  */
 export interface Veto {
   key: string;
-  allows(destination: OutboundTarget): boolean;
+  denied: ReadonlySet<string>;
 }
 
 export function isPolicyPlugin(v: unknown): v is PolicyPlugin {
@@ -154,12 +155,18 @@ export function externalTags(ctx: MeshContext, service: string): Tags {
 
 /** The target of an outbound to `service` (one object per context and service: do not mutate). */
 export function outboundTarget(ctx: MeshContext, service: string): OutboundTarget {
-  return perContext(ctx, `outbound-target:${service}`, (): OutboundTarget => {
+  const targets = perContext(ctx, 'outbound-targets', () => new Map<string, OutboundTarget>());
+  let t = targets.get(service);
+  if (!t) {
     const ext = ctx.external.get(service);
-    if (ext) return { service, protocol: ext[0]?.protocol ?? 'tcp', tags: externalTags(ctx, service), external: true };
-    const protocol = ctx.services.get(service)?.protocol ?? 'tcp';
-    return { service, protocol, tags: { [SERVICE_TAG]: service, [PROTOCOL_TAG]: protocol }, external: false };
-  });
+    if (ext) t = { service, protocol: ext[0]?.protocol ?? 'tcp', tags: externalTags(ctx, service), external: true };
+    else {
+      const protocol = ctx.services.get(service)?.protocol ?? 'tcp';
+      t = { service, protocol, tags: { [SERVICE_TAG]: service, [PROTOCOL_TAG]: protocol }, external: false };
+    }
+    targets.set(service, t);
+  }
+  return t;
 }
 
 export function inboundTargets(dp: Resource<'Dataplane'>): InboundTarget[] {

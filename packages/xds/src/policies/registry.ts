@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { PolicyType, Resource } from '@causeway/core';
 import { type MeshContext, perContext } from '../context.js';
 import type { ResourceSet } from '../generate/common.js';
-import { type EgressPolicyInput, isPolicyPlugin, outboundTarget, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput, type Veto } from './plugin.js';
+import { type EgressPolicyInput, isPolicyPlugin, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput, type Veto } from './plugin.js';
 import * as exported from './plugins.js';
 
 type Plugins = Extract<(typeof exported)[keyof typeof exported], PolicyPlugin>;
@@ -24,13 +24,16 @@ export const POLICY_TYPES: readonly string[] = POLICY_PLUGINS.map((p) => p.api.t
 
 /**
  * The veto of every plugin for one proxy, combined: undefined when no plugin vetoes anything for it, else
- * a key naming its answers (see `Veto`) and the predicate (a destination must be allowed by all).
+ * a key naming the answers (see `Veto`) and the services any plugin denies.
  */
 export function vetoOf(proxy: ProxyInput): Veto | undefined {
-  const vetoes = POLICY_PLUGINS.flatMap((p) => p.reachable?.(proxy) ?? []);
-  if (vetoes.length === 0) return undefined;
-  if (vetoes.length === 1) return vetoes[0];
-  return { key: vetoes.map((v) => v.key).join('|'), allows: (t) => vetoes.every((v) => v.allows(t)) };
+  const vetoes: Veto[] = [];
+  for (const p of POLICY_PLUGINS) {
+    const v = p.reachable?.(proxy);
+    if (v) vetoes.push(v);
+  }
+  if (vetoes.length <= 1) return vetoes[0];
+  return { key: vetoes.map((v) => v.key).join('|'), denied: new Set(vetoes.flatMap((v) => [...v.denied])) };
 }
 
 /**
@@ -41,7 +44,7 @@ export function unreachableDestinations(proxy: ProxyInput, services: Iterable<st
   const out = new Set<string>();
   const veto = vetoOf(proxy);
   if (!veto) return out;
-  for (const s of services) if (!veto.allows(outboundTarget(proxy.ctx, s))) out.add(s);
+  for (const s of services) if (veto.denied.has(s)) out.add(s);
   return out;
 }
 
@@ -74,8 +77,15 @@ function digest(list: Resource[]): string {
  * its type and name, so the digest of a list is worked out once per context.
  */
 export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Dataplane'>): string {
-  const relevant = POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane));
-  return perContext(ctx, `sidecar-policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
+  // Asked twice per proxy and pass (its input hash, then its generation): kept per dataplane object too.
+  const byDataplane = perContext(ctx, 'sidecar-policy-hash', () => new WeakMap<Resource<'Dataplane'>, string>());
+  let hash = byDataplane.get(dataplane);
+  if (hash === undefined) {
+    const relevant = POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane));
+    hash = perContext(ctx, `sidecar-policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
+    byDataplane.set(dataplane, hash);
+  }
+  return hash;
 }
 
 /** Hash of the policies that can change a ZoneEgress's config. */

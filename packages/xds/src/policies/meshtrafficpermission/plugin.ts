@@ -163,16 +163,30 @@ function inboundRules(ctx: MeshContext, tags: Tags): { rules: RbacRules; json: s
   });
 }
 
-/** The entries that apply to an ExternalService, and a key naming them (once per context and service). */
-function externalRules(ctx: MeshContext, service: string): { entries: RuleEntry<Conf>[]; key: string } {
-  return perContext(ctx, `${TYPE}:external:${service}`, () => {
-    const entries = resolveFrom<Conf>(policiesOf(ctx, TYPE), [externalTags(ctx, service)]);
-    return { entries, key: entries.map((e) => `${e.policy}:${e.index}`).join(',') };
+interface ExternalRules {
+  entries: RuleEntry<Conf>[];
+  /** Names the entries (equal keys: equal entries, within one context). */
+  key: string;
+}
+
+/** The entries that apply to each ExternalService, and a key naming them (once per context and service). */
+function externalRules(ctx: MeshContext): (service: string) => ExternalRules {
+  return perContext(ctx, `${TYPE}:external-rules`, () => {
+    const byService = new Map<string, ExternalRules>();
+    return (service: string) => {
+      let rules = byService.get(service);
+      if (!rules) {
+        const entries = resolveFrom<Conf>(policiesOf(ctx, TYPE), [externalTags(ctx, service)]);
+        rules = { entries, key: entries.map((e) => `${e.policy}:${e.index}`).join(',') };
+        byService.set(service, rules);
+      }
+      return rules;
+    };
   });
 }
 
 function externalEntries(ctx: MeshContext, service: string): RuleEntry<Conf>[] {
-  return externalRules(ctx, service).entries;
+  return externalRules(ctx)(service).entries;
 }
 
 /** Policies that select an ExternalService of the mesh (once per context). */
@@ -182,26 +196,49 @@ function externalPolicies(ctx: MeshContext): Resource<'MeshTrafficPermission'>[]
   );
 }
 
+/** The ExternalServices of the context grouped by the key of the entries that apply to them (once per context). */
+function externalGroups(ctx: MeshContext): { entries: RuleEntry<Conf>[]; services: string[] }[] {
+  return perContext(ctx, `${TYPE}:external-groups`, () => {
+    const rulesOf = externalRules(ctx);
+    const groups = new Map<string, { entries: RuleEntry<Conf>[]; services: string[] }>();
+    for (const service of ctx.external.keys()) {
+      const { entries, key } = rulesOf(service);
+      const g = groups.get(key) ?? { entries, services: [] };
+      g.services.push(service);
+      groups.set(key, g);
+    }
+    return [...groups.values()];
+  });
+}
+
+/** A dataplane's certificate URIs and a key naming them (kept per spec object: a proxy's spec is reused across passes). */
+const identities = new WeakMap<object, { mesh: string; uris: Set<string>; key: string }>();
+function identityOf(mesh: string, spec: Resource<'Dataplane'>['spec']): { uris: Set<string>; key: string } {
+  let id = identities.get(spec);
+  if (!id || id.mesh !== mesh) {
+    const uris = new Set(dataplaneIdentityUris(mesh, spec));
+    id = { mesh, uris, key: [...uris].sort().join(' ') };
+    identities.set(spec, id);
+  }
+  return id;
+}
+
 /**
  * The veto (mTLS on, no zone egress: the sidecar originates to ExternalServices itself): an
  * ExternalService the dataplane may not call is not generated for it. With a zone egress the egress
  * enforces the permission; without mTLS nothing is enforced; mesh services are checked at their inbound.
- * The decision depends on the proxy only through its certificate URIs: it is made once per context,
- * set of URIs and set of entries.
+ * The decision depends on the proxy only through its certificate URIs, and on the ExternalService only
+ * through the entries that apply to it: it is made once per context, set of URIs and set of entries.
  */
 function reachable(proxy: ProxyInput): Veto | undefined {
   const { ctx } = proxy;
   if (!ctx.mtls || ctx.zoneEgress) return undefined;
-  const uris = new Set(dataplaneIdentityUris(ctx.mesh, proxy.dataplane.spec));
-  const urisKey = [...uris].sort().join(' ');
-  return {
-    key: `${TYPE}:${urisKey}`,
-    allows: (t) => {
-      if (!t.external) return true;
-      const { entries, key } = externalRules(ctx, t.service);
-      return perContext(ctx, `${TYPE}:decision:${key}:${urisKey}`, () => decide(entries, ctx.mesh, uris).allowed);
-    },
-  };
+  const { uris, key } = identityOf(ctx.mesh, proxy.dataplane.spec);
+  return perContext(ctx, `${TYPE}:veto:${key}`, (): Veto => {
+    const denied = new Set<string>();
+    for (const g of externalGroups(ctx)) if (!decide(g.entries, ctx.mesh, uris).allowed) for (const s of g.services) denied.add(s);
+    return { key: `${TYPE}:${key}`, denied };
+  });
 }
 
 function sidecar(set: ResourceSet, input: SidecarPolicyInput): ResourceSet {
