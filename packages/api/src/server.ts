@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { CausewayError, formatBytes, INPUT_LIMITS, parseSingleDocument, YAML_LIMITS } from '@causeway/core';
-import type { ResourceStore } from '@causeway/store';
+import type { LeaderStatus, ResourceStore } from '@causeway/store';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installAuth } from './auth.js';
@@ -27,6 +27,11 @@ export interface ApiOptions {
   requestTimeout?: number;
   /** Metrics of other components, served at `/metrics` with the API's own. */
   metrics?: MetricSource[];
+  /**
+   * Whether this replica holds the leader lease, and the lease as last seen: `GET /leader`. Without it
+   * (a control plane that runs no lease) `GET /leader` says this process leads itself.
+   */
+  leader?: () => LeaderStatus;
 }
 
 /** Largest request body the API reads (larger ones are refused with 413 before they are parsed). */
@@ -112,6 +117,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       return reply.status(503).send({ title: 'Not ready', details: `store unavailable: ${(e as Error).message}` });
     }
   });
+
+  // Public like the other reads: who leads is no secret, and load balancers or operators ask it.
+  app.get('/leader', { schema: { hide: true } }, async () => opts.leader?.() ?? { leader: true, holder: opts.instanceId, since: null, expires: null });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

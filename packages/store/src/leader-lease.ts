@@ -59,6 +59,10 @@ export class LeaderLease {
   private failures = 0;
   private blockedBy: string | undefined;
   private readonly log: StoreLogger;
+  private settle: (() => void) | undefined;
+  private readonly firstAttempt = new Promise<void>((resolve) => {
+    this.settle = resolve;
+  });
 
   constructor(private readonly opts: LeaderLeaseOptions) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_LEASE_TTL_MS;
@@ -81,6 +85,11 @@ export class LeaderLease {
     return { leader: this.leadingNow, holder: s?.holder ?? null, since: s ? s.acquiredAt.toISOString() : null, expires: s ? s.expiresAt.toISOString() : null };
   }
 
+  /** Resolves once the first attempt is over (led or not, or failed), or at close. */
+  settled(): Promise<void> {
+    return this.firstAttempt;
+  }
+
   /** Starts trying at once; returns immediately. */
   start(): void {
     if (this.closed || this.running || this.timer) return;
@@ -94,6 +103,7 @@ export class LeaderLease {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    this.settle?.();
     this.stepDown('shutting down');
     await this.release('shutting down');
   }
@@ -104,6 +114,7 @@ export class LeaderLease {
       this.timer = undefined;
       this.running = this.attempt().finally(() => {
         this.running = undefined;
+        this.settle?.();
       });
     }, ms);
     this.timer.unref();

@@ -81,6 +81,20 @@ describe('loadConfig', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--nats-kv-replicas', '3'], env: {}, readFile: noFile })).fields[0]?.reason).toContain('without --nats-url');
   });
 
+  it('takes --leader-lease-ttl as 10s / 2500ms (or seconds in the file), 1s to 300s, global mode only', () => {
+    const g = ['--mode', 'global'];
+    expect(loadConfig({ argv: [...g, '--leader-lease-ttl', '3s'], env: {}, readFile: noFile }).leaderLeaseTtl).toBe(3000);
+    expect(loadConfig({ argv: [...g, '--leader-lease-ttl', '2500ms'], env: {}, readFile: noFile }).leaderLeaseTtl).toBe(2500);
+    expect(loadConfig({ argv: g, env: { CAUSEWAY_LEADER_LEASE_TTL: '20s' }, readFile: noFile }).leaderLeaseTtl).toBe(20_000);
+    expect(loadConfig({ argv: ['--config', 'cp.yaml'], env: {}, readFile: () => 'mode: global\nleaderLeaseTtl: 4\n' }).leaderLeaseTtl).toBe(4000);
+    expect(loadConfig({ argv: g, env: {}, readFile: noFile }).leaderLeaseTtl).toBeUndefined();
+    for (const bad of ['500ms', '301s', '10', 'ten seconds', '0s']) {
+      const e = fail(() => loadConfig({ argv: [...g, '--leader-lease-ttl', bad], env: {}, readFile: noFile }));
+      expect(e.fields[0]?.field).toBe('--leader-lease-ttl');
+    }
+    expect(fail(() => loadConfig({ argv: ['--mode', 'zone', '--zone', 'z', '--leader-lease-ttl', '3s'], env: {}, readFile: noFile })).fields[0]?.reason).toContain('global mode only');
+  });
+
   it('takes --allow-untagged-dataplane-tokens (zone mode only; off by default) as a bare flag, a value, env or file', () => {
     const zone = ['--mode', 'zone', '--zone', 'z'];
     const load = (argv: string[], env: Record<string, string> = {}, file?: string) =>

@@ -40,6 +40,17 @@ export const configSchema = z
       .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
       .transform((v) => v === true || v === 'true')
       .optional(),
+    leaderLeaseTtl: z
+      .union([z.number(), z.string()], { error: 'must be a duration such as 10s or 2500ms' })
+      .transform((v, ctx) => {
+        const ms = durationMs(v);
+        if (ms === undefined || ms < 1000 || ms > 300_000) {
+          ctx.addIssue({ code: 'custom', message: 'must be a duration from 1s to 300s, such as 10s or 2500ms' });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -54,11 +65,21 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['allowUntaggedDataplaneTokens'], message: 'applies to zone mode only (the zone checks dataplane tokens)' });
     if (c.natsKvReplicas !== undefined && c.mode !== 'global')
       ctx.addIssue({ code: 'custom', path: ['natsKvReplicas'], message: 'applies to global mode only (global creates the KV buckets)' });
+    if (c.leaderLeaseTtl !== undefined && c.mode !== 'global')
+      ctx.addIssue({ code: 'custom', path: ['leaderLeaseTtl'], message: 'applies to global mode only (zone replicas are not supported yet)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
     }
   });
+
+/** `10s`, `2500ms`, or a number of seconds (YAML) -> milliseconds; undefined when it is none of these. */
+function durationMs(v: number | string): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.round(v * 1000) : undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(v.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (m[2] === 's' ? 1000 : 1));
+}
 
 /** A loopback CIDR the builtin DNS may hand out VIPs from (proxies bind their listeners on them). */
 function isVipCidr(v: string): boolean {
@@ -104,6 +125,7 @@ const SETTINGS = {
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
   vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
   allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS', bare: true },
+  leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'CAUSEWAY_LEADER_LEASE_TTL' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -116,6 +138,8 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                    [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
                    [--allow-untagged-dataplane-tokens]         (zone mode: accept dataplane tokens issued without
                                                                 kuma.io/service tags; default: refused)
+                   [--leader-lease-ttl 10s]                    (global mode: the leader lease's ttl; replicas on one
+                                                                database take it over this long after a leader dies)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
@@ -123,7 +147,8 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, vipCidr, allowUntaggedDataplaneTokens, logLevel).
+natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, vipCidr, allowUntaggedDataplaneTokens, leaderLeaseTtl,
+logLevel).
 Precedence: defaults < config file < environment < flags.
 A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token
 --tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags

@@ -8,11 +8,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
-import { openStore } from '@causeway/store';
+import { DEFAULT_LEASE_TTL_MS, type LeaderLease, type LeaderStatus, openStore, startLeaderLease } from '@causeway/store';
 import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { type MeshCaReconciler, startMeshCaReconciler } from './mesh-ca.js';
+import { type LeaderJob, LeaderJobs } from './leader.js';
+import { startMeshCaReconciler } from './mesh-ca.js';
 import { loadOrCreateAdminToken } from './private-files.js';
 import { startXds, type XdsServer, xdsMetrics } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
@@ -71,31 +72,77 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     config.mode === 'global'
       ? 'no --nats-url configured: running without zones (multi-zone sync is off)'
       : 'no --nats-url configured: no connection to global; serving the local copy of global resources (read-only)';
-  if (nats && config.mode === 'global') {
-    globalSync = await startGlobalSync({ store, nats, logger: syncLog, ...(config.natsKvReplicas ? { replicas: config.natsKvReplicas } : {}) });
-  } else if (nats && config.zone) {
+  if (nats && config.zone) {
     // The heartbeat reports the proxies connected to this zone's xDS server (started below).
     zoneSync = await startZoneSync({ store, zone: config.zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => proxies.connected() });
-  } else if (config.mode === 'global') {
+  } else if (config.mode === 'global' && !nats) {
     syncLog.info(noNats);
-  } else {
+  } else if (!nats) {
     syncLog.warn(noNats);
   }
+
+  // Global: any number of replicas share one database. The jobs only one may do run on the replica that
+  // holds the leader lease: the sync (publishing and reconciling causeway-global, applying causeway-zones,
+  // the consumer sweep) and the mesh CA reconciler. A new leader's sync starts with a full reconcile.
+  let lease: LeaderLease | undefined;
+  let leaderJobs: LeaderJobs | undefined;
+  if (config.mode === 'global') {
+    const jobs: LeaderJob[] = [];
+    if (nats) {
+      jobs.push({
+        name: 'global-sync',
+        start: async () => {
+          const sync = await startGlobalSync({ store, nats, logger: syncLog, ...(config.natsKvReplicas ? { replicas: config.natsKvReplicas } : {}) });
+          globalSync = sync;
+          return {
+            close: async () => {
+              if (globalSync === sync) globalSync = undefined;
+              await sync.close();
+            },
+          };
+        },
+      });
+    }
+    // Creates the builtin CA of every mesh that enables mTLS (stored as Secrets, synced to zones).
+    const caLog = log.child({ component: 'mesh-ca' });
+    jobs.push({
+      name: 'mesh-ca',
+      start: async () => {
+        const ca = startMeshCaReconciler({ store, logger: caLog });
+        ca.ready.catch((e: unknown) => caLog.error({ err: (e as Error).message }, 'the mesh CA reconciler could not start: no mesh CA is created until this replica leads again'));
+        return ca;
+      },
+    });
+    leaderJobs = new LeaderJobs(jobs, log.child({ component: 'leader' }));
+    const ttlMs = config.leaderLeaseTtl ?? DEFAULT_LEASE_TTL_MS;
+    const natsGate = new NatsGate(ttlMs, () => globalSync?.status());
+    const onChange = leaderJobs.lead.bind(leaderJobs);
+    lease = startLeaderLease({
+      leases: store.leases,
+      name: 'global',
+      holder: instanceId,
+      ttlMs,
+      ...(nats ? { blocker: () => natsGate.blocked() } : {}),
+      onChange,
+      logger: log.child({ component: 'leader' }),
+    });
+    // A sole replica leads before it serves; a follower knows who leads.
+    await lease.settled();
+  }
+  const leaderStatus = (): LeaderStatus => lease?.status() ?? { leader: true, holder: instanceId, since: null, expires: null };
   const status = (): Record<string, unknown> => {
-    if (config.mode === 'global') return { sync: globalSync ? { enabled: true, ...globalSync.status() } : { enabled: false, reason: noNats } };
+    if (config.mode === 'global') {
+      const leader = leaderStatus();
+      if (!nats) return { leader, sync: { enabled: false, reason: noNats } };
+      const sync = globalSync ? { enabled: true, ...globalSync.status() } : { enabled: true, connected: false, reason: `not the leader: the leader replica (${leader.holder ?? 'none yet'}) syncs with the zones` };
+      return { leader, sync };
+    }
     return { global: zoneSync ? zoneSync.status() : { connected: false, reason: noNats } };
   };
 
   const adminTokenFile = defaultAdminTokenFile(config);
   const { token, created } = loadOrCreateAdminToken(adminTokenFile);
   if (created) log.info({ adminTokenFile }, 'created a new admin token (file mode 0600); use it with: causeway config control-planes add --auth-token-file');
-
-  // Global: creates the builtin CA of every mesh that enables mTLS (stored as Secrets, synced to zones).
-  let meshCa: MeshCaReconciler | undefined;
-  if (config.mode === 'global') {
-    meshCa = startMeshCaReconciler({ store, logger: log.child({ component: 'mesh-ca' }) });
-    await meshCa.ready;
-  }
 
   // Zone mode: xDS for the zone's proxies (signing key and ADS CA next to the admin token).
   let xds: XdsServer | undefined;
@@ -125,7 +172,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     version: VERSION,
     instanceId,
     status,
-    ...(xds ? { metrics: xdsMetrics(xds.stats) } : {}),
+    metrics: [...(xds ? xdsMetrics(xds.stats) : []), ...(leaderJobs ? leaderJobs.metrics() : [])],
+    leader: leaderStatus,
   });
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });
@@ -143,9 +191,10 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
         log.info('draining');
         await api.close();
         await xds?.close();
-        await meshCa?.close();
-        // Drains NATS (pending publishes flushed) before the store it reads from closes.
-        await globalSync?.close();
+        // The leader jobs stop (the global sync drains NATS, pending publishes flushed), then the lease is
+        // released, so another replica takes over at its next attempt. Before the store closes.
+        await leaderJobs?.close();
+        await lease?.close();
         await zoneSync?.close();
         await store.close();
         log.info('stopped');
@@ -153,4 +202,34 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       return closing;
     },
   };
+}
+
+/**
+ * Global with NATS: a leader whose NATS connection stays down longer than the lease's ttl steps down
+ * (and releases the lease) so a replica that reaches NATS leads; it does not take the lease again for
+ * two ttls. A replica that is not leading has no sync, so nothing to judge: it may take the lease.
+ */
+class NatsGate {
+  private downSince: number | undefined;
+  private blockedUntil = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly sync: () => { connected: boolean; reason?: string } | undefined,
+  ) {}
+
+  blocked(): string | undefined {
+    const now = performance.now();
+    if (now < this.blockedUntil) return 'NATS was unreachable while leading: letting a replica that reaches it lead';
+    const s = this.sync();
+    if (!s || s.connected) {
+      this.downSince = undefined;
+      return undefined;
+    }
+    this.downSince ??= now;
+    if (now - this.downSince < this.ttlMs) return undefined;
+    this.downSince = undefined;
+    this.blockedUntil = now + 2 * this.ttlMs;
+    return `NATS unreachable for ${this.ttlMs} ms while leading (${s.reason ?? 'disconnected'})`;
+  }
 }
