@@ -198,7 +198,8 @@ function dnsListener(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): T
   const address = dp.networking.address;
   // The table is the same for every dataplane with the same destinations: built (and encoded) once. The
   // listener around it is this proxy's, the same object as long as the table is (not encoded again).
-  const filters = memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services));
+  // (Found through `dest`, one object per context and set of destinations, before the memo key is built.)
+  const filters = derive(dest, 'dns-filters', () => memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services)));
   return derive(filters, address, (): Typed<Listener> => ({
     '@type': TYPE_URLS.Listener,
     name: `dns:${address}:${DEFAULT_DNS_PORT}`,
@@ -454,7 +455,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
  * across contexts while the VIPs and the fingerprints of those services stay the same.
  */
 function sharedOutbounds(ctx: MeshContext, dest: Destinations): { part: ResourceSet; services: ReadonlySet<string> } {
-  return memo(ctx, `vip-outbound:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
+  return derive(dest, 'vip-outbound', () => memo(ctx, `vip-outbound:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
     const part = emptySet();
     const seen = new Set<string>();
     for (const b of vipBindings(ctx, dest.services)) {
@@ -462,7 +463,7 @@ function sharedOutbounds(ctx: MeshContext, dest: Destinations): { part: Resource
       addService(ctx, b.service, part, seen);
     }
     return { part: finish(part), services: seen };
-  });
+  }));
 }
 
 /**
