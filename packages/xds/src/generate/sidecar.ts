@@ -200,12 +200,20 @@ function dnsListener(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): T
   // listener around it is this proxy's, the same object as long as the table is (not encoded again).
   // (Found through `dest`, one object per context and set of destinations, before the memo key is built.)
   const filters = derive(dest, 'dns-filters', () => memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services)));
-  return derive(filters, address, (): Typed<Listener> => ({
-    '@type': TYPE_URLS.Listener,
-    name: `dns:${address}:${DEFAULT_DNS_PORT}`,
-    address: { socket_address: { protocol: 'UDP', address, port_value: DEFAULT_DNS_PORT } },
-    listener_filters: filters,
-  }));
+  // (A proxyMemo, not a derivation on the table: kept only for the addresses asked for again, so the
+  // listeners of proxies that went away are not kept as long as the table lives.)
+  return proxyMemo(
+    ctx,
+    'dns-listener',
+    address,
+    (l) => l.listener_filters === filters,
+    (): Typed<Listener> => ({
+      '@type': TYPE_URLS.Listener,
+      name: `dns:${address}:${DEFAULT_DNS_PORT}`,
+      address: { socket_address: { protocol: 'UDP', address, port_value: DEFAULT_DNS_PORT } },
+      listener_filters: filters,
+    }),
+  );
 }
 
 const vipHashes = new WeakMap<MeshContext, string>();
