@@ -38,4 +38,49 @@ describe('snapshot cache', () => {
     expect(heard).toEqual([['Listener', 'RouteConfiguration', 'Cluster', 'ClusterLoadAssignment', 'Secret'], ['Cluster']]);
     expect(cache.get('p')?.types.Cluster.byName.get('a')?.json).toEqual(cluster('a', '1s'));
   });
+
+  it('packs against the previous snapshot: unchanged objects reused, a diff of what was added, changed and removed', () => {
+    const [a, b, c, d] = [cluster('a'), cluster('b'), cluster('c'), cluster('d')];
+    const cache = new SnapshotCache();
+    const diffs: unknown[] = [];
+    cache.subscribe('p', (_s, _changed, diff) => diffs.push(diff.Cluster));
+    const set1 = emptySet();
+    set1.Cluster.push(a, b, c);
+    cache.set('p', set1);
+    const first = cache.get('p');
+    expect(diffs).toEqual([undefined]); // the first snapshot has nothing to diff against
+
+    // b modified (a new object), c removed, d added; a is the same object and keeps its packing.
+    const set2 = emptySet();
+    set2.Cluster.push(a, cluster('b', '1s'), d);
+    expect(cache.set('p', set2)).toEqual(['Cluster']);
+    const second = cache.get('p');
+    expect(second?.types.Cluster.resources[0]).toBe(first?.types.Cluster.resources[0]);
+    expect(second?.types.Listener).toBe(first?.types.Listener);
+    const diff = diffs[1] as { from: string; changed: { name: string }[]; removed: string[] };
+    expect(diff.from).toBe(first?.types.Cluster.version);
+    expect(diff.changed.map((r) => r.name)).toEqual(['b', 'd']);
+    expect(diff.removed).toEqual(['c']);
+    // The version is the one a fresh packing of the same content gets.
+    expect(second?.types.Cluster.version).toBe(buildSnapshot(set2).types.Cluster.version);
+
+    // Equal content in new objects is no change at all.
+    const set3 = emptySet();
+    set3.Cluster.push(cluster('a'), cluster('b', '1s'), cluster('d'));
+    expect(cache.set('p', set3)).toEqual([]);
+  });
+
+  it('diffs by name when a set is not sorted by name (the generators sort; this is the safety net)', () => {
+    const cache = new SnapshotCache();
+    const diffs: { changed: { name: string }[]; removed: string[] }[] = [];
+    cache.subscribe('p', (_s, _c, diff) => diff.Cluster && diffs.push(diff.Cluster));
+    const set1 = emptySet();
+    set1.Cluster.push(cluster('a'), cluster('b'), cluster('c'));
+    cache.set('p', set1);
+    const set2 = emptySet();
+    set2.Cluster.push(cluster('c', '2s'), cluster('a'), cluster('e'));
+    cache.set('p', set2);
+    expect(diffs[0]?.changed.map((r) => r.name).sort()).toEqual(['c', 'e']);
+    expect(diffs[0]?.removed).toEqual(['b']);
+  });
 });

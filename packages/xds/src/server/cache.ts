@@ -128,19 +128,90 @@ export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
   return p;
 }
 
-export function buildSnapshot(set: ResourceSet, now: Date = new Date()): Snapshot {
-  const types = {} as Record<XdsKind, TypeSnapshot>;
-  for (const kind of XDS_KINDS) {
-    const resources = set[kind].map((r) => pack(kind, r));
-    // The version hashes the content digests in order (a resource's name is part of its content).
-    const all = Buffer.allocUnsafe(resources.length * 16);
-    resources.forEach((r, i) => {
-      r.digest.copy(all, i * 16);
-    });
-    const version = createHash('sha256').update(all).digest('hex').slice(0, 16);
-    types[kind] = typeSnapshot(version, resources);
+/** What changed in one type between a proxy's previous snapshot (version `from`) and its next. */
+export interface TypeDiff {
+  from: string;
+  /** Resources added or whose content changed. */
+  changed: PackedResource[];
+  /** Names gone. */
+  removed: string[];
+}
+
+export type SnapshotDiff = Partial<Record<XdsKind, TypeDiff>>;
+
+/** The version of a type: a hash of its resources' content digests in order (a name is part of its content). */
+function typeVersion(resources: readonly PackedResource[]): string {
+  const all = Buffer.allocUnsafe(resources.length * 16);
+  for (let i = 0; i < resources.length; i++) (resources[i] as PackedResource).digest.copy(all, i * 16);
+  return createHash('sha256').update(all).digest('hex').slice(0, 16);
+}
+
+/**
+ * Packs one type's resources against the previous snapshot of the same type. Generators return each
+ * type sorted by name and hand over the same objects for what did not change, so a walk along both
+ * lists reuses the previous packing for every identical object (no lookup, no hashing) and finds what
+ * was added, changed and removed; an unchanged type keeps its previous TypeSnapshot (and version).
+ * Order is checked where it can break: reused objects keep the previous (sorted) order, and every newly
+ * packed one is compared with its neighbours; a list out of order is diffed by name instead.
+ */
+function packType(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSnapshot | undefined): { ts: TypeSnapshot; diff: TypeDiff | undefined } {
+  const old = prev?.resources ?? [];
+  const out: PackedResource[] = new Array(list.length);
+  const changed: PackedResource[] = [];
+  const removed: string[] = [];
+  let j = 0;
+  let ordered = true;
+  const fresh: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i] as EnvoyJson;
+    const same = old[j];
+    if (same !== undefined && same.json === r) {
+      out[i] = same;
+      j++;
+      continue;
+    }
+    const p = pack(kind, r);
+    out[i] = p;
+    fresh.push(i);
+    if (i > 0 && !((out[i - 1] as PackedResource).name < p.name)) ordered = false;
+    if (!ordered) continue;
+    while (j < old.length && (old[j] as PackedResource).name < p.name) removed.push((old[j++] as PackedResource).name);
+    const o = old[j];
+    if (o !== undefined && o.name === p.name) {
+      if (o.hash !== p.hash) changed.push(p);
+      j++;
+    } else changed.push(p);
   }
-  return { types, createdAt: now };
+  if (ordered) ordered = fresh.every((i) => i === out.length - 1 || (out[i] as PackedResource).name < (out[i + 1] as PackedResource).name);
+  if (ordered) {
+    for (; j < old.length; j++) removed.push((old[j] as PackedResource).name);
+  } else {
+    // Not sorted by name (a generator's contract broken): diff by name instead of walking.
+    changed.length = 0;
+    removed.length = 0;
+    const before = new Map(old.map((o) => [o.name, o.hash]));
+    for (const p of out) if (before.get(p.name) !== p.hash) changed.push(p);
+    const now = new Set(out.map((p) => p.name));
+    for (const o of old) if (!now.has(o.name)) removed.push(o.name);
+  }
+  if (prev && changed.length === 0 && removed.length === 0) return { ts: prev, diff: undefined };
+  const ts = typeSnapshot(typeVersion(out), out);
+  return { ts, diff: prev ? { from: prev.version, changed, removed } : undefined };
+}
+
+/**
+ * Packs a proxy's resource set; with its previous snapshot, only what differs is packed and hashed, and
+ * `diff` says per changed type what was added, changed and removed.
+ */
+export function buildSnapshot(set: ResourceSet, now: Date = new Date(), prev?: Snapshot): Snapshot & { diff: SnapshotDiff } {
+  const types = {} as Record<XdsKind, TypeSnapshot>;
+  const diff: SnapshotDiff = {};
+  for (const kind of XDS_KINDS) {
+    const packedType = packType(kind, set[kind], prev?.types[kind]);
+    types[kind] = packedType.ts;
+    if (packedType.diff) diff[kind] = packedType.diff;
+  }
+  return { types, createdAt: now, diff };
 }
 
 /** Push order that lets Envoy warm clusters before listeners use them (make-before-break). */
@@ -148,7 +219,8 @@ export const PUSH_ORDER: readonly XdsKind[] = ['Secret', 'Cluster', 'ClusterLoad
 
 export const KIND_BY_URL: ReadonlyMap<string, XdsKind> = new Map(XDS_KINDS.map((k) => [TYPE_URLS[k], k]));
 
-type Listener = (snapshot: Snapshot, changed: XdsKind[]) => void;
+/** Told a proxy's new snapshot, the types whose version changed, and what changed in each. */
+type Listener = (snapshot: Snapshot, changed: XdsKind[], diff: SnapshotDiff) => void;
 
 export class SnapshotCache {
   private readonly snapshots = new Map<string, Snapshot>();
@@ -165,12 +237,12 @@ export class SnapshotCache {
 
   /** Stores a proxy's snapshot; returns the types whose version changed (and tells its subscribers). */
   set(key: string, set: ResourceSet): XdsKind[] {
-    const next = buildSnapshot(set);
     const prev = this.snapshots.get(key);
-    const changed = XDS_KINDS.filter((k) => prev?.types[k].version !== next.types[k].version);
+    const { diff, ...next } = buildSnapshot(set, new Date(), prev);
+    const changed = XDS_KINDS.filter((k) => prev?.types[k] !== next.types[k]);
     if (changed.length === 0 && prev) return [];
     this.snapshots.set(key, next);
-    for (const l of this.listeners.get(key) ?? []) l(next, changed);
+    for (const l of this.listeners.get(key) ?? []) l(next, changed, diff);
     return changed;
   }
 

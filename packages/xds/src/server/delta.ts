@@ -5,7 +5,8 @@
  * carries only the resources whose version differs from that and the names of those gone
  * (`removed_resources`); a snapshot change in which nothing differs for this proxy sends nothing. The
  * version of a resource is its content hash, so a resource shared by many proxies is encoded once and
- * its `Resource` wrapper too (cache.ts). Each response is ACKed or NACKed by its nonce; a NACKed resource
+ * its `Resource` wrapper too (cache.ts). When the stream is current with the previous snapshot, a change
+ * is sent from the cache's diff (what was added, changed, removed) without looking at the rest. Each response is ACKed or NACKed by its nonce; a NACKed resource
  * is not sent again until it changes (the proxy keeps what it had).
  *
  * Subscriptions follow Envoy's rules: the first request of a type with no names (or with `*`) is a
@@ -13,7 +14,7 @@
  * answered, also when nothing differs (an empty response), so a proxy knows it is current.
  */
 import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
-import { encodeDeltaDiscoveryResponse, KIND_BY_URL, type PackedResource, PUSH_ORDER, type Snapshot } from './cache.js';
+import { encodeDeltaDiscoveryResponse, KIND_BY_URL, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff } from './cache.js';
 import type { StreamProtocol, StreamSession } from './stream.js';
 import type { DeltaDiscoveryRequest } from './types.js';
 
@@ -31,6 +32,11 @@ interface TypeState {
   answerDue: boolean;
   /** system_version_info of responses awaiting an ACK/NACK, by nonce. */
   pending: Map<string, string>;
+  /**
+   * The type version `known` was last brought up to (for the subscription): a snapshot change from this
+   * version is sent from the cache's diff alone, without comparing every resource.
+   */
+  syncedVersion: string | undefined;
 }
 
 export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
@@ -51,7 +57,7 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     let t = this.types.get(kind);
     let subscriptionChanged = false;
     if (!t) {
-      t = { wildcard: subscribe.length === 0, names: new Set(), known: new Map(), toldMissing: new Set(), answerDue: true, pending: new Map() };
+      t = { wildcard: subscribe.length === 0, names: new Set(), known: new Map(), toldMissing: new Set(), answerDue: true, pending: new Map(), syncedVersion: undefined };
       this.types.set(kind, t);
       for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) t.known.set(name, version);
       subscriptionChanged = true;
@@ -84,12 +90,23 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     if (snap && subscriptionChanged) this.push(kind, snap, t);
   }
 
-  pushChanged(snap: Snapshot, changed: readonly XdsKind[]): void {
+  pushChanged(snap: Snapshot, changed: readonly XdsKind[], diff: SnapshotDiff): void {
     for (const kind of PUSH_ORDER) {
       const t = this.types.get(kind);
+      if (!t) continue;
+      const d = diff[kind];
+      if (d && d.from === t.syncedVersion && !t.answerDue) this.pushDiff(kind, snap, t, d);
       // A type whose first request is still unanswered is answered now, changed or not.
-      if (t && (changed.includes(kind) || t.answerDue)) this.push(kind, snap, t);
+      else if (changed.includes(kind) || t.answerDue) this.push(kind, snap, t);
     }
+  }
+
+  /** Sends the cache's diff of a type, as far as this stream subscribes to it. */
+  private pushDiff(kind: XdsKind, snap: Snapshot, t: TypeState, d: TypeDiff): void {
+    const wanted = (name: string) => t.wildcard || t.names.has(name);
+    const send = d.changed.filter((r) => wanted(r.name) && t.known.get(r.name) !== r.hash);
+    const removed = d.removed.filter((name) => t.known.has(name));
+    this.respond(kind, snap, t, send, removed);
   }
 
   /** Sends what differs between the proxy's snapshot and what it holds, if anything (or if an answer is due). */
@@ -114,6 +131,12 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     for (const name of t.known.keys()) {
       if (!ts.byName.has(name)) removed.push(name);
     }
+    this.respond(kind, snap, t, send, removed);
+  }
+
+  private respond(kind: XdsKind, snap: Snapshot, t: TypeState, send: PackedResource[], removed: string[]): void {
+    const ts = snap.types[kind];
+    t.syncedVersion = ts.version;
     if (send.length === 0 && removed.length === 0 && !t.answerDue) return;
     t.answerDue = false;
     for (const r of send) t.known.set(r.name, r.hash);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { XdsKind } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Snapshot, SnapshotCache } from './cache.js';
+import type { Snapshot, SnapshotCache, SnapshotDiff } from './cache.js';
 import { AdsError, type ProxyRegistry, type XdsNode } from './types.js';
 
 /** How ADS streams ended: `dropped` = cancelled or broken while the proxy was connected (it reconnects). */
@@ -26,8 +26,8 @@ export interface AdsStats {
 export interface StreamProtocol<Req> {
   /** Handles one request (the proxy is admitted: `session.key` is set). */
   request(req: Req): void;
-  /** The proxy's snapshot changed: `changed` are the types whose version did. */
-  pushChanged(snap: Snapshot, changed: readonly XdsKind[]): void;
+  /** The proxy's snapshot changed: `changed` are the types whose version did, `diff` what changed in each. */
+  pushChanged(snap: Snapshot, changed: readonly XdsKind[], diff: SnapshotDiff): void;
 }
 
 export interface SessionDeps {
@@ -113,8 +113,8 @@ export class StreamSession {
         }
         this.key = key;
         this.log.info({ proxy: key, node: node.id }, 'proxy connected');
-        this.unsubscribe = deps.cache.subscribe(key, (snap, changed) => {
-          if (!this.closed) protocol.pushChanged(snap, changed);
+        this.unsubscribe = deps.cache.subscribe(key, (snap, changed, diff) => {
+          if (!this.closed) protocol.pushChanged(snap, changed, diff);
         });
       }
       protocol.request(req);
