@@ -9,8 +9,8 @@
 #   causeway-local/demo-app          the compose demo app (Node + curl)
 #   causeway:local                   deploy/docker/Dockerfile on those bases, from the work tree's files
 #
-# An image that exists is skipped; causeway:local is rebuilt when the sources changed (it carries a label
-# with a hash of them). Options: --rebuild (build every image again), --only NAME... (causeway, nats,
+# An image that exists is skipped; causeway:local, nats, postgres and demo-app are rebuilt when what they
+# are built from changed (each carries a label with a hash of it). Options: --rebuild (build every image again), --only NAME... (causeway, nats,
 # postgres, demo-app; with what they need). Environment: DEBIAN_MIRROR (default: the first Debian mirror
 # of this machine's apt sources), CAUSEWAY_IMAGE (default causeway:local). Needs root (debootstrap) and a
 # running docker engine.
@@ -108,15 +108,21 @@ build_node_build() {
   docker build -q -f deploy/docker/local/node-build.Dockerfile --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$BUILD_IMAGE" "$ctx" >/dev/null
 }
 
-build_from_debian() { # image dockerfile [files to put in the context...]
+# The hash label of an image that exists ("" when it does not or has none).
+label_of() { docker image inspect -f '{{ index .Config.Labels "causeway.source-hash" }}' "$1" 2>/dev/null || true; }
+
+build_from_debian() { # image dockerfile [files to put in the context...]: rebuilt when its files changed
   local image=$1 dockerfile=$2
   shift 2
-  skip "$image" && return
-  log "$image: $dockerfile"
+  local hash
+  hash=$(cd deploy/docker/local && cat "$dockerfile" "$@" | sha256sum | cut -c1-16)
+  if ! $rebuild && [ "$(label_of "$image")" = "$hash" ]; then echo "$image: exists for these files ($hash), skipped"; return; fi
+  log "$image: $dockerfile ($hash)"
   local ctx=$work/ctx-${image//[^a-z0-9]/_}
   mkdir -p "$ctx"
   for f in "$@"; do cp "deploy/docker/local/$f" "$ctx/"; done
-  docker build -q -f "deploy/docker/local/$dockerfile" --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$image" "$ctx" >/dev/null
+  docker build -q -f "deploy/docker/local/$dockerfile" --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" --build-arg NODE_IMAGE="$NODE_IMAGE" \
+    --label "causeway.source-hash=$hash" -t "$image" "$ctx" >/dev/null
 }
 
 # The files the causeway image is built from: the work tree's files that git tracks or would track (not
@@ -131,7 +137,7 @@ source_hash() { context_files | xargs -0 sha256sum | sha256sum | cut -c1-16; }
 build_causeway() {
   local hash
   hash=$(source_hash)
-  if ! $rebuild && exists "$CAUSEWAY_IMAGE" && [ "$(docker image inspect -f '{{ index .Config.Labels "causeway.source-hash" }}' "$CAUSEWAY_IMAGE")" = "$hash" ]; then
+  if ! $rebuild && [ "$(label_of "$CAUSEWAY_IMAGE")" = "$hash" ]; then
     echo "$CAUSEWAY_IMAGE: exists for these sources ($hash), skipped"
     return
   fi

@@ -3,7 +3,9 @@
 // APP_PORT (8080) on every address. /status/N answers with status N.
 import { createServer } from 'node:http';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: the container's environment, not a turbo task's
 const name = process.env.APP_NAME || 'web';
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: the container's environment, not a turbo task's
 const port = Number(process.env.APP_PORT || 8080);
 createServer((req, res) => {
   req.resume();
