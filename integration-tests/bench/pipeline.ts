@@ -19,7 +19,8 @@
  * CPU (/proc, over the change and the quiet wait after it; the idle rate is reported apart); zone RSS
  * after connect and after all changes, global RSS; the zones' event-loop lag (their /metrics, per change)
  * and /ready latency (probed every 100 ms during the changes); ADS streams dropped (/metrics); connect
- * all (from handing the proxies to the workers until every one has applied its config); restart (zone-1
+ * all (from handing the proxies to the workers until every one has applied its config; the changes
+ * start once no proxy has received anything for `--quiet-ms`); restart (zone-1
  * killed and started again on the same store: until every zone-1 proxy has ACKed a response again; the
  * clients reconnect by themselves with a small back-off).
  *
