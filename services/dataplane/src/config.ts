@@ -11,7 +11,7 @@ export const configSchema = z
     mode: z.enum(['sidecar', 'ingress', 'egress'], { error: 'must be "sidecar", "ingress" or "egress"' }),
     cpAddress: z
       .string()
-      .regex(/^grpcs?:\/\/[^/\s]+:\d+\/?$/, 'must be grpcs://HOST:PORT (or grpc://HOST:PORT without TLS)')
+      .regex(/^grpcs?:\/\/[^/\s,]+:\d+\/?(,grpcs?:\/\/[^/\s,]+:\d+\/?)*$/, 'must be grpcs://HOST:PORT (or grpc://HOST:PORT without TLS), or several separated by commas (replicas)')
       .optional(),
     caCertFile: z.string().min(1).optional(),
     dataplaneFile: z.string().min(1).optional(),
@@ -30,6 +30,7 @@ export const configSchema = z
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (!c.cpAddress && !c.bootstrap) issue('cpAddress', 'is required (or give --bootstrap FILE with static resources)');
     if (c.cpAddress?.startsWith('grpcs://') && !c.caCertFile) issue('caCertFile', 'is required with a grpcs:// control plane address');
+    if (c.cpAddress && new Set(c.cpAddress.split(',').map((a) => a.split('://')[0])).size > 1) issue('cpAddress', 'the addresses must all be grpcs:// or all grpc://');
     if (c.cpAddress) {
       if (c.dataplaneFile && (c.name || c.mesh)) issue('dataplaneFile', 'give either --dataplane-file or --name/--mesh, not both');
       if (!c.dataplaneFile && !c.name) issue('name', 'is required when no --dataplane-file is given');
@@ -67,6 +68,8 @@ export const USAGE = `Usage: causeway-dp run --mode sidecar|ingress|egress --cp-
 
 --dataplane-file holds the proxy's resource (Dataplane, ZoneIngress or ZoneEgress; universal YAML or JSON);
 it is sent to the control plane, which registers it while the proxy is connected.
+--cp-address may list several control planes (replicas of the zone's), separated by commas: when the stream
+to one fails, causeway-dp reconnects to the next, serving its last config meanwhile.
 --xds-protocol is incremental xDS (DeltaAggregatedResources, the default: a change sends only what
 changed) or state of the world (StreamAggregatedResources, for control planes without delta).
 --dns-port serves the DNS listener of the config on this port instead of the configured one.

@@ -30,6 +30,16 @@ describe('configuration', () => {
     expect(() => loadConfig(['--cp-address', 'http://cp:5678'], {})).toThrow(ConfigurationError);
     expect(() => loadConfig([...base], { CAUSEWAY_DP_ADMIN_PORT: 'x' })).toThrow(/environment CAUSEWAY_DP_ADMIN_PORT/);
     expect(() => loadConfig(['--bogus'], {})).toThrow(/Unknown option/);
+    expect(() => loadConfig([...base, '--xds-protocol', 'rest'], {})).toThrow(/--xds-protocol: must be "delta" \(incremental xDS\) or "sotw"/);
+    expect(() => loadConfig(['--cp-address', 'grpc://a:1,grpcs://b:2', '--name', 'x', '--mesh', 'm'], {})).toThrow(/--cp-address: the addresses must all be grpcs:\/\/ or all grpc:\/\//);
+    expect(() => loadConfig(['--cp-address', 'grpc://a:1,,grpc://b:2', '--name', 'x', '--mesh', 'm'], {})).toThrow(/--cp-address: must be grpcs:\/\/HOST:PORT/);
+  });
+
+  it('takes several control plane addresses (replicas) and the xDS protocol', () => {
+    const c = loadConfig(['--cp-address', 'grpc://cp-1:5678,grpc://cp-2:5678', '--name', 'x', '--mesh', 'm'], {});
+    expect(c.cpAddress).toBe('grpc://cp-1:5678,grpc://cp-2:5678');
+    expect(c.xdsProtocol).toBe('delta');
+    expect(loadConfig([...base], { CAUSEWAY_DP_XDS_PROTOCOL: 'sotw' }).xdsProtocol).toBe('sotw');
   });
 
   it('builds the node from the dataplane file (and checks its type against the mode)', () => {

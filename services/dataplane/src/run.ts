@@ -66,8 +66,8 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
   let xds: XdsClient | undefined;
   if (config.cpAddress) {
     node = buildNode(config, readFile);
-    const url = new URL(config.cpAddress);
-    const tls = url.protocol === 'grpcs:';
+    const urls = config.cpAddress.split(',').map((a) => new URL(a));
+    const tls = urls[0]?.protocol === 'grpcs:';
     let ca: Buffer | undefined;
     let token: string | undefined;
     try {
@@ -76,7 +76,7 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
     } catch (e) {
       throw new ConfigurationError((e as Error).message);
     }
-    xds = new XdsClient({ target: url.host, ca, token, node, proxy, protocol: config.xdsProtocol, log: log.child({ component: 'xds' }) });
+    xds = new XdsClient({ target: urls.map((u) => u.host), ca, token, node, proxy, protocol: config.xdsProtocol, log: log.child({ component: 'xds' }) });
   }
   if (config.bootstrap) {
     let doc: { static_resources?: Parameters<DataplaneProxy['loadStatic']>[0]; node?: XdsNode };

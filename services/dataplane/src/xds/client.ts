@@ -9,7 +9,8 @@
  * - apply each response to the sink as the whole resource set of its type: ACK when applied, NACK (with
  *   error_detail) when not — the last good config keeps running.
  * This file holds what the protocols share: the connection, reconnecting with jittered exponential
- * back-off (the proxy serves its last config meanwhile), and the status the admin port shows.
+ * back-off (the proxy serves its last config meanwhile) — to the next control plane of the list when
+ * several are given (replicas of the zone's control plane) — and the status the admin port shows.
  */
 import { encodeMessage, envoyPackageDefinition } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
@@ -21,8 +22,8 @@ import { SotwProtocol } from './sotw.js';
 export { TYPE_URL, XDS_PROTOCOLS, type XdsNode, type XdsProtocol, type XdsSink } from './protocol.js';
 
 export interface XdsClientOptions {
-  /** host:port of the control plane's ADS server */
-  target: string;
+  /** host:port of the control plane's ADS server; several (replicas): the next one is tried when a stream fails */
+  target: string | readonly string[];
   /** TLS (grpcs://) with this CA, or plaintext (grpc://, tests) when undefined */
   ca: Buffer | undefined;
   token: string | undefined;
@@ -58,10 +59,14 @@ export class XdsClient {
   private queue: Promise<void> = Promise.resolve();
   private readonly protocol: AdsProtocol;
   private readonly method: grpc.MethodDefinition<Record<string, unknown>, Record<string, unknown>>;
+  private readonly targets: readonly string[];
+  private targetIndex = 0;
   readonly status: XdsStatus;
 
   constructor(private readonly opts: XdsClientOptions) {
     this.backoffMs = opts.backoff?.initialMs ?? 500;
+    this.targets = typeof opts.target === 'string' ? [opts.target] : [...opts.target];
+    if (this.targets.length === 0) throw new Error('XdsClient: no control plane address');
     const protocol = opts.protocol ?? 'delta';
     this.protocol = protocol === 'delta' ? new DeltaProtocol() : new SotwProtocol();
     const svc = envoyPackageDefinition()['envoy.service.discovery.v3.AggregatedDiscoveryService'] as unknown as Record<string, grpc.MethodDefinition<unknown, Record<string, unknown>>>;
@@ -72,7 +77,7 @@ export class XdsClient {
     // broken stream.
     const requestType = this.protocol.requestType;
     this.method = { ...m, requestSerialize: (req: Record<string, unknown>) => encodeMessage(requestType, req) } as grpc.MethodDefinition<Record<string, unknown>, Record<string, unknown>>;
-    this.status = { connected: false, target: opts.target, protocol, lastError: undefined, acks: 0, nacks: 0, lastNack: undefined, versions: {}, reconnects: 0 };
+    this.status = { connected: false, target: this.targets[0] as string, protocol, lastError: undefined, acks: 0, nacks: 0, lastNack: undefined, versions: {}, reconnects: 0 };
     opts.proxy.onDependenciesChanged = () => {
       if (this.ctx) this.protocol.resubscribe(this.ctx);
     };
@@ -80,13 +85,20 @@ export class XdsClient {
 
   start(): void {
     this.stopped = false;
+    this.openClient();
+    this.connect();
+  }
+
+  /** A channel to the current target. */
+  private openClient(): void {
+    const target = this.targets[this.targetIndex] as string;
+    this.status.target = target;
     const creds = this.opts.ca ? grpc.credentials.createSsl(this.opts.ca) : grpc.credentials.createInsecure();
-    this.client = new grpc.Client(this.opts.target, creds, {
+    this.client = new grpc.Client(target, creds, {
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     });
-    this.connect();
   }
 
   private connect(): void {
@@ -124,9 +136,20 @@ export class XdsClient {
       this.status.reconnects++;
       opts.proxy.stats.server.xds_reconnects++;
       const delay = Math.round(this.backoffMs * (0.5 + Math.random() / 2));
-      this.backoffMs = Math.min(this.backoffMs * 2, opts.backoff?.maxMs ?? 30_000);
-      opts.log.warn({ err: msg, retry_ms: delay }, 'control plane stream lost; serving the last config, reconnecting');
-      this.retryTimer = setTimeout(() => this.connect(), delay);
+      // With replicas, the next one is tried; the back-off grows once every one has been tried.
+      const lost = this.targets[this.targetIndex];
+      this.targetIndex = (this.targetIndex + 1) % this.targets.length;
+      if (this.targetIndex === 0) this.backoffMs = Math.min(this.backoffMs * 2, opts.backoff?.maxMs ?? 30_000);
+      const next = this.targets[this.targetIndex];
+      opts.log.warn({ err: msg, retry_ms: delay, ...(next !== lost ? { lost, next } : {}) }, 'control plane stream lost; serving the last config, reconnecting');
+      this.retryTimer = setTimeout(() => {
+        if (this.stopped) return;
+        if (next !== lost) {
+          this.client?.close();
+          this.openClient();
+        }
+        this.connect();
+      }, delay);
     };
     stream.on('error', (e: Error) => onEnd(e));
     stream.on('end', () => onEnd());

@@ -161,4 +161,25 @@ describe('XdsClient, incremental', () => {
     expect(rds.resource_names_subscribe).toEqual(['r2', 'r3']);
     expect(rds.initial_resource_versions).toEqual({ r2: '7' });
   });
+
+  it('fails over to the next control plane of the list, announcing what it holds', async () => {
+    const a = new DeltaTestServer();
+    const b = new DeltaTestServer();
+    await a.start();
+    await b.start();
+    server = b; // stopped by afterEach
+    const sink = new RecordingSink();
+    client = new XdsClient({ target: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], ca: undefined, token: undefined, node: { id: 'n2', cluster: 'c', metadata: {} }, proxy: sink, log: quietLog(), backoff: { initialMs: 50, maxMs: 100 } });
+    client.start();
+    await a.waitFor((r) => r.type_url === TYPE_URL.Cluster);
+    const n = a.send('Cluster', [{ name: 'x', version: '3' }]);
+    await a.waitFor((r) => r.response_nonce === n);
+    expect(client.status.target).toBe(`127.0.0.1:${a.port}`);
+    a.stop();
+    const there = await b.waitFor((r) => r.type_url === TYPE_URL.Cluster);
+    expect(there.node?.id).toBe('n2');
+    expect(there.initial_resource_versions).toEqual({ x: '3' });
+    expect(client.status.target).toBe(`127.0.0.1:${b.port}`);
+    expect(sink.last('Cluster')).toEqual(['x']);
+  });
 });
