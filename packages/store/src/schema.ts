@@ -80,3 +80,13 @@ export const leases = pgTable('leases', {
   renewedAt: timestamp('renewed_at', { withTimezone: true, mode: 'date' }).notNull(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/**
+ * Values every replica of a control plane must share and that are created once (keys.ts): e.g. a zone's
+ * token signing key and the CA of its xDS server. The first writer wins; the others read its value.
+ */
+export const sharedKeys = pgTable('shared_keys', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

@@ -21,6 +21,7 @@ import {
 } from '@causeway/core';
 import { and, asc, count, eq, gt, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { type Backend, CHANGES_CHANNEL, type Db } from './backend.js';
+import { type SharedKeys, SqlSharedKeys } from './keys.js';
 import { type Leases, SqlLeases } from './leases.js';
 import type { StoreLogger } from './logger.js';
 import { resourceChanges, resources, resourceUniqueKeys } from './schema.js';
@@ -324,6 +325,7 @@ function sqlState(e: unknown): string | undefined {
 export class SqlStore implements ResourceStore {
   readonly backend: 'postgres' | 'pglite';
   readonly leases: Leases;
+  readonly keys: SharedKeys;
   private readonly watchers = new Set<Watcher>();
   private readonly inflight = new Set<Promise<void>>();
   private listening: Promise<void> | undefined;
@@ -338,6 +340,7 @@ export class SqlStore implements ResourceStore {
   ) {
     this.backend = db.kind;
     this.leases = new SqlLeases(db);
+    this.keys = new SqlSharedKeys(db);
     this.pruneTimer = setInterval(() => {
       this.track(this.prune().then(() => undefined));
     }, opts.pruneIntervalMs);

@@ -3,6 +3,7 @@
  * conformance suite (`conformance.ts`).
  */
 import { CausewayError, type Resource, type ResourceType } from '@causeway/core';
+import type { SharedKeys } from './keys.js';
 import type { Leases } from './leases.js';
 
 export interface ListOptions {
@@ -113,6 +114,8 @@ export interface ResourceStore {
   readonly backend: 'postgres' | 'pglite';
   /** Named leases in the same database (leader election of control plane replicas: `leader-lease.ts`). */
   readonly leases: Leases;
+  /** Values the replicas share, created once (the first writer wins): `keys.ts`. */
+  readonly keys: SharedKeys;
 
   /** Typed by `type`: `get('Mesh', undefined, 'default')` is a `Resource<'Mesh'>`. */
   get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Promise<Resource<T> | undefined>;

@@ -1138,5 +1138,39 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         expect((await peer.leases.acquire(name, 'b', 60_000)).acquired).toBe(true);
       });
     });
+    describe('shared keys', () => {
+      it('keeps the first value written under a name and returns it to later writers', async () => {
+        const name = `key-${uid()}`;
+        expect(await store.keys.get(name)).toBeUndefined();
+        expect(await store.keys.putIfAbsent(name, 'first')).toBe('first');
+        expect(await store.keys.putIfAbsent(name, 'second')).toBe('first');
+        expect(await store.keys.get(name)).toBe('first');
+        const other = `key-${uid()}`;
+        expect(await store.keys.putIfAbsent(other, 'other')).toBe('other');
+        expect(await store.keys.get(name)).toBe('first');
+      });
+
+      it('gives one value to concurrent writers', async () => {
+        const name = `key-${uid()}`;
+        const got = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.keys.putIfAbsent(name, v)));
+        expect(new Set(got).size).toBe(1);
+        expect(await store.keys.get(name)).toBe(got[0]);
+      });
+
+      it('rejects a bad name or value, naming the field', async () => {
+        expect((await rejection(store.keys.putIfAbsent('', 'v'), 'INVALID')).fields?.map((f) => f.field)).toEqual(['name']);
+        expect((await rejection(store.keys.putIfAbsent('n', ''), 'INVALID')).fields?.map((f) => f.field)).toEqual(['value']);
+        expect((await rejection(store.keys.get(''), 'INVALID')).fields?.map((f) => f.field)).toEqual(['name']);
+      });
+
+      it.runIf(factory.peer)('is shared by stores on the same database (two processes)', async () => {
+        const peer = await factory.peer!(store);
+        opened.push(peer);
+        const name = `key-${uid()}`;
+        const [mine, theirs] = await Promise.all([store.keys.putIfAbsent(name, 'mine'), peer.keys.putIfAbsent(name, 'theirs')]);
+        expect(mine).toBe(theirs);
+        expect(await peer.keys.get(name)).toBe(mine);
+      });
+    });
   });
 }
