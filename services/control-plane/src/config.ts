@@ -65,8 +65,6 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['allowUntaggedDataplaneTokens'], message: 'applies to zone mode only (the zone checks dataplane tokens)' });
     if (c.natsKvReplicas !== undefined && c.mode !== 'global')
       ctx.addIssue({ code: 'custom', path: ['natsKvReplicas'], message: 'applies to global mode only (global creates the KV buckets)' });
-    if (c.leaderLeaseTtl !== undefined && c.mode !== 'global')
-      ctx.addIssue({ code: 'custom', path: ['leaderLeaseTtl'], message: 'applies to global mode only (zone replicas are not supported yet)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
@@ -138,8 +136,8 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                    [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
                    [--allow-untagged-dataplane-tokens]         (zone mode: accept dataplane tokens issued without
                                                                 kuma.io/service tags; default: refused)
-                   [--leader-lease-ttl 10s]                    (global mode: the leader lease's ttl; replicas on one
-                                                                database take it over this long after a leader dies)
+                   [--leader-lease-ttl 10s]                    (the leader lease's ttl: replicas on one database take
+                                                                it over this long after a leader dies)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).

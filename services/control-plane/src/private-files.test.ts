@@ -2,24 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadOrCreateAdminToken, loadOrCreateSigningKey } from './private-files.js';
+import { loadOrCreateAdminToken } from './private-files.js';
 
 describe('private files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'causeway-cp-files-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('creates the signing key file once with mode 0600, and refuses a corrupt one', () => {
-    const f = join(dir, 'sub', 'signing-key.pem');
-    const a = loadOrCreateSigningKey(f);
-    expect(a.created).toBe(true);
-    expect(statSync(f).mode & 0o777).toBe(0o600);
-    expect(statSync(join(dir, 'sub')).mode & 0o777).toBe(0o700);
-    const b = loadOrCreateSigningKey(f);
-    expect(b).toEqual({ keyPem: a.keyPem, created: false });
-    const bad = join(dir, 'bad-key.pem');
-    writeFileSync(bad, 'not a key');
-    expect(() => loadOrCreateSigningKey(bad)).toThrow();
-  });
 
   it('creates the admin token file once with mode 0600, and refuses a short token', () => {
     const f = join(dir, 'tokens', 'admin-token');

@@ -1,11 +1,10 @@
 /**
- * The control plane's private files: the admin token and the zone's token signing key. Each is read
- * when it exists, else created once (mode 0600, its directory 0700).
+ * The control plane's private files: the admin token (and the copies of the zone's keys, shared-keys.ts).
+ * A file is read when it exists, else created once (mode 0600, its directory 0700).
  */
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createSigningKey } from '@causeway/pki';
 
 /** Writes `text` to a file only its owner may read (mode 0600, also when the umask is wider). */
 export function writePrivateFile(file: string, text: string, opts: { exclusive?: boolean } = {}): void {
@@ -28,11 +27,4 @@ export function loadOrCreateAdminToken(file: string): { token: string; created: 
   const token = text.trim();
   if (token.length < 16) throw new Error(`admin token file ${file} holds a token shorter than 16 characters`);
   return { token, created };
-}
-
-/** Reads the zone's token signing key (PKCS#8 PEM), creating one when the file does not exist. */
-export function loadOrCreateSigningKey(file: string): { keyPem: string; created: boolean } {
-  const { text: keyPem, created } = readOrCreatePrivateFile(file, createSigningKey);
-  createPrivateKey(keyPem); // fails loudly on a corrupt file
-  return { keyPem, created };
 }

@@ -72,22 +72,19 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     config.mode === 'global'
       ? 'no --nats-url configured: running without zones (multi-zone sync is off)'
       : 'no --nats-url configured: no connection to global; serving the local copy of global resources (read-only)';
-  if (nats && config.zone) {
-    // The heartbeat reports the proxies connected to this zone's xDS server (started below).
-    zoneSync = await startZoneSync({ store, zone: config.zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => proxies.connected() });
-  } else if (config.mode === 'global' && !nats) {
-    syncLog.info(noNats);
-  } else if (!nats) {
-    syncLog.warn(noNats);
-  }
+  if (!nats && config.mode === 'global') syncLog.info(noNats);
+  else if (!nats) syncLog.warn(noNats);
 
-  // Global: any number of replicas share one database. The jobs only one may do run on the replica that
-  // holds the leader lease: the sync (publishing and reconciling causeway-global, applying causeway-zones,
-  // the consumer sweep) and the mesh CA reconciler. A new leader's sync starts with a full reconcile.
-  let lease: LeaderLease | undefined;
-  let leaderJobs: LeaderJobs | undefined;
+  // Any number of replicas share one database (global's, or a zone's). The jobs only one may do run on
+  // the replica that holds the leader lease ('global', or 'zone/<zone>'):
+  // - global: the sync (publishing and reconciling causeway-global, applying causeway-zones, the consumer
+  //   sweep) and the mesh CA reconciler. A new leader's sync starts with a full reconcile.
+  // - zone: the whole zone sync — publishing the zone's resources and its heartbeat to causeway-zones, and
+  //   applying causeway-global into the zone's store. The store is shared, so every replica serves what the
+  //   leader applies (change feed); a new leader replays causeway-global and resyncs the zone's prefix.
+  const jobs: LeaderJob[] = [];
+  const leaderLog = log.child({ component: 'leader' });
   if (config.mode === 'global') {
-    const jobs: LeaderJob[] = [];
     if (nats) {
       jobs.push({
         name: 'global-sync',
@@ -113,31 +110,50 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
         return ca;
       },
     });
-    leaderJobs = new LeaderJobs(jobs, log.child({ component: 'leader' }));
-    const ttlMs = config.leaderLeaseTtl ?? DEFAULT_LEASE_TTL_MS;
-    const natsGate = new NatsGate(ttlMs, () => globalSync?.status());
-    const onChange = leaderJobs.lead.bind(leaderJobs);
-    lease = startLeaderLease({
-      leases: store.leases,
-      name: 'global',
-      holder: instanceId,
-      ttlMs,
-      ...(nats ? { blocker: () => natsGate.blocked() } : {}),
-      onChange,
-      logger: log.child({ component: 'leader' }),
+  } else if (nats && config.zone) {
+    const zone = config.zone;
+    jobs.push({
+      name: 'zone-sync',
+      start: async () => {
+        // The heartbeat reports the proxies connected to this replica's xDS server (started below).
+        const sync = await startZoneSync({ store, zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => proxies.connected() });
+        zoneSync = sync;
+        return {
+          close: async () => {
+            if (zoneSync === sync) zoneSync = undefined;
+            await sync.close();
+          },
+        };
+      },
     });
-    // A sole replica leads before it serves; a follower knows who leads.
-    await lease.settled();
   }
-  const leaderStatus = (): LeaderStatus => lease?.status() ?? { leader: true, holder: instanceId, since: null, expires: null };
+  const leaderJobs = new LeaderJobs(jobs, leaderLog);
+  const ttlMs = config.leaderLeaseTtl ?? DEFAULT_LEASE_TTL_MS;
+  const natsGate = new NatsGate(ttlMs, () => globalSync?.status() ?? zoneSync?.status());
+  const lease: LeaderLease = startLeaderLease({
+    leases: store.leases,
+    name: config.mode === 'global' ? 'global' : `zone/${config.zone}`,
+    holder: instanceId,
+    ttlMs,
+    ...(nats ? { blocker: () => natsGate.blocked() } : {}),
+    onChange: leaderJobs.lead.bind(leaderJobs),
+    logger: leaderLog,
+  });
+  // A sole replica leads before it serves; a follower knows who leads.
+  await lease.settled();
+  const leaderStatus = (): LeaderStatus => lease.status();
   const status = (): Record<string, unknown> => {
+    const leader = leaderStatus();
     if (config.mode === 'global') {
-      const leader = leaderStatus();
       if (!nats) return { leader, sync: { enabled: false, reason: noNats } };
       const sync = globalSync ? { enabled: true, ...globalSync.status() } : { enabled: true, connected: false, reason: `not the leader: the leader replica (${leader.holder ?? 'none yet'}) syncs with the zones` };
       return { leader, sync };
     }
-    return { global: zoneSync ? zoneSync.status() : { connected: false, reason: noNats } };
+    if (!nats) return { leader, global: { connected: false, reason: noNats } };
+    const global = zoneSync
+      ? zoneSync.status()
+      : { connected: false, reason: `not the leader: the leader replica (${leader.holder ?? 'none yet'}) syncs with global; this replica serves what it applies to the zone's store` };
+    return { leader, global };
   };
 
   const adminTokenFile = defaultAdminTokenFile(config);
@@ -172,7 +188,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     version: VERSION,
     instanceId,
     status,
-    metrics: [...(xds ? xdsMetrics(xds.stats) : []), ...(leaderJobs ? leaderJobs.metrics() : [])],
+    metrics: [...(xds ? xdsMetrics(xds.stats) : []), ...leaderJobs.metrics()],
     leader: leaderStatus,
   });
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
@@ -191,11 +207,10 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
         log.info('draining');
         await api.close();
         await xds?.close();
-        // The leader jobs stop (the global sync drains NATS, pending publishes flushed), then the lease is
+        // The leader jobs stop (the sync drains NATS, pending publishes flushed), then the lease is
         // released, so another replica takes over at its next attempt. Before the store closes.
-        await leaderJobs?.close();
-        await lease?.close();
-        await zoneSync?.close();
+        await leaderJobs.close();
+        await lease.close();
         await store.close();
         log.info('stopped');
       })();
@@ -205,7 +220,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
 }
 
 /**
- * Global with NATS: a leader whose NATS connection stays down longer than the lease's ttl steps down
+ * With NATS: a leader whose NATS connection stays down longer than the lease's ttl steps down
  * (and releases the lease) so a replica that reaches NATS leads; it does not take the lease again for
  * two ttls. A replica that is not leading has no sync, so nothing to judge: it may take the lease.
  */

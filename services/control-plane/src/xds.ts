@@ -1,18 +1,18 @@
 /**
- * Zone mode: the xDS side of causeway-cp. Creates (once) the zone's token signing key and the CA of the
- * ADS port, issues the ADS server certificate, and starts the zone's xDS controller and ADS server.
- * Proxies trust `<dir>/xds-ca.pem` (logged at start).
+ * Zone mode: the xDS side of causeway-cp. Reads the zone's token signing key and the CA of the ADS port
+ * from the zone's store (created once by the first replica: shared-keys.ts), issues this replica's ADS
+ * server certificate, and starts the zone's xDS controller and ADS server. Proxies trust
+ * `<dir>/xds-ca.pem` (logged at start), the same CA on every replica.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
-import { createCaCertificate, issueCertificate, type KeyPairPem } from '@causeway/pki';
+import { issueCertificate } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
 import type { MetricSource } from '@causeway/api';
 import { AdsServer, type AdsStats, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
 import type { Logger } from 'pino';
-import { loadOrCreateSigningKey, writePrivateFile } from './private-files.js';
+import { sharedSigningKey, sharedXdsCa, signingKeyName, xdsCaName } from './shared-keys.js';
 
 export interface XdsServer {
   zone: XdsZone;
@@ -44,7 +44,7 @@ export function xdsMetrics(stats: () => AdsStats): MetricSource[] {
 export interface XdsOptions {
   store: ResourceStore;
   zone: string;
-  /** Where the signing key and the ADS CA live (the data dir, or ~/.causeway/zone-<zone>). */
+  /** Where the files of the signing key and the ADS CA live (the data dir, or ~/.causeway/zone-<zone>); the store holds the shared copy. */
   dir: string;
   address: string;
   port: number;
@@ -56,23 +56,14 @@ export interface XdsOptions {
   allowUntaggedDataplaneTokens?: boolean | undefined;
 }
 
-async function loadOrCreateCa(dir: string, zone: string): Promise<{ ca: KeyPairPem; caFile: string; created: boolean }> {
-  const caFile = join(dir, 'xds-ca.pem');
-  const keyFile = join(dir, 'xds-ca-key.pem');
-  if (existsSync(caFile) && existsSync(keyFile)) return { ca: { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') }, caFile, created: false };
-  const now = Date.now();
-  const ca = await createCaCertificate({ commonName: `Causeway zone ${zone} xDS CA`, notBefore: new Date(now - 60_000), notAfter: new Date(now + 10 * 365 * 86_400_000) });
-  writePrivateFile(keyFile, ca.keyPem);
-  writeFileSync(caFile, ca.certPem, { mode: 0o644 });
-  return { ca, caFile, created: true };
-}
-
 export async function startXds(opts: XdsOptions): Promise<XdsServer> {
   const log = opts.logger;
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const { keyPem: signingKeyPem, created: keyCreated } = loadOrCreateSigningKey(join(opts.dir, 'zone-signing-key.pem'));
-  if (keyCreated) log.info({ file: join(opts.dir, 'zone-signing-key.pem') }, 'created the zone token signing key (file mode 0600)');
-  const { ca, caFile, created } = await loadOrCreateCa(opts.dir, opts.zone);
+  // Shared by every replica of the zone through its store (shared-keys.ts).
+  const { keyPem: signingKeyPem, origin: keyOrigin } = await sharedSigningKey(opts.store, opts.zone, opts.dir, log);
+  if (keyOrigin !== 'store') log.info({ key: signingKeyName(opts.zone) }, keyOrigin === 'created' ? 'created the zone token signing key (in the store)' : 'imported the zone token signing key file into the store');
+  const { ca, caFile, origin: caOrigin } = await sharedXdsCa(opts.store, opts.zone, opts.dir, log);
+  if (caOrigin !== 'store') log.info({ key: xdsCaName(opts.zone) }, caOrigin === 'created' ? 'created the zone xDS CA (in the store)' : 'imported the zone xDS CA files into the store');
   // A fresh server certificate each start (1 year), for the names proxies may dial.
   const ips = ['127.0.0.1', '::1'];
   const dnsNames = ['localhost', hostname()];
@@ -109,7 +100,7 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     await zone.close();
     throw new Error(`cannot listen for xDS on ${opts.address}:${opts.port}: ${(e as Error).message} (choose another --xds-port)`);
   }
-  log.info({ xdsPort: port, caFile, caCreated: created, vipCidr: opts.vipCidr ?? DEFAULT_VIP_CIDR }, `xDS (ADS) server on grpcs://${opts.address}:${port}; proxies trust the CA in ${caFile}`);
+  log.info({ xdsPort: port, caFile, caCreated: caOrigin === 'created', vipCidr: opts.vipCidr ?? DEFAULT_VIP_CIDR }, `xDS (ADS) server on grpcs://${opts.address}:${port}; proxies trust the CA in ${caFile}`);
   return {
     zone,
     port,
