@@ -137,8 +137,9 @@ export class TestEnv {
       for (const p of this.processes) if (!p.logFile) writeFileSync(join(keep, `${p.name}.log`), p.logs());
     }
     await Promise.all([...this.proxies, ...this.processes].map((p) => p.kill().catch((e: unknown) => errors.push(e))));
-    for (const fn of this.cleanups.reverse()) await fn().catch((e: unknown) => errors.push(e));
+    // The databases first: a Postgres container of startInfrastructure is one of the cleanups.
     for (const db of this.databases.splice(0)) await adminQuery(`DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`, db.adminUrl).catch((e: unknown) => errors.push(e));
+    for (const fn of this.cleanups.reverse()) await fn().catch((e: unknown) => errors.push(e));
     for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     if (errors.length > 0) throw new AggregateError(errors, 'teardown failed');
   }
@@ -434,6 +435,8 @@ export interface ProxySpec {
   resource: Record<string, unknown>;
   /** The zone control plane it connects to (ADS port, CA file, token). */
   zone: ControlPlaneProcess;
+  /** Other replicas of the zone's control plane, listed after `zone` in `--cp-address` (it fails over to them). */
+  replicas?: ControlPlaneProcess[];
 }
 
 /** One access log line of a proxy (the generators' json_format: SUBSET.md "Access log"). */
@@ -559,7 +562,7 @@ export class ProxyProcess {
       '--mode',
       this.spec.mode,
       '--cp-address',
-      `grpcs://${this.spec.zone.xdsAddress}`,
+      [this.spec.zone, ...(this.spec.replicas ?? [])].map((cp) => `grpcs://${cp.xdsAddress}`).join(','),
       '--ca-cert-file',
       this.spec.zone.xdsCaFile,
       '--dataplane-file',
