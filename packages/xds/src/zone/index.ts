@@ -73,7 +73,7 @@ export class XdsZone implements ProxyRegistry {
     this.regenerator = new Regenerator({ ...common, debounceMs: opts.debounceMs, afterPass: () => this.ingressServices.publish() });
     this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId, statusFlushMs: opts.insightFlushMs });
     this.admission = new Admission({ ...opts, now, dataplanes: () => this.mirror.list('Dataplane') });
-    this.registry = new Registry({ ...common, zone, store, admission: this.admission, insights: this.insights, regenerator: this.regenerator, ingressServices: this.ingressServices, proxyGraceMs: opts.proxyGraceMs });
+    this.registry = new Registry({ ...common, zone, store, admission: this.admission, insights: this.insights, regenerator: this.regenerator, ingressServices: this.ingressServices, proxyGraceMs: opts.proxyGraceMs, instanceId: opts.instanceId });
     this.inspector = new Inspector({ ...common, store, regenerator: this.regenerator });
   }
 

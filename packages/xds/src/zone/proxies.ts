@@ -5,6 +5,12 @@ export type ProxyType = 'Dataplane' | 'ZoneIngress' | 'ZoneEgress';
 
 /** Label on resources a proxy registered over ADS (only those are deleted when the proxy goes away). */
 export const REGISTERED_LABEL = 'causeway.io/registered-by';
+/**
+ * Label naming the control plane instance a proxy registered with last. With replicas of a zone's control
+ * plane, a proxy that moves to another replica is written again (this label changes), so the replica it
+ * left sees a newer version and does not delete it.
+ */
+export const REGISTERED_INSTANCE_LABEL = 'causeway.io/registered-instance';
 
 export function proxyKey(type: ProxyType, mesh: string | undefined, name: string): string {
   return `${type}/${mesh ?? '_'}/${name}`;

@@ -4,7 +4,7 @@
  * streams get responses, ACKs and NACKs, and deletes its resource a grace period after its last stream
  * closed (also for proxies registered before a restart that do not come back).
  */
-import { jsonEqual, type Resource } from '@causeway/core';
+import { isCausewayError, jsonEqual, type Resource } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -15,7 +15,7 @@ import type { Certificates } from './certificates.js';
 import type { IngressServices } from './ingress-services.js';
 import type { Insights } from './insights.js';
 import type { StoreMirror } from './mirror.js';
-import { newProxyState, type Proxies, proxyKey, type ProxyType, REGISTERED_LABEL } from './proxies.js';
+import { newProxyState, type Proxies, proxyKey, type ProxyType, REGISTERED_INSTANCE_LABEL, REGISTERED_LABEL } from './proxies.js';
 import type { Regenerator } from './regenerator.js';
 
 export interface RegistryOptions {
@@ -32,6 +32,8 @@ export interface RegistryOptions {
   cache: SnapshotCache;
   /** How long a proxy's resource stays after its last stream closed, ms (default 30 s). */
   proxyGraceMs?: number | undefined;
+  /** This control plane instance (recorded on the resources its proxies register). */
+  instanceId?: string | undefined;
 }
 
 export class Registry implements ProxyRegistry {
@@ -43,7 +45,7 @@ export class Registry implements ProxyRegistry {
   /** Proxies registered over ADS before a restart: deleted unless they reconnect within the grace period. */
   expireLeftovers(): void {
     for (const type of ['Dataplane', 'ZoneIngress', 'ZoneEgress'] as const)
-      for (const r of this.opts.mirror.list(type)) if (r.labels[REGISTERED_LABEL] === 'ads') this.scheduleDeletion(proxyKey(type, r.mesh, r.name), type, r.mesh, r.name);
+      for (const r of this.opts.mirror.list(type)) if (r.labels[REGISTERED_LABEL] === 'ads') this.scheduleDeletion(proxyKey(type, r.mesh, r.name), type, r.mesh, r.name, r.version);
   }
 
   close(): void {
@@ -67,7 +69,8 @@ export class Registry implements ProxyRegistry {
     let spec = resource.spec as Record<string, unknown>;
     if (type !== 'Dataplane') spec = { ...spec, zone };
     if (type === 'ZoneIngress') spec = { ...spec, availableServices: this.opts.ingressServices.current() };
-    const toStore: Resource = { ...resource, labels: { ...resource.labels, [REGISTERED_LABEL]: 'ads' }, spec };
+    const instance: Record<string, string> = this.opts.instanceId ? { [REGISTERED_INSTANCE_LABEL]: this.opts.instanceId } : {};
+    const toStore: Resource = { ...resource, labels: { ...resource.labels, [REGISTERED_LABEL]: 'ads', ...instance }, spec };
     let stored: Resource;
     try {
       stored = (await this.opts.store.upsert(toStore)).resource;
@@ -103,7 +106,7 @@ export class Registry implements ProxyRegistry {
     if (!p) return;
     p.streams.delete(streamId);
     this.opts.insights.disconnected(p, streamId);
-    if (p.streams.size === 0) this.scheduleDeletion(key, p.type, p.mesh, p.name);
+    if (p.streams.size === 0) this.scheduleDeletion(key, p.type, p.mesh, p.name, p.resource.version);
   }
 
   onResponse(key: string, streamId: string): void {
@@ -121,7 +124,11 @@ export class Registry implements ProxyRegistry {
     if (p) this.opts.insights.nack(p, streamId, typeUrl, error);
   }
 
-  private scheduleDeletion(key: string, type: ProxyType, mesh: string | undefined, name: string): void {
+  /**
+   * Deletes the proxy's resource after the grace period unless it reconnected here — or was registered
+   * again since (at `version`): by another replica of this zone's control plane it moved to.
+   */
+  private scheduleDeletion(key: string, type: ProxyType, mesh: string | undefined, name: string, version: number): void {
     if (this.closed || this.deletions.has(key)) return;
     const t = setTimeout(() => {
       this.deletions.delete(key);
@@ -133,10 +140,13 @@ export class Registry implements ProxyRegistry {
         this.opts.cache.delete(key);
         this.opts.certificates.forget(key, regenerator.meshContexts().keys());
         try {
-          await store.delete(type, mesh, name);
+          await store.delete(type, mesh, name, { expectedVersion: version });
           logger.info({ proxy: key }, 'proxy gone for good: its resource was deleted');
         } catch (e) {
-          logger.debug({ proxy: key, err: (e as Error).message }, 'proxy resource already gone');
+          const moved = isCausewayError(e, 'CONFLICT');
+          if (moved) logger.info({ proxy: key }, 'proxy registered again since (with another replica): its resource is kept');
+          else logger.debug({ proxy: key, err: (e as Error).message }, 'proxy resource already gone');
+          return;
         }
         if (type === 'Dataplane') await store.delete('DataplaneInsight', mesh, name).catch(() => undefined);
       });

@@ -142,3 +142,49 @@ describe('XdsZone available services of its ZoneIngress', () => {
     expect(zone.view().zoneIngresses.find((z) => z.name === 'ingress-1')?.version).toBe(stored.version);
   });
 });
+
+describe('XdsZone replicas on one store', () => {
+  let store: ResourceStore;
+  const key = createSigningKey();
+  const replicas: XdsZone[] = [];
+
+  beforeAll(async () => {
+    store = await openStore({ pollIntervalMs: 20 });
+    await store.create(res('Mesh', 'default', {}));
+    for (const instanceId of ['replica-a', 'replica-b']) {
+      const z = new XdsZone({ store, zone: 'zone-1', logger: pino({ level: 'silent' }), signingKeyPem: key, debounceMs: 10, proxyGraceMs: 200, instanceId });
+      await z.start();
+      replicas.push(z);
+    }
+  });
+
+  afterAll(async () => {
+    for (const z of replicas) await z.close();
+    await store?.close();
+  });
+
+  const info = (streamId: string): ConnectInfo => ({
+    node: {
+      id: 'default.moving-1',
+      metadata: { 'dataplane.resource': JSON.stringify({ type: 'Dataplane', mesh: 'default', name: 'moving-1', networking: { address: '127.0.0.80', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } }) },
+    },
+    token: generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'moving-1', tags: { 'kuma.io/service': ['web'] } }),
+    streamId,
+    peer: 'test',
+  });
+
+  it('a proxy that moved to the other replica is not deleted by the one it left; one that went away is', async () => {
+    const [a, b] = replicas as [XdsZone, XdsZone];
+    const k = await a.connect(info('s-a'));
+    expect((await store.get('Dataplane', 'default', 'moving-1'))?.labels['causeway.io/registered-instance']).toBe('replica-a');
+    // The stream to replica a breaks (a keeps running); the proxy is on replica b before a's grace ends.
+    a.disconnect(k, 's-a');
+    await b.connect(info('s-b'));
+    expect((await store.get('Dataplane', 'default', 'moving-1'))?.labels['causeway.io/registered-instance']).toBe('replica-b');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await store.get('Dataplane', 'default', 'moving-1')).toBeDefined();
+    // Gone from b too: b deletes it after its grace.
+    b.disconnect(k, 's-b');
+    await until(async () => ((await store.get('Dataplane', 'default', 'moving-1')) === undefined ? true : undefined), 5000);
+  });
+});
