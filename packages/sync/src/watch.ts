@@ -16,9 +16,10 @@
  * deletes it 10 s after its deliver subject loses interest (stop(), or the connection is gone). Nothing
  * else deletes it (a zone has no consumer-delete permission). The library's ordered consumer is not used
  * because it always sends a consumer name (the named form) and a 5-minute inactive threshold. In exchange
- * this watch does not recover by itself: a gap in delivery sequences, two missed idle heartbeats (5 s
- * each) or a deleted consumer end it with an error (`closed`), and the sync session starts over (a full
- * replay, which is what a session does on every reconnect anyway).
+ * this watch does not recover by itself: a gap in delivery sequences, two missed idle heartbeats (1 s
+ * each: a watch whose consumer was on a NATS node that died is noticed within ~2 s) or a deleted
+ * consumer end it with an error (`closed`), and the sync session starts over (a full replay, which is
+ * what a session does on every reconnect anyway).
  */
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, nuid } from '@nats-io/transport-node';
@@ -54,8 +55,11 @@ export interface WatchOptions {
 
 /** How long the server keeps a watch's consumer after its deliver subject lost interest. */
 export const WATCH_INACTIVE_THRESHOLD_MS = 10_000;
-/** Idle heartbeat of a watch's consumer (two missed ones end the watch). */
-const WATCH_IDLE_HEARTBEAT_MS = 5_000;
+/**
+ * Idle heartbeat of a watch's consumer (two missed ones end the watch). Short, because a consumer lives on
+ * one node of a NATS cluster: when that node dies, the missed heartbeats are how the watch finds out.
+ */
+const WATCH_IDLE_HEARTBEAT_MS = 1_000;
 
 const KV_OPERATION = 'KV-Operation';
 
