@@ -65,6 +65,17 @@ describe('loadConfig', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--vip-cidr', '127.242.0.0/16'], env: {}, readFile: noFile })).fields[0]?.field).toBe('--vip-cidr');
   });
 
+  it('takes the names proxies dial the ADS server by (zone mode only)', () => {
+    const zone = ['--mode', 'zone', '--zone', 'z'];
+    expect(loadConfig({ argv: [...zone, '--xds-server-names', 'cp.zone-1.example.com, 10.0.0.5,*.cp.local'], env: {}, readFile: noFile }).xdsServerNames).toEqual(['cp.zone-1.example.com', '10.0.0.5', '*.cp.local']);
+    expect(loadConfig({ argv: zone, env: { CAUSEWAY_XDS_SERVER_NAMES: 'zone-1-cp' }, readFile: noFile }).xdsServerNames).toEqual(['zone-1-cp']);
+    for (const bad of ['bad name', 'a,,b', 'x.-example.com']) {
+      const e = fail(() => loadConfig({ argv: [...zone, '--xds-server-names', bad], env: {}, readFile: noFile }));
+      expect(e.fields[0]).toMatchObject({ field: '--xds-server-names', reason: expect.stringContaining('host names or IP addresses') });
+    }
+    expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--xds-server-names', 'cp'], env: {}, readFile: noFile })).fields[0]?.field).toBe('--xds-server-names');
+  });
+
   it('takes --nats-kv-replicas from 1 to 5 (global mode with NATS only)', () => {
     const nats = ['--nats-url', 'nats://nats-1:4222'];
     expect(loadConfig({ argv: ['--mode', 'global', ...nats, '--nats-kv-replicas', '3'], env: {}, readFile: noFile }).natsKvReplicas).toBe(3);

@@ -2,6 +2,7 @@
  * causeway-cp configuration: defaults < YAML file (--config) < CAUSEWAY_* environment < flags,
  * validated once at start. Errors name the setting and where its value came from.
  */
+import { isIP } from 'node:net';
 import { loadLayeredConfig } from '@causeway/service';
 import { parseCidr } from '@causeway/xds';
 import { z } from 'zod';
@@ -32,6 +33,11 @@ export const configSchema = z
     natsKvReplicas: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 5').max(5, 'must be from 1 to 5').optional(),
     xdsPort: z.coerce.number().int().min(0).max(65535),
     xdsAddress: z.string().min(1),
+    xdsServerNames: z
+      .string()
+      .transform((v) => v.split(',').map((n) => n.trim()))
+      .refine((names) => names.every(isServerName), 'must be host names or IP addresses separated by commas (e.g. zone-1-cp.example.com,10.0.0.5)')
+      .optional(),
     vipCidr: z
       .string()
       .refine(isVipCidr, 'must be an IPv4 CIDR from /8 to /30 inside 127.0.0.0/8 (e.g. 127.242.0.0/16)')
@@ -65,6 +71,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['allowUntaggedDataplaneTokens'], message: 'applies to zone mode only (the zone checks dataplane tokens)' });
     if (c.natsKvReplicas !== undefined && c.mode !== 'global')
       ctx.addIssue({ code: 'custom', path: ['natsKvReplicas'], message: 'applies to global mode only (global creates the KV buckets)' });
+    if (c.xdsServerNames && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['xdsServerNames'], message: 'applies to zone mode only (the ADS server runs in zone mode)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
@@ -77,6 +84,12 @@ function durationMs(v: number | string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(v.trim());
   if (!m) return undefined;
   return Math.round(Number(m[1]) * (m[2] === 's' ? 1000 : 1));
+}
+
+/** A DNS name (letters, digits, hyphens, dots; a leading `*.` wildcard) or an IP address. */
+function isServerName(v: string): boolean {
+  if (isIP(v) !== 0) return true;
+  return v.length <= 253 && /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v);
 }
 
 /** A loopback CIDR the builtin DNS may hand out VIPs from (proxies bind their listeners on them). */
@@ -121,6 +134,7 @@ const SETTINGS = {
   natsKvReplicas: { flag: 'nats-kv-replicas', env: 'CAUSEWAY_NATS_KV_REPLICAS' },
   xdsPort: { flag: 'xds-port', env: 'CAUSEWAY_XDS_PORT' },
   xdsAddress: { flag: 'xds-address', env: 'CAUSEWAY_XDS_ADDRESS' },
+  xdsServerNames: { flag: 'xds-server-names', env: 'CAUSEWAY_XDS_SERVER_NAMES' },
   vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
   allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS', bare: true },
   leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'CAUSEWAY_LEADER_LEASE_TTL' },
@@ -133,6 +147,8 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                    [--nats-kv-replicas 1]                      (global mode: copies of each sync KV bucket in a
                                                                 JetStream cluster, 1-5; 3 on a 3-node cluster)
                    [--xds-port 5678] [--xds-address 0.0.0.0]   (zone mode: the ADS server for proxies, TLS)
+                   [--xds-server-names NAME,...]               (zone mode: the names and IPs proxies dial the ADS
+                                                                server by, added to its certificate)
                    [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
                    [--allow-untagged-dataplane-tokens]         (zone mode: accept dataplane tokens issued without
                                                                 kuma.io/service tags; default: refused)
@@ -145,7 +161,7 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, vipCidr, allowUntaggedDataplaneTokens, leaderLeaseTtl,
+natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, xdsServerNames, vipCidr, allowUntaggedDataplaneTokens, leaderLeaseTtl,
 logLevel).
 Precedence: defaults < config file < environment < flags.
 A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token

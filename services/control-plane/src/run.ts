@@ -170,6 +170,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       dir,
       address: config.xdsAddress,
       port: config.xdsPort,
+      serverNames: config.xdsServerNames,
       logger: log,
       instanceId,
       vipCidr: config.vipCidr,

@@ -196,6 +196,27 @@ describe('zone mode xDS wiring', () => {
     }
   }, 60_000);
 
+  it('puts --xds-server-names into the ADS server certificate, next to loopback and the host name', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'causeway-cp-names-'));
+    const cp = await startControlPlane(configSchema.parse({ ...zoneConfig(own), xdsServerNames: 'cp.zone-1.example,10.9.8.7' }), logger);
+    try {
+      const { connect } = await import('node:tls');
+      const san = await new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: cp.xds?.port ?? 0, servername: 'cp.zone-1.example', ca: readFileSync(cp.xds?.caFile ?? '', 'utf8'), ALPNProtocols: ['h2'] }, () => {
+          resolve(s.getPeerCertificate().subjectaltname ?? '');
+          s.end();
+        });
+        s.on('error', reject);
+      });
+      expect(san).toContain('DNS:cp.zone-1.example');
+      expect(san).toContain('IP Address:10.9.8.7');
+      expect(san).toContain('IP Address:127.0.0.1');
+    } finally {
+      await cp.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('global creates the builtin CA of a mesh that enables mTLS, as Secrets zones receive', async () => {
     const cp = await startControlPlane(configSchema.parse({ mode: 'global', apiPort: 0, apiAddress: '127.0.0.1', dataDir: join(dir, 'global'), xdsPort: 0, xdsAddress: '127.0.0.1', logLevel: 'silent' }), logger);
     try {

@@ -48,6 +48,8 @@ export interface XdsOptions {
   dir: string;
   address: string;
   port: number;
+  /** Names and IPs proxies dial the ADS server by (`--xds-server-names`), added to its certificate. */
+  serverNames?: readonly string[] | undefined;
   logger: Logger;
   instanceId: string;
   /** VIP range of the zone's builtin DNS (default: the xds package's 127.241.0.0/16). */
@@ -64,10 +66,13 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
   if (keyOrigin !== 'store') log.info({ key: signingKeyName(opts.zone) }, keyOrigin === 'created' ? 'created the zone token signing key (in the store)' : 'imported the zone token signing key file into the store');
   const { ca, caFile, origin: caOrigin } = await sharedXdsCa(opts.store, opts.zone, opts.dir, log);
   if (caOrigin !== 'store') log.info({ key: xdsCaName(opts.zone) }, caOrigin === 'created' ? 'created the zone xDS CA (in the store)' : 'imported the zone xDS CA files into the store');
-  // A fresh server certificate each start (1 year), for the names proxies may dial.
+  // A fresh server certificate each start (1 year), for the names proxies may dial: loopback, this host's
+  // name, the bound address, and --xds-server-names (a load balancer's or service's name, a public IP).
   const ips = ['127.0.0.1', '::1'];
   const dnsNames = ['localhost', hostname()];
-  if (opts.address !== '0.0.0.0' && opts.address !== '::') (isIP(opts.address) ? ips : dnsNames).push(opts.address);
+  for (const name of [opts.address, ...(opts.serverNames ?? [])]) {
+    if (name !== '0.0.0.0' && name !== '::') (isIP(name) ? ips : dnsNames).push(name);
+  }
   const now = Date.now();
   const serverCert = await issueCertificate(ca, {
     commonName: `causeway-cp zone ${opts.zone}`,
