@@ -5,16 +5,14 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TYPE_URLS } from '@causeway/envoy';
 import { AdsServer, adsCredentials, type DiscoveryRequest } from './ads.js';
-import { dpDoc, node, TestAdsStream } from '../testing/ads.js';
+import { dpDoc, dpToken as issueToken, node, startAdsZone, TestAdsStream } from '../testing/ads.js';
 import { res, storeMeshCa, until } from '../testing/index.js';
 import type { Admission } from '../zone/admission.js';
-import { REGISTERED_LABEL, XdsZone } from '../zone/index.js';
+import { REGISTERED_LABEL, type XdsZone } from '../zone/index.js';
 
-const logger = pino({ level: 'silent' });
 const key = createSigningKey();
 /** A dataplane token issued for the Dataplane's services (`--tag kuma.io/service=...`). */
-const dpToken = (mesh: string, name: string, service: string, signingKeyPem = key) =>
-  generateDataplaneToken({ signingKeyPem, mesh, name, tags: { 'kuma.io/service': [service] } });
+const dpToken = (mesh: string, name: string, service: string, signingKeyPem = key) => issueToken(signingKeyPem, mesh, name, service);
 interface Response {
   version_info: string;
   resources?: ({ '@type': string; name?: string; cluster_name?: string } & Record<string, unknown>)[];
@@ -32,23 +30,19 @@ class TestProxy extends TestAdsStream<DiscoveryRequest, Response> {
 describe('ADS server', () => {
   let store: ResourceStore;
   let zone: XdsZone;
-  let server: AdsServer;
   let port: number;
+  let stopZone: () => Promise<void>;
 
   beforeAll(async () => {
     store = await openStore({ pollIntervalMs: 50 });
     await store.create(res('Mesh', 'default', {}));
     await store.create(res('Mesh', 'secure', { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } }));
     await storeMeshCa(store, 'secure');
-    zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
-    await zone.start();
-    server = new AdsServer({ cache: zone.cache, registry: zone, logger });
-    port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
+    ({ zone, port, close: stopZone } = await startAdsZone(store, key));
   });
 
   afterAll(async () => {
-    await server.close(200);
-    await zone.close();
+    await stopZone();
     await store.close();
   });
 

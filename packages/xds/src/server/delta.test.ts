@@ -4,18 +4,15 @@
  * exist), ACK/NACK by nonce, and a reconnect with `initial_resource_versions`.
  */
 import { TYPE_URLS } from '@causeway/envoy';
-import { createSigningKey, generateDataplaneToken } from '@causeway/pki';
+import { createSigningKey } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dpDoc, node, TestAdsStream } from '../testing/ads.js';
+import { dpDoc, dpToken as issueToken, node, startAdsZone, TestAdsStream } from '../testing/ads.js';
 import { res, until } from '../testing/index.js';
-import { XdsZone } from '../zone/index.js';
-import { AdsServer, adsCredentials, type DeltaDiscoveryRequest } from './ads.js';
+import type { AdsServer, DeltaDiscoveryRequest } from './ads.js';
 
-const logger = pino({ level: 'silent' });
 const key = createSigningKey();
-const dpToken = (mesh: string, name: string, service: string) => generateDataplaneToken({ signingKeyPem: key, mesh, name, tags: { 'kuma.io/service': [service] } });
+const dpToken = (mesh: string, name: string, service: string) => issueToken(key, mesh, name, service);
 
 interface DeltaResponse {
   system_version_info: string;
@@ -44,23 +41,19 @@ const quiet = (ms = 250) => new Promise((r) => setTimeout(r, ms));
 
 describe('ADS server, incremental (DeltaAggregatedResources)', () => {
   let store: ResourceStore;
-  let zone: XdsZone;
   let server: AdsServer;
   let port: number;
+  let stopZone: () => Promise<void>;
 
   beforeAll(async () => {
     store = await openStore({ pollIntervalMs: 50 });
     await store.create(res('Mesh', 'default', {}));
     await store.create(es('first'));
-    zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, debounceMs: 20, proxyGraceMs: 300 });
-    await zone.start();
-    server = new AdsServer({ cache: zone.cache, registry: zone, logger });
-    port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
+    ({ server, port, close: stopZone } = await startAdsZone(store, key));
   });
 
   afterAll(async () => {
-    await server.close(200);
-    await zone.close();
+    await stopZone();
     await store.close();
   });
 

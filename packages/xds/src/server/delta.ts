@@ -14,7 +14,7 @@
  * answered, also when nothing differs (an empty response), so a proxy knows it is current.
  */
 import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
-import { encodeDeltaDiscoveryResponse, KIND_BY_URL, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff } from './cache.js';
+import { encodeDeltaDiscoveryResponse, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff } from './cache.js';
 import type { StreamProtocol, StreamSession } from './stream.js';
 import type { DeltaDiscoveryRequest } from './types.js';
 
@@ -44,14 +44,9 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
 
   constructor(private readonly session: StreamSession) {}
 
-  request(req: DeltaDiscoveryRequest): void {
+  request(req: DeltaDiscoveryRequest, kind: XdsKind): void {
     const { session } = this;
-    const url = req.type_url ?? '';
-    const kind = KIND_BY_URL.get(url);
-    if (!kind) {
-      session.log.debug({ proxy: session.key, typeUrl: url }, 'request for a type this server does not serve: ignored');
-      return;
-    }
+    const url = TYPE_URLS[kind];
     const subscribe = req.resource_names_subscribe ?? [];
     const unsubscribe = req.resource_names_unsubscribe ?? [];
     let t = this.types.get(kind);

@@ -5,7 +5,7 @@
  * keeps its last good config until a newer snapshot arrives.
  */
 import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
-import { encodeDiscoveryResponse, KIND_BY_URL, PUSH_ORDER, type Snapshot } from './cache.js';
+import { encodeDiscoveryResponse, PUSH_ORDER, type Snapshot } from './cache.js';
 import type { StreamProtocol, StreamSession } from './stream.js';
 import type { DiscoveryRequest } from './types.js';
 
@@ -44,14 +44,9 @@ export class SotwStream implements StreamProtocol<DiscoveryRequest> {
     }
   }
 
-  request(req: DiscoveryRequest): void {
+  request(req: DiscoveryRequest, kind: XdsKind): void {
     const { session } = this;
-    const url = req.type_url ?? '';
-    const kind = KIND_BY_URL.get(url);
-    if (!kind) {
-      session.log.debug({ proxy: session.key, typeUrl: url }, 'request for a type this server does not serve: ignored');
-      return;
-    }
+    const url = TYPE_URLS[kind];
     let t = this.types.get(url);
     const names = req.resource_names && req.resource_names.length > 0 ? [...req.resource_names].sort() : undefined;
     if (!t) {

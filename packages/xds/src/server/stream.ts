@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { XdsKind } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Snapshot, SnapshotCache, SnapshotDiff } from './cache.js';
+import { KIND_BY_URL, type Snapshot, type SnapshotCache, type SnapshotDiff } from './cache.js';
 import { AdsError, type ProxyRegistry, type XdsNode } from './types.js';
 
 /** How ADS streams ended: `dropped` = cancelled or broken while the proxy was connected (it reconnects). */
@@ -24,8 +24,8 @@ export interface AdsStats {
 
 /** What a protocol does with the requests of an admitted proxy and with its snapshot changes. */
 export interface StreamProtocol<Req> {
-  /** Handles one request (the proxy is admitted: `session.key` is set). */
-  request(req: Req): void;
+  /** Handles one request of a type this server serves (the proxy is admitted: `session.key` is set). */
+  request(req: Req, kind: XdsKind): void;
   /** The proxy's snapshot changed: `changed` are the types whose version did, `diff` what changed in each. */
   pushChanged(snap: Snapshot, changed: readonly XdsKind[], diff: SnapshotDiff): void;
 }
@@ -93,7 +93,7 @@ export class StreamSession {
    * Runs the stream: `nodeOf` reads the node of the first request; `protocol` handles the rest. The
    * token comes from the `authorization: Bearer` call header, or node metadata `dataplane.token`.
    */
-  run<Req>(nodeOf: (req: Req) => XdsNode | undefined, protocol: StreamProtocol<Req>): void {
+  run<Req extends { type_url?: string }>(nodeOf: (req: Req) => XdsNode | undefined, protocol: StreamProtocol<Req>): void {
     const { call, deps } = this;
     let chain: Promise<void> = Promise.resolve();
     deps.streams.add(call);
@@ -117,7 +117,10 @@ export class StreamSession {
           if (!this.closed) protocol.pushChanged(snap, changed, diff);
         });
       }
-      protocol.request(req);
+      const url = req.type_url ?? '';
+      const kind = KIND_BY_URL.get(url);
+      if (kind) protocol.request(req, kind);
+      else this.log.debug({ proxy: this.key, typeUrl: url }, 'request for a type this server does not serve: ignored');
     };
     call.on('data', (req: Req) => {
       chain = chain

@@ -1,6 +1,10 @@
 /** A minimal ADS client for this package's tests: either protocol, sends requests, collects responses. */
+import { generateDataplaneToken } from '@causeway/pki';
+import type { ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
-import { adsServiceDefinition } from '../server/ads.js';
+import pino from 'pino';
+import { AdsServer, adsCredentials, adsServiceDefinition } from '../server/ads.js';
+import { XdsZone } from '../zone/index.js';
 
 const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
 
@@ -61,3 +65,25 @@ export const dpDoc = (name: string, mesh: string, service: string, address: stri
 
 /** The node of a proxy registering `resource`. */
 export const node = (mesh: string, name: string, resource: string) => ({ id: `${mesh}.${name}`, cluster: name, metadata: { 'dataplane.resource': resource } });
+
+/** A dataplane token issued for the Dataplane's service (`--tag kuma.io/service=...`). */
+export const dpToken = (signingKeyPem: string, mesh: string, name: string, service: string) =>
+  generateDataplaneToken({ signingKeyPem, mesh, name, tags: { 'kuma.io/service': [service] } });
+
+/** A zone controller on `store` and its ADS server on a free loopback port (plaintext), as the tests use them. */
+export async function startAdsZone(store: ResourceStore, signingKeyPem: string): Promise<{ zone: XdsZone; server: AdsServer; port: number; close(): Promise<void> }> {
+  const logger = pino({ level: 'silent' });
+  const zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem, debounceMs: 20, proxyGraceMs: 300 });
+  await zone.start();
+  const server = new AdsServer({ cache: zone.cache, registry: zone, logger });
+  const port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
+  return {
+    zone,
+    server,
+    port,
+    async close() {
+      await server.close(200);
+      await zone.close();
+    },
+  };
+}

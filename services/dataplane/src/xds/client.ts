@@ -16,7 +16,7 @@ import { encodeMessage, envoyPackageDefinition } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DeltaProtocol } from './delta.js';
-import type { AdsProtocol, StreamContext, XdsNode, XdsProtocol, XdsSink } from './protocol.js';
+import { type AdsProtocol, KIND_OF, type StreamContext, type XdsNode, type XdsProtocol, type XdsSink } from './protocol.js';
 import { SotwProtocol } from './sotw.js';
 
 export { TYPE_URL, XDS_PROTOCOLS, type XdsNode, type XdsProtocol, type XdsSink } from './protocol.js';
@@ -117,7 +117,12 @@ export class XdsClient {
       opts.proxy.stats.server.xds_connected = 1;
       this.backoffMs = opts.backoff?.initialMs ?? 500;
       this.queue = this.queue
-        .then(() => (this.stream === stream ? protocol.onResponse(ctx, res) : undefined))
+        .then(() => {
+          if (this.stream !== stream) return;
+          const kind = KIND_OF.get(String(res.type_url ?? ''));
+          if (kind) return protocol.onResponse(ctx, res, kind);
+          opts.log.warn({ type_url: res.type_url }, 'response of an unknown type; ignored');
+        })
         .catch((e) => opts.log.error({ err: (e as Error).message }, 'xDS response handling failed'));
     });
     let ended = false;

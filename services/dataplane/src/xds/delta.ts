@@ -8,7 +8,7 @@
  * versions it holds (`initial_resource_versions`), so a control plane that still has them sends nothing.
  */
 import type { ResourceKind } from '../proxy.js';
-import { type AdsProtocol, KIND_OF, NAMED_KINDS, ORDER, type RawAny, type StreamContext, TYPE_URL, WILDCARD } from './protocol.js';
+import { type AdsProtocol, NAMED_KINDS, ORDER, type RawAny, type StreamContext, TYPE_URL, WILDCARD } from './protocol.js';
 import { decodeResources, referencedNames } from './sotw.js';
 
 interface Held {
@@ -85,12 +85,7 @@ export class DeltaProtocol implements AdsProtocol {
     }
   }
 
-  async onResponse(ctx: StreamContext, res: Record<string, unknown>): Promise<void> {
-    const kind = KIND_OF.get(String(res.type_url ?? ''));
-    if (!kind) {
-      ctx.log.warn({ type_url: res.type_url }, 'response of an unknown type; ignored');
-      return;
-    }
+  async onResponse(ctx: StreamContext, res: Record<string, unknown>, kind: ResourceKind): Promise<void> {
     const t = this.types.get(kind) as TypeState;
     const nonce = String(res.nonce ?? '');
     const version = String(res.system_version_info ?? '');

@@ -70,8 +70,8 @@ export interface AdsProtocol {
   readonly requestType: string;
   /** A new stream opened: sends the subscriptions. */
   open(ctx: StreamContext): void;
-  /** Handles one response on the current stream (`ctx` is that stream's). */
-  onResponse(ctx: StreamContext, res: Record<string, unknown>): Promise<void>;
+  /** Handles one response of a known type on the current stream (`ctx` is that stream's). */
+  onResponse(ctx: StreamContext, res: Record<string, unknown>, kind: ResourceKind): Promise<void>;
   /** The sink's referenced names may have changed: (un)subscribes on the current stream. */
   resubscribe(ctx: StreamContext): void;
 }

@@ -5,7 +5,7 @@
  */
 import { decodeAny } from '@causeway/envoy';
 import type { ResourceKind } from '../proxy.js';
-import { type AdsProtocol, KIND_OF, NAMED_KINDS, ORDER, type RawAny, type StreamContext, TYPE_URL, WILDCARD, type XdsSink } from './protocol.js';
+import { type AdsProtocol, NAMED_KINDS, ORDER, type RawAny, type StreamContext, TYPE_URL, WILDCARD, type XdsSink } from './protocol.js';
 
 interface TypeState {
   /** last accepted version */
@@ -70,12 +70,7 @@ export class SotwProtocol implements AdsProtocol {
     }
   }
 
-  async onResponse(ctx: StreamContext, res: Record<string, unknown>): Promise<void> {
-    const kind = KIND_OF.get(String(res.type_url ?? ''));
-    if (!kind) {
-      ctx.log.warn({ type_url: res.type_url }, 'response of an unknown type; ignored');
-      return;
-    }
+  async onResponse(ctx: StreamContext, res: Record<string, unknown>, kind: ResourceKind): Promise<void> {
     const t = this.types.get(kind) as TypeState;
     t.nonce = String(res.nonce ?? '');
     const version = String(res.version_info ?? '');
