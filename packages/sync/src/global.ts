@@ -22,7 +22,7 @@ import type { NatsOptions } from './connection.js';
 import { CONSUMER_SWEEP_MS, sweepConsumers } from './consumer-sweep.js';
 import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
-import { type Session, SyncEngine } from './engine/session.js';
+import { type Following, type Session, SyncEngine } from './engine/session.js';
 import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import { decodeZoneEntry, GLOBAL_TO_ZONE_TYPES, globalNameOf, publishedByGlobal, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES, zoneNameOf } from './model.js';
 import { inboxPrefixFor } from './nats-config.js';
@@ -109,7 +109,6 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
       log: this.log,
       warnOnce,
       batchSize: opts.batchSize ?? 500,
-      restart: (s, why) => this.restart(s, why),
     });
   }
 
@@ -144,14 +143,13 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
   protected async run(s: Session): Promise<void> {
     this.ready.reset();
     this.publisher.begin();
-    this.applier.begin(s);
     const history = this.opts.history ?? 1;
     const replicas = this.opts.replicas ?? 1;
     const globalKv = await s.kvm.create(GLOBAL_BUCKET, { history, replicas, description: 'Causeway: resources global syncs to every zone' });
     await s.kvm.create(ZONES_BUCKET, { history, replicas, description: 'Causeway: resources each zone syncs to global, keys prefixed by the zone' });
     if (s.aborted) return;
     this.sweepConsumers(s);
-    await Promise.all([this.reconcile(s, globalKv), this.followZones(s)]);
+    await Promise.all([this.reconcile(s, globalKv), this.following(s, ZONES_BUCKET, () => this.followZones(s))]);
     if (!s.aborted) this.ready.fire();
   }
 
@@ -177,12 +175,17 @@ class GlobalSyncImpl extends SyncEngine implements GlobalSync {
     this.log.info({ keys: done.keys, addedOrUpdated: done.changed, staleDeleted: done.stale, ms }, 'reconciled causeway-global with the store');
   }
 
-  /** Zones -> global: replays and follows causeway-zones (engine/apply.ts); deletes what is gone from it. */
-  private async followZones(s: Session): Promise<void> {
+  /**
+   * Zones -> global: replays and follows causeway-zones (engine/apply.ts); deletes what is gone from it.
+   * Runs again on a new watch when the watch ends (`following`); publishing to causeway-global goes on.
+   */
+  private async followZones(s: Session): Promise<Following> {
     const started = performance.now();
+    this.applier.begin(s);
     const w = await this.applier.follow(s);
     const done = await this.applier.converge(s, w, () => this.zoneResourceKeys());
     if (done) this.log.info({ entries: done.entries, staleDeleted: done.stale, ms: Math.round(performance.now() - started) }, 'replayed causeway-zones');
+    return { ended: w.closed };
   }
 
   /** The causeway-zones keys of the zone resources in the store. */

@@ -250,6 +250,46 @@ describe('sync between global and two zones over NATS', () => {
     await globalStore.delete('ExternalService', 'default', 'after-sweep');
   });
 
+  it("a watch whose consumer is gone (as when its NATS node dies) is replayed and followed again; the other direction goes on untouched", async () => {
+    const nc = await connect({ servers: server.url, user: gen.global.user, pass: gen.global.password, inboxPrefix: gen.global.inboxPrefix });
+    const count = (side: string, msg: string) => logs((l) => (l.zone === side || l.side === side) && l.msg === msg).length;
+    const zoneResynced = count('zone-1', "resynced this zone's resources to causeway-zones");
+    const globalReconciled = count('global', 'reconciled causeway-global with the store');
+    try {
+      const jsm = await jetstream(nc).jetstreamManager();
+      /** Deletes the watch consumers on a stream whose deliver subject is under an inbox prefix. */
+      const dropWatches = async (stream: string, inboxPrefix: string) => {
+        let dropped = 0;
+        for await (const c of jsm.consumers.list(stream)) {
+          if (c.config.deliver_subject?.startsWith(`${inboxPrefix}.`)) dropped += (await jsm.consumers.delete(stream, c.name)) ? 1 : 0;
+        }
+        return dropped;
+      };
+      // zone-1's watch on causeway-global, and global's watch on causeway-zones.
+      expect(await dropWatches('KV_causeway-global', gen.zones['zone-1']?.inboxPrefix ?? '')).toBe(1);
+      expect(await dropWatches('KV_causeway-zones', gen.global.inboxPrefix)).toBe(1);
+    } finally {
+      await nc.close();
+    }
+    await eventually(async () => {
+      expect(count('zone-1', 'the causeway-global watch ended: replaying and following it again (the rest of the sync with global goes on)')).toBe(1);
+      expect(count('global', 'the causeway-zones watch ended: replaying and following it again (the rest of the sync with the zones goes on)')).toBe(1);
+    }, 'both sides noticed and follow again');
+    // Both directions carry changes again.
+    await globalStore.create(es('after-refollow', 'after-refollow.example.com:443'));
+    await eventually(async () => expect(await zoneStores['zone-1']?.get('ExternalService', 'default', 'after-refollow')).toBeDefined(), 'global -> zone-1');
+    await zoneStores['zone-1']?.create(dataplane('web-refollow', '10.0.1.77'));
+    await eventually(async () => expect(await globalStore.get('Dataplane', 'default', 'web-refollow.zone-1')).toBeDefined(), 'zone-1 -> global');
+    // Neither side started its session over: no second resync of what each publishes.
+    expect(count('zone-1', "resynced this zone's resources to causeway-zones")).toBe(zoneResynced);
+    expect(count('global', 'reconciled causeway-global with the store')).toBe(globalReconciled);
+    await zoneStores['zone-1']?.delete('Dataplane', 'default', 'web-refollow');
+    await globalStore.delete('ExternalService', 'default', 'after-refollow');
+    for (const z of ['zone-1', 'zone-2']) {
+      await eventually(async () => expect(await zoneStores[z]?.get('ExternalService', 'default', 'after-refollow')).toBeUndefined(), `the delete in ${z}`);
+    }
+  });
+
   it('ignores what a disabled zone sends, and applies it once the zone is enabled again', async () => {
     const zone = (await globalStore.get('Zone', undefined, 'zone-2')) as Resource;
     await globalStore.update({ ...zone, spec: { enabled: false } });

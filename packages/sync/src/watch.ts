@@ -18,8 +18,8 @@
  * because it always sends a consumer name (the named form) and a 5-minute inactive threshold. In exchange
  * this watch does not recover by itself: a gap in delivery sequences, two missed idle heartbeats (1 s
  * each: a watch whose consumer was on a NATS node that died is noticed within ~2 s) or a deleted
- * consumer end it with an error (`closed`), and the sync session starts over (a full replay, which is
- * what a session does on every reconnect anyway).
+ * consumer end it with an error (`closed`), and the side that followed the bucket replays it again on a
+ * new watch (SyncEngine.following), while the rest of its session goes on.
  */
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, nuid } from '@nats-io/transport-node';
@@ -37,8 +37,11 @@ export interface KvChange {
 }
 
 export interface BucketWatch {
-  /** Resolves when the replay of what the bucket held at the start has been delivered. */
-  readonly replayed: Promise<void>;
+  /**
+   * Resolves true when the replay of what the bucket held at the start has been delivered, false when the
+   * watch ended before that (what was delivered is then only part of the bucket).
+   */
+  readonly replayed: Promise<boolean>;
   /** Resolves (with the error, if any) when the watch ends for any reason. */
   readonly closed: Promise<Error | undefined>;
   stop(): Promise<void>;
@@ -92,11 +95,11 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
   // The client picks the subject: `CONSUMER.CREATE.<stream>` without a name, `.<name>.<filter>` with one.
   const info = await jsm.consumers.add(stream, config);
   let replaying = info.num_pending > 0;
-  let markReplayed: () => void = () => {};
-  const replayed = new Promise<void>((resolve) => {
+  let markReplayed: (complete: boolean) => void = () => {};
+  const replayed = new Promise<boolean>((resolve) => {
     markReplayed = resolve;
   });
-  if (!replaying) markReplayed();
+  if (!replaying) markReplayed(true);
 
   const consumer = await opts.js.consumers.getBoundPushConsumer({ deliver_subject: deliverSubject, idle_heartbeat: config.idle_heartbeat });
   let delivered = 0;
@@ -118,7 +121,7 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
       opts.onChange({ key: m.subject.slice(prefix.length), op, value: m.data, revision: m.seq }, replaying);
       if (last) {
         replaying = false;
-        markReplayed();
+        markReplayed(true);
       }
     },
   });
@@ -130,11 +133,11 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
   })().catch(() => {});
   const closed = messages.closed().then(
     (err) => {
-      markReplayed();
+      markReplayed(false);
       return err instanceof Error ? err : undefined;
     },
     (err: unknown) => {
-      markReplayed();
+      markReplayed(false);
       return err instanceof Error ? err : new Error(String(err));
     },
   );

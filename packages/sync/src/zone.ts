@@ -22,8 +22,8 @@ import type { Logger } from 'pino';
 import type { NatsOptions } from './connection.js';
 import { Applier, type ApplyItem } from './engine/apply.js';
 import { Publisher } from './engine/publish.js';
-import { type Session, SyncEngine } from './engine/session.js';
-import { describeRef, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
+import { type Following, type Session, SyncEngine } from './engine/session.js';
+import { describeRef, GLOBAL_BUCKET, GLOBAL_KEYS, globalKey, type ResourceRef, ZONE_KEYS, ZONES_BUCKET, zoneKey, zonePrefix } from './keys.js';
 import { decodeGlobalEntry, GLOBAL_TO_ZONE_TYPES, isGlobalCopy, publishedByZone, toWire, ZONE_LABEL, ZONE_TO_GLOBAL_TYPES } from './model.js';
 import { inboxPrefixFor } from './nats-config.js';
 import { errorText, formatDuration, permissionViolation, Signal, WarnOnce } from './util.js';
@@ -121,7 +121,6 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
       log: this.log,
       warnOnce: this.warnOnce,
       batchSize: opts.batchSize ?? 500,
-      restart: (s, why) => this.restart(s, why),
     });
     this.publisher = new Publisher({
       side: {
@@ -188,36 +187,46 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
 
   /** A session: replay causeway-global into the local copy, resync our own prefix of causeway-zones. */
   protected async run(s: Session): Promise<void> {
-    const started = performance.now();
-    this.replayDone.reset();
-    this.applier.begin(s);
     this.publisher.begin();
     const st: ZoneSessionState = { snapshot: new Map(), replaying: true };
     this.state.set(s, st);
     const zonesKv = await s.kvm.open(ZONES_BUCKET);
     st.zonesKv = zonesKv;
+    // This zone's resources first: a zone whose NATS user may not write its prefix never claims to be in sync.
+    const own = await this.publisher.resync(s, zonesKv);
+    if (!own) return;
+    this.log.info({ published: own.keys, changed: own.changed, staleDeleted: own.stale }, `resynced this zone's resources to causeway-zones`);
+    void this.heartbeat();
+    await this.following(s, GLOBAL_BUCKET, () => this.followGlobal(s, st));
+  }
 
+  /**
+   * Replays causeway-global into the local copy and follows it. Runs again on a new watch when the watch
+   * ends (`following`); publishing this zone's resources goes on meanwhile.
+   */
+  private async followGlobal(s: Session, st: ZoneSessionState): Promise<Following> {
+    const started = performance.now();
+    this.replayDone.reset();
+    this.applier.begin(s);
+    st.replaying = true;
+    st.snapshot = new Map();
     for (const type of GLOBAL_TO_ZONE_TYPES) {
       for (const r of await listAll(this.store, type, { origin: 'global' })) st.snapshot.set(globalKey(r), r);
     }
     const initial = [...st.snapshot.keys()];
-    if (s.aborted) return;
-
     const watch = await this.applier.follow(s);
-    const own = await this.publisher.resync(s, zonesKv);
-    if (own) this.log.info({ published: own.keys, changed: own.changed, staleDeleted: own.stale }, `resynced this zone's resources to causeway-zones`);
-    void this.heartbeat();
-
     // Whatever was a copy before the replay and is not in the bucket now was deleted at global meanwhile.
     const done = await this.applier.converge(s, watch, () => initial);
-    if (!done) return;
-    st.snapshot.clear();
-    st.replaying = false;
-    this.copies = await this.countCopies();
-    const ms = Math.round(performance.now() - started);
-    this.lastReplay = { time: new Date().toISOString(), ms };
-    this.log.info({ entries: done.entries, staleDeleted: done.stale, copies: this.copies, revision: this.applier.revision, ms }, 'replayed causeway-global: the local copy matches global');
-    this.replayDone.fire();
+    if (done) {
+      st.snapshot.clear();
+      st.replaying = false;
+      this.copies = await this.countCopies();
+      const ms = Math.round(performance.now() - started);
+      this.lastReplay = { time: new Date().toISOString(), ms };
+      this.log.info({ entries: done.entries, staleDeleted: done.stale, copies: this.copies, revision: this.applier.revision, ms }, 'replayed causeway-global: the local copy matches global');
+      this.replayDone.fire();
+    }
+    return { ended: watch.closed };
   }
 
   /**

@@ -52,8 +52,6 @@ export interface ApplierOptions<R extends ResourceRef, I extends ApplyItem> {
   warnOnce: WarnOnce;
   /** Most keys per store transaction. */
   batchSize: number;
-  /** Starts the session over (its watch ended). */
-  restart: (s: Session, why: string) => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -80,7 +78,7 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
     return this.highest;
   }
 
-  /** A new session: forget the last one's entries; batches wait to be full until the replay is applied. */
+  /** A new session or a new watch: forget the last one's entries; batches wait to be full until the replay is applied. */
   begin(s: Session): void {
     this.session = s;
     this.incoming = new Map();
@@ -90,10 +88,10 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
     this.queue.hold();
   }
 
-  /** Replays the bucket from the start and follows it; when the watch ends, the session starts over. */
+  /** Replays the bucket from the start and follows it (until the watch ends: `closed`). */
   async follow(s: Session): Promise<BucketWatch> {
     const { bucket } = this.opts.side.keys;
-    const w = s.own(
+    return s.own(
       await watchBucket({
         js: s.js,
         bucket,
@@ -105,18 +103,15 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
         },
       }),
     );
-    void w.closed.then((err) => {
-      if (!s.aborted) this.opts.restart(s, `the ${bucket} watch ended${err ? `: ${err.message}` : ''}`);
-    });
-    return w;
   }
 
   /**
    * Waits for the replay and applies it; then deletes the keys of what the store held (`local`) that the
-   * bucket does not hold now. Undefined when the session ended meanwhile.
+   * bucket does not hold now. Undefined when the session or the watch ended meanwhile (a replay cut short
+   * deletes nothing).
    */
   async converge(s: Session, w: BucketWatch, local: () => Promise<Iterable<string>> | Iterable<string>): Promise<{ entries: number; stale: number } | undefined> {
-    await w.replayed;
+    if (!(await w.replayed)) return undefined;
     // From here on, what arrives is applied at once (a live update does not wait for a batch to fill).
     this.queue.release();
     await this.queue.idle();

@@ -2,7 +2,13 @@
  * The base of both sides (`SyncEngine`): a NATS link that reconnects forever, and one "session" per
  * connection (first connect or reconnect). A session does the full replay/reconcile work of its side and
  * is abandoned (its watches stopped) when the connection drops; a new one starts on the next reconnect.
- * A session whose start fails (e.g. the buckets do not exist yet) is retried while the link is up.
+ * A session whose start fails (e.g. the buckets do not exist yet) is retried while the link is up. The
+ * bucket a side follows is followed by `following`: when that watch ends on its own (its consumer's NATS
+ * node died), only the replay and follow run again; the other direction (publishing) goes on.
+ *
+ * JetStream API requests time out after 5 s: a request that reaches a stream or consumer with no live
+ * leader (a NATS node just died and the cluster has not elected another) gets no answer, and is better
+ * retried soon than waited for.
  */
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -12,25 +18,42 @@ import { NatsLink, type NatsOptions } from '../connection.js';
 import { errorText, parseJson } from '../util.js';
 import { type BucketWatch, watchBucket } from '../watch.js';
 
+/** How long a JetStream API request (consumer create, stream info, KV put) may take before it is retried. */
+const JS_REQUEST_TIMEOUT_MS = 5000;
+
+/** Wait before the n-th retry (n >= 1) of a session start or of following a bucket again: 250 ms doubling, at most 5 s. */
+export function retryDelayMs(n: number): number {
+  return Math.min(250 * 2 ** Math.min(n - 1, 5), 5000);
+}
+
+/** What a side's follow step hands back once the bucket is replayed and applied: when its watch ends. */
+export interface Following {
+  ended: Promise<Error | undefined>;
+}
+
 export class Session {
   aborted = false;
   readonly js: JetStreamClient;
   readonly kvm: Kvm;
   private readonly watches = new Set<BucketWatch>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakers = new Set<() => void>();
 
   constructor(
     readonly id: number,
     readonly nc: NatsConnection,
   ) {
-    this.js = jetstream(nc, { timeout: 10_000 });
+    this.js = jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
     this.kvm = new Kvm(this.js);
   }
 
-  /** Stops the watch when the session ends. */
+  /** Stops the watch when the session ends (a watch that ended by itself is forgotten). */
   own(w: BucketWatch): BucketWatch {
     if (this.aborted) void w.stop();
-    else this.watches.add(w);
+    else {
+      this.watches.add(w);
+      void w.closed.then(() => this.watches.delete(w));
+    }
     return w;
   }
 
@@ -48,8 +71,9 @@ export class Session {
         },
       }),
     );
-    await w.replayed;
+    const complete = await w.replayed;
     await w.stop();
+    if (!complete) throw new Error(`the watch on ${bucket} ended before its replay was delivered`);
     return entries;
   }
 
@@ -61,6 +85,19 @@ export class Session {
     }, ms);
     t.unref();
     this.timers.add(t);
+  }
+
+  /** Resolves after `ms`, or at once when the session ends. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.aborted) return resolve();
+      const wake = () => {
+        this.wakers.delete(wake);
+        resolve();
+      };
+      this.wakers.add(wake);
+      this.later(ms, wake);
+    });
   }
 
   /** Stops the watches and timers of a failed attempt before the next one. */
@@ -76,6 +113,7 @@ export class Session {
     this.aborted = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of [...this.wakers]) wake();
     const ws = [...this.watches];
     this.watches.clear();
     await Promise.all(ws.map((w) => w.stop().catch(() => {})));
@@ -152,7 +190,7 @@ export abstract class SyncEngine {
       await this.run(s);
     } catch (e) {
       if (s.aborted || this.session !== s) return;
-      const delay = Math.min(500 * 2 ** Math.min(n - 1, 4), 5000);
+      const delay = retryDelayMs(n);
       const msg = `sync with ${this.engine.peer} failed to start: ${errorText(e)}; retrying in ${delay} ms`;
       if (n === 1 || n % 10 === 0) this.log.warn({ attempt: n }, msg);
       else this.log.debug({ attempt: n }, msg);
@@ -162,12 +200,36 @@ export abstract class SyncEngine {
     }
   }
 
-  /** Restarts the current session (e.g. after a watch ended on its own). */
-  protected restart(s: Session, why: string): void {
-    if (s.aborted || this.session !== s) return;
-    this.log.warn({ reason: why }, `restarting the sync with ${this.engine.peer}`);
-    const nc = s.nc;
-    this.chain = this.chain.then(() => (this.session === s ? this.begin(nc) : undefined));
+  /**
+   * Runs a side's follow step (`follow`: replay the bucket, apply it, converge) and, whenever its watch ends
+   * on its own, runs it again (retried with backoff) for as long as the session lives, without starting
+   * the session over. The first run's error is thrown (the session start is retried).
+   */
+  protected async following(s: Session, bucket: string, follow: () => Promise<Following>): Promise<void> {
+    const first = await follow();
+    void this.followAgain(s, bucket, first, follow);
+  }
+
+  private async followAgain(s: Session, bucket: string, current: Following, follow: () => Promise<Following>): Promise<void> {
+    for (;;) {
+      const err = await current.ended;
+      if (s.aborted || this.session !== s) return;
+      this.log.warn({ reason: err?.message }, `the ${bucket} watch ended: replaying and following it again (the rest of the sync with ${this.engine.peer} goes on)`);
+      for (let n = 1; ; n++) {
+        try {
+          current = await follow();
+          break;
+        } catch (e) {
+          if (s.aborted || this.session !== s) return;
+          const delay = retryDelayMs(n);
+          const msg = `following ${bucket} again failed: ${errorText(e)}; retrying in ${delay} ms`;
+          if (n === 1 || n % 10 === 0) this.log.warn({ attempt: n }, msg);
+          else this.log.debug({ attempt: n }, msg);
+          await s.sleep(delay);
+          if (s.aborted || this.session !== s) return;
+        }
+      }
+    }
   }
 
   protected async shutdown(): Promise<void> {
