@@ -1,7 +1,8 @@
 #!/bin/sh
 # The compose topology's first step (runs once, as root, in the causeway image): the NATS authorization
 # (one user for global, one per zone: causeway generate nats-config), each NATS node's cluster
-# configuration with a generated route password, all into the "secrets" volume. Nothing here is committed;
+# configuration with a generated route password, and the admin token of global and of each zone (one per
+# role: a role's replicas share it), all into the "secrets" volume. Nothing here is committed;
 # `docker-compose down -v` deletes it. A second `up` keeps what exists.
 set -eu
 out=/secrets
@@ -11,7 +12,11 @@ if [ -s "$out/nats-auth.conf" ]; then
 fi
 mkdir -p "$out"
 causeway generate nats-config --zones zone-1,zone-2 --out "$out/nats-auth.conf" --credentials-dir "$out"
-route_password=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("hex"))')
+secret() { node -e 'process.stdout.write(require("node:crypto").randomBytes(Number(process.argv[1])).toString("base64url"))' "$1"; }
+route_password=$(secret 24)
+for role in global zone-1 zone-2; do
+  (umask 077 && secret 32 >"$out/$role-admin-token")
+done
 for n in 1 2 3; do
   cat >"$out/nats-$n.conf" <<CONF
 server_name: nats-$n
@@ -40,6 +45,6 @@ mkdir -p "$out/zone-1" "$out/zone-2"
 # The control planes and proxies run as user 10001; the NATS nodes as root.
 chown -R 10001:10001 "$out"
 chmod 700 "$out" "$out/zone-1" "$out/zone-2"
-chmod 600 "$out"/*.conf "$out"/*.env
+chmod 600 "$out"/*.conf "$out"/*.env "$out"/*-admin-token
 chmod 711 "$out"
-echo "init: wrote the NATS authorization, credentials and the configuration of nats-1..3 to $out"
+echo "init: wrote the NATS authorization, credentials, the configuration of nats-1..3 and the admin tokens to $out"

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { LeaderJobs } from './leader.js';
+import { LeaderJobs, replicaInstanceId } from './leader.js';
 
 /** A job that records what happens to it; `startDelay` keeps its start pending until released. */
 function job(name: string, events: string[], startDelay?: Promise<void>) {
@@ -66,5 +66,18 @@ describe('LeaderJobs', () => {
     await jobs.close();
     expect(events).toEqual(['start sync', 'started sync', 'stop sync', 'stopped sync (acting: false)']);
     expect(jobs.active('sync')).toBe(false);
+  });
+});
+
+describe('replicaInstanceId', () => {
+  it('names the host, differs per start, and fits a label value', () => {
+    const a = replicaInstanceId('zone-1-cp-2');
+    const b = replicaInstanceId('zone-1-cp-2');
+    expect(a).toMatch(/^zone-1-cp-2-[0-9a-f]{8}$/);
+    expect(b).not.toBe(a);
+    const long = replicaInstanceId(`${'h'.repeat(80)}.example_internal`);
+    expect(long.length).toBeLessThanOrEqual(49);
+    expect(long).toMatch(/^[A-Za-z0-9.-]+$/);
+    expect(replicaInstanceId('')).toMatch(/^causeway-cp-[0-9a-f]{8}$/);
   });
 });

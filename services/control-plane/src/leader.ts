@@ -3,8 +3,19 @@
  * LeaderLease): started in order when it starts leading, stopped in reverse order when it steps down or
  * shuts down. Transitions run one at a time, in the order they happened.
  */
+import { randomUUID } from 'node:crypto';
 import type { MetricSource } from '@causeway/api';
 import type { Logger } from 'pino';
+
+/**
+ * This replica's name, unique per start: in the leader lease (`GET /leader`'s holder), on the proxies it
+ * registers and in their insights. The host name (a container's service name) says which replica it is;
+ * the random suffix tells a restarted replica from its earlier self. At most 49 characters (a label value).
+ */
+export function replicaInstanceId(host: string): string {
+  const name = host.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 40) || 'causeway-cp';
+  return `${name}-${randomUUID().slice(0, 8)}`;
+}
 
 /** A running job: `close()` stops it acting at once (before its promise resolves) and then cleans up. */
 export interface RunningJob {

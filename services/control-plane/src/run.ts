@@ -3,16 +3,15 @@
  * over NATS (when --nats-url is set), REST API. Returns a handle whose close() drains everything; main.ts
  * wires it to signals.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
 import { DEFAULT_LEASE_TTL_MS, type LeaderLease, type LeaderStatus, openStore, startLeaderLease } from '@causeway/store';
 import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { type LeaderJob, LeaderJobs } from './leader.js';
+import { type LeaderJob, LeaderJobs, replicaInstanceId } from './leader.js';
 import { startMeshCaReconciler } from './mesh-ca.js';
 import { loadOrCreateAdminToken } from './private-files.js';
 import { startXds, type XdsServer, xdsMetrics } from './xds.js';
@@ -53,7 +52,7 @@ export function defaultAdminTokenFile(config: Config): string {
 }
 
 export async function startControlPlane(config: Config, logger: Logger): Promise<ControlPlane> {
-  const instanceId = randomUUID();
+  const instanceId = replicaInstanceId(hostname());
   const log = logger.child({ mode: config.mode, ...(config.zone ? { zone: config.zone } : {}) });
   if (config.dataDir) mkdirSync(join(config.dataDir, 'db'), { recursive: true, mode: 0o700 });
   const store = await openStore({
