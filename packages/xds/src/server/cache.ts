@@ -21,8 +21,8 @@ export interface PackedResource {
   hash: string;
   /** The `resources` field of a DeltaDiscoveryResponse holding this resource (a `Resource`: name, version, Any). */
   readonly deltaFieldBytes: Buffer;
-  /** The first 16 bytes of the content hash (input of the type versions). */
-  digest: Buffer;
+  /** The content hash as a number (a term of the type version's sum). */
+  value: bigint;
 }
 
 function varint(n: number): Buffer {
@@ -70,15 +70,21 @@ export function encodeDeltaDiscoveryResponse(systemVersion: string, resources: r
 
 export interface TypeSnapshot {
   version: string;
+  /** Sum of the resources' `value`s modulo 2^128: the version, kept as a number to update it by a diff. */
+  sum: bigint;
   resources: PackedResource[];
   /** Lookup by name (built on first use: only named subscriptions need it). */
   readonly byName: Map<string, PackedResource>;
 }
 
-function typeSnapshot(version: string, resources: PackedResource[]): TypeSnapshot {
+const MOD = 1n << 128n;
+
+function typeSnapshot(sum: bigint, resources: PackedResource[]): TypeSnapshot {
   let byName: Map<string, PackedResource> | undefined;
+  const s = ((sum % MOD) + MOD) % MOD;
   return {
-    version,
+    version: s.toString(16).padStart(32, '0').slice(0, 16),
+    sum: s,
     resources,
     get byName() {
       byName ??= new Map(resources.map((r) => [r.name, r]));
@@ -115,7 +121,7 @@ export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
       any,
       fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)),
       hash,
-      digest,
+      value: BigInt(`0x${hash}`),
       // envoy.service.discovery.v3.Resource: version 1, resource 2, name 3. Built on first use: only
       // incremental streams need it.
       get deltaFieldBytes() {
@@ -139,24 +145,17 @@ export interface TypeDiff {
 
 export type SnapshotDiff = Partial<Record<XdsKind, TypeDiff>>;
 
-/** Scratch space for the digests a version hashes (reused: one version is computed at a time). */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
 /**
- * The version of a type: a hash of its resources' content digests in order (a name is part of its
- * content). The digests are gathered with a plain loop into a reused buffer: a native copy per 16-byte
- * digest cost more than the hash itself at ~1,000 resources per proxy.
+ * The version of a type is a function of its content alone (the same resources give the same version on
+ * every replica and after a restart, so a reconnecting state-of-the-world proxy need not be sent its
+ * config again): the sum, modulo 2^128, of its resources' content hashes (a name is part of its content,
+ * and names are unique within a type), written as its high 64 bits in hex. A sum, unlike a hash of the
+ * list, follows a diff: a change to a proxy's snapshot costs what changed, not what the proxy holds.
  */
-function typeVersion(resources: readonly PackedResource[]): string {
-  const size = resources.length * 16;
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
-  const all = scratch;
-  let o = 0;
-  for (const r of resources) {
-    const d = r.digest;
-    for (let k = 0; k < 16; k++) all[o++] = d[k] as number;
-  }
-  return createHash('sha256').update(all.subarray(0, size)).digest('hex').slice(0, 16);
+function sumOf(resources: readonly PackedResource[]): bigint {
+  let sum = 0n;
+  for (const r of resources) sum += r.value;
+  return sum;
 }
 
 /**
@@ -172,6 +171,8 @@ function packType(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSnapshot 
   const out: PackedResource[] = new Array(list.length);
   const changed: PackedResource[] = [];
   const removed: string[] = [];
+  /** What the diff adds to the previous version's sum. */
+  let delta = 0n;
   let j = 0;
   let ordered = true;
   const fresh: number[] = [];
@@ -188,16 +189,30 @@ function packType(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSnapshot 
     fresh.push(i);
     if (i > 0 && !((out[i - 1] as PackedResource).name < p.name)) ordered = false;
     if (!ordered) continue;
-    while (j < old.length && (old[j] as PackedResource).name < p.name) removed.push((old[j++] as PackedResource).name);
+    while (j < old.length && (old[j] as PackedResource).name < p.name) {
+      const gone = old[j++] as PackedResource;
+      removed.push(gone.name);
+      delta -= gone.value;
+    }
     const o = old[j];
     if (o !== undefined && o.name === p.name) {
-      if (o.hash !== p.hash) changed.push(p);
+      if (o.hash !== p.hash) {
+        changed.push(p);
+        delta += p.value - o.value;
+      }
       j++;
-    } else changed.push(p);
+    } else {
+      changed.push(p);
+      delta += p.value;
+    }
   }
   if (ordered) ordered = fresh.every((i) => i === out.length - 1 || (out[i] as PackedResource).name < (out[i + 1] as PackedResource).name);
   if (ordered) {
-    for (; j < old.length; j++) removed.push((old[j] as PackedResource).name);
+    for (; j < old.length; j++) {
+      const gone = old[j] as PackedResource;
+      removed.push(gone.name);
+      delta -= gone.value;
+    }
   } else {
     // Not sorted by name (a generator's contract broken): diff by name instead of walking.
     changed.length = 0;
@@ -208,7 +223,7 @@ function packType(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSnapshot 
     for (const o of old) if (!now.has(o.name)) removed.push(o.name);
   }
   if (prev && changed.length === 0 && removed.length === 0) return { ts: prev, diff: undefined };
-  const ts = typeSnapshot(typeVersion(out), out);
+  const ts = typeSnapshot(prev && ordered ? prev.sum + delta : sumOf(out), out);
   return { ts, diff: prev ? { from: prev.version, changed, removed } : undefined };
 }
 

@@ -3,10 +3,12 @@
  * NACKed, the last NACK) and its workload certificate, written to the store coalesced: a NACK at once, a
  * connect, a disconnect or a new certificate within 500 ms, and the response/ACK counters at most once per `statusFlushMs`
  * (default 10 s, like Kuma's dataplane status flush interval) — a change pushed to 1,000 proxies is then
- * not 1,000 store writes (and as many NATS messages to global) per change.
+ * not 1,000 store writes (and as many NATS messages to global) per change. Writes that fall due together
+ * (the counters of every proxy a change reached, the connects of a reconnect wave) go to the store in
+ * batches of up to 250 insights, one transaction each, instead of one transaction per proxy.
  */
-import type { DataplaneInsightSpec } from '@causeway/core';
-import type { ResourceStore } from '@causeway/store';
+import type { DataplaneInsightSpec, Resource } from '@causeway/core';
+import type { BatchOp, ResourceStore } from '@causeway/store';
 import type { Logger } from 'pino';
 import type { ProxyState } from './proxies.js';
 
@@ -24,11 +26,16 @@ export interface InsightsOptions {
 /** How soon an insight change is written: at once, within 500 ms, or within the status flush interval. */
 type Urgency = 'now' | 'soon' | 'later';
 const SOON_MS = 500;
+/** Most insights written in one store transaction. */
+const BATCH = 250;
 
 export class Insights {
   /** Pending writes by proxy key, with when they fire (ms since the epoch). */
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private closed = false;
+  /** Proxies whose insight is due, written together on the next turn of the event loop. */
+  private readonly due = new Map<string, ProxyState>();
+  private flushing: Promise<void> | undefined;
   /** The certificate expiry each proxy's insight was last written with: a renewed certificate is written soon. */
   private readonly writtenExpiry = new WeakMap<ProxyState, number | undefined>();
 
@@ -86,31 +93,61 @@ export class Insights {
   /** Writes the DataplaneInsight of a Dataplane (coalesced: a pending write that fires later is brought forward). */
   private write(p: ProxyState, urgency: Urgency): void {
     if (p.type !== 'Dataplane' || this.closed) return;
-    const write = () => {
-      this.timers.delete(p.key);
-      this.writtenExpiry.set(p, p.certExpiry?.getTime());
-      const spec: DataplaneInsightSpec = {
-        ...p.insight,
-        ...(p.certExpiry
-          ? { mTLS: { certificateExpirationTime: p.certExpiry.toISOString(), certificateRegenerations: Math.max(0, p.certRegenerations - 1), lastCertificateRegeneration: p.generatedAt?.toISOString() } }
-          : {}),
-      };
-      this.opts.store
-        .upsert({ type: 'DataplaneInsight', mesh: p.mesh as string, name: p.name, labels: {}, spec, version: 0 })
-        .catch((e: unknown) => this.opts.logger.debug({ proxy: p.key, err: (e as Error).message }, 'could not write the DataplaneInsight'));
-    };
     const pending = this.timers.get(p.key);
     if (urgency === 'now') {
       clearTimeout(pending?.timer);
-      write();
+      this.timers.delete(p.key);
+      this.enqueue(p);
       return;
     }
     const delay = urgency === 'soon' ? SOON_MS : (this.opts.statusFlushMs ?? 10_000);
     const at = Date.now() + delay;
     if (pending && pending.at <= at) return;
     clearTimeout(pending?.timer);
-    const timer = setTimeout(write, delay);
+    const timer = setTimeout(() => {
+      this.timers.delete(p.key);
+      this.enqueue(p);
+    }, delay);
     timer.unref();
     this.timers.set(p.key, { timer, at });
+  }
+
+  /** The insight as it is now (the spec is built when written, so a later change is never lost). */
+  private insightOf(p: ProxyState): Resource<'DataplaneInsight'> {
+    this.writtenExpiry.set(p, p.certExpiry?.getTime());
+    const spec: DataplaneInsightSpec = {
+      ...p.insight,
+      ...(p.certExpiry
+        ? { mTLS: { certificateExpirationTime: p.certExpiry.toISOString(), certificateRegenerations: Math.max(0, p.certRegenerations - 1), lastCertificateRegeneration: p.generatedAt?.toISOString() } }
+        : {}),
+    };
+    return { type: 'DataplaneInsight', mesh: p.mesh as string, name: p.name, labels: {}, spec, version: 0 };
+  }
+
+  private enqueue(p: ProxyState): void {
+    this.due.set(p.key, p);
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+  }
+
+  /** Writes what is due in batches; what falls due meanwhile goes in the next round. */
+  private async flush(): Promise<void> {
+    while (this.due.size > 0 && !this.closed) {
+      const proxies = [...this.due.values()].slice(0, BATCH);
+      for (const p of proxies) this.due.delete(p.key);
+      const ops: BatchOp[] = proxies.map((p) => ({ op: 'upsert', resource: this.insightOf(p) }));
+      try {
+        await this.opts.store.applyBatch(ops);
+      } catch {
+        // One insight the store refuses (its Dataplane just went) must not hold back the others.
+        await Promise.all(
+          ops.map((op, i) =>
+            op.op === 'upsert'
+              ? this.opts.store.upsert(op.resource).catch((e: unknown) => this.opts.logger.debug({ proxy: proxies[i]?.key, err: (e as Error).message }, 'could not write the DataplaneInsight'))
+              : undefined,
+          ),
+        );
+      }
+    }
+    this.flushing = undefined;
   }
 }
