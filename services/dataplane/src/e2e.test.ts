@@ -183,6 +183,8 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
     allow = false;
     await push();
     const { get } = await import('./testing/helpers.js');
+    const deniedAtEgress = () => [...egress.proxy.stats.http.values()].reduce((n, h) => n + h.rbac_denied, 0);
+    const denied0 = deniedAtEgress();
     // as with Envoy, a pooled sidecar -> egress connection of the old filter chain may carry one more
     // request (answered with connection: close); every new connection gets the new chain
     const statuses: number[] = [];
@@ -193,6 +195,9 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
     expect(statuses.slice(firstDenied).every((s) => s === 403)).toBe(true);
     const r = await get(outboundPort, '/denied', { host: 'httpbin.org' });
     expect([r.status, r.body]).toEqual([403, 'RBAC: access denied']);
+    // every 403 was the egress's HTTP RBAC filter, and each one moved its denied counter
+    expect(deniedAtEgress() - denied0).toBe(statuses.filter((s) => s === 403).length + 1);
+    expect(egress.proxy.stats.prometheus()).toMatch(/envoy_http_rbac_denied\{envoy_http_conn_manager_prefix="[^"]+"\} [1-9]\d*/);
     allow = true;
     await push();
     const again: number[] = [];

@@ -2,6 +2,9 @@
  * Envoy-like statistics, rendered in Prometheus text format with Envoy's names
  * (`envoy_cluster_upstream_rq_total{envoy_cluster_name="..."}` and so on).
  * Stats live as long as the proxy: a cluster or listener that is updated keeps counting.
+ * Byte counters move while connections are open, as Envoy's do: the connections' sockets count their
+ * own bytes, and a counter is the bytes of the closed connections plus what the open ones have carried
+ * so far (read when the counter is read, so the data path pays nothing per chunk).
  */
 
 /** Envoy's default histogram buckets (milliseconds). */
@@ -30,6 +33,51 @@ export function codeClass(status: number): string {
   return CODE_CLASS[c] ?? String(c);
 }
 
+/** What a socket has carried (net.Socket and tls.TLSSocket count their own bytes). */
+export interface ByteCountingSocket {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
+/**
+ * The bytes a set of connections carried: those of closed connections summed at close, those of open
+ * ones read from their sockets when asked, so the totals grow while data flows and never go back.
+ */
+export class ConnectionBytes {
+  private closedRx = 0;
+  private closedTx = 0;
+  private readonly open = new Set<ByteCountingSocket>();
+
+  /** Counts a connection from now on; `closed` (or the socket's 'close', wired by the caller) ends it. */
+  opened(socket: ByteCountingSocket): void {
+    this.open.add(socket);
+  }
+
+  closed(socket: ByteCountingSocket): void {
+    if (!this.open.delete(socket)) return;
+    this.closedRx += socket.bytesRead;
+    this.closedTx += socket.bytesWritten;
+  }
+
+  /** Tracks a socket until it emits 'close'. */
+  track(socket: ByteCountingSocket & { once(event: 'close', fn: () => void): unknown }): void {
+    this.opened(socket);
+    socket.once('close', () => this.closed(socket));
+  }
+
+  get rx(): number {
+    let n = this.closedRx;
+    for (const s of this.open) n += s.bytesRead;
+    return n;
+  }
+
+  get tx(): number {
+    let n = this.closedTx;
+    for (const s of this.open) n += s.bytesWritten;
+    return n;
+  }
+}
+
 export class ClusterStats {
   upstream_rq_total = 0;
   upstream_rq_completed = 0;
@@ -46,8 +94,8 @@ export class ClusterStats {
   upstream_cx_connect_fail = 0;
   upstream_cx_connect_timeout = 0;
   upstream_cx_destroy_remote = 0;
-  upstream_cx_rx_bytes_total = 0;
-  upstream_cx_tx_bytes_total = 0;
+  /** the bytes of the cluster's upstream connections (open ones included) */
+  readonly upstream_cx_bytes = new ConnectionBytes();
   upstream_cx_none_healthy = 0;
   outlier_detection_ejections_total = 0;
   outlier_detection_ejections_active = 0;
@@ -56,6 +104,15 @@ export class ClusterStats {
   update_success = 0;
   readonly upstream_rq_time = new Histogram();
   readonly upstream_cx_connect_ms = new Histogram();
+
+  /** bytes received from the cluster's hosts, open connections included */
+  get upstream_cx_rx_bytes_total(): number {
+    return this.upstream_cx_bytes.rx;
+  }
+  /** bytes sent to the cluster's hosts, open connections included */
+  get upstream_cx_tx_bytes_total(): number {
+    return this.upstream_cx_bytes.tx;
+  }
 
   recordResponse(status: number): void {
     const cls = codeClass(status);
@@ -75,14 +132,39 @@ export class ListenerStats {
   rbac_allowed = 0;
 }
 
+/** A tcp_proxy filter's stats, by its stat_prefix (Envoy's `tcp.<stat_prefix>.*`). */
+export class TcpStats {
+  downstream_cx_total = 0;
+  /** bytes received from downstream, counted as they arrive */
+  downstream_cx_rx_bytes_total = 0;
+  /** bytes sent to downstream, counted as they are sent */
+  downstream_cx_tx_bytes_total = 0;
+  /** the cluster does not exist (response flag NC) */
+  downstream_cx_no_route = 0;
+  idle_timeout = 0;
+}
+
 export class HttpStats {
+  downstream_cx_total = 0;
+  /** the bytes of the downstream connections (open ones included) */
+  readonly downstream_cx_bytes = new ConnectionBytes();
   downstream_rq_total = 0;
   downstream_rq_active = 0;
   readonly downstream_rq_xx = new Map<string, number>();
   no_route = 0;
   no_cluster = 0;
   rq_timeout = 0;
+  /** requests the HTTP RBAC filter allowed / denied (Envoy's `http.<stat_prefix>.rbac.allowed` / `.denied`) */
+  rbac_allowed = 0;
+  rbac_denied = 0;
   readonly downstream_rq_time = new Histogram();
+
+  get downstream_cx_rx_bytes_total(): number {
+    return this.downstream_cx_bytes.rx;
+  }
+  get downstream_cx_tx_bytes_total(): number {
+    return this.downstream_cx_bytes.tx;
+  }
 
   /** downstream_rq_xx of a response status */
   recordStatus(status: number): void {
@@ -104,6 +186,7 @@ export class Stats {
   readonly clusters = new Map<string, ClusterStats>();
   readonly listeners = new Map<string, ListenerStats>();
   readonly http = new Map<string, HttpStats>();
+  readonly tcp = new Map<string, TcpStats>();
   readonly server = { xds_connected: 0, xds_update_success: 0, xds_update_rejected: 0, xds_reconnects: 0 };
 
   cluster(name: string): ClusterStats {
@@ -119,6 +202,14 @@ export class Stats {
     if (!s) {
       s = new ListenerStats();
       this.listeners.set(address, s);
+    }
+    return s;
+  }
+  tcpProxy(statPrefix: string): TcpStats {
+    let s = this.tcp.get(statPrefix);
+    if (!s) {
+      s = new TcpStats();
+      this.tcp.set(statPrefix, s);
     }
     return s;
   }
@@ -193,8 +284,12 @@ export class Stats {
     }
     family('envoy_rbac_denied', 'counter', listeners.map(([n, s]) => `envoy_rbac_denied{envoy_listener_address="${esc(n)}"} ${s.rbac_denied}`));
     family('envoy_rbac_allowed', 'counter', listeners.map(([n, s]) => `envoy_rbac_allowed{envoy_listener_address="${esc(n)}"} ${s.rbac_allowed}`));
+    const tcps = [...this.tcp.entries()].sort(([a], [b]) => a.localeCompare(b));
+    for (const c of ['downstream_cx_total', 'downstream_cx_rx_bytes_total', 'downstream_cx_tx_bytes_total', 'downstream_cx_no_route', 'idle_timeout'] as const) {
+      family(`envoy_tcp_${c}`, 'counter', tcps.map(([n, s]) => `envoy_tcp_${c}{envoy_tcp_prefix="${esc(n)}"} ${s[c]}`));
+    }
     const hcms = [...this.http.entries()].sort(([a], [b]) => a.localeCompare(b));
-    for (const c of ['downstream_rq_total', 'no_route', 'no_cluster', 'rq_timeout'] as const) {
+    for (const c of ['downstream_cx_total', 'downstream_cx_rx_bytes_total', 'downstream_cx_tx_bytes_total', 'downstream_rq_total', 'no_route', 'no_cluster', 'rq_timeout', 'rbac_allowed', 'rbac_denied'] as const) {
       family(`envoy_http_${c}`, 'counter', hcms.map(([n, s]) => `envoy_http_${c}{envoy_http_conn_manager_prefix="${esc(n)}"} ${s[c]}`));
     }
     family('envoy_http_downstream_rq_active', 'gauge', hcms.map(([n, s]) => `envoy_http_downstream_rq_active{envoy_http_conn_manager_prefix="${esc(n)}"} ${s.downstream_rq_active}`));

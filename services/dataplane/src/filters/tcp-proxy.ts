@@ -9,6 +9,7 @@ import { type AccessLogEntry, type AccessLogger, compileAccessLogs } from '../ac
 import { type ConnectionInfo, hostPort, type ProxyContext } from '../context.js';
 import type { TcpProxy } from '@causeway/envoy';
 import { ConfigError, durationMs, unwrapNumber } from '../envoy/values.js';
+import type { TcpStats } from '../stats.js';
 import type { Host } from '../upstream/cluster.js';
 import { writeBatched } from '../write-batch.js';
 
@@ -22,6 +23,8 @@ export class TcpProxyFilter {
   private readonly maxConnectAttempts: number;
   readonly statPrefix: string;
   private readonly loggers: AccessLogger[];
+  /** Envoy's `tcp.<stat_prefix>.*`: bytes are counted as they flow, not when the connection closes */
+  private readonly stats: TcpStats;
   private readonly open = new Set<Duplex>();
   private drainTimer: NodeJS.Timeout | undefined;
 
@@ -42,6 +45,7 @@ export class TcpProxyFilter {
     this.maxConnectAttempts = unwrapNumber(config.max_connect_attempts, `${field}.max_connect_attempts`) ?? 1;
     this.statPrefix = config.stat_prefix ?? '';
     this.loggers = compileAccessLogs(config.access_log, ctx.accessLog, `${field}.access_log`, (t) => ctx.accessLogSink(t));
+    this.stats = ctx.stats.tcpProxy(this.statPrefix);
   }
 
   private pickCluster(): string {
@@ -69,6 +73,8 @@ export class TcpProxyFilter {
   /** Proxies a downstream connection. `pending` is data already read from it (peeked bytes are unshifted instead). */
   handle(down: Duplex, conn: ConnectionInfo): void {
     const clusterName = this.pickCluster();
+    const stats = this.stats;
+    stats.downstream_cx_total++;
     this.open.add(down);
     down.once('close', () => this.open.delete(down));
     const started = conn.startedAt;
@@ -110,6 +116,7 @@ export class TcpProxyFilter {
       const cluster = this.ctx.cluster(clusterName);
       if (!cluster) {
         flags = 'NC';
+        stats.downstream_cx_no_route++;
         down.destroy();
         log();
         return;
@@ -142,6 +149,7 @@ export class TcpProxyFilter {
           if (this.idleTimeoutMs > 0) {
             idleTimer = setTimeout(() => {
               flags = 'IT';
+              stats.idle_timeout++;
               down.destroy();
               up.destroy();
             }, this.idleTimeoutMs);
@@ -149,6 +157,7 @@ export class TcpProxyFilter {
           }
           down.on('data', (c: Buffer) => {
             bytesReceived += c.length;
+            stats.downstream_cx_rx_bytes_total += c.length;
             touch();
             if (!writeBatched(up, c)) {
               down.pause();
@@ -157,6 +166,7 @@ export class TcpProxyFilter {
           });
           up.on('data', (c: Buffer) => {
             bytesSent += c.length;
+            stats.downstream_cx_tx_bytes_total += c.length;
             touch();
             if (!writeBatched(down, c)) {
               up.pause();

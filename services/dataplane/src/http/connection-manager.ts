@@ -12,7 +12,7 @@ import type { HttpConnectionManager, RbacConfig } from '@causeway/envoy';
 import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError, durationMs } from '../envoy/values.js';
 import { Rbac, rbacSubject } from '../filters/rbac.js';
-import type { HttpStats } from '../stats.js';
+import type { ByteCountingSocket, HttpStats } from '../stats.js';
 import type { Headers } from './headers.js';
 import { H1Connection, type H1Options } from './h1-server.js';
 import { CompiledRouteConfig } from './match.js';
@@ -88,6 +88,9 @@ export class HttpConnectionManagerFilter {
    * AUTO, as Envoy) by the connection preface "PRI * HTTP/2.0" (prior knowledge, also inside TLS).
    */
   handle(socket: Duplex, conn: ConnectionInfo): void {
+    this.stats.downstream_cx_total++;
+    // net.Socket / TLSSocket count their bytes: downstream_cx_rx/tx_bytes_total move while it is open
+    if (typeof (socket as Partial<ByteCountingSocket>).bytesRead === 'number') this.stats.downstream_cx_bytes.track(socket as Duplex & ByteCountingSocket);
     if (this.maxConnectionMs > 0) {
       // as Envoy: past max_connection_duration the connection is drained (closed once idle)
       const t = setTimeout(() => this.drainConnection(socket), this.maxConnectionMs);
@@ -195,9 +198,11 @@ export class HttpConnectionManagerFilter {
     for (const r of this.rbac) {
       const d = r.evaluate(rbacSubject(conn, { headers: req.headers, path }));
       if (!d.allowed) {
+        stats.rbac_denied++;
         local(403, 'RBAC: access denied', 'RBAC');
         return;
       }
+      stats.rbac_allowed++;
     }
     const rc = this.routes();
     // route and retry header matchers may name the pseudo-headers, which HTTP/1.1 requests do not carry;

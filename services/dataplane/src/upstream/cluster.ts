@@ -481,6 +481,8 @@ export class ClusterRuntime {
     } else {
       socket = netConnect({ host: host.address, port: host.port, noDelay: true, allowHalfOpen: halfOpen }) as UpstreamSocket;
     }
+    // counted from the start: upstream_cx_rx/tx_bytes_total move while the connection is open
+    this.stats.upstream_cx_bytes.opened(socket);
     const connectEvent = tls ? 'secureConnect' : 'connect';
     const timer = setTimeout(() => {
       this.stats.upstream_cx_connect_timeout++;
@@ -502,8 +504,7 @@ export class ClusterRuntime {
     socket.once('close', () => {
       clearTimeout(timer);
       this.stats.upstream_cx_active--;
-      this.stats.upstream_cx_rx_bytes_total += socket.bytesRead;
-      this.stats.upstream_cx_tx_bytes_total += socket.bytesWritten;
+      this.stats.upstream_cx_bytes.closed(socket);
       if (!socket[CONNECTED]) {
         this.stats.upstream_cx_connect_fail++;
         this.recordFailure(host, 'local-origin');
