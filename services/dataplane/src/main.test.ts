@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, loadConfig } from './config.js';
-import { buildNode } from './run.js';
+import { adminMetadata, buildNode } from './run.js';
 import { freePort, get, httpUpstream } from './testing/helpers.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
@@ -54,6 +54,10 @@ describe('configuration', () => {
     expect(buildNode(loadConfig(['--mode', 'egress', '--cp-address', 'grpc://cp:5678', '--dataplane-file', 'egress'], {}), read)).toMatchObject({ id: 'egress-1', cluster: 'zone-egress' });
     expect(() => buildNode(loadConfig(['--mode', 'ingress', '--cp-address', 'grpc://cp:5678', '--dataplane-file', 'egress'], {}), read)).toThrow(/needs a ZoneIngress/);
     expect(buildNode(loadConfig(base, {}), read)).toMatchObject({ id: 'default.web-1', metadata: {} });
+  });
+
+  it("announces the admin port in Kuma's node metadata keys", () => {
+    expect(adminMetadata('0.0.0.0', 9901)).toEqual({ 'dataplane.admin.port': '9901', 'dataplane.admin.address': '0.0.0.0' });
   });
 });
 

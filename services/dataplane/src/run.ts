@@ -41,6 +41,15 @@ export function buildNode(config: Config, readFile: (p: string) => string): XdsN
   return { id, cluster, metadata, user_agent_name: 'causeway-dp', user_agent_version: VERSION };
 }
 
+/**
+ * The node metadata that tells the zone where the admin port (and its Prometheus `/metrics`) listens, with
+ * Kuma's keys: `dataplane.admin.port` and `dataplane.admin.address` (the bound address; a wildcard
+ * such as 0.0.0.0 makes the zone use the resource's `networking.address`).
+ */
+export function adminMetadata(address: string, port: number): Record<string, string> {
+  return { 'dataplane.admin.port': String(port), 'dataplane.admin.address': address };
+}
+
 export interface Dataplane {
   proxy: DataplaneProxy;
   admin: AdminServer;
@@ -64,6 +73,7 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
   });
   let node: XdsNode = { id: config.name ?? 'static', cluster: config.mode, metadata: {} };
   let xds: XdsClient | undefined;
+  let connectXds: (() => XdsClient) | undefined;
   if (config.cpAddress) {
     node = buildNode(config, readFile);
     const urls = config.cpAddress.split(',').map((a) => new URL(a));
@@ -76,7 +86,8 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
     } catch (e) {
       throw new ConfigurationError((e as Error).message);
     }
-    xds = new XdsClient({ target: urls.map((u) => u.host), ca, token, node, proxy, protocol: config.xdsProtocol, log: log.child({ component: 'xds' }) });
+    const xdsNode = node;
+    connectXds = () => new XdsClient({ target: urls.map((u) => u.host), ca, token, node: xdsNode, proxy, protocol: config.xdsProtocol, log: log.child({ component: 'xds' }) });
   }
   if (config.bootstrap) {
     let doc: { static_resources?: Parameters<DataplaneProxy['loadStatic']>[0]; node?: XdsNode };
@@ -90,6 +101,11 @@ export async function startDataplane(config: Config, log: Logger, opts: StartOpt
   }
   const admin = new AdminServer(proxy, { node: () => ({ ...node, metadata: redactNode(node.metadata) }), xdsState: () => ({ ...(xds?.status ?? {}) }) }, log.child({ component: 'admin' }));
   await admin.listen(config.adminAddress, config.adminPort);
+  if (connectXds) {
+    // where /metrics listens (the bound port: --admin-port 0 picks one), for the zone's Prometheus discovery
+    Object.assign(node.metadata, adminMetadata(config.adminAddress, admin.port ?? config.adminPort));
+    xds = connectXds();
+  }
   xds?.start();
   log.info({ mode: config.mode, node: node.id, admin: admin.port, cp: config.cpAddress }, 'causeway-dp started');
   return {

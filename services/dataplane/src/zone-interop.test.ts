@@ -4,7 +4,8 @@
  * with builtin mTLS (identity certificates and the mesh CA arrive over SDS), an ExternalService reached
  * through the outbound listener and through the builtin DNS + VIP, and every response ACKed (the zone
  * records no NACK) — in both xDS protocols, incremental (the default) and state of the world; and a
- * change applied while connected (a cluster added, then removed).
+ * change applied while connected (a cluster added, then removed). The Dataplane the zone stores says where
+ * the proxy's admin port listens (node metadata `dataplane.admin.port` / `.address`).
  */
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import type { Resource } from '@causeway/core';
 import { createSigningKey, generateDataplaneToken, meshCaSecrets } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
-import { AdsServer, adsCredentials, XdsZone } from '@causeway/xds';
+import { AdsServer, adsCredentials, metricsTarget, XdsZone } from '@causeway/xds';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
 import { type Dataplane, startDataplane } from './run.js';
@@ -86,6 +87,8 @@ describe.each(['delta', 'sotw'] as const)('causeway-dp with the zone ADS server 
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${dp.admin.port}/ready`)).status).toBe(200), { timeout: 15_000, interval: 100 });
     const stored = await store.get('Dataplane', 'default', 'web-1');
     expect(stored?.name).toBe('web-1');
+    // it told the zone where its admin port (/metrics) listens: the port it bound (--admin-port 0), for Prometheus discovery
+    expect(stored && metricsTarget(stored)).toEqual({ host: '127.0.0.1', port: dp.admin.port });
     // every type applied, none rejected
     await vi.waitFor(() => expect(Object.keys(dp.xds?.status.versions ?? {}).sort()).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration', 'Secret']), { timeout: 15_000, interval: 100 });
     expect(dp.xds?.status.nacks).toBe(0);

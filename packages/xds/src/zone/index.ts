@@ -4,7 +4,8 @@
  * - regenerator.ts: debounced passes (mesh contexts, per-proxy input hashes from inputs.ts), certificate
  *   rotation (certificates.ts);
  * - registry.ts: the ADS server's registry (admission.ts: token and node-metadata.ts; insights.ts;
- *   the grace-period deletion of proxies that left);
+ *   admin-endpoint.ts: where the proxy's admin port / metrics listen; the grace-period deletion of
+ *   proxies that left);
  * - ingress-services.ts: the available services of this zone's ZoneIngresses (published by sync);
  * - inspect.ts: policies of a Dataplane, config dumps.
  */
@@ -23,6 +24,7 @@ import { Proxies, type ProxyType } from './proxies.js';
 import { Regenerator } from './regenerator.js';
 import { Registry } from './registry.js';
 
+export { ADMIN_ADDRESS_LABEL, ADMIN_ADDRESS_METADATA, ADMIN_PORT_METADATA, type AdminEndpoint, adminEndpointOf, metricsTarget, withAdminEndpoint } from './admin-endpoint.js';
 export type { ConfigDump, DataplanePolicies } from './inspect.js';
 export { type ProxyType, REGISTERED_LABEL } from './proxies.js';
 export { ZONE_VIEW_TYPES, zoneViewOf } from './view.js';

@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { AdsError, type ConnectInfo, type ProxyRegistry } from '../server/ads.js';
 import type { SnapshotCache } from '../server/cache.js';
+import { adminEndpointOf, withAdminEndpoint } from './admin-endpoint.js';
 import type { Admission } from './admission.js';
 import type { Certificates } from './certificates.js';
 import type { IngressServices } from './ingress-services.js';
@@ -70,7 +71,9 @@ export class Registry implements ProxyRegistry {
     if (type !== 'Dataplane') spec = { ...spec, zone };
     if (type === 'ZoneIngress') spec = { ...spec, availableServices: this.opts.ingressServices.current() };
     const instance: Record<string, string> = this.opts.instanceId ? { [REGISTERED_INSTANCE_LABEL]: this.opts.instanceId } : {};
-    const toStore: Resource = { ...resource, labels: { ...resource.labels, [REGISTERED_LABEL]: 'ads', ...instance }, spec };
+    // where its admin port (/metrics) listens, for Prometheus discovery on any replica (admin-endpoint.ts)
+    const announced = withAdminEndpoint({ ...resource, spec: spec as Resource['spec'] }, adminEndpointOf(info.node.metadata));
+    const toStore: Resource = { ...announced, labels: { ...announced.labels, [REGISTERED_LABEL]: 'ads', ...instance } };
     let stored: Resource;
     try {
       stored = (await this.opts.store.upsert(toStore)).resource;
