@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { type LeaderJob, LeaderJobs, replicaInstanceId } from './leader.js';
 import { startMeshCaReconciler } from './mesh-ca.js';
 import { loadOrCreateAdminToken } from './private-files.js';
+import { prometheusSdRoutes } from './prometheus-sd.js';
 import { startXds, type XdsServer, xdsMetrics } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
 
@@ -192,6 +193,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     leader: leaderStatus,
   });
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
+  // Prometheus HTTP service discovery of the zone's proxies, from the store (every replica lists them all)
+  if (xds) await api.register(prometheusSdRoutes, { store, zone: config.zone as string });
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });
   const port = (api.server.address() as { port: number }).port;
   const apiUrl = `http://${config.apiAddress === '0.0.0.0' ? '127.0.0.1' : config.apiAddress}:${port}`;
