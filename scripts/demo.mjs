@@ -470,7 +470,8 @@ networking:
   // it needs root or CAP_NET_BIND_SERVICE).
   await waitFor('the cross-zone call', async () => (await get('127.0.0.1', WEB.outbound, '/get', 'httpbin')) === 200, 90_000, 300);
   const resolver = new Resolver({ timeout: 1000, tries: 1 });
-  resolver.setServers([`${WEB.address}:${WEB.dns}`]);
+  // The builtin DNS listens on loopback (127.0.0.1), here on the port --dns-port gave it.
+  resolver.setServers([`127.0.0.1:${WEB.dns}`]);
   const vip = await waitFor('httpbin.mesh in the sidecar DNS', async () => (await resolver.resolve4('httpbin.mesh'))[0]);
   const vipWorks = await waitFor('httpbin.mesh:80', async () => (await get(vip, 80, '/get', 'httpbin.mesh')) === 200, 10_000, 300).catch(() => false);
 

@@ -669,10 +669,10 @@ export class ProxyProcess {
     return out;
   }
 
-  /** Sidecars: asks the proxy's builtin DNS for an A record (rejects with e.g. code EREFUSED). */
+  /** Sidecars: asks the proxy's builtin DNS (on loopback, at its `--dns-port`) for an A record (rejects with e.g. code EREFUSED). */
   async resolve(host: string): Promise<string> {
     const r = new Resolver({ timeout: 1500, tries: 1 });
-    r.setServers([`${this.address}:${this.dnsPort}`]);
+    r.setServers([`127.0.0.1:${this.dnsPort}`]);
     const [ip] = await r.resolve4(host);
     if (!ip) throw new Error(`${this.name}: no address for ${host}`);
     return ip;

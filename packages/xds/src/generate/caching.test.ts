@@ -146,9 +146,9 @@ describe('generation reuses what did not change, and only that', () => {
     expect(named(afterDeny.get('web-1'), 'Cluster', 'httpbin')).toBeUndefined();
     expect(named(afterDeny.get('api-1'), 'Cluster', 'httpbin')).toBeDefined();
     // api's DNS table did not change: the same listener object; web's lost the ExternalServices' names
-    expect(named(afterDeny.get('api-1'), 'Listener', 'dns:127.0.1.3:15053')).toBe(named(before[1]?.get('api-1'), 'Listener', 'dns:127.0.1.3:15053'));
-    expect(JSON.stringify(named(before[1]?.get('web-1'), 'Listener', 'dns:127.0.1.1:15053'))).toContain('httpbin.org');
-    expect(JSON.stringify(named(afterDeny.get('web-1'), 'Listener', 'dns:127.0.1.1:15053'))).not.toContain('httpbin.org');
+    expect(named(afterDeny.get('api-1'), 'Listener', 'dns:127.0.0.1:15053')).toBe(named(before[1]?.get('api-1'), 'Listener', 'dns:127.0.0.1:15053'));
+    expect(JSON.stringify(named(before[1]?.get('web-1'), 'Listener', 'dns:127.0.0.1:15053'))).toContain('httpbin.org');
+    expect(JSON.stringify(named(afterDeny.get('web-1'), 'Listener', 'dns:127.0.0.1:15053'))).not.toContain('httpbin.org');
     expect(named(afterDeny.get('api-1'), 'Listener', 'inbound:127.0.1.3:8080')).not.toBe(named(before[1]?.get('api-1'), 'Listener', 'inbound:127.0.1.3:8080'));
     expect(named(zone.sets.get('web-1'), 'Cluster', 'httpbin')).toBeDefined();
   });

@@ -73,10 +73,27 @@ function nameOfResource(kind: XdsKind, r: EnvoyJson): string {
   return (kind === 'ClusterLoadAssignment' ? r.cluster_name : r.name) as string;
 }
 
+/** The two finished sets a merged set was made of: the block shared with other proxies, and the proxy's own. */
+export interface SetBlocks {
+  shared: ResourceSet;
+  own: ResourceSet;
+}
+
+const blocks = new WeakMap<ResourceSet, SetBlocks>();
+
+/**
+ * The blocks `mergeFinished` made a set of (undefined for any other set). The snapshot cache packs and
+ * diffs a shared block once for every proxy that holds it, and only the small own block per proxy.
+ */
+export function blocksOf(set: ResourceSet): SetBlocks | undefined {
+  return blocks.get(set);
+}
+
 /**
  * Merges two finished (sorted, deduplicated) sets; on equal names `a` wins. Used to add a proxy's own
  * resources (`b`, a few) to the block it shares with the other proxies of its mesh (`a`, many): each of
- * `b` is placed by binary search and the runs of `a` between them are copied whole.
+ * `b` is placed by binary search and the runs of `a` between them are copied whole. The result remembers
+ * both (`blocksOf`).
  */
 export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
   const out = emptySet();
@@ -107,6 +124,7 @@ export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
     if (from < x.length) runs.push(from === 0 ? x : x.slice(from));
     out[kind] = runs.length === 1 ? (runs[0] as EnvoyJson[]) : ([] as EnvoyJson[]).concat(...runs);
   }
+  blocks.set(out, { shared: a, own: b });
   return out;
 }
 

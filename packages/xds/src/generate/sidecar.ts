@@ -194,23 +194,26 @@ function reachableKey(dp: DataplaneSpec): string {
   return only && only.length > 0 ? [...only].sort().join(',') : '*';
 }
 
+/**
+ * Where the builtin DNS listens: loopback, like Kuma's DNS (127.0.0.1:15053), so that only the proxy's own
+ * applications reach it (not the network on the dataplane's address). Several proxies on one host move it
+ * with causeway-dp's `--dns-port`.
+ */
+export const DNS_ADDRESS = '127.0.0.1';
+
 function dnsListener(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): Typed<Listener> {
-  const address = dp.networking.address;
-  // The table is the same for every dataplane with the same destinations: built (and encoded) once. The
-  // listener around it is this proxy's, the same object as long as the table is (not encoded again).
-  // (Found through `dest`, one object per context and set of destinations, before the memo key is built.)
+  // The table is the same for every dataplane with the same destinations, and so is the listener around
+  // it: one object, built and encoded once for all of them. (Found through `dest`, one object per context
+  // and set of destinations, before the memo key is built; the listener by the table's identity, so an
+  // unchanged table keeps its listener across contexts.)
   const filters = derive(dest, 'dns-filters', () => memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services)));
-  // (A proxyMemo, not a derivation on the table: kept only for the addresses asked for again, so the
-  // listeners of proxies that went away are not kept as long as the table lives.)
-  return proxyMemo(
-    ctx,
+  return derive(
+    filters,
     'dns-listener',
-    address,
-    (l) => l.listener_filters === filters,
     (): Typed<Listener> => ({
       '@type': TYPE_URLS.Listener,
-      name: `dns:${address}:${DEFAULT_DNS_PORT}`,
-      address: { socket_address: { protocol: 'UDP', address, port_value: DEFAULT_DNS_PORT } },
+      name: `dns:${DNS_ADDRESS}:${DEFAULT_DNS_PORT}`,
+      address: { socket_address: { protocol: 'UDP', address: DNS_ADDRESS, port_value: DEFAULT_DNS_PORT } },
       listener_filters: filters,
     }),
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '@causeway/envoy';
-import { emptySet } from '../generate/common.js';
+import { emptySet, mergeFinished, type ResourceSet } from '../generate/common.js';
 import { TYPE_URLS } from '@causeway/envoy';
 import { buildSnapshot, encodeDiscoveryResponse, pack, SnapshotCache } from './cache.js';
 
@@ -82,5 +82,83 @@ describe('snapshot cache', () => {
     cache.set('p', set2);
     expect(diffs[0]?.changed.map((r) => r.name).sort()).toEqual(['c', 'e']);
     expect(diffs[0]?.removed).toEqual(['b']);
+  });
+
+  describe('a set made of a shared block and the proxy own block (mergeFinished)', () => {
+    const set = (clusters: ReturnType<typeof cluster>[]): ResourceSet => {
+      const r = emptySet();
+      r.Cluster.push(...clusters);
+      return r;
+    };
+    /** What a fresh packing of the same merged content gives: resources, version. */
+    const fresh = (s: ResourceSet) => {
+      const plain = emptySet();
+      plain.Cluster.push(...s.Cluster);
+      const t = buildSnapshot(plain).types.Cluster;
+      return { names: t.resources.map((r) => r.name), hashes: t.resources.map((r) => r.hash), version: t.version };
+    };
+    const of = (cache: SnapshotCache, key: string) => {
+      const t = cache.get(key)?.types.Cluster;
+      return { names: t?.resources.map((r) => r.name), hashes: t?.resources.map((r) => r.hash), version: t?.version };
+    };
+
+    it('packs and diffs the shared block once for every proxy, and gives what a fresh packing of the merged set gives', () => {
+      const [a, b, c] = [cluster('a'), cluster('b'), cluster('c')];
+      const shared1 = set([a, b, c]);
+      const cache = new SnapshotCache();
+      const diffs = new Map<string, { changed: string[]; removed: string[] }[]>();
+      for (const p of ['p1', 'p2']) {
+        diffs.set(p, []);
+        cache.subscribe(p, (_s, _c, diff) => diff.Cluster && diffs.get(p)?.push({ changed: diff.Cluster.changed.map((r) => r.name), removed: diff.Cluster.removed }));
+      }
+      const m1 = mergeFinished(shared1, set([cluster('own-p1')]));
+      const m2 = mergeFinished(shared1, set([cluster('own-p2')]));
+      cache.set('p1', m1);
+      cache.set('p2', m2);
+      expect(of(cache, 'p1')).toEqual(fresh(m1));
+      expect(of(cache, 'p2')).toEqual(fresh(m2));
+      // The shared block's resources are the same packed objects in both proxies.
+      expect(cache.get('p1')?.types.Cluster.byName.get('b')).toBe(cache.get('p2')?.types.Cluster.byName.get('b'));
+
+      // The shared block changes (b changed, c removed, d added); p1's own block too.
+      const shared2 = set([a, cluster('b', '1s'), cluster('d')]);
+      const n1 = mergeFinished(shared2, set([cluster('own-p1', '2s')]));
+      const n2 = mergeFinished(shared2, set([cluster('own-p2')]));
+      expect(cache.set('p1', n1)).toEqual(['Cluster']);
+      expect(cache.set('p2', n2)).toEqual(['Cluster']);
+      expect(of(cache, 'p1')).toEqual(fresh(n1));
+      expect(of(cache, 'p2')).toEqual(fresh(n2));
+      expect(diffs.get('p1')?.at(-1)).toEqual({ changed: ['b', 'd', 'own-p1'], removed: ['c'] });
+      expect(diffs.get('p2')?.at(-1)).toEqual({ changed: ['b', 'd'], removed: ['c'] });
+
+      // Equal content in new objects is no change at all.
+      expect(cache.set('p2', mergeFinished(set([cluster('a'), cluster('b', '1s'), cluster('d')]), set([cluster('own-p2')])))).toEqual([]);
+    });
+
+    it('a name that moves from the own block to the shared one is changed, not removed', () => {
+      const cache = new SnapshotCache();
+      const diffs: { changed: string[]; removed: string[] }[] = [];
+      cache.subscribe('p', (_s, _c, diff) => diff.Cluster && diffs.push({ changed: diff.Cluster.changed.map((r) => r.name), removed: diff.Cluster.removed }));
+      cache.set('p', mergeFinished(set([cluster('a')]), set([cluster('x')])));
+      const next = mergeFinished(set([cluster('a'), cluster('x', '3s')]), set([]));
+      cache.set('p', next);
+      expect(diffs.at(-1)).toEqual({ changed: ['x'], removed: [] });
+      expect(of(cache, 'p')).toEqual(fresh(next));
+    });
+
+    it('a name in both blocks (the merged set keeps the shared one) is packed from the merged set', () => {
+      const cache = new SnapshotCache();
+      cache.set('p', mergeFinished(set([cluster('a')]), set([cluster('b', '1s')])));
+      const clash = mergeFinished(set([cluster('a'), cluster('b')]), set([cluster('b', '9s')]));
+      expect(clash.Cluster.map((r) => r.connect_timeout)).toEqual(['5s', '5s']);
+      cache.set('p', clash);
+      expect(of(cache, 'p')).toEqual(fresh(clash));
+      expect(cache.get('p')?.blocks?.Cluster).toBeUndefined();
+      // And back to blocks from there.
+      const after = mergeFinished(set([cluster('a')]), set([cluster('b', '9s')]));
+      cache.set('p', after);
+      expect(of(cache, 'p')).toEqual(fresh(after));
+      expect(cache.get('p')?.blocks?.Cluster).toBeDefined();
+    });
   });
 });
