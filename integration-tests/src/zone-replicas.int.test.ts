@@ -5,7 +5,8 @@
  * the other reads them). zone-2's ZoneIngress, ZoneEgress and a sidecar run causeway-dp with
  * `--cp-address` listing both replicas, the leader first; their tokens were issued by that replica, so
  * the other accepting them after the failover shows the signing key is shared. zone-1 runs a ZoneEgress
- * and a sidecar (mesh `egress`: mTLS, routing through the zone egress).
+ * and a sidecar (mesh `egress`: mTLS, routing through the zone egress). Before the kill, both replicas
+ * list zone-2's three proxies for Prometheus (`GET /prometheus/sd`, issue 18), the follower from the store.
  *
  * The replica the proxies are connected to (the leader when they started) is killed with SIGKILL while
  * traffic flows over the cross-zone path (zone-1 sidecar -> zone-1 ZoneEgress -> zone-2 ZoneIngress ->
@@ -189,6 +190,23 @@ describe('zone replicas: two control planes for one zone, the proxies fail over 
     // Every zone-2 proxy is on the first replica's ADS server.
     expect(await cpMetric(first, 'causeway_xds_streams')).toBeGreaterThanOrEqual(3);
     expect(await cpMetric(second, 'causeway_xds_streams')).toBe(0);
+  });
+
+  it("both replicas list zone-2's proxies for Prometheus (GET /prometheus/sd), the one without their streams too", async () => {
+    const sd = async (cp: ControlPlaneProcess) => {
+      const res = await fetch(`${cp.url}/prometheus/sd`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { targets: string[]; labels: Record<string, string> }[]).map((g) => `${g.labels.proxy_type} ${g.labels.dataplane} ${g.targets.join(',')}`);
+    };
+    const expected = [
+      `sidecar zr-app-2 127.0.0.1:${proxies.app2.adminPort}`,
+      `egress egress-2 127.0.0.1:${proxies.egress2.adminPort}`,
+      `ingress ingress-2 127.0.0.1:${proxies.ingress2.adminPort}`,
+    ];
+    expect(await sd(first)).toEqual(expected);
+    // the other replica has no stream of them: it lists them from the store they share
+    expect(await cpMetric(second, 'causeway_xds_streams')).toBe(0);
+    expect(await sd(second)).toEqual(expected);
   });
 
   it('(b) the replica the proxies are connected to is killed: they reconnect to the other, ACK a new config, and retried calls do not fail', async () => {
