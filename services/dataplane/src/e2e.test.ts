@@ -174,7 +174,7 @@ describe('sidecar -> egress -> external, generated config, mTLS between the prox
     await new Promise((r) => setTimeout(r, 50));
     const lines = egressLog.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThanOrEqual(1000);
-    expect(lines[0]).toMatchObject({ sni: 'httpbin{mesh=default}', cluster: 'default:httpbin', status: 200, method: 'GET' });
+    expect(lines[0]).toMatchObject({ sni: 'httpbin{mesh=default}', cluster: 'default:httpbin', status: 200, method: 'GET', caller: expect.stringMatching(/^spiffe:\/\/default\//) });
     const sidecarLines = sidecarLog.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(sidecarLines[0]).toMatchObject({ cluster: 'httpbin', status: 200 });
   });

@@ -179,6 +179,8 @@ export const ACCESS_LOG: AccessLogConfig[] = [
         json_format: {
           start_time: '%START_TIME%',
           source: '%DOWNSTREAM_REMOTE_ADDRESS%',
+          // The caller's SPIFFE ID (its mTLS certificate's URI SAN), '-' without one.
+          caller: '%DOWNSTREAM_PEER_URI_SAN%',
           destination: '%UPSTREAM_HOST%',
           cluster: '%UPSTREAM_CLUSTER%',
           sni: '%REQUESTED_SERVER_NAME%',
