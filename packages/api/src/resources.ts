@@ -19,6 +19,7 @@ import type { ListOptions, ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasAdminToken } from './auth.js';
 import { universalJsonSchema } from './openapi.js';
+import { checkDelete, checkUpdate } from './safety.js';
 
 export type Mode = 'global' | 'zone';
 
@@ -155,6 +156,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
             `${d.type} "${resource.name}" is not valid`,
             system.map((l) => ({ field: `labels.${l}`, reason: 'is set by the control plane (multi-zone sync) and cannot be written' })),
           );
+        await checkUpdate(store, resource);
         const expectedVersion = resource.version > 0 ? resource.version : undefined;
         if (expectedVersion !== undefined) {
           const updated = await store.update(resource, { expectedVersion });
@@ -175,6 +177,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
         const expectedVersion = v !== undefined ? Number(v) : undefined;
         if (expectedVersion !== undefined && !Number.isInteger(expectedVersion))
           throw new CausewayError('INVALID', 'invalid version', [{ field: 'version', reason: 'must be an integer' }]);
+        await checkDelete(store, d.type, name as string);
         const deleted = await store.delete(d.type, mesh, name as string, expectedVersion !== undefined ? { expectedVersion } : {});
         return { deleted: { type: deleted.type, mesh: deleted.mesh, name: deleted.name, version: deleted.version } };
       },
