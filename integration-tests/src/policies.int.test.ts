@@ -192,6 +192,49 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
     }, 'other -> ext2 refused by egress-2', 30_000, 500);
   }, 120_000);
 
+  it('a MeshTrafficPermission from a zone (MeshSubset kuma.io/zone) matches the callers of that zone: the zone tags every inbound and certificate', async () => {
+    // The zone stored web-1 with kuma.io/zone on its inbound (Kuma's zone control plane does the same).
+    const web = await (zones['zone-1'] as ControlPlaneProcess).client().get('Dataplane', 'default', 'web-1');
+    expect(web?.spec.networking.inbound?.[0]?.tags).toMatchObject({ 'kuma.io/service': 'web', 'kuma.io/zone': 'zone-1' });
+    const fromZone = (zone: string) =>
+      decodeResource({
+        type: 'MeshTrafficPermission',
+        mesh: 'default',
+        name: 'ext-web-only',
+        spec: {
+          targetRef: { kind: 'MeshService', name: 'ext' },
+          from: [
+            { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
+            { targetRef: { kind: 'MeshSubset', tags: { 'kuma.io/zone': zone } }, default: { action: 'Allow' } },
+          ],
+        },
+      });
+    try {
+      // From zone-1: other-1 (zone-1, refused until now) gets through.
+      await api.put(fromZone('zone-1'));
+      await eventually(async () => expect(await call(ports['other:ext'] as number, 'ext')).toMatchObject({ status: 200, body: 'ok from ext' }), 'other (zone-1) -> ext allowed', 30_000, 500);
+      // From zone-2 only: web-1 (zone-1) is refused.
+      await api.put(fromZone('zone-2'));
+      await eventually(async () => expect((await call(ports['web:ext'] as number, 'ext')).status).toBe(403), 'web (zone-1) -> ext refused', 30_000, 500);
+    } finally {
+      await api.put(
+        decodeResource({
+          type: 'MeshTrafficPermission',
+          mesh: 'default',
+          name: 'ext-web-only',
+          spec: {
+            targetRef: { kind: 'MeshService', name: 'ext' },
+            from: [
+              { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
+              { targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } },
+            ],
+          },
+        }),
+      );
+    }
+    await eventually(async () => expect((await call(ports['web:ext'] as number, 'ext')).status).toBe(200), 'web -> ext allowed again', 30_000, 500);
+  }, 120_000);
+
   it('a 3 s MeshTimeout gives 504 after about 3 s against a server that answers after 6 s', async () => {
     // The outbound is up (the timeout is the only thing that can answer before 6 s).
     const r = await eventually(async () => {

@@ -8,12 +8,14 @@ import {
   DESCRIPTORS,
   decodeResource,
   type FieldError,
+  isOfType,
   nameError,
   parseTagFilter,
   type Resource,
   type ResourceDescriptor,
   SYSTEM_LABELS,
   toUniversal,
+  withInboundZoneTag,
 } from '@causeway/core';
 import type { ListOptions, ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -26,6 +28,8 @@ export type Mode = 'global' | 'zone';
 export interface ResourceRoutesOptions {
   store: ResourceStore;
   mode: Mode;
+  /** Zone mode: the zone's name (a Dataplane written here gets `kuma.io/zone` on its inbounds). */
+  zone?: string | undefined;
   adminToken: string;
 }
 
@@ -89,6 +93,7 @@ function itemParams(p: Params): { mesh: string | undefined; name: string } {
 }
 
 function readOnlyReason(d: ResourceDescriptor, mode: Mode): string | undefined {
+  if (d.system) return `${d.type} is computed by the zone control planes (from their proxies); it cannot be written through the API`;
   if (mode === 'zone' && d.owner === 'global')
     return `${d.type} is managed by the global control plane: apply it on the global control plane and it syncs to this zone`;
   if (mode === 'global' && d.owner === 'zone')
@@ -148,7 +153,8 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
         const { mesh, name } = itemParams(req.params);
         if (req.body === undefined || req.body === null || req.body === '')
           throw new CausewayError('INVALID', 'the request has no body', [{ field: '', reason: `a ${d.type} in the universal format is required` }]);
-        const resource = decodeResource(req.body, { type: d.type, ...(mesh !== undefined ? { mesh } : {}), name: name as string });
+        const decoded = decodeResource(req.body, { type: d.type, ...(mesh !== undefined ? { mesh } : {}), name: name as string });
+        const resource = opts.zone !== undefined && isOfType(decoded, 'Dataplane') ? { ...decoded, spec: withInboundZoneTag(decoded.spec, opts.zone) } : decoded;
         const system = Object.keys(resource.labels).filter((l) => SYSTEM_LABELS.includes(l));
         if (system.length > 0)
           throw new CausewayError(

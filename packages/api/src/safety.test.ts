@@ -57,3 +57,38 @@ describe("Kuma's safety rules (mesh manager)", () => {
     expect((await store.get('Mesh', undefined, 'secure'))?.spec.mtls?.enabledBackend).toBe('ca-2');
   });
 });
+
+describe('a Dataplane written at a zone', () => {
+  it('gets kuma.io/zone on every inbound (the zone replaces a value the writer gave)', async () => {
+    const { app, store } = await startTestApi('zone', TOKEN);
+    try {
+      await store.create({ type: 'Mesh', name: 'default', labels: {}, spec: {}, version: 0 });
+      const res = await app.inject({
+        method: 'PUT',
+        url: '/meshes/default/dataplanes/web-1',
+        headers: auth,
+        payload: {
+          type: 'Dataplane',
+          mesh: 'default',
+          name: 'web-1',
+          networking: {
+            address: '10.0.0.1',
+            inbound: [
+              { port: 8080, tags: { 'kuma.io/service': 'web' } },
+              { port: 8081, tags: { 'kuma.io/service': 'web-admin', 'kuma.io/zone': 'elsewhere' } },
+            ],
+          },
+        },
+      });
+      expect(res.statusCode).toBe(201);
+      const stored = await store.get('Dataplane', 'default', 'web-1');
+      expect(stored?.spec.networking.inbound?.map((ib) => ib.tags)).toEqual([
+        { 'kuma.io/service': 'web', 'kuma.io/zone': 'zone-1' },
+        { 'kuma.io/service': 'web-admin', 'kuma.io/zone': 'zone-1' },
+      ]);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  }, STORE_START_TIMEOUT);
+});

@@ -10,6 +10,7 @@ import { installErrorHandling, writeClientError } from './errors.js';
 import { inspectRoutes } from './inspect.js';
 import { installMetrics, type MetricSource } from './metrics.js';
 import { type Mode, resourceRoutes } from './resources.js';
+import { trafficRoutes } from './traffic.js';
 
 export interface ApiOptions {
   store: ResourceStore;
@@ -123,7 +124,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(resourceRoutes, { store: opts.store, mode: opts.mode, adminToken: opts.adminToken });
+  await app.register(resourceRoutes, { store: opts.store, mode: opts.mode, zone: opts.mode === 'zone' ? opts.zone : undefined, adminToken: opts.adminToken });
   await app.register(inspectRoutes, { store: opts.store });
+  await app.register(trafficRoutes, { store: opts.store, mode: opts.mode, zone: opts.zone });
   return app;
 }

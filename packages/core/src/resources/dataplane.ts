@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hostSchema, portSchema, tagsSchema, whenTyped } from '../validation.js';
-import { SERVICE_TAG } from './external-service.js';
+import { SERVICE_TAG, ZONE_TAG } from './external-service.js';
 
 export interface DataplaneInbound {
   port: number;
@@ -30,6 +30,18 @@ export interface DataplaneSpec {
       reachableServices?: string[];
     };
   };
+}
+
+/**
+ * The Dataplane as a zone stores it: every inbound tagged `kuma.io/zone: <zone>` (as Kuma's zone control
+ * plane does), so its workload certificate carries the zone (`kuma://kuma.io/zone/<zone>`) and a
+ * MeshTrafficPermission `from` a MeshSubset with that tag can match its calls. The zone's value replaces
+ * one the proxy sent: a proxy does not choose its zone. The same object when nothing changes.
+ */
+export function withInboundZoneTag(spec: DataplaneSpec, zone: string): DataplaneSpec {
+  const inbound = spec.networking.inbound;
+  if (!inbound || inbound.every((ib) => ib.tags[ZONE_TAG] === zone)) return spec;
+  return { ...spec, networking: { ...spec.networking, inbound: inbound.map((ib) => (ib.tags[ZONE_TAG] === zone ? ib : { ...ib, tags: { ...ib.tags, [ZONE_TAG]: zone } })) } };
 }
 
 function requireServiceTag(tags: Record<string, string>, ctx: z.RefinementCtx): void {

@@ -191,8 +191,8 @@ describe('ADS server', () => {
     const identity = secrets.resources?.find((r) => r.name === 'identity_cert:secret:secure') as unknown as { tls_certificate: { certificate_chain: { inline_bytes: string } } };
     const pem = Buffer.from(identity.tls_certificate.certificate_chain.inline_bytes, 'base64').toString();
     const { X509Certificate } = await import('node:crypto');
-    // The SPIFFE ID of the service, and the other inbound tags as kuma:// URIs (traffic permissions select callers by them).
-    expect(new X509Certificate(pem).subjectAltName).toBe('URI:kuma://kuma.io/protocol/http, URI:spiffe://secure/backend');
+    // The SPIFFE ID of the service, and the other inbound tags as kuma:// URIs (the zone added kuma.io/zone).
+    expect(new X509Certificate(pem).subjectAltName).toBe('URI:kuma://kuma.io/protocol/http, URI:kuma://kuma.io/zone/zone-1, URI:spiffe://secure/backend');
     await a.next((r) => r.type_url === TYPE_URLS.Cluster);
     await s.next((r) => r.type_url === TYPE_URLS.Cluster);
     await new Promise((r) => setTimeout(r, 200));

@@ -4,7 +4,7 @@
  * streams get responses, ACKs and NACKs, and deletes its resource a grace period after its last stream
  * closed (also for proxies registered before a restart that do not come back).
  */
-import { isCausewayError, jsonEqual, type Resource } from '@causeway/core';
+import { type DataplaneSpec, isCausewayError, jsonEqual, type Resource, withInboundZoneTag } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -69,6 +69,7 @@ export class Registry implements ProxyRegistry {
     }
     let spec = resource.spec as Record<string, unknown>;
     if (type !== 'Dataplane') spec = { ...spec, zone };
+    else spec = withInboundZoneTag(spec as unknown as DataplaneSpec, zone) as unknown as Record<string, unknown>;
     if (type === 'ZoneIngress') spec = { ...spec, availableServices: this.opts.ingressServices.current() };
     const instance: Record<string, string> = this.opts.instanceId ? { [REGISTERED_INSTANCE_LABEL]: this.opts.instanceId } : {};
     // where its admin port (/metrics) listens, for Prometheus discovery on any replica (admin-endpoint.ts)
