@@ -64,7 +64,21 @@ describe(`API fuzz (seed ${SEED})`, () => {
     }
   });
 
-  for (const d of DESCRIPTORS) {
+  // A computed type (ExternalServiceInsight) is written by the control plane only: every PUT is a 405
+  // (its validation is fuzzed in core, where every row's example and mutants are decoded).
+  for (const d of DESCRIPTORS.filter((x) => x.system)) {
+    it(`${d.type}: is computed by the control plane, a PUT is refused with 405 on global and zone`, async () => {
+      const [example] = EXAMPLES[d.type] ?? [];
+      expect(example, `${d.type}: no example in core/src/testdata/examples.json`).toBeDefined();
+      for (const mode of ['global', 'zone'] as const) {
+        const res = await apps[mode]!.app.inject({ method: 'PUT', url: url(d, example as Doc), headers: auth, payload: example });
+        expect(res.statusCode, `${mode}: ${res.body}`).toBe(405);
+        expect(res.json().details).toMatch(/computed by the zone control planes/);
+      }
+    });
+  }
+
+  for (const d of DESCRIPTORS.filter((x) => !x.system)) {
     it(`${d.type}: every mutant PUT is answered 2xx or 4xx in Kuma's shape, and a refused one changes nothing`, { timeout: 300_000 }, async () => {
       const { app } = apps[d.owner === 'zone' ? 'zone' : 'global']!;
       const rand = new Rand(SEED ^ [...d.type].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7));

@@ -10,6 +10,7 @@ import { type DataplaneSpec, dataplaneSchema } from './resources/dataplane.js';
 import { meshMtlsEnabled, meshPassthrough, meshSchema } from './resources/mesh.js';
 import type { PolicyDefinition, TargetRef } from './policies/common.js';
 import { POLICIES, type PolicyType } from './policies/registry.js';
+import { externalServiceInsightSchema } from './resources/external-service-insight.js';
 import { secretSchema } from './resources/secret.js';
 import {
   dataplaneInsightSchema,
@@ -68,6 +69,8 @@ export interface ResourceDescriptor<T extends ResourceType = ResourceType> {
   specField: 'spec' | undefined;
   /** Carries secret data: readable only with the admin token, never logged. */
   sensitive: boolean;
+  /** Written only by the control plane itself (computed, like traffic insights): the API refuses writes everywhere. */
+  system: boolean;
   schema: z.ZodType<SpecOf<T>>;
   references(spec: SpecOf<T>): Reference[];
   uniqueKeys(spec: SpecOf<T>): UniqueKey[];
@@ -116,6 +119,7 @@ function row<T extends ResourceType>(
     relayToZones: false,
     specField: undefined,
     sensitive: false,
+    system: false,
     references: none,
     uniqueKeys: none,
     tagSets: none,
@@ -265,6 +269,22 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     owner: 'zone',
     sync: 'zone-to-global',
     schema: dataplaneInsightSchema,
+  }),
+  row({
+    // Traffic to an ExternalService seen by one zone's proxies (the zone's leader scrapes them).
+    type: 'ExternalServiceInsight',
+    scope: 'mesh',
+    path: 'external-service-insights',
+    singular: 'external-service-insight',
+    owner: 'zone',
+    sync: 'zone-to-global',
+    system: true,
+    schema: externalServiceInsightSchema,
+    columns: [
+      { header: 'EXTERNAL SERVICE', value: (r) => r.spec.externalService },
+      { header: 'ZONE', value: (r) => r.spec.zone ?? r.labels['causeway.io/zone'] ?? '' },
+      { header: 'CALLERS', value: (r) => String(r.spec.callers?.length ?? 0) },
+    ],
   }),
   row({
     type: 'Secret',

@@ -6,6 +6,8 @@ export * from './codec.js';
 export * from './yaml.js';
 export * from './selectors.js';
 export * from './resources/external-service.js';
+export * from './resources/external-service-insight.js';
+export * from './traffic.js';
 export * from './resources/mesh.js';
 export * from './resources/dataplane.js';
 export * from './resources/zone.js';

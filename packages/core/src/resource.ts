@@ -7,12 +7,13 @@
 import { POLICIES, type PolicySpecs, type PolicyType } from './policies/registry.js';
 import type { DataplaneSpec } from './resources/dataplane.js';
 import type { ExternalServiceSpec } from './resources/external-service.js';
+import type { ExternalServiceInsightSpec } from './resources/external-service-insight.js';
 import type { MeshSpec } from './resources/mesh.js';
 import type { SecretSpec } from './resources/secret.js';
 import type { DataplaneInsightSpec, ZoneEgressSpec, ZoneIngressSpec, ZoneInsightSpec, ZoneSpec } from './resources/zone.js';
 
 /** The types that are not policies; the policy types come from their folders (policies/). */
-const BASE_TYPES = ['Mesh', 'Dataplane', 'ExternalService', 'ZoneIngress', 'ZoneEgress', 'Zone', 'ZoneInsight', 'DataplaneInsight', 'Secret', 'GlobalSecret'] as const;
+const BASE_TYPES = ['Mesh', 'Dataplane', 'ExternalService', 'ZoneIngress', 'ZoneEgress', 'Zone', 'ZoneInsight', 'DataplaneInsight', 'ExternalServiceInsight', 'Secret', 'GlobalSecret'] as const;
 
 export type ResourceType = (typeof BASE_TYPES)[number] | PolicyType;
 
@@ -33,6 +34,7 @@ export type ResourceSpecs = {
   Zone: ZoneSpec;
   ZoneInsight: ZoneInsightSpec;
   DataplaneInsight: DataplaneInsightSpec;
+  ExternalServiceInsight: ExternalServiceInsightSpec;
   Secret: SecretSpec;
   GlobalSecret: SecretSpec;
 } & PolicySpecs;

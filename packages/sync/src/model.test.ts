@@ -40,7 +40,7 @@ describe('what syncs where (from the descriptor table)', () => {
     );
     expect(GLOBAL_TO_ZONE_TYPES).not.toContain('Dataplane');
     expect(GLOBAL_TO_ZONE_TYPES).not.toContain('Zone');
-    expect([...ZONE_TO_GLOBAL_TYPES].sort()).toEqual(['DataplaneInsight', 'Dataplane', 'ZoneEgress', 'ZoneIngress', 'ZoneInsight'].sort());
+    expect([...ZONE_TO_GLOBAL_TYPES].sort()).toEqual(['DataplaneInsight', 'Dataplane', 'ExternalServiceInsight', 'ZoneEgress', 'ZoneIngress', 'ZoneInsight'].sort());
   });
 
   it('publishes a GlobalSecret only when it is marked for sync, and relays only zone ZoneIngresses', () => {
