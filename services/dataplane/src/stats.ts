@@ -188,6 +188,8 @@ export class Stats {
   readonly http = new Map<string, HttpStats>();
   readonly tcp = new Map<string, TcpStats>();
   readonly server = { xds_connected: 0, xds_update_success: 0, xds_update_rejected: 0, xds_reconnects: 0 };
+  /** When the stats began (the proxy started): `envoy_server_uptime`, so a scraper tells a restart (counters from 0) from a reset. */
+  private readonly started = performance.now();
 
   cluster(name: string): ClusterStats {
     let s = this.clusters.get(name);
@@ -301,6 +303,7 @@ export class Stats {
       ),
     );
     family('envoy_http_downstream_rq_time', 'histogram', hcms.flatMap(([n, s]) => histogramRows('envoy_http_downstream_rq_time', `envoy_http_conn_manager_prefix="${esc(n)}"`, s.downstream_rq_time)));
+    family('envoy_server_uptime', 'gauge', [`envoy_server_uptime{} ${Math.floor((performance.now() - this.started) / 1000)}`]);
     family('envoy_control_plane_connected_state', 'gauge', [`envoy_control_plane_connected_state{} ${this.server.xds_connected}`]);
     family('envoy_cluster_manager_cds_update_success', 'counter', [`envoy_cluster_manager_cds_update_success{} ${this.server.xds_update_success}`]);
     family('envoy_cluster_manager_cds_update_rejected', 'counter', [`envoy_cluster_manager_cds_update_rejected{} ${this.server.xds_update_rejected}`]);

@@ -183,5 +183,6 @@ describe('xDS client (ADS, state of the world)', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${dp.admin.port}/metrics`)).text();
     expect(metrics).toMatch(/envoy_cluster_upstream_rq_total\{envoy_cluster_name="backend"\} [1-9]/);
     expect(metrics).toMatch(/envoy_control_plane_connected_state\{\} 1/);
+    expect(metrics).toMatch(/# TYPE envoy_server_uptime gauge\nenvoy_server_uptime\{\} \d+\n/);
   });
 });
