@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { installAuth } from './auth.js';
 import { installErrorHandling, writeClientError } from './errors.js';
 import { inspectRoutes } from './inspect.js';
+import { kumaEndpoints } from './kuma-endpoints.js';
 import { installMetrics, type MetricSource } from './metrics.js';
 import { type Mode, resourceRoutes } from './resources.js';
 import { trafficRoutes } from './traffic.js';
@@ -126,6 +127,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(resourceRoutes, { store: opts.store, mode: opts.mode, zone: opts.mode === 'zone' ? opts.zone : undefined, adminToken: opts.adminToken });
   await app.register(inspectRoutes, { store: opts.store });
+  await app.register(kumaEndpoints, { store: opts.store, adminToken: opts.adminToken, mode: opts.mode });
   await app.register(trafficRoutes, { store: opts.store, mode: opts.mode, zone: opts.zone });
   return app;
 }
