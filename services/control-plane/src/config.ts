@@ -57,6 +57,17 @@ export const configSchema = z
         return ms;
       })
       .optional(),
+    trafficInsightsInterval: z
+      .union([z.number(), z.string()], { error: 'must be a duration such as 10s or 2500ms' })
+      .transform((v, ctx) => {
+        const ms = durationMs(v);
+        if (ms === undefined || ms < 1000 || ms > 300_000) {
+          ctx.addIssue({ code: 'custom', message: 'must be a duration from 1s to 300s, such as 10s' });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -73,6 +84,8 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['natsKvReplicas'], message: 'applies to global mode only (global creates the KV buckets)' });
     if (c.xdsServerNames && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['xdsServerNames'], message: 'applies to zone mode only (the ADS server runs in zone mode)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
+    if (c.trafficInsightsInterval !== undefined && c.mode !== 'zone')
+      ctx.addIssue({ code: 'custom', path: ['trafficInsightsInterval'], message: "applies to zone mode only (a zone scrapes its proxies; global reads the zones' insights)" });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
     }
@@ -138,6 +151,7 @@ const SETTINGS = {
   vipCidr: { flag: 'vip-cidr', env: 'CAUSEWAY_VIP_CIDR' },
   allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS', bare: true },
   leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'CAUSEWAY_LEADER_LEASE_TTL' },
+  trafficInsightsInterval: { flag: 'traffic-insights-interval', env: 'CAUSEWAY_TRAFFIC_INSIGHTS_INTERVAL' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -154,6 +168,8 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                                                                 kuma.io/service tags; default: refused)
                    [--leader-lease-ttl 10s]                    (the leader lease's ttl: replicas on one database take
                                                                 it over this long after a leader dies)
+                   [--traffic-insights-interval 10s]           (zone mode: how often the leader scrapes the proxies'
+                                                                /metrics for ExternalService traffic, 1s-300s)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
@@ -162,7 +178,7 @@ zone without it serves its local copy of global resources (read-only) and report
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
 natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, xdsServerNames, vipCidr, allowUntaggedDataplaneTokens, leaderLeaseTtl,
-logLevel).
+trafficInsightsInterval, logLevel).
 Precedence: defaults < config file < environment < flags.
 A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token
 --tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags

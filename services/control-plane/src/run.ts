@@ -15,6 +15,7 @@ import { type LeaderJob, LeaderJobs, replicaInstanceId } from './leader.js';
 import { startMeshCaReconciler } from './mesh-ca.js';
 import { loadOrCreateAdminToken } from './private-files.js';
 import { prometheusSdRoutes } from './prometheus-sd.js';
+import { TrafficInsightsCollector, type TrafficInsightsStats, trafficInsightsMetrics } from './traffic-insights/index.js';
 import { startXds, type XdsServer, xdsMetrics } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
 
@@ -127,6 +128,29 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       },
     });
   }
+  // Zone mode, with or without NATS: the traffic insights (the leader scrapes the zone's proxies and
+  // writes ExternalServiceInsights to the shared store; the zone sync publishes them to global).
+  let insightStats: (() => TrafficInsightsStats | undefined) | undefined;
+  if (config.mode === 'zone' && config.zone) {
+    const zone = config.zone;
+    const insightsLog = log.child({ component: 'traffic-insights' });
+    let current: TrafficInsightsCollector | undefined;
+    insightStats = () => current?.stats;
+    jobs.push({
+      name: 'traffic-insights',
+      start: async () => {
+        const collector = new TrafficInsightsCollector({ store, zone, logger: insightsLog, ...(config.trafficInsightsInterval ? { intervalMs: config.trafficInsightsInterval } : {}) });
+        current = collector;
+        collector.start();
+        return {
+          close: async () => {
+            if (current === collector) current = undefined;
+            await collector.close();
+          },
+        };
+      },
+    });
+  }
   const leaderJobs = new LeaderJobs(jobs, leaderLog);
   const ttlMs = config.leaderLeaseTtl ?? DEFAULT_LEASE_TTL_MS;
   const natsGate = new NatsGate(ttlMs, () => globalSync?.status() ?? zoneSync?.status());
@@ -189,7 +213,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     version: VERSION,
     instanceId,
     status,
-    metrics: [...(xds ? xdsMetrics(xds.stats) : []), ...leaderJobs.metrics()],
+    metrics: [...(xds ? xdsMetrics(xds.stats) : []), ...leaderJobs.metrics(), ...(insightStats ? trafficInsightsMetrics(insightStats) : [])],
     leader: leaderStatus,
   });
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
