@@ -98,7 +98,11 @@ describe('global mode', () => {
     expect(fields).toEqual(['networking.address', 'networking.extra', 'tags.kuma.io/protocol', 'tags.kuma.io/service']);
     expect((await app.inject({ url: '/meshes/default/external-services/bad' })).statusCode).toBe(404);
     const nf = await app.inject({ url: '/meshes/default/external-services/nope' });
-    expect(nf.json()).toEqual({ title: 'Not found', details: expect.stringContaining('nope') });
+    expect(nf.json()).toEqual({ type: '/std-errors', status: 404, title: 'Not found', detail: expect.stringContaining('nope'), details: expect.stringContaining('nope') });
+    // Kuma's AIP-193 fields next to the legacy ones: type, status, detail, and causes mirroring invalid_parameters.
+    const body = r.json();
+    expect(body).toMatchObject({ type: '/std-errors', status: 400, title: expect.any(String), detail: body.details });
+    expect(body.causes).toEqual(body.invalid_parameters.map((p: { field: string; reason: string }) => ({ field: p.field, message: p.reason })));
   });
 
   it('refuses labels only the control plane sets', async () => {

@@ -33,8 +33,35 @@ function describeFastifyError(fe: FastifyError, status: number, limits: { bodyLi
   return { title, details: fe.message, invalid_parameters: [{ field: 'body', reason: fe.message }] };
 }
 
-/** Every error leaves the API in Kuma's shape: `{ title, details, invalid_parameters? }`. */
+/**
+ * Kuma's error fields (its API's AIP-193 error): `type`, `status`, `detail`, and the deprecated `causes`
+ * (`{field, message}`), next to `title`, `details` and `invalid_parameters`.
+ */
+export function withKumaErrorFields(body: Record<string, unknown>, status: number): Record<string, unknown> {
+  const params = Array.isArray(body.invalid_parameters) ? (body.invalid_parameters as { field?: unknown; reason?: unknown }[]) : undefined;
+  return {
+    type: '/std-errors',
+    status,
+    detail: typeof body.details === 'string' ? body.details : body.title,
+    ...body,
+    ...(params ? { causes: params.map((p) => ({ field: p.field, message: p.reason })) } : {}),
+  };
+}
+
+/** Every error leaves the API in Kuma's shape: `{ type, status, title, detail, details, invalid_parameters?, causes? }`. */
 export function installErrorHandling(app: FastifyInstance, limits: { bodyLimit: string }): void {
+  // Whoever answered with an error (a route, a hook, fastify itself), the body gets Kuma's fields.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.statusCode < 400 || typeof payload !== 'string' || !payload.startsWith('{')) return payload;
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof (body as { title?: unknown }).title !== 'string') return payload;
+    return JSON.stringify(withKumaErrorFields(body as Record<string, unknown>, reply.statusCode));
+  });
   app.setErrorHandler((err: FastifyError | CausewayError | Error, req, reply) => {
     if (err instanceof CausewayError) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
@@ -77,7 +104,7 @@ export function writeClientError(err: Error & { code?: string }, socket: Socket)
   }
   const known = err.code ? CLIENT_ERRORS[err.code] : undefined;
   const e = known ?? { status: 400, title: 'Bad request', field: 'request', reason: 'is not a valid HTTP/1.1 request' };
-  const body = JSON.stringify({ title: e.title, details: `${e.title}: ${e.field}: ${e.reason}`, invalid_parameters: [{ field: e.field, reason: e.reason }] });
+  const body = JSON.stringify(withKumaErrorFields({ title: e.title, details: `${e.title}: ${e.field}: ${e.reason}`, invalid_parameters: [{ field: e.field, reason: e.reason }] }, e.status));
   socket.end(
     `HTTP/1.1 ${e.status} ${e.title}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -82,4 +82,15 @@ describe("Kuma's base endpoints (who-am-i, _resources, global-insight)", () => {
     });
     expect(Date.parse(full.createdAt)).toBeGreaterThan(0);
   });
+
+  it('?format= on resource reads: universal (or none) is served, anything else is a 400 naming the field', async () => {
+    expect((await app.inject({ url: '/meshes/default?format=universal' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/meshes?format=universal' })).statusCode).toBe(200);
+    for (const url of ['/meshes/default?format=yaml', '/meshes?format=xml', '/meshes/default/external-services?format=k8s']) {
+      const r = await app.inject({ url });
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().invalid_parameters, url).toEqual([{ field: 'format', reason: expect.any(String) }]);
+    }
+    expect((await app.inject({ url: '/meshes/default?format=kubernetes' })).json().invalid_parameters[0].reason).toContain('universal mode');
+  });
 });

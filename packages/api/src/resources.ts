@@ -88,6 +88,17 @@ function checkedParam(field: 'mesh' | 'name', value: string): string {
   return value;
 }
 
+/**
+ * `?format=` as Kuma reads it on resource reads: `universal` (or none) is what is served; Kuma's
+ * Kubernetes forms (`k8s`, `kubernetes`) are not (there is no Kubernetes mode); anything else is a 400.
+ */
+export function checkFormat(query: Query): void {
+  const format = asList(query.format)[0];
+  if (format === undefined || format === '' || format === 'universal') return;
+  const reason = format === 'k8s' || format === 'kubernetes' ? 'is not served: this control plane runs in universal mode (format "universal")' : 'must be one of [k8s, kubernetes, universal]';
+  throw new CausewayError('INVALID', `invalid format "${format}"`, [{ field: 'format', reason }]);
+}
+
 function itemParams(p: Params): { mesh: string | undefined; name: string } {
   return { mesh: p.mesh === undefined ? undefined : checkedParam('mesh', p.mesh), name: checkedParam('name', p.name ?? '') };
 }
@@ -116,6 +127,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
     const render = (req: FastifyRequest, r: Resource) => toUniversal(r, { redactSecrets: d.sensitive && !hasAdminToken(req, adminToken) });
 
     const list = async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
+      checkFormat(req.query);
       const q = parseListQuery(req.query);
       if (req.params.mesh !== undefined) q.mesh = checkedParam('mesh', req.params.mesh);
       const page = await store.list(d.type, q);
@@ -139,7 +151,8 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
     app.get(itemBase, { schema: listSchema, config: readConfig }, list);
     if (d.scope === 'mesh') app.get(`/${d.path}`, { schema: { ...listSchema, summary: `List ${d.cli.plural} of every mesh` }, config: readConfig }, list);
 
-    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get ${article(d.type)} ${d.type}`, response: { 200: itemSchema } }, config: readConfig }, async (req: FastifyRequest<{ Params: Params }>) => {
+    app.get(`${itemBase}/:name`, { schema: { tags, summary: `Get ${article(d.type)} ${d.type}`, response: { 200: itemSchema } }, config: readConfig }, async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
+      checkFormat(req.query);
       const { mesh, name } = itemParams(req.params);
       const r = await store.get(d.type, mesh, name as string);
       if (!r) throw new CausewayError('NOT_FOUND', `${d.type} "${name}"${mesh !== undefined ? ` in mesh "${mesh}"` : ''} not found`);
