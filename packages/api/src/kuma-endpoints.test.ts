@@ -93,4 +93,11 @@ describe("Kuma's base endpoints (who-am-i, _resources, global-insight)", () => {
     }
     expect((await app.inject({ url: '/meshes/default?format=kubernetes' })).json().invalid_parameters[0].reason).toContain('universal mode');
   });
+
+  it('GET /config needs the admin token and shows what the control plane runs with', async () => {
+    expect((await app.inject({ url: '/config' })).statusCode).toBe(401);
+    const r = await app.inject({ url: '/config', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ mode: 'global' });
+  });
 });

@@ -21,6 +21,8 @@ export interface ApiOptions {
   logger: Logger;
   version: string;
   instanceId: string;
+  /** The running configuration, secrets already left out: `GET /config` (admin token required). */
+  config?: Record<string, unknown>;
   /** Extra fields for `GET /` (e.g. the global connection of a zone). */
   status?: () => Record<string, unknown>;
   /** Maximum request body, bytes (default `API_BODY_LIMIT`, 1 MiB). */
@@ -124,6 +126,13 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   app.get('/leader', { schema: { hide: true } }, async () => opts.leader?.() ?? { leader: true, holder: opts.instanceId, since: null, expires: null });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Kuma's `GET /config`: what this control plane runs with (flags, environment, file), secrets left out.
+  app.get('/config', { schema: { tags: ['Control plane'], summary: 'The running configuration (secrets left out)' }, config: { admin: 'reading the control plane configuration' } }, async () => ({
+    mode: opts.mode,
+    ...(opts.zone ? { zone: opts.zone } : {}),
+    ...(opts.config ?? {}),
+  }));
 
   await app.register(resourceRoutes, { store: opts.store, mode: opts.mode, zone: opts.mode === 'zone' ? opts.zone : undefined, adminToken: opts.adminToken });
   await app.register(inspectRoutes, { store: opts.store });

@@ -1,6 +1,6 @@
 import { CausewayError } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { configView, loadConfig } from './config.js';
 import { natsOptions } from './run.js';
 
 const noFile = (p: string): string => {
@@ -165,5 +165,20 @@ describe('loadConfig', () => {
     expect(field(['--nats-user', 'u', '--nats-password', 'p'])).toEqual(['--nats-user', '--nats-password']);
     const c = loadConfig({ argv: ['--mode', 'global', '--nats-url', 'nats://h:1', '--nats-creds', '/nope'], env: {}, readFile: noFile });
     expect(() => natsOptions(c, noFile)).toThrow(/cannot read the NATS creds file \/nope/);
+  });
+});
+
+describe('configView (GET /config)', () => {
+  it('shows every setting, the NATS password and the database password left out', () => {
+    const c = loadConfig({
+      argv: ['--mode', 'global', '--database-url', 'postgres://causeway:s3cret@db:5432/causeway', '--nats-url', 'nats://n:4222', '--nats-user', 'global', '--nats-password', 'hunter2'],
+      env: {},
+      readFile: noFile,
+    });
+    const view = configView(c);
+    expect(view).toMatchObject({ mode: 'global', apiPort: 5681, natsUrl: 'nats://n:4222', natsUser: 'global', natsPassword: '(set)', databaseUrl: 'postgres://causeway:***@db:5432/causeway' });
+    expect(JSON.stringify(view)).not.toContain('hunter2');
+    expect(JSON.stringify(view)).not.toContain('s3cret');
+    expect(configView(loadConfig({ argv: ['--mode', 'global'], env: {}, readFile: noFile })).natsPassword).toBeUndefined();
   });
 });

@@ -194,3 +194,22 @@ export interface LoadConfigInput {
 export function loadConfig({ argv, env, readFile }: LoadConfigInput): Config {
   return loadLayeredConfig({ argv, env, settings: SETTINGS, schema: configSchema, defaults: DEFAULTS, usage: USAGE, configFile: { env: 'CAUSEWAY_CONFIG', readFile } });
 }
+
+/**
+ * The configuration as `GET /config` shows it: every setting in effect, secrets left out — the NATS
+ * password as "(set)" and the password of a database URL as "***".
+ */
+export function configView(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  if (config.natsPassword !== undefined) out.natsPassword = '(set)';
+  if (config.databaseUrl !== undefined) {
+    try {
+      const url = new URL(config.databaseUrl);
+      if (url.password) url.password = '***';
+      out.databaseUrl = url.toString();
+    } catch {
+      out.databaseUrl = '(set)';
+    }
+  }
+  return out;
+}

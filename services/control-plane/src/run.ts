@@ -10,7 +10,7 @@ import { buildApi } from '@causeway/api';
 import { DEFAULT_LEASE_TTL_MS, type LeaderLease, type LeaderStatus, openStore, startLeaderLease } from '@causeway/store';
 import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { type Config, configView } from './config.js';
 import { type LeaderJob, LeaderJobs, replicaInstanceId } from './leader.js';
 import { startMeshCaReconciler } from './mesh-ca.js';
 import { loadOrCreateAdminToken } from './private-files.js';
@@ -209,6 +209,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     mode: config.mode,
     ...(config.zone ? { zone: config.zone } : {}),
     adminToken: token,
+    config: configView(config),
     logger: log.child({ component: 'api' }),
     version: VERSION,
     instanceId,
