@@ -6,6 +6,8 @@ import {
   CausewayError,
   descriptorOf,
   type ErrorCode,
+  type ExternalServiceCallers,
+  type ExternalServiceStats,
   type AnyResource,
   asType,
   type Resource,
@@ -189,6 +191,16 @@ export class CausewayClient {
   /** Issues a zone token for ZoneIngress/ZoneEgress proxies (zone control plane, admin token). */
   async zoneToken(req: { scope?: ('ingress' | 'egress')[]; validFor?: string }): Promise<string> {
     return (await this.request('POST', '/tokens/zone', req)).text.trim();
+  }
+
+  /** Traffic to an ExternalService over the last 5 min and hour, per zone and in total (`GET .../stats`). */
+  async externalServiceStats(mesh: string, name: string): Promise<ExternalServiceStats> {
+    return this.getJson<ExternalServiceStats>(`/meshes/${encodeURIComponent(mesh)}/external-services/${encodeURIComponent(name)}/stats`);
+  }
+
+  /** The services calling an ExternalService, per zone, with their rates (`GET .../callers`). */
+  async externalServiceCallers(mesh: string, name: string): Promise<ExternalServiceCallers> {
+    return this.getJson<ExternalServiceCallers>(`/meshes/${encodeURIComponent(mesh)}/external-services/${encodeURIComponent(name)}/callers`);
   }
 
   /** GET of any read-only path (inspect views), parsed JSON. */

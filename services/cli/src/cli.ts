@@ -12,6 +12,7 @@ import { formatError } from './format.js';
 import { generateDataplaneTokenCommand, generateNatsConfigCommand, generateZoneTokenCommand, parseTagFlag, type TagFlags } from './generate.js';
 import { deleteCommand, getCommand, OUTPUT_FORMATS, type OutputFormat } from './get.js';
 import { INSPECT_ONE_TYPES, INSPECT_VIEWS, type InspectOneType, inspectCommand, inspectOneCommand } from './inspect.js';
+import { EXTERNAL_SERVICE_VIEWS, inspectExternalServiceCommand } from './inspect-external-service.js';
 import type { CliIo } from './io.js';
 import { typesHelp } from './types.js';
 
@@ -138,17 +139,25 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('inspect')
-    .description('overviews with status (meshes, zones, zone-ingresses, zone-egresses, dataplanes), or one proxy with NAME --type')
-    .argument('<what>', Object.keys(INSPECT_VIEWS).join('|'))
-    .argument('[name]', 'one dataplane / zone-ingress / zone-egress (zone control plane): shows --type')
-    .option('-m, --mesh <mesh>', 'only this mesh (meshes, dataplanes)')
+    .description(
+      'overviews with status (meshes, zones, zone-ingresses, zone-egresses, dataplanes), one proxy with NAME --type, or the traffic to one ExternalService (external-service NAME)',
+    )
+    .argument('<what>', `${Object.keys(INSPECT_VIEWS).join('|')}|external-service`)
+    .argument('[name]', 'one dataplane / zone-ingress / zone-egress (zone control plane): shows --type; one ExternalService: its traffic and callers')
+    .option('-m, --mesh <mesh>', 'only this mesh (meshes, dataplanes); the mesh of a dataplane or ExternalService NAME (default "default")')
     .addOption(outputOption())
     .addOption(new Option('--type <type>', 'with NAME: what to show').choices(INSPECT_ONE_TYPES as unknown as string[]).default('config-dump'))
     .option('--size <n>', 'page size (1-1000)', pageSize)
     .option('--offset <offset>', 'offset of the page')
     .action(async (what: string, name: string | undefined, o: ListFlags & { type: InspectOneType }, cmd: Command) => {
       const client = clientFor(globals(cmd), io);
-      if (name === undefined) await inspectCommand(client, what, listFlags(o), io);
+      if (EXTERNAL_SERVICE_VIEWS.has(what.toLowerCase())) {
+        if (name === undefined)
+          throw new CausewayError('INVALID', 'inspect external-service needs the name of an ExternalService', [
+            { field: 'NAME', reason: 'is required, e.g. causeway inspect external-service httpbin -m default' },
+          ]);
+        await inspectExternalServiceCommand(client, name, { output: o.output, ...(o.mesh !== undefined ? { mesh: o.mesh } : {}) }, io);
+      } else if (name === undefined) await inspectCommand(client, what, listFlags(o), io);
       else await inspectOneCommand(client, what, name, { type: o.type, output: o.output, ...(o.mesh !== undefined ? { mesh: o.mesh } : {}) }, io);
     });
 
