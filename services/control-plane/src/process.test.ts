@@ -60,6 +60,16 @@ describe('causeway-cp process', () => {
       body: JSON.stringify({ type: 'Mesh', name: 'default' }),
     });
     expect(put.status).toBe(201);
+    // The GUI (packages/gui) is served at /gui: the app for every client-side route, its script with a JS type.
+    const gui = await fetch(`${url}/gui/meshes/default`);
+    expect(gui.status).toBe(200);
+    expect(gui.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const script = /src="(\/gui\/assets\/[^"]+\.js)"/.exec(await gui.text())?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`${url}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect(first.log()).toContain(`${url}/gui/`);
     const exited = new Promise<number | null>((r) => first.child.on('exit', (code) => r(code)));
     first.child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
+import { guiRoutes } from '@causeway/gui';
 import { DEFAULT_LEASE_TTL_MS, type LeaderLease, type LeaderStatus, openStore, startLeaderLease } from '@causeway/store';
 import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
@@ -220,10 +221,12 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
   // Prometheus HTTP service discovery of the zone's proxies, from the store (every replica lists them all)
   if (xds) await api.register(prometheusSdRoutes, { store, zone: config.zone as string });
+  // The web GUI (packages/gui) at /gui, the same app on global and zones (read-only: it only sends GETs).
+  await api.register(guiRoutes);
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });
   const port = (api.server.address() as { port: number }).port;
   const apiUrl = `http://${config.apiAddress === '0.0.0.0' ? '127.0.0.1' : config.apiAddress}:${port}`;
-  log.info({ address, apiUrl }, `${config.mode} control plane ready`);
+  log.info({ address, apiUrl, gui: `${apiUrl}/gui/` }, `${config.mode} control plane ready`);
 
   let closing: Promise<void> | undefined;
   return {
