@@ -48,6 +48,7 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
   const env = new TestEnv();
   let nats: NatsServer;
   let api: CausewayClient;
+  let globalUrl: string;
   const zones: Record<string, ControlPlaneProcess> = {};
   const servers: Server[] = [];
   const ports: Record<string, number> = {};
@@ -81,6 +82,7 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
     const global = env.controlPlane('pol-global', ['--mode', 'global', '--data-dir', env.tempDir('causeway-it-pol-global-')], { nats: { url: nats.url, ...gen.global } });
     await global.start();
     api = global.client();
+    globalUrl = global.url;
     for (const z of ['zone-1', 'zone-2']) {
       const cred = gen.zones[z];
       if (!cred) throw new Error(z);
@@ -268,5 +270,25 @@ describe('traffic policies with real proxies (MeshTrafficPermission, MeshTimeout
     // other-1 reaches slow too (builtin DNS VIPs for every service): the Mesh-wide MeshTimeout applies there.
     const timeout = body.policies.find((p) => p.type === 'MeshTimeout');
     expect(timeout?.outbounds.map((o) => [o.name, o.result])).toEqual([['slow', { http: { requestTimeout: '3s' } }]]);
+  });
+
+  it('global answers the same reads by the global name (web-1.zone-1), forwarded over NATS to the zone that owns the proxy', async () => {
+    const global = api;
+    const viaGlobal = await eventually(
+      () => global.getJson<{ policies: { type: string; outbounds: { name: string; result: unknown }[] }[] }>('/meshes/default/dataplanes/other-1.zone-1/policies'),
+      'policies of other-1 at global',
+      30_000,
+      500,
+    );
+    const atZone = await (zones['zone-1'] as ControlPlaneProcess).client().getJson('/meshes/default/dataplanes/other-1/policies');
+    expect(viaGlobal).toEqual(atZone);
+    const dump = await global.getJson<{ configs: { '@type': string }[] }>('/meshes/default/dataplanes/web-1.zone-1/xds');
+    expect(dump.configs.map((c) => c['@type'])).toContain('type.googleapis.com/envoy.admin.v3.ListenersConfigDump');
+    const egress = await global.getJson<{ configs: unknown[] }>('/zoneegresses/egress-1.zone-1/xds');
+    expect(egress.configs.length).toBeGreaterThan(0);
+    // A proxy global does not know: 404; secrets only with the admin token.
+    await expect(global.getJson('/meshes/default/dataplanes/nobody.zone-1/xds')).rejects.toThrow(/404|not found/i);
+    const anonymous = await fetch(`${globalUrl}/meshes/default/dataplanes/web-1.zone-1/xds?includeSecrets=true`);
+    expect(anonymous.status).toBe(401);
   });
 });

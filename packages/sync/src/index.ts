@@ -1,11 +1,14 @@
 export { type GlobalSync, type GlobalSyncOptions, type GlobalSyncStatus, startGlobalSync } from './global.js';
 export { type ZoneSync, type ZoneSyncOptions, type ZoneSyncStatus, startZoneSync } from './zone.js';
 export { describeServers, type NatsOptions } from './connection.js';
+export { type InspectReply, type InspectRequest, InspectRequester, InspectResponder, isInspectUrl } from './inspect.js';
 export {
   describeRef,
   escapeToken,
   GLOBAL_BUCKET,
   globalKey,
+  INSPECT_SUBJECT,
+  inspectSubject,
   parseGlobalKey,
   parseZoneKey,
   type ResourceRef,

@@ -13,6 +13,13 @@ import { descriptorOf, isResourceType, type Resource, type ResourceType } from '
 
 export const GLOBAL_BUCKET = 'causeway-global';
 export const ZONES_BUCKET = 'causeway-zones';
+
+/** Global's reads of a zone's proxies (inspect.ts): `causeway.inspect.<zone>`. */
+export const INSPECT_SUBJECT = 'causeway.inspect';
+
+export function inspectSubject(zone: string): string {
+  return `${INSPECT_SUBJECT}.${zone}`;
+}
 /** JetStream stream behind a KV bucket. */
 export const streamOf = (bucket: string): string => `KV_${bucket}`;
 /** Subject prefix of a KV bucket's keys. */

@@ -2,7 +2,9 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import bcrypt from 'bcryptjs';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InspectRequester, InspectResponder } from './inspect.js';
 import { GLOBAL_BUCKET, ZONES_BUCKET } from './keys.js';
 import { type GeneratedNatsConfig, generateNatsConfig, generatePassword, inboxPrefixFor, zonePermissions } from './nats-config.js';
 import { type NatsServer, startNatsServer } from './testing/nats-server.js';
@@ -44,7 +46,8 @@ describe('generateNatsConfig', () => {
     // Each zone's block allows its own prefix only.
     expect(g.config).toContain('"$KV.causeway-zones.zone-1.>"');
     expect(zonePermissions('zone-1').publish.filter((s) => s.includes('zone-2'))).toEqual([]);
-    expect(zonePermissions('zone-1').subscribe).toEqual(['_INBOX_cw_zone_zone-1.>']);
+    expect(zonePermissions('zone-1').subscribe).toEqual(['_INBOX_cw_zone_zone-1.>', 'causeway.inspect.zone-1']);
+    expect(g.config).toContain('allow_responses: true');
   });
 
   it('can leave passwords in clear, and generates fresh ones each time', () => {
@@ -149,6 +152,75 @@ describe('the generated authorization on a real nats-server', () => {
     }
   });
 });
+
+describe('inspecting a zone from global over NATS (inspect.ts) with the generated authorization', () => {
+  let server: NatsServer;
+  let gen: GeneratedNatsConfig;
+  const closers: (() => Promise<unknown>)[] = [];
+  const log = pino({ level: 'silent' });
+  const natsOf = (who: 'global' | 'zone-1' | 'zone-2') => {
+    const cred = who === 'global' ? gen.global : gen.zones[who];
+    if (!cred) throw new Error(who);
+    return { servers: server.url, user: cred.user, password: cred.password, reconnectWaitMs: 200 };
+  };
+  beforeAll(async () => {
+    gen = generateNatsConfig({ zones: ['zone-1', 'zone-2'], bcryptCost: 4 });
+    server = await startNatsServer({ config: gen.config });
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+    await server?.dispose();
+  });
+
+  it('global asks a zone, the replica that can answers; no answer in time and unknown paths are told apart', async () => {
+    const asked: string[] = [];
+    // Two replicas of zone-1: one has web-1's dump, the other stays silent.
+    for (const has of [false, true]) {
+      const r = new InspectResponder({
+        nats: natsOf('zone-1'),
+        zone: 'zone-1',
+        logger: log,
+        handle: async (req) => {
+          asked.push(req.url);
+          return has && req.url.includes('/web-1/') ? { status: 200, contentType: 'application/json', body: '{"configs":[]}' } : undefined;
+        },
+      });
+      closers.push(() => r.close());
+    }
+    const g = new InspectRequester({ nats: natsOf('global'), logger: log, timeoutMs: 1000 });
+    closers.push(() => g.close());
+    const answer = await eventuallyAnswer(() => g.ask('zone-1', { url: '/meshes/default/dataplanes/web-1/xds' }));
+    expect(answer).toEqual({ status: 200, contentType: 'application/json', body: '{"configs":[]}' });
+    expect(await g.ask('zone-1', { url: '/meshes/default/dataplanes/nobody/xds' })).toBe('no-answer');
+    // A zone without responders.
+    expect(await g.ask('zone-2', { url: '/meshes/default/dataplanes/web-1/xds' })).toBe('no-answer');
+    // Only proxy reads are answered: anything else of the zone's API is refused by the zone.
+    const refused = await g.ask('zone-1', { url: '/meshes/default/external-services' });
+    expect(refused).toMatchObject({ status: 400 });
+    expect(asked.every((u) => u.includes('/dataplanes/'))).toBe(true);
+  });
+
+  it('a zone may neither ask another zone nor listen to its questions', async () => {
+    const z2 = await connect({ servers: server.url, user: gen.zones['zone-2']?.user, pass: gen.zones['zone-2']?.password, inboxPrefix: gen.zones['zone-2']?.inboxPrefix, maxReconnectAttempts: 0 });
+    closers.push(() => z2.close());
+    const sub = z2.subscribe('causeway.inspect.zone-1');
+    const closed = await Promise.race([sub.closed, new Promise((r) => setTimeout(() => r('still open'), 2000))]);
+    expect(permissionError(closed)).toMatchObject({ operation: 'subscription' });
+    const asked = await refusal(z2.request('causeway.inspect.zone-1', '{"url":"/meshes/default/dataplanes/web-1/xds"}', { timeout: 2000 }));
+    expect(asked).toMatchObject({ operation: 'publish', subject: 'causeway.inspect.zone-1' });
+  });
+});
+
+/** The first answer that is not 'unreachable' (the requester's connection comes up in the background). */
+async function eventuallyAnswer<T>(ask: () => Promise<T | 'unreachable' | 'no-answer'>): Promise<T | 'no-answer'> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await ask();
+    if (r !== 'unreachable' && r !== 'no-answer') return r;
+    if (Date.now() > deadline) return r === 'unreachable' ? 'no-answer' : r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
 
 describe('generatePassword', () => {
   it('gives 32 letters and digits, never a leading dash, and differs each time', () => {

@@ -26,7 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { GLOBAL_BUCKET, streamOf, ZONES_BUCKET } from './keys.js';
+import { GLOBAL_BUCKET, INSPECT_SUBJECT, inspectSubject, streamOf, ZONES_BUCKET } from './keys.js';
 
 export const GLOBAL_NATS_USER = 'causeway-global';
 /** NATS user name of a zone. */
@@ -43,6 +43,8 @@ export const ZONE_NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 export interface SubjectPermissions {
   publish: string[];
   subscribe: string[];
+  /** May publish one reply to a request it received (`allow_responses`). */
+  allowResponses?: boolean;
 }
 
 const GS = streamOf(GLOBAL_BUCKET);
@@ -60,13 +62,15 @@ export function zonePermissions(zone: string): SubjectPermissions {
       `$JS.FC.${GS}.>`,
       `$JS.FC.${ZS}.>`,
     ],
-    subscribe: [`${inboxPrefixFor({ zone })}.>`],
+    // Global's reads of this zone's proxies (inspect.ts), answered with one reply each.
+    subscribe: [`${inboxPrefixFor({ zone })}.>`, inspectSubject(zone)],
+    allowResponses: true,
   };
 }
 
 /** Subjects global's user may publish to and subscribe on. */
 export function globalPermissions(): SubjectPermissions {
-  const publish = ['$JS.API.INFO', `$KV.${GLOBAL_BUCKET}.>`];
+  const publish = ['$JS.API.INFO', `$KV.${GLOBAL_BUCKET}.>`, `${INSPECT_SUBJECT}.*`];
   for (const s of [GS, ZS]) {
     publish.push(
       `$JS.API.STREAM.*.${s}`,
@@ -138,6 +142,7 @@ function renderUser(user: string, secret: string, perms: SubjectPermissions, com
     '        subscribe: { allow: [',
     list(perms.subscribe),
     '        ] }',
+    ...(perms.allowResponses ? ['        allow_responses: true'] : []),
     '      }',
     '    }',
   ].join('\n');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildApi } from '@causeway/api';
 import { guiRoutes } from '@causeway/gui';
 import { DEFAULT_LEASE_TTL_MS, type LeaderLease, type LeaderStatus, openStore, startLeaderLease } from '@causeway/store';
-import { type GlobalSync, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
+import { type GlobalSync, InspectRequester, InspectResponder, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
 import { type Config, configView } from './config.js';
 import { type LeaderJob, LeaderJobs, replicaInstanceId } from './leader.js';
@@ -19,6 +19,7 @@ import { prometheusSdRoutes } from './prometheus-sd.js';
 import { TrafficInsightsCollector, type TrafficInsightsStats, trafficInsightsMetrics } from './traffic-insights/index.js';
 import { startXds, type XdsServer, xdsMetrics } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
+import { inspectForwardRoutes } from './inspect-forward.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -221,6 +222,26 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   if (xds) await api.register(xdsApiRoutes, { xds: xds.zone, zone: config.zone as string, signingKeyPem: xds.signingKeyPem, adminToken: token });
   // Prometheus HTTP service discovery of the zone's proxies, from the store (every replica lists them all)
   if (xds) await api.register(prometheusSdRoutes, { store, zone: config.zone as string });
+  // Global's reads of the zones' proxies, over NATS (@causeway/sync inspect.ts): every replica of each side
+  // keeps a connection for it; a zone replica answers what it can (a config dump: where the proxy is connected).
+  let inspectResponder: InspectResponder | undefined;
+  let inspectRequester: InspectRequester | undefined;
+  if (nats && config.mode === 'zone' && config.zone) {
+    inspectResponder = new InspectResponder({
+      nats,
+      zone: config.zone,
+      logger: log.child({ component: 'inspect' }),
+      handle: async (req) => {
+        const res = await api.inject({ method: 'GET', url: req.url, headers: { authorization: `Bearer ${token}` } });
+        if (res.statusCode === 404 && /\/xds(\?|$)/.test(req.url)) return undefined;
+        return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? 'application/json'), body: res.body };
+      },
+    });
+  }
+  if (config.mode === 'global') {
+    if (nats) inspectRequester = new InspectRequester({ nats, logger: log.child({ component: 'inspect' }) });
+    await api.register(inspectForwardRoutes, { store, adminToken: token, requester: inspectRequester });
+  }
   // The web GUI (packages/gui) at /gui, the same app on global and zones (read-only: it only sends GETs).
   await api.register(guiRoutes);
   const address = await api.listen({ port: config.apiPort, host: config.apiAddress });
@@ -237,6 +258,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       closing ??= (async () => {
         log.info('draining');
         await api.close();
+        await inspectResponder?.close();
+        await inspectRequester?.close();
         await xds?.close();
         // The leader jobs stop (the sync drains NATS, pending publishes flushed), then the lease is
         // released, so another replica takes over at its next attempt. Before the store closes.
