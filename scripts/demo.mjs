@@ -501,6 +501,9 @@ APIs (Kuma-compatible; global admin token: ${token}):
   global   http://127.0.0.1:${CP.global.api}   (docs: http://127.0.0.1:${CP.global.api}/docs)
   zone-1   http://127.0.0.1:${CP['zone-1'].api}   (xDS grpcs://127.0.0.1:${CP['zone-1'].xds})
   zone-2   http://127.0.0.1:${CP['zone-2'].api}   (xDS grpcs://127.0.0.1:${CP['zone-2'].xds})
+GUI (read-only; sign in with the admin token, e.g. the global one in ${token}):
+  global   http://127.0.0.1:${CP.global.api}/gui/
+  zone-1   http://127.0.0.1:${CP['zone-1'].api}/gui/   (token: ${join(stateDir, 'zone-1', 'admin-token')})
 Proxy admin (/metrics, /config_dump, /clusters):
 ${Object.entries(PROXIES)
   .map(([n, p]) => `  ${n.padEnd(9)} http://127.0.0.1:${p.admin}   (${p.zone}${p.port ? `, listens on 127.0.0.1:${p.port}` : `, app 127.0.0.1:${WEB.app}`})`)

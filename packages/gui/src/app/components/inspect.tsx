@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useApp, useData } from '../hooks.js';
 import { ApiError } from '../lib/api.js';
@@ -15,12 +16,17 @@ interface ConfigDump {
   configs: Record<string, unknown>[];
 }
 
-/** On global: where the proxy's config can be read instead. */
+/** A 404 of a route this control plane does not have (not of a resource it does not know). */
+export function noRoute(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 404 && e.message.startsWith('no route');
+}
+
+/** Where the proxy's config can be read when this control plane does not serve it. */
 export function ZoneOnly(props: { what: string; zone: string | undefined; cli: string }) {
   return (
-    <Empty title={`The ${props.what} is served by the zone control plane`} icon="⌂" tone="info">
-      The global control plane never talks to proxies: open the GUI of {props.zone ? <strong>{props.zone}</strong> : 'the zone'}'s control plane (its
-      API address + <code>/gui</code>), or run <code>{props.cli}</code> against it.
+    <Empty title={`This control plane does not serve the ${props.what}`} icon="⌂" tone="info">
+      The zone a proxy is connected to does: open the GUI of {props.zone ? <strong>{props.zone}</strong> : 'the zone'}'s control plane (its API
+      address + <code>/gui</code>), or run <code>{props.cli}</code> against it.
     </Empty>
   );
 }
@@ -36,11 +42,12 @@ export function ConfigDumpView(props: { path: string; zone: string | undefined; 
   const { index } = useApp();
   const state = useData((api, signal) => api.get<ConfigDump>(props.path, { signal }), [props.path]);
   const [open, setOpen] = useState<number | undefined>();
-  if (index.mode === 'global') return <ZoneOnly what="config dump" zone={props.zone} cli={props.cli} />;
+  if (state.status === 'error' && noRoute(state.error)) return <ZoneOnly what="config dump" zone={props.zone} cli={props.cli} />;
   if (state.status === 'error' && state.error instanceof ApiError && state.error.status === 404)
     return (
-      <Empty title="No config for this proxy here" icon="⌂">
-        {state.error.message}. A proxy's config is served by the zone it is registered in.
+      <Empty title="No config for this proxy" icon="⌂">
+        {state.error.message}.{' '}
+        {index.mode === 'global' ? 'Global asks the zone the proxy is registered in; it answers while the proxy is connected to one of its control planes.' : ''}
       </Empty>
     );
   return (
@@ -142,10 +149,11 @@ function Targets(props: { mesh: string; type: string; title: string; targets: Ex
 }
 
 /** Which policies apply to a Dataplane and why (a zone control plane's `GET .../policies`). */
-export function DataplanePoliciesView(props: { mesh: string; name: string }) {
+export function DataplanePoliciesView(props: { mesh: string; name: string; fallback: ComponentChildren }) {
   const path = `/meshes/${encodeURIComponent(props.mesh)}/dataplanes/${encodeURIComponent(props.name)}/policies`;
   const state = useData((api, signal) => api.get<DataplanePolicies>(path, { signal }), [path]);
   if (state.status === 'loading') return <Loading label="Loading the policies" />;
+  if (state.status === 'error' && noRoute(state.error)) return <>{props.fallback}</>;
   if (state.status === 'error') return <ErrorBox error={state.error} onRetry={state.reload} />;
   const d = state.data;
   return (

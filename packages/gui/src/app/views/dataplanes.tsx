@@ -97,6 +97,7 @@ export function DataplaneView(props: { mesh: string; name: string }) {
                   rows={[
                     ['Status', <StatusBadge status={dp.status} />],
                     ['Zone', zone ?? '—'],
+                    ...(dp.labels?.['causeway.io/display-name'] ? ([['Name in its zone', dp.labels['causeway.io/display-name']]] as [string, ComponentChildren][]) : []),
                     ['Address', <code>{dp.dataplane.networking.address}</code>],
                     [
                       'Inbounds',
@@ -130,24 +131,26 @@ export function DataplaneView(props: { mesh: string; name: string }) {
                 />
               </Section>
               <Section title="Policies">
-                {index.mode === 'zone' ? (
-                  <DataplanePoliciesView mesh={props.mesh} name={props.name} />
-                ) : (
-                  <>
-                    <Table
-                      caption="Policies whose targetRef selects this dataplane (the zone works out each outbound's merged result)"
-                      rows={policies.flatMap((p) => p.items.filter((x) => refMatches(x.spec?.targetRef, tagSets)).map((x) => ({ type: p.type, policy: x })))}
-                      rowKey={(x) => `${x.type}/${x.policy.name}`}
-                      empty={<Empty title="No policy selects this dataplane" icon="⛉" />}
-                      columns={[
-                        { header: 'Type', cell: (x) => x.type },
-                        { header: 'Policy', cell: (x) => <Link href={hrefOf({ view: 'policy', mesh: props.mesh, type: x.type, name: x.policy.name })}>{x.policy.name}</Link> },
-                        { header: 'targetRef', cell: (x) => <code>{targetRefText(x.policy.spec?.targetRef)}</code> },
-                      ]}
-                    />
-                    <ZoneOnly what="per-outbound explanation" zone={zone} cli={`causeway inspect dataplane ${props.name} --type policies -m ${props.mesh}`} />
-                  </>
-                )}
+                <DataplanePoliciesView
+                  mesh={props.mesh}
+                  name={props.name}
+                  fallback={
+                    <>
+                      <Table
+                        caption="Policies whose targetRef selects this dataplane (the zone works out each outbound's merged result)"
+                        rows={policies.flatMap((p) => p.items.filter((x) => refMatches(x.spec?.targetRef, tagSets)).map((x) => ({ type: p.type, policy: x })))}
+                        rowKey={(x) => `${x.type}/${x.policy.name}`}
+                        empty={<Empty title="No policy selects this dataplane" icon="⛉" />}
+                        columns={[
+                          { header: 'Type', cell: (x) => x.type },
+                          { header: 'Policy', cell: (x) => <Link href={hrefOf({ view: 'policy', mesh: props.mesh, type: x.type, name: x.policy.name })}>{x.policy.name}</Link> },
+                          { header: 'targetRef', cell: (x) => <code>{targetRefText(x.policy.spec?.targetRef)}</code> },
+                        ]}
+                      />
+                      <ZoneOnly what="per-outbound explanation" zone={zone} cli={`causeway inspect dataplane ${props.name} --type policies -m ${props.mesh}`} />
+                    </>
+                  }
+                />
               </Section>
               <Section title="Config dump">
                 <ConfigDumpView path={`${base}/dataplanes/${seg(props.name)}/xds`} zone={zone} cli={`causeway inspect dataplane ${props.name} --type config-dump -m ${props.mesh}`} />
