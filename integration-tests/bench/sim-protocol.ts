@@ -10,8 +10,8 @@ import type { SimProxyKind } from './sim-proxy.js';
 export interface ProxyPlan {
   name: string;
   kind: SimProxyKind;
-  /** host:port of the zone's ADS server */
-  target: string;
+  /** host:port of the zone's ADS server, or of several replicas (the client fails over in order) */
+  target: string | string[];
   caFile: string;
   token: string;
   node: XdsNode;

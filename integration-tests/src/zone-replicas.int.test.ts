@@ -20,6 +20,7 @@ import type { CausewayClient } from '@causeway/client';
 import { decodeResource } from '@causeway/core';
 import { freePort } from '@causeway/sync/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../bench/workers.js';
 import { type EchoBody, type FakeExternal, startHttpExternal } from './externals.js';
 import {
   type AppReply,
@@ -39,6 +40,8 @@ import {
 const ZONES = ['zone-1', 'zone-2'] as const;
 /** Short, so the dead leader's lease expires quickly (renewed every second). */
 const LEASE_TTL = '3s';
+/** Simulated proxies next to the three real ones of zone-2 (issue #17 (b): 50 on the replica that is killed). */
+const SIMULATED = 47;
 
 type Doc = Record<string, unknown>;
 
@@ -79,6 +82,8 @@ describe('zone replicas: two control planes for one zone, the proxies fail over 
   const replicas: ControlPlaneProcess[] = [];
   const proxies = {} as Record<'egress1' | 'app1' | 'ingress2' | 'egress2' | 'app2', ProxyProcess>;
   const externals: FakeExternal[] = [];
+  /** The simulated proxies' worker process. */
+  const pool = new WorkerPool(() => {});
   /** The zone-2 replica the proxies connect to (the leader when they started), and the other. */
   let first: ControlPlaneProcess;
   let second: ControlPlaneProcess;
@@ -168,6 +173,7 @@ describe('zone replicas: two control planes for one zone, the proxies fail over 
   });
 
   afterAll(async () => {
+    await pool.stop();
     await Promise.all(externals.map((e) => e.close()));
     await env.teardown();
   }, 60_000);
@@ -236,10 +242,40 @@ describe('zone replicas: two control planes for one zone, the proxies fail over 
       }
     })();
 
-    await new Promise((r) => setTimeout(r, 500));
+    // 47 more proxies, causeway-dp's own ADS client in a worker process (as the pipeline benchmark runs
+    // them), listing both replicas: 50 proxies on the first replica.
+    const plans = await Promise.all(
+      Array.from({ length: SIMULATED }, async (_, i) => {
+        const name = `zr-sim-${i}`;
+        const service = `zr-sim-${i % 5}`;
+        const resource = { type: 'Dataplane', mesh: 'local', name, networking: { address: `127.0.3.${i + 1}`, inbound: [{ port: 20_000 + i, servicePort: 1, tags: { 'kuma.io/service': service } }] } };
+        return {
+          name,
+          kind: 'sidecar' as const,
+          target: [first.xdsAddress, second.xdsAddress],
+          caFile: first.xdsCaFile,
+          token: await first.dataplaneToken('local', name, { 'kuma.io/service': [service] }),
+          node: { id: `local.${name}`, cluster: service, metadata: { 'dataplane.resource': JSON.stringify(resource) }, user_agent_name: 'causeway-dp' },
+        };
+      }),
+    );
+    const worker = pool.add('zr-sim-proxies', 'zone-2');
+    await worker.ready();
+    worker.start('delta', { initialMs: 100, maxMs: 1000 }, plans);
+    await eventually(async () => expect((await pool.stats()).connected).toBe(SIMULATED), 'the simulated proxies are connected', 60_000, 200);
+    await eventually(async () => expect(await cpMetric(first, 'causeway_xds_streams')).toBeGreaterThanOrEqual(SIMULATED + 3), '50 proxies on the first replica', 30_000, 200);
+    // Every update a proxy applies (and ACKs) from here on: the kill comes 200 ms later.
+    const since = performance.timeOrigin + performance.now() + 100;
+    const acked = await pool.watch({ kind: 'update-since', since }, 'all');
+
+    await new Promise((r) => setTimeout(r, 200));
     const zone2Proxies = [proxies.ingress2, proxies.egress2, proxies.app2];
     await first.kill();
     const killedAt = Date.now();
+    // The 47: on the other replica, each has applied and ACKed a config from it within 5 s (issue #17 (b)).
+    await eventually(async () => expect(acked.reached).toBe(SIMULATED), 'the simulated proxies ACKed a config of the other replica', 60_000, 100);
+    const ackedMs = Math.max(...acked.times) - killedAt;
+    expect((await pool.stats()).nacks).toBe(0);
 
     // Each proxy is on the other replica again (the same tokens, the same CA).
     for (const p of zone2Proxies) {
@@ -267,11 +303,13 @@ describe('zone replicas: two control planes for one zone, the proxies fail over 
     const failed = results.filter((r) => !r.ok);
     const retried = results.filter((r) => r.attempts > 1);
     console.log(
-      `[zone replicas] proxies on the other replica ${reconnectedMs} ms after the kill, it led ${leadsMs} ms after; a change applied at global answered in zone-2 ${newConfigMs} ms later; ` +
+      `[zone replicas] 47 simulated proxies ACKed a config of the other replica ${Math.round(ackedMs)} ms after the kill; ` +
+        `proxies on the other replica ${reconnectedMs} ms after the kill, it led ${leadsMs} ms after; a change applied at global answered in zone-2 ${newConfigMs} ms later; ` +
         `${results.length} calls (${after.length} after the kill), ${retried.length} needed a retry, ${failed.length} failed after retries` +
         (retried.length > 0 ? `; first errors: ${JSON.stringify(retried.slice(0, 3).map((r) => r.errors))}` : ''),
     );
     expect(failed).toEqual([]);
+    expect(ackedMs).toBeLessThan(5000);
     expect(after.filter((r) => r.what === 'cross-zone').length).toBeGreaterThanOrEqual(10);
     expect(after.filter((r) => r.what === 'zone-2').length).toBeGreaterThanOrEqual(10);
     expect(cross.peers().every((p) => p === 'zr-egress-2')).toBe(true);
