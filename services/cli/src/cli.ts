@@ -10,6 +10,7 @@ import { type GlobalOptions, clientFor, configPath } from './connect.js';
 import { addCommand, listCommand, removeCommand, switchCommand } from './control-planes.js';
 import { formatError } from './format.js';
 import { generateDataplaneTokenCommand, generateNatsConfigCommand, generateZoneTokenCommand, parseTagFlag, type TagFlags } from './generate.js';
+import { registerImportCommand } from './import/command.js';
 import { deleteCommand, getCommand, OUTPUT_FORMATS, type OutputFormat } from './get.js';
 import { INSPECT_ONE_TYPES, INSPECT_VIEWS, type InspectOneType, inspectCommand, inspectOneCommand } from './inspect.js';
 import { EXTERNAL_SERVICE_VIEWS, inspectExternalServiceCommand } from './inspect-external-service.js';
@@ -111,6 +112,8 @@ export function buildProgram(io: CliIo): Command {
       const planned = decodeInputs(inputs, vars);
       await applyAll(clientFor(globals(cmd), io), planned, { dryRun: o.dryRun }, io);
     });
+
+  registerImportCommand(program, io, (cmd) => clientFor(globals(cmd), io));
 
   program
     .command('get')
