@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateResource } from './codec.js';
 import type { Resource } from './resource.js';
-import { LATENCY_BOUNDS_MS, type ExternalServiceInsightSpec, type TrafficBucket } from './resources/external-service-insight.js';
+import { LATENCY_BOUNDS_MS, type ExternalServiceInsightSpec, type TrafficBucket, type TrafficSeries } from './resources/external-service-insight.js';
 import {
   addDelta,
   addToBuckets,
@@ -58,7 +58,7 @@ describe('adding deltas to buckets', () => {
   });
 
   it('adds to both resolutions of a series, and prunes an insight to its windows', () => {
-    let s = addToSeries({ proxies: 1 }, T0 + 15, { requests: 4 });
+    let s: TrafficSeries = addToSeries({ proxies: 1 }, T0 + 15, { requests: 4 });
     s = addToSeries(s, T0 + 75, { requests: 1 });
     expect(s).toEqual({
       proxies: 1,
