@@ -290,6 +290,21 @@ describe('DestinationRule', () => {
     expect(convert([api(), dr({ host: 'api.example.com', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } })]).notes).toEqual([]);
   });
 
+  it('one idleTimeout: an HTTP service takes http.idleTimeout over tcp.idleTimeout, a TCP service only tcp.idleTimeout', () => {
+    const r = convert([
+      se({ hosts: ['api.example.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 5432, name: 'tcp', protocol: 'TCP' }], resolution: 'DNS' }),
+      dr({ host: 'api.example.com', trafficPolicy: { connectionPool: { tcp: { idleTimeout: '1h' }, http: { idleTimeout: '30s' } } } }),
+    ]);
+    expect(((named(r.out, 'ext-dr').spec as Doc).to as Doc[]).map((e) => [(e.targetRef as Doc).name, e.default])).toEqual([
+      ['api-example-com-80', { idleTimeout: '30s' }],
+      ['api-example-com-5432', { idleTimeout: '1h' }],
+    ]);
+    expect(r.notMapped.map((n) => [n.field, n.reason])).toEqual([
+      ['spec.trafficPolicy.connectionPool.tcp.idleTimeout', 'MeshTimeout has one idleTimeout: spec.trafficPolicy.connectionPool.http.idleTimeout is the one for api.example.com:80'],
+      ['spec.trafficPolicy.connectionPool.http.idleTimeout', 'applies to HTTP connections: api.example.com:5432 is TCP'],
+    ]);
+  });
+
   it('a DestinationRule for a host no ServiceEntry of the input declares is not mapped', () => {
     const r = convert([api(), dr({ host: 'reviews.default.svc.cluster.local', trafficPolicy: { tls: { mode: 'SIMPLE' } } })]);
     expect(noteAt(r.notMapped, 'spec.host').reason).toContain('no ServiceEntry or ExternalService in the input declares "reviews.default.svc.cluster.local"');
@@ -541,6 +556,12 @@ describe('documents', () => {
     ]);
     expect(r.recognised).toBe(0);
     expect(r.objects).toBe(5);
+  });
+
+  it('an object without a name still converts; its policies are named "no-name" (noted)', () => {
+    const r = convert([api(), { apiVersion: ISTIO, kind: 'VirtualService', metadata: {}, spec: { hosts: ['api.example.com'], http: [{ timeout: '1s' }] } }]);
+    expect(r.out.map((d) => `${d.type}/${d.name}`)).toEqual(['ExternalService/api-example-com-80', 'MeshTimeout/no-name']);
+    expect(noteAt(r.other, 'metadata.name').object).toBe('VirtualService "(no name)"');
   });
 
   it('reads the items of a kind: List (kubectl get -o yaml), naming each by its path', () => {

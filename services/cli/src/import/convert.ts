@@ -78,7 +78,7 @@ export function convertDocuments(docs: InputDocument[], opts: ImportOptions): Im
         ref.notMapped('', `${kind}${apiVersion ? ` (${apiVersion})` : ''} is not imported: ${READS}`);
         continue;
       }
-      if (name === '(no name)') ref.note('metadata.name', 'no name: the policies made from it are named "imported"');
+      if (name === '(no name)') ref.note('metadata.name', 'no name: the policies made from it are named "no-name"');
       if (!isObj(value.spec)) {
         ref.notMapped('spec', 'no spec (a map): nothing to import');
         continue;

@@ -171,11 +171,17 @@ function connectionPool(ref: SourceRef, v: unknown, field: string, svc: Imported
   for (const k of Object.keys(cp)) if (k !== 'tcp' && k !== 'http') ref.notMapped(`${field}.${k}`, 'not a connectionPool field this importer knows');
   const connect = tcp.connectTimeout !== undefined ? duration(ref, tcp.connectTimeout, `${field}.tcp.connectTimeout`) : undefined;
   if (connect) conf.connectionTimeout = connect;
-  const idleField = http.idleTimeout !== undefined && isHttpLike(svc.protocol.kuma) ? 'http' : tcp.idleTimeout !== undefined ? 'tcp' : http.idleTimeout !== undefined ? 'http' : undefined;
+  // MeshTimeout has one idleTimeout: an HTTP service takes http.idleTimeout (else tcp's), a TCP one tcp's.
+  const httpLike = isHttpLike(svc.protocol.kuma);
+  const idleField = httpLike && http.idleTimeout !== undefined ? 'http' : tcp.idleTimeout !== undefined ? 'tcp' : undefined;
   if (idleField) {
     const idle = duration(ref, (idleField === 'http' ? http : tcp).idleTimeout, `${field}.${idleField}.idleTimeout`);
     if (idle) conf.idleTimeout = idle;
   }
+  if (http.idleTimeout !== undefined && !httpLike)
+    ref.notMapped(`${field}.http.idleTimeout`, `applies to HTTP connections: ${svc.host}:${svc.port} is ${svc.protocol.source}`);
+  if (idleField === 'http' && tcp.idleTimeout !== undefined)
+    ref.notMapped(`${field}.tcp.idleTimeout`, `MeshTimeout has one idleTimeout: ${field}.http.idleTimeout is the one for ${svc.host}:${svc.port}`);
   for (const [section, values] of [
     ['tcp', tcp],
     ['http', http],
