@@ -18,7 +18,7 @@ export function CallersGraph(props: { edges: CallerEdge[]; target: string }) {
             </g>
           ))}
         {g.edges.map((e) => (
-          <g key={`${e.from}->${e.to}`} class={e.denied ? 'g-edge denied' : 'g-edge'}>
+          <g key={`${e.from}->${e.to}`} class={e.denied ? 'g-edge denied' : e.someDenied ? 'g-edge some-denied' : 'g-edge'}>
             <path class="g-edge-path" d={e.d} stroke-width={e.width} fill="none" />
             {e.label ? (
               <text class="g-edge-text" x={e.labelX} y={e.labelY} text-anchor="middle">

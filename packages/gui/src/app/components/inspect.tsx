@@ -6,6 +6,7 @@ import { timeAgo } from '../lib/format.js';
 import { targetRefText } from '../lib/policies.js';
 import { hrefOf } from '../lib/router.js';
 import type { TargetRef } from '../lib/types.js';
+import { toYaml } from '../lib/yaml.js';
 import { Async, Badge, Code, Empty, ErrorBox, KeyValues, Link, Loading, Table } from './ui.js';
 
 interface ConfigDump {
@@ -142,7 +143,7 @@ function Targets(props: { mesh: string; type: string; title: string; targets: Ex
               ))
             ),
         },
-        { header: 'Result', cell: (t) => <code class="wrap">{compact(t.result)}</code> },
+        { header: 'Result', cell: (t) => (compact(t.result) === '—' ? <span class="muted">—</span> : <pre class="mini">{toYaml(t.result)}</pre>) },
       ]}
     />
   );

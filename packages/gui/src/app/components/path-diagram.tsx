@@ -31,9 +31,10 @@ function Arrow(props: { label: string; encrypted: boolean }) {
     <div class={`link ${props.encrypted ? 'link-enc' : 'link-plain'}`}>
       <div class="link-label">
         {props.encrypted ? (
-          <span role="img" aria-label="encrypted" title="encrypted">
-            🔒{' '}
-          </span>
+          <svg class="link-lock" viewBox="0 0 10 12" role="img" aria-label="encrypted">
+            <title>encrypted</title>
+            <path d="M2 5V3.5a3 3 0 0 1 6 0V5h1v7H1V5zm1.5 0h3V3.5a1.5 1.5 0 0 0-3 0z" />
+          </svg>
         ) : null}
         {props.label}
       </div>

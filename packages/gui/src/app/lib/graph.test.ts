@@ -22,6 +22,7 @@ describe('callers graph layout', () => {
       ['caller:zone-1:batch', 'target:zone-1', true, '0.01/s · 20 denied'],
       ['caller:zone-2:reports', 'target:zone-2', false, '0.5/s'],
     ]);
+    expect(g.edges.map((e) => e.someDenied)).toEqual([false, true, false]);
     // Busier callers draw thicker edges; nodes of a zone stay inside its block.
     expect(g.edges[0]?.width).toBeGreaterThan(g.edges[2]?.width ?? 0);
     for (const n of g.nodes.filter((x) => x.kind !== 'zone')) {

@@ -21,7 +21,10 @@ export interface GraphEdge {
   /** SVG path. */
   d: string;
   width: number;
+  /** Every request of the caller was denied. */
   denied: boolean;
+  /** Some were. */
+  someDenied: boolean;
   label: string;
   labelX: number;
   labelY: number;
@@ -90,6 +93,7 @@ export function callersLayout(
         d: `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2} ${y2}`,
         width: edgeWidth(e.rps ?? e.requests, max),
         denied,
+        someDenied: (e.denied ?? 0) > 0,
         label: rateLabel(e, fmt),
         labelX: mx,
         labelY: (y1 + y2) / 2 - 8,

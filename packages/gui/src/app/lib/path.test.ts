@@ -86,6 +86,8 @@ describe('resolvePaths', () => {
     expect(z1).toHaveLength(1);
     expect(z1[0]?.routes[0]?.hops.map((h) => h.status)).toEqual(['ok', 'ok', 'ok', 'unknown', 'ok']);
     expect(z1[0]?.verdict).toBe('degraded');
+    expect(z1[0]?.problems).toEqual([]);
+    expect(z1[0]?.notes).toEqual(["ZoneEgress (zone-2) is not visible from this zone's control plane: the global GUI shows it"]);
   });
 
   it('without a zone egress (or without mTLS) the sidecar originates itself, TLS included', () => {

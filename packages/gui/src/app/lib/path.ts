@@ -155,9 +155,12 @@ function problemsOf(route: Route): string[] {
   for (const h of route.hops) {
     if (h.status === 'missing') out.push(`no ${h.kind === 'zone-egress' ? 'ZoneEgress' : 'ZoneIngress'} runs in ${h.zone}: calls fail (they never bypass it)`);
     if (h.status === 'offline') out.push(`${h.zone}'s control plane is offline: its proxies keep their last configuration`);
-    if (h.status === 'unknown') out.push(`${h.title} is not visible from this zone's control plane: open the global GUI to check it`);
   }
   return out;
+}
+
+function notesOf(route: Route): string[] {
+  return route.hops.filter((h) => h.status === 'unknown').map((h) => `${h.title} is not visible from this zone's control plane: the global GUI shows it`);
 }
 
 /** The zones an ExternalService group is offered in: its `kuma.io/zone` tags, or every zone when one has none. */
@@ -220,7 +223,7 @@ export function resolvePaths(input: PathInput): ResolvedPaths {
     const verdicts = routes.map((r) => verdictOf(r.hops));
     const verdict: Verdict = verdicts.every((v) => v === 'broken') ? 'broken' : verdicts.every((v) => v === 'ok') ? 'ok' : 'degraded';
     const problems = [...new Set(routes.flatMap(problemsOf))];
-    return { from: zone.name, ...(zone.online !== undefined ? { fromOnline: zone.online } : {}), routes, verdict, problems, notes: pathNotes };
+    return { from: zone.name, ...(zone.online !== undefined ? { fromOnline: zone.online } : {}), routes, verdict, problems, notes: [...pathNotes, ...new Set(routes.flatMap(notesOf))] };
   });
 
   return { service, mode: zoneEgress ? 'zone-egress' : 'direct', sni, offeredIn: offeredIn(list), notes, paths };

@@ -94,9 +94,10 @@ export function ExternalServiceView(props: { mesh: string; name: string }) {
             d.group.map((e) => e.tags),
             service,
           );
+          const localZone = index.mode === 'zone' ? index.zone : undefined;
           const callers: Caller[] = d.dataplanes.map((dp) => ({
             name: dp.name,
-            ...(zoneOf(dp) ? { zone: zoneOf(dp) as string } : {}),
+            ...((zoneOf(dp) ?? localZone) ? { zone: (zoneOf(dp) ?? localZone) as string } : {}),
             inbounds: (dp.dataplane.networking.inbound ?? []).map((i) => i.tags),
           }));
           const perms = permissionsFor({ mesh: props.mesh, mtls, zoneEgress: paths.mode === 'zone-egress', externalTags: extTags, policies: d.mtps, callers });
