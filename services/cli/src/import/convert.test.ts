@@ -2,12 +2,15 @@
  * The converter, construct by construct: each Istio / Gloo Mesh field either becomes a Causeway field
  * (asserted on the output) or a note naming its document and field (asserted on the note).
  */
-import { parseDocuments, toUniversal } from '@causeway/core';
+import { HTTP_RETRY_ON, parseDocuments, toUniversal } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
 import { formatNote, type ImportNote } from './common.js';
 import { convertDocuments } from './convert.js';
 
 type Doc = Record<string, unknown>;
+
+/** MeshRetry's spelling of `5xx` in the @causeway/core this runs with (`5XX` in earlier versions). */
+const FIVE_XX = (HTTP_RETRY_ON as readonly string[]).find((c) => c.toLowerCase() === '5xx');
 
 /** Converts documents given as objects (document i of `in.yaml`). */
 function convert(objects: unknown[], mesh = 'default') {
@@ -343,7 +346,7 @@ describe('VirtualService', () => {
         to: [
           {
             targetRef: { kind: 'MeshService', name: 'api-example-com-80' },
-            default: { http: { numRetries: 3, perTryTimeout: '2s', retryOn: ['5XX', 'GatewayError', 'Reset', 'ConnectFailure', 'Retriable4xx', 'RefusedStream', '503'] } },
+            default: { http: { numRetries: 3, perTryTimeout: '2s', retryOn: [FIVE_XX, 'GatewayError', 'Reset', 'ConnectFailure', 'Retriable4xx', 'RefusedStream', '503'] } },
           },
         ],
       },

@@ -9,6 +9,7 @@
  * Everything else is a note naming the field.
  */
 import { isIP } from 'node:net';
+import { HTTP_RETRY_ON as MESH_RETRY_HTTP_RETRY_ON } from '@causeway/core';
 import {
   applyClientTls,
   duration,
@@ -321,9 +322,12 @@ function checkDestinations(ref: SourceRef, route: Obj, field: string, svc: Impor
   });
 }
 
+/** MeshRetry's spelling of Envoy's `5xx` (Kuma writes `5xx`; earlier Causeway versions demanded `5XX`). */
+const FIVE_XX = (MESH_RETRY_HTTP_RETRY_ON as readonly string[]).find((c) => c.toLowerCase() === '5xx') ?? '5xx';
+
 /** Envoy retry conditions as Istio writes them -> MeshRetry's. */
 const HTTP_RETRY_ON: Record<string, string> = {
-  '5xx': '5XX',
+  '5xx': FIVE_XX,
   'gateway-error': 'GatewayError',
   reset: 'Reset',
   'connect-failure': 'ConnectFailure',
