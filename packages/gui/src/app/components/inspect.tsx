@@ -25,7 +25,7 @@ export function noRoute(e: unknown): boolean {
 /** Where the proxy's config can be read when this control plane does not serve it. */
 export function ZoneOnly(props: { what: string; zone: string | undefined; cli: string }) {
   return (
-    <Empty title={`This control plane does not serve the ${props.what}`} icon="⌂" tone="info">
+    <Empty title={`This control plane does not serve the ${props.what}`} tone="info">
       The zone a proxy is connected to does: open the GUI of {props.zone ? <strong>{props.zone}</strong> : 'the zone'}'s control plane (its API
       address + <code>/gui</code>), or run <code>{props.cli}</code> against it.
     </Empty>
@@ -46,7 +46,7 @@ export function ConfigDumpView(props: { path: string; zone: string | undefined; 
   if (state.status === 'error' && noRoute(state.error)) return <ZoneOnly what="config dump" zone={props.zone} cli={props.cli} />;
   if (state.status === 'error' && state.error instanceof ApiError && state.error.status === 404)
     return (
-      <Empty title="No config for this proxy" icon="⌂">
+      <Empty title="No config for this proxy">
         {state.error.message}.{' '}
         {index.mode === 'global' ? 'Global asks the zone the proxy is registered in; it answers while the proxy is connected to one of its control planes.' : ''}
       </Empty>

@@ -1,7 +1,6 @@
 import type { Hop, Route, ZonePath } from '../lib/path.js';
 import { Badge } from './ui.js';
 
-const HOP_ICON: Record<Hop['kind'], string> = { sidecar: '⬡', 'zone-egress': '⇥', 'zone-ingress': '⇤', external: '◎' };
 const STATUS_TEXT: Record<Hop['status'], string> = { ok: '', missing: 'none running', offline: 'zone offline', unknown: 'not visible here' };
 
 function HopBox(props: { hop: Hop }) {
@@ -9,9 +8,7 @@ function HopBox(props: { hop: Hop }) {
   return (
     <div class={`hop hop-${h.kind} hop-${h.status}`} data-hop={h.kind}>
       <div class="hop-title">
-        <span class="hop-icon" aria-hidden="true">
-          {HOP_ICON[h.kind]}
-        </span>
+        <span class="hop-icon" aria-hidden="true" />
         {h.title}
       </div>
       <div class="hop-role">{h.role}</div>

@@ -36,12 +36,19 @@ export function Loading(props: { label?: string; rows?: number }) {
 }
 
 /** Nothing to show, said plainly, with what would make something appear. */
-export function Empty(props: { title: string; children?: ComponentChildren; icon?: string; tone?: 'neutral' | 'info' }) {
+export function Empty(props: { title: string; children?: ComponentChildren; tone?: 'neutral' | 'info' }) {
   return (
     <div class={`empty ${props.tone === 'info' ? 'empty-info' : ''}`}>
-      <div class="empty-icon" aria-hidden="true">
-        {props.icon ?? '◌'}
-      </div>
+      <svg class="empty-icon" viewBox="0 0 24 24" aria-hidden="true">
+        {props.tone === 'info' ? (
+          <>
+            <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="1.6" />
+            <path d="M12 10.5v6M12 7.2v.1" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+          </>
+        ) : (
+          <circle cx="12" cy="12" r="9.5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-dasharray="3 3" />
+        )}
+      </svg>
       <div class="empty-title">{props.title}</div>
       {props.children ? <div class="empty-text">{props.children}</div> : null}
     </div>

@@ -34,7 +34,7 @@ export function DataplanesView(props: { mesh?: string | undefined }) {
             rows={items}
             rowKey={(d) => `${d.mesh}/${d.name}`}
             empty={
-              <Empty title={props.mesh ? `No dataplane in mesh "${props.mesh}"` : 'No dataplane yet'} icon="⬡">
+              <Empty title={props.mesh ? `No dataplane in mesh "${props.mesh}"` : 'No dataplane yet'}>
                 A dataplane registers when its proxy connects to its zone control plane (<code>causeway-dp run --mode sidecar …</code>).
               </Empty>
             }
@@ -82,7 +82,7 @@ export function DataplaneView(props: { mesh: string; name: string }) {
         {({ dp, policies }) => {
           if (!dp)
             return (
-              <Empty title={`No dataplane "${props.name}" in mesh "${props.mesh}"`} icon="⬡">
+              <Empty title={`No dataplane "${props.name}" in mesh "${props.mesh}"`}>
                 It may have disconnected: a zone removes a proxy's Dataplane some time after its proxy went away.
               </Empty>
             );
@@ -140,7 +140,7 @@ export function DataplaneView(props: { mesh: string; name: string }) {
                         caption="Policies whose targetRef selects this dataplane (the zone works out each outbound's merged result)"
                         rows={policies.flatMap((p) => p.items.filter((x) => refMatches(x.spec?.targetRef, tagSets)).map((x) => ({ type: p.type, policy: x })))}
                         rowKey={(x) => `${x.type}/${x.policy.name}`}
-                        empty={<Empty title="No policy selects this dataplane" icon="⛉" />}
+                        empty={<Empty title="No policy selects this dataplane" />}
                         columns={[
                           { header: 'Type', cell: (x) => x.type },
                           { header: 'Policy', cell: (x) => <Link href={hrefOf({ view: 'policy', mesh: props.mesh, type: x.type, name: x.policy.name })}>{x.policy.name}</Link> },

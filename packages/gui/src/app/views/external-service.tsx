@@ -177,7 +177,7 @@ export function ExternalServiceView(props: { mesh: string; name: string }) {
                   </ul>
                 ) : null}
                 {paths.paths.length === 0 ? (
-                  <Empty title="No zone to draw a path from" icon="⌂">
+                  <Empty title="No zone to draw a path from">
                     No zone has connected to this control plane yet. Paths appear when zones send their heartbeat.
                   </Empty>
                 ) : (
@@ -192,7 +192,7 @@ export function ExternalServiceView(props: { mesh: string; name: string }) {
                   rows={perms.decisions}
                   rowKey={(x) => x.caller.name}
                   empty={
-                    <Empty title="No dataplane in this mesh" icon="⬡">
+                    <Empty title="No dataplane in this mesh">
                       The decision for each caller shows here once dataplanes register in a zone.
                     </Empty>
                   }
@@ -251,7 +251,7 @@ export function ExternalServiceView(props: { mesh: string; name: string }) {
 function PermissionEntries(props: { entries: RuleEntry<{ action: TrafficAction }>[]; mesh: string; mtls: boolean }) {
   if (props.entries.length === 0)
     return (
-      <Empty title="No MeshTrafficPermission selects this ExternalService" icon="⛉" tone="info">
+      <Empty title="No MeshTrafficPermission selects this ExternalService" tone="info">
         {props.mtls
           ? 'With mTLS, no permission means no caller may reach it: apply a MeshTrafficPermission whose targetRef selects it (kind MeshService, name: its kuma.io/service).'
           : 'The mesh has no mTLS, so nothing is enforced either way.'}
@@ -352,7 +352,7 @@ function notAvailable(e: unknown): boolean {
 function InsightsUnavailable(props: { what: string }) {
   const { index } = useApp();
   return (
-    <Empty title="Traffic insights are not available from this control plane" icon="∿" tone="info">
+    <Empty title="Traffic insights are not available from this control plane" tone="info">
       It does not serve <code>{props.what}</code>
       {index.mode === 'zone' ? ' (traffic insights are gathered at the global control plane: open its GUI)' : ''}. Each proxy's counters are on its{' '}
       <code>/metrics</code>, and each zone lists its proxies for Prometheus at <code>/prometheus/sd</code>.
@@ -414,13 +414,13 @@ function Traffic(props: { mesh: string; name: string }) {
         <SummaryTiles key={s.window} s={s} />
       ))}
       {quiet ? (
-        <Empty title="No calls in the last hour" icon="∿">
+        <Empty title="No calls in the last hour">
           The charts fill in as services call it.
         </Empty>
       ) : st.series ? (
         <TrafficCharts series={st.series} />
       ) : (
-        <Empty title="No chart points in this answer" icon="∿" tone="info">
+        <Empty title="No chart points in this answer" tone="info">
           The control plane reports the windows above but no points over time.
         </Empty>
       )}
@@ -452,7 +452,7 @@ function Callers(props: { mesh: string; name: string; service: string }) {
   if (state.status === 'error') return notAvailable(state.error) ? <InsightsUnavailable what={`GET ${path}`} /> : <ErrorBox error={state.error} onRetry={state.reload} />;
   if (state.data.length === 0)
     return (
-      <Empty title="No service has called it in the last hour" icon="⇢">
+      <Empty title="No service has called it in the last hour">
         Callers appear here, per zone, after their first calls.
       </Empty>
     );

@@ -30,7 +30,7 @@ export function ExternalServicesView(props: { mesh?: string | undefined }) {
             rows={items}
             rowKey={(e) => `${e.mesh}/${e.name}`}
             empty={
-              <Empty title={props.mesh ? `No ExternalService in mesh "${props.mesh}"` : 'No ExternalService yet'} icon="◎">
+              <Empty title={props.mesh ? `No ExternalService in mesh "${props.mesh}"` : 'No ExternalService yet'}>
                 Apply one on the global control plane: <code>causeway apply -f external-service.yaml</code> (Kuma's format: <code>type: ExternalService</code>,{' '}
                 <code>tags</code> with <code>kuma.io/service</code>, <code>networking.address</code>).
               </Empty>

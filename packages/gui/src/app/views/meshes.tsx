@@ -19,7 +19,7 @@ export function MeshesView() {
             rows={meshes}
             rowKey={(m) => m.name}
             empty={
-              <Empty title="No mesh yet" icon="⬡">
+              <Empty title="No mesh yet">
                 Apply a Mesh on the global control plane, e.g. <code>causeway apply -f mesh.yaml</code> with <code>type: Mesh</code>,{' '}
                 <code>name: default</code>.
               </Empty>

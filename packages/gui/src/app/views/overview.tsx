@@ -66,7 +66,7 @@ export function OverviewView() {
                     rows={topology.zoneOverviews}
                     rowKey={(z) => z.name}
                     empty={
-                      <Empty title="No zone has connected yet" icon="⌂">
+                      <Empty title="No zone has connected yet">
                         Start a zone control plane with <code>causeway-cp run --mode zone --zone NAME --nats-url …</code>: it appears here with its first
                         heartbeat.
                       </Empty>
@@ -96,7 +96,7 @@ export function OverviewView() {
                   rows={insights}
                   rowKey={(m) => m.name}
                   empty={
-                    <Empty title="No mesh yet" icon="⬡">
+                    <Empty title="No mesh yet">
                       Apply a Mesh on the global control plane (<code>causeway apply -f mesh.yaml</code>).
                     </Empty>
                   }

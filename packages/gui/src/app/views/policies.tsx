@@ -31,7 +31,7 @@ export function PoliciesView(props: { mesh?: string | undefined }) {
       <Async state={state} label="Loading policies">
         {(rows) =>
           rows.length === 0 ? (
-            <Empty title={props.mesh ? `No policy in mesh "${props.mesh}"` : 'No policy yet'} icon="⛉">
+            <Empty title={props.mesh ? `No policy in mesh "${props.mesh}"` : 'No policy yet'}>
               Apply MeshTrafficPermission, MeshTimeout or MeshRetry resources on the global control plane. With mTLS and no MeshTrafficPermission, no
               service may call another.
             </Empty>

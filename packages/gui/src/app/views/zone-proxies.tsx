@@ -50,7 +50,7 @@ export function ZoneProxiesView(props: { kind: Kind }) {
             rows={items}
             rowKey={(o) => o.name}
             empty={
-              <Empty title={`No ${t.kind} yet`} icon={props.kind === 'ingress' ? '⇤' : '⇥'}>
+              <Empty title={`No ${t.kind} yet`}>
                 One registers when its proxy connects to its zone control plane with a zone token (
                 <code>causeway-dp run --mode {props.kind} …</code>).
               </Empty>
@@ -94,7 +94,7 @@ export function ZoneProxyView(props: { kind: Kind; name: string }) {
         {({ item, meshes, externals }) => {
           if (!item)
             return (
-              <Empty title={`No ${t.kind} "${props.name}"`} icon="⌂">
+              <Empty title={`No ${t.kind} "${props.name}"`}>
                 It may have disconnected: a zone removes the resource some time after its proxy went away.
               </Empty>
             );
@@ -116,7 +116,7 @@ export function ZoneProxyView(props: { kind: Kind; name: string }) {
                   <Table
                     rows={item.zoneIngress.availableServices ?? []}
                     rowKey={(s) => `${s.mesh ?? ''}/${JSON.stringify(s.tags)}`}
-                    empty={<Empty title="It offers no service yet" icon="⇤" />}
+                    empty={<Empty title="It offers no service yet" />}
                     columns={[
                       { header: 'Mesh', cell: (s) => s.mesh ?? '—' },
                       { header: 'Service', cell: (s) => <code>{s.tags[SERVICE_TAG]}</code> },
@@ -129,7 +129,7 @@ export function ZoneProxyView(props: { kind: Kind; name: string }) {
               ) : null}
               <Section title="Policies">
                 {item.type === 'ZoneIngressOverview' ? (
-                  <Empty title="No policy applies to a ZoneIngress" icon="⛉" tone="info">
+                  <Empty title="No policy applies to a ZoneIngress" tone="info">
                     It passes each stream through by SNI without decrypting it; permissions are checked where mTLS ends (a sidecar inbound, or the
                     ZoneEgress that originates to an ExternalService).
                   </Empty>
@@ -161,7 +161,7 @@ function EgressPolicies(props: { zone: string | undefined; meshes: Mesh[]; exter
       rows={originated}
       rowKey={(e) => `${e.mesh}/${e.name}`}
       empty={
-        <Empty title="It originates to no ExternalService" icon="⇥">
+        <Empty title="It originates to no ExternalService">
           An egress originates to the ExternalServices of its zone (or of no zone) in meshes with mTLS; others it passes through.
         </Empty>
       }
