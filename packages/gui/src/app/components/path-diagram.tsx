@@ -9,8 +9,9 @@ function HopBox(props: { hop: Hop }) {
     <div class={`hop hop-${h.kind} hop-${h.status}`} data-hop={h.kind}>
       <div class="hop-title">
         <span class="hop-icon" aria-hidden="true" />
-        {h.title}
+        {h.label}
       </div>
+      {h.zone ? <div class="hop-zone">{h.zone}</div> : null}
       <div class="hop-role">{h.role}</div>
       {h.members.length > 0 && h.kind !== 'sidecar' ? (
         <div class="hop-members" title={h.members.join('\n')}>

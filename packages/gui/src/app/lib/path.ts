@@ -52,6 +52,8 @@ export type HopStatus = 'ok' | 'missing' | 'offline' | 'unknown';
 export interface Hop {
   kind: HopKind;
   zone?: string;
+  /** What it is: `sidecar`, `ZoneEgress`, `ZoneIngress`, or the address. */
+  label: string;
   title: string;
   /** What the hop does with the call. */
   role: string;
@@ -124,6 +126,7 @@ function originLabel(list: ExternalService[]): Link {
 function externalHop(list: ExternalService[], role: string): Hop {
   return {
     kind: 'external',
+    label: list.length === 1 ? (list[0]?.networking.address ?? '') : `${list.length} addresses`,
     title: list.length === 1 ? (list[0]?.networking.address ?? '') : `${list.length} addresses`,
     role,
     members: list.map((e) => `${e.networking.address} (${e.name}${e.tags[ZONE_TAG] ? `, zone ${e.tags[ZONE_TAG]}` : ''})`),
@@ -137,11 +140,12 @@ function zoneOnline(topology: PathTopology, zone: string): boolean | undefined {
 
 function proxyHop(kind: 'zone-egress' | 'zone-ingress', zone: string, topology: PathTopology, role: string): Hop {
   const list = (kind === 'zone-egress' ? topology.egresses : topology.ingresses).filter((p) => p.zone === zone).map((p) => p.name);
-  const title = `${kind === 'zone-egress' ? 'ZoneEgress' : 'ZoneIngress'} (${zone})`;
+  const label = kind === 'zone-egress' ? 'ZoneEgress' : 'ZoneIngress';
+  const title = `${label} (${zone})`;
   let status: HopStatus;
   if (list.length === 0) status = kind === 'zone-egress' && topology.viewFrom !== undefined && topology.viewFrom !== zone ? 'unknown' : 'missing';
   else status = zoneOnline(topology, zone) === false ? 'offline' : 'ok';
-  return { kind, zone, title, role, members: list, status };
+  return { kind, zone, label, title, role, members: list, status };
 }
 
 function verdictOf(hops: Hop[]): Verdict {
@@ -185,6 +189,7 @@ export function resolvePaths(input: PathInput): ResolvedPaths {
     const sidecar: Hop = {
       kind: 'sidecar',
       zone: zone.name,
+      label: 'sidecar',
       title: `sidecar (${zone.name})`,
       role: `outbound ${service}: ${service}.mesh and the service's host name on the builtin DNS`,
       members: [],
