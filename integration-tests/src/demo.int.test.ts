@@ -107,6 +107,13 @@ describe('npm start (scripts/demo.mjs)', () => {
         expect((await fetch(`http://127.0.0.1:${port}/ready`)).ok).toBe(true);
       }
 
+      // The GUI it printed answers the app (packages/gui) on global's API port.
+      const gui = /^ {2}global +(http:\/\/127\.0\.0\.1:\d+\/gui\/)$/m.exec(output)?.[1];
+      expect(gui, output).toBeDefined();
+      const page = await fetch(gui as string);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app">');
+
       // Ctrl-C: everything stops.
       process.kill(pid, 'SIGINT');
       const end = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 45_000))]);
