@@ -70,7 +70,7 @@ export function meshResources(size: MeshSize): AnyResource[] {
       type: 'MeshRetry',
       mesh: MESH,
       name: 'mesh-retries',
-      spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'Mesh' }, default: { http: { numRetries: 2, retryOn: ['5XX', 'Reset'] } } }] },
+      spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'Mesh' }, default: { http: { numRetries: 2, retryOn: ['5xx', 'Reset'] } } }] },
     },
   ];
   for (let i = 0; i < S; i++) {

@@ -95,7 +95,7 @@ describe('global mode', () => {
     const r = await app.inject({ method: 'PUT', url: '/meshes/default/external-services/bad', headers: auth, payload: bad });
     expect(r.statusCode).toBe(400);
     const fields = r.json().invalid_parameters.map((p: { field: string }) => p.field).sort();
-    expect(fields).toEqual(['networking.address', 'networking.extra', 'tags.kuma.io/protocol', 'tags.kuma.io/service']);
+    expect(fields).toEqual(['networking.address', 'networking.extra', 'tags', 'tags["kuma.io/protocol"]']);
     expect((await app.inject({ url: '/meshes/default/external-services/bad' })).statusCode).toBe(404);
     const nf = await app.inject({ url: '/meshes/default/external-services/nope' });
     expect(nf.json()).toEqual({ type: '/std-errors', status: 404, title: 'Not found', detail: expect.stringContaining('nope'), details: expect.stringContaining('nope') });
@@ -109,7 +109,7 @@ describe('global mode', () => {
     const es = { ...httpbin, name: 'labelled', labels: { 'causeway.io/origin': 'global', team: 'a' }, networking: { address: 'labelled.example.org:80' } };
     const r = await app.inject({ method: 'PUT', url: '/meshes/default/external-services/labelled', headers: auth, payload: es });
     expect(r.statusCode).toBe(400);
-    expect(r.json().invalid_parameters).toEqual([{ field: 'labels.causeway.io/origin', reason: expect.stringContaining('control plane') }]);
+    expect(r.json().invalid_parameters).toEqual([{ field: 'labels["causeway.io/origin"]', reason: expect.stringContaining('control plane') }]);
     expect((await app.inject({ url: '/meshes/default/external-services/labelled' })).statusCode).toBe(404);
   });
 

@@ -173,7 +173,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
           throw new CausewayError(
             'INVALID',
             `${d.type} "${resource.name}" is not valid`,
-            system.map((l) => ({ field: `labels.${l}`, reason: 'is set by the control plane (multi-zone sync) and cannot be written' })),
+            system.map((l) => ({ field: `labels[${JSON.stringify(l)}]`, reason: 'is set by the control plane (multi-zone sync) and cannot be written' })),
           );
         await checkUpdate(store, resource);
         const expectedVersion = resource.version > 0 ? resource.version : undefined;

@@ -5,10 +5,11 @@ import { STORE_START_TIMEOUT, startTestApi } from './testing/index.js';
 
 const TOKEN = 'admin-token-of-the-safety-test';
 const auth = { authorization: `Bearer ${TOKEN}` };
-const mtlsMesh = (name: string, enabledBackend: string | undefined) => ({
+// A Mesh has at most one CA backend (Kuma's rule): switching CAs replaces it.
+const mtlsMesh = (name: string, enabledBackend: string | undefined, backend = enabledBackend ?? 'ca-1') => ({
   type: 'Mesh',
   name,
-  mtls: { ...(enabledBackend ? { enabledBackend } : {}), backends: [{ name: 'ca-1', type: 'builtin' }, { name: 'ca-2', type: 'builtin' }] },
+  mtls: { ...(enabledBackend ? { enabledBackend } : {}), backends: [{ name: backend, type: 'builtin' }] },
 });
 
 describe("Kuma's safety rules (mesh manager)", () => {

@@ -10,18 +10,19 @@ import { decodeResource, fromUniversal } from './codec.js';
 import { DESCRIPTORS } from './descriptors.js';
 import { CausewayError, type FieldError } from './errors.js';
 import type { Resource } from './resource.js';
+import { documentPath } from './validation.js';
 import { type Doc, fieldPaths, getAt, loadExamples, mutants, REPLACEMENTS } from './testing/fuzz.js';
 
 const EXAMPLES = loadExamples();
 
-/** `tags["kuma.io/service"]` (the input limits' style) -> `tags.kuma.io/service` (validation's). */
+/** `tags["kuma.io/service"]` (Kuma's notation, which errors use) -> `tags.kuma.io/service` (the mutants' field names). */
 function dotted(field: string): string {
   return field.replace(/\[("(?:[^"\\]|\\.)*")\]/g, (_m, key: string) => `.${JSON.parse(key) as string}`);
 }
 
 /** The error is about `field` or one of the fields inside it. */
 function mentions(e: FieldError, field: string): boolean {
-  const f = dotted(e.field);
+  const f = dotted(documentPath(e.field));
   return f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`);
 }
 

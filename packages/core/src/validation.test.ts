@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeResource, fromUniversal } from './codec.js';
 import { CausewayError } from './errors.js';
-import { decodeBase64Strict, formatPath, parseDuration, parseHostPort } from './validation.js';
+import { decodeBase64Strict, documentPath, formatPath, mapKey, parseDuration, parseGoDuration, parseHostPort, parseKumaDuration } from './validation.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 const CA_PEM = fixture('ca.pem');
@@ -93,7 +93,7 @@ const MESH_RETRY: Doc = {
         targetRef: { kind: 'Mesh' },
         default: {
           tcp: { maxConnectAttempt: 3 },
-          http: { numRetries: 2, perTryTimeout: '500ms', backOff: { baseInterval: '25ms', maxInterval: '250ms' }, retryOn: ['5XX', 'Reset', '503'] },
+          http: { numRetries: 2, perTryTimeout: '500ms', backOff: { baseInterval: '25ms', maxInterval: '250ms' }, retryOn: ['5xx', 'Reset', '503'] },
           grpc: { numRetries: 1, retryOn: ['Unavailable'] },
         },
       },
@@ -142,37 +142,52 @@ interface Case {
 
 const CASES: Case[] = [
   // --- ExternalService: tags
-  { name: 'ES: missing kuma.io/service', doc: es(['tags', 'kuma.io/service'], undefined), fields: ['tags.kuma.io/service'], reason: /is required/ },
-  { name: 'ES: empty kuma.io/service', doc: es(['tags', 'kuma.io/service'], ''), fields: ['tags.kuma.io/service'], reason: /must not be empty/ },
-  { name: 'ES: service equal to the address host', doc: es(['tags', 'kuma.io/service'], 'httpbin.org'), fields: ['tags.kuma.io/service'], reason: /address host "httpbin.org".*"httpbin"/ },
-  { name: 'ES: service equal to the address host, other case', doc: es(['tags', 'kuma.io/service'], 'HTTPBIN.ORG'), fields: ['tags.kuma.io/service'] },
+  { name: 'ES: missing kuma.io/service', doc: es(['tags', 'kuma.io/service'], undefined), fields: ['tags'], reason: /^mandatory tag "kuma.io\/service" is missing$/ },
+  { name: 'ES: empty kuma.io/service', doc: es(['tags', 'kuma.io/service'], ''), fields: ['tags["kuma.io/service"]'], reason: /tag value must be non-empty/ },
+  {
+    name: 'ES: service equal to the address host',
+    doc: es(['tags', 'kuma.io/service'], 'httpbin.org'),
+    fields: ['tags["kuma.io/service"]'],
+    reason: /^cannot be the same as networking.address \(the host "httpbin.org"\).*"httpbin"/,
+  },
+  { name: 'ES: service equal to the address host, other case', doc: es(['tags', 'kuma.io/service'], 'HTTPBIN.ORG'), fields: ['tags["kuma.io/service"]'] },
   {
     name: 'ES: service equal to an IP address host',
     doc: patch(es(['tags', 'kuma.io/service'], '10.1.2.3'), ['networking', 'address'], '10.1.2.3:443'),
-    fields: ['tags.kuma.io/service'],
-    reason: /^must not be the address host "10\.1\.2\.3": name the service$/,
+    fields: ['tags["kuma.io/service"]'],
+    reason: /^cannot be the same as networking.address \(the host "10\.1\.2\.3"\): name the service$/,
   },
-  { name: 'ES: bad protocol', doc: es(['tags', 'kuma.io/protocol'], 'udp'), fields: ['tags.kuma.io/protocol'], reason: /tcp, http, http2, grpc, kafka/ },
+  {
+    name: 'ES: bad protocol',
+    doc: es(['tags', 'kuma.io/protocol'], 'udp'),
+    fields: ['tags["kuma.io/protocol"]'],
+    reason: /^tag "kuma.io\/protocol" has an invalid value "udp". Allowed values: grpc, http, http2, https, kafka, tcp$/,
+  },
   { name: 'ES: tags not a map', doc: es(['tags'], 'kuma.io/service=httpbin'), fields: ['tags'], reason: /must be a map, got a string/ },
   { name: 'ES: tags a list', doc: es(['tags'], ['kuma.io/service']), fields: ['tags'], reason: /must be a map, got a list/ },
-  { name: 'ES: missing tags', doc: es(['tags'], undefined), fields: ['tags'], reason: /is required/ },
-  { name: 'ES: tag value not a string', doc: es(['tags', 'version'], 2), fields: ['tags.version'], reason: /must be a string, got a number/ },
-  { name: 'ES: empty kuma.io/zone', doc: es(['tags', 'kuma.io/zone'], ''), fields: ['tags.kuma.io/zone'] },
+  { name: 'ES: missing tags', doc: es(['tags'], undefined), fields: ['tags'], reason: /mandatory tag "kuma.io\/service" is missing/ },
+  { name: 'ES: tag value not a string', doc: es(['tags', 'version'], 2), fields: ['tags["version"]'], reason: /must be a string, got a number/ },
+  { name: 'ES: tag value null', doc: es(['tags', 'version'], null), fields: ['tags["version"]'], reason: /must be non-empty \(got null\)/ },
+  { name: 'ES: empty kuma.io/zone', doc: es(['tags', 'kuma.io/zone'], ''), fields: ['tags["kuma.io/zone"]'] },
+  { name: 'ES: tag value with a slash', doc: es(['tags', 'version'], 'v1/beta'), fields: ['tags["version"]'], reason: /alphanumeric characters, dots, dashes and underscores/ },
   // --- ExternalService: address
   { name: 'ES: address without port', doc: es(['networking', 'address'], 'httpbin.org'), fields: ['networking.address'], reason: /host:port/ },
-  { name: 'ES: port 0', doc: es(['networking', 'address'], 'httpbin.org:0'), fields: ['networking.address'], reason: /between 1 and 65535/ },
-  { name: 'ES: port 65536', doc: es(['networking', 'address'], 'httpbin.org:65536'), fields: ['networking.address'], reason: /between 1 and 65535/ },
+  { name: 'ES: port 0', doc: es(['networking', 'address'], 'httpbin.org:0'), fields: ['networking.address'], reason: /^port must be in the range \[1, 65535\], got 0$/ },
+  { name: 'ES: port 65536', doc: es(['networking', 'address'], 'httpbin.org:65536'), fields: ['networking.address'], reason: /in the range \[1, 65535\]/ },
+  { name: 'ES: address with a scheme', doc: es(['networking', 'address'], 'https://httpbin.org:443'), fields: ['networking.address'], reason: /without a scheme/ },
   { name: 'ES: non-numeric port', doc: es(['networking', 'address'], 'httpbin.org:https'), fields: ['networking.address'], reason: /"https"/ },
   { name: 'ES: empty port', doc: es(['networking', 'address'], 'httpbin.org:'), fields: ['networking.address'] },
   { name: 'ES: empty host', doc: es(['networking', 'address'], ':443'), fields: ['networking.address'], reason: /non-empty host/ },
   { name: 'ES: IPv6 without brackets', doc: es(['networking', 'address'], '2001:db8::1:443'), fields: ['networking.address'], reason: /brackets/ },
   { name: 'ES: bad IPv6 in brackets', doc: es(['networking', 'address'], '[2001:db8::zz]:443'), fields: ['networking.address'], reason: /not a valid IPv6/ },
   { name: 'ES: bad IPv4 300.1.1.1', doc: es(['networking', 'address'], '300.1.1.1:80'), fields: ['networking.address'], reason: /"300\.1\.1\.1" is not a valid IPv4 address/ },
-  { name: 'ES: bad DNS name (underscore)', doc: es(['networking', 'address'], 'http_bin.org:443'), fields: ['networking.address'], reason: /not a valid IP address or DNS name/ },
+  { name: 'ES: bad DNS name (underscore)', doc: es(['networking', 'address'], 'http_bin.org:443'), fields: ['networking.address'], reason: /^address has to be a valid IP address or a domain name, got "http_bin.org"$/ },
   { name: 'ES: bad DNS name (label starts with -)', doc: es(['networking', 'address'], '-httpbin.org:443'), fields: ['networking.address'] },
   { name: 'ES: address a number', doc: es(['networking', 'address'], 443), fields: ['networking.address'], reason: /must be a string, got a number/ },
-  { name: 'ES: missing address', doc: es(['networking', 'address'], undefined), fields: ['networking.address'], reason: /is required/ },
-  { name: 'ES: missing networking', doc: es(['networking'], undefined), fields: ['networking'], reason: /is required/ },
+  { name: 'ES: missing address', doc: es(['networking', 'address'], undefined), fields: ['networking.address'], reason: /^address can't be empty$/ },
+  { name: 'ES: null address', doc: es(['networking', 'address'], null), fields: ['networking.address'], reason: /^address can't be empty$/ },
+  { name: 'ES: missing networking', doc: es(['networking'], undefined), fields: ['networking'], reason: /^should have networking$/ },
+  { name: 'ES: networking not an object', doc: es(['networking'], 'httpbin.org:443'), fields: ['networking'], reason: /must be an object, got a string/ },
   // --- ExternalService: unknown fields
   { name: 'ES: unknown top-level field', doc: es(['port'], 443), fields: ['port'], reason: /unknown field/ },
   { name: 'ES: unknown field in networking', doc: es(['networking', 'adress'], 'x'), fields: ['networking.adress'], reason: /unknown field/ },
@@ -180,7 +195,9 @@ const CASES: Case[] = [
   { name: 'ES: unknown field in a data source', doc: tls('caCert', { inline: b64(CA_PEM), file: '/etc/ca.pem' }), fields: ['networking.tls.caCert.file'] },
   // --- ExternalService: tls
   { name: 'ES: caCert with two sources', doc: tls('caCert', { inline: b64(CA_PEM), secret: 'ca' }), fields: ['networking.tls.caCert'], reason: /exactly one.*not "inline" and "secret"/ },
-  { name: 'ES: caCert with no source', doc: tls('caCert', {}), fields: ['networking.tls.caCert'], reason: /exactly one of "inline", "inlineString" or "secret"/ },
+  { name: 'ES: caCert with no source', doc: tls('caCert', {}), fields: ['networking.tls.caCert'], reason: /^data source cannot be empty: set one of "inline", "inlineString" or "secret"$/ },
+  { name: 'ES: caCert empty inline', doc: tls('caCert', { inline: '' }), fields: ['networking.tls.caCert'], reason: /^data source cannot be empty$/ },
+  { name: 'ES: caCert from a file', doc: tls('caCert', { file: '/etc/ca.pem' }), fields: ['networking.tls.caCert.file'], reason: /is not supported/ },
   { name: 'ES: caCert inline not base64', doc: tls('caCert', { inline: 'not base64!' }), fields: ['networking.tls.caCert'], reason: /not valid base64/ },
   { name: 'ES: caCert inline base64 of a key', doc: tls('caCert', { inline: b64(CLIENT_KEY_PEM) }), fields: ['networking.tls.caCert'], reason: /not a PEM certificate/ },
   { name: 'ES: caCert inlineString not PEM', doc: tls('caCert', { inlineString: 'hello' }), fields: ['networking.tls.caCert'], reason: /"inlineString" is not a PEM certificate/ },
@@ -196,6 +213,11 @@ const CASES: Case[] = [
   { name: 'ES: clientKey without clientCert', doc: tls('clientCert', undefined), fields: ['networking.tls.clientCert'], reason: /required when "clientKey"/ },
   { name: 'ES: sni with spaces', doc: tls('sni', 'httpbin org'), fields: ['networking.tls.sni'], reason: /not a valid server name/ },
   { name: 'ES: sni not a string', doc: tls('sni', 443), fields: ['networking.tls.sni'] },
+  { name: 'ES: empty serverName', doc: patch(tls('sni', undefined), ['networking', 'tls', 'serverName'], ''), fields: ['networking.tls.serverName'], reason: /^cannot be empty/ },
+  { name: 'ES: serverName and sni', doc: tls('serverName', 'httpbin.org'), fields: ['networking.tls.serverName'], reason: /same field/ },
+  { name: 'ES: serverName with spaces', doc: patch(tls('sni', undefined), ['networking', 'tls', 'serverName'], 'a b'), fields: ['networking.tls.serverName'], reason: /not a valid server name/ },
+  { name: 'ES: skipHostnameVerification not a boolean', doc: tls('skipHostnameVerification', 'yes'), fields: ['networking.tls.skipHostnameVerification'] },
+  { name: 'ES: disableHostDNSEntry not a boolean', doc: es(['networking', 'disableHostDNSEntry'], 1), fields: ['networking.disableHostDNSEntry'] },
   { name: 'ES: tls.enabled not a boolean', doc: tls('enabled', 'true'), fields: ['networking.tls.enabled'], reason: /must be a boolean \(true or false\), got a string/ },
   { name: 'ES: allowRenegotiation not a boolean', doc: withoutClientPair('allowRenegotiation', 'no'), fields: ['networking.tls.allowRenegotiation'] },
   { name: 'ES: tls not an object', doc: es(['networking', 'tls'], true), fields: ['networking.tls'], reason: /must be an object, got a boolean/ },
@@ -206,34 +228,36 @@ const CASES: Case[] = [
   { name: 'ES: name too long', doc: es(['name'], 'a'.repeat(254)), fields: ['name'], reason: /at most 253/ },
   { name: 'ES: missing name', doc: es(['name'], undefined), fields: ['name'], reason: /is required/ },
   { name: 'ES: labels wrong type', doc: es(['labels'], ['team=edge']), fields: ['labels'], reason: /map of strings/ },
-  { name: 'ES: label value not a string', doc: es(['labels', 'team'], 7), fields: ['labels.team'], reason: /must be a string, got a number/ },
-  { name: 'ES: bad label name', doc: es(['labels', 'team name'], 'edge'), fields: ['labels.team name'] },
+  { name: 'ES: label value not a string', doc: es(['labels', 'team'], 7), fields: ['labels["team"]'], reason: /must be a string, got a number/ },
+  { name: 'ES: bad label name', doc: es(['labels', 'team name'], 'edge'), fields: ['labels["team name"]'] },
   { name: 'ES: version negative', doc: es(['version'], -1), fields: ['version'] },
   // --- Mesh
   {
     name: 'Mesh: enabledBackend not in backends',
     doc: patch(MESH, ['mtls', 'enabledBackend'], 'ca-2'),
     fields: ['mtls.enabledBackend'],
-    reason: /one of the backends \(ca-1\), got "ca-2"/,
+    reason: /^has to be set to one of the backends in the mesh$/,
   },
-  { name: 'Mesh: enabledBackend with no backends', doc: patch(MESH, ['mtls', 'backends'], undefined), fields: ['mtls.enabledBackend'], reason: /is empty/ },
-  { name: 'Mesh: zoneEgress without mTLS', doc: patch(MESH, ['mtls'], undefined), fields: ['routing.zoneEgress'], reason: /requires mTLS/ },
-  { name: 'Mesh: zoneEgress with backends but none enabled', doc: patch(MESH, ['mtls', 'enabledBackend'], undefined), fields: ['routing.zoneEgress'] },
+  { name: 'Mesh: enabledBackend with no backends', doc: patch(MESH, ['mtls', 'backends'], undefined), fields: ['mtls.enabledBackend'] },
+  { name: 'Mesh: zoneEgress without mTLS', doc: patch(MESH, ['mtls'], undefined), fields: ['mtls'], reason: /^has to be set when zoneEgress enabled/ },
+  { name: 'Mesh: zoneEgress with backends but none enabled', doc: patch(MESH, ['mtls', 'enabledBackend'], undefined), fields: ['mtls'] },
+  { name: 'Mesh: logging backend of an unknown type', doc: patch(MESH, ['logging'], { backends: [{ name: 'l', type: 'syslog' }] }), fields: ['logging.backends[0].type'], reason: /"tcp", "file"/ },
+  { name: 'Mesh: tracing sampling not a number', doc: patch(MESH, ['tracing'], { backends: [{ name: 't', type: 'zipkin', sampling: 'all', conf: { url: 'http://z:9411/' } }] }), fields: ['tracing.backends[0].sampling'] },
   { name: 'Mesh: backend type not builtin', doc: patch(MESH, ['mtls', 'backends', 0, 'type'], 'provided'), fields: ['mtls.backends[0].type'], reason: /builtin/ },
   { name: 'Mesh: RSAbits too small', doc: patch(MESH, ['mtls', 'backends', 0, 'conf', 'caCert', 'RSAbits'], 1024), fields: ['mtls.backends[0].conf.caCert.RSAbits'], reason: /at least 2048/ },
   {
     name: 'Mesh: bad duration in dpCert.rotation.expiration',
     doc: patch(MESH, ['mtls', 'backends', 0, 'dpCert', 'rotation', 'expiration'], '1 day'),
-    fields: ['mtls.backends[0].dpCert.rotation.expiration'],
-    reason: /"1 day" is not a duration/,
+    fields: ['mtls.dpcert.rotation.expiration'],
+    reason: /^has to be a valid format \(backend "ca-1"/,
   },
   { name: 'Mesh: bad caCert expiration', doc: patch(MESH, ['mtls', 'backends', 0, 'conf', 'caCert', 'expiration'], 'ten years'), fields: ['mtls.backends[0].conf.caCert.expiration'] },
   { name: 'Mesh: passthrough not a boolean', doc: patch(MESH, ['networking', 'outbound', 'passthrough'], 'false'), fields: ['networking.outbound.passthrough'], reason: /must be a boolean/ },
   {
     name: 'Mesh: duplicate backend names',
     doc: patch(MESH, ['mtls', 'backends', 1], { name: 'ca-1', type: 'builtin' }),
-    fields: ['mtls.backends[1].name'],
-    reason: /duplicate backend name "ca-1"/,
+    fields: ['mtls.backends[1].name', 'mtls.backends'],
+    reason: /^"ca-1" name is already used for another backend$/,
   },
   { name: 'Mesh: bad mode', doc: patch(MESH, ['mtls', 'backends', 0, 'mode'], 'LOOSE'), fields: ['mtls.backends[0].mode'], reason: /"STRICT", "PERMISSIVE"/ },
   { name: 'Mesh: with a mesh field', doc: patch(MESH, ['mesh'], 'default'), fields: ['mesh'], reason: /not mesh-scoped/ },
@@ -242,7 +266,7 @@ const CASES: Case[] = [
   {
     name: 'Dataplane: inbound without kuma.io/service',
     doc: patch(DATAPLANE, ['networking', 'inbound', 0, 'tags'], { version: 'v1' }),
-    fields: ['networking.inbound[0].tags.kuma.io/service'],
+    fields: ['networking.inbound[0].tags["kuma.io/service"]'],
     reason: /is required/,
   },
   { name: 'Dataplane: bad inbound port', doc: patch(DATAPLANE, ['networking', 'inbound', 0, 'port'], 70000), fields: ['networking.inbound[0].port'], reason: /between 1 and 65535/ },
@@ -259,22 +283,29 @@ const CASES: Case[] = [
   {
     name: 'Dataplane: outbound without service tag',
     doc: patch(DATAPLANE, ['networking', 'outbound', 0, 'tags'], {}),
-    fields: ['networking.outbound[0].tags.kuma.io/service'],
+    fields: ['networking.outbound[0].tags["kuma.io/service"]'],
   },
   { name: 'Dataplane: bad address', doc: patch(DATAPLANE, ['networking', 'address'], '127.0.0.1:80'), fields: ['networking.address'] },
   // --- ZoneIngress / ZoneEgress
-  { name: 'ZoneIngress: missing networking.port', doc: patch(ZONE_INGRESS, ['networking', 'port'], undefined), fields: ['networking.port'], reason: /is required/ },
+  { name: 'ZoneIngress: missing networking.port', doc: patch(ZONE_INGRESS, ['networking', 'port'], undefined), fields: ['networking.port'], reason: /^port must be in the range \[1, 65535\]$/ },
+  { name: 'ZoneIngress: admin port equal to port on loopback', doc: patch(patch(ZONE_INGRESS, ['networking', 'admin'], { port: 10001 }), ['networking', 'address'], '127.0.0.1'), fields: ['networking.admin.port'], reason: /^must differ from port$/ },
+  { name: 'ZoneIngress: service without kuma.io/service', doc: patch(ZONE_INGRESS, ['availableServices', 0, 'tags'], { version: 'v1' }), fields: ['availableService[0].tags'] },
+  { name: 'ZoneEgress: admin port equal to port on the wildcard', doc: patch(patch(ZONE_EGRESS, ['networking', 'admin'], { port: 10002 }), ['networking', 'address'], '0.0.0.0'), fields: ['networking.admin.port', 'networking.address.address'] },
   { name: 'ZoneIngress: negative instances', doc: patch(ZONE_INGRESS, ['availableServices', 0, 'instances'], -1), fields: ['availableServices[0].instances'] },
   { name: 'ZoneIngress: with a mesh field', doc: patch(ZONE_INGRESS, ['mesh'], 'default'), fields: ['mesh'] },
   { name: 'ZoneEgress: missing networking.address', doc: patch(ZONE_EGRESS, ['networking', 'address'], undefined), fields: ['networking.address'] },
   // --- policies
   { name: 'MTP: bad action', doc: patch(MTP, ['spec', 'from', 0, 'default', 'action'], 'Permit'), fields: ['spec.from[0].default.action'], reason: /Allow, Deny, AllowWithShadowDeny/ },
-  { name: 'MTP: MeshService without name', doc: patch(MTP, ['spec', 'targetRef', 'name'], undefined), fields: ['spec.targetRef.name'], reason: /required with kind MeshService/ },
+  { name: 'MTP: MeshService without name', doc: patch(MTP, ['spec', 'targetRef', 'name'], undefined), fields: ['spec.targetRef'], reason: /^name or labels must be set when kind is MeshService$/ },
   { name: 'MTP: Mesh kind with tags', doc: patch(MTP, ['spec', 'targetRef'], { kind: 'Mesh', tags: { a: 'b' } }), fields: ['spec.targetRef.tags'], reason: /must not be set with kind Mesh/ },
-  { name: 'MTP: MeshSubset without tags', doc: patch(MTP, ['spec', 'from', 0, 'targetRef', 'tags'], undefined), fields: ['spec.from[0].targetRef.tags'] },
+  { name: 'MTP: MeshSubset with a name', doc: patch(MTP, ['spec', 'from', 0, 'targetRef', 'name'], 'web'), fields: ['spec.from[0].targetRef.name'], reason: /^must not be set with kind MeshSubset$/ },
+  { name: 'MTP: kind not a Kuma kind', doc: patch(MTP, ['spec', 'targetRef', 'kind'], 'Service'), fields: ['spec.targetRef.kind'], reason: /^value 'Service' is not supported$/ },
+  { name: 'MTP: missing kind', doc: patch(MTP, ['spec', 'targetRef', 'kind'], undefined), fields: ['spec.targetRef.kind'], reason: /^must be defined$/ },
+  { name: 'MTP: tag value not a string in a targetRef', doc: patch(MTP, ['spec', 'from', 0, 'targetRef', 'tags', 'kuma.io/zone'], 1), fields: ['spec.from[0].targetRef.tags["kuma.io/zone"]'] },
+  { name: 'MTP: from without default', doc: patch(MTP, ['spec', 'from', 0, 'default'], undefined), fields: ['spec.from[0].default.action'], reason: /^must be defined$/ },
   { name: 'MTP: bad kind', doc: patch(MTP, ['spec', 'targetRef', 'kind'], 'MeshGateway'), fields: ['spec.targetRef.kind'] },
-  { name: 'MTP: empty from', doc: patch(MTP, ['spec', 'from'], []), fields: ['spec.from'], reason: /at least one/ },
-  { name: 'MTP: missing from', doc: patch(MTP, ['spec', 'from'], undefined), fields: ['spec.from'] },
+  { name: 'MTP: empty from', doc: patch(MTP, ['spec', 'from'], []), fields: ['spec'], reason: /^at least one of 'from' or 'rules' has to be defined$/ },
+  { name: 'MTP: missing from', doc: patch(MTP, ['spec', 'from'], undefined), fields: ['spec'] },
   { name: 'MTP: spec fields at top level', doc: { type: 'MeshTrafficPermission', mesh: 'default', name: 'p', from: [] }, fields: ['spec', 'from'] },
   {
     name: 'MeshTimeout: bad duration',
@@ -283,15 +314,25 @@ const CASES: Case[] = [
     reason: /"5 seconds" is not a duration/,
   },
   { name: 'MeshTimeout: day units are not Go durations', doc: patch(MESH_TIMEOUT, ['spec', 'to', 0, 'default', 'connectionTimeout'], '1d'), fields: ['spec.to[0].default.connectionTimeout'] },
-  { name: 'MeshTimeout: neither from nor to', doc: patch(MESH_TIMEOUT, ['spec', 'to'], undefined), fields: ['spec'], reason: /at least one of "from" or "to"/ },
+  { name: 'MeshTimeout: neither from nor to', doc: patch(MESH_TIMEOUT, ['spec', 'to'], undefined), fields: ['spec'], reason: /^at least one of 'from', 'to' or 'rules' has to be defined$/ },
+  { name: 'MeshTimeout: negative idle timeout', doc: patch(MESH_TIMEOUT, ['spec', 'to', 0, 'default', 'idleTimeout'], '-1s'), fields: ['spec.to[0].default.idleTimeout'], reason: /^must not be negative when defined$/ },
+  { name: 'MeshTimeout: empty http section', doc: patch(MESH_TIMEOUT, ['spec', 'to', 0, 'default', 'http'], {}), fields: ['spec.to[0].default.http'], reason: /at least one timeout in this section/ },
   {
     name: 'MeshRetry: bad retryOn',
     doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'http', 'retryOn', 1], 'Sometimes'),
-    fields: ['spec.to[0].default.http.retryOn[1]'],
-    reason: /"Sometimes" is not a retry condition/,
+    fields: ['spec.to[0].default.conf.http.retryOn[1]'],
+    reason: /^unknown item 'Sometimes'$/,
   },
-  { name: 'MeshRetry: bad gRPC retryOn', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'grpc', 'retryOn', 0], '5XX'), fields: ['spec.to[0].default.grpc.retryOn[0]'] },
-  { name: 'MeshRetry: maxConnectAttempt 0', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'tcp', 'maxConnectAttempt'], 0), fields: ['spec.to[0].default.tcp.maxConnectAttempt'], reason: /at least 1/ },
+  { name: 'MeshRetry: 5XX', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'http', 'retryOn', 0], '5XX'), fields: ['spec.to[0].default.conf.http.retryOn[0]'], reason: /write '5xx'/ },
+  { name: 'MeshRetry: bad gRPC retryOn', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'grpc', 'retryOn', 0], '5xx'), fields: ['spec.to[0].default.conf.grpc.retryOn[0]'] },
+  {
+    name: 'MeshRetry: maxConnectAttempt 0',
+    doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'tcp', 'maxConnectAttempt'], 0),
+    fields: ['spec.to[0].default.conf.tcp.maxConnectAttempt'],
+    reason: /^must be greater than 0$/,
+  },
+  { name: 'MeshRetry: MeshSubset in to', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'targetRef'], { kind: 'MeshSubset', tags: { a: 'b' } }), fields: ['spec.to[0].targetRef.kind'], reason: /^value 'MeshSubset' is not supported$/ },
+  { name: 'MeshRetry: empty default', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default'], {}), fields: ['spec.to[0].default.conf'] },
   { name: 'MeshRetry: numRetries not an integer', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'http', 'numRetries'], 1.5), fields: ['spec.to[0].default.http.numRetries'] },
   // --- secrets, types
   { name: 'Secret: data not base64', doc: patch(SECRET, ['data'], 'not base64!'), fields: ['data'], reason: /base64/ },
@@ -308,6 +349,28 @@ describe('valid base documents', () => {
     expect(errors).toEqual([]);
     expect(resource?.type).toBe(type);
     expect(resource?.name).toBe(doc.name);
+  });
+});
+
+/** Variants Kuma accepts (and Causeway refused before): each must decode, and the API returns what was written. */
+const ACCEPTED: { name: string; doc: Doc }[] = [
+  { name: 'MeshRetry: a status code as a number', doc: patch(MESH_RETRY, ['spec', 'to', 0, 'default', 'http', 'retryOn', 0], 503) },
+  { name: 'MeshRetry: empty to', doc: patch(MESH_RETRY, ['spec', 'to'], []) },
+  { name: 'ES: serverName instead of sni', doc: patch(tls('sni', undefined), ['networking', 'tls', 'serverName'], 'httpbin.org') },
+  { name: 'ES: empty sni', doc: tls('sni', '') },
+  { name: 'MTP: MeshSubset without tags', doc: patch(MTP, ['spec', 'from', 0, 'targetRef', 'tags'], undefined) },
+  { name: 'MTP: rules instead of from', doc: patch(MTP, ['spec'], { targetRef: { kind: 'Mesh' }, rules: [{ default: { allow: [{ spiffeID: { type: 'Prefix', value: 'spiffe://default' } }] } }] }) },
+  { name: 'MeshTimeout: to a MeshHTTPRoute', doc: patch(MESH_TIMEOUT, ['spec', 'to', 0, 'targetRef'], { kind: 'MeshHTTPRoute', name: 'route-1' }) },
+  { name: 'Mesh: logging, tracing and metrics', doc: patch(patch(patch(MESH, ['logging'], { backends: [{ name: 'f', type: 'file', conf: { path: '/tmp/log' } }] }), ['tracing'], { backends: [{ name: 'z', type: 'zipkin', conf: { url: 'http://zipkin:9411/api/v2/spans' } }] }), ['metrics'], { enabledBackend: 'p', backends: [{ name: 'p', type: 'prometheus' }] }) },
+];
+
+describe('accepted variants', () => {
+  it.each(ACCEPTED.map((c) => [c.name, c.doc] as const))('%s', (_name, doc) => {
+    const { resource, errors } = fromUniversal(doc);
+    expect(errors).toEqual([]);
+    // What was written is what is stored (a number stays a number, serverName stays serverName).
+    const { type: _t, mesh: _m, name: _n, labels: _l, ...fields } = doc;
+    expect(resource?.spec).toEqual(fields.spec ?? fields);
   });
 });
 
@@ -345,11 +408,11 @@ describe('several errors in one document', () => {
     expect(errors.map((e) => e.field).sort()).toEqual(
       [
         'name',
-        'labels.team',
+        'labels["team"]',
         'spec',
-        'tags.kuma.io/service',
-        'tags.kuma.io/protocol',
-        'tags.kuma.io/zone',
+        'tags',
+        'tags["kuma.io/protocol"]',
+        'tags["kuma.io/zone"]',
         'networking.address',
         'networking.extra',
         'networking.tls.enabled',
@@ -383,7 +446,7 @@ describe('several errors in one document', () => {
     expect(err.code).toBe('INVALID');
     expect(err.status).toBe(400);
     expect(err.message).toBe('ExternalService "httpbin" is not valid');
-    expect(err.fields.map((f) => f.field)).toEqual(['networking.address', 'networking.tls.enabled']);
+    expect(err.fields.map((f) => f.field).sort()).toEqual(['networking.address', 'networking.tls.enabled']);
     expect(err.describe().split('\n')).toHaveLength(3);
   });
 });
@@ -405,9 +468,23 @@ describe('decode checks against the REST path', () => {
 });
 
 describe('validation helpers', () => {
-  it('formatPath writes Kuma-style paths', () => {
-    expect(formatPath(['networking', 'inbound', 0, 'tags', 'kuma.io/service'])).toBe('networking.inbound[0].tags.kuma.io/service');
+  it("formatPath writes Kuma's notation: fields with dots, indexes and map keys in brackets", () => {
+    expect(formatPath(['networking', 'inbound', 0, 'tags', mapKey('kuma.io/service')])).toBe('networking.inbound[0].tags["kuma.io/service"]');
+    expect(formatPath(['tags', mapKey('')])).toBe('tags[""]');
+    expect(formatPath(['labels', mapKey('a"b')])).toBe('labels["a\\"b"]');
     expect(formatPath([])).toBe('');
+  });
+
+  it("documentPath finds the document's field for the paths Kuma's validators name their own way", () => {
+    expect(documentPath('spec.to[0].default.conf.http.retryOn[1]')).toBe('spec.to[0].default.http.retryOn[1]');
+    expect(documentPath('spec.to[0].default.conf')).toBe('spec.to[0].default');
+    expect(documentPath('logging.backends[2].config.address')).toBe('logging.backends[2].conf.address');
+    expect(documentPath('availableService[3].tags["kuma.io/service"]')).toBe('availableServices[3].tags["kuma.io/service"]');
+    expect(documentPath('networking.advertisedAddress.address')).toBe('networking.advertisedAddress');
+    expect(documentPath('mtls.dpcert.rotation.expiration')).toBe('mtls.backends');
+    expect(documentPath('spec.rules[0].allow[1].sni.value')).toBe('spec.rules[0].default.allow[1].sni.value');
+    expect(documentPath('spec.rules[0].matches[0].sni.value')).toBe('spec.rules[0].matches[0].sni.value');
+    expect(documentPath('networking.tls.caCert')).toBe('networking.tls.caCert');
   });
 
   it('parseHostPort accepts IPv4, bracketed IPv6 and DNS names', () => {
@@ -426,6 +503,32 @@ describe('validation helpers', () => {
     expect(parseDuration('1d', { days: true })).toBe(86_400_000);
     expect(parseDuration('10y', { days: true })).toBe(3650 * 86_400_000);
     expect(parseDuration('5 s')).toBeUndefined();
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('.5s')).toBe(500);
+    expect(parseDuration('1500us')).toBe(1.5);
+    expect(parseDuration('-1s')).toBeUndefined();
+    expect(parseDuration('2w', { days: true })).toBe(14 * 86_400_000);
+    expect(parseDuration('')).toBeUndefined();
+    expect(parseDuration('1h1')).toBeUndefined();
+  });
+
+  it('parseGoDuration reads signed Go durations', () => {
+    expect(parseGoDuration('-1s')).toBe(-1000);
+    expect(parseGoDuration('+1m')).toBe(60_000);
+    expect(parseGoDuration('0')).toBe(0);
+    expect(parseGoDuration('-0')).toBe(-0);
+    expect(parseGoDuration('1d')).toBeUndefined();
+    expect(parseGoDuration('- 1s')).toBeUndefined();
+  });
+
+  it("parseKumaDuration reads Kuma's certificate rotation format: one number, one unit", () => {
+    expect(parseKumaDuration('2y')).toBe(2 * 365 * 86_400_000);
+    expect(parseKumaDuration('2w')).toBe(14 * 86_400_000);
+    expect(parseKumaDuration('250ms')).toBe(250);
+    expect(parseKumaDuration('0')).toBe(0);
+    expect(parseKumaDuration('1h30m')).toBeUndefined();
+    expect(parseKumaDuration('2e')).toBeUndefined();
+    expect(parseKumaDuration('1.5h')).toBeUndefined();
   });
 
   it('decodeBase64Strict refuses bad alphabet and padding', () => {

@@ -109,14 +109,14 @@ describe('errors with document index and line', () => {
     expect(err.fields).toEqual([
       { field: 'networking.inbound[0].port', reason: 'must be between 1 and 65535 (line 15)' },
       // the missing tag points at its closest present parent, `tags:`
-      { field: 'networking.inbound[0].tags.kuma.io/service', reason: 'is required (line 16)' },
+      { field: 'networking.inbound[0].tags["kuma.io/service"]', reason: 'is required (line 16)' },
     ]);
   });
 
   it('the first document is reported as document 1', () => {
     const err = refusal(() => decodeResources(`${es('a').replace('a.example.com:443', 'a.example.com')}---\n${es('b')}`));
     expect(err.message).toMatch(/^input: document 1 \(line 1\): ExternalService "a" is not valid$/);
-    expect(err.fields).toEqual([{ field: 'networking.address', reason: 'must be "host:port" (line 7)' }]);
+    expect(err.fields).toEqual([{ field: 'networking.address', reason: 'unable to parse address: must be "host:port" (line 7)' }]);
   });
 
   it('a document that is not a map is refused', () => {
@@ -126,11 +126,43 @@ describe('errors with document index and line', () => {
   });
 });
 
+const KUMA_NAMED = `type: MeshRetry
+name: r
+mesh: default
+spec:
+  to:
+  - targetRef: {kind: Mesh}
+    default:
+      http:
+        retryOn: [5XX]
+---
+type: Mesh
+name: m
+logging:
+  backends:
+  - name: file
+    type: file
+    conf:
+      path: ""
+---
+type: ZoneIngress
+name: zi
+networking:
+  port: 10001
+  address: 0.0.0.0
+availableServices:
+- tags:
+    version: v1
+    kuma.io/service: ""
+`;
+
 describe('lineOf', () => {
   const [first, second] = parseDocuments(DATAPLANE_IN_DOC_2);
 
   it('finds keys that contain dots (tags.kuma.io/service)', () => {
     expect(first?.lineOf('tags.kuma.io/service')).toBe(5);
+    expect(first?.lineOf('tags["kuma.io/service"]')).toBe(5);
+    expect(first?.lineOf('tags["no/such-tag"]')).toBe(4);
     expect(first?.lineOf('tags')).toBe(4);
     expect(first?.lineOf('networking.address')).toBe(7);
   });
@@ -140,7 +172,16 @@ describe('lineOf', () => {
     expect(second?.line).toBe(9);
     expect(second?.lineOf('networking.inbound[0].port')).toBe(15);
     expect(second?.lineOf('networking.inbound[0].tags.version')).toBe(17);
+    expect(second?.lineOf('networking.inbound[0].tags["version"]')).toBe(17);
     expect(second?.lineOf('networking.inbound')).toBe(14);
+  });
+
+  it("finds the fields Kuma's validators name their own way (default.conf, config, availableService)", () => {
+    const [mr, mesh, zi] = parseDocuments(KUMA_NAMED);
+    expect(mr?.lineOf('spec.to[0].default.conf.http.retryOn[0]')).toBe(9);
+    expect(mesh?.lineOf('logging.backends[0].config.path')).toBe(18);
+    expect(zi?.lineOf('availableService[0].tags["kuma.io/service"]')).toBe(28);
+    expect(zi?.lineOf('networking.address.address')).toBe(24);
   });
 
   it('falls back to the closest parent present, or the document line', () => {

@@ -7,6 +7,7 @@ import { decodeResource, type EncodeOptions, toUniversal } from './codec.js';
 import { CausewayError, type FieldError } from './errors.js';
 import { assertShape, INPUT_LIMITS, type InputLimits, tooDeep, tooManyNodes } from './limits.js';
 import type { Resource } from './resource.js';
+import { documentPath } from './validation.js';
 
 export interface SourceDocument {
   /** 1-based index of the document in its file. */
@@ -14,7 +15,7 @@ export interface SourceDocument {
   /** 1-based line where the document starts. */
   line: number;
   value: unknown;
-  /** Line of a field (`networking.tls.caCert`, `inbound[0].port`), or of its closest parent present. */
+  /** Line of a field (`networking.tls.caCert`, `inbound[0].port`, `tags["kuma.io/service"]`), or of its closest parent present. */
   lineOf(field: string): number;
 }
 
@@ -66,7 +67,7 @@ function keyIndex(map: { items: unknown[] }): Map<string, Pair> {
   return index;
 }
 
-/** Splits a path like `tags.kuma.io/service` or `inbound[0].port` against the actual YAML keys. */
+/** Splits a path like `tags["kuma.io/service"]`, `tags.kuma.io/service` or `inbound[0].port` against the actual YAML keys. */
 function lineOfPath(root: Node | null | undefined, field: string, lc: LineCounter, fallback: number): number {
   let node: Node | null | undefined = root;
   let line = fallback;
@@ -82,8 +83,18 @@ function lineOfPath(root: Node | null | undefined, field: string, lc: LineCounte
       line = lineAt(item) ?? line;
       rest = rest.slice(m[0].length);
     } else if (isMap(node)) {
-      // The longest key that is a prefix of the rest up to a `.` or `[` (keys may hold dots: kuma.io/service).
       const index = keyIndex(node);
+      // A map key in Kuma's notation: `["kuma.io/service"]`.
+      const quoted = /^\[("(?:[^"\\]|\\.)*")\]\.?/.exec(rest);
+      if (quoted) {
+        const pair = index.get(JSON.parse(quoted[1] as string) as string);
+        if (!pair) break;
+        line = lineAt(pair.key as Node) ?? line;
+        node = pair.value as Node | null;
+        rest = rest.slice(quoted[0].length);
+        continue;
+      }
+      // The longest key that is a prefix of the rest up to a `.` or `[` (keys may hold dots: kuma.io/service).
       let best: { key: string; pair: Pair } | undefined;
       for (let i = rest.length; i > 0; i = Math.max(rest.lastIndexOf('.', i - 1), rest.lastIndexOf('[', i - 1))) {
         const pair = index.get(rest.slice(0, i));
@@ -313,7 +324,7 @@ export function parseDocuments(text: string, opts: ParseOptions = {}): SourceDoc
       index,
       line: contentLine,
       value,
-      lineOf: (field) => lineOfPath(contents, field, lc, contentLine),
+      lineOf: (field) => lineOfPath(contents, documentPath(field), lc, contentLine),
     });
   }
   return out;

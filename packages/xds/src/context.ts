@@ -17,6 +17,7 @@ import {
   parseHostPort,
   type Resource,
   SERVICE_TAG,
+  tlsServerName,
   ZONE_LABEL,
   ZONE_TAG,
 } from '@causeway/core';
@@ -182,7 +183,8 @@ function resolveTls(es: Resource<'ExternalService'>, host: string, isIp: boolean
   const key = bytes('clientKey');
   for (const [f, v] of [['caCert', ca], ['clientCert', cert], ['clientKey', key]] as const)
     if (v === 'missing') return { error: `networking.tls.${f}: secret "${tls[f]?.secret}" not found` };
-  const sni = tls.sni === undefined ? (isIp ? undefined : host) : tls.sni === '' ? undefined : tls.sni;
+  const written = tlsServerName(tls); // `sni` (the docs' name) or `serverName` (Kuma's API name)
+  const sni = written === undefined ? (isIp ? undefined : host) : written === '' ? undefined : written;
   const verify = sni ?? host;
   return {
     tls: {

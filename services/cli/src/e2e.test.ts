@@ -315,7 +315,7 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     // an invalid document fails a dry run too
     const bad = await cli(['apply', '--dry-run', '-f', '-'], { stdin: 'type: ExternalService\nmesh: default\nname: x\ntags: {}\nnetworking:\n  address: x:1\n' });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('tags.kuma.io/service');
+    expect(bad.stderr).toContain('tags: mandatory tag "kuma.io/service" is missing');
   });
 
   it('substitutes -v variables, and refuses a file with an unset one', async () => {

@@ -7,53 +7,248 @@
  * same-named folder of `@causeway/xds` (`src/policies/<name>/`).
  */
 import { z } from 'zod';
-import { nameSchema, tagsSchema, whenTyped } from '../validation.js';
+import { asArray, asObject, asString, stringMapSchema, under, type Violation, validateTags } from '../validation.js';
 
-export const TARGET_REF_KINDS = ['Mesh', 'MeshSubset', 'MeshService', 'MeshServiceSubset'] as const;
+/** Every kind a Kuma targetRef may name. */
+export const TARGET_REF_KINDS = [
+  'Mesh',
+  'Dataplane',
+  'MeshSubset',
+  'MeshGateway',
+  'MeshService',
+  'MeshExternalService',
+  'MeshMultiZoneService',
+  'MeshServiceSubset',
+  'MeshHTTPRoute',
+] as const;
 export type TargetRefKind = (typeof TARGET_REF_KINDS)[number];
+
+/**
+ * The kinds Causeway applies: they select by `kuma.io/service` and tags. A policy naming another kind
+ * (Dataplane, MeshGateway, MeshHTTPRoute, MeshExternalService, MeshMultiZoneService), or a targetRef field
+ * Causeway does not apply yet (`labels`, `sectionName`, `namespace`, `mesh`, `proxyTypes` without
+ * `Sidecar`), is accepted and stored, as Kuma accepts it, but selects nothing (see `isAppliedTargetRef`).
+ */
+export const APPLIED_TARGET_REF_KINDS = ['Mesh', 'MeshSubset', 'MeshService', 'MeshServiceSubset'] as const;
+export type AppliedTargetRefKind = (typeof APPLIED_TARGET_REF_KINDS)[number];
 
 export interface TargetRef {
   kind: TargetRefKind;
   name?: string;
   tags?: Record<string, string>;
+  labels?: Record<string, string>;
+  mesh?: string;
+  namespace?: string;
+  sectionName?: string;
+  proxyTypes?: ('Sidecar' | 'Gateway')[];
 }
 
-export const targetRefSchema = z
-  .strictObject({
-    kind: z.enum(TARGET_REF_KINDS, { error: `must be one of ${TARGET_REF_KINDS.join(', ')}` }),
-    name: nameSchema.optional(),
-    tags: tagsSchema.optional(),
-  })
-  .superRefine(
-    (ref, ctx) => {
-      const { kind, name, tags } = ref;
-      const hasTags = tags !== undefined && Object.keys(tags).length > 0;
-      switch (kind) {
-        case 'Mesh':
-          if (name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be set with kind Mesh' });
-          if (tags !== undefined) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must not be set with kind Mesh' });
-          break;
-        case 'MeshSubset':
-          if (name !== undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be set with kind MeshSubset' });
-          if (!hasTags) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'is required with kind MeshSubset' });
-          break;
-        case 'MeshService':
-          if (name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required with kind MeshService' });
-          if (tags !== undefined) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'must not be set with kind MeshService' });
-          break;
-        case 'MeshServiceSubset':
-          if (name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required with kind MeshServiceSubset' });
-          if (!hasTags) ctx.addIssue({ code: 'custom', path: ['tags'], message: 'is required with kind MeshServiceSubset' });
-          break;
-      }
-    },
-    // kind, name and tags are read together: only once each has its type (tags: null is a 400, not Object.keys(null)).
-    whenTyped(['kind'], ['name'], ['tags']),
-  );
+/**
+ * Whether Causeway applies this targetRef: an applied kind (a MeshService by `name`), and no field that
+ * would narrow it in a way Causeway does not model yet. Everything else selects nothing: stored, not applied.
+ */
+export function isAppliedTargetRef(ref: TargetRef): ref is TargetRef & { kind: AppliedTargetRefKind } {
+  if (!(APPLIED_TARGET_REF_KINDS as readonly string[]).includes(ref.kind)) return false;
+  if (ref.labels !== undefined || ref.sectionName !== undefined || ref.namespace !== undefined || ref.mesh !== undefined) return false;
+  if (ref.proxyTypes !== undefined && ref.proxyTypes.length > 0 && !ref.proxyTypes.includes('Sidecar')) return false;
+  if ((ref.kind === 'MeshService' || ref.kind === 'MeshServiceSubset') && !ref.name) return false;
+  return true;
+}
 
-/** A list of `from[]` / `to[]` entries: at least one when given. */
-export function nonEmptyList<T extends z.ZodType>(item: T) {
-  return z.array(item).min(1, 'must have at least one entry');
+export const targetRefSchema = z.strictObject({
+  kind: z.enum(TARGET_REF_KINDS, {
+    error: (iss) => (iss.input === undefined || iss.input === '' ? 'must be defined' : `value ${kumaQuote(iss.input)} is not supported`),
+  }),
+  name: z.string().optional(),
+  tags: stringMapSchema().optional(),
+  labels: stringMapSchema().optional(),
+  mesh: z.string().optional(),
+  namespace: z.string().optional(),
+  sectionName: z.string().optional(),
+  proxyTypes: z.array(z.enum(['Sidecar', 'Gateway'])).optional(),
+});
+
+/** Kuma writes a value in its messages as `'value'`. */
+function kumaQuote(v: unknown): string {
+  return `'${typeof v === 'string' ? v : JSON.stringify(v)}'`;
+}
+
+export interface TargetRefRules {
+  /** The kinds this targetRef may name here. */
+  kinds: readonly TargetRefKind[];
+  /** A MeshGateway may carry listener tags (top-level targetRefs). */
+  gatewayListenerTags?: boolean;
+  /** The policy configures inbounds (it has `from` or `rules`): `sectionName` may select one with a Dataplane. */
+  inbound?: boolean;
+}
+
+// Kuma's name rule for referenced resources: lower-case letters, digits, `-`, `.` and `_`.
+const REF_NAME_RE = /^[0-9a-z.\-_]*$/;
+
+/**
+ * Kuma's `ValidateTargetRef`, paths relative to the targetRef: the kind must be one of `rules.kinds`
+ * (nothing else is checked when it is not), and each kind allows and requires its own fields.
+ */
+export function validateTargetRef(value: unknown, rules: TargetRefRules): Violation[] {
+  const ref = asObject(value);
+  if (!ref) return [];
+  const kind = ref.kind;
+  // A missing or unknown kind is the schema's to report (`must be defined`, `value 'X' is not supported`).
+  if (typeof kind !== 'string' || !(TARGET_REF_KINDS as readonly string[]).includes(kind)) return [];
+  if (!rules.kinds.includes(kind as TargetRefKind)) return [{ path: ['kind'], message: `value ${kumaQuote(kind)} is not supported` }];
+  const out: Violation[] = [];
+  const str = (f: string) => asString(ref[f]) ?? '';
+  const map = (f: string) => Object.keys(asObject(ref[f]) ?? {}).length > 0;
+  const isSet = (f: string) => (f === 'tags' || f === 'labels' ? map(f) : f === 'proxyTypes' ? asArray(ref[f]).length > 0 : str(f) !== '');
+  const forbid = (...fields: string[]) => {
+    for (const f of fields) if (isSet(f)) out.push({ path: [f], message: `must not be set with kind ${kind}` });
+  };
+  const name = () => {
+    if (!REF_NAME_RE.test(str('name'))) out.push({ path: ['name'], message: "invalid characters: must consist of lower case alphanumeric characters, '-', '.' and '_'." });
+  };
+  const proxyTypes = () => {
+    if (Array.isArray(ref.proxyTypes) && ref.proxyTypes.length === 0) out.push({ path: ['proxyTypes'], message: 'must be undefined or have at least one element' });
+  };
+  const nameOrLabels = (labelsMessage: string) => {
+    if (!map('labels') && str('name') === '') out.push({ path: [], message: `name or labels must be set when kind is ${kind}` });
+    if (map('labels') && (str('name') !== '' || str('namespace') !== '')) out.push({ path: ['labels'], message: labelsMessage });
+  };
+  switch (kind as TargetRefKind) {
+    case 'Mesh':
+      if (str('name') !== '') out.push({ path: ['name'], message: 'using name with kind Mesh is not yet supported' });
+      forbid('mesh', 'tags', 'labels', 'namespace', 'sectionName');
+      proxyTypes();
+      break;
+    case 'Dataplane':
+      forbid('tags', 'mesh', 'proxyTypes');
+      if (map('labels') && (str('name') !== '' || str('namespace') !== '')) out.push({ path: ['labels'], message: 'either labels or name and namespace must be specified' });
+      if (!rules.inbound && str('sectionName') !== '') out.push({ path: ['sectionName'], message: 'can only be used with inbound policies' });
+      break;
+    case 'MeshSubset':
+      forbid('name', 'mesh');
+      out.push(...under(['tags'], validateTags(ref.tags ?? {})));
+      forbid('labels', 'namespace', 'sectionName');
+      proxyTypes();
+      break;
+    case 'MeshService':
+      name();
+      forbid('mesh', 'tags', 'proxyTypes');
+      nameOrLabels('either labels or name and namespace must be specified');
+      break;
+    case 'MeshHTTPRoute':
+      name();
+      forbid('mesh', 'tags', 'proxyTypes', 'sectionName');
+      nameOrLabels('either labels or name and namespace must be specified');
+      break;
+    case 'MeshServiceSubset':
+    case 'MeshGateway':
+      if (str('name') === '') out.push({ path: ['name'], message: `must be set when kind is ${kind}` });
+      name();
+      forbid('mesh', 'proxyTypes');
+      out.push(...under(['tags'], validateTags(ref.tags ?? {}, { selector: true })));
+      if (kind === 'MeshGateway' && !rules.gatewayListenerTags) forbid('tags');
+      forbid('labels', 'namespace', 'sectionName');
+      break;
+    case 'MeshExternalService':
+      name();
+      forbid('mesh', 'tags', 'proxyTypes');
+      nameOrLabels('either labels or name must be specified');
+      forbid('sectionName');
+      break;
+    case 'MeshMultiZoneService':
+      break;
+  }
+  return out;
+}
+
+/** Kuma's rules for the kinds a policy's top-level targetRef may name (universal: every policy is a system policy). */
+export function topTargetRefRules(value: unknown, kinds: readonly TargetRefKind[], inbound: boolean): Violation[] {
+  if (value === undefined) return [];
+  return under(['targetRef'], validateTargetRef(value, { kinds, gatewayListenerTags: true, inbound }));
+}
+
+/** The kind of a policy's top-level targetRef (`Mesh` when there is none). */
+export function topKind(spec: Record<string, unknown>): string {
+  return asString(asObject(spec.targetRef)?.kind) ?? 'Mesh';
+}
+
+/** The `to[].targetRef` kinds Kuma allows under a top-level kind (MeshRetry, MeshTimeout). */
+export function toKinds(top: string): readonly TargetRefKind[] {
+  return top === 'MeshGateway' || top === 'MeshHTTPRoute'
+    ? ['Mesh', 'MeshExternalService']
+    : ['Mesh', 'MeshService', 'MeshExternalService', 'MeshMultiZoneService', 'MeshHTTPRoute'];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound `rules[].matches` (MeshTimeout) and `rules[].default.allow/deny` (MeshTrafficPermission)
+
+/** A match of an inbound rule: the caller's SPIFFE ID (`Exact` or `Prefix`) and/or the SNI (`Exact`). */
+export interface Match {
+  spiffeID?: { type: string; value: string };
+  sni?: { type: string; value: string };
+}
+
+// Types and values are checked by `validateMatch`, at the paths Kuma uses (a missing one is "must be set").
+const matcher = z.strictObject({ type: z.string().prefault(''), value: z.string().prefault('') });
+export const matchSchema = z.strictObject({ spiffeID: matcher.optional(), sni: matcher.optional() });
+
+/** go-spiffe's `spiffeid.FromString`: the reason an ID is not valid, or undefined. */
+export function spiffeIdError(id: string): string | undefined {
+  if (!id.startsWith('spiffe://')) return 'scheme is missing or invalid';
+  const rest = id.slice('spiffe://'.length);
+  const slash = rest.indexOf('/');
+  const td = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? '' : rest.slice(slash);
+  if (td === '') return 'trust domain is missing';
+  if (!/^[a-z0-9._-]+$/.test(td)) return 'trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores';
+  if (path === '') return undefined;
+  if (path.endsWith('/')) return 'path cannot have a trailing slash';
+  for (const seg of path.slice(1).split('/')) {
+    if (seg === '') return 'path cannot contain empty segments';
+    if (seg === '.' || seg === '..') return 'path cannot contain dot segments';
+    if (!/^[a-zA-Z0-9._-]+$/.test(seg)) return 'path segment characters are limited to letters, numbers, dots, dashes, and underscores';
+  }
+  return undefined;
+}
+
+const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Kuma's `ValidateMatch`, paths relative to the match. */
+export function validateMatch(value: unknown): Violation[] {
+  const m = asObject(value);
+  if (!m) return [];
+  const out: Violation[] = [];
+  const spiffe = asObject(m.spiffeID);
+  if (spiffe) {
+    const err = spiffeIdError(asString(spiffe.value) ?? '');
+    if (err) out.push({ path: ['spiffeID'], message: `must be a valid Spiffe ID: ${err}` });
+    const type = asString(spiffe.type) ?? '';
+    if (type === '') out.push({ path: ['spiffeID', 'type'], message: 'must be set' });
+    else if (type !== 'Exact' && type !== 'Prefix') out.push({ path: ['spiffeID', 'type'], message: `unrecognized type ${JSON.stringify(type)}, supported values are: Exact, Prefix` });
+  }
+  const sni = asObject(m.sni);
+  if (sni) {
+    const type = asString(sni.type) ?? '';
+    if (type === '') out.push({ path: ['sni', 'type'], message: 'must be set' });
+    else if (type !== 'Exact') out.push({ path: ['sni', 'type'], message: `unrecognized type ${JSON.stringify(type)}, supported values are: Exact` });
+    const v = asString(sni.value) ?? '';
+    if (v === '') out.push({ path: ['sni', 'value'], message: 'must be set' });
+    else {
+      if (v.length > 253) out.push({ path: ['sni', 'value'], message: 'must be no more than 253 characters' });
+      if (!DNS1123_SUBDOMAIN_RE.test(v))
+        out.push({
+          path: ['sni', 'value'],
+          message:
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        });
+    }
+  }
+  return out;
+}
+
+/** The entries of an optional list (`to`, `from`, `rules`) that is given. */
+export function entries(value: unknown): Record<string, unknown>[] {
+  return asArray(value).map((e) => asObject(e) ?? {});
 }
 
 /**

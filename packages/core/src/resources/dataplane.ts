@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostSchema, portSchema, tagsSchema, whenTyped } from '../validation.js';
+import { hostSchema, mapKey, portSchema, tagsSchema, whenTyped } from '../validation.js';
 import { SERVICE_TAG, ZONE_TAG } from './external-service.js';
 
 export interface DataplaneInbound {
@@ -46,7 +46,7 @@ export function withInboundZoneTag(spec: DataplaneSpec, zone: string): Dataplane
 
 function requireServiceTag(tags: Record<string, string>, ctx: z.RefinementCtx): void {
   const s = tags[SERVICE_TAG];
-  if (s === undefined || s === '') ctx.addIssue({ code: 'custom', path: ['tags', SERVICE_TAG], message: 'is required' });
+  if (s === undefined || s === '') ctx.addIssue({ code: 'custom', path: ['tags', mapKey(SERVICE_TAG)], message: 'is required' });
 }
 
 const inboundSchema = z

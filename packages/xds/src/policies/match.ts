@@ -17,23 +17,39 @@
  * Ranking: the entries that apply to one outbound / inbound are applied in ascending precedence, each
  * field set by a later entry overriding the earlier value (objects are merged field by field, lists are
  * replaced whole). Precedence, compared in this order:
- * 1. the kind of the policy's top-level targetRef: Mesh < MeshSubset < MeshService < MeshServiceSubset;
+ * 1. the kind of the policy's top-level targetRef: Mesh < MeshSubset < MeshService < MeshServiceSubset (`KIND_RANK`);
  * 2. the kind of the entry's own targetRef (`to[]` / `from[]`), same scale;
  * 3. the policy name: of two policies of equal kinds, the one whose name sorts first
  *    (lexicographically smaller, byte order) wins, as in Kuma;
  * 4. the position of the entry in its list: a later entry wins over an earlier one of the same policy.
  */
-import { matchesTags, SERVICE_TAG, type TargetRef, type TargetRefKind } from '@causeway/core';
+import { isAppliedTargetRef, matchesTags, SERVICE_TAG, type TargetRef, type TargetRefKind } from '@causeway/core';
 
 export type Tags = Record<string, string>;
 
-export const KIND_RANK: Readonly<Record<TargetRefKind, number>> = { Mesh: 0, MeshSubset: 1, MeshService: 2, MeshServiceSubset: 3 };
+/** Kuma's order of kinds (only Mesh < MeshSubset < MeshService < MeshServiceSubset select anything here). */
+export const KIND_RANK: Readonly<Record<TargetRefKind, number>> = {
+  Mesh: 0,
+  Dataplane: 1,
+  MeshSubset: 2,
+  MeshGateway: 3,
+  MeshService: 4,
+  MeshExternalService: 5,
+  MeshMultiZoneService: 6,
+  MeshServiceSubset: 7,
+  MeshHTTPRoute: 8,
+};
 
 export const MESH_REF: TargetRef = { kind: 'Mesh' };
 
-/** Whether a targetRef selects something with one of these tag sets. */
+/**
+ * Whether a targetRef selects something with one of these tag sets. A kind or field Causeway does not
+ * apply yet (core's `isAppliedTargetRef`: Dataplane, MeshHTTPRoute, labels, sectionName, ...) selects nothing.
+ */
 export function refMatches(ref: TargetRef | undefined, tagSets: readonly Tags[]): boolean {
-  if (!ref || ref.kind === 'Mesh') return true;
+  if (!ref) return true;
+  if (!isAppliedTargetRef(ref)) return false;
+  if (ref.kind === 'Mesh') return true;
   const tags = ref.tags ?? {};
   switch (ref.kind) {
     case 'MeshSubset':

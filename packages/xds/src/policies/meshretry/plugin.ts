@@ -5,7 +5,7 @@
  *   `outbound:<service>`'s `retry_policy`: `numRetries` -> `num_retries`, `perTryTimeout` ->
  *   `per_try_timeout`, `backOff.{baseInterval,maxInterval}` -> `retry_back_off` (base 25 ms when only
  *   the maximum is given; a maximum below the base is raised to it, as Envoy requires),
- *   `retryOn` -> `retry_on` (`5XX` 5xx, `GatewayError` gateway-error, `Reset` reset, `Retriable4xx`
+ *   `retryOn` -> `retry_on` (`5xx` 5xx, `GatewayError` gateway-error, `Reset` reset, `Retriable4xx`
  *   retriable-4xx, `ConnectFailure` connect-failure, `EnvoyRatelimited` envoy-ratelimited,
  *   `RefusedStream` refused-stream, `Http3PostConnectFailure` http3-post-connect-failure; an HTTP status
  *   code adds `retriable-status-codes` and the code to `retriable_status_codes`; `HttpMethod<M>` limits
@@ -40,7 +40,8 @@ import { derive, type GeneratedVirtualHost, mapChains, mapFilters, mapKind, outb
 const TYPE = meshRetry.type;
 
 const HTTP_RETRY_ON: Record<string, string> = {
-  '5XX': '5xx',
+  '5xx': '5xx',
+  '5XX': '5xx', // what Causeway accepted before Kuma's spelling; kept for policies stored then
   GatewayError: 'gateway-error',
   Reset: 'reset',
   Retriable4xx: 'retriable-4xx',
@@ -79,7 +80,8 @@ export function retryPolicy(existing: RetryPolicy | undefined, c: HttpRetry, kin
     const on: string[] = [];
     const codes: number[] = [];
     const methods: string[] = [];
-    for (const r of c.retryOn) {
+    for (const item of c.retryOn) {
+      const r = String(item); // a status code may be written as a number (`- 503`)
       if (/^\d{3}$/.test(r)) codes.push(Number(r));
       else if (r.startsWith('HttpMethod')) methods.push(r.slice('HttpMethod'.length).toUpperCase());
       else if (table[r]) on.push(table[r] as string);
