@@ -948,9 +948,9 @@ export async function zoneOverview(global: CausewayClient, zone: string): Promis
 /**
  * Starts NATS and Postgres (startInfrastructure), a global control plane and one zone control plane per
  * zone (each on its own Postgres database, with sync), waits until global shows every zone online, then
- * starts each zone's ZoneIngress and ZoneEgress.
+ * starts each zone's ZoneIngress and ZoneEgress. `opts.zoneArgs`: more flags for every zone control plane.
  */
-export async function startMultiZone(env: TestEnv, zones: readonly string[], prefix = 'mz'): Promise<MultiZoneTopology> {
+export async function startMultiZone(env: TestEnv, zones: readonly string[], prefix = 'mz', opts: { zoneArgs?: readonly string[] } = {}): Promise<MultiZoneTopology> {
   const infra = await startInfrastructure(env, zones);
   const global = env.controlPlane(`${prefix}-global`, ['--mode', 'global', '--database-url', await infra.database(`causeway_it_${prefix}_global`)], { nats: natsAccess(infra, 'global') });
   await global.start();
@@ -961,7 +961,7 @@ export async function startMultiZone(env: TestEnv, zones: readonly string[], pre
       const vipCidr = `127.${241 + i}.0.0/16`;
       const cp = env.controlPlane(
         `${prefix}-${zone}`,
-        ['--mode', 'zone', '--zone', zone, '--database-url', await infra.database(`causeway_it_${prefix}_${zone.replace(/-/g, '_')}`), '--vip-cidr', vipCidr],
+        ['--mode', 'zone', '--zone', zone, '--database-url', await infra.database(`causeway_it_${prefix}_${zone.replace(/-/g, '_')}`), '--vip-cidr', vipCidr, ...(opts.zoneArgs ?? [])],
         { home: env.tempDir(`causeway-it-${prefix}-${zone}-home-`), nats: natsAccess(infra, zone) },
       );
       await cp.start();
