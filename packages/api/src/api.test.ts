@@ -56,6 +56,22 @@ describe('global mode', () => {
     expect(body.networking.address).toBe('httpbin.org:8080');
   });
 
+  it("takes Kuma's serverName and the docs' sni alike, and returns the one written", async () => {
+    for (const [name, tls] of [
+      ['kuma-style', { enabled: true, serverName: 'httpbin.org', skipHostnameVerification: true }],
+      ['docs-style', { enabled: true, sni: 'httpbin.org' }],
+    ] as const) {
+      const es = { ...httpbin, name, tags: { 'kuma.io/service': name }, networking: { address: `${name}.example.org:443`, disableHostDNSEntry: true, tls } };
+      expect((await app.inject({ method: 'PUT', url: `/meshes/default/external-services/${name}`, headers: auth, payload: es })).statusCode).toBe(201);
+      const got = (await app.inject({ url: `/meshes/default/external-services/${name}` })).json();
+      expect(got.networking).toEqual({ address: `${name}.example.org:443`, disableHostDNSEntry: true, tls });
+    }
+    const both = { ...httpbin, name: 'both', tags: { 'kuma.io/service': 'both' }, networking: { address: 'both.example.org:443', tls: { sni: 'a.example.org', serverName: 'b.example.org' } } };
+    const r = await app.inject({ method: 'PUT', url: '/meshes/default/external-services/both', headers: auth, payload: both });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().invalid_parameters).toEqual([{ field: 'networking.tls.serverName', reason: expect.stringContaining('same field') }]);
+  });
+
   it('accepts a YAML body', async () => {
     const yaml = 'type: ExternalService\nmesh: default\nname: example\ntags:\n  kuma.io/service: example\n  kuma.io/protocol: tcp\nnetworking:\n  address: example.com:443\n  tls:\n    enabled: false\n';
     const r = await app.inject({ method: 'PUT', url: '/meshes/default/external-services/example', headers: { ...auth, 'content-type': 'application/yaml' }, payload: yaml });
