@@ -152,12 +152,13 @@ describe('xDS across zones (real processes)', () => {
       metadata: { 'dataplane.resource': JSON.stringify({ type: 'ZoneEgress', name: 'egress-1', networking: { address: '127.0.0.1', port: 10002 } }) },
     });
 
-    // The sidecar: its workload certificate is signed by the mesh CA, with its SPIFFE ID; httpbin goes to the local egress.
+    // The sidecar: its workload certificate is signed by the mesh CA, with its SPIFFE ID and its zone (the zone
+    // tags every inbound with kuma.io/zone); httpbin goes to the local egress.
     await eventually(() => {
       const id = web.resources('Secret').find((s) => s.name === 'identity_cert:secret:default') as { tls_certificate: { certificate_chain: { inline_bytes: string } } } | undefined;
       expect(id).toBeDefined();
       const cert = new X509Certificate(Buffer.from(id?.tls_certificate.certificate_chain.inline_bytes ?? '', 'base64'));
-      expect(cert.subjectAltName).toBe('URI:spiffe://default/web');
+      expect(cert.subjectAltName).toBe('URI:kuma://kuma.io/zone/zone-1, URI:spiffe://default/web');
       expect(cert.verify(meshCa.publicKey)).toBe(true);
       const cla = web.resources('ClusterLoadAssignment').find((c) => c.cluster_name === 'httpbin');
       expect(JSON.stringify(cla)).toContain('"port_value":10002');
