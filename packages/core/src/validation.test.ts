@@ -269,6 +269,12 @@ const CASES: Case[] = [
     fields: ['networking.inbound[0].tags["kuma.io/service"]'],
     reason: /is required/,
   },
+  {
+    name: "Dataplane: a service Kuma's tag rules refuse (it would reach a ZoneIngress's availableServices)",
+    doc: patch(DATAPLANE, ['networking', 'inbound', 0, 'tags'], { 'kuma.io/service': 'redis/v1', 'kuma.io/protocol': '' }),
+    fields: ['networking.inbound[0].tags["kuma.io/service"]', 'networking.inbound[0].tags["kuma.io/protocol"]'],
+    reason: /alphanumeric characters, dots, dashes and underscores/,
+  },
   { name: 'Dataplane: bad inbound port', doc: patch(DATAPLANE, ['networking', 'inbound', 0, 'port'], 70000), fields: ['networking.inbound[0].port'], reason: /between 1 and 65535/ },
   { name: 'Dataplane: port as a string', doc: patch(DATAPLANE, ['networking', 'inbound', 0, 'port'], '9000'), fields: ['networking.inbound[0].port'], reason: /got a string/ },
   { name: 'Dataplane: no inbound', doc: patch(DATAPLANE, ['networking', 'inbound'], undefined), fields: ['networking.inbound'], reason: /at least one inbound/ },

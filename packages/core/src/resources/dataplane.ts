@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { hostSchema, mapKey, portSchema, tagsSchema, whenTyped } from '../validation.js';
-import { SERVICE_TAG, ZONE_TAG } from './external-service.js';
+import { hostSchema, mapKey, portSchema, tagsSchema, validateTags, whenTyped } from '../validation.js';
+import { PROTOCOL_TAG, SERVICE_TAG, ZONE_TAG } from './external-service.js';
 
 export interface DataplaneInbound {
   port: number;
@@ -47,6 +47,10 @@ export function withInboundZoneTag(spec: DataplaneSpec, zone: string): Dataplane
 function requireServiceTag(tags: Record<string, string>, ctx: z.RefinementCtx): void {
   const s = tags[SERVICE_TAG];
   if (s === undefined || s === '') ctx.addIssue({ code: 'custom', path: ['tags', mapKey(SERVICE_TAG)], message: 'is required' });
+  // The service and its protocol become a ZoneIngress's availableServices, which Kuma's tag rules check:
+  // hold them to those rules here (Kuma checks every Dataplane tag so), not only when the ingress is written.
+  const checked = { ...(s ? { [SERVICE_TAG]: s } : {}), ...(tags[PROTOCOL_TAG] !== undefined ? { [PROTOCOL_TAG]: tags[PROTOCOL_TAG] } : {}) };
+  for (const v of validateTags(checked)) ctx.addIssue({ code: 'custom', path: ['tags', ...v.path], message: v.message });
 }
 
 const inboundSchema = z
