@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeResource, fromUniversal } from './codec.js';
 import { CausewayError } from './errors.js';
+import { isAppliedTargetRef } from './policies/common.js';
 import { decodeBase64Strict, documentPath, formatPath, mapKey, parseDuration, parseGoDuration, parseHostPort, parseKumaDuration } from './validation.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
@@ -535,6 +536,18 @@ describe('validation helpers', () => {
     expect(parseKumaDuration('1h30m')).toBeUndefined();
     expect(parseKumaDuration('2e')).toBeUndefined();
     expect(parseKumaDuration('1.5h')).toBeUndefined();
+  });
+
+  it('isAppliedTargetRef: the kinds and fields Causeway applies; the rest selects nothing', () => {
+    expect(isAppliedTargetRef({ kind: 'Mesh' })).toBe(true);
+    expect(isAppliedTargetRef({ kind: 'MeshSubset', tags: { team: 'a' }, proxyTypes: ['Sidecar', 'Gateway'] })).toBe(true);
+    expect(isAppliedTargetRef({ kind: 'MeshService', name: 'web', labels: {}, sectionName: '' })).toBe(true);
+    expect(isAppliedTargetRef({ kind: 'MeshServiceSubset', name: 'web', tags: { version: 'v1' } })).toBe(true);
+    expect(isAppliedTargetRef({ kind: 'MeshService', labels: { app: 'web' } })).toBe(false);
+    expect(isAppliedTargetRef({ kind: 'MeshService', name: 'web', sectionName: 'http' })).toBe(false);
+    expect(isAppliedTargetRef({ kind: 'Mesh', proxyTypes: ['Gateway'] })).toBe(false);
+    for (const kind of ['Dataplane', 'MeshGateway', 'MeshHTTPRoute', 'MeshExternalService', 'MeshMultiZoneService'] as const)
+      expect(isAppliedTargetRef({ kind, name: 'x' })).toBe(false);
   });
 
   it('decodeBase64Strict refuses bad alphabet and padding', () => {

@@ -49,7 +49,8 @@ export interface TargetRef {
  */
 export function isAppliedTargetRef(ref: TargetRef): ref is TargetRef & { kind: AppliedTargetRefKind } {
   if (!(APPLIED_TARGET_REF_KINDS as readonly string[]).includes(ref.kind)) return false;
-  if (ref.labels !== undefined || ref.sectionName !== undefined || ref.namespace !== undefined || ref.mesh !== undefined) return false;
+  // Empty values are unset, as Kuma reads them.
+  if (Object.keys(ref.labels ?? {}).length > 0 || ref.sectionName || ref.namespace || ref.mesh) return false;
   if (ref.proxyTypes !== undefined && ref.proxyTypes.length > 0 && !ref.proxyTypes.includes('Sidecar')) return false;
   if ((ref.kind === 'MeshService' || ref.kind === 'MeshServiceSubset') && !ref.name) return false;
   return true;

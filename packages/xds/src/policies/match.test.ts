@@ -23,6 +23,16 @@ describe('targetRef matching', () => {
     expect(refMatches({ kind: 'MeshServiceSubset', name: 'web', tags: { version: 'v1' } }, sets)).toBe(true);
     expect(refMatches({ kind: 'MeshServiceSubset', name: 'web', tags: { version: 'v2' } }, sets)).toBe(false);
   });
+
+  it('selects nothing with a kind or field Causeway does not apply yet (stored, not applied)', () => {
+    const sets = [web, admin];
+    expect(refMatches({ kind: 'Dataplane', labels: { app: 'web' }, sectionName: 'http' }, sets)).toBe(false);
+    expect(refMatches({ kind: 'MeshHTTPRoute', name: 'route-1' }, sets)).toBe(false);
+    expect(refMatches({ kind: 'MeshService', labels: { 'kuma.io/display-name': 'web' } }, sets)).toBe(false);
+    expect(refMatches({ kind: 'MeshService', name: 'web', sectionName: 'http' }, sets)).toBe(false);
+    expect(refMatches({ kind: 'Mesh', proxyTypes: ['Gateway'] }, sets)).toBe(false);
+    expect(refMatches({ kind: 'Mesh', proxyTypes: ['Sidecar'] }, sets)).toBe(true);
+  });
 });
 
 describe('ranking', () => {
