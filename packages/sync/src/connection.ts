@@ -99,7 +99,9 @@ export class NatsLink {
       reconnectJitter: 100,
       pingInterval: this.opts.pingIntervalMs ?? 10_000,
       maxPingOut: 2,
-      timeout: 5000,
+      // A connect to a node that is gone (its address answers nothing) costs this much per attempt: short,
+      // so that a leader whose NATS node died is back within a few seconds (and does not step down, run.ts).
+      timeout: 2000,
     };
     if (this.opts.creds !== undefined) o.authenticator = credsAuthenticator(new TextEncoder().encode(this.opts.creds));
     else if (this.opts.user !== undefined) {

@@ -6,7 +6,7 @@
  * bucket a side follows is followed by `following`: when that watch ends on its own (its consumer's NATS
  * node died), only the replay and follow run again; the other direction (publishing) goes on.
  *
- * JetStream API requests time out after 5 s: a request that reaches a stream or consumer with no live
+ * JetStream API requests time out after 2 s: a request that reaches a stream or consumer with no live
  * leader (a NATS node just died and the cluster has not elected another) gets no answer, and is better
  * retried soon than waited for.
  */
@@ -19,7 +19,7 @@ import { errorText, parseJson } from '../util.js';
 import { type BucketWatch, watchBucket } from '../watch.js';
 
 /** How long a JetStream API request (consumer create, stream info, KV put) may take before it is retried. */
-const JS_REQUEST_TIMEOUT_MS = 5000;
+const JS_REQUEST_TIMEOUT_MS = 2000;
 
 /** Wait before the n-th retry (n >= 1) of a session start or of following a bucket again: 250 ms doubling, at most 5 s. */
 export function retryDelayMs(n: number): number {
