@@ -21,13 +21,9 @@ import { type BucketWatch, watchBucket } from '../watch.js';
 /** How long a JetStream API request (consumer create, stream info, KV put) may take before it is retried. */
 const JS_REQUEST_TIMEOUT_MS = 2000;
 
-/**
- * Wait before the n-th retry (n >= 1) of a session start or of following a bucket again: 250 ms doubling,
- * at most 2 s. Short, because right after a NATS node dies a consumer may be placed on the dead node for a
- * while (its create never answers): each retry is another chance at a live one.
- */
+/** Wait before the n-th retry (n >= 1) of a session start or of following a bucket again: 250 ms doubling, at most 5 s. */
 export function retryDelayMs(n: number): number {
-  return Math.min(250 * 2 ** Math.min(n - 1, 3), 2000);
+  return Math.min(250 * 2 ** Math.min(n - 1, 5), 5000);
 }
 
 /** What a side's follow step hands back once the bucket is replayed and applied: when its watch ends. */
