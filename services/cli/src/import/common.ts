@@ -114,6 +114,13 @@ export function list(ref: SourceRef, v: unknown, field: string): unknown[] {
   return [];
 }
 
+/** A source's `spec.ports` as a list; none is reported as not mapped (an ExternalService needs host:port). */
+export function requiredPorts(ref: SourceRef, ports: unknown): unknown[] {
+  const out = list(ref, ports, 'spec.ports');
+  if (out.length === 0) ref.notMapped('spec.ports', 'no ports: an ExternalService needs host:port');
+  return out;
+}
+
 export function obj(ref: SourceRef, v: unknown, field: string): Obj | undefined {
   if (v === undefined || v === null) return undefined;
   if (isObj(v)) return v;

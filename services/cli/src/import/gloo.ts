@@ -16,6 +16,7 @@ import {
   type ImportedService,
   isObj,
   list,
+  requiredPorts,
   normalizeHost,
   type Obj,
   obj,
@@ -122,11 +123,8 @@ export function importGlooExternalService(ref: SourceRef, spec: Obj, mesh: strin
     return [];
   }
 
-  const ports = list(ref, spec.ports, 'spec.ports');
-  if (ports.length === 0) {
-    ref.notMapped('spec.ports', 'no ports: an ExternalService needs host:port');
-    return [];
-  }
+  const ports = requiredPorts(ref, spec.ports);
+  if (ports.length === 0) return [];
   const out: ImportedService[] = [];
   for (const target of targets) {
     ports.forEach((p, pi) => {

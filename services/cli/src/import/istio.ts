@@ -18,6 +18,7 @@ import {
   type ImportedService,
   isHttpLike,
   list,
+  requiredPorts,
   normalizeHost,
   type Obj,
   obj,
@@ -93,11 +94,8 @@ export function importServiceEntry(ref: SourceRef, spec: Obj, mesh: string, regi
     return [];
   }
 
-  const ports = list(ref, spec.ports, 'spec.ports');
-  if (ports.length === 0) {
-    ref.notMapped('spec.ports', 'no ports: an ExternalService needs host:port');
-    return [];
-  }
+  const ports = requiredPorts(ref, spec.ports);
+  if (ports.length === 0) return [];
   const out: ImportedService[] = [];
   hosts.forEach((rawHost, hi) => {
     const problem = hostProblem(rawHost);
