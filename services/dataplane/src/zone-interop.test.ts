@@ -90,7 +90,13 @@ describe.each(['delta', 'sotw'] as const)('causeway-dp with the zone ADS server 
     // it told the zone where its admin port (/metrics) listens: the port it bound (--admin-port 0), for Prometheus discovery
     expect(stored && metricsTarget(stored)).toEqual({ host: '127.0.0.1', port: dp.admin.port });
     // every type applied, none rejected
-    await vi.waitFor(() => expect(Object.keys(dp.xds?.status.versions ?? {}).sort()).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration', 'Secret']), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(
+      () => {
+        expect(dp.xds?.status.lastNack, 'a NACK (its message says why)').toBeUndefined();
+        expect(Object.keys(dp.xds?.status.versions ?? {}).sort()).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration', 'Secret']);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     expect(dp.xds?.status.nacks).toBe(0);
     expect(dp.xds?.status.lastNack).toBeUndefined();
     // the identity certificate and the mesh CA came over SDS

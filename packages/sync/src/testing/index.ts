@@ -1,1 +1,2 @@
-export { freePort, type NatsServer, type NatsServerOptions, startNatsServer } from './nats-server.js';
+export { freePort } from './free-port.js';
+export { type NatsServer, type NatsServerOptions, startNatsServer } from './nats-server.js';

@@ -71,15 +71,8 @@ export function get(port: number, path = '/', opts: { host?: string; headers?: R
   });
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const { createServer: createNet } = await import('node:net');
-  const s = createNet();
-  await new Promise<void>((r) => s.listen(0, host, () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+/** A free TCP port (see @causeway/sync/testing: picked below the ephemeral range, so no `listen(0)` of a parallel test takes it). */
+export { freePort } from '@causeway/sync/testing';
 
 // ------------------------------------------------------------------ Envoy JSON builders
 export const T = {
