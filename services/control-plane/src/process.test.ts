@@ -1,22 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@causeway/sync/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = new URL('../dist/main.js', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
   // Generous: PGlite's initdb in WebAssembly takes several times longer on a loaded machine.

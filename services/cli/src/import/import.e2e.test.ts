@@ -4,12 +4,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CausewayClient } from '@causeway/client';
 import { decodeResource } from '@causeway/core';
+import { freePort } from '@causeway/sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
@@ -19,16 +19,6 @@ const CLI_BIN = join(ROOT, 'services/cli/dist/main.js');
 const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 const example = (name: string) => join(TESTDATA, name);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 let tmp: string;
 let cp: ChildProcess | undefined;
