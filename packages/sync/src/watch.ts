@@ -19,7 +19,8 @@
  * this watch does not recover by itself: a gap in delivery sequences, two missed idle heartbeats (1 s
  * each: a watch whose consumer was on a NATS node that died is noticed within ~2 s) or a deleted
  * consumer end it with an error (`closed`), and the side that followed the bucket replays it again on a
- * new watch (SyncEngine.following), while the rest of its session goes on.
+ * new watch (SyncEngine.following), while the rest of its session goes on. So does a replay that delivers
+ * nothing for 10 s (`WATCH_REPLAY_STALL_MS`): a sync never waits in silence for a replay that is not coming.
  */
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { createInbox, nanos, nuid } from '@nats-io/transport-node';
@@ -54,6 +55,8 @@ export interface WatchOptions {
   keys: string;
   /** Called for every entry, in bucket order. Must not throw. */
   onChange: (change: KvChange, replaying: boolean) => void;
+  /** How long a replay may deliver nothing before the watch ends (default WATCH_REPLAY_STALL_MS). */
+  replayStallMs?: number;
 }
 
 /** How long the server keeps a watch's consumer after its deliver subject lost interest. */
@@ -63,6 +66,13 @@ export const WATCH_INACTIVE_THRESHOLD_MS = 10_000;
  * one node of a NATS cluster: when that node dies, the missed heartbeats are how the watch finds out.
  */
 const WATCH_IDLE_HEARTBEAT_MS = 1_000;
+
+/**
+ * A replay that delivers nothing for this long ends the watch with an error (and the side replays again
+ * on a new watch): heartbeats alone do not prove the replay is coming (a consumer whose first messages
+ * went nowhere keeps sending heartbeats), and a sync that waits forever for a replay says nothing.
+ */
+export const WATCH_REPLAY_STALL_MS = 10_000;
 
 const KV_OPERATION = 'KV-Operation';
 
@@ -85,6 +95,7 @@ function watchConsumerConfig(bucket: string, keys: string, deliverSubject: strin
 }
 
 export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
+  const stallMs = opts.replayStallMs ?? WATCH_REPLAY_STALL_MS;
   const prefix = subjectPrefixOf(opts.bucket);
   const stream = streamOf(opts.bucket);
   // Replies come on the client's inbox prefix (the only thing a zone may subscribe to).
@@ -103,6 +114,7 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
 
   const consumer = await opts.js.consumers.getBoundPushConsumer({ deliver_subject: deliverSubject, idle_heartbeat: config.idle_heartbeat });
   let delivered = 0;
+  let lastDelivery = Date.now();
   // Set once consume() returns (no message can be handled before: they arrive on a later I/O turn).
   let end: (err: Error) => void = () => {};
   const messages = await consumer.consume({
@@ -115,6 +127,7 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
         return;
       }
       delivered = dseq;
+      lastDelivery = Date.now();
       const raw = m.headers?.get(KV_OPERATION);
       const op: KvOp = raw === 'DEL' || raw === 'PURGE' ? raw : 'PUT';
       const last = replaying && m.info.pending === 0;
@@ -126,6 +139,13 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
     },
   });
   end = (err) => messages.stop(err);
+  const stallCheck = setInterval(
+    () => {
+      if (replaying && Date.now() - lastDelivery >= stallMs) end(new Error(`the replay of ${opts.bucket} delivered nothing for ${stallMs} ms (${delivered} of ${info.num_pending} entries delivered)`));
+    },
+    Math.max(50, Math.min(1000, stallMs / 4)),
+  );
+  stallCheck.unref();
   void (async () => {
     for await (const s of messages.status()) {
       if (s.type === 'heartbeats_missed') end(new Error(`the consumer of ${opts.bucket} missed ${s.count} idle heartbeats`));
@@ -133,10 +153,12 @@ export async function watchBucket(opts: WatchOptions): Promise<BucketWatch> {
   })().catch(() => {});
   const closed = messages.closed().then(
     (err) => {
+      clearInterval(stallCheck);
       markReplayed(false);
       return err instanceof Error ? err : undefined;
     },
     (err: unknown) => {
+      clearInterval(stallCheck);
       markReplayed(false);
       return err instanceof Error ? err : new Error(String(err));
     },
