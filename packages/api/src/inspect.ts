@@ -8,6 +8,7 @@ import { CausewayError, DESCRIPTORS, parseDuration, type Resource, type Resource
 import { listAll, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { nextUrl, parseListQuery } from './resources.js';
+import { listWithTags } from './tag-filter.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -30,7 +31,7 @@ export async function inspectRoutes(app: FastifyInstance, opts: { store: Resourc
   const page = async <T extends ResourceType>(type: T, req: FastifyRequest<{ Params: { mesh?: string }; Querystring: Query }>) => {
     const q = parseListQuery(req.query);
     if (req.params.mesh !== undefined) q.mesh = req.params.mesh;
-    return store.list(type, q);
+    return listWithTags(store, type, q);
   };
 
   const dataplanesWithInsights = async (req: FastifyRequest<{ Params: { mesh?: string }; Querystring: Query }>) => {

@@ -22,6 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasAdminToken } from './auth.js';
 import { universalJsonSchema } from './openapi.js';
 import { checkDelete, checkUpdate } from './safety.js';
+import { listWithTags } from './tag-filter.js';
 
 export type Mode = 'global' | 'zone';
 
@@ -130,7 +131,7 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
       checkFormat(req.query);
       const q = parseListQuery(req.query);
       if (req.params.mesh !== undefined) q.mesh = checkedParam('mesh', req.params.mesh);
-      const page = await store.list(d.type, q);
+      const page = await listWithTags(store, d.type, q);
       return { total: page.total, items: page.items.map((r) => render(req, r)), next: nextUrl(req, page.next) };
     };
 

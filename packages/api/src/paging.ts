@@ -1,0 +1,64 @@
+/**
+ * Paging of lists the API computes itself (service insights, the dataplanes a policy selects, lists
+ * filtered by Kuma's `tag=` matching), the way the store pages its lists: items in (mesh, name) order,
+ * `size` items per page, and an opaque `offset` naming the last item of the previous page (the same
+ * encoding as the store's, so an offset means the same thing wherever it came from).
+ */
+import { CausewayError } from '@causeway/core';
+import { DEFAULT_PAGE_SIZE } from '@causeway/store';
+
+export interface Keyed {
+  mesh?: string | undefined;
+  name: string;
+}
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+  /** Offset of the next page; undefined on the last page. */
+  next?: string;
+}
+
+export function encodeOffset(mesh: string, name: string): string {
+  return Buffer.from(JSON.stringify([mesh, name]), 'utf8').toString('base64url');
+}
+
+function badOffset(): CausewayError {
+  return new CausewayError('INVALID', 'invalid list offset', [{ field: 'offset', reason: 'is not an offset returned by a previous list call (use its "next")' }]);
+}
+
+export function decodeOffset(offset: string): [string, string] {
+  if (!/^[A-Za-z0-9_-]+$/.test(offset)) throw badOffset();
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(offset, 'base64url').toString('utf8'));
+  } catch {
+    throw badOffset();
+  }
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw badOffset();
+  return [v[0], v[1]];
+}
+
+/** Byte order of (mesh, name), as the store sorts (Postgres "C" collation of the key columns). */
+export function compareKeys(a: Keyed, b: Keyed): number {
+  const am = a.mesh ?? '';
+  const bm = b.mesh ?? '';
+  if (am !== bm) return Buffer.compare(Buffer.from(am), Buffer.from(bm));
+  return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+}
+
+/** One page of `all` (any order: it is sorted here) after `offset`, `size` items long (default 100). */
+export function pageOf<T extends Keyed>(all: readonly T[], opts: { size?: number | undefined; offset?: string | undefined }): Page<T> {
+  const size = opts.size ?? DEFAULT_PAGE_SIZE;
+  const sorted = [...all].sort(compareKeys);
+  let start = 0;
+  if (opts.offset !== undefined && opts.offset !== '') {
+    const [mesh, name] = decodeOffset(opts.offset);
+    const after = { mesh, name };
+    start = sorted.findIndex((x) => compareKeys(x, after) > 0);
+    if (start < 0) start = sorted.length;
+  }
+  const items = sorted.slice(start, start + size);
+  const last = items[items.length - 1];
+  return { total: sorted.length, items, ...(start + size < sorted.length && last ? { next: encodeOffset(last.mesh ?? '', last.name) } : {}) };
+}
