@@ -6,11 +6,14 @@ import type { LeaderStatus, ResourceStore } from '@causeway/store';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installAuth } from './auth.js';
+import { dataplaneAdminRoutes } from './dataplane-admin.js';
 import { installErrorHandling, writeClientError } from './errors.js';
 import { inspectRoutes } from './inspect.js';
 import { kumaEndpoints } from './kuma-endpoints.js';
 import { installMetrics, type MetricSource } from './metrics.js';
+import { policyDataplaneRoutes } from './policy-dataplanes.js';
 import { type Mode, resourceRoutes } from './resources.js';
+import { serviceInsightRoutes } from './service-insights.js';
 import { trafficRoutes } from './traffic.js';
 
 export interface ApiOptions {
@@ -138,5 +141,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(inspectRoutes, { store: opts.store });
   await app.register(kumaEndpoints, { store: opts.store, adminToken: opts.adminToken, mode: opts.mode });
   await app.register(trafficRoutes, { store: opts.store, mode: opts.mode, zone: opts.zone });
+  await app.register(serviceInsightRoutes, { store: opts.store });
+  await app.register(policyDataplaneRoutes, { store: opts.store });
+  // A zone reads its proxies' admin endpoints; global forwards these reads to the zone (control plane's inspect-forward.ts).
+  if (opts.mode === 'zone') await app.register(dataplaneAdminRoutes, { store: opts.store, zone: opts.zone });
   return app;
 }
