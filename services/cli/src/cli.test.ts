@@ -130,7 +130,9 @@ describe('resolveType', () => {
   it('resolves inspect views and their spellings', () => {
     expect(resolveView('zone-ingress')).toBe('zone-ingresses');
     expect(resolveView('dataplanes')).toBe('dataplanes');
-    expect(() => resolveView('services')).toThrow(/cannot inspect "services"/);
+    expect(resolveView('services')).toBe('services');
+    expect(resolveView('svc')).toBe('services');
+    expect(() => resolveView('widgets')).toThrow(/cannot inspect "widgets"/);
   });
 });
 
@@ -229,15 +231,17 @@ describe('target resolution', () => {
   it('uses the current control plane, --control-plane, or the local default', () => {
     const io = fakeIo();
     const file = join(dir, 'c.yaml');
-    expect(resolveTarget({ config: file }, io)).toEqual({ address: 'http://127.0.0.1:5681' });
+    expect(resolveTarget({ configFile: file }, io)).toEqual({ address: 'http://127.0.0.1:5681' });
     let cfg = addControlPlane({ controlPlanes: [] }, { name: 'a', address: 'http://a:1', authTokenFile: '/t/a' }, false);
     cfg = addControlPlane(cfg, { name: 'b', address: 'http://b:1' }, false);
     saveConfig(file, cfg);
-    expect(resolveTarget({ config: file }, io)).toEqual({ address: 'http://b:1', name: 'b' });
-    expect(resolveTarget({ config: file, controlPlane: 'a' }, io)).toEqual({ address: 'http://a:1', name: 'a', authTokenFile: '/t/a' });
-    expect(() => resolveTarget({ config: file, controlPlane: 'z' }, io)).toThrow(/"z" is not configured/);
-    // CAUSEWAY_CONFIG is honoured when --config is not given
-    expect(resolveTarget({}, fakeIo({ env: { CAUSEWAY_CONFIG: file } })).name).toBe('b');
+    expect(resolveTarget({ configFile: file }, io)).toEqual({ address: 'http://b:1', name: 'b' });
+    expect(resolveTarget({ configFile: file, controlPlane: 'a' }, io)).toEqual({ address: 'http://a:1', name: 'a', authTokenFile: '/t/a' });
+    expect(() => resolveTarget({ configFile: file, controlPlane: 'z' }, io)).toThrow(/"z" is not configured/);
+    // CAUSEWAY_CLI_CONFIG is honoured when --config-file is not given; CAUSEWAY_CONFIG (causeway-cp's) is not read
+    expect(resolveTarget({}, fakeIo({ env: { CAUSEWAY_CLI_CONFIG: file } })).name).toBe('b');
+    expect(resolveTarget({}, fakeIo({ env: { CAUSEWAY_CONFIG: file } }))).toEqual({ address: 'http://127.0.0.1:5681' });
+    expect(resolveTarget({ configFile: file }, fakeIo({ env: { CAUSEWAY_CLI_CONFIG: join(dir, 'other.yaml') } })).name).toBe('b');
   });
 });
 
@@ -359,9 +363,9 @@ describe('runCli (no server needed)', () => {
     expect(help.out).toContain('--tag <name=values>');
     expect(help.out).toContain('--tag kuma.io/service=web,web-admin');
   });
-  it('rejects -m for a global-scoped type and an unknown type before connecting', async () => {
+  it('rejects -m for a global-scoped type (a usage error, exit 2) and an unknown type before connecting', async () => {
     const io = fakeIo();
-    expect(await runCli(['--address', 'http://127.0.0.1:9', 'get', 'zones', '-m', 'default'], io)).toBe(1);
+    expect(await runCli(['--address', 'http://127.0.0.1:9', 'get', 'zones', '-m', 'default'], io)).toBe(2);
     expect(io.err).toContain('zones are not mesh-scoped');
     const io2 = fakeIo();
     expect(await runCli(['--address', 'http://127.0.0.1:9', 'delete', 'nope', 'x'], io2)).toBe(1);
@@ -371,30 +375,30 @@ describe('runCli (no server needed)', () => {
     const file = join(dir, 'cfg.yaml');
     saveConfig(file, addControlPlane(addControlPlane({ controlPlanes: [] }, { name: 'a', address: 'http://a:1', mode: 'global' }, false), { name: 'b', address: 'http://b:1' }, false));
     const list = fakeIo();
-    expect(await runCli(['--config', file, 'config', 'control-planes', 'list'], list)).toBe(0);
+    expect(await runCli(['--config-file', file, 'config', 'control-planes', 'list'], list)).toBe(0);
     expect(list.out.split('\n').map((l) => l.split(/\s{3,}/))).toEqual([
-      ['ACTIVE', 'NAME', 'ADDRESS', 'MODE', 'ZONE', 'AUTH TOKEN FILE'],
+      ['ACTIVE', 'NAME', 'ADDRESS', 'MODE', 'ZONE', 'AUTH'],
       ['', 'a', 'http://a:1', 'global', '-', '-'],
       ['*', 'b', 'http://b:1', '-', '-', '-'],
       [''],
     ]);
-    expect(await runCli(['--config', file, 'config', 'control-planes', 'switch', '--name', 'a'], fakeIo())).toBe(0);
+    expect(await runCli(['--config-file', file, 'config', 'control-planes', 'switch', '--name', 'a'], fakeIo())).toBe(0);
     expect(loadConfig(file).currentControlPlane).toBe('a');
     const missing = fakeIo();
-    expect(await runCli(['--config', file, 'config', 'control-planes', 'remove', '--name', 'zz'], missing)).toBe(1);
+    expect(await runCli(['--config-file', file, 'config', 'control-planes', 'remove', '--name', 'zz'], missing)).toBe(1);
     expect(missing.err).toContain('"zz" is not configured');
-    expect(await runCli(['--config', file, 'config', 'control-planes', 'remove', '--name', 'a'], fakeIo())).toBe(0);
+    expect(await runCli(['--config-file', file, 'config', 'control-planes', 'remove', '--name', 'a'], fakeIo())).toBe(0);
     expect(loadConfig(file)).toEqual({ currentControlPlane: 'b', controlPlanes: [{ name: 'b', address: 'http://b:1' }] });
   });
   it('refuses to add a control plane that does not answer, and a duplicate name', async () => {
     const file = join(dir, 'cfg.yaml');
     const io = fakeIo();
-    expect(await runCli(['--config', file, 'config', 'control-planes', 'add', '--name', 'x', '--address', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(await runCli(['--config-file', file, 'config', 'control-planes', 'add', '--name', 'x', '--address', 'http://127.0.0.1:9'], io)).toBe(1);
     expect(io.err).toContain('does not answer');
     expect(loadConfig(file)).toEqual({ controlPlanes: [] });
     saveConfig(file, addControlPlane({ controlPlanes: [] }, { name: 'x', address: 'http://a:1' }, false));
     const dup = fakeIo();
-    expect(await runCli(['--config', file, 'config', 'control-planes', 'add', '--name', 'x', '--address', 'http://127.0.0.1:9'], dup)).toBe(1);
+    expect(await runCli(['--config-file', file, 'config', 'control-planes', 'add', '--name', 'x', '--address', 'http://127.0.0.1:9'], dup)).toBe(1);
     expect(dup.err).toContain('already exists');
   });
 });

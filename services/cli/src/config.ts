@@ -1,7 +1,9 @@
 /**
  * The CLI's own configuration: the control planes it knows and which one is current, kept in
- * `~/.causeway/config.yaml` (or `--config FILE`). Tokens are never stored here: a control plane keeps
- * the path of its token file, read each time a command runs.
+ * `~/.causeway/config.yaml` (or `--config-file FILE`, or `$CAUSEWAY_CLI_CONFIG`). A control plane keeps
+ * the path of its token file (read each time a command runs), or — only when added with kumactl's
+ * `--auth-type tokens --auth-conf token=...` — the token itself; the file is mode 0600 and `config view`
+ * redacts it.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,15 @@ export interface ControlPlaneEntry {
   /** What the control plane reported when it was added. */
   mode?: 'global' | 'zone';
   zone?: string;
+  /** Absolute path of the CA certificate (PEM) an https address is verified with; read at use time. */
+  caCertFile?: string;
+  /** Accept any certificate of an https address. */
+  skipVerify?: boolean;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** kumactl's authentication plugin: only `tokens` (`authConf.token`). */
+  authType?: 'tokens';
+  authConf?: { token: string };
 }
 
 export interface CliConfig {
@@ -78,6 +89,7 @@ export function loadConfig(path: string): CliConfig {
       if (typeof cp.address !== 'string' || cp.address === '') errors.push({ field: `${at}.address`, reason: 'is required' });
       if (cp.authTokenFile !== undefined && typeof cp.authTokenFile !== 'string') errors.push({ field: `${at}.authTokenFile`, reason: 'must be a string' });
       if (cp.mode !== undefined && cp.mode !== 'global' && cp.mode !== 'zone') errors.push({ field: `${at}.mode`, reason: 'must be "global" or "zone"' });
+      const conn = connectionFields(cp, at, errors);
       if (typeof cp.name === 'string' && typeof cp.address === 'string') {
         controlPlanes.push({
           name: cp.name,
@@ -85,12 +97,76 @@ export function loadConfig(path: string): CliConfig {
           ...(typeof cp.authTokenFile === 'string' ? { authTokenFile: cp.authTokenFile } : {}),
           ...(cp.mode === 'global' || cp.mode === 'zone' ? { mode: cp.mode } : {}),
           ...(typeof cp.zone === 'string' ? { zone: cp.zone } : {}),
+          ...conn,
         });
       }
     });
   }
   if (errors.length > 0) throw new CausewayError('INVALID', `config file ${path} is not valid`, errors);
   return { ...(typeof current === 'string' ? { currentControlPlane: current } : {}), controlPlanes };
+}
+
+type Connection = Pick<ControlPlaneEntry, 'caCertFile' | 'skipVerify' | 'headers' | 'authType' | 'authConf'>;
+
+/** The connection settings of one control plane entry, checked. */
+function connectionFields(cp: Record<string, unknown>, at: string, errors: FieldError[]): Connection {
+  const out: Connection = {};
+  if (cp.caCertFile !== undefined) {
+    if (typeof cp.caCertFile === 'string' && cp.caCertFile !== '') out.caCertFile = cp.caCertFile;
+    else errors.push({ field: `${at}.caCertFile`, reason: 'must be the path of a PEM file' });
+  }
+  if (cp.skipVerify !== undefined) {
+    if (typeof cp.skipVerify === 'boolean') out.skipVerify = cp.skipVerify;
+    else errors.push({ field: `${at}.skipVerify`, reason: 'must be true or false' });
+  }
+  if (cp.headers !== undefined) {
+    const headers: Record<string, string> = {};
+    if (!isPlainObject(cp.headers)) errors.push({ field: `${at}.headers`, reason: 'must be a map of header name to value' });
+    else
+      for (const [k, v] of Object.entries(cp.headers)) {
+        const reason = typeof v === 'string' ? headerError(k, v) : 'must be a string';
+        if (reason) errors.push({ field: `${at}.headers["${k}"]`, reason });
+        else headers[k] = v as string;
+      }
+    out.headers = headers;
+  }
+  if (cp.authType !== undefined) {
+    if (cp.authType === 'tokens') out.authType = 'tokens';
+    else errors.push({ field: `${at}.authType`, reason: 'must be "tokens"' });
+  }
+  if (cp.authConf !== undefined) {
+    const token = isPlainObject(cp.authConf) ? cp.authConf.token : undefined;
+    if (typeof token === 'string' && token !== '' && Object.keys(cp.authConf as object).length === 1) out.authConf = { token };
+    else errors.push({ field: `${at}.authConf`, reason: 'must be {token: <token>}' });
+    if (cp.authType !== 'tokens') errors.push({ field: `${at}.authType`, reason: 'must be "tokens" when authConf is set' });
+  }
+  return out;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Why a header cannot be sent, or undefined. The CLI sets accept, authorization and content-* itself. */
+export function headerError(name: string, value: string): string | undefined {
+  if (!HEADER_NAME.test(name)) return `"${name}" is not a header name (letters, digits and !#$%&'*+.^_\`|~-)`;
+  if (/^(accept|authorization|content-type|content-length|host|connection|transfer-encoding)$/i.test(name))
+    return `${name} is set by the CLI itself${name.toLowerCase() === 'authorization' ? ' (use --auth-token-file or --auth-type tokens --auth-conf token=...)' : ''}`;
+  if (/[\r\n\0]/.test(value)) return 'the value must not contain line breaks or NUL';
+  return undefined;
+}
+
+const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|api-?key/i;
+export const REDACTED = '[redacted]';
+
+/** The config as `config view` prints it: tokens and secret-looking header values replaced by [redacted]. */
+export function redactedConfig(config: CliConfig): CliConfig {
+  return {
+    ...config,
+    controlPlanes: config.controlPlanes.map((cp) => ({
+      ...cp,
+      ...(cp.headers ? { headers: Object.fromEntries(Object.entries(cp.headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v])) } : {}),
+      ...(cp.authConf ? { authConf: { token: REDACTED } } : {}),
+    })),
+  };
 }
 
 /**

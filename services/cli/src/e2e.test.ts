@@ -443,7 +443,7 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
 
   it('works through a configured control plane (config control-planes add/list/switch/remove)', async () => {
     const configFile = join(tmp, 'cli-config.yaml');
-    const base = ['--config', configFile];
+    const base = ['--config-file', configFile];
     const add = ok(await cli(['config', 'control-planes', 'add', '--name', 'global', '--address', global!.url, '--auth-token-file', global!.tokenFile], { globals: base }));
     expect(add.stdout).toContain('added control plane "global"');
     expect(statSync(configFile).mode & 0o777).toBe(0o600);

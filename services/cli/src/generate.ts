@@ -5,11 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { CausewayClient } from '@causeway/client';
-import { CausewayError, check, SERVICE_TAG, tagsSchema } from '@causeway/core';
+import { ApiError, type CausewayClient } from '@causeway/client';
+import { CausewayError, check, nameError, SERVICE_TAG, tagsSchema } from '@causeway/core';
 import { generateNatsConfig } from '@causeway/sync';
 import { InvalidArgumentError } from 'commander';
 import type { CliIo } from './io.js';
+import { isNoRoute } from './transport.js';
+import { UsageError, usageError } from './usage.js';
 
 export interface NatsConfigFlags {
   zones: string;
@@ -126,11 +128,39 @@ export async function generateDataplaneTokenCommand(client: CausewayClient, flag
     );
 }
 
-/** `causeway generate zone-token [--scope ingress,egress] [--valid-for 24h]` (asks the zone control plane). */
-export async function generateZoneTokenCommand(client: CausewayClient, flags: TokenFlags & { scope?: string }, io: CliIo): Promise<void> {
-  const scope = flags.scope?.split(',').map((s) => s.trim());
-  if (scope?.some((s) => s !== 'ingress' && s !== 'egress'))
-    throw new CausewayError('INVALID', 'invalid scope', [{ field: '--scope', reason: 'must be "ingress", "egress" or "ingress,egress"' }]);
-  const token = await client.zoneToken({ ...(scope ? { scope: scope as ('ingress' | 'egress')[] } : {}), ...(flags.validFor ? { validFor: flags.validFor } : {}) });
+/**
+ * `causeway generate zone-token [--zone Z] [--scope ingress,egress] [--valid-for 24h]`: a token for the
+ * ZoneIngress / ZoneEgress proxies of zone Z (`POST /tokens/zone {zone, scope, validFor}`). The API signs
+ * zone tokens on the zone's own control plane (with the key its proxies' tokens are checked against), which
+ * refuses another zone's name; global has no such route, and is told apart in the error.
+ */
+export async function generateZoneTokenCommand(client: CausewayClient, flags: TokenFlags & { zone?: string; scope?: string[] }, io: CliIo): Promise<void> {
+  const scope = flags.scope?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const bad = scope?.filter((s) => s !== 'ingress' && s !== 'egress') ?? [];
+  if (bad.length > 0 || scope?.length === 0)
+    throw usageError('--scope', 'invalid scope', `must be "ingress", "egress" or "ingress,egress"${bad.length > 0 ? ` (not ${bad.join(', ')})` : ''}`);
+  if (flags.zone !== undefined && nameError(flags.zone)) throw usageError('--zone', 'invalid zone name', nameError(flags.zone) as string);
+  let token: string;
+  try {
+    token = (
+      await client.request('POST', '/tokens/zone', {
+        ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
+        ...(scope ? { scope: [...new Set(scope)] } : {}),
+        ...(flags.validFor ? { validFor: flags.validFor } : {}),
+      })
+    ).text.trim();
+  } catch (e) {
+    if (isNoRoute(e))
+      throw new CausewayError(
+        'NOT_FOUND',
+        `the control plane at ${client.address} does not issue zone tokens (a global control plane does not: each zone's control plane signs the tokens of its own proxies); run this against zone ${flags.zone ?? 'Z'}'s control plane (--control-plane NAME or --address URL)`,
+      );
+    if (e instanceof ApiError && e.httpStatus === 400) {
+      // The API names its body fields; say which flag set them.
+      const flag: Record<string, string> = { zone: '--zone', scope: '--scope', validFor: '--valid-for' };
+      throw new UsageError(e.message, e.fields.map((f) => ({ field: flag[f.field] ?? f.field, reason: f.reason })));
+    }
+    throw e;
+  }
   io.stdout(`${token}\n`);
 }

@@ -2,13 +2,14 @@
  * `causeway get TYPE [NAME]` and `causeway delete TYPE NAME`.
  */
 import { CausewayClient } from '@causeway/client';
-import { CausewayError, encodeYaml, type ResourceDescriptor } from '@causeway/core';
+import { encodeYaml, type ResourceDescriptor } from '@causeway/core';
 import { describeResource, resourceTable } from './format.js';
 import type { CliIo } from './io.js';
+import type { OutputFormat } from './output.js';
 import { resolveType } from './types.js';
+import { usageError } from './usage.js';
 
-export type OutputFormat = 'table' | 'yaml' | 'json';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'yaml', 'json'];
+export { OUTPUT_FORMATS, type OutputFormat } from './output.js';
 
 export interface GetOptions {
   mesh?: string;
@@ -21,7 +22,7 @@ export interface GetOptions {
 function meshFor(d: ResourceDescriptor, mesh: string | undefined, forItem: boolean): string | undefined {
   if (d.scope !== 'mesh') {
     if (mesh !== undefined)
-      throw new CausewayError('INVALID', `${d.cli.plural} are not mesh-scoped`, [{ field: '--mesh', reason: `does not apply to ${d.type}; leave it out` }]);
+      throw usageError('--mesh', `${d.cli.plural} are not mesh-scoped`, `does not apply to ${d.type}; leave it out`);
     return undefined;
   }
   return mesh ?? (forItem ? 'default' : undefined);
@@ -54,7 +55,7 @@ export async function getCommand(client: CausewayClient, typeName: string, name:
   const mesh = meshFor(d, opts.mesh, name !== undefined);
   if (name !== undefined) {
     if (opts.size !== undefined || opts.offset !== undefined)
-      throw new CausewayError('INVALID', '--size and --offset apply to lists', [{ field: 'NAME', reason: 'leave out the name to list, or drop --size/--offset' }]);
+      throw usageError('--size', '--size and --offset apply to lists', 'leave out the name to list, or drop --size/--offset');
     if (opts.output === 'json') {
       io.stdout(json(await client.getJson(CausewayClient.itemPath(d.type, mesh, name))));
       return;

@@ -140,7 +140,7 @@ describe('causeway inspect external-service NAME', () => {
     expect(await runCli(['--address', address, 'inspect', 'external-service', 'httpbin', '--mesh', 'other'], other)).toBe(1);
     expect(requested).toContain('/meshes/other/external-services/httpbin/stats');
     const none = fakeIo(dir);
-    expect(await runCli(['--address', address, 'inspect', 'external-service'], none)).toBe(1);
+    expect(await runCli(['--address', address, 'inspect', 'external-service'], none)).toBe(2);
     expect(none.err).toContain('needs the name of an ExternalService');
   });
 });

@@ -1,13 +1,14 @@
 /**
- * `causeway inspect meshes|zones|zone-ingresses|zone-egresses|dataplanes`: the API's overview routes
- * (resources joined with their insights) as tables, or their JSON/YAML as is.
+ * `causeway inspect meshes|zones|zone-ingresses|zone-egresses|dataplanes|services`: the API's overview
+ * routes (resources joined with their insights; Kuma's service insights) as tables, or their JSON/YAML as is.
  */
 import type { CausewayClient } from '@causeway/client';
 import { CausewayError } from '@causeway/core';
-import { stringify } from 'yaml';
 import { age, renderTable } from './format.js';
-import { nextPageHint, type OutputFormat } from './get.js';
+import { nextPageHint } from './get.js';
 import type { CliIo } from './io.js';
+import { type OutputFormat, printStructured } from './output.js';
+import { usageError } from './usage.js';
 
 interface ListBody<T> {
   total: number;
@@ -24,6 +25,8 @@ interface View {
   meshFilter: boolean;
   /** A `-m` answer is a single item, not a list. */
   singleWithMesh?: boolean;
+  /** The mesh when `-m` is left out (a per-mesh route). */
+  defaultMesh?: string;
   headers: string[];
   row(item: Dict, now: number): string[];
 }
@@ -121,6 +124,17 @@ export const INSPECT_VIEWS: Record<string, View> = {
     headers: ['MESH', 'NAME', 'TAGS', 'STATUS', 'LAST CONNECTED', 'UPDATES', 'REJECTED', 'AGE'],
     row: dataplaneRow,
   },
+  services: {
+    // Kuma's service insights of one mesh (kumactl's `inspect services`, mesh "default" unless -m).
+    path: (mesh) => `/meshes/${encodeURIComponent(mesh ?? 'default')}/service-insights`,
+    meshFilter: true,
+    defaultMesh: 'default',
+    headers: ['SERVICE', 'TYPE', 'STATUS', 'DATAPLANES'],
+    row: (s) => {
+      const dps = obj(s.dataplanes);
+      return [str(s.name), str(s.serviceType ?? 'internal'), str(s.status), `${str(dps.online ?? 0)}/${str(dps.total ?? 0)}`];
+    },
+  },
 };
 
 /** Spellings accepted for each view. */
@@ -136,12 +150,23 @@ const VIEW_ALIASES: Record<string, string> = {
   dataplane: 'dataplanes',
   dp: 'dataplanes',
   dps: 'dataplanes',
+  service: 'services',
+  svc: 'services',
+  'service-insights': 'services',
 };
 
-export function resolveView(name: string): string {
+/** The view `name` spells, or undefined. */
+export function findView(name: string): string | undefined {
   const key = name.toLowerCase();
-  const view = INSPECT_VIEWS[key] ? key : VIEW_ALIASES[key];
-  if (!view) throw new CausewayError('INVALID', `cannot inspect "${name}"`, [{ field: 'WHAT', reason: `must be one of ${Object.keys(INSPECT_VIEWS).join(', ')}` }]);
+  return INSPECT_VIEWS[key] ? key : VIEW_ALIASES[key];
+}
+
+export function resolveView(name: string): string {
+  const view = findView(name);
+  if (!view)
+    throw new CausewayError('INVALID', `cannot inspect "${name}"`, [
+      { field: 'WHAT', reason: `must be one of ${Object.keys(INSPECT_VIEWS).join(', ')}, external-service NAME, or a policy type with a NAME` },
+    ]);
   return view;
 }
 
@@ -156,7 +181,7 @@ export async function inspectCommand(client: CausewayClient, what: string, opts:
   const name = resolveView(what);
   const view = INSPECT_VIEWS[name]!;
   if (opts.mesh !== undefined && !view.meshFilter)
-    throw new CausewayError('INVALID', `${name} are not mesh-scoped`, [{ field: '--mesh', reason: `does not apply to inspect ${name}; leave it out` }]);
+    throw usageError('--mesh', `${name} are not mesh-scoped`, `does not apply to inspect ${name}; leave it out`);
   const single = view.singleWithMesh === true && opts.mesh !== undefined;
   const q = new URLSearchParams();
   if (!single) {
@@ -166,12 +191,8 @@ export async function inspectCommand(client: CausewayClient, what: string, opts:
   const qs = q.toString();
   const path = view.path(opts.mesh);
   const body = await client.getJson<unknown>(qs ? `${path}?${qs}` : path);
-  if (opts.output === 'json') {
-    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-    return;
-  }
-  if (opts.output === 'yaml') {
-    io.stdout(stringify(body, { lineWidth: 0 }));
+  if (opts.output !== 'table') {
+    printStructured(body, opts.output, io);
     return;
   }
   const now = io.now();
@@ -185,38 +206,4 @@ export async function inspectCommand(client: CausewayClient, what: string, opts:
     const offset = new URL(list.next).searchParams.get('offset');
     if (offset) io.stdout(`\n${nextPageHint(['inspect', name], { ...(opts.mesh !== undefined ? { mesh: opts.mesh } : {}), ...(opts.size !== undefined ? { size: opts.size } : {}) }, offset)}`);
   }
-}
-
-/** What `inspect <kind> NAME --type T` can show for one proxy. */
-export const INSPECT_ONE_TYPES = ['config-dump', 'policies'] as const;
-export type InspectOneType = (typeof INSPECT_ONE_TYPES)[number];
-
-export interface InspectOneOptions {
-  mesh?: string;
-  type: InspectOneType;
-  output: OutputFormat;
-}
-
-/** Path on the zone API of one proxy's view. */
-export function inspectOnePath(view: string, name: string, opts: Pick<InspectOneOptions, 'mesh' | 'type'>): string {
-  const n = encodeURIComponent(name);
-  const suffix = opts.type === 'config-dump' ? 'xds' : 'policies';
-  if (view === 'dataplanes') return `/meshes/${encodeURIComponent(opts.mesh ?? 'default')}/dataplanes/${n}/${suffix}`;
-  if (opts.type !== 'config-dump')
-    throw new CausewayError('INVALID', `--type ${opts.type} applies to dataplanes only`, [{ field: '--type', reason: `${view} support only config-dump` }]);
-  if (opts.mesh !== undefined) throw new CausewayError('INVALID', `${view} are not mesh-scoped`, [{ field: '--mesh', reason: 'leave it out' }]);
-  if (view === 'zone-ingresses') return `/zoneingresses/${n}/${suffix}`;
-  if (view === 'zone-egresses') return `/zoneegresses/${n}/${suffix}`;
-  throw new CausewayError('INVALID', `cannot inspect one of ${view}`, [{ field: 'WHAT', reason: 'must be dataplane, zone-ingress or zone-egress with a NAME' }]);
-}
-
-/**
- * `causeway inspect dataplane NAME -m MESH --type config-dump|policies` (and zone-ingress / zone-egress
- * NAME --type config-dump): the zone control plane's view of one proxy. JSON unless `-o yaml`.
- */
-export async function inspectOneCommand(client: CausewayClient, what: string, name: string, opts: InspectOneOptions, io: CliIo): Promise<void> {
-  const view = resolveView(what);
-  const body = await client.getJson<unknown>(inspectOnePath(view, name, opts));
-  if (opts.output === 'yaml') io.stdout(stringify(body, { lineWidth: 0 }));
-  else io.stdout(`${JSON.stringify(body, null, 2)}\n`);
 }
