@@ -1,7 +1,7 @@
 /**
  * Inspecting a zone's proxies from global, over NATS request/reply (Kuma does this over its KDS stream):
  * global asks `causeway.inspect.<zone>` for one read of the zone's API (a proxy's config dump, the
- * policies that apply to it) and gets the zone's answer back.
+ * policies and rules that apply to it, its stats and clusters) and gets the zone's answer back.
  *
  * Every control plane replica keeps a connection of its own for this (a NatsLink next to the sync, which
  * only the leader runs), so any global replica can ask and every zone replica hears the question. A zone
@@ -30,8 +30,12 @@ export interface InspectReply {
   body: string;
 }
 
-/** Paths a zone answers: reads of its proxies' dumps and policies (nothing else of its API). */
-const ANSWERED = [/^\/meshes\/[^/?]+\/dataplanes\/[^/?]+\/(xds|policies)(\?.*)?$/, /^\/(zoneingresses|zoneegresses)\/[^/?]+\/xds(\?.*)?$/];
+/**
+ * Paths a zone answers (nothing else of its API): a Dataplane's config dump (`xds`), the policies that
+ * apply to it and Kuma's rules of them (`policies`, `_rules`), its proxy's statistics and clusters from the
+ * proxy's admin endpoint (`stats`, `clusters`), and a zone proxy's config dump.
+ */
+const ANSWERED = [/^\/meshes\/[^/?]+\/dataplanes\/[^/?]+\/(xds|policies|_rules|stats|clusters)(\?.*)?$/, /^\/(zoneingresses|zoneegresses)\/[^/?]+\/xds(\?.*)?$/];
 
 export function isInspectUrl(url: string): boolean {
   return ANSWERED.some((re) => re.test(url));
