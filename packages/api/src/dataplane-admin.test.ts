@@ -180,6 +180,13 @@ describe('zone: a proxy’s stats, clusters (its admin endpoint) and Kuma inspec
     expect(mtp.warnings).toEqual([expect.stringContaining('has no mTLS')]);
   });
 
+  it('/openapi.json describes stats, clusters (text/plain) and _rules', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, { get?: { summary?: string; responses?: Record<string, { content?: Record<string, unknown> }> } }> };
+    for (const what of ['stats', 'clusters', '_rules']) expect(doc.paths[`/meshes/{mesh}/dataplanes/{name}/${what}`]?.get?.summary, what).toBeTruthy();
+    expect(Object.keys(doc.paths['/meshes/{mesh}/dataplanes/{name}/stats']?.get?.responses?.['200']?.content ?? {})).toContain('text/plain');
+    expect(Object.keys(doc.paths['/meshes/{mesh}/dataplanes/{name}/_rules']?.get?.responses?.['200']?.content ?? {})).toContain('application/json');
+  });
+
   it('matchers of a targetRef: Mesh none, MeshService its service, MeshSubset and MeshServiceSubset their tags', () => {
     expect(matchersOf({ kind: 'Mesh' })).toEqual([]);
     expect(matchersOf({ kind: 'MeshService', name: 'web' })).toEqual([{ key: 'kuma.io/service', value: 'web', not: false }]);
