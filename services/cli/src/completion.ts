@@ -125,6 +125,9 @@ autoload -U +X bashcompinit && bashcompinit
 ${bashCompletion(spec, name)}`;
 }
 
+/** fish's single quotes: only \\ and \' are escapes inside them. */
+const fq = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
 export function fishCompletion(spec: CompletionSpec, name = 'causeway'): string {
   const fn = `__${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   const paths = spec.nodes.map((n) => n.path).filter((p) => p !== '');
@@ -132,8 +135,8 @@ export function fishCompletion(spec: CompletionSpec, name = 'causeway'): string 
     `# fish completion for ${name} (written by: ${name} completion fish)`,
     `#   ${name} completion fish > ~/.config/fish/completions/${name}.fish`,
     `function ${fn}_path`,
-    `    set -l paths ${paths.map(q).join(' ')}`,
-    `    set -l value_flags ${spec.valueFlags.map(q).join(' ')}`,
+    `    set -l paths ${paths.map(fq).join(' ')}`,
+    `    set -l value_flags ${spec.valueFlags.map(fq).join(' ')}`,
     '    set -l tokens (commandline -opc)',
     '    set -e tokens[1]',
     "    set -l path ''",
@@ -165,14 +168,14 @@ export function fishCompletion(spec: CompletionSpec, name = 'causeway'): string 
   ];
   const flagSpec = (f: string) => (f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`);
   for (const n of spec.nodes) {
-    const cond = `-n '${fn}_at ${q(n.path)}'`;
+    const cond = `-n '${fn}_at "${n.path}"'`;
     const all = [...n.subcommands, ...n.words];
-    if (all.length > 0) lines.push(`complete -c ${name} ${cond} -a ${q(words(all))}`);
+    if (all.length > 0) lines.push(`complete -c ${name} ${cond} -a ${fq(words(all))}`);
     for (const f of n.flags) {
       const choices = n.choices[f];
       const takes = spec.valueFlags.includes(f);
       const file = spec.fileFlags.includes(f);
-      lines.push(`complete -c ${name} ${cond} ${flagSpec(f)}${choices ? ` -xa ${q(words(choices))}` : takes ? (file ? ' -rF' : ' -x') : ''}`);
+      lines.push(`complete -c ${name} ${cond} ${flagSpec(f)}${choices ? ` -xa ${fq(words(choices))}` : takes ? (file ? ' -rF' : ' -x') : ''}`);
     }
   }
   // The root's flags are global: offered after any command.

@@ -61,6 +61,8 @@ export function normalizeAddress(address: string): string {
   return address.replace(/\/+$/, '');
 }
 
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['name', 'address', 'authTokenFile', 'mode', 'zone', 'caCertFile', 'skipVerify', 'headers', 'authType', 'authConf']);
+
 /** Reads the config file; a missing file is an empty config. Malformed content is an error naming the file. */
 export function loadConfig(path: string): CliConfig {
   if (!existsSync(path)) return { controlPlanes: [] };
@@ -73,6 +75,8 @@ export function loadConfig(path: string): CliConfig {
   if (doc === null || doc === undefined) return { controlPlanes: [] };
   const errors: FieldError[] = [];
   if (!isPlainObject(doc)) throw new CausewayError('INVALID', `config file ${path} must be a YAML map`);
+  // A file of another tool (causeway-cp's config, say) is named as such rather than read as an empty config.
+  for (const k of Object.keys(doc)) if (k !== 'currentControlPlane' && k !== 'controlPlanes') errors.push({ field: k, reason: 'is not a setting of the causeway CLI config (currentControlPlane, controlPlanes)' });
   const current = doc.currentControlPlane;
   if (current !== undefined && current !== null && typeof current !== 'string') errors.push({ field: 'currentControlPlane', reason: 'must be a string' });
   const rawList = doc.controlPlanes ?? [];
@@ -85,6 +89,7 @@ export function loadConfig(path: string): CliConfig {
         errors.push({ field: at, reason: 'must be a map' });
         return;
       }
+      for (const k of Object.keys(cp)) if (!ENTRY_KEYS.has(k)) errors.push({ field: `${at}.${k}`, reason: `is not a control plane setting (${[...ENTRY_KEYS].join(', ')})` });
       if (typeof cp.name !== 'string' || cp.name === '') errors.push({ field: `${at}.name`, reason: 'is required' });
       if (typeof cp.address !== 'string' || cp.address === '') errors.push({ field: `${at}.address`, reason: 'is required' });
       if (cp.authTokenFile !== undefined && typeof cp.authTokenFile !== 'string') errors.push({ field: `${at}.authTokenFile`, reason: 'must be a string' });

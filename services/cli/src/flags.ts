@@ -5,8 +5,8 @@
 import { InvalidArgumentError } from 'commander';
 
 /** A repeatable flag's values, in order. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function pageSize(value: string): number {
