@@ -235,8 +235,12 @@ export type DnsTable = {
 };
 /** @proto envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig.ServerContextConfig */
 export type DnsServerConfig = { inline_dns_table?: DnsTable; external_dns_table?: DataSource };
+/** @proto envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig */
+export type CaresDnsResolverConfig = { resolvers: Address[]; use_resolvers_as_fallback?: boolean };
+/** @proto envoy.config.core.v3.TypedExtensionConfig */
+export type TypedExtensionConfig = { name: string; typed_config: TypedAny };
 /** @proto envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig.ClientContextConfig */
-export type DnsClientConfig = { resolver_timeout?: Duration; max_pending_lookups?: Int64 };
+export type DnsClientConfig = { resolver_timeout?: Duration; typed_dns_resolver_config?: TypedExtensionConfig; max_pending_lookups?: Int64 };
 /** @proto envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig */
 export type DnsFilterConfig = {
   stat_prefix: string;
@@ -645,6 +649,7 @@ export const EXTENSION_TYPE_URLS = {
   TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
   DnsFilter: 'type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig',
+  CaresDnsResolver: 'type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig',
   UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   /** Plaintext; causeway-dp accepts it by name, nothing emits it and its proto is not loaded. */

@@ -14,7 +14,7 @@ import type { ProxyContext } from './context.js';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from '@causeway/envoy';
 import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError } from './envoy/values.js';
-import { compileDnsFilter, DnsServer, type DnsTable } from './dns/server.js';
+import { chainDnsTables, compileDnsFilter, DnsServer, type DnsTable } from './dns/server.js';
 import { CompiledRouteConfig } from './http/match.js';
 import { ListenerManager, ListenerRuntime } from './listener/listener.js';
 import { Stats } from './stats.js';
@@ -347,13 +347,16 @@ export class DataplaneProxy implements ProxyContext {
     const next = new Map<string, ListenerRuntime>();
     const warming = new Set<string>();
     const dnsListeners = list.filter((l) => l.address?.socket_address?.protocol === 'UDP');
-    if (dnsListeners.length > 1) throw new ConfigError(`only one UDP (DNS) listener is supported, got ${dnsListeners.map((l) => l.name).join(', ')}`);
-    const dnsListener = dnsListeners[0];
-    const dnsTable = dnsListener ? compileDnsListener(dnsListener) : undefined;
+    // Several DNS listeners are one table split and chained (each forwards what it does not hold to the
+    // next): served as one, on the head of the chain (the others are not bound).
+    const dnsTables = new Map(dnsListeners.map((l) => [`${l.address?.socket_address?.address}:${l.address?.socket_address?.port_value ?? 15053}`, compileDnsListener(l)]));
+    const chain = dnsListeners.length > 0 ? chainDnsTables(dnsTables, `listeners ${dnsListeners.map((l) => l.name).join(', ')}`) : undefined;
+    const dnsListener = chain ? dnsListeners.find((l) => `${l.address?.socket_address?.address}:${l.address?.socket_address?.port_value ?? 15053}` === chain.head) : undefined;
+    const dnsTable = chain?.table;
     const errors: string[] = [];
     const rejected = new Set<string>();
     for (const l of list) {
-      if (l === dnsListener) continue;
+      if (dnsListeners.includes(l)) continue;
       const prev = this.listenerConfigs.get(l.name);
       const active = this.listeners.get(l.name);
       if (prev && active && stable(prev.resource) === stable(l)) {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, perContext, type Protocol } from '../context.js';
 import {
+  type CaresDnsResolverConfig,
   type Cluster,
   type ClusterLoadAssignment,
   type DnsFilterConfig,
@@ -175,16 +176,19 @@ function destinations(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Desti
 /** Host name -> VIP of every name the dataplane's builtin DNS answers (of `services`: by default its reachable services, before any veto). */
 export function dnsNames(ctx: MeshContext, dp: DataplaneSpec, services: readonly string[] = reachableServices(ctx, dp)): Map<string, string> {
   const out = new Map<string, string>();
-  for (const service of services) {
-    const vip = ctx.vips.get(`${service}.mesh`);
-    if (vip) out.set(`${service}.mesh`, vip);
-    for (const es of ctx.external.get(service) ?? []) {
-      const host = es.host.toLowerCase().replace(/\.$/, '');
-      const hostVip = ctx.vips.get(host);
-      if (!es.isIp && !es.error && hostVip) out.set(host, hostVip);
-    }
-  }
+  for (const service of services) for (const name of serviceDnsNames(ctx, service)) out.set(name, ctx.vips.get(name) as string);
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The names of one service the builtin DNS answers (each has a VIP): `<service>.mesh`, its ExternalServices' host names. */
+function serviceDnsNames(ctx: MeshContext, service: string): string[] {
+  const out: string[] = [];
+  if (ctx.vips.get(`${service}.mesh`)) out.push(`${service}.mesh`);
+  for (const es of ctx.external.get(service) ?? []) {
+    const host = es.host.toLowerCase().replace(/\.$/, '');
+    if (!es.isIp && !es.error && ctx.vips.get(host)) out.push(host);
+  }
+  return out;
 }
 
 export const DEFAULT_DNS_PORT = 15053;
@@ -201,22 +205,75 @@ function reachableKey(dp: DataplaneSpec): string {
  */
 export const DNS_ADDRESS = '127.0.0.1';
 
-function dnsListener(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): Typed<Listener> {
-  // The table is the same for every dataplane with the same destinations, and so is the listener around
-  // it: one object, built and encoded once for all of them. (Found through `dest`, one object per context
-  // and set of destinations, before the memo key is built; the listener by the table's identity, so an
-  // unchanged table keeps its listener across contexts.)
-  const filters = derive(dest, 'dns-filters', () => memo(ctx, `dns-filters:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => dnsFilters(ctx, dp, dest.services)));
-  return derive(
-    filters,
-    'dns-listener',
-    (): Typed<Listener> => ({
-      '@type': TYPE_URLS.Listener,
-      name: `dns:${DNS_ADDRESS}:${DEFAULT_DNS_PORT}`,
-      address: { socket_address: { protocol: 'UDP', address: DNS_ADDRESS, port_value: DEFAULT_DNS_PORT } },
-      listener_filters: filters,
+/**
+ * The builtin DNS table is split into partitions, each in its own DNS listener, so that a host name
+ * added or removed changes one small listener instead of a table every proxy receives whole (with 1,000
+ * proxies and 400 names, ~20 KB each per change). A service's names (`<service>.mesh` and its
+ * ExternalServices' host names) go to the partition of a stable hash of the service (a name of several
+ * services to that of the first of them, by name). The table has one partition per `DNS_NAMES_PER_PARTITION`
+ * names, rounded up to a power of two, at most `DNS_MAX_PARTITIONS`: a small mesh has one, the single
+ * listener of before, unchanged.
+ *
+ * The partitions are chained the way a real Envoy resolves them: the first listens where applications
+ * ask (127.0.0.1:15053); each forwards the names it does not hold (`client_config` with a c-ares resolver)
+ * to the next one's address (127.0.0.1:15060, 15061, ...); the last forwards to the system resolvers
+ * when passthrough is on and holds its answer when it is off, as the single listener did. A name is in
+ * exactly one partition, so every name gets the answer it got from the single table; the cost on a real
+ * Envoy is up to one loopback hop per partition for a name far down the chain (answers are cached for
+ * their 30 s TTL). causeway-dp resolves a chain of its own DNS listeners in process (services/dataplane:
+ * the union of the tables, served on the first listener only).
+ */
+export const DNS_NAMES_PER_PARTITION = 32;
+export const DNS_MAX_PARTITIONS = 32;
+/** The port of the second partition's DNS listener (the next ones follow it). */
+export const DNS_CHAIN_PORT = 15060;
+
+function dnsListeners(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): readonly Typed<Listener>[] {
+  // The same for every dataplane with the same destinations: found through `dest` (one object per
+  // context and set of destinations); each partition's listener is memoized on its content, so a
+  // partition no change touched stays the same object across contexts (not encoded nor sent again).
+  return derive(dest, 'dns-listeners', () =>
+    memo(ctx, `dns-listeners:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
+      const parts = dnsPartitions(ctx, dp, dest.services);
+      return parts.map((names, i) => {
+        const port = i === 0 ? DEFAULT_DNS_PORT : DNS_CHAIN_PORT + i - 1;
+        const next = i + 1 < parts.length ? DNS_CHAIN_PORT + i : undefined;
+        const table = names.map(([name, vip]) => `${name}=${vip}`).join(';');
+        return memo(ctx, `dns-listener:${port}:${next ?? ''}:${table}`, (): Typed<Listener> => ({
+          '@type': TYPE_URLS.Listener,
+          name: `dns:${DNS_ADDRESS}:${port}`,
+          address: { socket_address: { protocol: 'UDP', address: DNS_ADDRESS, port_value: port } },
+          listener_filters: dnsFilters(ctx, names, next),
+        }));
+      });
     }),
   );
+}
+
+/** FNV-1a (32 bits) of a string: the partition of a service's DNS names. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The DNS names of `services` (host name -> VIP, sorted by name), split into partitions (see dnsListeners). */
+export function dnsPartitions(ctx: MeshContext, dp: DataplaneSpec, services: readonly string[]): [string, string][][] {
+  const all = dnsNames(ctx, dp, services);
+  let count = 1;
+  while (count < DNS_MAX_PARTITIONS && count * DNS_NAMES_PER_PARTITION < all.size) count *= 2;
+  if (count === 1) return [[...all.entries()]];
+  const partitionOf = new Map<string, number>();
+  for (const service of [...services].sort()) {
+    const p = fnv1a(service) % count;
+    for (const name of serviceDnsNames(ctx, service)) if (!partitionOf.has(name)) partitionOf.set(name, p);
+  }
+  const parts: [string, string][][] = Array.from({ length: count }, () => []);
+  for (const [name, vip] of all) (parts[partitionOf.get(name) ?? 0] as [string, string][]).push([name, vip]);
+  return parts;
 }
 
 const vipHashes = new WeakMap<MeshContext, string>();
@@ -254,23 +311,40 @@ function reachableFingerprint(ctx: MeshContext, dest: Destinations): string {
   return h;
 }
 
-function dnsFilters(ctx: MeshContext, dp: DataplaneSpec, services: readonly string[]): ListenerFilter[] {
-  const names = dnsNames(ctx, dp, services);
+/** The DNS filter of one partition: its names, and where the names it does not hold go (`next`: the next partition's port). */
+function dnsFilters(ctx: MeshContext, names: readonly [string, string][], next: number | undefined): ListenerFilter[] {
   return [
-      {
-        name: 'envoy.filters.udp.dns_filter',
-        typed_config: {
-          '@type': EXTENSION_TYPE_URLS.DnsFilter,
-          stat_prefix: 'dns',
-          server_config: {
-            inline_dns_table: {
-              virtual_domains: [...names.entries()].map(([name, vip]) => ({ name, endpoint: { address_list: { address: [vip] } }, answer_ttl: '30s' })),
-            },
+    {
+      name: 'envoy.filters.udp.dns_filter',
+      typed_config: {
+        '@type': EXTENSION_TYPE_URLS.DnsFilter,
+        stat_prefix: 'dns',
+        server_config: {
+          inline_dns_table: {
+            virtual_domains: names.map(([name, vip]) => ({ name, endpoint: { address_list: { address: [vip] } }, answer_ttl: '30s' })),
           },
-          // Names not in the table go to the system resolver only when the mesh allows passthrough.
-          ...(ctx.passthrough ? { client_config: { resolver_timeout: '5s', max_pending_lookups: '256' } } : {}),
-        } satisfies Typed<DnsFilterConfig>,
-      },
+        },
+        // Names not in the table: to the next partition; after the last, to the system resolver only
+        // when the mesh allows passthrough.
+        ...(next !== undefined
+          ? {
+              client_config: {
+                resolver_timeout: '5s',
+                typed_dns_resolver_config: {
+                  name: 'envoy.network.dns_resolver.cares',
+                  typed_config: {
+                    '@type': EXTENSION_TYPE_URLS.CaresDnsResolver,
+                    resolvers: [{ socket_address: { address: DNS_ADDRESS, port_value: next } }],
+                  } satisfies Typed<CaresDnsResolverConfig>,
+                },
+                max_pending_lookups: '256',
+              },
+            }
+          : ctx.passthrough
+            ? { client_config: { resolver_timeout: '5s', max_pending_lookups: '256' } }
+            : {}),
+      } satisfies Typed<DnsFilterConfig>,
+    },
   ];
 }
 
@@ -417,10 +491,9 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
     return withPolicies(input, finish(set), added, []);
   }
 
-  // This proxy's own part: Secrets, inbounds, DNS, declared outbounds, passthrough.
+  // This proxy's own part: Secrets, inbounds, declared outbounds, passthrough.
   inbound(ctx, dataplane, set);
-  set.Listener.push(dnsListener(ctx, dataplane.spec, dest));
-  const shared = sharedOutbounds(ctx, dest);
+  const shared = sharedOutbounds(ctx, dataplane.spec, dest);
   const declared = new Set<string>();
   for (const ob of dataplane.spec.networking.outbound ?? []) {
     const service = ob.tags[SERVICE_TAG] as string;
@@ -461,13 +534,15 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
 }
 
 /**
- * The VIP listeners and the clusters, endpoints, routes and Secrets behind them: the same for every
+ * The builtin DNS listeners, the VIP listeners and the clusters, endpoints, routes and Secrets behind them: the same for every
  * dataplane that reaches the same services, so assembled (and sorted) once per set of destinations; kept
  * across contexts while the VIPs and the fingerprints of those services stay the same.
  */
-function sharedOutbounds(ctx: MeshContext, dest: Destinations): { part: ResourceSet; services: ReadonlySet<string> } {
+function sharedOutbounds(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): { part: ResourceSet; services: ReadonlySet<string> } {
   return derive(dest, 'vip-outbound', () => memo(ctx, `vip-outbound:${dest.key}:${hashVips(ctx)}:${reachableFingerprint(ctx, dest)}`, () => {
     const part = emptySet();
+    // The builtin DNS listeners depend on the destinations alone too.
+    part.Listener.push(...dnsListeners(ctx, dp, dest));
     const seen = new Set<string>();
     for (const b of vipBindings(ctx, dest.services)) {
       part.Listener.push(outboundListener(ctx, b.address, b.port, b.service));

@@ -3,7 +3,7 @@ import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quietLog } from '../testing/helpers.js';
-import { buildResponse, compileDnsFilter, DnsServer, parseQuery, QTYPE, RCODE } from './server.js';
+import { buildResponse, chainDnsTables, compileDnsFilter, DnsServer, type DnsTable, parseQuery, QTYPE, RCODE } from './server.js';
 
 /** A fake upstream resolver answering every A query with 192.0.2.7. */
 async function fakeUpstream(): Promise<{ port: number; close(): void; queries: string[] }> {
@@ -103,5 +103,76 @@ describe('builtin DNS', () => {
   it('answers FORMERR to garbage', async () => {
     const r = await server.answer(Buffer.from('0001800000000000000000000000', 'hex'), 'udp');
     expect(r ? r.readUInt16BE(2) & 0xf : -1).toBe(RCODE.FORMERR);
+  });
+});
+
+/** One partition of a table split over chained DNS listeners (what the generators emit for a large mesh). */
+const partition = (names: [string, string][], next: number | undefined, passthrough: boolean): DnsTable =>
+  compileDnsFilter(
+    {
+      server_config: { inline_dns_table: { virtual_domains: names.map(([name, ip]) => ({ name, endpoint: { address_list: { address: [ip] } }, answer_ttl: '30s' })) } },
+      ...(next !== undefined
+        ? {
+            client_config: {
+              resolver_timeout: '5s',
+              typed_dns_resolver_config: {
+                name: 'envoy.network.dns_resolver.cares',
+                typed_config: { '@type': 'type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig', resolvers: [{ socket_address: { address: '127.0.0.1', port_value: next } }] },
+              },
+              max_pending_lookups: '256',
+            },
+          }
+        : passthrough
+          ? { client_config: { resolver_timeout: '1s' } }
+          : {}),
+    },
+    'dns_filter',
+  );
+
+describe('a DNS table split over chained listeners', () => {
+  for (const passthrough of [true, false]) {
+    it(`is one table: the union, forwarding as the last one does (passthrough ${passthrough})`, () => {
+      // Listed out of chain order: 15053 -> 15060 -> 15061.
+      const tables = new Map([
+        ['127.0.0.1:15061', partition([['c.mesh', '127.241.0.3']], undefined, passthrough)],
+        ['127.0.0.1:15053', partition([['a.mesh', '127.241.0.1']], 15060, passthrough)],
+        ['127.0.0.1:15060', partition([['b.mesh', '127.241.0.2'], ['b.example.com', '127.241.0.4']], 15061, passthrough)],
+      ]);
+      const { head, table } = chainDnsTables(tables, 'listeners');
+      expect(head).toBe('127.0.0.1:15053');
+      expect([...table.names.keys()].sort()).toEqual(['a.mesh', 'b.example.com', 'b.mesh', 'c.mesh']);
+      expect(table.forward).toBe(passthrough);
+      expect(table.resolvers).toBeUndefined();
+    });
+  }
+
+  it('refuses listeners that are not one chain', () => {
+    const two = new Map([
+      ['127.0.0.1:15053', partition([], undefined, true)],
+      ['127.0.0.1:15060', partition([], undefined, true)],
+    ]);
+    expect(() => chainDnsTables(two, 'listeners')).toThrow(/one chain.*2 heads/);
+    const cycle = new Map([
+      ['127.0.0.1:15053', partition([], 15060, true)],
+      ['127.0.0.1:15060', partition([], 15053, true)],
+    ]);
+    expect(() => chainDnsTables(cycle, 'listeners')).toThrow(/cycle/);
+  });
+
+  it('forwards to the resolvers of its c-ares config when they are not its own listeners', async () => {
+    const upstream = await fakeUpstream();
+    const server = new DnsServer(quietLog(), () => ['127.0.0.1:9']); // the system's: never asked
+    await server.listen('127.0.0.1', 0);
+    try {
+      server.setTable(chainDnsTables(new Map([['127.0.0.1:15053', partition([['a.mesh', '127.241.0.1']], upstream.port, false)]]), 'listeners').table);
+      const resolver = new Resolver({ timeout: 2000, tries: 1 });
+      resolver.setServers([`127.0.0.1:${server.port}`]);
+      expect(await resolver.resolve4('a.mesh')).toEqual(['127.241.0.1']);
+      expect(await resolver.resolve4('example.com')).toEqual(['192.0.2.7']);
+      expect(upstream.queries).toEqual(['example.com']);
+    } finally {
+      await server.close();
+      upstream.close();
+    }
   });
 });

@@ -2,8 +2,10 @@
  * The builtin DNS server (UDP and TCP), driven by the DNS listener's `envoy.filters.udp.dns_filter`
  * config: names of its `inline_dns_table` are answered with their addresses (A / AAAA; a name that is
  * in the table but has no address of the asked type gets an empty NOERROR answer); other names are
- * forwarded to the system resolvers when `client_config` is present, and REFUSED when it is absent
- * (the mesh's passthrough is off: only mesh services and declared ExternalServices resolve).
+ * forwarded when `client_config` is present (to the resolvers of its c-ares `typed_dns_resolver_config`,
+ * else to the system's), and REFUSED when it is absent (the mesh's passthrough is off: only mesh
+ * services and declared ExternalServices resolve). A table split over several DNS listeners chained by
+ * their resolvers is served as one (`chainDnsTables`).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { getServers } from 'node:dns';
@@ -21,6 +23,8 @@ export interface DnsTable {
   names: Map<string, DnsRecord>;
   /** forward unknown names (client_config present) */
   forward: boolean;
+  /** where to forward ("ip:port", from the c-ares resolver config); absent: the system's resolvers */
+  resolvers?: string[];
   resolverTimeoutMs: number;
 }
 
@@ -31,8 +35,14 @@ interface DnsFilterConfig {
       known_suffixes?: unknown[];
     };
   };
-  client_config?: { resolver_timeout?: string; max_pending_lookups?: string | number };
+  client_config?: {
+    resolver_timeout?: string;
+    max_pending_lookups?: string | number;
+    typed_dns_resolver_config?: { name?: string; typed_config?: { '@type'?: string; resolvers?: { socket_address?: { address?: string; port_value?: number } }[] } };
+  };
 }
+
+const CARES = 'type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig';
 
 /** The table of an Envoy DnsFilterConfig. */
 export function compileDnsFilter(cfg: DnsFilterConfig, field: string): DnsTable {
@@ -50,7 +60,52 @@ export function compileDnsFilter(cfg: DnsFilterConfig, field: string): DnsTable 
     names.set(vd.name.toLowerCase().replace(/\.$/, ''), rec);
   }
   const timeout = durationMs(cfg.client_config?.resolver_timeout, `${field}.client_config.resolver_timeout`) ?? 5000;
-  return { names, forward: cfg.client_config !== undefined, resolverTimeoutMs: timeout };
+  const resolver = cfg.client_config?.typed_dns_resolver_config;
+  let resolvers: string[] | undefined;
+  if (resolver) {
+    const f = `${field}.client_config.typed_dns_resolver_config`;
+    if (resolver.typed_config?.['@type'] !== CARES) throw new ConfigError(`${f}: only ${CARES} is supported`);
+    resolvers = (resolver.typed_config.resolvers ?? []).map((r, i) => {
+      const sa = r.socket_address;
+      if (!sa?.address || isIP(sa.address) === 0) throw new ConfigError(`${f}.typed_config.resolvers[${i}]: a socket_address with an IP address is required`);
+      const port = sa.port_value ?? 53;
+      return isIP(sa.address) === 6 ? `[${sa.address}]:${port}` : `${sa.address}:${port}`;
+    });
+    if (resolvers.length === 0) throw new ConfigError(`${f}.typed_config.resolvers: at least one resolver is required`);
+  }
+  return { names, forward: cfg.client_config !== undefined, ...(resolvers ? { resolvers } : {}), resolverTimeoutMs: timeout };
+}
+
+/**
+ * One table out of DNS listeners chained by their resolvers (each forwards the names it does not hold to
+ * the next one's address, as the generators split a large table): what a query to the head of the chain
+ * gets from Envoy, answered without the hops. `tables` by the listener's "address:port". Throws when the
+ * listeners are not one chain (two heads, a cycle, a listener forwarding to one of them and elsewhere).
+ */
+export function chainDnsTables(tables: ReadonlyMap<string, DnsTable>, field: string): { head: string; table: DnsTable } {
+  const own = (t: DnsTable) => (t.resolvers ?? []).filter((r) => tables.has(r));
+  const targets = new Set<string>();
+  for (const [address, t] of tables) {
+    const next = own(t);
+    if (next.length > 0 && next.length !== (t.resolvers ?? []).length) throw new ConfigError(`${field}: the DNS listener on ${address} forwards both to another DNS listener and elsewhere`);
+    if (next.length > 1) throw new ConfigError(`${field}: the DNS listener on ${address} forwards to several DNS listeners`);
+    for (const r of next) targets.add(r);
+  }
+  const heads = [...tables.keys()].filter((a) => !targets.has(a));
+  if (heads.length !== 1) throw new ConfigError(`${field}: the UDP (DNS) listeners must form one chain (one builtin DNS server), got ${heads.length === 0 ? 'a cycle' : `${heads.length} heads: ${heads.join(', ')}`}`);
+  const head = heads[0] as string;
+  const names = new Map<string, DnsRecord>();
+  const seen = new Set<string>();
+  let at = head;
+  for (;;) {
+    seen.add(at);
+    const t = tables.get(at) as DnsTable;
+    for (const [name, rec] of t.names) if (!names.has(name)) names.set(name, rec);
+    const next = own(t)[0];
+    if (next === undefined) return { head, table: { ...t, names } };
+    if (seen.has(next)) throw new ConfigError(`${field}: the DNS listeners forward in a cycle`);
+    at = next;
+  }
 }
 
 // ------------------------------------------------------------------ wire format
@@ -255,7 +310,7 @@ export class DnsServer {
   }
 
   private async forward(msg: Buffer, transport: 'udp' | 'tcp', timeoutMs: number): Promise<Buffer> {
-    const servers = this.upstreams().filter((s) => !(this.address && this.port && s === `${this.address}:${this.port}`));
+    const servers = (this.table.resolvers ?? this.upstreams()).filter((s) => !(this.address && this.port && s === `${this.address}:${this.port}`));
     if (servers.length === 0) throw new Error('no upstream resolvers');
     let lastErr: Error = new Error('no answer');
     for (const srv of servers) {
