@@ -463,7 +463,7 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     const list = ok(await cli(['config', 'control-planes', 'list'], { globals: base }));
     const rows = list.stdout.trimEnd().split('\n').map((l) => l.split(/\s{3,}/));
     expect(rows).toEqual([
-      ['ACTIVE', 'NAME', 'ADDRESS', 'MODE', 'ZONE', 'AUTH TOKEN FILE'],
+      ['ACTIVE', 'NAME', 'ADDRESS', 'MODE', 'ZONE', 'AUTH'],
       ['', 'global', global!.url, 'global', '-', global!.tokenFile],
       ['*', 'zone-1', zone!.url, 'zone', 'zone-1', zone!.tokenFile],
     ]);
@@ -475,6 +475,43 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     expect(ok(await cli(['apply', '-f', '-'], { globals: base, stdin: 'type: Mesh\nname: via-config\n' })).stdout).toBe('Mesh "via-config" created\n');
     ok(await cli(['config', 'control-planes', 'remove', '--name', 'zone-1'], { globals: base }));
     expect((parseYaml(readFileSync(configFile, 'utf8')) as { controlPlanes: unknown[] }).controlPlanes).toHaveLength(1);
+  });
+
+  it('takes kumactl\'s --auth-type tokens --auth-conf token=... and --headers, redacted by config view; CAUSEWAY_CLI_CONFIG names the file', async () => {
+    const configFile = join(tmp, 'cli-config-tokens.yaml');
+    const token = readFileSync(global!.tokenFile, 'utf8').trim();
+    const env = ['--config-file', configFile];
+    const add = ok(await cli(['config', 'control-planes', 'add', '--name', 'g', '--address', global!.url, '--auth-type', 'tokens', '--auth-conf', `token=${token}`, '--headers', 'x-team=mesh'], { globals: env }));
+    expect(add.stdout).toContain('added control plane "g"');
+    // the token works for a write, and config view does not show it
+    expect(ok(await cli(['apply', '-f', '-'], { globals: env, stdin: 'type: Mesh\nname: via-token\n' })).stdout).toBe('Mesh "via-token" created\n');
+    const view = ok(await cli(['config', 'view'], { globals: env }));
+    expect(view.stdout).not.toContain(token);
+    expect(parseYaml(view.stdout)).toMatchObject({ currentControlPlane: 'g', controlPlanes: [{ name: 'g', headers: { 'x-team': 'mesh' }, authType: 'tokens', authConf: { token: '[redacted]' } }] });
+    // $CAUSEWAY_CLI_CONFIG instead of the flag (and $CAUSEWAY_CONFIG, causeway-cp's, is not the CLI's)
+    const viaEnv = await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI_BIN, 'get', 'meshes'], { cwd: tmp, env: { ...process.env, HOME: tmp, CAUSEWAY_CLI_CONFIG: configFile, CAUSEWAY_CONFIG: join(tmp, 'nope.yaml') } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    expect(ok(viaEnv).stdout).toContain('via-token');
+  });
+
+  it('prints completion scripts and refuses zone tokens at global, saying where they come from', async () => {
+    const bash = ok(await cli(['completion', 'bash'], { globals: [] }));
+    expect(bash.stdout).toContain('complete -F _causeway causeway');
+    const token = await cli(['generate', 'zone-token', '--zone', 'zone-1']);
+    expect(token.code).toBe(1);
+    expect(token.stderr).toContain('does not issue zone tokens');
+    expect(token.stderr).toContain("run this against zone zone-1's control plane");
   });
 });
 
@@ -514,8 +551,16 @@ describe('causeway CLI against a zone control plane', { timeout: 60_000 }, () =>
     const zoneToken = ok(await cli(['generate', 'zone-token', '--scope', 'egress'], { target: zone! })).stdout.trim();
     expect(zoneToken.split('.')).toHaveLength(3);
     const bad = await cli(['generate', 'zone-token', '--scope', 'sidecar'], { target: zone! });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--scope');
+    // --zone: the zone signs tokens of its own zone, and names --zone for another
+    const forZone = ok(await cli(['generate', 'zone-token', '--zone', 'zone-1', '--scope', 'ingress', '--valid-for', '2h'], { target: zone! })).stdout.trim();
+    const zoneClaims = JSON.parse(Buffer.from(forZone.split('.')[1] ?? '', 'base64url').toString()) as { kind: string; zone: string; scope: string[]; iat: number; exp: number };
+    expect(zoneClaims).toMatchObject({ kind: 'zone', zone: 'zone-1', scope: ['ingress'] });
+    expect(zoneClaims.exp - zoneClaims.iat).toBe(7200);
+    const otherZone = await cli(['generate', 'zone-token', '--zone', 'zone-2'], { target: zone! });
+    expect(otherZone.code).toBe(2);
+    expect(otherZone.stderr).toContain('--zone: must be "zone-1"');
     const noAuth = await cli(['generate', 'dataplane-token', '--mesh', 'default', '--name', 'web-1', '--tag', 'kuma.io/service=web'], { target: zone!, token: null });
     expect(noAuth.code).toBe(1);
     expect(noAuth.stderr).toContain('(HTTP 401)');
@@ -527,7 +572,14 @@ describe('causeway CLI against a zone control plane', { timeout: 60_000 }, () =>
     expect(r.stderr).toContain('(HTTP 404)');
     expect(r.stderr).toContain('"nope"');
     const wrong = await cli(['inspect', 'zone-ingress', 'x', '--type', 'policies'], { target: zone! });
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--type');
+    // the default type is policies (kumactl's); stats is text, so -o is refused before anything is asked
+    const policies = await cli(['inspect', 'dataplane', 'nope', '-m', 'default'], { target: zone! });
+    expect(policies.code).toBe(1);
+    expect(policies.stderr).toContain('(HTTP 404)');
+    const statsJson = await cli(['inspect', 'dataplane', 'nope', '--type', 'stats', '-o', 'json'], { target: zone! });
+    expect(statsJson.code).toBe(2);
+    expect(statsJson.stderr).toContain('-o, --output: --type stats is printed as it comes (text): leave out -o');
   });
 });
