@@ -441,6 +441,25 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     expect(ok(await cli(['inspect', 'zone-egresses'])).stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it("inspects Kuma's service insights and the dataplanes a policy selects (the API's routes)", async () => {
+    const services = ok(await cli(['inspect', 'services']));
+    const rows = services.stdout.trimEnd().split('\n').map((l) => l.split(/\s{3,}/));
+    expect(rows[0]).toEqual(['SERVICE', 'TYPE', 'STATUS', 'DATAPLANES']);
+    expect(rows).toContainEqual(['httpbin', 'external', 'not_available', '0/0']);
+    const json = JSON.parse(ok(await cli(['inspect', 'services', '-m', 'default', '-o', 'json'])).stdout) as { total: number; items: { name: string; serviceType: string }[] };
+    expect(json.items.find((i) => i.name === 'httpbin')?.serviceType).toBe('external');
+    expect(json.total).toBe(rows.length - 1);
+    const mtp = 'type: MeshTrafficPermission\nmesh: default\nname: allow-all\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n';
+    ok(await cli(['apply', '-f', '-'], { stdin: mtp }));
+    const selects = ok(await cli(['inspect', 'meshtrafficpermission', 'allow-all']));
+    expect(selects.stdout.split('\n').map((l) => l.split(/\s{3,}/))).toEqual([['MeshTrafficPermission "allow-all" (mesh default) selects:'], ['TYPE', 'MESH', 'NAME', 'ZONE'], ['Total: 0'], ['']]);
+    expect(JSON.parse(ok(await cli(['inspect', 'mtp', 'allow-all', '-o', 'json'])).stdout)).toMatchObject({ total: 0, items: [] });
+    const unknown = await cli(['inspect', 'meshtimeout', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('(HTTP 404)');
+    ok(await cli(['delete', 'mtp', 'allow-all', '-m', 'default']));
+  });
+
   it('works through a configured control plane (config control-planes add/list/switch/remove)', async () => {
     const configFile = join(tmp, 'cli-config.yaml');
     const base = ['--config-file', configFile];
@@ -578,6 +597,9 @@ describe('causeway CLI against a zone control plane', { timeout: 60_000 }, () =>
     const policies = await cli(['inspect', 'dataplane', 'nope', '-m', 'default'], { target: zone! });
     expect(policies.code).toBe(1);
     expect(policies.stderr).toContain('(HTTP 404)');
+    const stats = await cli(['inspect', 'dataplane', 'nope', '--type', 'stats'], { target: zone! });
+    expect(stats.code).toBe(1);
+    expect(stats.stderr).toContain('(HTTP 404)');
     const statsJson = await cli(['inspect', 'dataplane', 'nope', '--type', 'stats', '-o', 'json'], { target: zone! });
     expect(statsJson.code).toBe(2);
     expect(statsJson.stderr).toContain('-o, --output: --type stats is printed as it comes (text): leave out -o');
