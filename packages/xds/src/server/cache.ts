@@ -56,7 +56,7 @@ export function buildSnapshot(set: ResourceSet, now: Date = new Date(), prev?: S
   const blocks: Partial<Record<XdsKind, TypeBlocks>> = {};
   for (const kind of XDS_KINDS) {
     const prevTs = prev?.types[kind];
-    const byBlocks = parts ? packBlocks(kind, parts.shared[kind], parts.own[kind], prevTs, prev?.blocks?.[kind], set[kind]) : undefined;
+    const byBlocks = parts ? packBlocks(kind, parts.shared[kind], parts.own[kind], prevTs, prev?.blocks?.[kind], () => set[kind]) : undefined;
     if (byBlocks) blocks[kind] = byBlocks.blocks;
     const packedType = byBlocks ?? packType(kind, set[kind], prevTs);
     types[kind] = packedType.ts;

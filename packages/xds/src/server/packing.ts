@@ -283,8 +283,9 @@ function mergePacked(a: readonly PackedResource[], b: readonly PackedResource[])
 /**
  * Packs one type of a set made of a shared block and the proxy's own (`shared`, `own`: finished lists),
  * against the proxy's previous snapshot of the type (`prev`, and `prevBlocks` when that one was packed by
- * blocks too). Undefined when the two blocks have a name in common (the merged set dropped the own one):
- * the caller packs the merged list instead.
+ * blocks too; `merged`: the two merged, asked for only when there is nothing block-wise to diff against).
+ * Undefined when the two blocks have a name in common (the merged set dropped the own one): the caller
+ * packs the merged list instead.
  */
 export function packBlocks(
   kind: XdsKind,
@@ -292,7 +293,7 @@ export function packBlocks(
   own: readonly EnvoyJson[],
   prev: TypeSnapshot | undefined,
   prevBlocks: TypeBlocks | undefined,
-  merged: readonly EnvoyJson[],
+  merged: () => readonly EnvoyJson[],
 ): { ts: TypeSnapshot; diff: TypeDiff | undefined; blocks: TypeBlocks } | undefined {
   const sharedTs = packShared(kind, shared, prevBlocks?.shared);
   const ownPacked = packType(kind, own, prevBlocks?.own);
@@ -304,7 +305,7 @@ export function packBlocks(
   const blocks = { shared: sharedTs, own: ownTs };
   if (!prev || !prevBlocks) {
     // Nothing block-wise to diff against: the merged list, walked against the previous snapshot.
-    const whole = packType(kind, merged, prev);
+    const whole = packType(kind, merged(), prev);
     return { ...whole, blocks };
   }
   if (prevBlocks.shared === sharedTs && prevBlocks.own === ownTs) return { ts: prev, diff: undefined, blocks };

@@ -24,7 +24,20 @@ export interface ProxyInputs {
  * proxy (a policy change regenerates only the proxies it selects), its own spec and certificate.
  */
 export function sidecarInputHash(ctx: MeshContext, dp: Resource<'Dataplane'>, identity: Identity | undefined, proxyless: boolean): string {
-  return hashOf([ctx.baseHash, sidecarPolicyHash(ctx, dp), dp.spec, identity?.certPem ?? '', proxyless]);
+  return `${ctx.baseHash}:${sidecarPolicyHash(ctx, dp)}:${ownInputHash(dp.spec, identity?.certPem ?? '', proxyless)}`;
+}
+
+/**
+ * The hash of what is a proxy's own (its spec, certificate, proxyless flag), kept per spec object: a pass
+ * after a change elsewhere does not serialize and hash every proxy's spec and certificate again.
+ */
+const ownHashes = new WeakMap<object, { certPem: string; proxyless: boolean; hash: string }>();
+function ownInputHash(spec: object, certPem: string, proxyless: boolean): string {
+  const known = ownHashes.get(spec);
+  if (known && known.certPem === certPem && known.proxyless === proxyless) return known.hash;
+  const hash = hashOf([spec, certPem, proxyless]);
+  ownHashes.set(spec, { certPem, proxyless, hash });
+  return hash;
 }
 
 /**
