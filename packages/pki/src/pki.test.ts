@@ -9,8 +9,11 @@ import {
   dataplaneTokenTags,
   generateDataplaneToken,
   generateZoneToken,
+  signClaims,
+  signingPublicKey,
   signToken,
   TokenError,
+  tokenKeyId,
   tokenAllows,
   tokenTagsErrors,
   verifyToken,
@@ -208,5 +211,25 @@ describe('tokens', () => {
     const dpToken = verifyToken(key, generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'i', tags: { 'kuma.io/service': ['web'] } }));
     expect(tokenAllows(dpToken, { type: 'ZoneIngress', name: 'i', zone: 'zone-1' })).toMatch(/needs a zone token/);
     expect(signToken(key, { kind: 'zone', zone: 'z' }, 1000).split('.')).toHaveLength(3);
+  });
+
+  it('a key id goes into the header; the public key alone verifies; re-signed claims stay the same', () => {
+    const globalKey = createSigningKey();
+    const t = generateZoneToken({ signingKeyPem: globalKey, zone: 'zone-2', scope: ['ingress'], validFor: '1h', kid: 'global/zone-token-signing-key-1' });
+    expect(tokenKeyId(t)).toBe('global/zone-token-signing-key-1');
+    expect(JSON.parse(Buffer.from(t.split('.')[0] ?? '', 'base64url').toString())).toEqual({ alg: 'ES256', typ: 'JWT', kid: 'global/zone-token-signing-key-1' });
+    expect(tokenKeyId(generateZoneToken({ signingKeyPem: key, zone: 'zone-1' }))).toBeUndefined();
+    expect(tokenKeyId('not a token')).toBeUndefined();
+    const pub = signingPublicKey(globalKey);
+    expect(pub).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    const claims = verifyToken(pub, t);
+    expect(claims).toMatchObject({ kind: 'zone', zone: 'zone-2', scope: ['ingress'] });
+    expect(claims.exp - claims.iat).toBe(3600);
+    // another key (a zone's own) does not verify it
+    expect(() => verifyToken(key, t)).toThrow(/signature is not valid/);
+    // signClaims keeps times and id: the same claims under another key
+    const again = signClaims(key, claims);
+    expect(verifyToken(key, again)).toEqual(claims);
+    expect(tokenKeyId(again)).toBeUndefined();
   });
 });

@@ -51,13 +51,47 @@ export function parseValidity(text: string | undefined, fallbackMs = 365 * 86_40
   return ms;
 }
 
-export function signToken(signingKeyPem: string, claims: Omit<TokenClaims, 'iat' | 'exp' | 'jti'>, validForMs: number, now: Date = new Date()): string {
+export function signToken(
+  signingKeyPem: string,
+  claims: Omit<TokenClaims, 'iat' | 'exp' | 'jti'>,
+  validForMs: number,
+  now: Date = new Date(),
+  opts: { kid?: string } = {},
+): string {
   const iat = Math.floor(now.getTime() / 1000);
-  const body: TokenClaims = { ...claims, iat, exp: iat + Math.max(1, Math.floor(validForMs / 1000)), jti: randomUUID() };
-  const head = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify(body));
+  return signClaims(signingKeyPem, { ...claims, iat, exp: iat + Math.max(1, Math.floor(validForMs / 1000)), jti: randomUUID() } as TokenClaims, opts);
+}
+
+/**
+ * Signs complete claims (times and id included) as they are. `kid` goes into the JWT header: the id of the
+ * key that signed it, so a verifier holding several keys (a zone: its own and global's zone-token key)
+ * knows which one to check against, and a later key rotation keeps the older tokens verifiable.
+ */
+export function signClaims(signingKeyPem: string, claims: TokenClaims, opts: { kid?: string } = {}): string {
+  const head = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT', ...(opts.kid !== undefined ? { kid: opts.kid } : {}) }));
+  const payload = b64url(JSON.stringify(claims));
   const sig = sign('sha256', Buffer.from(`${head}.${payload}`), { key: createPrivateKey(signingKeyPem), dsaEncoding: 'ieee-p1363' });
   return `${head}.${payload}.${b64url(sig)}`;
+}
+
+/**
+ * The `kid` of a token's header, unverified (which key to verify it with); undefined when the token has
+ * none or is not a JWT (verifyToken says why).
+ */
+export function tokenKeyId(token: string): string | undefined {
+  const head = token.trim().split('.')[0];
+  if (head === undefined) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(head, 'base64url').toString('utf8')) as { kid?: unknown } | null;
+    return typeof header?.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The public key (SPKI PEM) of a signing key (PKCS#8 PEM): what verifiers of its tokens hold. */
+export function signingPublicKey(signingKeyPem: string): string {
+  return createPublicKey(signingKeyPem).export({ type: 'spki', format: 'pem' }) as string;
 }
 
 /** Verifies signature, algorithm and expiry; returns the claims or throws TokenError. */
@@ -154,9 +188,18 @@ export function generateDataplaneToken(opts: { signingKeyPem: string; mesh: stri
   return signToken(opts.signingKeyPem, { kind: 'dataplane', mesh: opts.mesh, name: opts.name, ...(tags ? { tags } : {}) }, parseValidity(opts.validFor), opts.now);
 }
 
-/** `causeway generate zone-token --zone Z [--scope ingress,egress] [--valid-for 30d]`. */
-export function generateZoneToken(opts: { signingKeyPem: string; zone: string; scope?: ZoneScope[]; validFor?: string; now?: Date }): string {
-  return signToken(opts.signingKeyPem, { kind: 'zone', zone: opts.zone, scope: opts.scope ?? ['ingress', 'egress'] }, parseValidity(opts.validFor), opts.now);
+/**
+ * `causeway generate zone-token --zone Z [--scope ingress,egress] [--valid-for 30d]`. `kid`: the id of the
+ * signing key, in the header (global's zone-token key has one; a zone's own key has none).
+ */
+export function generateZoneToken(opts: { signingKeyPem: string; zone: string; scope?: ZoneScope[]; validFor?: string; now?: Date; kid?: string }): string {
+  return signToken(
+    opts.signingKeyPem,
+    { kind: 'zone', zone: opts.zone, scope: opts.scope ?? ['ingress', 'egress'] },
+    parseValidity(opts.validFor),
+    opts.now,
+    opts.kid !== undefined ? { kid: opts.kid } : {},
+  );
 }
 
 /** Where a Dataplane declares tags: `inbound[i].tags`, and `gateway.tags` when it has a gateway. */
