@@ -20,6 +20,7 @@ import { TrafficInsightsCollector, type TrafficInsightsStats, trafficInsightsMet
 import { startXds, type XdsServer, xdsMetrics } from './xds.js';
 import { xdsApiRoutes } from './xds-api.js';
 import { inspectForwardRoutes } from './inspect-forward.js';
+import { ensureGlobalZoneTokenKey, globalZoneTokenRoutes } from './zone-tokens.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -186,6 +187,10 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   const { token, created } = loadOrCreateAdminToken(adminTokenFile);
   if (created) log.info({ adminTokenFile }, 'created a new admin token (file mode 0600); use it with: causeway config control-planes add --auth-token-file');
 
+  // Global mode: the zone-token signing key (created once in the store) and its public key as a GlobalSecret
+  // the sync copies to every zone, which accepts the zone tokens global issues (zone-tokens.ts).
+  if (config.mode === 'global') await ensureGlobalZoneTokenKey(store, log.child({ component: 'zone-tokens' }));
+
   // Zone mode: xDS for the zone's proxies (signing key and ADS CA next to the admin token).
   let xds: XdsServer | undefined;
   if (config.mode === 'zone' && config.zone) {
@@ -241,6 +246,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
   if (config.mode === 'global') {
     if (nats) inspectRequester = new InspectRequester({ nats, logger: log.child({ component: 'inspect' }) });
     await api.register(inspectForwardRoutes, { store, adminToken: token, requester: inspectRequester });
+    await api.register(globalZoneTokenRoutes, { store, logger: log.child({ component: 'zone-tokens' }) });
   }
   // The web GUI (packages/gui) at /gui, the same app on global and zones (read-only: it only sends GETs).
   await api.register(guiRoutes);
