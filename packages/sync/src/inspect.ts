@@ -31,11 +31,12 @@ export interface InspectReply {
 }
 
 /**
- * Paths a zone answers (nothing else of its API): a Dataplane's config dump (`xds`), the policies that
+ * Paths a zone answers (nothing else of its API): a Dataplane's config dump (`xds`, and Kuma's `_config`
+ * wrapping it), the policies that
  * apply to it and Kuma's rules of them (`policies`, `_rules`), its proxy's statistics and clusters from the
  * proxy's admin endpoint (`stats`, `clusters`), and a zone proxy's config dump.
  */
-const ANSWERED = [/^\/meshes\/[^/?]+\/dataplanes\/[^/?]+\/(xds|policies|_rules|stats|clusters)(\?.*)?$/, /^\/(zoneingresses|zoneegresses)\/[^/?]+\/xds(\?.*)?$/];
+const ANSWERED = [/^\/meshes\/[^/?]+\/dataplanes\/[^/?]+\/(xds|_config|policies|_rules|stats|clusters)(\?.*)?$/, /^\/(zoneingresses|zoneegresses)\/[^/?]+\/xds(\?.*)?$/];
 
 export function isInspectUrl(url: string): boolean {
   return ANSWERED.some((re) => re.test(url));

@@ -55,7 +55,7 @@ describe("global forwards a proxy's reads to the zone that owns it", () => {
   });
 
   it('zones answer only the reads global forwards', () => {
-    for (const what of ['xds', 'policies', '_rules', 'stats', 'clusters']) {
+    for (const what of ['xds', '_config', 'policies', '_rules', 'stats', 'clusters']) {
       expect(isInspectUrl(`/meshes/default/dataplanes/web-1/${what}`)).toBe(true);
       expect(isInspectUrl(`/meshes/default/dataplanes/web-1/${what}?format=json`)).toBe(true);
     }
@@ -84,6 +84,15 @@ describe("global forwards a proxy's reads to the zone that owns it", () => {
     const conflict = await app.inject({ url: '/meshes/default/dataplanes/web-1.zone-1/stats' });
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json()).toMatchObject({ status: 409, detail: 'Dataplane "web-1" in mesh "default" has no known admin address' });
+  });
+
+  it("Kuma's _config goes to the owning zone with its query (shadow, include), the zone's {xds} comes back", async () => {
+    answer = { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ xds: { configs: [] }, diff: [] }) };
+    const res = await app.inject({ url: '/meshes/default/dataplanes/web-1.zone-1/_config?shadow=true&include=diff' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ xds: { configs: [] }, diff: [] });
+    expect(asked).toEqual([{ zone: 'zone-1', req: { url: '/meshes/default/dataplanes/web-1/_config?shadow=true&include=diff' } }]);
+    expect((await app.inject({ url: '/meshes/default/dataplanes/web-1.zone-1/_config?includeSecrets=true' })).statusCode).toBe(401);
   });
 
   it("a proxy may be named by its zone's name when one zone has it; several is a 409 naming the global names", async () => {
@@ -122,7 +131,7 @@ describe("global forwards a proxy's reads to the zone that owns it", () => {
 
   it('/openapi.json describes the forwarded reads and the new Kuma routes', async () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, { get?: { summary?: string } }> };
-    for (const what of ['xds', 'policies', '_rules', 'stats', 'clusters']) expect(doc.paths[`/meshes/{mesh}/dataplanes/{name}/${what}`]?.get?.summary).toBeTruthy();
+    for (const what of ['xds', '_config', 'policies', '_rules', 'stats', 'clusters']) expect(doc.paths[`/meshes/{mesh}/dataplanes/{name}/${what}`]?.get?.summary).toBeTruthy();
     for (const path of ['/meshes/{mesh}/service-insights', '/meshes/{mesh}/service-insights/{name}', '/service-insights', '/meshes/{mesh}/meshtimeouts/{name}/_resources/dataplanes', '/meshes/{mesh}/meshretries/{name}/_resources/dataplanes', '/meshes/{mesh}/meshtrafficpermissions/{name}/_resources/dataplanes'])
       expect(doc.paths[path]?.get?.summary, path).toBeTruthy();
   });

@@ -4,6 +4,7 @@
  * the zone that owns it (@causeway/sync inspect.ts), which answers from its own API:
  *
  *   GET /meshes/{mesh}/dataplanes/{name}/xds        GET /meshes/{mesh}/dataplanes/{name}/policies
+ *   GET /meshes/{mesh}/dataplanes/{name}/_config    (Kuma's; Kuma's own global refuses it with 405)
  *   GET /meshes/{mesh}/dataplanes/{name}/_rules     GET /meshes/{mesh}/dataplanes/{name}/stats
  *   GET /meshes/{mesh}/dataplanes/{name}/clusters
  *   GET /zoneingresses/{name}/xds                   GET /zoneegresses/{name}/xds
@@ -30,11 +31,12 @@ export interface InspectForwardOptions {
 type Req = FastifyRequest<{ Params: { mesh?: string; name: string }; Querystring: Record<string, string | string[] | undefined> }>;
 
 /** What global forwards of a Dataplane (the zone's routes of the same names). */
-const DATAPLANE_READS = ['xds', 'policies', '_rules', 'stats', 'clusters'] as const;
+const DATAPLANE_READS = ['xds', '_config', 'policies', '_rules', 'stats', 'clusters'] as const;
 type Read = (typeof DATAPLANE_READS)[number];
 
 const SUMMARIES: Record<Read, string> = {
   xds: "The proxy's config (Envoy /config_dump shape), from its zone",
+  _config: "The proxy's xDS config as its zone computes it (Kuma's DataplaneXDSConfig: {xds, diff}), from its zone",
   policies: 'The traffic policies that apply to the proxy and why, from its zone',
   _rules: 'The rules of each policy type that apply to the proxy (Kuma InspectRules), from its zone',
   stats: "The proxy's statistics (its admin endpoint, text/plain), from its zone",

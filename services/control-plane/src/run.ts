@@ -238,7 +238,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       logger: log.child({ component: 'inspect' }),
       handle: async (req) => {
         const res = await api.inject({ method: 'GET', url: req.url, headers: { authorization: `Bearer ${token}` } });
-        if (res.statusCode === 404 && /\/xds(\?|$)/.test(req.url)) return undefined;
+        if (res.statusCode === 404 && /\/(xds|_config)(\?|$)/.test(req.url)) return undefined;
         return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? 'application/json'), body: res.body };
       },
     });

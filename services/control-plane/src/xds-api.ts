@@ -3,6 +3,8 @@
  * - config dumps: `GET /meshes/{mesh}/dataplanes/{name}/xds`, `/zoneingresses/{name}/xds`,
  *   `/zoneegresses/{name}/xds` (Envoy's /config_dump shape; private keys redacted unless the admin
  *   token asks for them with `?includeSecrets=true`);
+ * - Kuma's `GET /meshes/{mesh}/dataplanes/{name}/_config`: `{"xds": <the config dump>}` (`?include=diff`
+ *   adds `"diff": []`, `?shadow=true|false`);
  * - policies: `GET /meshes/{mesh}/dataplanes/{name}/policies`: which traffic policies apply to the
  *   Dataplane and why (matched targetRef, precedence, the merged result per outbound / inbound);
  * - tokens (admin token required): `POST /tokens/dataplane {mesh, name, tags?, validFor?}` (Kuma's
@@ -13,7 +15,7 @@ import { hasAdminToken } from '@causeway/api';
 import { CausewayError, type FieldError, nameError } from '@causeway/core';
 import { generateDataplaneToken, generateZoneToken, TokenError, type TokenTags, tokenTagsErrors, type ZoneScope } from '@causeway/pki';
 import type { ProxyType, XdsZone } from '@causeway/xds';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface XdsApiOptions {
   xds: XdsZone;
@@ -46,6 +48,54 @@ export async function xdsApiRoutes(app: FastifyInstance, opts: XdsApiOptions): P
   );
   app.get<{ Params: { name: string } }>('/zoneegresses/:name/xds', async (req) =>
     dump('ZoneEgress', undefined, req.params.name, wantsSecrets(req, hasAdminToken(req, opts.adminToken))),
+  );
+
+  // Kuma's `_config` (what `kumactl inspect dataplane --type config` reads): `{xds}` wraps the config the
+  // zone computes for the proxy (the /xds dump). `shadow` is Kuma's boolean (no policy here has a shadow
+  // effect, so it changes nothing); `include=diff` adds Kuma's JSONPatch diff between the config with and
+  // without shadow policies: always empty here.
+  app.get(
+    '/meshes/:mesh/dataplanes/:name/_config',
+    {
+      schema: {
+        tags: ['Inspect'],
+        summary: "The proxy's xDS config as the control plane computes it (Kuma's DataplaneXDSConfig)",
+        querystring: {
+          type: 'object',
+          properties: {
+            shadow: { type: 'boolean', default: false, description: "Kuma's: take policies with kuma.io/effect: shadow into account (none here: the same config)" },
+            include: { type: 'array', items: { type: 'string', enum: ['diff'] }, description: 'diff: a JSONPatch diff between the config with and without shadow policies (empty here)' },
+            includeSecrets: { type: 'boolean', description: 'private keys unredacted (admin token)' },
+          },
+        },
+        response: {
+          200: {
+            description: 'DataplaneXDSConfig',
+            type: 'object',
+            required: ['xds'],
+            properties: {
+              xds: { type: 'object', additionalProperties: true, description: "the xDS config (Envoy's /config_dump shape, as /xds)" },
+              diff: { type: 'array', items: { type: 'object', additionalProperties: true }, description: 'with include=diff' },
+            },
+          },
+        },
+      },
+    },
+    async (req: FastifyRequest<{ Params: { mesh: string; name: string }; Querystring: Record<string, string | string[] | undefined> }>) => {
+      const one = (k: string) => {
+        const v = req.query[k];
+        return Array.isArray(v) ? v.at(-1) : v;
+      };
+      const shadow = one('shadow');
+      if (shadow !== undefined && !['true', 'false', '1', '0'].includes(shadow))
+        throw new CausewayError('INVALID', "unsupported value for query parameter 'shadow'", [{ field: 'shadow', reason: 'must be true or false' }]);
+      const include = [req.query.include ?? []].flat().flatMap((v) => v.split(',')).filter((v) => v !== '');
+      const unknown = include.filter((v) => v !== 'diff');
+      if (unknown.length > 0)
+        throw new CausewayError('INVALID', "unsupported value for query parameter 'include'", [{ field: 'include', reason: `must be "diff" (not ${unknown.map((v) => JSON.stringify(v)).join(', ')})` }]);
+      const xds = await dump('Dataplane', req.params.mesh, req.params.name, wantsSecrets(req, hasAdminToken(req, opts.adminToken)));
+      return { xds, ...(include.includes('diff') ? { diff: [] } : {}) };
+    },
   );
 
   app.get<{ Params: { mesh: string; name: string } }>('/meshes/:mesh/dataplanes/:name/policies', async (req) => {

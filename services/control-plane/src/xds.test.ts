@@ -153,6 +153,22 @@ describe('zone mode xDS wiring', () => {
         'RoutesConfigDump',
         'SecretsConfigDump',
       ]);
+      // Kuma's _config: the same config, wrapped as {xds}; include=diff adds Kuma's (empty) diff; bad query values are 400s
+      const config = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/_config`);
+      expect(config.status).toBe(200);
+      const wrapped = (await config.json()) as { xds: typeof body; diff?: unknown };
+      expect(Object.keys(wrapped)).toEqual(['xds']);
+      expect(wrapped.xds.proxy).toEqual(body.proxy);
+      expect(wrapped.xds.configs.map((c) => c['@type'])).toEqual(body.configs.map((c) => c['@type']));
+      expect(((await (await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/_config?shadow=true&include=diff`)).json()) as { diff: unknown }).diff).toEqual([]);
+      const badInclude = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/_config?include=layout`);
+      expect(badInclude.status).toBe(400);
+      expect(((await badInclude.json()) as { invalid_parameters: { field: string }[] }).invalid_parameters[0]?.field).toBe('include');
+      expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/_config?shadow=maybe`)).status).toBe(400);
+      expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/nope/_config`)).status).toBe(404);
+      expect((await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/_config?includeSecrets=true`)).status).toBe(401);
+      const doc = (await (await fetch(`${cp.apiUrl}/openapi.json`)).json()) as { paths: Record<string, { get?: { summary?: string } }> };
+      expect(doc.paths['/meshes/{mesh}/dataplanes/{name}/_config']?.get?.summary).toContain('DataplaneXDSConfig');
       // Which policies apply to the dataplane, and why.
       const pol = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/policies`);
       expect(pol.status).toBe(200);
