@@ -188,8 +188,12 @@ export class CausewayClient {
     return (await this.request('POST', '/tokens/dataplane', req)).text.trim();
   }
 
-  /** Issues a zone token for ZoneIngress/ZoneEgress proxies (zone control plane, admin token). */
-  async zoneToken(req: { scope?: ('ingress' | 'egress')[]; validFor?: string }): Promise<string> {
+  /**
+   * Issues a zone token for the ZoneIngress/ZoneEgress proxies of `zone` (admin token). At global `zone` is
+   * required (signed with global's zone-token key, accepted by that zone only); a zone control plane signs
+   * tokens of its own zone (`zone` optional, another refused).
+   */
+  async zoneToken(req: { zone?: string; scope?: ('ingress' | 'egress')[]; validFor?: string }): Promise<string> {
     return (await this.request('POST', '/tokens/zone', req)).text.trim();
   }
 

@@ -524,13 +524,17 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     expect(ok(viaEnv).stdout).toContain('via-token');
   });
 
-  it('prints completion scripts and refuses zone tokens at global, saying where they come from', async () => {
+  it('prints completion scripts and issues zone tokens at global (--zone required)', async () => {
     const bash = ok(await cli(['completion', 'bash'], { globals: [] }));
     expect(bash.stdout).toContain('complete -F _causeway causeway');
-    const token = await cli(['generate', 'zone-token', '--zone', 'zone-1']);
-    expect(token.code).toBe(1);
-    expect(token.stderr).toContain('does not issue zone tokens');
-    expect(token.stderr).toContain("run this against zone zone-1's control plane");
+    const token = ok(await cli(['generate', 'zone-token', '--zone', 'zone-1', '--scope', 'egress', '--valid-for', '2h'])).stdout.trim();
+    const [head, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>);
+    expect(head).toMatchObject({ alg: 'ES256', kid: 'global/zone-token-signing-key-1' });
+    expect(payload).toMatchObject({ kind: 'zone', zone: 'zone-1', scope: ['egress'] });
+    expect(Number(payload?.exp) - Number(payload?.iat)).toBe(7200);
+    const noZone = await cli(['generate', 'zone-token']);
+    expect(noZone.code).toBe(2);
+    expect(noZone.stderr).toContain('--zone: is required');
   });
 });
 

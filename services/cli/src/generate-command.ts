@@ -43,16 +43,17 @@ Examples:
     });
   generate
     .command('zone-token')
-    .description("issue a token for the ZoneIngress/ZoneEgress proxies of a zone (signed by that zone's control plane: run it against the zone)")
-    .option('--zone <zone>', 'the zone the token is for (the zone control plane refuses another zone)')
+    .description('issue a token for the ZoneIngress/ZoneEgress proxies of a zone (at global, like kumactl; a zone control plane issues its own zone\'s too)')
+    .option('--zone <zone>', 'the zone the token is for (required at global; a zone control plane refuses another zone)')
     .option('--scope <scopes>', 'ingress, egress or ingress,egress (default both); repeatable', collect)
     .option('--valid-for <duration>', 'lifetime, e.g. 24h or 30d')
     .addHelpText(
       'after',
       `
 Examples:
-  $ causeway --control-plane zone-1 generate zone-token --zone zone-1 --valid-for 24h
-  $ causeway --control-plane zone-1 generate zone-token --zone zone-1 --scope egress`,
+  $ causeway generate zone-token --zone zone-1 --valid-for 24h          # at global
+  $ causeway generate zone-token --zone zone-1 --scope egress
+  $ causeway --control-plane zone-1 generate zone-token --scope ingress  # at the zone itself`,
     )
     .action(async (o: { zone?: string; scope?: string[]; validFor?: string }, cmd: Command) => {
       await generateZoneTokenCommand(clientOf(cmd), o, io);

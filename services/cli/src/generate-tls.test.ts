@@ -1,6 +1,6 @@
 /**
  * `causeway generate tls-certificate`, `generate signing-key`, and `generate zone-token --zone` (against a
- * small HTTP server playing a zone's and a global's `POST /tokens/zone`).
+ * small HTTP server playing a zone's and a global's `POST /tokens/zone`, and a control plane without it).
  */
 import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -160,6 +160,16 @@ describe('generate zone-token --zone', () => {
           res.end('aaa.bbb.ccc');
           return;
         }
+        if (req.url === '/global/tokens/zone') {
+          if (body.zone === undefined) {
+            res.writeHead(400, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ title: 'Bad Request', details: 'invalid zone token request', invalid_parameters: [{ field: 'zone', reason: 'is required: the zone whose ZoneIngress/ZoneEgress proxies use the token' }] }));
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(`global.${body.zone}.token\n`);
+          return;
+        }
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ title: 'Not Found', details: `no route POST ${req.url}` }));
       });
@@ -179,14 +189,25 @@ describe('generate zone-token --zone', () => {
     expect(bodies.at(-1)).toEqual({});
   });
 
-  it("another zone's name is refused by the zone, named as --zone; global says where zone tokens come from", async () => {
+  it("another zone's name is refused by the zone, named as --zone", async () => {
     const other = await run(['--address', zoneUrl, 'generate', 'zone-token', '--zone', 'zone-2']);
     expect(other.code).toBe(2);
     expect(other.err).toBe('Error: this control plane signs tokens of zone "zone-1" only\n  --zone: must be "zone-1"\n');
-    const global = await run(['--address', globalUrl, 'generate', 'zone-token', '--zone', 'zone-1']);
-    expect(global.code).toBe(1);
-    expect(global.err).toContain('does not issue zone tokens');
-    expect(global.err).toContain("run this against zone zone-1's control plane");
+  });
+
+  it('global issues tokens for any zone; without --zone its 400 is named as --zone', async () => {
+    const global = await run(['--address', globalUrl, 'generate', 'zone-token', '--zone', 'zone-2', '--scope', 'egress']);
+    expect(global).toEqual({ code: 0, out: 'global.zone-2.token\n', err: '' });
+    expect(bodies.at(-1)).toEqual({ zone: 'zone-2', scope: ['egress'] });
+    const noZone = await run(['--address', globalUrl, 'generate', 'zone-token']);
+    expect(noZone.code).toBe(2);
+    expect(noZone.err).toBe('Error: invalid zone token request\n  --zone: is required: the zone whose ZoneIngress/ZoneEgress proxies use the token\n');
+  });
+
+  it('a control plane without the route says where zone tokens come from', async () => {
+    const none = await run(['--address', `${zoneUrl}/old`, 'generate', 'zone-token', '--zone', 'zone-1']);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('does not issue zone tokens (POST /tokens/zone): run this against the global control plane');
   });
 
   it('bad --scope and --zone values are usage errors, nothing is sent', async () => {

@@ -129,10 +129,11 @@ export async function generateDataplaneTokenCommand(client: CausewayClient, flag
 }
 
 /**
- * `causeway generate zone-token [--zone Z] [--scope ingress,egress] [--valid-for 24h]`: a token for the
- * ZoneIngress / ZoneEgress proxies of zone Z (`POST /tokens/zone {zone, scope, validFor}`). The API signs
- * zone tokens on the zone's own control plane (with the key its proxies' tokens are checked against), which
- * refuses another zone's name; global has no such route, and is told apart in the error.
+ * `causeway generate zone-token --zone Z [--scope ingress,egress] [--valid-for 24h]`: a token for the
+ * ZoneIngress / ZoneEgress proxies of zone Z (`POST /tokens/zone {zone, scope, validFor}`), as kumactl
+ * issues it: at global, which signs it with its zone-token key (every zone holds the public key, through
+ * the sync, and accepts the token for its own zone only), `--zone` required. A zone control plane issues
+ * tokens of its own zone too (signed with its own key; `--zone` optional there, another zone refused).
  */
 export async function generateZoneTokenCommand(client: CausewayClient, flags: TokenFlags & { zone?: string; scope?: string[] }, io: CliIo): Promise<void> {
   const scope = flags.scope?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -142,21 +143,19 @@ export async function generateZoneTokenCommand(client: CausewayClient, flags: To
   if (flags.zone !== undefined && nameError(flags.zone)) throw usageError('--zone', 'invalid zone name', nameError(flags.zone) as string);
   let token: string;
   try {
-    token = (
-      await client.request('POST', '/tokens/zone', {
-        ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
-        ...(scope ? { scope: [...new Set(scope)] } : {}),
-        ...(flags.validFor ? { validFor: flags.validFor } : {}),
-      })
-    ).text.trim();
+    token = await client.zoneToken({
+      ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
+      ...(scope ? { scope: [...new Set(scope)] as ('ingress' | 'egress')[] } : {}),
+      ...(flags.validFor ? { validFor: flags.validFor } : {}),
+    });
   } catch (e) {
     if (isNoRoute(e))
       throw new CausewayError(
         'NOT_FOUND',
-        `the control plane at ${client.address} does not issue zone tokens (a global control plane does not: each zone's control plane signs the tokens of its own proxies); run this against zone ${flags.zone ?? 'Z'}'s control plane (--control-plane NAME or --address URL)`,
+        `the control plane at ${client.address} does not issue zone tokens (POST /tokens/zone): run this against the global control plane, or zone ${flags.zone ?? 'Z'}'s own (--control-plane NAME or --address URL)`,
       );
     if (e instanceof ApiError && e.httpStatus === 400) {
-      // The API names its body fields; say which flag set them.
+      // The API names its body fields; say which flag set them (global requires the zone: --zone).
       const flag: Record<string, string> = { zone: '--zone', scope: '--scope', validFor: '--valid-for' };
       throw new UsageError(e.message, e.fields.map((f) => ({ field: flag[f.field] ?? f.field, reason: f.reason })));
     }

@@ -5,8 +5,7 @@
  *
  *   policies     GET /meshes/{m}/dataplanes/{n}/policies   text (like kumactl), -o json|yaml
  *   config-dump  GET /meshes/{m}/dataplanes/{n}/xds        JSON (Envoy's /config_dump), -o yaml
- *   config       GET /meshes/{m}/dataplanes/{n}/_config    JSON (Kuma's: the xDS config the control plane computes), -o yaml;
- *                a control plane without that route is asked for /xds, which is that in Causeway
+ *   config       GET /meshes/{m}/dataplanes/{n}/_config    JSON (Kuma's `{xds}`: the xDS config the zone computes), -o yaml
  *   stats        GET /meshes/{m}/dataplanes/{n}/stats      text (Envoy's /stats), no -o
  *   clusters     GET /meshes/{m}/dataplanes/{n}/clusters   text (Envoy's /clusters), no -o
  */
@@ -65,17 +64,6 @@ export function inspectOnePath(view: string, name: string, opts: { mesh?: string
   return `/${view === 'zone-ingresses' ? 'zoneingresses' : 'zoneegresses'}/${n}/${SUFFIX[type]}`;
 }
 
-/** GET of a JSON view; `config` falls back from Kuma's `_config` to `/xds` where the former is not served. */
-async function getConfig(client: CliClient, path: string, type: InspectOneType, io: CliIo): Promise<unknown> {
-  try {
-    return await client.getJson<unknown>(path);
-  } catch (e) {
-    if (type !== 'config' || !isNoRoute(e)) throw e;
-    io.stderr('(this control plane has no _config route: showing /xds, the xDS config it computes for the proxy)\n');
-    return client.getJson<unknown>(path.replace(/\/_config$/, '/xds'));
-  }
-}
-
 /** Prints one proxy's view. `view` is a resolved inspect view (dataplanes, zone-ingresses, zone-egresses). */
 export async function inspectOneCommand(client: CliClient, view: string, name: string, opts: InspectOneOptions, io: CliIo): Promise<void> {
   const type = inspectOneType(view, opts.type);
@@ -88,7 +76,7 @@ export async function inspectOneCommand(client: CliClient, view: string, name: s
       io.stdout(text.endsWith('\n') || text === '' ? text : `${text}\n`);
       return;
     }
-    const body = await getConfig(client, path, type, io);
+    const body = await client.getJson<unknown>(path);
     if (type === 'policies' && opts.output === 'table') io.stdout(renderDataplanePolicies(body as DataplanePoliciesBody));
     else printStructured(body, opts.output === 'yaml' ? 'yaml' : 'json', io);
   } catch (e) {
