@@ -222,9 +222,12 @@ export class ControlPlaneProcess {
     return this.postToken('/tokens/dataplane', { mesh, name, tags });
   }
 
-  /** Zone mode: a zone token for a ZoneIngress / ZoneEgress (`POST /tokens/zone`). */
-  zoneToken(scope: 'ingress' | 'egress'): Promise<string> {
-    return this.postToken('/tokens/zone', { scope: [scope] });
+  /**
+   * A zone token for a ZoneIngress / ZoneEgress (`POST /tokens/zone`): a zone control plane's for its own
+   * zone, or global's (signed with its zone-token key) for `zone`, which global requires.
+   */
+  zoneToken(scope: 'ingress' | 'egress', zone?: string): Promise<string> {
+    return this.postToken('/tokens/zone', { ...(zone !== undefined ? { zone } : {}), scope: [scope] });
   }
 
   get url(): string {
@@ -437,6 +440,8 @@ export interface ProxySpec {
   zone: ControlPlaneProcess;
   /** Other replicas of the zone's control plane, listed after `zone` in `--cp-address` (it fails over to them). */
   replicas?: ControlPlaneProcess[];
+  /** Issues the proxy's token (default: its zone control plane, a dataplane or zone token). */
+  token?: () => Promise<string>;
 }
 
 /** One access log line of a proxy (the generators' json_format: SUBSET.md "Access log"). */
@@ -549,8 +554,11 @@ export class ProxyProcess {
     const tokenFile = join(this.dir, 'token');
     if (!existsSync(tokenFile)) {
       const { zone, mode, resource } = this.spec;
-      const token =
-        mode === 'sidecar' ? await zone.dataplaneToken(String(resource.mesh), String(resource.name), dataplaneTokenTags(resource)) : await zone.zoneToken(mode);
+      const token = this.spec.token
+        ? await this.spec.token()
+        : mode === 'sidecar'
+          ? await zone.dataplaneToken(String(resource.mesh), String(resource.name), dataplaneTokenTags(resource))
+          : await zone.zoneToken(mode);
       writeFileSync(tokenFile, token, { mode: 0o600 });
     }
     writeFileSync(resourceFile, JSON.stringify(this.spec.resource));

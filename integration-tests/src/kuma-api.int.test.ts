@@ -4,10 +4,13 @@
  * by the zone from the proxy's admin endpoint, forwarded over NATS), Kuma's `_rules` (built by the zone
  * from its `/policies`), under the global name `web.zone-1` and the zone's name `web`; its
  * `service-insights` (from the synced Dataplane and DataplaneInsight) and a policy's
- * `_resources/dataplanes` list the proxy.
+ * `_resources/dataplanes` list the proxy; Kuma's `_config` (the config zone-1 computes for it, `{xds}`).
+ * Zone tokens issued at global (item 4): a real ZoneEgress connects to zone-1 with one; one issued for
+ * zone-2 is refused there.
  */
 import type { CausewayClient } from '@causeway/client';
 import { decodeResource } from '@causeway/core';
+import { freePort } from '@causeway/sync/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type MultiZoneTopology, type Sidecar, startMultiZone, startSidecar, TestEnv } from './harness.js';
 
@@ -94,8 +97,43 @@ describe("Kuma's inspect API at global for a zone's proxy (stats, clusters, _rul
     expect(atZone).toMatchObject({ name: 'web', status: 'online', dataplanes: { total: 1, online: 1 }, zones: ['zone-1'] });
   });
 
+  it("_config: Kuma's {xds} of the proxy, the config zone-1 computes (what /xds dumps), by global and zone name", async () => {
+    for (const name of ['web.zone-1', 'web']) {
+      const res = await get(`/meshes/default/dataplanes/${name}/_config`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { xds: { proxy: unknown; configs: { '@type': string }[] } };
+      expect(Object.keys(body)).toEqual(['xds']);
+      expect(body.xds.proxy).toEqual({ type: 'Dataplane', mesh: 'default', name: 'web' });
+      const dump = (await (await get(`/meshes/default/dataplanes/${name}/xds`)).json()) as { configs: { '@type': string }[] };
+      expect(body.xds.configs.map((c) => c['@type'])).toEqual(dump.configs.map((c) => c['@type']));
+    }
+    expect(((await (await get('/meshes/default/dataplanes/web.zone-1/_config?include=diff')).json()) as { diff: unknown }).diff).toEqual([]);
+  });
+
+  it("a ZoneEgress connects to zone-1 with a zone token issued at global; global's token for zone-2 is refused there", async () => {
+    // global's zone-token public key reaches zone-1 with the sync (a GlobalSecret)
+    await eventually(() => zone1().api.get('GlobalSecret', undefined, 'zone-token-signing-public-key-1'), "global's zone-token public key in zone-1", 30_000);
+    const egress = async (name: string, zone: string) =>
+      env.proxy(`kapi-${name}`, {
+        mode: 'egress',
+        zone: zone1().cp,
+        resource: { type: 'ZoneEgress', name, networking: { address: '127.0.0.1', port: await freePort() } },
+        token: () => topo.global.zoneToken('egress', zone),
+      });
+    const ok = await egress('egress-by-global', 'zone-1');
+    await ok.start();
+    await eventually(() => api.get('ZoneEgress', undefined, 'egress-by-global.zone-1'), 'the ZoneEgress at global', 30_000);
+    await ok.stop();
+    const refused = await egress('egress-for-zone-2', 'zone-2');
+    await expect(refused.start(2_000)).rejects.toThrow(/was not ready/);
+    // causeway-dp logs the refusal (JSON: the quotes escaped) and keeps retrying
+    expect(refused.logs()).toContain('7 PERMISSION_DENIED: the token is for zone \\"zone-2\\", not \\"zone-1\\"');
+    await refused.stop();
+    await expect(zone1().api.get('ZoneEgress', undefined, 'egress-for-zone-2')).rejects.toThrow('ZoneEgress "egress-for-zone-2" not found');
+  });
+
   it('an unknown proxy is a 404 at global, before any zone is asked', async () => {
-    for (const what of ['stats', 'clusters', '_rules']) {
+    for (const what of ['stats', 'clusters', '_rules', '_config']) {
       const res = await get(`/meshes/default/dataplanes/nope/${what}`);
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ status: 404, detail: 'Dataplane "nope" in mesh "default" not found' });
