@@ -98,27 +98,48 @@ export function blocksOf(set: ResourceSet): SetBlocks | undefined {
  * block (~1,000 resources) once per proxy.
  */
 export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
-  const out = {} as ResourceSet;
-  for (const kind of Object.keys(a) as XdsKind[]) {
-    const x = a[kind];
-    const y = b[kind];
-    if (y.length === 0) {
-      out[kind] = x;
-      continue;
+  const merged: Partial<ResourceSet> = {};
+  const list = (kind: XdsKind): EnvoyJson[] => {
+    let l = merged[kind];
+    if (l === undefined) {
+      l = b[kind].length === 0 ? a[kind] : mergeSorted(kind, a[kind], b[kind]);
+      merged[kind] = l;
     }
-    let merged: EnvoyJson[] | undefined;
-    Object.defineProperty(out, kind, {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        merged ??= mergeSorted(kind, x, y);
-        return merged;
-      },
-      set: (v: EnvoyJson[]) => {
-        merged = v;
-      },
-    });
-  }
+    return l;
+  };
+  // Accessors of an object literal (own, enumerable: Object.keys, spread and equality see five lists).
+  const out: ResourceSet = {
+    get Listener() {
+      return list('Listener');
+    },
+    set Listener(v) {
+      merged.Listener = v;
+    },
+    get RouteConfiguration() {
+      return list('RouteConfiguration');
+    },
+    set RouteConfiguration(v) {
+      merged.RouteConfiguration = v;
+    },
+    get Cluster() {
+      return list('Cluster');
+    },
+    set Cluster(v) {
+      merged.Cluster = v;
+    },
+    get ClusterLoadAssignment() {
+      return list('ClusterLoadAssignment');
+    },
+    set ClusterLoadAssignment(v) {
+      merged.ClusterLoadAssignment = v;
+    },
+    get Secret() {
+      return list('Secret');
+    },
+    set Secret(v) {
+      merged.Secret = v;
+    },
+  };
   blocks.set(out, { shared: a, own: b });
   return out;
 }

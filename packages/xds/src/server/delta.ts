@@ -9,23 +9,68 @@
  * is sent from the cache's diff (what was added, changed, removed) without looking at the rest. Each response is ACKed or NACKed by its nonce; a NACKed resource
  * is not sent again until it changes (the proxy keeps what it had).
  *
+ * What a wildcard stream holds is, after every response, exactly the type snapshot it was brought up to:
+ * its `Known` is that snapshot (one reference, looked up through the snapshot's blocks: no map of ~1,000
+ * names per proxy and stream). Named subscriptions and `initial_resource_versions` are kept as
+ * differences from that snapshot (or from nothing).
+ *
  * Subscriptions follow Envoy's rules: the first request of a type with no names (or with `*`) is a
  * wildcard; later requests add and remove names (`*` included). The first request of a type is always
  * answered, also when nothing differs (an empty response), so a proxy knows it is current.
  */
 import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
-import { encodeDeltaDiscoveryResponse, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff } from './cache.js';
+import { encodeDeltaDiscoveryResponse, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff, type TypeSnapshot } from './cache.js';
 import type { StreamProtocol, StreamSession } from './stream.js';
 import type { DeltaDiscoveryRequest } from './types.js';
 
 /** Responses awaiting their ACK/NACK, per type; older ones are forgotten beyond this many. */
 const MAX_PENDING = 32;
 
+/**
+ * The resource versions a proxy holds (as far as the server knows), by name: a type snapshot it holds
+ * whole (`base`, when it does) and the differences from it (a version, or null: not held).
+ */
+class Known {
+  private base: TypeSnapshot | undefined;
+  private readonly diff = new Map<string, string | null>();
+
+  get(name: string): string | undefined {
+    const d = this.diff.get(name);
+    if (d === null) return undefined;
+    return d ?? this.base?.find(name)?.hash;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  set(name: string, hash: string): void {
+    this.diff.set(name, hash);
+  }
+
+  delete(name: string): void {
+    if (this.base?.find(name)) this.diff.set(name, null);
+    else this.diff.delete(name);
+  }
+
+  /** The proxy now holds exactly `ts`. */
+  rebase(ts: TypeSnapshot): void {
+    this.base = ts;
+    this.diff.clear();
+  }
+
+  /** The names held. */
+  *names(): Generator<string> {
+    if (this.base) for (const r of this.base.resources) if (this.diff.get(r.name) !== null) yield r.name;
+    for (const [name, hash] of this.diff) if (hash !== null && !this.base?.find(name)) yield name;
+  }
+}
+
 interface TypeState {
   wildcard: boolean;
   names: Set<string>;
-  /** Resource versions the proxy holds (as far as the server knows), by name. */
-  known: Map<string, string>;
+  /** Resource versions the proxy holds (as far as the server knows). */
+  known: Known;
   /** Names the proxy subscribed to that do not exist: told once (in removed_resources). */
   toldMissing: Set<string>;
   /** Whether the next push must answer even when nothing differs (the type's first request). */
@@ -52,7 +97,7 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     let t = this.types.get(kind);
     let subscriptionChanged = false;
     if (!t) {
-      t = { wildcard: subscribe.length === 0, names: new Set(), known: new Map(), toldMissing: new Set(), answerDue: true, pending: new Map(), syncedVersion: undefined };
+      t = { wildcard: subscribe.length === 0, names: new Set(), known: new Known(), toldMissing: new Set(), answerDue: true, pending: new Map(), syncedVersion: undefined };
       this.types.set(kind, t);
       for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) t.known.set(name, version);
       subscriptionChanged = true;
@@ -71,7 +116,7 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     }
     if (subscriptionChanged && !t.wildcard) {
       // The proxy forgets what it unsubscribed from: so does the server.
-      for (const name of t.known.keys()) if (!t.names.has(name)) t.known.delete(name);
+      for (const name of [...t.known.names()]) if (!t.names.has(name)) t.known.delete(name);
     }
     if (req.response_nonce) {
       const version = t.pending.get(req.response_nonce);
@@ -114,7 +159,7 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     };
     if (t.wildcard) for (const r of ts.resources) consider(r);
     for (const name of t.names) {
-      const r = ts.byName.get(name);
+      const r = ts.find(name);
       if (r) {
         if (!t.wildcard) consider(r);
         t.toldMissing.delete(name);
@@ -123,19 +168,22 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
         t.toldMissing.add(name);
       }
     }
-    for (const name of t.known.keys()) {
-      if (!ts.byName.has(name)) removed.push(name);
+    for (const name of t.known.names()) {
+      if (!ts.find(name)) removed.push(name);
     }
     this.respond(kind, snap, t, send, removed);
   }
 
-  private respond(kind: XdsKind, snap: Snapshot, t: TypeState, send: PackedResource[], removed: string[]): void {
+  private respond(kind: XdsKind, snap: Snapshot, t: TypeState, send: readonly PackedResource[], removed: readonly string[]): void {
     const ts = snap.types[kind];
     t.syncedVersion = ts.version;
+    if (t.wildcard) t.known.rebase(ts); // what a wildcard stream holds after this response: all of ts
     if (send.length === 0 && removed.length === 0 && !t.answerDue) return;
     t.answerDue = false;
-    for (const r of send) t.known.set(r.name, r.hash);
-    for (const name of removed) t.known.delete(name);
+    if (!t.wildcard) {
+      for (const r of send) t.known.set(r.name, r.hash);
+      for (const name of removed) t.known.delete(name);
+    }
     const nonce = this.session.nextNonce();
     t.pending.set(nonce, ts.version);
     if (t.pending.size > MAX_PENDING) t.pending.delete(t.pending.keys().next().value as string);

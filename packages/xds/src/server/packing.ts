@@ -50,12 +50,14 @@ export interface TypeSnapshot {
   readonly resources: PackedResource[];
   /** Lookup by name (built on first use: only named subscriptions need it). */
   readonly byName: Map<string, PackedResource>;
+  /** One resource by name; for a snapshot made of blocks, looked up in its blocks (no per-proxy map is built). */
+  find(name: string): PackedResource | undefined;
 }
 
 const MOD = 1n << 128n;
 
-/** A type snapshot of `sum` whose resources are made on first use. */
-function lazyTypeSnapshot(sum: bigint, make: () => PackedResource[]): TypeSnapshot {
+/** A type snapshot of `sum` whose resources are made on first use (`find`: a lookup by name that does not build `byName`). */
+function lazyTypeSnapshot(sum: bigint, make: () => PackedResource[], find?: (name: string) => PackedResource | undefined): TypeSnapshot {
   let resources: PackedResource[] | undefined;
   let byName: Map<string, PackedResource> | undefined;
   const s = ((sum % MOD) + MOD) % MOD;
@@ -69,6 +71,9 @@ function lazyTypeSnapshot(sum: bigint, make: () => PackedResource[]): TypeSnapsh
     get byName() {
       byName ??= new Map(this.resources.map((r) => [r.name, r]));
       return byName;
+    },
+    find(name: string) {
+      return find ? find(name) : this.byName.get(name);
     },
   };
 }
@@ -304,9 +309,11 @@ export function packBlocks(
   }
   const blocks = { shared: sharedTs, own: ownTs };
   if (!prev || !prevBlocks) {
-    // Nothing block-wise to diff against: the merged list, walked against the previous snapshot.
+    // Nothing block-wise to diff against: the merged list, walked against the previous snapshot (looked
+    // up by name through the blocks, like the snapshots that follow).
     const whole = packType(kind, merged(), prev);
-    return { ...whole, blocks };
+    const ts = whole.ts === prev ? whole.ts : lazyTypeSnapshot(whole.ts.sum, () => whole.ts.resources, (name) => ownTs.find(name) ?? sharedTs.find(name));
+    return { ts, diff: whole.diff, blocks };
   }
   if (prevBlocks.shared === sharedTs && prevBlocks.own === ownTs) return { ts: prev, diff: undefined, blocks };
   const sharedDiff = prevBlocks.shared === sharedTs ? undefined : diffPacked(prevBlocks.shared, sharedTs);
@@ -319,6 +326,10 @@ export function packBlocks(
     removed = removed.filter((n) => !now.has(n));
   }
   if (changed.length === 0 && removed.length === 0) return { ts: prev, diff: undefined, blocks };
-  const ts = lazyTypeSnapshot(sharedTs.sum + ownTs.sum, () => mergePacked(sharedTs.resources, ownTs.resources));
+  const ts = lazyTypeSnapshot(
+    sharedTs.sum + ownTs.sum,
+    () => mergePacked(sharedTs.resources, ownTs.resources),
+    (name) => ownTs.find(name) ?? sharedTs.find(name),
+  );
   return { ts, diff: { from: prev.version, changed, removed }, blocks };
 }

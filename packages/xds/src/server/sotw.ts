@@ -26,7 +26,7 @@ export class SotwStream implements StreamProtocol<DiscoveryRequest> {
 
   private send(kind: XdsKind, snap: Snapshot, t: TypeState, force: boolean): void {
     const ts = snap.types[kind];
-    const resources = t.names === undefined ? ts.resources : t.names.flatMap((n) => ts.byName.get(n) ?? []);
+    const resources = t.names === undefined ? ts.resources : t.names.flatMap((n) => ts.find(n) ?? []);
     const version = t.names === undefined ? ts.version : `${ts.version}-${resources.length}`;
     if (!force && version === t.sentVersion) return;
     if (version === t.nackedVersion) return;
