@@ -48,6 +48,18 @@ describe('zone tokens at global', () => {
     expect((await store.get('GlobalSecret', undefined, 'zone-token-signing-public-key-1'))?.spec.data).toBe(secret?.spec.data);
   });
 
+  it('replicas starting at once share one key and one public GlobalSecret', async () => {
+    const fresh = await openStore();
+    try {
+      const keys = await Promise.all([1, 2, 3, 4].map(() => ensureGlobalZoneTokenKey(fresh)));
+      expect(new Set(keys.map((k) => k.keyPem)).size).toBe(1);
+      const secret = await fresh.get('GlobalSecret', undefined, zoneTokenPublicKeyName());
+      expect(secret?.version).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('POST /tokens/zone issues a token for any zone, with the key id in its header', async () => {
     const res = await post({ zone: 'zone-2', scope: ['egress'], validFor: '2h' });
     expect(res.statusCode).toBe(200);
