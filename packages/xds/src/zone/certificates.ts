@@ -10,6 +10,8 @@ import type { ProxyState } from './proxies.js';
 
 export class Certificates {
   private readonly certs: WorkloadCertificates;
+  /** The last certificate answered per key, with the CA and URIs it was asked with. */
+  private readonly last = new Map<string, { ca: object; urisKey: string; notAfter: Date; identity: Identity }>();
 
   constructor(
     private readonly mirror: StoreMirror,
@@ -28,10 +30,21 @@ export class Certificates {
     const ca = this.mirror.meshCa(m);
     if (!ca) return undefined;
     const before = this.certs.needsRenewal(certKey);
+    // Asked for every proxy on every pass: while the CA (the mirror's same object), the URIs and the
+    // certificate are what they were and it is not due, the answer is the last one (what `get` returns
+    // then too), without hashing the CA again.
+    const urisKey = uris.join(',');
+    const last = this.last.get(certKey);
+    if (last && !before && last.ca === ca && last.urisKey === urisKey) {
+      p.certExpiry = last.notAfter;
+      return last.identity;
+    }
     const cert = await this.certs.get(certKey, ca, { uris, lifetimeMs: dpCertLifetimeMs(m.spec) });
     if (before) p.certRegenerations = cert.generation;
     p.certExpiry = cert.notAfter;
-    return { certPem: cert.certPem, keyPem: cert.keyPem };
+    const identity = { certPem: cert.certPem, keyPem: cert.keyPem };
+    this.last.set(certKey, { ca, urisKey, notAfter: cert.notAfter, identity });
+    return identity;
   }
 
   /** Keys of the certificates due for renewal now. */
@@ -46,6 +59,10 @@ export class Certificates {
   /** Forgets the certificates of a proxy: its own (`key`) and its per-mesh ones (`key/<mesh>`). */
   forget(key: string, meshes: Iterable<string> = []): void {
     this.certs.forget(key);
-    for (const m of meshes) this.certs.forget(`${key}/${m}`);
+    this.last.delete(key);
+    for (const m of meshes) {
+      this.certs.forget(`${key}/${m}`);
+      this.last.delete(`${key}/${m}`);
+    }
   }
 }

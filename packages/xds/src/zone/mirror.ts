@@ -31,6 +31,8 @@ export class StoreMirror {
   private sub: Subscription | undefined;
   private changed = false;
   private cachedView: ZoneView | undefined;
+  /** meshCa's last answer per Mesh object, with the keys it read and what they held. */
+  private readonly caCache = new WeakMap<Resource<'Mesh'>, { keys: string[]; read: (Resource | undefined)[]; ca: { certPem: string; keyPem: string } | undefined }>();
 
   constructor(private readonly opts: StoreMirrorOptions) {
     this.store = opts.store;
@@ -114,7 +116,20 @@ export class StoreMirror {
 
   /** The CA (certificate and key) of a mesh, when its CA Secrets are here. */
   meshCa(mesh: Resource<'Mesh'>): { certPem: string; keyPem: string } | undefined {
-    return meshCaOf(mesh, (k) => this.resources.get(k));
+    // Asked once per proxy and pass: the same object while the Mesh and the Secrets it was read from are
+    // (no base64 decoding per proxy, and the certificates can tell an unchanged CA by identity).
+    const cached = this.caCache.get(mesh);
+    if (cached?.keys.every((k, i) => this.resources.get(k) === cached.read[i])) return cached.ca;
+    const keys: string[] = [];
+    const read: (Resource | undefined)[] = [];
+    const ca = meshCaOf(mesh, (k) => {
+      const r = this.resources.get(k);
+      keys.push(k);
+      read.push(r);
+      return r;
+    });
+    this.caCache.set(mesh, { keys, read, ca });
+    return ca;
   }
 
   private invalidate(changed: boolean): void {
