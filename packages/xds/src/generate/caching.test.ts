@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildMeshContexts, type MeshContext, type ZoneView } from '../context.js';
 import { sidecarInputHash } from '../zone/inputs.js';
 import { zoneViewOf } from '../zone/view.js';
-import type { ResourceSet } from './common.js';
+import { blocksOf, type ResourceSet } from './common.js';
 import { generateSidecar, type Identity } from './sidecar.js';
 
 type Doc = Record<string, unknown>;
@@ -136,6 +136,8 @@ describe('generation reuses what did not change, and only that', () => {
     expect(JSON.stringify(zone.sets.get('web-1'))).not.toContain('payments');
     // proxies of the same service share the outbound part
     expect(named(zone.sets.get('web-2'), 'Cluster', 'httpbin')).toBe(named(zone.sets.get('web-1'), 'Cluster', 'httpbin'));
+    // each proxy's own part (inbound, Secrets, passthrough, with its policies) is the same object throughout
+    for (let step = 2; step <= 4; step++) expect(blocksOf(web(step) as ResourceSet)?.own).toBe(blocksOf(web(1) as ResourceSet)?.own);
   });
 
   it('a MeshTrafficPermission changed: the denied service loses the ExternalServices (veto), every inbound its RBAC; back again', () => {
@@ -150,6 +152,7 @@ describe('generation reuses what did not change, and only that', () => {
     expect(JSON.stringify(named(before[1]?.get('web-1'), 'Listener', 'dns:127.0.0.1:15053'))).toContain('httpbin.org');
     expect(JSON.stringify(named(afterDeny.get('web-1'), 'Listener', 'dns:127.0.0.1:15053'))).not.toContain('httpbin.org');
     expect(named(afterDeny.get('api-1'), 'Listener', 'inbound:127.0.1.3:8080')).not.toBe(named(before[1]?.get('api-1'), 'Listener', 'inbound:127.0.1.3:8080'));
+    expect(blocksOf(afterDeny.get('api-1') as ResourceSet)?.own).not.toBe(blocksOf(before[1]?.get('api-1') as ResourceSet)?.own);
     expect(named(zone.sets.get('web-1'), 'Cluster', 'httpbin')).toBeDefined();
   });
 

@@ -10,6 +10,7 @@ import {
   type CaresDnsResolverConfig,
   type Cluster,
   type ClusterLoadAssignment,
+  type EnvoyJson,
   type DnsFilterConfig,
   EXTENSION_TYPE_URLS,
   type FilterChain,
@@ -530,7 +531,26 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
   // same relevant policies, and to this proxy's own part, then merged (on equal names the shared part wins).
   const policies = sidecarPolicyHash(ctx, dataplane);
   const outbound = derive(shared.part, `policies:${policies}`, (part) => withPolicies(input, part, shared.services, []));
-  return mergeFinished(outbound, withPolicies(input, finish(set), declared, inboundTargets(dataplane)));
+  return mergeFinished(outbound, ownPart(input, set, declared, policies));
+}
+
+/**
+ * A dataplane's own part with its policies applied, kept per Dataplane object: on a pass where its own
+ * objects (memoized on everything they are made of), its declared outbounds, the mesh-wide flags and the
+ * policies that can change it are the same, it is the previous part (the same objects: nothing to sort,
+ * no plugin run, nothing for the snapshot cache to walk). A change elsewhere in the mesh (an
+ * ExternalService added) then costs each proxy its shared block only.
+ */
+const ownParts = new WeakMap<object, { key: string; objects: EnvoyJson[]; part: ResourceSet }>();
+function ownPart(input: SidecarInput, set: ResourceSet, declared: ReadonlySet<string>, policies: string): ResourceSet {
+  const { ctx, dataplane } = input;
+  const key = `${ctx.flagsHash}|${policies}|${[...declared].join(',')}`;
+  const objects = [...set.Listener, ...set.RouteConfiguration, ...set.Cluster, ...set.ClusterLoadAssignment, ...set.Secret];
+  const last = ownParts.get(dataplane);
+  if (last && last.key === key && last.objects.length === objects.length && last.objects.every((o, i) => o === objects[i])) return last.part;
+  const part = withPolicies(input, finish(set), declared, inboundTargets(dataplane));
+  ownParts.set(dataplane, { key, objects, part });
+  return part;
 }
 
 /**

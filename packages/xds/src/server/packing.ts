@@ -152,6 +152,8 @@ function sumOf(resources: readonly PackedResource[]): bigint {
  */
 export function packType(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSnapshot | undefined): { ts: TypeSnapshot; diff: TypeDiff | undefined } {
   const old = prev?.resources ?? [];
+  // The same objects as before (a proxy's own block on a pass that changed only what it shares): no walk.
+  if (prev && list.length === old.length && list.every((r, i) => (old[i] as PackedResource).json === r)) return { ts: prev, diff: undefined };
   const out: PackedResource[] = new Array(list.length);
   const changed: PackedResource[] = [];
   const removed: string[] = [];
