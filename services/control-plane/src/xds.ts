@@ -13,7 +13,7 @@ import type { MetricSource } from '@causeway/api';
 import { AdsServer, type AdsStats, adsCredentials, DEFAULT_VIP_CIDR, XdsZone } from '@causeway/xds';
 import type { Logger } from 'pino';
 import { sharedSigningKey, sharedXdsCa, signingKeyName, xdsCaName } from './shared-keys.js';
-import { GlobalZoneTokens } from './zone-tokens.js';
+import { zoneTokenVerifier } from './zone-tokens.js';
 
 export interface XdsServer {
   zone: XdsZone;
@@ -89,6 +89,9 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     zone: opts.zone,
     logger: log.child({ component: 'xds' }),
     signingKeyPem,
+    // Zone tokens issued at global (signed with its key, whose public key comes with the sync) are
+    // accepted for this zone too; the zone's own tokens are verified against its key.
+    verifyToken: zoneTokenVerifier({ store: opts.store, zone: opts.zone, signingKeyPem }),
     instanceId: opts.instanceId,
     ...(opts.vipCidr ? { vipCidr: opts.vipCidr } : {}),
     allowUntaggedDataplaneTokens: opts.allowUntaggedDataplaneTokens === true,
@@ -98,10 +101,7 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
       'accepting dataplane tokens issued without kuma.io/service tags (--allow-untagged-dataplane-tokens): a proxy holding one can claim any service of its mesh',
     );
   await zone.start();
-  // Zone tokens issued at global (signed with its key, whose public key comes with the sync) are accepted
-  // for this zone too: the registry verifies those and hands the zone's own tokens to XdsZone as they are.
-  const registry = new GlobalZoneTokens({ inner: zone, store: opts.store, zone: opts.zone, signingKeyPem });
-  const server = new AdsServer({ cache: zone.cache, registry, logger: log.child({ component: 'ads' }) });
+  const server = new AdsServer({ cache: zone.cache, registry: zone, logger: log.child({ component: 'ads' }) });
   let port: number;
   try {
     port = await server.listen(opts.address, opts.port, adsCredentials(serverCert));

@@ -10,19 +10,16 @@
  *   at start and again before each token is issued, so a deleted or altered copy is put back.
  * - `POST /tokens/zone {zone, scope?, validFor?}` (admin token) issues a token for any zone.
  *
- * Zone side (`GlobalZoneTokens`, the ADS server's registry around the zone's XdsZone): a token whose
- * `kid` names global's key is verified with the public key the zone received from global (signature,
- * expiry, kind), and refused with PERMISSION_DENIED when it is for another zone. `@causeway/xds`
- * verifies tokens against the zone's own key only (one `signingKeyPem`, no verifier hook), so an accepted
- * global token is handed to it as the same claims (zone, scope, times, id) signed in memory with the
- * zone's key: xds then checks the scope against the proxy's kind as for the zone's own tokens. Nothing
- * else in what the proxy sent is read before the token is verified. Tokens without that `kid` (the zone's
- * own) go to xds unchanged.
+ * Zone side (`zoneTokenVerifier`, the XdsZone's token verifier): a token whose `kid` names global's key is
+ * verified with the public key the zone received from global (signature, expiry, kind), and refused with
+ * PERMISSION_DENIED when it is for another zone; xds then checks its scope against the proxy's kind as
+ * for the zone's own tokens. Nothing else in what the proxy sent is read before the token is verified.
+ * Tokens without that `kid` (the zone's own) are verified against the zone's key.
  */
 import { CausewayError, type FieldError, nameError, SYNC_TO_ZONES_LABEL } from '@causeway/core';
-import { createSigningKey, generateZoneToken, signClaims, signingPublicKey, TokenError, tokenKeyId, verifyToken, type ZoneScope } from '@causeway/pki';
+import { createSigningKey, generateZoneToken, signingPublicKey, type TokenClaims, TokenError, tokenKeyId, verifyToken, type ZoneScope } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
-import { AdsError, type ConnectInfo, type ProxyRegistry } from '@causeway/xds';
+import { AdsError } from '@causeway/xds';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -142,65 +139,38 @@ export async function globalZoneTokenRoutes(app: FastifyInstance, opts: { store:
   );
 }
 
-export interface GlobalZoneTokensOptions {
-  /** The zone's own registry (its XdsZone), which verifies tokens signed with the zone's key. */
-  inner: ProxyRegistry;
+export interface ZoneTokenVerifierOptions {
   store: Pick<ResourceStore, 'get'>;
   zone: string;
-  /** The zone's token signing key (PEM): what `inner` verifies against. */
+  /** The zone's own token signing key (PEM): tokens without global's `kid` are verified against it. */
   signingKeyPem: string;
-  now?: () => Date;
 }
 
-/** Zone: accepts zone tokens signed by global's zone-token key (see the file's comment); everything else is `inner`'s. */
-export class GlobalZoneTokens implements ProxyRegistry {
-  constructor(private readonly opts: GlobalZoneTokensOptions) {}
-
-  async connect(info: ConnectInfo): Promise<string> {
-    const kid = info.token === undefined ? undefined : tokenKeyId(info.token);
-    if (info.token === undefined || kid === undefined || !kid.startsWith(GLOBAL_ZONE_TOKEN_KID_PREFIX)) return this.opts.inner.connect(info);
-    return this.opts.inner.connect({ ...info, token: await this.exchange(info.token, kid) });
-  }
-
-  /** Verifies a token of global's key; returns the same claims under the zone's key. Throws AdsError. */
-  async exchange(token: string, kid: string): Promise<string> {
-    const { zone } = this.opts;
+/**
+ * Zone: the token verifier of the zone's XdsZone (`verifyToken`). A token whose `kid` names global's
+ * zone-token key is verified with the public key the zone received from global (signature, expiry, kind)
+ * and refused with PERMISSION_DENIED when it is for another zone; any other token against the zone's key.
+ */
+export function zoneTokenVerifier(opts: ZoneTokenVerifierOptions): (token: string, now: Date) => Promise<TokenClaims> {
+  const { zone } = opts;
+  return async (token, now) => {
+    const kid = tokenKeyId(token);
+    if (kid === undefined || !kid.startsWith(GLOBAL_ZONE_TOKEN_KID_PREFIX)) return verifyToken(opts.signingKeyPem, token, now);
     const serial = kid.slice(GLOBAL_ZONE_TOKEN_KID_PREFIX.length);
     if (!/^[1-9][0-9]{0,8}$/.test(serial)) throw new AdsError(grpc.status.UNAUTHENTICATED, `the token names an unknown signing key ${JSON.stringify(kid)}`);
-    const secret = await this.opts.store.get('GlobalSecret', undefined, zoneTokenPublicKeyName(Number(serial)));
+    const secret = await opts.store.get('GlobalSecret', undefined, zoneTokenPublicKeyName(Number(serial)));
     if (!secret)
       throw new AdsError(
         grpc.status.UNAUTHENTICATED,
         `the token is signed by global's zone token key ${JSON.stringify(kid)}, which zone "${zone}" has not received from global yet (GlobalSecret ${zoneTokenPublicKeyName(Number(serial))}: is the zone connected to global?)`,
       );
-    let claims: ReturnType<typeof verifyToken>;
-    try {
-      claims = verifyToken(Buffer.from(secret.spec.data, 'base64').toString('utf8'), token, (this.opts.now ?? (() => new Date()))());
-    } catch (e) {
-      throw new AdsError(grpc.status.UNAUTHENTICATED, (e as Error).message);
-    }
+    const claims = verifyToken(Buffer.from(secret.spec.data, 'base64').toString('utf8'), token, now);
     if (claims.kind !== 'zone') throw new AdsError(grpc.status.UNAUTHENTICATED, "global's zone token key signs zone tokens only: a Dataplane needs a dataplane token of its zone");
     if (claims.zone !== zone)
       throw new AdsError(
         grpc.status.PERMISSION_DENIED,
         `the token is for zone ${JSON.stringify(claims.zone)}, not ${JSON.stringify(zone)}: issue one for this zone with causeway generate zone-token --zone ${zone}`,
       );
-    return signClaims(this.opts.signingKeyPem, claims);
-  }
-
-  disconnect(key: string, streamId: string): void {
-    this.opts.inner.disconnect(key, streamId);
-  }
-
-  onResponse(key: string, streamId: string, typeUrl: string, version: string): void {
-    this.opts.inner.onResponse(key, streamId, typeUrl, version);
-  }
-
-  onAck(key: string, streamId: string, typeUrl: string, version: string): void {
-    this.opts.inner.onAck(key, streamId, typeUrl, version);
-  }
-
-  onNack(key: string, streamId: string, typeUrl: string, version: string, error: string): void {
-    this.opts.inner.onNack(key, streamId, typeUrl, version, error);
-  }
+    return claims;
+  };
 }

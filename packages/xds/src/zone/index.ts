@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { MeshContext, ZoneView } from '../context.js';
 import type { ConnectInfo, ProxyRegistry } from '../server/ads.js';
 import { SnapshotCache } from '../server/cache.js';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionOptions } from './admission.js';
 import { Certificates } from './certificates.js';
 import { IngressServices } from './ingress-services.js';
 import { Insights } from './insights.js';
@@ -35,6 +35,8 @@ export interface XdsZoneOptions {
   logger: Logger;
   /** The zone's token signing key (PEM): dataplane and zone tokens are verified against it. */
   signingKeyPem: string;
+  /** Verifies a token instead of checking it against `signingKeyPem` alone (see AdmissionOptions.verifyToken). */
+  verifyToken?: AdmissionOptions['verifyToken'];
   /** Refuse proxies without a token (default true). A token that is sent is always verified and checked. */
   requireToken?: boolean;
   /**

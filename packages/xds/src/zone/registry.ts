@@ -56,7 +56,7 @@ export class Registry implements ProxyRegistry {
 
   async connect(info: ConnectInfo): Promise<string> {
     const { zone, mirror, proxies, regenerator } = this.opts;
-    const { resource, proxyless } = this.opts.admission.admit(info);
+    const { resource, proxyless } = await this.opts.admission.admit(info);
     const type = resource.type as ProxyType;
     if (type === 'Dataplane' && !mirror.get('Mesh', undefined, resource.mesh as string))
       throw new AdsError(grpc.status.FAILED_PRECONDITION, `mesh "${resource.mesh}" does not exist in zone "${zone}"`);

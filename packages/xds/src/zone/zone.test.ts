@@ -1,9 +1,9 @@
-import { caSecretNames, createSigningKey, generateDataplaneToken } from '@causeway/pki';
+import { caSecretNames, createSigningKey, generateDataplaneToken, verifyToken as verifyDataplaneToken } from '@causeway/pki';
 import { openStore, type ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectInfo } from '../server/ads.js';
+import { AdsError, type ConnectInfo } from '../server/ads.js';
 import { res, storeMeshCa, until } from '../testing/index.js';
 import { XdsZone } from './index.js';
 
@@ -107,6 +107,56 @@ describe('XdsZone with --allow-untagged-dataplane-tokens', () => {
       message: 'inbound[0].tags["kuma.io/service"]: "payments" is not allowed by the token (issued for: web)',
     });
     expect(await store.get('Dataplane', 'default', 'web-b')).toBeUndefined();
+  });
+});
+
+describe('XdsZone with a token verifier of its own (verifyToken)', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+  const zoneKey = createSigningKey();
+  const otherKey = createSigningKey();
+  const verified: string[] = [];
+
+  beforeAll(async () => {
+    store = await openStore({ pollIntervalMs: 50 });
+    await store.create(res('Mesh', 'default', {}));
+    // accepts tokens of another key (as the control plane accepts global's), refuses one with its own code
+    const verifyToken = async (token: string, now: Date) => {
+      verified.push(token);
+      if (token === 'refused') throw new AdsError(grpc.status.PERMISSION_DENIED, 'refused by the verifier');
+      return verifyDataplaneToken(otherKey, token, now);
+    };
+    zone = new XdsZone({ store, zone: 'zone-1', logger: pino({ level: 'silent' }), signingKeyPem: zoneKey, verifyToken, debounceMs: 10, proxyGraceMs: 100 });
+    await zone.start();
+  });
+
+  afterAll(async () => {
+    await zone?.close();
+    await store?.close();
+  });
+
+  const info = (name: string, token: string, metadata: Record<string, string> = {}): ConnectInfo => ({
+    node: {
+      id: `default.${name}`,
+      metadata: { 'dataplane.resource': JSON.stringify({ type: 'Dataplane', mesh: 'default', name, networking: { address: '127.0.0.71', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } }), ...metadata },
+    },
+    token,
+    streamId: `stream-${name}`,
+    peer: 'test',
+  });
+
+  it('admits what the verifier accepts, still checks the claims, and keeps the code of its refusal', async () => {
+    const token = generateDataplaneToken({ signingKeyPem: otherKey, mesh: 'default', name: 'web-v', tags: { 'kuma.io/service': ['web'] } });
+    const k = await zone.connect(info('web-v', token));
+    expect(k).toBe('Dataplane/default/web-v');
+    zone.disconnect(k, 'stream-web-v');
+    // the claims are checked as for the zone's own tokens: this token is for web-v
+    await expect(zone.connect(info('web-w', token))).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED, message: expect.stringMatching(/not "web-w"/) });
+    // the zone's own key is not consulted: the verifier decides
+    const own = generateDataplaneToken({ signingKeyPem: zoneKey, mesh: 'default', name: 'web-z', tags: { 'kuma.io/service': ['web'] } });
+    await expect(zone.connect(info('web-z', own))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, message: expect.stringContaining('signature') });
+    await expect(zone.connect(info('web-r', 'refused'))).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED, message: 'refused by the verifier' });
+    expect(verified).toHaveLength(4);
   });
 });
 
