@@ -6,6 +6,13 @@
  * not 1,000 store writes (and as many NATS messages to global) per change. Writes that fall due together
  * (the counters of every proxy a change reached, the connects of a reconnect wave) go to the store in
  * batches of up to 250 insights, one transaction each, instead of one transaction per proxy.
+ *
+ * Replicas share the store, and a proxy moves between them (a stream breaks, the proxy reconnects to
+ * another replica). A connect or disconnect is therefore written merged with what the store holds: the
+ * subscriptions of other replicas are kept, and one of them still open but older than this replica's
+ * newest stream is closed (a proxy has one ADS stream: it left that replica). Without the merge, the
+ * replica the proxy left could write its closed subscription over the open one of the replica it moved
+ * to, and the proxy would show offline while connected. Counter-only writes are not merged.
  */
 import type { DataplaneInsightSpec, Resource } from '@causeway/core';
 import type { BatchOp, ResourceStore } from '@causeway/store';
@@ -38,6 +45,8 @@ export class Insights {
   private flushing: Promise<void> | undefined;
   /** The certificate expiry each proxy's insight was last written with: a renewed certificate is written soon. */
   private readonly writtenExpiry = new WeakMap<ProxyState, number | undefined>();
+  /** Proxies whose next write merges the other replicas' subscriptions (after a connect or disconnect). */
+  private readonly toMerge = new WeakSet<ProxyState>();
 
   constructor(private readonly opts: InsightsOptions) {}
 
@@ -51,12 +60,14 @@ export class Insights {
     const subs = (p.insight.subscriptions ?? []).filter((s) => s.disconnectTime !== undefined).slice(-4);
     subs.push({ id: streamId, ...(this.opts.instanceId ? { controlPlaneInstanceId: this.opts.instanceId } : {}), connectTime: this.now(), status: {} });
     p.insight.subscriptions = subs;
+    this.toMerge.add(p);
     this.write(p, 'soon');
   }
 
   disconnected(p: ProxyState, streamId: string): void {
     const sub = this.subscription(p, streamId);
     if (sub) sub.disconnectTime = this.now();
+    this.toMerge.add(p);
     this.write(p, 'soon');
   }
 
@@ -134,6 +145,7 @@ export class Insights {
     while (this.due.size > 0 && !this.closed) {
       const proxies = [...this.due.values()].slice(0, BATCH);
       for (const p of proxies) this.due.delete(p.key);
+      await this.mergeOtherReplicas(proxies);
       const ops: BatchOp[] = proxies.map((p) => ({ op: 'upsert', resource: this.insightOf(p) }));
       try {
         await this.opts.store.applyBatch(ops);
@@ -149,5 +161,24 @@ export class Insights {
       }
     }
     this.flushing = undefined;
+  }
+
+  /** Merges into each proxy's subscriptions those other replicas wrote (see the file's comment). */
+  private async mergeOtherReplicas(proxies: readonly ProxyState[]): Promise<void> {
+    const me = this.opts.instanceId;
+    if (me === undefined) return;
+    const merging = proxies.filter((p) => this.toMerge.has(p));
+    const stored = await Promise.all(merging.map((p) => this.opts.store.get('DataplaneInsight', p.mesh, p.name).catch(() => undefined)));
+    merging.forEach((p, i) => {
+      this.toMerge.delete(p);
+      // This replica's own subscriptions from memory, the other replicas' from the store (theirs is newer).
+      const mine = (p.insight.subscriptions ?? []).filter((s) => s.controlPlaneInstanceId === undefined || s.controlPlaneInstanceId === me);
+      const ids = new Set(mine.map((s) => s.id));
+      const others = (stored[i]?.spec.subscriptions ?? []).filter((s) => s.controlPlaneInstanceId !== undefined && s.controlPlaneInstanceId !== me && !ids.has(s.id));
+      const newest = mine.reduce((t, s) => (s.connectTime && s.connectTime > t ? s.connectTime : t), '');
+      const merged = [...mine, ...others.map((s) => (s.disconnectTime === undefined && s.connectTime !== undefined && s.connectTime < newest ? { ...s, disconnectTime: newest } : s))];
+      merged.sort((x, y) => ((x.connectTime ?? '') < (y.connectTime ?? '') ? -1 : 1));
+      p.insight.subscriptions = merged.slice(-5);
+    });
   }
 }

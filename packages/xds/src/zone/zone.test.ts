@@ -223,6 +223,25 @@ describe('XdsZone replicas on one store', () => {
     peer: 'test',
   });
 
+  it("the replica a proxy left writes its disconnect without closing the other's open stream, and a connect closes a stale one", async () => {
+    const [a, b] = replicas as [XdsZone, XdsZone];
+    const insight = async () => (await store.get('DataplaneInsight', 'default', 'moving-1'))?.spec.subscriptions ?? [];
+    const states = async () => (await insight()).map((s) => `${s.controlPlaneInstanceId}:${s.disconnectTime === undefined ? 'open' : 'closed'}`);
+    // on b first; then a connect on a (b's stream is older: the proxy left b without b noticing yet)
+    const k = await b.connect(info('s-b1'));
+    await until(async () => ((await states()).includes('replica-b:open') ? true : undefined), 5000);
+    await a.connect(info('s-a1'));
+    await until(async () => ((await states()).includes('replica-a:open') ? true : undefined), 5000);
+    expect(await states()).toEqual(['replica-b:closed', 'replica-a:open']);
+    // b notices its stream ended after a's connect was written: its write keeps a's stream open
+    b.disconnect(k, 's-b1');
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await states()).at(-1)).toBe('replica-a:open');
+    a.disconnect(k, 's-a1');
+    await until(async () => ((await states()).at(-1) === 'replica-a:closed' ? true : undefined), 5000);
+    await until(async () => ((await store.get('Dataplane', 'default', 'moving-1')) === undefined ? true : undefined), 5000);
+  });
+
   it('a proxy that moved to the other replica is not deleted by the one it left; one that went away is', async () => {
     const [a, b] = replicas as [XdsZone, XdsZone];
     const k = await a.connect(info('s-a'));
@@ -233,6 +252,13 @@ describe('XdsZone replicas on one store', () => {
     expect((await store.get('Dataplane', 'default', 'moving-1'))?.labels['causeway.io/registered-instance']).toBe('replica-b');
     await new Promise((r) => setTimeout(r, 600));
     expect(await store.get('Dataplane', 'default', 'moving-1')).toBeDefined();
+    // Its insight: a's stream closed, b's open — written by both replicas, in whichever order (online)
+    const insight = async () => (await store.get('DataplaneInsight', 'default', 'moving-1'))?.spec.subscriptions ?? [];
+    await until(async () => ((await insight()).length === 2 ? true : undefined), 5000);
+    expect((await insight()).map((s) => [s.controlPlaneInstanceId, s.disconnectTime === undefined ? 'open' : 'closed'])).toEqual([
+      ['replica-a', 'closed'],
+      ['replica-b', 'open'],
+    ]);
     // Gone from b too: b deletes it after its grace.
     b.disconnect(k, 's-b');
     await until(async () => ((await store.get('Dataplane', 'default', 'moving-1')) === undefined ? true : undefined), 5000);
