@@ -5,10 +5,10 @@
  * is a folder under `policies/` instead, whose definition becomes its row (see `policyRow`).
  */
 import type { z } from 'zod';
-import { externalServiceSchema, SERVICE_TAG } from './resources/external-service.js';
+import { externalServiceSchema, externalServiceUnapplied, SERVICE_TAG } from './resources/external-service.js';
 import { type DataplaneSpec, dataplaneSchema } from './resources/dataplane.js';
-import { meshMtlsEnabled, meshPassthrough, meshSchema } from './resources/mesh.js';
-import type { PolicyDefinition, TargetRef } from './policies/common.js';
+import { meshMtlsEnabled, meshPassthrough, meshSchema, meshUnapplied } from './resources/mesh.js';
+import type { PolicyDefinition, TargetRef, Unapplied } from './policies/common.js';
 import { POLICIES, type PolicyType } from './policies/registry.js';
 import { externalServiceInsightSchema } from './resources/external-service-insight.js';
 import { secretSchema } from './resources/secret.js';
@@ -19,9 +19,9 @@ import {
   zoneInsightSchema,
   zoneSchema,
 } from './resources/zone.js';
-import { CausewayError } from './errors.js';
-import type { ResourceOf, ResourceType, SpecOf } from './resource.js';
-import { type HostPort, parseHostPort } from './validation.js';
+import { CausewayError, type FieldError } from './errors.js';
+import type { Resource, ResourceOf, ResourceType, SpecOf } from './resource.js';
+import { formatPath, type HostPort, parseHostPort } from './validation.js';
 
 export type Scope = 'global' | 'mesh';
 /** Which control plane owns (may write) a type. */
@@ -78,9 +78,20 @@ export interface ResourceDescriptor<T extends ResourceType = ResourceType> {
   tagSets(spec: SpecOf<T>): Record<string, string>[];
   /** Table columns after MESH/NAME and before AGE. */
   columns: Column<T>[];
+  /**
+   * The fields of a spec Causeway accepts and stores (as Kuma does) but does not apply, with document paths
+   * (`spec.from[0].targetRef.kind`, `networking.disableHostDNSEntry`) and what each means for traffic. Absent:
+   * the type applies everything it accepts. Read it with `unappliedFields(r)`.
+   */
+  unapplied?(spec: SpecOf<T>): FieldError[];
 }
 
 const none = () => [];
+
+/** `Unapplied` (paths relative to the spec) as document fields: under `spec` for a policy. */
+function fieldsOf(list: readonly Unapplied[], prefix: PropertyKey[] = []): FieldError[] {
+  return list.map((u) => ({ field: formatPath([...prefix, ...u.path]), reason: u.reason }));
+}
 
 /** One spelling per host, so that equal addresses collide: DNS names lower-cased without the root dot, IPv6 compressed. */
 function canonicalHost(hp: HostPort): string {
@@ -141,6 +152,8 @@ function policyRow(p: PolicyDefinition<PolicyType, SpecOf<PolicyType>>): Resourc
     schema: p.schema,
     columns: policyColumns,
   });
+  const own = p.unapplied;
+  if (own) d.unapplied = (spec) => fieldsOf(own.call(p, spec), ['spec']);
   d.cli.aliases.push(...p.aliases);
   return d;
 }
@@ -154,6 +167,7 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     owner: 'global',
     sync: 'global-to-zones',
     schema: meshSchema,
+    unapplied: (spec) => fieldsOf(meshUnapplied(spec)),
     columns: [
       { header: 'mTLS', value: (r) => (meshMtlsEnabled(r.spec) ? `builtin/${r.spec.mtls?.enabledBackend}` : 'off') },
       { header: 'LOCALITY', value: (r) => (r.spec.routing?.localityAwareLoadBalancing ? 'on' : 'off') },
@@ -183,6 +197,7 @@ export const DESCRIPTORS: readonly ResourceDescriptor[] = [
     owner: 'global',
     sync: 'global-to-zones',
     schema: externalServiceSchema,
+    unapplied: (spec) => fieldsOf(externalServiceUnapplied(spec)),
     tagSets: (spec) => [spec.tags ?? {}],
     references: (spec) => {
       const tls = spec.networking?.tls;
@@ -355,3 +370,23 @@ export function cliTypeNames(): string[] {
 export function dataplaneServices(spec: DataplaneSpec): string[] {
   return [...new Set((spec.networking.inbound ?? []).map((i) => i.tags[SERVICE_TAG]).filter((s): s is string => !!s))];
 }
+
+/**
+ * The fields of `r` that Causeway accepts and stores, as Kuma does, but does not apply: `{ field, reason }`
+ * with the document's path (`spec.from[0].targetRef.kind`) and what it means for traffic (`this Deny denies
+ * nothing in Causeway`). Empty when everything written is applied. The type's descriptor (a policy's
+ * `unapplied` in its folder's `api.ts`) says which; the API answers writes with them as Kuma's `warnings`.
+ * `r` must be valid (as stored or decoded).
+ */
+export function unappliedFields(r: Resource): FieldError[] {
+  const d = BY_TYPE.get(r.type);
+  return d?.unapplied ? d.unapplied(r.spec as never) : [];
+}
+
+/** Kuma's warning text of an unapplied field: `<field>: <reason>`. */
+export function warningText(f: FieldError): string {
+  return `${f.field}: ${f.reason}`;
+}
+
+/** The types whose resources may hold fields Causeway does not apply (those with an `unapplied`). */
+export const TYPES_WITH_UNAPPLIED_FIELDS: readonly ResourceType[] = DESCRIPTORS.filter((d) => d.unapplied !== undefined).map((d) => d.type);

@@ -48,11 +48,54 @@ export interface TargetRef {
  * would narrow it in a way Causeway does not model yet. Everything else selects nothing: stored, not applied.
  */
 export function isAppliedTargetRef(ref: TargetRef): ref is TargetRef & { kind: AppliedTargetRefKind } {
-  if (!(APPLIED_TARGET_REF_KINDS as readonly string[]).includes(ref.kind)) return false;
+  return targetRefNotApplied(ref) === undefined;
+}
+
+/**
+ * Why Causeway does not apply this targetRef (the one rule `isAppliedTargetRef` reads): the field at fault,
+ * relative to the targetRef, and what about it is not applied; undefined when the targetRef is applied.
+ * The kind is named first; otherwise the first field that narrows the selection in a way Causeway does not model.
+ */
+export function targetRefNotApplied(ref: TargetRef): { path: PropertyKey[]; what: string } | undefined {
+  if (!(APPLIED_TARGET_REF_KINDS as readonly string[]).includes(ref.kind))
+    return { path: ['kind'], what: `kind ${ref.kind} is accepted for Kuma compatibility but not applied (applied: ${APPLIED_TARGET_REF_KINDS.join(', ')}), so this targetRef selects nothing` };
   // Empty values are unset, as Kuma reads them.
-  if (Object.keys(ref.labels ?? {}).length > 0 || ref.sectionName || ref.namespace || ref.mesh) return false;
-  if (ref.proxyTypes !== undefined && ref.proxyTypes.length > 0 && !ref.proxyTypes.includes('Sidecar')) return false;
-  if ((ref.kind === 'MeshService' || ref.kind === 'MeshServiceSubset') && !ref.name) return false;
+  if (Object.keys(ref.labels ?? {}).length > 0) return { path: ['labels'], what: 'selecting by labels is not applied (select by name or tags), so this targetRef selects nothing' };
+  for (const f of ['sectionName', 'namespace', 'mesh'] as const)
+    if (ref[f]) return { path: [f], what: `${f} is not applied, so this targetRef selects nothing` };
+  if (ref.proxyTypes !== undefined && ref.proxyTypes.length > 0 && !ref.proxyTypes.includes('Sidecar'))
+    return { path: ['proxyTypes'], what: 'proxyTypes without Sidecar select nothing (Causeway configures sidecars only)' };
+  if ((ref.kind === 'MeshService' || ref.kind === 'MeshServiceSubset') && !ref.name) return { path: ['name'], what: `a ${ref.kind} without a name selects nothing` };
+  return undefined;
+}
+
+/**
+ * A field a resource holds that Causeway accepts and stores (as Kuma does) but does not apply, at a path
+ * relative to the value looked at (a policy's spec), with what that means for traffic. `unappliedFields`
+ * (descriptors.ts) returns them for a whole resource, with document paths (`spec.from[0].targetRef.kind`).
+ */
+export interface Unapplied {
+  path: PropertyKey[];
+  reason: string;
+}
+
+/**
+ * The warning for a targetRef at `at` (`['from', 0]`, or `[]` for the top-level one) that Causeway does not
+ * apply, with the policy's `consequence` (`this Deny denies nothing in Causeway`); none when it is applied.
+ */
+export function unappliedTargetRef(ref: TargetRef | undefined, at: PropertyKey[], consequence: string): Unapplied[] {
+  const why = ref && targetRefNotApplied(ref);
+  return why ? [{ path: [...at, 'targetRef', ...why.path], reason: `${why.what}: ${consequence}` }] : [];
+}
+
+/** The consequence of a top-level targetRef that selects nothing. */
+export const TOP_NOT_APPLIED = 'this policy changes no proxy';
+
+/** A value written and not Kuma's "unset": not undefined, false, 0, '', an empty list or an empty map. */
+export function isSet(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 }
 
@@ -271,6 +314,12 @@ export interface PolicyDefinition<T extends string = string, S = unknown> {
    * the xDS plugins run (ascending; the generators' output goes through each in turn).
    */
   readonly order: number;
+  /**
+   * The fields of a spec Causeway accepts and stores but does not apply, paths relative to the spec
+   * (`['from', 0, 'targetRef', 'kind']`), each with what it means for traffic. A policy without it applies
+   * everything it accepts. The API answers writes with them as Kuma's `warnings`.
+   */
+  unapplied?(spec: S): Unapplied[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSet, type Unapplied } from '../policies/common.js';
 import {
   asObject,
   asString,
@@ -152,4 +153,20 @@ export const externalServiceSchema = kumaRules(
 export function externalServiceProtocol(spec: ExternalServiceSpec): 'tcp' | 'http' | 'http2' | 'grpc' | 'kafka' {
   const p = spec.tags[PROTOCOL_TAG] ?? 'tcp';
   return p === 'https' ? 'tcp' : (p as 'tcp' | 'http' | 'http2' | 'grpc' | 'kafka');
+}
+
+/**
+ * What an ExternalService holds that Causeway accepts and stores for Kuma compatibility but does not apply
+ * (the descriptor's `unapplied`; `unappliedFields` returns them with document paths).
+ */
+export function externalServiceUnapplied(spec: ExternalServiceSpec): Unapplied[] {
+  const out: Unapplied[] = [];
+  if (isSet(spec.networking.tls?.skipHostnameVerification))
+    out.push({
+      path: ['networking', 'tls', 'skipHostnameVerification'],
+      reason: "not applied: the server certificate's name is still verified when a caCert is given (a certificate for another name is refused)",
+    });
+  if (isSet(spec.networking.disableHostDNSEntry))
+    out.push({ path: ['networking', 'disableHostDNSEntry'], reason: "not applied: the builtin DNS still answers the address's host name" });
+  return out;
 }

@@ -7,6 +7,7 @@
  * for Kuma compatibility but not applied yet (see the README).
  */
 import { z } from 'zod';
+import { isSet, type Unapplied } from '../policies/common.js';
 import {
   asArray,
   asObject,
@@ -386,4 +387,26 @@ export function meshMtlsEnabled(spec: MeshSpec): boolean {
 /** The mesh's effective passthrough setting (default true). */
 export function meshPassthrough(spec: MeshSpec): boolean {
   return spec.networking?.outbound?.passthrough ?? true;
+}
+
+/**
+ * What a Mesh holds that Causeway accepts and stores for Kuma compatibility but does not apply (the
+ * descriptor's `unapplied`; `unappliedFields` returns them with document paths).
+ */
+export function meshUnapplied(spec: MeshSpec): Unapplied[] {
+  const out: Unapplied[] = [];
+  const add = (path: PropertyKey[], reason: string) => out.push({ path, reason });
+  if (isSet(spec.logging)) add(['logging'], 'not applied: proxies write no access logs to these backends');
+  if (isSet(spec.tracing)) add(['tracing'], 'not applied: proxies send no traces to these backends');
+  if (isSet(spec.metrics)) add(['metrics'], 'not applied: proxies expose no metrics to these backends (the control plane does not configure them)');
+  if (isSet(spec.constraints)) add(['constraints'], 'not applied: dataplane proxies are not checked against these constraints (a proxy they would refuse connects)');
+  if (isSet(spec.meshServices?.mode) && spec.meshServices?.mode !== 'Disabled') add(['meshServices'], 'not applied: Causeway has no MeshService resources; services are the kuma.io/service tags');
+  if (isSet(spec.skipCreatingInitialPolicies)) add(['skipCreatingInitialPolicies'], 'not applied: Causeway creates no initial policies for a mesh');
+  if (isSet(spec.routing?.defaultForbidMeshExternalServiceAccess)) add(['routing', 'defaultForbidMeshExternalServiceAccess'], 'not applied: it has no effect (Causeway has no MeshExternalService)');
+  if (isSet(spec.mtls?.skipValidation)) add(['mtls', 'skipValidation'], 'not applied: the CA backends are validated anyway');
+  (spec.mtls?.backends ?? []).forEach((b, i) => {
+    if (isSet(b.rootChain)) add(['mtls', 'backends', i, 'rootChain'], 'not applied: the root chain is not requested with this timeout');
+    if (isSet(b.dpCert?.requestTimeout)) add(['mtls', 'backends', i, 'dpCert', 'requestTimeout'], 'not applied: certificate requests do not use this timeout');
+  });
+  return out;
 }

@@ -6,7 +6,20 @@
  */
 import { z } from 'zod';
 import { asArray, asObject, durationSchema, kumaRules, parseDuration, stringMapSchema, under, type Violation } from '../../validation.js';
-import { definePolicy, entries, type TargetRef, targetRefSchema, toKinds, topKind, topTargetRefRules, validateTargetRef } from '../common.js';
+import {
+  definePolicy,
+  entries,
+  isSet,
+  TOP_NOT_APPLIED,
+  type TargetRef,
+  targetRefSchema,
+  toKinds,
+  topKind,
+  topTargetRefRules,
+  type Unapplied,
+  unappliedTargetRef,
+  validateTargetRef,
+} from '../common.js';
 
 /** Kuma's retry conditions (`5xx` is written in lower case; an HTTP status code is one too). */
 export const HTTP_RETRY_ON = [
@@ -264,10 +277,33 @@ function meshRetryRules(value: unknown): Violation[] {
 
 export const meshRetrySchema = kumaRules(structure, meshRetryRules);
 
+/** The retry fields accepted for Kuma compatibility and not applied, with what the proxy does instead. */
+const UNAPPLIED_HTTP = {
+  rateLimitedBackOff: "not applied: retries back off on their own interval, not on the upstream's rate-limit reset headers",
+  retriableRequestHeaders: 'not applied: requests are retried whatever their headers',
+  retriableResponseHeaders: 'not applied: a response is retried on retryOn only, not on its headers',
+  hostSelection: 'not applied: a retry may go to the same host as the previous attempt',
+  hostSelectionMaxAttempts: 'not applied (hostSelection is not applied either)',
+} as const;
+
+/** What a MeshRetry holds that Causeway does not apply (see `PolicyDefinition.unapplied`). */
+function unapplied(spec: MeshRetrySpec): Unapplied[] {
+  const out = unappliedTargetRef(spec.targetRef, [], TOP_NOT_APPLIED);
+  (spec.to ?? []).forEach((t, i) => {
+    out.push(...unappliedTargetRef(t.targetRef, ['to', i], 'this entry is skipped: no retries are configured for it'));
+    const http = t.default.http;
+    for (const [f, reason] of Object.entries(UNAPPLIED_HTTP))
+      if (http && isSet(http[f as keyof typeof UNAPPLIED_HTTP])) out.push({ path: ['to', i, 'default', 'http', f], reason });
+    if (isSet(t.default.grpc?.rateLimitedBackOff)) out.push({ path: ['to', i, 'default', 'grpc', 'rateLimitedBackOff'], reason: UNAPPLIED_HTTP.rateLimitedBackOff });
+  });
+  return out;
+}
+
 export const meshRetry = definePolicy<MeshRetrySpec>()({
   type: 'MeshRetry',
   plural: 'meshretries',
   aliases: ['mesh-retry', 'mesh-retries'],
   schema: meshRetrySchema,
   order: 30,
+  unapplied,
 });

@@ -8,13 +8,17 @@ import { asObject, kumaRules, parseGoDuration, signedDurationSchema, under, type
 import {
   definePolicy,
   entries,
+  isSet,
   type Match,
   matchSchema,
   type TargetRef,
   targetRefSchema,
   toKinds,
   topKind,
+  TOP_NOT_APPLIED,
   topTargetRefRules,
+  type Unapplied,
+  unappliedTargetRef,
   validateMatch,
   validateTargetRef,
 } from '../common.js';
@@ -159,10 +163,24 @@ function meshTimeoutRules(value: unknown): Violation[] {
 
 export const meshTimeoutSchema = kumaRules(structure, meshTimeoutRules);
 
+/** What a MeshTimeout holds that Causeway does not apply (see `PolicyDefinition.unapplied`). */
+function unapplied(spec: MeshTimeoutSpec): Unapplied[] {
+  const out = unappliedTargetRef(spec.targetRef, [], TOP_NOT_APPLIED);
+  (spec.from ?? []).forEach((f, i) => {
+    out.push(...unappliedTargetRef(f.targetRef, ['from', i], 'this entry is skipped: its timeouts apply to no inbound'));
+  });
+  (spec.to ?? []).forEach((t, i) => {
+    out.push(...unappliedTargetRef(t.targetRef, ['to', i], 'this entry is skipped: its timeouts apply to no outbound'));
+  });
+  if (isSet(spec.rules)) out.push({ path: ['rules'], reason: "rules are accepted for Kuma compatibility but not applied: these timeouts apply to no inbound (Envoy's defaults stay)" });
+  return out;
+}
+
 export const meshTimeout = definePolicy<MeshTimeoutSpec>()({
   type: 'MeshTimeout',
   plural: 'meshtimeouts',
   aliases: ['mesh-timeout', 'mesh-timeouts'],
   schema: meshTimeoutSchema,
   order: 20,
+  unapplied,
 });

@@ -6,7 +6,21 @@
  */
 import { z } from 'zod';
 import { asObject, kumaRules, under, type Violation } from '../../validation.js';
-import { definePolicy, entries, type Match, matchSchema, type TargetRef, targetRefSchema, topTargetRefRules, validateMatch, validateTargetRef } from '../common.js';
+import {
+  definePolicy,
+  entries,
+  isSet,
+  type Match,
+  matchSchema,
+  TOP_NOT_APPLIED,
+  type TargetRef,
+  targetRefSchema,
+  topTargetRefRules,
+  type Unapplied,
+  unappliedTargetRef,
+  validateMatch,
+  validateTargetRef,
+} from '../common.js';
 
 export type TrafficAction = 'Allow' | 'Deny' | 'AllowWithShadowDeny';
 
@@ -83,10 +97,32 @@ function mtpRules(value: unknown): Violation[] {
 
 export const meshTrafficPermissionSchema = kumaRules(structure, mtpRules);
 
+const DENY_NOT_APPLIED =
+  'this Deny denies nothing in Causeway: the callers it names are not denied, and another permission that allows them lets them through (Kuma would refuse them)';
+const RULE_DENY_NOT_APPLIED =
+  'not applied: this deny denies nothing in Causeway: the callers it matches are not denied, and another permission that allows them lets them through (Kuma would refuse them)';
+const ALLOW_NOT_APPLIED = 'this entry allows nothing: with mTLS on, the callers it names stay denied unless another permission allows them';
+
+/** What a permission holds that Causeway does not apply (see `PolicyDefinition.unapplied`). */
+function unapplied(spec: MeshTrafficPermissionSpec): Unapplied[] {
+  const from = spec.from ?? [];
+  const denies = from.some((f) => f.default.action === 'Deny') || (spec.rules ?? []).some((r) => isSet(r.default.deny));
+  const out = unappliedTargetRef(spec.targetRef, [], denies ? `${TOP_NOT_APPLIED}: its Deny entries deny nothing in Causeway` : TOP_NOT_APPLIED);
+  from.forEach((f, i) => {
+    out.push(...unappliedTargetRef(f.targetRef, ['from', i], f.default.action === 'Deny' ? DENY_NOT_APPLIED : ALLOW_NOT_APPLIED));
+  });
+  if (isSet(spec.rules)) out.push({ path: ['rules'], reason: 'rules are accepted for Kuma compatibility but not applied: this permission allows and denies nothing in Causeway' });
+  (spec.rules ?? []).forEach((r, i) => {
+    if (isSet(r.default.deny)) out.push({ path: ['rules', i, 'default', 'deny'], reason: RULE_DENY_NOT_APPLIED });
+  });
+  return out;
+}
+
 export const meshTrafficPermission = definePolicy<MeshTrafficPermissionSpec>()({
   type: 'MeshTrafficPermission',
   plural: 'meshtrafficpermissions',
   aliases: ['mtp', 'mesh-traffic-permission', 'mesh-traffic-permissions'],
   schema: meshTrafficPermissionSchema,
   order: 10,
+  unapplied,
 });
