@@ -1,3 +1,5 @@
+import { TYPES_WITH_UNAPPLIED_FIELDS, unappliedFields } from '@causeway/core';
+import { listAll, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -17,8 +19,9 @@ export interface MetricSource {
  * A Prometheus registry per API instance: request metrics, the process defaults (CPU, memory, and the
  * event loop's delay as `causeway_nodejs_eventloop_lag_{p50,p90,p99,max}_seconds`), and the sources given.
  */
-export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [], register: Registry = new Registry()): Registry {
+export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [], register: Registry = new Registry(), store?: ResourceStore): Registry {
   collectDefaultMetrics({ register, prefix: 'causeway_' });
+  if (store) unappliedFieldsGauge(store, register);
   for (const src of sources) {
     const samples = (): [Record<string, string>, number][] => {
       const v = src.read();
@@ -66,4 +69,47 @@ export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [
     return register.metrics();
   });
   return register;
+}
+
+/**
+ * `causeway_resources_unapplied_fields{type}`: how many fields the stored resources of each type hold that
+ * Causeway accepts (as Kuma does) but does not apply (`unappliedFields` of @causeway/core; the API answers
+ * each write with them as `warnings`). Counted from the store, so resources written through sync, or before
+ * an upgrade, count too; alert on `{type="MeshTrafficPermission"} > 0` (a Deny there may deny nothing).
+ * Counted again at a scrape only when the store's revision moved; a store that fails keeps the last counts.
+ */
+export function unappliedFieldsGauge(store: Pick<ResourceStore, 'list' | 'revision'>, register: Registry): Gauge {
+  let counted: { revision: number; counts: Map<string, number> } | undefined;
+  let pending: Promise<Map<string, number>> | undefined;
+  const count = async (): Promise<Map<string, number>> => {
+    const revision = await store.revision();
+    if (counted?.revision === revision) return counted.counts;
+    const counts = new Map<string, number>();
+    for (const type of TYPES_WITH_UNAPPLIED_FIELDS) {
+      let n = 0;
+      for (const r of await listAll(store, type)) n += unappliedFields(r).length;
+      counts.set(type, n);
+    }
+    counted = { revision, counts };
+    return counts;
+  };
+  return new Gauge({
+    name: 'causeway_resources_unapplied_fields',
+    help: 'Fields the stored resources hold that Causeway accepts (as Kuma does) but does not apply, by resource type (write answers list them as warnings)',
+    labelNames: ['type'],
+    registers: [register],
+    async collect() {
+      pending ??= count().finally(() => {
+        pending = undefined;
+      });
+      let counts: Map<string, number> | undefined;
+      try {
+        counts = await pending;
+      } catch {
+        counts = counted?.counts;
+      }
+      this.reset();
+      if (counts) for (const type of TYPES_WITH_UNAPPLIED_FIELDS) this.set({ type }, counts.get(type) ?? 0);
+    },
+  });
 }

@@ -24,3 +24,27 @@ export function universalJsonSchema(d: ResourceDescriptor): Record<string, unkno
   cache.set(d.type, schema);
   return schema;
 }
+
+const putCache = new Map<string, Record<string, unknown>>();
+
+/** A PUT's answer: the resource as stored, and Kuma's `warnings` when it holds fields Causeway does not apply. */
+export function putResponseSchema(d: ResourceDescriptor): Record<string, unknown> {
+  const cached = putCache.get(d.type);
+  if (cached) return cached;
+  const item = universalJsonSchema(d);
+  const schema = {
+    ...item,
+    properties: {
+      ...((item.properties as object) ?? {}),
+      warnings: {
+        type: 'array',
+        items: { type: 'string' },
+        readOnly: true,
+        description:
+          'Present when the resource holds fields Causeway accepts (as Kuma does) but does not apply, one `<field>: <reason>` each (e.g. `spec.from[0].targetRef.kind: kind MeshGateway is accepted ... this Deny denies nothing in Causeway`). The write succeeded; the resource is stored as written.',
+      },
+    },
+  };
+  putCache.set(d.type, schema);
+  return schema;
+}

@@ -15,12 +15,14 @@ import {
   type ResourceDescriptor,
   SYSTEM_LABELS,
   toUniversal,
+  unappliedFields,
+  warningText,
   withInboundZoneTag,
 } from '@causeway/core';
 import type { ListOptions, ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasAdminToken } from './auth.js';
-import { universalJsonSchema } from './openapi.js';
+import { putResponseSchema, universalJsonSchema } from './openapi.js';
 import { checkDelete, checkUpdate } from './safety.js';
 import { listWithTags } from './tag-filter.js';
 
@@ -126,6 +128,15 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
     const reason = readOnlyReason(d, mode);
     const writeConfig = { admin: `changing ${article(d.type)} ${d.type}`, ...(reason ? { readOnly: reason } : {}) };
     const render = (req: FastifyRequest, r: Resource) => toUniversal(r, { redactSecrets: d.sensitive && !hasAdminToken(req, adminToken) });
+    /**
+     * A write's answer: the stored resource, as before, and Kuma's `warnings` (`<field>: <reason>`) when it
+     * holds fields Causeway accepts but does not apply. Kuma's clients read `warnings` from the body
+     * (kumactl prints them); Causeway's read the resource and the warnings.
+     */
+    const written = (req: FastifyRequest, r: Resource) => {
+      const warnings = unappliedFields(r).map(warningText);
+      return warnings.length > 0 ? { ...render(req, r), warnings } : render(req, r);
+    };
 
     const list = async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
       checkFormat(req.query);
@@ -162,7 +173,18 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
 
     app.put(
       `${itemBase}/:name`,
-      { schema: { tags, summary: `Create or update ${article(d.type)} ${d.type}`, body: itemSchema, security: [{ bearer: [] }] }, config: writeConfig },
+      {
+        schema: {
+          tags,
+          summary: `Create or update ${article(d.type)} ${d.type}`,
+          description:
+            'Answers the stored resource (201 created, 200 updated or unchanged), with `warnings` (Kuma\'s field) when it holds fields Causeway accepts but does not apply: one `<field>: <reason>` each.',
+          body: itemSchema,
+          response: { 200: putResponseSchema(d), 201: putResponseSchema(d) },
+          security: [{ bearer: [] }],
+        },
+        config: writeConfig,
+      },
       async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply: FastifyReply) => {
         const { mesh, name } = itemParams(req.params);
         if (req.body === undefined || req.body === null || req.body === '')
@@ -180,11 +202,11 @@ export async function resourceRoutes(app: FastifyInstance, opts: ResourceRoutesO
         const expectedVersion = resource.version > 0 ? resource.version : undefined;
         if (expectedVersion !== undefined) {
           const updated = await store.update(resource, { expectedVersion });
-          return reply.status(200).send(render(req, updated));
+          return reply.status(200).send(written(req, updated));
         }
         const { resource: stored, outcome } = await store.upsert(resource);
         reply.header('x-causeway-outcome', outcome);
-        return reply.status(outcome === 'created' ? 201 : 200).send(render(req, stored));
+        return reply.status(outcome === 'created' ? 201 : 200).send(written(req, stored));
       },
     );
 

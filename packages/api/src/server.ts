@@ -103,7 +103,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  installMetrics(app, opts.metrics);
+  installMetrics(app, opts.metrics, undefined, opts.store);
 
   app.get('/', { schema: { hide: true } }, async () => ({
     tagline: 'Causeway',
