@@ -40,6 +40,10 @@ beforeAll(async () => {
       if (doc.version === 1) return json(409, { title: 'Conflict', details: 'ExternalService "a" changed since version 1' });
       return json(201, { ...doc, version: 1 }, { 'x-causeway-outcome': 'created' });
     }
+    if (req.method === 'PUT' && req.url === '/meshes/default/external-services/warned') {
+      const doc = JSON.parse(body) as Record<string, unknown>;
+      return json(200, { ...doc, version: 2, warnings: ['networking.disableHostDNSEntry: not applied'] }, { 'x-causeway-outcome': 'updated' });
+    }
     if (req.method === 'PUT' && req.url === '/meshes/default/external-services/bad') {
       return json(400, { title: 'Resource is not valid', details: 'ExternalService "bad" is not valid', invalid_parameters: [{ field: 'networking.address', reason: 'must be "host:port"' }] });
     }
@@ -94,6 +98,16 @@ describe('CausewayClient', () => {
     expect(stale).toBeInstanceOf(ApiError);
     expect((stale as ApiError).code).toBe('CONFLICT');
     expect((stale as ApiError).httpStatus).toBe(409);
+  });
+
+  it("returns the answer's warnings apart from the resource (none: an empty list)", async () => {
+    const c = new CausewayClient({ address: base, token: 'x' });
+    const spec = { tags: { 'kuma.io/service': 'warned' }, networking: { address: 'warned.example.org:80', disableHostDNSEntry: true } };
+    const { resource, outcome, warnings } = await c.put({ ...es('warned'), spec });
+    expect(outcome).toBe('updated');
+    expect(warnings).toEqual(['networking.disableHostDNSEntry: not applied']);
+    expect(resource.spec).toEqual(spec);
+    expect((await c.put(es('a'))).warnings).toEqual([]);
   });
 
   it('turns API errors into ApiError with the field errors', async () => {

@@ -166,13 +166,20 @@ export class CausewayClient {
     return out;
   }
 
-  /** Creates or updates. A non-zero `version` makes the write conditional (409 when stale). */
-  async put(r: Resource): Promise<{ resource: AnyResource; outcome: PutOutcome }> {
+  /**
+   * Creates or updates. A non-zero `version` makes the write conditional (409 when stale). `warnings` are
+   * the server's (Kuma's field of a write answer): one `<field>: <reason>` per field the resource holds that
+   * Causeway accepts and stores but does not apply (a Deny whose targetRef selects nothing, ...); empty when
+   * none. The write succeeded either way.
+   */
+  async put(r: Resource): Promise<{ resource: AnyResource; outcome: PutOutcome; warnings: string[] }> {
     const doc = toUniversal(r, { omitMeta: true });
     if (r.version > 0) doc.version = r.version;
     const res = await this.request<Record<string, unknown>>('PUT', CausewayClient.itemPath(r.type, r.mesh, r.name), doc);
     const outcome = (res.headers.get('x-causeway-outcome') as PutOutcome | null) ?? (res.status === 201 ? 'created' : 'updated');
-    return { resource: readUniversal(res.body), outcome };
+    // `warnings` sits next to the resource's fields: take it out before reading them (a Mesh's spec is top level).
+    const { warnings, ...body } = res.body;
+    return { resource: readUniversal(body), outcome, warnings: Array.isArray(warnings) ? warnings.map(String) : [] };
   }
 
   async delete(type: ResourceType, mesh: string | undefined, name: string): Promise<void> {
