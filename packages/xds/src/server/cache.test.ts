@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '@causeway/envoy';
 import { emptySet, mergeFinished, type ResourceSet } from '../generate/common.js';
 import { TYPE_URLS } from '@causeway/envoy';
-import { buildSnapshot, encodeDiscoveryResponse, pack, SnapshotCache } from './cache.js';
+import { buildSnapshot, encodeDeltaDiscoveryResponse, encodeDiscoveryResponse, pack, SnapshotCache } from './cache.js';
 
 const cluster = (name: string, timeout = '5s') => ({ '@type': TYPE_URLS.Cluster, name, type: 'EDS', connect_timeout: timeout, eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } } });
 
@@ -16,6 +16,19 @@ describe('snapshot cache', () => {
       resources: [cluster('a'), cluster('b', '0.250s')],
       type_url: TYPE_URLS.Cluster,
       nonce: 'n-1',
+    });
+  });
+
+  it('encodes a DeltaDiscoveryResponse by hand that the protos decode: resources with their versions, removed names (long, non-ASCII)', () => {
+    const a = pack('Cluster', cluster('a'));
+    const long = `gone-${'x'.repeat(300)}`;
+    const bytes = encodeDeltaDiscoveryResponse('v2', [a], [long, 'gone-é'], TYPE_URLS.Cluster, 'n-2');
+    expect(decodeMessage('envoy.service.discovery.v3.DeltaDiscoveryResponse', bytes)).toEqual({
+      system_version_info: 'v2',
+      resources: [{ name: 'a', version: a.hash, resource: cluster('a') }],
+      type_url: TYPE_URLS.Cluster,
+      nonce: 'n-2',
+      removed_resources: [long, 'gone-é'],
     });
   });
 

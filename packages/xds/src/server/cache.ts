@@ -16,12 +16,74 @@ export { lengthDelimited, pack, type PackedResource, type SnapshotDiff, type Typ
  * envoy.service.discovery.v3.DiscoveryResponse: version_info 1, resources 2, type_url 4, nonce 5).
  */
 export function encodeDiscoveryResponse(version: string, resources: readonly PackedResource[], typeUrl: string, nonce: string): Buffer {
-  const parts: Buffer[] = [];
-  if (version) parts.push(...lengthDelimited(1, Buffer.from(version)));
-  for (const r of resources) parts.push(r.fieldBytes);
-  parts.push(...lengthDelimited(4, Buffer.from(typeUrl)));
-  if (nonce) parts.push(...lengthDelimited(5, Buffer.from(nonce)));
-  return Buffer.concat(parts);
+  const w = new MessageWriter();
+  if (version) w.string(1, version);
+  for (const r of resources) w.raw(r.fieldBytes);
+  w.raw(typeUrlField(typeUrl));
+  if (nonce) w.string(5, nonce);
+  return w.finish();
+}
+
+/**
+ * The fields of a response written into one buffer: the strings (UTF-8: versions, nonces, resource names) and the already-encoded resources are measured first, then copied once (a response
+ * per proxy and type on every change: no small buffer per field).
+ */
+class MessageWriter {
+  private readonly parts: (Buffer | string | number)[] = [];
+  private length = 0;
+
+  /** A length-delimited string field (tag, length, bytes). */
+  string(field: number, value: string): void {
+    const n = Buffer.byteLength(value);
+    this.parts.push((field << 3) | 2, n, value);
+    this.length += 1 + varintLength(n) + n;
+  }
+
+  raw(bytes: Buffer): void {
+    this.parts.push(bytes);
+    this.length += bytes.length;
+  }
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.length);
+    let at = 0;
+    const parts = this.parts;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as Buffer | string | number;
+      if (typeof p === 'number') {
+        // A tag, then the string's length and the string.
+        out[at++] = p;
+        let n = parts[++i] as number;
+        while (n > 0x7f) {
+          out[at++] = (n & 0x7f) | 0x80;
+          n = Math.floor(n / 128);
+        }
+        out[at++] = n;
+        at += out.write(parts[++i] as string, at);
+      } else {
+        (p as Buffer).copy(out, at);
+        at += (p as Buffer).length;
+      }
+    }
+    return out;
+  }
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) len++;
+  return len;
+}
+
+/** The type_url field (4) of a response, per type URL: the same bytes every time. */
+const typeUrlFields = new Map<string, Buffer>();
+function typeUrlField(typeUrl: string): Buffer {
+  let b = typeUrlFields.get(typeUrl);
+  if (!b) {
+    b = Buffer.concat(lengthDelimited(4, Buffer.from(typeUrl)));
+    if (typeUrlFields.size < 64) typeUrlFields.set(typeUrl, b);
+  }
+  return b;
 }
 
 /**
@@ -29,13 +91,13 @@ export function encodeDiscoveryResponse(version: string, resources: readonly Pac
  * 1, resources 2, type_url 4, nonce 5, removed_resources 6).
  */
 export function encodeDeltaDiscoveryResponse(systemVersion: string, resources: readonly PackedResource[], removed: readonly string[], typeUrl: string, nonce: string): Buffer {
-  const parts: Buffer[] = [];
-  if (systemVersion) parts.push(...lengthDelimited(1, Buffer.from(systemVersion)));
-  for (const r of resources) parts.push(r.deltaFieldBytes);
-  parts.push(...lengthDelimited(4, Buffer.from(typeUrl)));
-  if (nonce) parts.push(...lengthDelimited(5, Buffer.from(nonce)));
-  for (const name of removed) parts.push(...lengthDelimited(6, Buffer.from(name)));
-  return Buffer.concat(parts);
+  const w = new MessageWriter();
+  if (systemVersion) w.string(1, systemVersion);
+  for (const r of resources) w.raw(r.deltaFieldBytes);
+  w.raw(typeUrlField(typeUrl));
+  if (nonce) w.string(5, nonce);
+  for (const name of removed) w.string(6, name);
+  return w.finish();
 }
 
 export interface Snapshot {

@@ -220,6 +220,8 @@ export function packType(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSn
 export interface TypeBlocks {
   shared: TypeSnapshot;
   own: TypeSnapshot;
+  /** The list `own` was packed from: handed the same list again, the proxy's own block is unchanged. */
+  ownList?: readonly EnvoyJson[];
 }
 
 /** The packing of each shared list (one per list object: every proxy holding it gets the same one). */
@@ -303,13 +305,13 @@ export function packBlocks(
   merged: () => readonly EnvoyJson[],
 ): { ts: TypeSnapshot; diff: TypeDiff | undefined; blocks: TypeBlocks } | undefined {
   const sharedTs = packShared(kind, shared, prevBlocks?.shared);
-  const ownPacked = packType(kind, own, prevBlocks?.own);
+  const ownPacked = prevBlocks && prevBlocks.ownList === own ? { ts: prevBlocks.own, diff: undefined } : packType(kind, own, prevBlocks?.own);
   const ownTs = ownPacked.ts;
   if (ownTs.resources.length > 0 && sharedTs.resources.length > 0) {
     const names = sharedTs.byName;
     for (const r of ownTs.resources) if (names.has(r.name)) return undefined;
   }
-  const blocks = { shared: sharedTs, own: ownTs };
+  const blocks: TypeBlocks = { shared: sharedTs, own: ownTs, ownList: own };
   if (!prev || !prevBlocks) {
     // Nothing block-wise to diff against: the merged list, walked against the previous snapshot (looked
     // up by name through the blocks, like the snapshots that follow).
