@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiError, type CausewayClient, type PutOutcome } from '@causeway/client';
-import { CausewayError, decodeResources, jsonEqual, type Resource } from '@causeway/core';
+import { CausewayError, decodeResources, jsonEqual, type Resource, unappliedFields, warningText } from '@causeway/core';
 import { describeResource } from './format.js';
 import type { CliIo } from './io.js';
 
@@ -91,23 +91,44 @@ async function current(client: CausewayClient, r: Resource): Promise<Resource | 
   }
 }
 
-/** What applying `r` would do, from the server's current copy. */
-export async function plannedOutcome(client: CausewayClient, r: Resource): Promise<PutOutcome> {
+/**
+ * What one resource's apply did (or, with --dry-run, would do), and Kuma's `warnings`: one `<field>:
+ * <reason>` per field it holds that Causeway accepts and stores but does not apply.
+ */
+export interface Applied {
+  outcome: PutOutcome;
+  warnings: string[];
+}
+
+/** The warnings of `r` as the API would answer them (core's `unappliedFields`), for the paths that send no PUT. */
+function localWarnings(r: Resource): string[] {
+  return unappliedFields(r).map(warningText);
+}
+
+/** What applying `r` would do, from the server's current copy; the warnings the write would answer. */
+export async function plannedOutcome(client: CausewayClient, r: Resource): Promise<Applied> {
   const existing = await current(client, r);
-  if (!existing) return 'created';
-  return sameContent(existing, r) ? 'unchanged' : 'updated';
+  const outcome = !existing ? 'created' : sameContent(existing, r) ? 'unchanged' : 'updated';
+  return { outcome, warnings: localWarnings(r) };
 }
 
 /**
  * Applies one resource. A `version` in the file makes the write conditional (409 when the stored copy
- * moved on); an unchanged resource is not rewritten either way.
+ * moved on); an unchanged resource is not rewritten either way. The warnings are the API's answer (core's
+ * when no PUT was sent).
  */
-export async function applyOne(client: CausewayClient, r: Resource): Promise<PutOutcome> {
+export async function applyOne(client: CausewayClient, r: Resource): Promise<Applied> {
   if (r.version > 0) {
     const existing = await current(client, r);
-    if (existing && existing.version === r.version && sameContent(existing, r)) return 'unchanged';
+    if (existing && existing.version === r.version && sameContent(existing, r)) return { outcome: 'unchanged', warnings: localWarnings(r) };
   }
-  return (await client.put(r)).outcome;
+  const { outcome, warnings } = await client.put(r);
+  return { outcome, warnings };
+}
+
+/** Prints a resource's warnings to stderr, one line each, as kumactl does (`Warning: <field>: <reason>`); the exit code is unchanged. */
+export function printWarnings(warnings: readonly string[], io: CliIo): void {
+  for (const w of warnings) io.stderr(`Warning: ${w}\n`);
 }
 
 export interface ApplyOptions {
@@ -118,13 +139,14 @@ export interface ApplyOptions {
 export async function applyAll(client: CausewayClient, planned: PlannedResource[], opts: ApplyOptions, io: CliIo): Promise<void> {
   for (const p of planned) {
     const what = describeResource(p.resource);
-    let outcome: PutOutcome;
+    let applied: Applied;
     try {
-      outcome = opts.dryRun ? await plannedOutcome(client, p.resource) : await applyOne(client, p.resource);
+      applied = opts.dryRun ? await plannedOutcome(client, p.resource) : await applyOne(client, p.resource);
     } catch (e) {
       throw new ApplyError(`${p.source}: document ${p.index} (line ${p.line}), ${what}`, e);
     }
-    io.stdout(`${what} ${outcome}${opts.dryRun ? ' (dry run)' : ''}\n`);
+    io.stdout(`${what} ${applied.outcome}${opts.dryRun ? ' (dry run)' : ''}\n`);
+    printWarnings(applied.warnings, io);
   }
 }
 

@@ -5,10 +5,10 @@
  * printed on standard error, one `not mapped: ...` / `note: ...` line each. Exits 1 when nothing could be
  * converted.
  */
-import type { CausewayClient, PutOutcome } from '@causeway/client';
+import type { CausewayClient } from '@causeway/client';
 import { CausewayError, encodeYaml, nameError, parseDocuments, toUniversal } from '@causeway/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ApplyError, applyOne, parseVars, plannedOutcome, readInputs } from '../apply.js';
+import { type Applied, ApplyError, applyOne, parseVars, plannedOutcome, printWarnings, readInputs } from '../apply.js';
 import { describeResource } from '../format.js';
 import type { CliIo } from '../io.js';
 import { formatNote, type InputDocument } from './common.js';
@@ -77,13 +77,14 @@ export async function importCommand(flags: ImportFlags, client: () => CausewayCl
   const api = client();
   for (const r of result.resources) {
     const what = describeResource(r.resource);
-    let outcome: PutOutcome;
+    let applied: Applied;
     try {
-      outcome = flags.dryRun ? await plannedOutcome(api, r.resource) : await applyOne(api, r.resource);
+      applied = flags.dryRun ? await plannedOutcome(api, r.resource) : await applyOne(api, r.resource);
     } catch (e) {
       throw new ApplyError(`${what} (from ${r.from.join(', ')})`, e);
     }
-    io.stdout(`${what} ${outcome}${flags.dryRun ? ' (dry run)' : ''}\n`);
+    io.stdout(`${what} ${applied.outcome}${flags.dryRun ? ' (dry run)' : ''}\n`);
+    printWarnings(applied.warnings, io);
   }
 }
 
