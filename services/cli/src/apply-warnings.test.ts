@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeResources, type Resource, unappliedFields, warningText } from '@causeway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import type { CliIo } from './io.js';
+import { type RecordingIo, recordingIo } from './testing/recording-io.js';
 
 const ES_WARNING = 'networking.disableHostDNSEntry: not applied: the builtin DNS still answers the address\'s host name';
 
@@ -81,24 +81,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => '',
-    env: {},
-    cwd: dir,
-    home: dir,
-    now: () => Date.parse('2026-01-10T12:00:00Z'),
-  };
-  return io;
-}
+const fakeIo = (): RecordingIo => recordingIo({ dir });
 
 describe('warnings of a write', () => {
   it('causeway apply prints each warning to stderr after its resource, and exits 0', async () => {

@@ -20,9 +20,9 @@ import { resolveTarget } from './connect.js';
 import { parseTagFlag } from './generate.js';
 import { age, describeResource, formatError, renderTable, resourceTable } from './format.js';
 import { nextPageHint } from './get.js';
-import type { CliIo } from './io.js';
 import { resolveView } from './inspect.js';
 import { resolveType } from './types.js';
+import { type RecordingIo, recordingIo } from './testing/recording-io.js';
 
 let dir: string;
 beforeEach(() => {
@@ -32,24 +32,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function fakeIo(opts: { stdin?: string; env?: Record<string, string> } = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => opts.stdin ?? '',
-    env: opts.env ?? {},
-    cwd: dir,
-    home: dir,
-    now: () => Date.parse('2026-01-10T12:00:00Z'),
-  };
-  return io;
-}
+const fakeIo = (opts: { stdin?: string; env?: Record<string, string> } = {}): RecordingIo => recordingIo({ dir, ...opts });
 
 describe('age', () => {
   const now = Date.parse('2026-01-10T12:00:00Z');

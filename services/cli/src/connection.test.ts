@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
 import { loadConfig } from './config.js';
-import type { CliIo } from './io.js';
+import { type RecordingIo, recordingIo } from './testing/recording-io.js';
 
 const TOKEN = 'admin-token-0123456789';
 let dir: string;
@@ -23,24 +23,7 @@ let httpsUrl: string;
 let httpUrl: string;
 let seen: { url: string; headers: IncomingHttpHeaders }[] = [];
 
-function fakeIo(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => '',
-    env,
-    cwd: dir,
-    home: dir,
-    now: () => Date.now(),
-  };
-  return io;
-}
+const fakeIo = (env: Record<string, string> = {}): RecordingIo => recordingIo({ dir, env, now: () => Date.now() });
 
 /** Answers GET / (a global control plane), /global-secrets (admin token only) and /meshes. */
 function handler(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import type { CliIo } from './io.js';
 import { hostnameError, selfSignedCertificate } from './self-signed.js';
+import { recordingIo } from './testing/recording-io.js';
 
 let dir: string;
 beforeAll(() => {
@@ -20,21 +20,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io: CliIo & { out: string; err: string } = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => '',
-    env: {},
-    cwd: dir,
-    home: dir,
-    now: () => Date.now(),
-  };
+  const io = recordingIo({ dir, now: () => Date.now() });
   const code = await runCli(args, io);
   return { code, out: io.out, err: io.err };
 }

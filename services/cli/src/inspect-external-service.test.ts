@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { externalServiceCallers, externalServiceStats, type Resource, type TrafficAnswerInput } from '@causeway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import type { CliIo } from './io.js';
+import { type RecordingIo, recordingIo } from './testing/recording-io.js';
 
 const NOW = Date.parse('2026-01-10T12:00:05Z');
 const T = Math.floor(NOW / 1000);
@@ -53,24 +53,7 @@ const insights: Resource<'ExternalServiceInsight'>[] = [
   },
 ];
 
-function fakeIo(dir: string): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => '',
-    env: {},
-    cwd: dir,
-    home: dir,
-    now: () => NOW,
-  };
-  return io;
-}
+const fakeIo = (dir: string): RecordingIo => recordingIo({ dir, now: () => NOW });
 
 describe('causeway inspect external-service NAME', () => {
   let server: Server;

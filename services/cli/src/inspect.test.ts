@@ -5,27 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import type { CliIo } from './io.js';
 import { renderDataplanePolicies, resultText, targetRefText } from './policies-text.js';
+import { type RecordingIo, recordingIo } from './testing/recording-io.js';
 
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => '',
-    env: {},
-    cwd: '/',
-    home: '/nonexistent',
-    now: () => Date.parse('2026-01-10T12:00:00Z'),
-  };
-  return io;
-}
+const fakeIo = (): RecordingIo => recordingIo();
 
 const POLICIES = {
   dataplane: { mesh: 'default', name: 'web-1.zone-1' },

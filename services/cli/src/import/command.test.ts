@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../cli.js';
-import type { CliIo } from '../io.js';
+import { type RecordingIo, recordingIo } from '../testing/recording-io.js';
 
 const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 const EXAMPLE_003 = join(TESTDATA, 'istio-003-currency-api.yaml');
@@ -22,24 +22,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function fakeIo(stdin = ''): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readStdin: async () => stdin,
-    env: {},
-    cwd: dir,
-    home: dir,
-    now: () => Date.parse('2026-01-10T12:00:00Z'),
-  };
-  return io;
-}
+const fakeIo = (stdin = ''): RecordingIo => recordingIo({ dir, stdin });
 
 async function run(args: string[], stdin = '') {
   const io = fakeIo(stdin);
