@@ -122,15 +122,35 @@ export class StreamSession {
       if (kind) protocol.request(req, kind);
       else this.log.debug({ proxy: this.key, typeUrl: url }, 'request for a type this server does not serve: ignored');
     };
+    const failed = (e: unknown) => {
+      if (e instanceof AdsError) this.finish('refused', 'refused', { code: e.code, message: e.message });
+      else {
+        this.log.error({ proxy: this.key, err: (e as Error).message }, 'xDS request failed');
+        this.finish('failed', 'error', { code: grpc.status.INTERNAL, message: (e as Error).message });
+      }
+    };
+    /** Requests still in the chain (the first one waits for admission; the others wait for it). */
+    let queued = 0;
     call.on('data', (req: Req) => {
+      // Once the proxy is admitted and nothing is queued, a request (an ACK, mostly) is handled at once:
+      // the same order, without a promise per request.
+      if (this.key && queued === 0) {
+        if (this.closed) return;
+        try {
+          const kind = KIND_BY_URL.get(req.type_url ?? '');
+          if (kind) protocol.request(req, kind);
+          else this.log.debug({ proxy: this.key, typeUrl: req.type_url ?? '' }, 'request for a type this server does not serve: ignored');
+        } catch (e) {
+          failed(e);
+        }
+        return;
+      }
+      queued++;
       chain = chain
         .then(() => onRequest(req))
-        .catch((e: unknown) => {
-          if (e instanceof AdsError) this.finish('refused', 'refused', { code: e.code, message: e.message });
-          else {
-            this.log.error({ proxy: this.key, err: (e as Error).message }, 'xDS request failed');
-            this.finish('failed', 'error', { code: grpc.status.INTERNAL, message: (e as Error).message });
-          }
+        .catch(failed)
+        .finally(() => {
+          queued--;
         });
     });
     // A cancelled stream also ends its readable side; grpc-js sets `cancelled` by the next turn.

@@ -93,8 +93,14 @@ export class Insights {
     this.write(p, 'now');
   }
 
+  /** The last time written, as text: a change answers and hears back from every proxy within a few ms. */
+  private lastNow = { ms: Number.NaN, text: '' };
+
   private now(): string {
-    return this.opts.now().toISOString();
+    const d = this.opts.now();
+    const ms = d.getTime();
+    if (ms !== this.lastNow.ms) this.lastNow = { ms, text: d.toISOString() };
+    return this.lastNow.text;
   }
 
   private subscription(p: ProxyState, streamId: string): Subscription | undefined {
