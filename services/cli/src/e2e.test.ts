@@ -91,12 +91,12 @@ let dbName: string | undefined;
 let admin: CausewayClient;
 
 /** Runs the built CLI. By default it talks to the global control plane with its admin token. */
-async function cli(args: string[], opts: { stdin?: string; target?: Proc; token?: string | null; globals?: string[] } = {}): Promise<CliResult> {
+async function cli(args: string[], opts: { stdin?: string; target?: Proc; token?: string | null; globals?: string[]; env?: Record<string, string> } = {}): Promise<CliResult> {
   const target = opts.target ?? global!;
   const token = opts.token === undefined ? target.tokenFile : opts.token;
   const globals = opts.globals ?? ['--address', target.url, ...(token ? ['--auth-token-file', token] : [])];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...globals, ...args], { cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: tmp } });
+    const child = spawn(process.execPath, [CLI_BIN, ...globals, ...args], { cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: tmp, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -508,19 +508,7 @@ describe('causeway CLI against a real global control plane', { timeout: 60_000 }
     expect(view.stdout).not.toContain(token);
     expect(parseYaml(view.stdout)).toMatchObject({ currentControlPlane: 'g', controlPlanes: [{ name: 'g', headers: { 'x-team': 'mesh' }, authType: 'tokens', authConf: { token: '[redacted]' } }] });
     // $CAUSEWAY_CLI_CONFIG instead of the flag (and $CAUSEWAY_CONFIG, causeway-cp's, is not the CLI's)
-    const viaEnv = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_BIN, 'get', 'meshes'], { cwd: tmp, env: { ...process.env, HOME: tmp, CAUSEWAY_CLI_CONFIG: configFile, CAUSEWAY_CONFIG: join(tmp, 'nope.yaml') } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const viaEnv = await cli(['get', 'meshes'], { globals: [], env: { CAUSEWAY_CLI_CONFIG: configFile, CAUSEWAY_CONFIG: join(tmp, 'nope.yaml') } });
     expect(ok(viaEnv).stdout).toContain('via-token');
   });
 
