@@ -196,6 +196,12 @@ describe('zone replicas: two control planes for one zone, the proxies fail over 
     // Every zone-2 proxy is on the first replica's ADS server.
     expect(await cpMetric(first, 'causeway_xds_streams')).toBeGreaterThanOrEqual(3);
     expect(await cpMetric(second, 'causeway_xds_streams')).toBe(0);
+    // The heartbeat counts the zone's proxies on every replica (ingress-2, egress-2, zr-app-2), whichever leads.
+    await eventually(
+      async () => expect((await global.client().get('ZoneInsight', undefined, 'zone-2'))?.spec).toMatchObject({ connectedProxies: 3 }),
+      "zone-2's heartbeat at global counts its 3 proxies",
+      30_000,
+    );
   });
 
   it("both replicas list zone-2's proxies for Prometheus (GET /prometheus/sd), the one without their streams too", async () => {

@@ -36,8 +36,8 @@ export interface ZoneSyncOptions {
   logger: Logger;
   /** Control plane version, reported in the heartbeat. */
   version: string;
-  /** Proxies connected to this zone's xDS server, reported in the heartbeat (default 0). */
-  connectedProxies?: () => number;
+  /** Proxies connected to the zone (any replica), reported in the heartbeat (default 0); may be read from the store. */
+  connectedProxies?: () => number | Promise<number>;
   /** Heartbeat interval (default 5000 ms). */
   heartbeatIntervalMs?: number;
   /** Publishes to causeway-zones in flight at once (default 16). */
@@ -304,7 +304,7 @@ class ZoneSyncImpl extends SyncEngine implements ZoneSync {
         controlPlaneVersion: this.opts.version,
         heartbeatTime: new Date().toISOString(),
         heartbeatInterval: formatDuration(this.opts.heartbeatIntervalMs ?? 5000),
-        connectedProxies: this.opts.connectedProxies?.() ?? 0,
+        connectedProxies: (await this.opts.connectedProxies?.()) ?? 0,
         lastSyncRevision: this.applier.revision,
         globalConnected: true,
         resourceCounts: await this.resourceCounts(),

@@ -11,6 +11,7 @@ import { guiRoutes } from '@causeway/gui';
 import { DEFAULT_LEASE_TTL_MS, type LeaderLease, type LeaderStatus, openStore, startLeaderLease } from '@causeway/store';
 import { type GlobalSync, InspectRequester, InspectResponder, type NatsOptions, startGlobalSync, startZoneSync, type ZoneSync } from '@causeway/sync';
 import type { Logger } from 'pino';
+import { connectedProxies } from './connected-proxies.js';
 import { type Config, configView } from './config.js';
 import { type LeaderJob, LeaderJobs, replicaInstanceId } from './leader.js';
 import { startMeshCaReconciler } from './mesh-ca.js';
@@ -69,7 +70,6 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
 
   const nats = natsOptions(config);
   const syncLog = log.child({ component: 'sync' });
-  const proxies = { connected: (): number => 0 };
   let globalSync: GlobalSync | undefined;
   let zoneSync: ZoneSync | undefined;
   const noNats =
@@ -119,8 +119,8 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
     jobs.push({
       name: 'zone-sync',
       start: async () => {
-        // The heartbeat reports the proxies connected to this replica's xDS server (started below).
-        const sync = await startZoneSync({ store, zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => proxies.connected() });
+        // The heartbeat reports the proxies connected to any replica of the zone (connected-proxies.ts).
+        const sync = await startZoneSync({ store, zone, nats, logger: syncLog, version: VERSION, connectedProxies: () => connectedProxies(store, zone) });
         zoneSync = sync;
         return {
           close: async () => {
@@ -207,8 +207,6 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       vipCidr: config.vipCidr,
       allowUntaggedDataplaneTokens: config.allowUntaggedDataplaneTokens,
     });
-    const zoneXds = xds.zone;
-    proxies.connected = () => zoneXds.connectedProxies();
   }
 
   const api = await buildApi({
