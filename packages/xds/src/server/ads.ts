@@ -24,13 +24,54 @@ const RESP = 'envoy.service.discovery.v3.DiscoveryResponse';
 const DELTA_REQ = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 const DELTA_RESP = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
 
+/** The string fields of an ACK (DiscoveryRequest: version_info 1, type_url 4, response_nonce 5). */
+const SOTW_ACK_FIELDS: ReadonlyMap<number, string> = new Map([
+  [1, 'version_info'],
+  [4, 'type_url'],
+  [5, 'response_nonce'],
+]);
+/** The string fields of an ACK (DeltaDiscoveryRequest: type_url 2, response_nonce 6). */
+const DELTA_ACK_FIELDS: ReadonlyMap<number, string> = new Map([
+  [2, 'type_url'],
+  [6, 'response_nonce'],
+]);
+
+/**
+ * A request made only of the string fields `fields` (an ACK: every proxy sends one per response, so a
+ * thousand per change and type) decoded by hand, as the protos decode it; undefined for anything else
+ * (another field, another wire type, a malformed length), which the protos then decode.
+ */
+export function decodeStrings(b: Buffer, fields: ReadonlyMap<number, string>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let at = 0;
+  while (at < b.length) {
+    const tag = b[at++] as number;
+    if (tag & 0x80 || (tag & 7) !== 2) return undefined;
+    const name = fields.get(tag >> 3);
+    if (name === undefined) return undefined;
+    let len = 0;
+    let shift = 0;
+    for (;;) {
+      if (at >= b.length || shift > 21) return undefined;
+      const byte = b[at++] as number;
+      len += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(byte & 0x80)) break;
+    }
+    if (at + len > b.length) return undefined;
+    out[name] = b.toString('utf8', at, at + len);
+    at += len;
+  }
+  return out;
+}
+
 export const adsServiceDefinition: grpc.ServiceDefinition = {
   StreamAggregatedResources: {
     path: `/${SERVICE}/StreamAggregatedResources`,
     requestStream: true,
     responseStream: true,
     requestSerialize: (r: DiscoveryRequest) => encodeMessage(REQ, r as Record<string, unknown>),
-    requestDeserialize: (b: Buffer) => decodeMessage<DiscoveryRequest>(REQ, b),
+    requestDeserialize: (b: Buffer) => (decodeStrings(b, SOTW_ACK_FIELDS) as DiscoveryRequest | undefined) ?? decodeMessage<DiscoveryRequest>(REQ, b),
     responseSerialize: (b: Buffer) => b,
     responseDeserialize: (b: Buffer) => decodeMessage(RESP, b),
   },
@@ -39,7 +80,7 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
     requestStream: true,
     responseStream: true,
     requestSerialize: (r: DeltaDiscoveryRequest) => encodeMessage(DELTA_REQ, r as Record<string, unknown>),
-    requestDeserialize: (b: Buffer) => decodeMessage<DeltaDiscoveryRequest>(DELTA_REQ, b),
+    requestDeserialize: (b: Buffer) => (decodeStrings(b, DELTA_ACK_FIELDS) as DeltaDiscoveryRequest | undefined) ?? decodeMessage<DeltaDiscoveryRequest>(DELTA_REQ, b),
     responseSerialize: (b: Buffer) => b,
     responseDeserialize: (b: Buffer) => decodeMessage(DELTA_RESP, b),
   },

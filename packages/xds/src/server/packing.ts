@@ -322,12 +322,21 @@ export function packBlocks(
   if (prevBlocks.shared === sharedTs && prevBlocks.own === ownTs) return { ts: prev, diff: undefined, blocks };
   const sharedDiff = prevBlocks.shared === sharedTs ? undefined : diffPacked(prevBlocks.shared, sharedTs);
   const ownDiff = ownPacked.diff;
-  const changed = [...(sharedDiff?.changed ?? []), ...(ownDiff?.changed ?? [])];
-  let removed = [...(sharedDiff?.removed ?? []), ...(ownDiff?.removed ?? [])];
-  // A name that moved from one block to the other is changed, not removed.
-  if (changed.length > 0 && removed.length > 0) {
-    const now = new Set(changed.map((r) => r.name));
-    removed = removed.filter((n) => !now.has(n));
+  let changed: PackedResource[];
+  let removed: string[];
+  if (sharedDiff && prevBlocks.own === ownTs) {
+    // Only the shared block changed (the common case: a change elsewhere in the mesh): its diff, computed
+    // once for every proxy that moves between the same two blocks, is this proxy's.
+    changed = sharedDiff.changed;
+    removed = sharedDiff.removed;
+  } else {
+    changed = [...(sharedDiff?.changed ?? []), ...(ownDiff?.changed ?? [])];
+    removed = [...(sharedDiff?.removed ?? []), ...(ownDiff?.removed ?? [])];
+    // A name that moved from one block to the other is changed, not removed.
+    if (changed.length > 0 && removed.length > 0) {
+      const now = new Set(changed.map((r) => r.name));
+      removed = removed.filter((n) => !now.has(n));
+    }
   }
   if (changed.length === 0 && removed.length === 0) return { ts: prev, diff: undefined, blocks };
   const ts = lazyTypeSnapshot(
