@@ -54,6 +54,25 @@ describe('certificates', () => {
     expect(got).toBe('URI:spiffe://default/web');
   });
 
+  it('issues from each CA with that CA (its parsed form is reused, never another CA\'s): issuer, signature, authority key id', async () => {
+    const now = new Date();
+    const window = { notBefore: now, notAfter: new Date(now.getTime() + 60_000), usage: 'both' as const };
+    const ca1 = await createCaCertificate({ commonName: 'ca one', notBefore: new Date(now.getTime() - 1000), notAfter: new Date(now.getTime() + 3_600_000) });
+    const ca2 = await createCaCertificate({ commonName: 'ca two', notBefore: new Date(now.getTime() - 1000), notAfter: new Date(now.getTime() + 3_600_000) });
+    const leaves = await Promise.all([ca1, ca2, ca1, ca2].map((ca, i) => issueCertificate(ca, { commonName: `w${i}`, uris: [`spiffe://default/w${i}`], ...window })));
+    leaves.forEach((leaf, i) => {
+      const ca = new X509Certificate((i % 2 === 0 ? ca1 : ca2).certPem);
+      const other = new X509Certificate((i % 2 === 0 ? ca2 : ca1).certPem);
+      const x = new X509Certificate(leaf.certPem);
+      expect(x.checkIssued(ca)).toBe(true);
+      expect(x.verify(ca.publicKey)).toBe(true);
+      expect(x.verify(other.publicKey)).toBe(false);
+      expect(x.subjectAltName).toBe(`URI:spiffe://default/w${i}`);
+    });
+    // Each leaf has its own key.
+    expect(new Set(leaves.map((l) => l.keyPem)).size).toBe(4);
+  });
+
   it('creates an RSA CA when the backend asks for RSAbits, with the configured expiration', async () => {
     const now = new Date('2030-01-01T00:00:00Z');
     const ca = await createMeshCa('default', { name: 'ca-1', type: 'builtin', conf: { caCert: { RSAbits: 2048, expiration: '2y' } } }, now);

@@ -84,11 +84,48 @@ export async function createCaCertificate(opts: { commonName: string; notBefore:
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
+/** What issuing with a CA needs of it, parsed once per CA (see `issuerOf`). */
+interface Issuer {
+  subject: string;
+  key: webcrypto.CryptoKey;
+  signingAlgorithm: typeof ECDSA_SHA256 | { name: string; hash: string };
+  authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+}
+
+/** Parsed CAs by certificate and key PEM (a handful per zone: one per mesh and rotation). */
+const issuers = new Map<string, Promise<Issuer>>();
+const ISSUERS_KEPT = 32;
+
+/**
+ * The CA's subject, imported key, signature algorithm and authority key identifier, parsed once per CA and
+ * reused: a zone issues one certificate per proxy from the same CA, and parsing the CA certificate (three
+ * times, through ASN.1 in JavaScript) and importing its key was most of an issuance's CPU on the event loop.
+ */
+function issuerOf(ca: KeyPairPem): Promise<Issuer> {
+  const id = `${ca.certPem}\n${ca.keyPem}`;
+  let issuer = issuers.get(id);
+  if (!issuer) {
+    issuer = (async () => {
+      const caCert = new x509.X509Certificate(ca.certPem);
+      const caAlgo = new X509Certificate(ca.certPem).publicKey.asymmetricKeyType;
+      return {
+        subject: caCert.subject,
+        key: await importKey(ca.keyPem, ca.certPem),
+        signingAlgorithm: caAlgo === 'ec' ? ECDSA_SHA256 : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      };
+    })();
+    // A CA that cannot be parsed is not kept: the next issuance tries again (and fails the same way).
+    issuer.catch(() => issuers.delete(id));
+    if (issuers.size >= ISSUERS_KEPT) issuers.delete(issuers.keys().next().value as string);
+    issuers.set(id, issuer);
+  }
+  return issuer;
+}
+
 /** Issues a leaf certificate (new EC P-256 key) signed by the CA. */
 export async function issueCertificate(ca: KeyPairPem, opts: IssueOptions): Promise<KeyPairPem> {
-  const keys = await generateKeys({ kind: 'ec' });
-  const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await importKey(ca.keyPem, ca.certPem);
+  const [keys, issuer] = await Promise.all([generateKeys({ kind: 'ec' }), issuerOf(ca)]);
   const names: x509.JsonGeneralName[] = [
     ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
     ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
@@ -96,22 +133,21 @@ export async function issueCertificate(ca: KeyPairPem, opts: IssueOptions): Prom
   ];
   const eku =
     opts.usage === 'server' ? [x509.ExtendedKeyUsage.serverAuth] : opts.usage === 'client' ? [x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth];
-  const caAlgo = new X509Certificate(ca.certPem).publicKey.asymmetricKeyType;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: dn(opts.commonName),
-    issuer: caCert.subject,
+    issuer: issuer.subject,
     notBefore: opts.notBefore,
     notAfter: opts.notAfter,
     publicKey: keys.publicKey,
-    signingKey: caKey,
-    signingAlgorithm: caAlgo === 'ec' ? ECDSA_SHA256 : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    signingKey: issuer.key,
+    signingAlgorithm: issuer.signingAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension(eku),
       ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      issuer.authorityKeyId,
     ],
   });
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
