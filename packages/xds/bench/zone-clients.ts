@@ -3,8 +3,8 @@
  * measured alone: N raw incremental ADS streams (own dataplane token and Dataplane each, wildcard
  * subscriptions to every type, every response ACKed, nothing decoded). Messages from the parent:
  * `{ watch: name }` (count the proxies whose next Cluster response names it, report `{ reached, bytes }`
- * when all have, or on `{ report: true }`). To the parent: `{ connected: n }` as proxies
- * get an answer for every type, `{ reached, bytes, cpuMs }`.
+ * when all have, or on `{ report: true }`). To the parent: `{ connected: n, bytes, cpuMs }` as proxies
+ * get an answer for every type (bytes received and this thread's CPU so far), `{ reached, bytes, cpuMs }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { TYPE_URLS, XDS_KINDS } from '@causeway/envoy';
@@ -51,7 +51,7 @@ function connect(i: number): Proxy {
     const type = XDS_KINDS.find((k) => b.includes(TYPE_URLS[k])) as string;
     if (!p.answered.has(type)) {
       p.answered.add(type);
-      if (p.answered.size === XDS_KINDS.length) parent.postMessage({ connected: ++connected });
+      if (p.answered.size === XDS_KINDS.length) parent.postMessage({ connected: ++connected, bytes, cpuMs: cpuMs() });
     }
     p.onResponse?.(b);
     stream.write({ type_url: TYPE_URLS[type as keyof typeof TYPE_URLS], response_nonce: nonceOf(b) });

@@ -3,7 +3,8 @@
  * an in-memory PGlite store) and N proxies as raw incremental ADS streams in a worker thread
  * (bench/zone-clients.ts: each with its own dataplane token and Dataplane; wildcard subscriptions to every
  * type; each response ACKed, nothing decoded). Mesh: mTLS, an allow-all MeshTrafficPermission, S services, E
- * ExternalServices. Measures connect-all (every proxy answered for every type), then `--changes`
+ * ExternalServices. Measures connect-all (every proxy answered for every type; with the zone thread's and
+ * the process's CPU, the bytes and the longest event-loop block of that wave), then `--changes`
  * ExternalService applies (store write -> every proxy got a Cluster response naming it) and deletes:
  * p50/p99/max, the CPU per change of the process (zone, clients, GC and I/O threads), of the zone's
  * thread and of the clients' thread, the bytes sent,
@@ -56,9 +57,14 @@ const port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
 
 const worker = new Worker(new URL('./zone-clients.ts', import.meta.url), { workerData: { port, proxies: N, services: S, signingKeyPem: key } });
 let connectedCount = 0;
+/** The clients' bytes received and CPU when the last proxy was answered for every type. */
+let connectReport = { bytes: 0, cpuMs: 0 };
 let lastReport: { reached: number; bytes: number; cpuMs: number } | undefined;
 worker.on('message', (m: { connected?: number; reached?: number; bytes?: number; cpuMs?: number }) => {
-  if (m.connected !== undefined) connectedCount = m.connected;
+  if (m.connected !== undefined) {
+    connectedCount = m.connected;
+    connectReport = { bytes: m.bytes ?? 0, cpuMs: m.cpuMs ?? 0 };
+  }
   if (m.reached !== undefined) lastReport = m as typeof lastReport;
 });
 worker.on('error', (e) => {
@@ -92,9 +98,20 @@ const until = async (f: () => boolean, timeoutMs: number) => {
   return true;
 };
 
+lag.reset();
+const tc0 = threadCpuUsage();
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const connected = await until(() => connectedCount === N, 600_000);
 const connectMs = Math.round(performance.now() - t0);
+/** The connect wave: CPU of this thread (the zone's), of the process and of the clients, bytes, the longest block. */
+const connect = {
+  zoneThreadCpuMs: threadCpuMs(tc0),
+  cpuMs: cpuMs(process.cpuUsage(c0)),
+  clientsCpuMs: Math.round(connectReport.cpuMs),
+  sentMb: Math.round(connectReport.bytes / 1e4) / 100,
+  lagMaxMs: Math.round(lag.max / 1e6),
+};
 await sleep(1000); // the passes the connects scheduled
 const rssAfterConnect = rssMb();
 const heapAfterConnect = heapMb();
@@ -150,6 +167,7 @@ const out = {
   services: S,
   externalServices: E,
   connectAllMs: connected ? connectMs : `not all within 600 s (${connectedCount} of ${N})`,
+  connect,
   apply: summary(applies),
   delete: summary(deletes),
   rssMb: { afterConnect: rssAfterConnect, afterChanges: rssMb() },
