@@ -3,6 +3,12 @@
  * Dataplane / ZoneIngress / ZoneEgress it sent, keeps its state and DataplaneInsight up to date as its
  * streams get responses, ACKs and NACKs, and deletes its resource a grace period after its last stream
  * closed (also for proxies registered before a restart that do not come back).
+ *
+ * Registrations are written in batches: while one batch is being written, the proxies admitted meanwhile
+ * wait for the next, which goes to the store as one transaction (`applyBatch`, up to 250) instead of one
+ * transaction each; a connect wave of 1,000 proxies is then a few dozen writes. When the store refuses a
+ * batch, each of its registrations is written alone, so only the proxy whose resource the store refuses is
+ * refused, with the store's own reason.
  */
 import { type DataplaneSpec, isCausewayError, jsonEqual, type Resource, withInboundZoneTag } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
@@ -37,9 +43,22 @@ export interface RegistryOptions {
   instanceId?: string | undefined;
 }
 
+/** Most registrations written in one store transaction. */
+const REGISTRATION_BATCH = 250;
+
+interface Registration {
+  key: string;
+  resource: Resource;
+  resolve: (stored: Resource) => void;
+  reject: (e: unknown) => void;
+}
+
 export class Registry implements ProxyRegistry {
   private readonly deletions = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  /** Registrations waiting for the next batch, in order. */
+  private waiting: Registration[] = [];
+  private writing: Promise<void> | undefined;
 
   constructor(private readonly opts: RegistryOptions) {}
 
@@ -77,7 +96,7 @@ export class Registry implements ProxyRegistry {
     const toStore: Resource = { ...announced, labels: { ...announced.labels, [REGISTERED_LABEL]: 'ads', ...instance } };
     let stored: Resource;
     try {
-      stored = (await this.opts.store.upsert(toStore)).resource;
+      stored = await this.register(key, toStore);
     } catch (e) {
       throw new AdsError(grpc.status.INVALID_ARGUMENT, `the zone refused the ${type}: ${(e as Error).message}`);
     }
@@ -98,11 +117,63 @@ export class Registry implements ProxyRegistry {
       // coalesced pass, so a storm of connecting proxies rebuilds the contexts once, not once each.
       regenerator.schedule();
     } else {
-      const proxy = p;
-      await regenerator.enqueue(() => regenerator.regenerate(proxy));
+      // Unchanged (e.g. reconnecting after a restart of this control plane): regenerated with the other
+      // proxies that connect meanwhile, their certificates issued together.
+      await regenerator.regenerateSoon(p);
     }
     regenerator.scheduleRotation();
     return key;
+  }
+
+  /** Writes a proxy's resource with the registrations that wait with it (see the file's comment). */
+  private register(key: string, resource: Resource): Promise<Resource> {
+    return new Promise<Resource>((resolve, reject) => {
+      this.waiting.push({ key, resource, resolve, reject });
+      this.writing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.writeWaiting());
+    });
+  }
+
+  private async writeWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      // A resource appears once per batch: a second registration of the same proxy waits for the next.
+      const batch: Registration[] = [];
+      const later: Registration[] = [];
+      const keys = new Set<string>();
+      for (const r of this.waiting) {
+        if (batch.length < REGISTRATION_BATCH && !keys.has(r.key)) {
+          keys.add(r.key);
+          batch.push(r);
+        } else later.push(r);
+      }
+      this.waiting = later;
+      await this.writeBatch(batch);
+    }
+    this.writing = undefined;
+  }
+
+  private async writeBatch(batch: Registration[]): Promise<void> {
+    const { store } = this.opts;
+    if (batch.length > 1) {
+      try {
+        const results = await store.applyBatch(batch.map((r) => ({ op: 'upsert', resource: r.resource })));
+        batch.forEach((r, i) => {
+          const out = results[i];
+          if (out?.op === 'upsert') r.resolve(out.resource);
+          else r.reject(new Error('the store answered no resource'));
+        });
+        return;
+      } catch {
+        // Refused as a whole (one registration the store refuses): each alone, each with its own answer.
+      }
+    }
+    await Promise.all(
+      batch.map((r) =>
+        store.upsert(r.resource).then(
+          (out) => r.resolve(out.resource),
+          (e: unknown) => r.reject(e),
+        ),
+      ),
+    );
   }
 
   disconnect(key: string, streamId: string): void {

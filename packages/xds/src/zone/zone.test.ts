@@ -160,6 +160,78 @@ describe('XdsZone with a token verifier of its own (verifyToken)', () => {
   });
 });
 
+describe('XdsZone registrations of proxies that connect together', () => {
+  let store: ResourceStore;
+  let zone: XdsZone;
+  const batches: number[] = [];
+  const singles: string[] = [];
+
+  beforeAll(async () => {
+    const real = await openStore({ pollIntervalMs: 50 });
+    await real.create(res('Mesh', 'default', {}));
+    // The real store, except that it refuses the Dataplane "refused-1" (alone or in a batch), and counts
+    // the writes of Dataplanes.
+    const refuses = (r: { name: string }) => r.name === 'refused-1';
+    const refusal = () => new Error('Dataplane "refused-1": refused by this test');
+    store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'applyBatch')
+          return async (ops: Parameters<ResourceStore['applyBatch']>[0], opts?: Parameters<ResourceStore['applyBatch']>[1]) => {
+            if (ops.some((op) => op.op === 'upsert' && op.resource.type === 'Dataplane')) batches.push(ops.length);
+            if (ops.some((op) => op.op === 'upsert' && refuses(op.resource))) throw refusal();
+            return target.applyBatch(ops, opts);
+          };
+        if (prop === 'upsert')
+          return async (r: Parameters<ResourceStore['upsert']>[0], opts?: Parameters<ResourceStore['upsert']>[1]) => {
+            if (r.type === 'Dataplane') singles.push(r.name);
+            if (refuses(r)) throw refusal();
+            return target.upsert(r, opts);
+          };
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    zone = new XdsZone({ store, zone: 'zone-1', logger: pino({ level: 'silent' }), signingKeyPem: createSigningKey(), requireToken: false, debounceMs: 10, proxyGraceMs: 60_000 });
+    await zone.start();
+  });
+
+  afterAll(async () => {
+    await zone?.close();
+    await store?.close();
+  });
+
+  const info = (name: string, i: number): ConnectInfo => ({
+    node: {
+      id: `default.${name}`,
+      metadata: { 'dataplane.resource': JSON.stringify({ type: 'Dataplane', mesh: 'default', name, networking: { address: `127.0.0.${80 + i}`, inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web' } }] } }) },
+    },
+    token: undefined,
+    streamId: `stream-${name}`,
+    peer: 'test',
+  });
+
+  it('writes them in one batch; one the store refuses is refused to that proxy alone, with the store\'s reason', async () => {
+    const names = ['web-1', 'web-2', 'refused-1', 'web-3'];
+    const out = await Promise.allSettled(names.map((n, i) => zone.connect(info(n, i))));
+    expect(out.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((out[2] as PromiseRejectedResult).reason).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, message: 'the zone refused the Dataplane: Dataplane "refused-1": refused by this test' });
+    expect(batches).toEqual([4]);
+    expect(singles.sort()).toEqual(['refused-1', 'web-1', 'web-2', 'web-3']);
+    for (const n of ['web-1', 'web-2', 'web-3']) expect((await store.get('Dataplane', 'default', n))?.labels).toMatchObject({ 'causeway.io/registered-by': 'ads' });
+    expect(await store.get('Dataplane', 'default', 'refused-1')).toBeUndefined();
+
+    // A wave the store accepts: one transaction, and each proxy gets its config.
+    batches.length = 0;
+    singles.length = 0;
+    const wave = ['a-1', 'a-2', 'a-3', 'a-4', 'a-5'];
+    const keys = await Promise.all(wave.map((n, i) => zone.connect(info(n, 10 + i))));
+    expect(keys).toEqual(wave.map((n) => `Dataplane/default/${n}`));
+    expect(batches).toEqual([5]);
+    expect(singles).toEqual([]);
+    for (const k of keys) await until(() => zone.cache.get(k));
+  });
+});
+
 describe('XdsZone available services of its ZoneIngress', () => {
   let store: ResourceStore;
   let zone: XdsZone;
