@@ -7,7 +7,7 @@
 import { decodeMessage, encodeMessage } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { SnapshotCache } from './cache.js';
+import { type MessageWriter, type SnapshotCache, serializeResponse } from './cache.js';
 import { DeltaStream } from './delta.js';
 import { SotwStream } from './sotw.js';
 import { type AdsStats, StreamSession } from './stream.js';
@@ -72,7 +72,7 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
     responseStream: true,
     requestSerialize: (r: DiscoveryRequest) => encodeMessage(REQ, r as Record<string, unknown>),
     requestDeserialize: (b: Buffer) => (decodeStrings(b, SOTW_ACK_FIELDS) as DiscoveryRequest | undefined) ?? decodeMessage<DiscoveryRequest>(REQ, b),
-    responseSerialize: (b: Buffer) => b,
+    responseSerialize: serializeResponse,
     responseDeserialize: (b: Buffer) => decodeMessage(RESP, b),
   },
   DeltaAggregatedResources: {
@@ -81,7 +81,7 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
     responseStream: true,
     requestSerialize: (r: DeltaDiscoveryRequest) => encodeMessage(DELTA_REQ, r as Record<string, unknown>),
     requestDeserialize: (b: Buffer) => (decodeStrings(b, DELTA_ACK_FIELDS) as DeltaDiscoveryRequest | undefined) ?? decodeMessage<DeltaDiscoveryRequest>(DELTA_REQ, b),
-    responseSerialize: (b: Buffer) => b,
+    responseSerialize: serializeResponse,
     responseDeserialize: (b: Buffer) => decodeMessage(DELTA_RESP, b),
   },
 };
@@ -102,17 +102,17 @@ export class AdsServer {
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
   });
-  private readonly streams = new Set<grpc.ServerDuplexStream<unknown, Buffer>>();
+  private readonly streams = new Set<grpc.ServerDuplexStream<unknown, Buffer | MessageWriter>>();
   private readonly counters: AdsStats = { streams: 0, responsesSent: 0, acks: 0, nacks: 0, streamsEnded: { ended: 0, dropped: 0, refused: 0, failed: 0 } };
 
   constructor(opts: AdsServerOptions) {
     const deps = { ...opts, counters: this.counters, streams: this.streams };
     this.server.addService(adsServiceDefinition, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer | MessageWriter>) => {
         const session = new StreamSession(call, deps);
         session.run((req: DiscoveryRequest) => req.node, new SotwStream(session));
       },
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) => {
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer | MessageWriter>) => {
         const session = new StreamSession(call, deps);
         session.run((req: DeltaDiscoveryRequest) => req.node, new DeltaStream(session));
       },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '@causeway/envoy';
 import { emptySet, mergeFinished, type ResourceSet } from '../generate/common.js';
 import { TYPE_URLS } from '@causeway/envoy';
-import { buildSnapshot, encodeDeltaDiscoveryResponse, encodeDiscoveryResponse, pack, SnapshotCache } from './cache.js';
+import { buildSnapshot, deltaDiscoveryResponse, discoveryResponse, encodeDeltaDiscoveryResponse, encodeDiscoveryResponse, pack, SnapshotCache, serializeResponse } from './cache.js';
 
 const cluster = (name: string, timeout = '5s') => ({ '@type': TYPE_URLS.Cluster, name, type: 'EDS', connect_timeout: timeout, eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } } });
 
@@ -30,6 +30,26 @@ describe('snapshot cache', () => {
       nonce: 'n-2',
       removed_resources: [long, 'gone-é'],
     });
+  });
+
+  it('serializes a response for gRPC into a scratch buffer it reuses (the bytes of its own buffer; valid until the next call)', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => pack('Cluster', cluster(`c-${i}`)));
+    const big = deltaDiscoveryResponse('v3', many, [], TYPE_URLS.Cluster, 'n-3');
+    const small = discoveryResponse('v1', [pack('Cluster', cluster('a'))], TYPE_URLS.Cluster, 'n-1');
+    const bigBytes = Buffer.from(serializeResponse(big)); // gRPC copies it at once: so does this test
+    expect(bigBytes.length).toBeGreaterThan(64 * 1024); // more than the first scratch: it grew
+    expect(bigBytes.equals(big.finish())).toBe(true);
+    const decoded = decodeMessage<{ resources: unknown[]; nonce: string }>('envoy.service.discovery.v3.DeltaDiscoveryResponse', bigBytes);
+    expect(decoded.resources).toHaveLength(2000);
+    expect(decoded.nonce).toBe('n-3');
+    const view = serializeResponse(small);
+    expect(view.equals(small.finish())).toBe(true);
+    // The same memory as the big one's view: written over by the next response.
+    expect(serializeResponse(big).buffer).toBe(view.buffer);
+    expect(view.equals(small.finish())).toBe(false);
+    // A Buffer is handed over as it is.
+    const own = encodeDiscoveryResponse('v1', [], TYPE_URLS.Cluster, 'n');
+    expect(serializeResponse(own)).toBe(own);
   });
 
   it('versions change only with content, per type, and subscribers hear only about changed types of their proxy', () => {

@@ -16,21 +16,30 @@ export { lengthDelimited, pack, type PackedResource, type SnapshotDiff, type Typ
  * envoy.service.discovery.v3.DiscoveryResponse: version_info 1, resources 2, type_url 4, nonce 5).
  */
 export function encodeDiscoveryResponse(version: string, resources: readonly PackedResource[], typeUrl: string, nonce: string): Buffer {
+  return discoveryResponse(version, resources, typeUrl, nonce).finish();
+}
+
+/** A DiscoveryResponse to send, written out when gRPC serializes it (`serializeResponse`). */
+export function discoveryResponse(version: string, resources: readonly PackedResource[], typeUrl: string, nonce: string): MessageWriter {
   const w = new MessageWriter();
   if (version) w.string(1, version);
   for (const r of resources) w.raw(r.fieldBytes);
   w.raw(typeUrlField(typeUrl));
   if (nonce) w.string(5, nonce);
-  return w.finish();
+  return w;
 }
 
 /**
  * The fields of a response written into one buffer: the strings (UTF-8: versions, nonces, resource names) and the already-encoded resources are measured first, then copied once (a response
  * per proxy and type on every change: no small buffer per field).
  */
-class MessageWriter {
+export class MessageWriter {
   private readonly parts: (Buffer | string | number)[] = [];
   private length = 0;
+
+  get byteLength(): number {
+    return this.length;
+  }
 
   /** A length-delimited string field (tag, length, bytes). */
   string(field: number, value: string): void {
@@ -44,8 +53,15 @@ class MessageWriter {
     this.length += bytes.length;
   }
 
+  /** The message in a buffer of its own. */
   finish(): Buffer {
     const out = Buffer.allocUnsafe(this.length);
+    this.writeInto(out);
+    return out;
+  }
+
+  /** Writes the message at the start of `out` (at least `byteLength` long). */
+  writeInto(out: Buffer): void {
     let at = 0;
     const parts = this.parts;
     for (let i = 0; i < parts.length; i++) {
@@ -65,8 +81,28 @@ class MessageWriter {
         at += (p as Buffer).length;
       }
     }
-    return out;
   }
+}
+
+/** The scratch buffer responses are serialized into (see serializeResponse); grows up to SCRATCH_MAX. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+const SCRATCH_MAX = 8 * 1024 * 1024;
+
+/**
+ * gRPC's serializer of ADS responses: a MessageWriter is written into one scratch buffer shared by every
+ * stream, and the view returned is valid until the next call. That is enough because @grpc/grpc-js copies
+ * a serialized message into the frame it sends (5-byte header + message) right after calling this, in the
+ * same synchronous step (server-interceptors `serializeMessage`). A connect wave sends each of 1,000
+ * proxies its whole config (~700 KB): without the scratch, every response was a buffer of its own,
+ * garbage the moment gRPC had copied it. A message larger than SCRATCH_MAX gets a buffer of its own.
+ */
+export function serializeResponse(m: Buffer | MessageWriter): Buffer {
+  if (Buffer.isBuffer(m)) return m;
+  const n = m.byteLength;
+  if (n > SCRATCH_MAX) return m.finish();
+  if (n > scratch.length) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, scratch.length * 2)));
+  m.writeInto(scratch);
+  return scratch.subarray(0, n);
 }
 
 function varintLength(n: number): number {
@@ -91,13 +127,18 @@ function typeUrlField(typeUrl: string): Buffer {
  * 1, resources 2, type_url 4, nonce 5, removed_resources 6).
  */
 export function encodeDeltaDiscoveryResponse(systemVersion: string, resources: readonly PackedResource[], removed: readonly string[], typeUrl: string, nonce: string): Buffer {
+  return deltaDiscoveryResponse(systemVersion, resources, removed, typeUrl, nonce).finish();
+}
+
+/** A DeltaDiscoveryResponse to send, written out when gRPC serializes it (`serializeResponse`). */
+export function deltaDiscoveryResponse(systemVersion: string, resources: readonly PackedResource[], removed: readonly string[], typeUrl: string, nonce: string): MessageWriter {
   const w = new MessageWriter();
   if (systemVersion) w.string(1, systemVersion);
   for (const r of resources) w.raw(r.deltaFieldBytes);
   w.raw(typeUrlField(typeUrl));
   if (nonce) w.string(5, nonce);
   for (const name of removed) w.string(6, name);
-  return w.finish();
+  return w;
 }
 
 export interface Snapshot {

@@ -19,7 +19,7 @@
  * answered, also when nothing differs (an empty response), so a proxy knows it is current.
  */
 import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
-import { encodeDeltaDiscoveryResponse, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff, type TypeSnapshot } from './cache.js';
+import { deltaDiscoveryResponse, type PackedResource, PUSH_ORDER, type Snapshot, type SnapshotDiff, type TypeDiff, type TypeSnapshot } from './cache.js';
 import type { StreamProtocol, StreamSession } from './stream.js';
 import type { DeltaDiscoveryRequest } from './types.js';
 
@@ -187,6 +187,6 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     const nonce = this.session.nextNonce();
     t.pending.set(nonce, ts.version);
     if (t.pending.size > MAX_PENDING) t.pending.delete(t.pending.keys().next().value as string);
-    this.session.send(TYPE_URLS[kind], ts.version, encodeDeltaDiscoveryResponse(ts.version, send, removed, TYPE_URLS[kind], nonce));
+    this.session.send(TYPE_URLS[kind], ts.version, deltaDiscoveryResponse(ts.version, send, removed, TYPE_URLS[kind], nonce));
   }
 }

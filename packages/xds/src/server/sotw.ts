@@ -5,7 +5,7 @@
  * keeps its last good config until a newer snapshot arrives.
  */
 import { TYPE_URLS, type XdsKind } from '@causeway/envoy';
-import { encodeDiscoveryResponse, PUSH_ORDER, type Snapshot } from './cache.js';
+import { discoveryResponse, PUSH_ORDER, type Snapshot } from './cache.js';
 import type { StreamProtocol, StreamSession } from './stream.js';
 import type { DiscoveryRequest } from './types.js';
 
@@ -33,7 +33,7 @@ export class SotwStream implements StreamProtocol<DiscoveryRequest> {
     const nonce = this.session.nextNonce();
     t.sentVersion = version;
     t.sentNonce = nonce;
-    this.session.send(TYPE_URLS[kind], version, encodeDiscoveryResponse(version, resources, TYPE_URLS[kind], nonce));
+    this.session.send(TYPE_URLS[kind], version, discoveryResponse(version, resources, TYPE_URLS[kind], nonce));
   }
 
   pushChanged(snap: Snapshot, changed: readonly XdsKind[]): void {

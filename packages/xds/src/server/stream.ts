@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { XdsKind } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { KIND_BY_URL, type Snapshot, type SnapshotCache, type SnapshotDiff } from './cache.js';
+import { KIND_BY_URL, type MessageWriter, type Snapshot, type SnapshotCache, type SnapshotDiff } from './cache.js';
 import { AdsError, type ProxyRegistry, type XdsNode } from './types.js';
 
 /** How ADS streams ended: `dropped` = cancelled or broken while the proxy was connected (it reconnects). */
@@ -36,7 +36,7 @@ export interface SessionDeps {
   logger: Logger;
   counters: AdsStats;
   /** Open streams (the server ends them on close). */
-  streams: Set<grpc.ServerDuplexStream<unknown, Buffer>>;
+  streams: Set<grpc.ServerDuplexStream<unknown, Buffer | MessageWriter>>;
 }
 
 export class StreamSession {
@@ -49,7 +49,7 @@ export class StreamSession {
   private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly call: grpc.ServerDuplexStream<unknown, Buffer>,
+    private readonly call: grpc.ServerDuplexStream<unknown, Buffer | MessageWriter>,
     private readonly deps: SessionDeps,
   ) {
     this.log = deps.logger.child({ stream: this.streamId.slice(0, 8), peer: call.getPeer() });
@@ -69,7 +69,8 @@ export class StreamSession {
   }
 
   /** Writes one response of `typeUrl` at `version`. */
-  send(typeUrl: string, version: string, body: Buffer): void {
+  /** Sends a response (a MessageWriter is written out by gRPC's serializer: cache.ts serializeResponse). */
+  send(typeUrl: string, version: string, body: Buffer | MessageWriter): void {
     if (this.closed || !this.key) return;
     this.deps.counters.responsesSent++;
     this.call.write(body);
