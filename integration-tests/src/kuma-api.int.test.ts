@@ -123,6 +123,14 @@ describe("Kuma's inspect API at global for a zone's proxy (stats, clusters, _rul
     const ok = await egress('egress-by-global', 'zone-1');
     await ok.start();
     await eventually(() => api.get('ZoneEgress', undefined, 'egress-by-global.zone-1'), 'the ZoneEgress at global', 30_000);
+    // its clusters and stats, read at global from its admin endpoint through zone-1
+    const clusters = await eventually(async () => {
+      const res = await get('/zoneegresses/egress-by-global.zone-1/clusters');
+      expect(res.status).toBe(200);
+      return res.text();
+    }, "the ZoneEgress's clusters at global", 15_000);
+    expect(clusters).toBe(await (await fetch(`http://127.0.0.1:${ok.adminPort}/clusters`)).text());
+    expect((await get('/zoneegresses/egress-by-global/stats')).status).toBe(200);
     await ok.stop();
     const refused = await egress('egress-for-zone-2', 'zone-2');
     await expect(refused.start(2_000)).rejects.toThrow(/was not ready/);

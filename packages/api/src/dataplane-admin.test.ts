@@ -118,6 +118,22 @@ describe('zone: a proxy’s stats, clusters (its admin endpoint) and Kuma inspec
     expect(json.json()).toEqual({ cluster_statuses: [] });
   });
 
+  it("a ZoneIngress's and a ZoneEgress's stats and clusters, from their admin endpoints; 404 and 409 naming the type", async () => {
+    await store.create({ type: 'ZoneEgress', name: 'egress-1', labels: {}, version: 0, spec: { zone: 'zone-1', networking: { address: '127.0.0.1', port: 10002, admin: { port: envoyAdmin.port } } } });
+    await store.create({ type: 'ZoneIngress', name: 'ingress-1', labels: {}, version: 0, spec: { zone: 'zone-1', networking: { address: '127.0.0.1', port: 10001, admin: { port: dpAdmin.port } } } });
+    await store.create({ type: 'ZoneIngress', name: 'ingress-no-admin', labels: {}, version: 0, spec: { zone: 'zone-1', networking: { address: '127.0.0.1', port: 10003 } } });
+    const clusters = await app.inject({ url: '/zoneegresses/egress-1/clusters' });
+    expect(clusters.statusCode).toBe(200);
+    expect(clusters.body).toBe('outbound:backend::10.0.0.2:8080::health_flags::healthy\n');
+    expect((await app.inject({ url: '/zoneegresses/egress-1/stats' })).body).toBe('server.live: 1\n');
+    // causeway-dp answers its Prometheus text
+    expect((await app.inject({ url: '/zoneingresses/ingress-1/stats' })).body).toContain('envoy_cluster_upstream_rq_total{envoy_cluster_name="backend"} 7');
+    const none = await app.inject({ url: '/zoneingresses/ingress-no-admin/clusters' });
+    expect(none.json()).toMatchObject({ status: 409, detail: expect.stringContaining('ZoneIngress "ingress-no-admin" has no known admin address') });
+    const unknown = await app.inject({ url: '/zoneegresses/nope/stats' });
+    expect(unknown.json()).toMatchObject({ status: 404, detail: 'ZoneEgress "nope" not found in zone "zone-1"' });
+  });
+
   it('no admin address: 409 saying why; an admin that does not answer: 502 naming it; unknown proxy: 404; bad format: 400', async () => {
     const none = await app.inject({ url: '/meshes/default/dataplanes/no-admin/stats' });
     expect(none.statusCode).toBe(409);

@@ -5,6 +5,8 @@
  *   GET /meshes/{mesh}/dataplanes/{name}/stats     the proxy's own statistics (its admin `/stats`)
  *   GET /meshes/{mesh}/dataplanes/{name}/clusters  its clusters and hosts (its admin `/clusters`)
  *   GET /meshes/{mesh}/dataplanes/{name}/_rules    Kuma's inspect rules, from `.../policies` (rules.ts)
+ *   GET /zoneingresses/{name}/stats, /clusters     the same reads of a ZoneIngress
+ *   GET /zoneegresses/{name}/stats, /clusters      and of a ZoneEgress
  *
  * `stats` and `clusters` are read from the proxy's admin endpoint where the zone recorded it when the
  * proxy connected (node metadata `dataplane.admin.port` / `.address`, @causeway/xds `metricsTarget`) and
@@ -63,16 +65,24 @@ export async function dataplaneAdminRoutes(app: FastifyInstance, opts: Dataplane
     return dp;
   };
 
-  const admin = async (what: keyof typeof READS, req: Req, reply: FastifyReply) => {
+  const zoneProxy = async (type: 'ZoneIngress' | 'ZoneEgress', req: Req) => {
+    const name = checked('name', req.params.name);
+    const r = await store.get(type, undefined, name);
+    if (!r) throw new CausewayError('NOT_FOUND', `${type} "${name}" not found${where}`);
+    return r;
+  };
+
+  const admin = async (what: keyof typeof READS, req: Req, reply: FastifyReply, type: 'Dataplane' | 'ZoneIngress' | 'ZoneEgress' = 'Dataplane') => {
     const format = first(req.query.format);
     if (format !== undefined && format !== '' && format !== 'text' && format !== 'json')
       throw new CausewayError('INVALID', `invalid format "${format}"`, [{ field: 'format', reason: 'must be text or json' }]);
-    const dp = await dataplane(req);
+    const dp = type === 'Dataplane' ? await dataplane(req) : await zoneProxy(type, req);
+    const described = type === 'Dataplane' ? `Dataplane "${dp.name}" in mesh "${dp.mesh}"` : `${type} "${dp.name}"`;
     const target = metricsTarget(dp);
     if (!target)
       throw new CausewayError(
         'CONFLICT',
-        `Dataplane "${dp.name}" in mesh "${dp.mesh}" has no known admin address: its proxy has not announced one (node metadata dataplane.admin.port) and its resource has no networking.admin.port, so its ${what} cannot be read`,
+        `${described} has no known admin address: its proxy has not announced one (node metadata dataplane.admin.port) and its resource has no networking.admin.port, so its ${what} cannot be read`,
       );
     const query = new URLSearchParams();
     for (const p of READS[what].params) {
@@ -88,11 +98,11 @@ export async function dataplaneAdminRoutes(app: FastifyInstance, opts: Dataplane
       if (what === 'stats' && res.status === 404 && format !== 'json') res = await get('/stats/prometheus');
     } catch (e) {
       const reason = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
-      return reply.status(502).send({ title: 'Bad gateway', details: `could not read ${READS[what].path} from the admin endpoint of Dataplane "${dp.name}" at ${base}: ${reason}` });
+      return reply.status(502).send({ title: 'Bad gateway', details: `could not read ${READS[what].path} from the admin endpoint of ${type} "${dp.name}" at ${base}: ${reason}` });
     }
     const body = await res.text();
     if (!res.ok)
-      return reply.status(502).send({ title: 'Bad gateway', details: `the admin endpoint of Dataplane "${dp.name}" at ${base} answered ${READS[what].path} with ${res.status}: ${body.slice(0, 200).trim()}` });
+      return reply.status(502).send({ title: 'Bad gateway', details: `the admin endpoint of ${type} "${dp.name}" at ${base} answered ${READS[what].path} with ${res.status}: ${body.slice(0, 200).trim()}` });
     return reply.status(200).type(res.headers.get('content-type') ?? 'text/plain; charset=utf-8').send(body);
   };
 
@@ -120,6 +130,23 @@ export async function dataplaneAdminRoutes(app: FastifyInstance, opts: Dataplane
     { schema: { tags, summary: "The proxy's clusters and hosts, from its admin endpoint", params, querystring: { type: 'object', properties: { format: { type: 'string', enum: ['text', 'json'] } } }, response: text } },
     (req: Req, reply) => admin('clusters', req, reply),
   );
+
+  const zoneParams = { type: 'object', properties: { name: { type: 'string', description: 'the zone proxy' } } };
+  for (const [path, type] of [
+    ['zoneingresses', 'ZoneIngress'],
+    ['zoneegresses', 'ZoneEgress'],
+  ] as const) {
+    app.get(
+      `/${path}/:name/stats`,
+      { schema: { tags, summary: `The ${type}'s statistics, from its admin endpoint`, params: zoneParams, querystring: { type: 'object', properties: { format: { type: 'string', enum: ['text', 'json'] }, usedonly: { type: 'boolean' }, filter: { type: 'string' } } }, response: text } },
+      (req: Req, reply) => admin('stats', req, reply, type),
+    );
+    app.get(
+      `/${path}/:name/clusters`,
+      { schema: { tags, summary: `The ${type}'s clusters and hosts, from its admin endpoint`, params: zoneParams, querystring: { type: 'object', properties: { format: { type: 'string', enum: ['text', 'json'] } } }, response: text } },
+      (req: Req, reply) => admin('clusters', req, reply, type),
+    );
+  }
 
   app.get(
     '/meshes/:mesh/dataplanes/:name/_rules',

@@ -36,7 +36,7 @@ export interface InspectReply {
  * apply to it and Kuma's rules of them (`policies`, `_rules`), its proxy's statistics and clusters from the
  * proxy's admin endpoint (`stats`, `clusters`), and a zone proxy's config dump.
  */
-const ANSWERED = [/^\/meshes\/[^/?]+\/dataplanes\/[^/?]+\/(xds|_config|policies|_rules|stats|clusters)(\?.*)?$/, /^\/(zoneingresses|zoneegresses)\/[^/?]+\/xds(\?.*)?$/];
+const ANSWERED = [/^\/meshes\/[^/?]+\/dataplanes\/[^/?]+\/(xds|_config|policies|_rules|stats|clusters)(\?.*)?$/, /^\/(zoneingresses|zoneegresses)\/[^/?]+\/(xds|stats|clusters)(\?.*)?$/];
 
 export function isInspectUrl(url: string): boolean {
   return ANSWERED.some((re) => re.test(url));

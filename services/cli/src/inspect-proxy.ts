@@ -1,6 +1,7 @@
 /**
  * `causeway inspect dataplane NAME [-m MESH] [--type policies|config-dump|stats|clusters|config]`
- * (kumactl's types, default policies) and `inspect zone-ingress|zone-egress NAME` (their config dump).
+ * (kumactl's types, default policies) and `inspect zone-ingress|zone-egress NAME [--type config-dump|stats|clusters]`
+ * (default config-dump; /zoneingresses/{n}/xds, /stats, /clusters).
  * Works against global (which forwards to the zone that owns the proxy, named `NAME.ZONE` there) and a zone.
  *
  *   policies     GET /meshes/{m}/dataplanes/{n}/policies   text (like kumactl), -o json|yaml
@@ -22,8 +23,8 @@ export type InspectOneType = (typeof INSPECT_ONE_TYPES)[number];
 /** The proxies `inspect KIND NAME` takes, and the types each supports (the first is the default). */
 const PROXY_TYPES: Record<string, readonly InspectOneType[]> = {
   dataplanes: INSPECT_ONE_TYPES,
-  'zone-ingresses': ['config-dump'],
-  'zone-egresses': ['config-dump'],
+  'zone-ingresses': ['config-dump', 'stats', 'clusters'],
+  'zone-egresses': ['config-dump', 'stats', 'clusters'],
 };
 
 const SUFFIX: Record<InspectOneType, string> = { policies: 'policies', 'config-dump': 'xds', config: '_config', stats: 'stats', clusters: 'clusters' };

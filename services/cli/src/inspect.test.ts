@@ -90,6 +90,10 @@ beforeAll(async () => {
     if (/^\/meshes\/default\/dataplanes\/[^/]+\//.test(p)) return json(res, 404, { title: 'Not Found', details: 'Dataplane "nope" in mesh "default" not found' });
     if (p === '/meshes/default/service-insights') return json(res, 200, SERVICES);
     if (p === '/zoneegresses/ze-1/xds') return json(res, 200, { ...CONFIG_DUMP, proxy: { type: 'ZoneEgress', name: 'ze-1' } });
+    if (p === '/zoneegresses/ze-1/stats' || p === '/zoneingresses/zi-1/clusters') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(p.endsWith('stats') ? STATS : CLUSTERS);
+    }
     if (p === '/meshes/default/meshtimeouts/nope/_resources/dataplanes') return json(res, 404, { title: 'Not Found', details: 'MeshTimeout "nope" in mesh "default" not found' });
     if (p === '/meshes/default/meshtrafficpermissions/allow-all/_resources/dataplanes') {
       const first = url.searchParams.get('offset') === null;
@@ -206,6 +210,10 @@ describe('inspect dataplane NAME --type config-dump|config|stats|clusters', () =
     expect(requests.at(-1)?.accept).toContain('text/plain');
     const clusters = await run(['inspect', 'dataplane', 'web-1.zone-1', '--type', 'clusters']);
     expect(clusters).toEqual({ code: 0, out: `${CLUSTERS}\n`, err: '' });
+    // zone proxies too: their admin endpoint's text, through /zoneegresses and /zoneingresses
+    expect(await run(['inspect', 'zone-egress', 'ze-1', '--type', 'stats'])).toEqual({ code: 0, out: STATS, err: '' });
+    expect(requests.at(-1)?.url).toBe('/zoneegresses/ze-1/stats');
+    expect(await run(['inspect', 'zone-ingress', 'zi-1', '--type', 'clusters'])).toEqual({ code: 0, out: `${CLUSTERS}\n`, err: '' });
     for (const o of ['json', 'yaml', 'table']) {
       const bad = await run(['inspect', 'dataplane', 'web-1.zone-1', '--type', 'stats', '-o', o]);
       expect(bad.code).toBe(2);
@@ -226,7 +234,7 @@ describe('inspect dataplane NAME --type config-dump|config|stats|clusters', () =
 
   it('flags that do not fit are usage errors naming the flag, before anything is sent', async () => {
     const cases: [string[], string][] = [
-      [['inspect', 'zone-ingress', 'zi-1', '--type', 'stats'], '--type: zone-ingresses support only config-dump'],
+      [['inspect', 'zone-ingress', 'zi-1', '--type', 'policies'], '--type: zone-ingresses support'],
       [['inspect', 'zone-egress', 'ze-1', '-m', 'default'], '--mesh: leave it out'],
       [['inspect', 'dataplane', 'web-1', '--size', '5'], '--size: applies to lists only'],
       [['inspect', 'dataplanes', '--type', 'stats'], '--type: applies to one dataplane'],

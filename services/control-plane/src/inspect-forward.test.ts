@@ -59,8 +59,11 @@ describe("global forwards a proxy's reads to the zone that owns it", () => {
       expect(isInspectUrl(`/meshes/default/dataplanes/web-1/${what}`)).toBe(true);
       expect(isInspectUrl(`/meshes/default/dataplanes/web-1/${what}?format=json`)).toBe(true);
     }
-    expect(isInspectUrl('/zoneegresses/egress-1/xds')).toBe(true);
-    for (const url of ['/meshes/default/dataplanes/web-1', '/meshes/default/dataplanes/web-1/secrets', '/meshes/default/external-services/x/stats', '/zoneegresses/egress-1/stats', '/config', '/meshes/default/dataplanes/a/b/stats'])
+    for (const what of ['xds', 'stats', 'clusters']) {
+      expect(isInspectUrl(`/zoneegresses/egress-1/${what}`)).toBe(true);
+      expect(isInspectUrl(`/zoneingresses/ingress-1/${what}?format=json`)).toBe(true);
+    }
+    for (const url of ['/meshes/default/dataplanes/web-1', '/meshes/default/dataplanes/web-1/secrets', '/meshes/default/external-services/x/stats', '/zoneegresses/egress-1/policies', '/zoneegresses/egress-1/_rules', '/config', '/meshes/default/dataplanes/a/b/stats'])
       expect(isInspectUrl(url)).toBe(false);
   });
 

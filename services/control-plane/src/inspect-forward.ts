@@ -7,7 +7,7 @@
  *   GET /meshes/{mesh}/dataplanes/{name}/_config    (Kuma's; Kuma's own global refuses it with 405)
  *   GET /meshes/{mesh}/dataplanes/{name}/_rules     GET /meshes/{mesh}/dataplanes/{name}/stats
  *   GET /meshes/{mesh}/dataplanes/{name}/clusters
- *   GET /zoneingresses/{name}/xds                   GET /zoneegresses/{name}/xds
+ *   GET /zoneingresses/{name}/{xds,stats,clusters}  GET /zoneegresses/{name}/{xds,stats,clusters}
  *
  * The proxy is named as global names it (`web-1.zone-1`) or by its name in its zone (`web-1`) when only
  * one zone has a proxy of that name (several: a 409 listing the global names to use). The answer (status,
@@ -95,6 +95,8 @@ export async function inspectForwardRoutes(app: FastifyInstance, opts: InspectFo
   };
   for (const what of DATAPLANE_READS)
     app.get(`/meshes/:mesh/dataplanes/:name/${what}`, { schema: { tags: ['Inspect'], summary: SUMMARIES[what], params } }, (req: Req, reply) => forward('Dataplane', what, req, reply));
-  app.get('/zoneingresses/:name/xds', { schema: { tags: ['Inspect'], summary: SUMMARIES.xds, params } }, (req: Req, reply) => forward('ZoneIngress', 'xds', req, reply));
-  app.get('/zoneegresses/:name/xds', { schema: { tags: ['Inspect'], summary: SUMMARIES.xds, params } }, (req: Req, reply) => forward('ZoneEgress', 'xds', req, reply));
+  for (const what of ['xds', 'stats', 'clusters'] as const) {
+    app.get(`/zoneingresses/:name/${what}`, { schema: { tags: ['Inspect'], summary: SUMMARIES[what], params } }, (req: Req, reply) => forward('ZoneIngress', what, req, reply));
+    app.get(`/zoneegresses/:name/${what}`, { schema: { tags: ['Inspect'], summary: SUMMARIES[what], params } }, (req: Req, reply) => forward('ZoneEgress', what, req, reply));
+  }
 }
