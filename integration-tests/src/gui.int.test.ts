@@ -93,18 +93,8 @@ describe.skipIf(SKIP !== undefined)('the GUI in headless Chromium against global
       const zi = await api.get('ZoneIngress', undefined, 'ingress-2.zone-2');
       expect(JSON.stringify(zi.spec)).toContain('"kuma.io/service":"httpbin"');
     }, "zone-2's ingress offers httpbin (relayed by global)", 30_000);
-    // one outbound port each (two sidecars on one host would share the VIP), none of the proxies' ports
-    const reserved = new Set(Object.values(topo.zones).flatMap((z) => [z.ingress, z.egress].map((p) => (p.spec.resource.networking as { port: number }).port)));
-    const pick = async () => {
-      for (;;) {
-        const port = await freePort();
-        if (!reserved.has(port)) {
-          reserved.add(port);
-          return port;
-        }
-      }
-    };
-    [webPort, otherPort] = [await pick(), await pick()];
+    // one outbound port each (two sidecars on one host would share the VIP); freePort never repeats a port
+    [webPort, otherPort] = [await freePort(), await freePort()];
     web = await startSidecar(env, zone('zone-1'), { mesh: 'default', name: 'web', outbound: [{ port: webPort, service: 'httpbin' }] });
     other = await startSidecar(env, zone('zone-1'), { mesh: 'default', name: 'other', outbound: [{ port: otherPort, service: 'httpbin' }] });
 

@@ -92,19 +92,8 @@ describe('traffic insights: calls to an ExternalService at global (stats and cal
     }, "zone-2's ingress offers ext (relayed by global)", 30_000);
     // Each calls ext on an outbound port of its own Dataplane: two sidecars of one zone on one host would
     // share the VIP of ext.mesh (each would bind VIP:80), and a call could leave through the other one.
-    // The zones' ingresses and egresses bind their ports only when their config arrives: freePort may hand
-    // out one of theirs meanwhile, so skip those.
-    const reserved = new Set(Object.values(topo.zones).flatMap((z) => [z.ingress, z.egress].map((p) => (p.spec.resource.networking as { port: number }).port)));
-    const pick = async () => {
-      for (;;) {
-        const port = await freePort();
-        if (!reserved.has(port)) {
-          reserved.add(port);
-          return port;
-        }
-      }
-    };
-    [webPort, otherPort] = [await pick(), await pick()];
+    // (freePort never hands out a port twice in this process: not one of the zone proxies' either.)
+    [webPort, otherPort] = [await freePort(), await freePort()];
     web = await startSidecar(env, zone('zone-1'), { mesh: 'default', name: 'web', outbound: [{ port: webPort, service: 'ext' }] });
     other = await startSidecar(env, zone('zone-1'), { mesh: 'default', name: 'other', outbound: [{ port: otherPort, service: 'ext' }] });
   }, 240_000);

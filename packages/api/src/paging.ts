@@ -62,3 +62,9 @@ export function pageOf<T extends Keyed>(all: readonly T[], opts: { size?: number
   const last = items[items.length - 1];
   return { total: sorted.length, items, ...(start + size < sorted.length && last ? { next: encodeOffset(last.mesh ?? '', last.name) } : {}) };
 }
+
+/** The paging query parameters of a list route's schema (`size`, the opaque `offset`), for its `properties`. */
+export const PAGE_QUERY_PROPERTIES = {
+  size: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  offset: { type: 'string', description: 'opaque offset from a previous page' },
+} as const;

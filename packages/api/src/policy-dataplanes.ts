@@ -13,7 +13,7 @@ import { CausewayError, DESCRIPTORS, isPolicyType, nameError, type ResourceDescr
 import { listAll, type ResourceStore } from '@causeway/store';
 import { dataplaneTagSets, refMatches } from '@causeway/xds';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { pageOf } from './paging.js';
+import { PAGE_QUERY_PROPERTIES, pageOf } from './paging.js';
 import { nextUrl, parseListQuery } from './resources.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -40,8 +40,7 @@ export async function policyDataplaneRoutes(app: FastifyInstance, opts: { store:
   const querystring = {
     type: 'object',
     properties: {
-      size: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-      offset: { type: 'string', description: 'opaque offset from a previous page' },
+      ...PAGE_QUERY_PROPERTIES,
       name: { type: 'string', description: 'dataplane name contains' },
     },
   };

@@ -28,7 +28,7 @@ import { CausewayError, type FieldError, nameError, type Resource, SERVICE_TAG, 
 import { listAll, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { dataplaneOnline } from './inspect.js';
-import { pageOf } from './paging.js';
+import { PAGE_QUERY_PROPERTIES, pageOf } from './paging.js';
 import { nextUrl, parseListQuery } from './resources.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -195,8 +195,7 @@ export async function serviceInsightRoutes(app: FastifyInstance, opts: { store: 
   const query = {
     type: 'object',
     properties: {
-      size: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-      offset: { type: 'string', description: 'opaque offset from a previous page' },
+      ...PAGE_QUERY_PROPERTIES,
       name: { type: 'string', description: 'service name contains (case-insensitive)' },
       type: { type: 'string', description: `comma-separated service types: ${SERVICE_TYPES.join(', ')}` },
     },

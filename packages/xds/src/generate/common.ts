@@ -35,6 +35,7 @@ import {
   type UpstreamHttpProtocolOptions,
   type UpstreamTlsContext,
   type XdsKind,
+  XDS_KINDS,
 } from '@causeway/envoy';
 import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
@@ -107,39 +108,16 @@ export function mergeFinished(a: ResourceSet, b: ResourceSet): ResourceSet {
     }
     return l;
   };
-  // Accessors of an object literal (own, enumerable: Object.keys, spread and equality see five lists).
-  const out: ResourceSet = {
-    get Listener() {
-      return list('Listener');
-    },
-    set Listener(v) {
-      merged.Listener = v;
-    },
-    get RouteConfiguration() {
-      return list('RouteConfiguration');
-    },
-    set RouteConfiguration(v) {
-      merged.RouteConfiguration = v;
-    },
-    get Cluster() {
-      return list('Cluster');
-    },
-    set Cluster(v) {
-      merged.Cluster = v;
-    },
-    get ClusterLoadAssignment() {
-      return list('ClusterLoadAssignment');
-    },
-    set ClusterLoadAssignment(v) {
-      merged.ClusterLoadAssignment = v;
-    },
-    get Secret() {
-      return list('Secret');
-    },
-    set Secret(v) {
-      merged.Secret = v;
-    },
-  };
+  // Own, enumerable accessors (Object.keys, spread and equality see five lists), in the kinds' order.
+  const out = {} as ResourceSet;
+  for (const kind of XDS_KINDS)
+    Object.defineProperty(out, kind, {
+      enumerable: true,
+      get: () => list(kind),
+      set: (v: EnvoyJson[]) => {
+        merged[kind] = v;
+      },
+    });
   blocks.set(out, { shared: a, own: b });
   return out;
 }
