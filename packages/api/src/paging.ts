@@ -1,11 +1,10 @@
 /**
  * Paging of lists the API computes itself (service insights, the dataplanes a policy selects, lists
  * filtered by Kuma's `tag=` matching), the way the store pages its lists: items in (mesh, name) order,
- * `size` items per page, and an opaque `offset` naming the last item of the previous page (the same
- * encoding as the store's, so an offset means the same thing wherever it came from).
+ * `size` items per page, and an opaque `offset` naming the last item of the previous page (the store's own
+ * encodeOffset/decodeOffset, so an offset means the same thing wherever it came from).
  */
-import { CausewayError } from '@causeway/core';
-import { DEFAULT_PAGE_SIZE } from '@causeway/store';
+import { DEFAULT_PAGE_SIZE, decodeOffset, encodeOffset } from '@causeway/store';
 
 export interface Keyed {
   mesh?: string | undefined;
@@ -17,26 +16,6 @@ export interface Page<T> {
   items: T[];
   /** Offset of the next page; undefined on the last page. */
   next?: string;
-}
-
-export function encodeOffset(mesh: string, name: string): string {
-  return Buffer.from(JSON.stringify([mesh, name]), 'utf8').toString('base64url');
-}
-
-function badOffset(): CausewayError {
-  return new CausewayError('INVALID', 'invalid list offset', [{ field: 'offset', reason: 'is not an offset returned by a previous list call (use its "next")' }]);
-}
-
-export function decodeOffset(offset: string): [string, string] {
-  if (!/^[A-Za-z0-9_-]+$/.test(offset)) throw badOffset();
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(offset, 'base64url').toString('utf8'));
-  } catch {
-    throw badOffset();
-  }
-  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw badOffset();
-  return [v[0], v[1]];
 }
 
 /** Byte order of (mesh, name), as the store sorts (Postgres "C" collation of the key columns). */
