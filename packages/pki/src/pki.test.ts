@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { connect, createServer } from 'node:tls';
 import type { MeshSpec, Resource } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ import {
 } from './tokens.js';
 import { dpCertLifetimeMs, WorkloadCertificates } from './workload.js';
 import { certificateValidity, createCaCertificate, issueCertificate } from './x509.js';
+// After x509.js: it loads reflect-metadata and sets @peculiar/x509's crypto provider.
+import * as x509 from '@peculiar/x509';
 
 const mesh = (name: string, spec: MeshSpec): Resource<'Mesh'> => ({ type: 'Mesh', name, labels: {}, spec, version: 0 });
 const builtin: MeshSpec = { mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1h' } } }] } };
@@ -81,6 +83,81 @@ describe('certificates', () => {
     expect(certificateValidity(ca.certPem).notAfter.getTime()).toBe(now.getTime() + 2 * 365 * 86_400_000);
     const leaf = await issueCertificate(ca, { commonName: 'x', uris: ['spiffe://default/x'], notBefore: now, notAfter: new Date(now.getTime() + 1000), usage: 'client' });
     expect(new X509Certificate(leaf.certPem).verify(x.publicKey)).toBe(true);
+  });
+});
+
+describe('leaf certificates built as DER (leaf.ts) are what @peculiar/x509 built', () => {
+  /** The first element of a DER SEQUENCE (a certificate's TBSCertificate), with its header. */
+  const tbsOf = (der: Buffer): Buffer => {
+    const inner = (at: number) => {
+      const len = der[at + 1] as number;
+      if (!(len & 0x80)) return { start: at + 2, end: at + 2 + len };
+      const k = len & 0x7f;
+      const n = der.subarray(at + 2, at + 2 + k).reduce((a, b) => a * 256 + b, 0);
+      return { start: at + 2 + k, end: at + 2 + k + n };
+    };
+    const tbs = inner(inner(0).start);
+    return der.subarray(inner(0).start, tbs.end);
+  };
+  /** What issueCertificate did before leaf.ts, given the leaf's serial and public key. */
+  async function peculiarTbs(ca: { certPem: string; keyPem: string }, leaf: X509Certificate, opts: Parameters<typeof issueCertificate>[1]): Promise<Buffer> {
+    const caCert = new x509.X509Certificate(ca.certPem);
+    const rsa = new X509Certificate(ca.certPem).publicKey.asymmetricKeyType === 'rsa';
+    const alg = rsa ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: 'P-256' };
+    const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ''), 'base64');
+    const signingKey = await webcrypto.subtle.importKey('pkcs8', der(ca.keyPem), alg, false, ['sign']);
+    const publicKey = await webcrypto.subtle.importKey('spki', leaf.publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+    const names: x509.JsonGeneralName[] = [...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })), ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value }))];
+    const eku = opts.usage === 'server' ? [x509.ExtendedKeyUsage.serverAuth] : opts.usage === 'client' ? [x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth];
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: leaf.serialNumber,
+      subject: `CN=${opts.commonName.replace(/[,+"\\<>;=]/g, '_')}`,
+      issuer: caCert.subject,
+      notBefore: opts.notBefore,
+      notAfter: opts.notAfter,
+      publicKey,
+      signingKey,
+      signingAlgorithm: rsa ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension(eku),
+        ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      ],
+    });
+    return tbsOf(Buffer.from(cert.rawData));
+  }
+
+  it('has the same to-be-signed bytes for every kind of CA, name, SAN, usage and validity, and verifies', async () => {
+    const now = new Date('2030-06-01T12:34:56.789Z');
+    const ec = await createCaCertificate({ commonName: 'Causeway mesh default CA (ca-1)', notBefore: new Date(now.getTime() - 60_000), notAfter: new Date('2060-01-01') });
+    const rsa = await createMeshCa('default', { name: 'ca-2', type: 'builtin', conf: { caCert: { RSAbits: 2048 } } }, now);
+    const cases: Parameters<typeof issueCertificate>[1][] = [
+      { commonName: 'spiffe://default/web', uris: ['spiffe://default/web', 'kuma://version/v1'], notBefore: now, notAfter: new Date(now.getTime() + 86_400_000), usage: 'both' },
+      { commonName: 'Dataplane/default/web_1', uris: [], notBefore: now, notAfter: new Date('2051-03-04T05:06:07.890Z'), usage: 'server' },
+      { commonName: 'zone-egress ü', dnsNames: ['a.example', 'b.example'], notBefore: new Date('2049-12-31T23:59:59.999Z'), notAfter: new Date('2050-01-01T00:00:00Z'), usage: 'client' },
+      { commonName: 'x, y+z="q"', uris: ['spiffe://default/x'], dnsNames: ['x.mesh'], notBefore: now, notAfter: new Date(now.getTime() + 1000), usage: 'both' },
+    ];
+    for (const ca of [ec, rsa]) {
+      for (const opts of cases) {
+        const leaf = await issueCertificate(ca, opts);
+        const x = new X509Certificate(leaf.certPem);
+        expect(tbsOf(x.raw).equals(await peculiarTbs(ca, x, opts))).toBe(true);
+        expect(x.verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+        expect(x.checkPrivateKey(createPrivateKey(leaf.keyPem))).toBe(true);
+        expect(leaf.certPem).toMatch(/^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END CERTIFICATE-----$/);
+        expect(leaf.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END PRIVATE KEY-----\n$/);
+      }
+    }
+  });
+
+  it('writes serials as @peculiar/x509 does: positive, leading zeros dropped', async () => {
+    const { serialOctets } = await import('./leaf.js');
+    expect(serialOctets(Buffer.from('00007f01', 'hex')).toString('hex')).toBe('7f01');
+    expect(serialOctets(Buffer.from('0080', 'hex')).toString('hex')).toBe('0080');
+    expect(serialOctets(Buffer.from('000000', 'hex')).toString('hex')).toBe('00');
+    expect(serialOctets(Buffer.from('7fff', 'hex')).toString('hex')).toBe('7fff');
   });
 });
 

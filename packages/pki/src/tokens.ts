@@ -94,6 +94,21 @@ export function signingPublicKey(signingKeyPem: string): string {
   return createPublicKey(signingKeyPem).export({ type: 'spki', format: 'pem' }) as string;
 }
 
+/** Public keys of the PEMs tokens were verified with (a zone verifies every connecting proxy's token with the same few). */
+const verifyKeys = new Map<string, KeyObject>();
+const VERIFY_KEYS_KEPT = 16;
+
+/** The public key of a PEM (private or public), parsed once: parsing it was half of a verification's CPU. */
+function verifyKeyOf(pem: string): KeyObject {
+  let k = verifyKeys.get(pem);
+  if (!k) {
+    k = createPublicKey(pem);
+    if (verifyKeys.size >= VERIFY_KEYS_KEPT) verifyKeys.delete(verifyKeys.keys().next().value as string);
+    verifyKeys.set(pem, k);
+  }
+  return k;
+}
+
 /** Verifies signature, algorithm and expiry; returns the claims or throws TokenError. */
 export function verifyToken(key: string | KeyObject, token: string, now: Date = new Date()): TokenClaims {
   const parts = token.trim().split('.');
@@ -108,7 +123,7 @@ export function verifyToken(key: string | KeyObject, token: string, now: Date = 
     throw new TokenError('the token is not a JWT');
   }
   if (header.alg !== 'ES256') throw new TokenError(`unsupported token algorithm ${JSON.stringify(header.alg)}`);
-  const publicKey = typeof key === 'string' ? createPublicKey(key) : key.type === 'private' ? createPublicKey(key) : key;
+  const publicKey = typeof key === 'string' ? verifyKeyOf(key) : key.type === 'private' ? createPublicKey(key) : key;
   if (!verify('sha256', Buffer.from(`${head}.${payload}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')))
     throw new TokenError('the token signature is not valid (signed by another control plane?)');
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now.getTime()) throw new TokenError('the token has expired');

@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { issueLeaf, type LeafIssuer, leafIssuer, plainCommonName } from './leaf.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -123,8 +124,38 @@ function issuerOf(ca: KeyPairPem): Promise<Issuer> {
   return issuer;
 }
 
-/** Issues a leaf certificate (new EC P-256 key) signed by the CA. */
+/** Parsed CAs for the DER path (`leaf.ts`), by certificate and key PEM. */
+const leafIssuers = new Map<string, LeafIssuer>();
+
+function leafIssuerOf(ca: KeyPairPem): LeafIssuer {
+  const id = `${ca.certPem}\n${ca.keyPem}`;
+  let issuer = leafIssuers.get(id);
+  if (!issuer) {
+    issuer = leafIssuer(ca);
+    if (leafIssuers.size >= ISSUERS_KEPT) leafIssuers.delete(leafIssuers.keys().next().value as string);
+    leafIssuers.set(id, issuer);
+  }
+  return issuer;
+}
+
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Issues a leaf certificate (new EC P-256 key) signed by the CA. Built as DER by hand and signed with
+ * node:crypto (`leaf.ts`: the same bytes @peculiar/x509 produced, without its ASN.1 work on the event
+ * loop); a certificate with IP SANs or an unusual name (non-ASCII SANs, a common name @peculiar/x509's
+ * name parser would read differently) still goes through @peculiar/x509.
+ */
 export async function issueCertificate(ca: KeyPairPem, opts: IssueOptions): Promise<KeyPairPem> {
+  const commonName = dn(opts.commonName).slice('CN='.length);
+  const uris = opts.uris ?? [];
+  const dnsNames = opts.dnsNames ?? [];
+  if ((opts.ips ?? []).length > 0 || !plainCommonName(commonName) || !uris.every((u) => ASCII.test(u)) || !dnsNames.every((d) => ASCII.test(d))) return issueWithX509(ca, opts);
+  return issueLeaf(leafIssuerOf(ca), { commonName, uris, dnsNames, notBefore: opts.notBefore, notAfter: opts.notAfter, usage: opts.usage });
+}
+
+/** Issues a leaf certificate through @peculiar/x509 (what `issueCertificate` falls back to). */
+async function issueWithX509(ca: KeyPairPem, opts: IssueOptions): Promise<KeyPairPem> {
   const [keys, issuer] = await Promise.all([generateKeys({ kind: 'ec' }), issuerOf(ca)]);
   const names: x509.JsonGeneralName[] = [
     ...(opts.uris ?? []).map((value) => ({ type: 'url' as const, value })),
