@@ -1,6 +1,5 @@
-import type { Resource, TargetRef } from '@causeway/core';
+import { dataplaneTagSets, type Resource, refMatches, type TargetRef } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
-import { dataplaneTagSets, refMatches } from '@causeway/xds';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyDescriptors } from './policy-dataplanes.js';

@@ -9,9 +9,8 @@
  * next}`, paged like the other lists (`size`, opaque `offset`), `name=` keeps the names containing it.
  * An unknown mesh or policy is a 404.
  */
-import { CausewayError, DESCRIPTORS, isPolicyType, nameError, type ResourceDescriptor, type TargetRef } from '@causeway/core';
+import { CausewayError, DESCRIPTORS, dataplaneTagSets, isPolicyType, nameError, type ResourceDescriptor, refMatches, type TargetRef } from '@causeway/core';
 import { listAll, type ResourceStore } from '@causeway/store';
-import { dataplaneTagSets, refMatches } from '@causeway/xds';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PAGE_QUERY_PROPERTIES, pageOf } from './paging.js';
 import { nextUrl, parseListQuery } from './resources.js';

@@ -17,8 +17,8 @@
  * Policy types that select nothing on the proxy are left out. `httpMatches` is empty: Causeway has no
  * MeshHTTPRoute.
  */
-import { SERVICE_TAG, type TargetRef } from '@causeway/core';
-import { type DataplanePolicies, type ExplainedEntry, type ExplainedTarget, mergeConfs, refMatches } from '@causeway/xds';
+import { type ExplainedEntry, type ExplainedTarget, mergeConfs, refMatches, SERVICE_TAG, type TargetRef } from '@causeway/core';
+import type { DataplanePolicies } from '@causeway/xds';
 
 export interface RuleMatcher {
   key: string;

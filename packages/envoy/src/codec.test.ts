@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAny, decodeMessage, durationMs, encodeAny, encodeMessage, formatProtoDuration, parseProtoDuration, XdsCodecError } from './codec.js';
-import { TYPE_URLS } from './protos.js';
+import { decodeAny, decodeMessage, encodeAny, encodeMessage, parseProtoDuration, XdsCodecError } from './codec.js';
+import { durationMs, formatProtoDuration } from './duration.js';
+import { TYPE_URLS } from './type-urls.js';
 
 const cluster = {
   '@type': TYPE_URLS.Cluster,

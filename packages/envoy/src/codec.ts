@@ -11,7 +11,9 @@
  */
 import type { Enum, Field, Root, Type } from 'protobufjs';
 import type { TypedAny } from './model.js';
-import { envoyRoot, TYPE_PREFIX } from './protos.js';
+import { formatProtoDuration } from './duration.js';
+import { envoyRoot } from './protos.js';
+import { TYPE_PREFIX } from './type-urls.js';
 
 /** A resource (or any Any) in JSON shape, of whatever type its `@type` names; model.ts types the ones Causeway uses. */
 export type EnvoyJson = TypedAny;
@@ -127,26 +129,6 @@ export function parseProtoDuration(text: string, path = ''): { seconds: string; 
 }
 
 /** Canonical proto3 JSON duration: `5s`, `0.250s`, `1.000001s`, `0.000000001s`. */
-export function formatProtoDuration(seconds: string | number, nanos: number): string {
-  const s = BigInt(seconds);
-  const neg = s < 0n || nanos < 0;
-  const abs = s < 0n ? -s : s;
-  const n = Math.abs(nanos);
-  let frac = '';
-  if (n !== 0) {
-    const nine = String(n).padStart(9, '0');
-    frac = `.${nine.endsWith('000000') ? nine.slice(0, 3) : nine.endsWith('000') ? nine.slice(0, 6) : nine}`;
-  }
-  return `${neg ? '-' : ''}${abs}${frac}s`;
-}
-
-/** Milliseconds -> canonical duration string (what generators write). */
-export function durationMs(ms: number): string {
-  const whole = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - whole * 1000) * 1e6);
-  return formatProtoDuration(whole, nanos);
-}
-
 function parseTimestamp(text: unknown, path: string): { seconds: string; nanos: number } {
   if (typeof text !== 'string') throw new XdsCodecError(path, `must be an RFC 3339 time string, got ${describe(text)}`);
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);

@@ -1,5 +1,4 @@
 export * from './codec.js';
-export * from './model.js';
-export * from './names.js';
+export * from './config.js';
 export * from './protos.js';
 export * from './validate.js';

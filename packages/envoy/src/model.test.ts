@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { messageType, WRAPPERS } from './codec.js';
 import { EXTENSION_TYPE_URLS } from './model.js';
-import { TYPE_URLS } from './protos.js';
+import { TYPE_URLS } from './type-urls.js';
 
 const MODEL = join(import.meta.dirname, 'model.ts');
 

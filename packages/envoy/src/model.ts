@@ -17,7 +17,7 @@
  * from the API it describes. The proto-loader types of the whole API (the binary object shape:
  * durations as `{seconds, nanos}`, wrappers as `{value}`) are not used anywhere and are not kept.
  */
-import { TYPE_URLS } from './protos.js';
+import { TYPE_URLS } from './type-urls.js';
 
 /** `google.protobuf.Duration` in proto3 JSON: seconds with an `s` suffix (`"5s"`, `"0.250s"`). */
 export type Duration = string;

@@ -64,3 +64,8 @@ export const externalClientSecretName = (mesh: string, esName: string): string =
 export function nodeId(type: 'Dataplane' | 'ZoneIngress' | 'ZoneEgress', name: string, mesh?: string): string {
   return type === 'Dataplane' ? `${mesh}.${name}` : name;
 }
+
+/** Statistic prefixes: Envoy wants no ':' in them ('.' separates stat name segments). */
+export function statPrefix(name: string): string {
+  return name.replace(/[:.{}=,]/g, '_');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TYPE_URLS } from './protos.js';
+import { TYPE_URLS } from './type-urls.js';
 import { envoyValidationErrors } from './validate.js';
 
 const ADS = { ads: {}, resource_api_version: 'V3' };

@@ -12,7 +12,9 @@ import {
   meshMtlsEnabled,
   meshPassthrough,
   isPolicyType,
+  type PolicyContext,
   type PolicyType,
+  type Protocol,
   PROTOCOL_TAG,
   parseHostPort,
   type Resource,
@@ -23,8 +25,9 @@ import {
 } from '@causeway/core';
 import { allocateVips, DEFAULT_VIP_CIDR, type VipName } from './vip.js';
 
-export type Protocol = 'tcp' | 'http' | 'http2' | 'grpc' | 'kafka';
-export const HTTP_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http', 'http2', 'grpc']);
+// The protocols, `perContext` and the part of a mesh context plugins read live with the policy plugins
+// in @causeway/core (policies/context.ts); re-exported for the generators.
+export { HTTP_PROTOCOLS, perContext, type Protocol } from '@causeway/core';
 export const H2_PROTOCOLS: ReadonlySet<Protocol> = new Set(['http2', 'grpc']);
 
 /** Everything a zone control plane knows, as generator input. */
@@ -90,7 +93,7 @@ export interface ExternalEndpoint {
   error?: string;
 }
 
-export interface MeshContext {
+export interface MeshContext extends PolicyContext {
   zone: string;
   mesh: string;
   spec: MeshSpec;
@@ -195,27 +198,6 @@ function resolveTls(es: Resource<'ExternalService'>, host: string, isIp: boolean
       client: cert && key ? { certPem: cert as Buffer, keyPem: key as Buffer } : undefined,
     },
   };
-}
-
-const perContextValues = new WeakMap<MeshContext, Map<string, unknown>>();
-
-/**
- * A value that depends only on `ctx` (and on what `key` names), computed once per context and shared by
- * every proxy generated from it; dropped with the context (unlike `memo` in generate/common.ts, nothing
- * is carried to the next context). For the derived facts the generators and policies would otherwise
- * recompute per proxy: destinations, permission decisions, the relevant policies of a set of tags.
- */
-export function perContext<T>(ctx: MeshContext, key: string, make: () => T): T {
-  let values = perContextValues.get(ctx);
-  if (!values) {
-    values = new Map();
-    perContextValues.set(ctx, values);
-  }
-  let v = values.get(key) as T | undefined;
-  if (v !== undefined || values.has(key)) return v as T;
-  v = make();
-  values.set(key, v);
-  return v;
 }
 
 /** A short stable hash of a JSON value (context and proxy input hashes). */

@@ -1,6 +1,7 @@
 /**
  * Golden files: testdata/<case>/input.yaml -> testdata/<case>/<case>.golden.yaml (UPDATE_GOLDEN=1 rewrites),
- * and each policy's own cases in its folder: src/policies/<name>/testdata/<case>/ (test name `<name>/<case>`).
+ * and each policy's own cases in its folder in @causeway/core: src/policies/<name>/testdata/<case>/ (test
+ * name `<name>/<case>`).
  *
  * input.yaml:
  *   global: [universal resources every zone has: Mesh, ExternalService, Secret, policies]
@@ -15,18 +16,19 @@
  * remove a resource (what a proxy may not reach is vetoed before generation, PolicyPlugin.reachable).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decodeResource, type Resource, type ZoneIngressSpec } from '@causeway/core';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeResource, POLICY_PLUGINS, type Resource, type ZoneIngressSpec } from '@causeway/core';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeAny, encodeAny, envoyValidationErrors, XDS_KINDS } from '@causeway/envoy';
 import { buildMeshContexts, type ZoneView } from './context.js';
 import { generateEgress, generateIngress, generateSidecar, type ResourceSet } from './generate/index.js';
-import { POLICY_PLUGINS } from './policies/registry.js';
 import { zoneViewOf } from './zone/view.js';
 
 const TESTDATA = join(import.meta.dirname, '..', 'testdata');
-const POLICIES_DIR = join(import.meta.dirname, 'policies');
+// Each policy's golden cases live in its folder in @causeway/core: <core>/src/policies/<name>/testdata/<case>/.
+const POLICIES_DIR = join(dirname(fileURLToPath(import.meta.resolve('@causeway/core'))), '..', 'src', 'policies');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 interface CaseInput {

@@ -3,8 +3,8 @@
  * `to[]` entries with their own targetRef) and the definition each policy folder exports — the part of
  * its descriptor row that is its own (type, plural, CLI aliases, schema, position). The rest of the row
  * is the same for every policy (mesh-scoped, owned by global, synced to zones, spec under `spec:`) and is
- * filled in by the descriptor table (descriptors.ts). How a policy changes traffic lives in the
- * same-named folder of `@causeway/xds` (`src/policies/<name>/`).
+ * filled in by the descriptor table (descriptors.ts). How a policy changes traffic is its plugin, in the
+ * same folder (`plugin.ts`; the contract is plugin.ts here).
  */
 import { z } from 'zod';
 import { asArray, asObject, asString, stringMapSchema, under, type Violation, validateTags } from '../validation.js';
@@ -301,7 +301,7 @@ export function entries(value: unknown): Record<string, unknown>[] {
  */
 export interface PolicyDefinition<T extends string = string, S = unknown> {
   readonly policy: true;
-  /** The resource type, e.g. `MeshRetry`; its folder is `policies/<type in lower case>/` here and in @causeway/xds. */
+  /** The resource type, e.g. `MeshRetry`; its folder is `policies/<type in lower case>/`. */
   readonly type: T;
   /** REST path segment and CLI plural (Kuma's: `meshretries`). The CLI singular is the type in lower case. */
   readonly plural: string;
@@ -334,5 +334,5 @@ export function isPolicyDefinition(v: unknown): v is PolicyDefinition {
   return typeof v === 'object' && v !== null && (v as { policy?: unknown }).policy === true;
 }
 
-/** The folder of a policy type (`policies/<name>/` in core and in @causeway/xds). */
+/** The folder of a policy type (`policies/<name>/`). */
 export const policyFolder = (type: string): string => type.toLowerCase();

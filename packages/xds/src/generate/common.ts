@@ -36,7 +36,9 @@ import {
   type UpstreamTlsContext,
   type XdsKind,
   XDS_KINDS,
+  statPrefix,
 } from '@causeway/envoy';
+import type { ResourceSet } from '@causeway/core';
 import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
 
@@ -44,7 +46,7 @@ import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
  * The resources of one proxy by kind. The builders below return the typed model of @causeway/envoy
  * (`Typed<Cluster>`, ...); the set holds them as EnvoyJson, the shape the snapshot cache packs.
  */
-export type ResourceSet = Record<XdsKind, EnvoyJson[]>;
+export type { ResourceSet };
 
 export function emptySet(): ResourceSet {
   return { Listener: [], RouteConfiguration: [], Cluster: [], ClusterLoadAssignment: [], Secret: [] };
@@ -217,11 +219,6 @@ export const ACCESS_LOG: AccessLogConfig[] = [
 export const TLS_INSPECTOR: ListenerFilter = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': T.TlsInspector } };
 export const ORIGINAL_DST: ListenerFilter = { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': T.OriginalDst } };
 
-/** Statistic prefixes: Envoy wants no ':' in them ('.' separates stat name segments). */
-export function statPrefix(name: string): string {
-  return name.replace(/[:.{}=,]/g, '_');
-}
-
 export function tcpProxy(cluster: string): NetworkFilter {
   return {
     name: 'envoy.filters.network.tcp_proxy',
@@ -247,8 +244,6 @@ export function httpConnectionManager(stat: string, routeName: string): NetworkF
 export function l7OrL4(protocol: Protocol, stat: string, routeName: string, cluster: string): NetworkFilter {
   return HTTP_PROTOCOLS.has(protocol) ? httpConnectionManager(stat, routeName) : tcpProxy(cluster);
 }
-
-export type Principal = { any: true } | { authenticated: { principal_name: { exact: string } | { prefix: string } } };
 
 function sds(name: string): SdsSecretConfig {
   return { name, sds_config: ADS };

@@ -4,7 +4,7 @@
  * `outbound` ports and on DNS VIPs, the clusters behind them, and the passthrough listener.
  */
 import { createHash } from 'node:crypto';
-import { type DataplaneSpec, type Resource, SERVICE_TAG } from '@causeway/core';
+import { type DataplaneSpec, derive, type InboundTarget, inboundTargets, outboundTarget, type Resource, SERVICE_TAG } from '@causeway/core';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS, type MeshContext, perContext, type Protocol } from '../context.js';
 import {
   type CaresDnsResolverConfig,
@@ -31,9 +31,7 @@ import {
   TYPE_URLS,
   zoneEgressSpiffeId,
 } from '@causeway/envoy';
-import { type InboundTarget, inboundTargets, outboundTarget } from '../policies/plugin.js';
 import { applySidecarPolicies, sidecarPolicyHash, vetoOf } from '../policies/registry.js';
-import { derive } from '../policies/resources.js';
 import {
   CONNECT_TIMEOUT,
   DEFAULT_RETRY,

@@ -1,8 +1,5 @@
 /**
- * The traffic policies: the plugin contract and its helpers (plugin.ts, match.ts), the plugins (one
- * folder each, listed in plugins.ts) and the registry derived from them (registry.ts).
+ * How the generators and the zone controller apply the policy plugins (registry.ts). The plugins, their
+ * contract and helpers are in @causeway/core, one folder per policy (`src/policies/<name>/`).
  */
-export * from './match.js';
-export * from './plugin.js';
 export * from './registry.js';
-export * from './plugins.js';

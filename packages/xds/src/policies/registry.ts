@@ -1,23 +1,21 @@
 /**
- * The registry of policy plugins, derived from what plugins.ts exports (one line per policy folder), in
- * the order of their definitions (`api.order`), and what the generators and the zone controller call.
- * Every policy type of @causeway/core must have exactly one plugin here: a type without one would be
- * stored, synced and silently ignored, so it does not compile (below) and registry.test.ts fails.
+ * The policy plugins as the generators and the zone controller call them. The plugins themselves live in
+ * their policies' folders in @causeway/core (`policies/<name>/plugin.ts`), whose registry derives
+ * `POLICY_PLUGINS` from the folders and checks there is one per policy type.
  */
 import { createHash } from 'node:crypto';
-import type { PolicyType, Resource } from '@causeway/core';
-import { type MeshContext, perContext } from '../context.js';
-import type { ResourceSet } from '../generate/common.js';
-import { type EgressPolicyInput, isPolicyPlugin, type PolicyExplanation, type PolicyPlugin, type ProxyInput, type SidecarPolicyInput, type Veto } from './plugin.js';
-import * as exported from './plugins.js';
-
-type Plugins = Extract<(typeof exported)[keyof typeof exported], PolicyPlugin>;
-
-// Does not compile when a policy type of @causeway/core has no plugin here (the error names the type).
-const everyTypeHasAPlugin: Record<Exclude<PolicyType, Plugins['api']['type']>, true> = {};
-void everyTypeHasAPlugin;
-
-export const POLICY_PLUGINS: readonly PolicyPlugin[] = (Object.values(exported) as unknown[]).filter(isPolicyPlugin).sort((a, b) => a.api.order - b.api.order);
+import {
+  type EgressPolicyInput,
+  POLICY_PLUGINS,
+  type PolicyExplanation,
+  type ProxyInput,
+  perContext,
+  type Resource,
+  type ResourceSet,
+  type SidecarPolicyInput,
+  type Veto,
+} from '@causeway/core';
+import type { MeshContext } from '../context.js';
 
 /** Resource types handled by a plugin (the zone controller watches them). */
 export const POLICY_TYPES: readonly string[] = POLICY_PLUGINS.map((p) => p.api.type);

@@ -2,11 +2,11 @@
  * Inspection of a proxy: which traffic policies apply to a Dataplane and why, and a proxy's config in
  * Envoy's /config_dump shape (what it is served, or what it would get now).
  */
+import { inboundTargets, outboundTarget, type PolicyExplanation } from '@causeway/core';
 import { TYPE_URLS, XDS_KINDS } from '@causeway/envoy';
 import type { ResourceStore } from '@causeway/store';
 import { reachableServices } from '../generate/sidecar.js';
-import { explainSidecarPolicies, type PolicyExplanation } from '../policies/index.js';
-import { inboundTargets, outboundTarget } from '../policies/plugin.js';
+import { explainSidecarPolicies } from '../policies/index.js';
 import { buildSnapshot, type Snapshot, type SnapshotCache } from '../server/cache.js';
 import type { Certificates } from './certificates.js';
 import { proxyInputs } from './inputs.js';

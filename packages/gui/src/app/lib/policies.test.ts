@@ -3,7 +3,7 @@
  * match.ts, plugin.ts, meshtrafficpermission/plugin.ts) on the same inputs, so that what the GUI says is in
  * effect is what the proxies get.
  */
-import { callerMatches as xdsCallerMatches, decide as xdsDecide, mergeConfs as xdsMerge, resolveFrom, resolveTo } from '@causeway/xds';
+import { callerMatches as xdsCallerMatches, decide as xdsDecide, mergeConfs as xdsMerge, resolveFrom, resolveTo } from '@causeway/core';
 import { describe, expect, it } from 'vitest';
 import { callerMatches, commonTags, identityUris, mergeConfs, outboundPolicies, permissionsFor, targetRefText } from './policies.js';
 import type { Policy, TargetRef, Tags, TimeoutConf, TrafficAction } from './types.js';

@@ -1,6 +1,6 @@
 /**
  * Which policies are in effect for an ExternalService, computed in the browser from the policies the API
- * lists, with the rules of packages/xds/src/policies (match.ts, plugin.ts, meshtrafficpermission/plugin.ts);
+ * lists, with the rules of packages/core/src/policies (match.ts, plugin.ts, meshtrafficpermission/plugin.ts);
  * `policies.test.ts` checks this module against those functions on the same inputs.
  *
  * - targetRef matching: `Mesh` (or none) selects everything, `MeshSubset` by tags (value `*`: present),

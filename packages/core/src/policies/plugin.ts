@@ -1,6 +1,7 @@
 /**
- * The policy plugin contract. A policy is one folder `src/policies/<name>/` whose `plugin.ts` exports a
- * `PolicyPlugin` for its definition in `@causeway/core` (`policies/<name>/api.ts`: type, schema, order):
+ * The policy plugin contract. A policy is one folder `policies/<name>/` whose `plugin.ts` exports a
+ * `PolicyPlugin` for the definition in its `api.ts` (type, schema, order), which @causeway/xds's generators
+ * call:
  * what its destinations may be (`reachable`, asked before generation), how it changes the resources the
  * generators produced, for sidecars and ZoneEgresses (in ascending `api.order`; each returns a new
  * ResourceSet and never mutates a generated object, see resources.ts), how it explains itself, and which
@@ -16,15 +17,18 @@
  * context, the outbound's target and the policies `relevantToSidecar` returns for the proxy (not of
  * anything else of the dataplane).
  */
-import { type DataplaneSpec, isOfType, type PolicyDefinition, type PolicyType, PROTOCOL_TAG, type Resource, SERVICE_TAG, type SpecOf, type TargetRef } from '@causeway/core';
-import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy';
-import { type MeshContext, perContext, type Protocol } from '../context.js';
-import type { ResourceSet } from '../generate/common.js';
+import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy/config';
+import type { Resource, SpecOf } from '../resource.js';
+import type { DataplaneSpec } from '../resources/dataplane.js';
+import { PROTOCOL_TAG, SERVICE_TAG } from '../resources/external-service.js';
+import type { PolicyDefinition, TargetRef } from './common.js';
+import { type PolicyContext, perContext, type Protocol, type ResourceSet } from './context.js';
 import { collectEntries, MESH_REF, mergeConfs, type PolicyWithConf, refMatches, type RuleEntry, type Tags } from './match.js';
+import type { PolicyType } from './registry.js';
 
 /** A sidecar, as the veto sees it: before anything is generated for it. */
 export interface ProxyInput {
-  ctx: MeshContext;
+  ctx: PolicyContext;
   dataplane: Resource<'Dataplane'>;
 }
 
@@ -36,7 +40,7 @@ export interface SidecarPolicyInput extends ProxyInput {
 }
 
 export interface EgressPolicyInput {
-  contexts: Map<string, MeshContext>;
+  contexts: Map<string, PolicyContext>;
 }
 
 /** An outbound destination of a sidecar. */
@@ -96,7 +100,7 @@ export interface PolicyExplanation {
 }
 
 export interface PolicyPlugin<T extends PolicyType = PolicyType> {
-  /** The policy's definition in @causeway/core (its type, schema and order): the folder's other half. */
+  /** The policy's definition (its type, schema and order), from `api.ts` in the same folder. */
   readonly api: PolicyDefinition<T, SpecOf<T>>;
   /**
    * The veto, asked before generation: of the destinations the sidecar would get (its reachable mesh
@@ -110,9 +114,9 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
   egress?(set: ResourceSet, input: EgressPolicyInput): ResourceSet;
   explain(input: SidecarPolicyInput): PolicyExplanation;
   /** Names of the policies of this type that can change this sidecar's config (part of its input hash). */
-  relevantToSidecar(ctx: MeshContext, dataplane: Resource<'Dataplane'>): Resource<PolicyType>[];
+  relevantToSidecar(ctx: PolicyContext, dataplane: Resource<'Dataplane'>): Resource<PolicyType>[];
   /** Same for a ZoneEgress (every mesh). */
-  relevantToEgress?(ctx: MeshContext): Resource<PolicyType>[];
+  relevantToEgress?(ctx: PolicyContext): Resource<PolicyType>[];
 }
 
 /**
@@ -133,9 +137,12 @@ export function isPolicyPlugin(v: unknown): v is PolicyPlugin {
 // ---------------------------------------------------------------------------------------------------
 // Resolution helpers shared by the plugins
 
-/** The policies of `type` in the mesh, sorted by name. */
-export function policiesOf<T extends PolicyType>(ctx: MeshContext, type: T): Resource<T>[] {
-  return (ctx.policies.get(type) ?? []).filter((p) => isOfType(p, type));
+/**
+ * The policies of `type` in the mesh, sorted by name. (Narrowed by hand, not with resource.ts's
+ * `isOfType`: resource.ts derives its types from the registry, which loads this module.)
+ */
+export function policiesOf<T extends PolicyType>(ctx: PolicyContext, type: T): Resource<T>[] {
+  return (ctx.policies.get(type) ?? []).filter((p) => p.type === type) as Resource<T>[];
 }
 
 /** Tag sets of a Dataplane: one per inbound. */
@@ -144,7 +151,7 @@ export function dataplaneTagSets(dp: DataplaneSpec): Tags[] {
 }
 
 /** The tags an ExternalService group (same `kuma.io/service`) has in common (one object per context and service: do not mutate). */
-export function externalTags(ctx: MeshContext, service: string): Tags {
+export function externalTags(ctx: PolicyContext, service: string): Tags {
   return perContext(ctx, `external-tags:${service}`, () => {
     const list = (ctx.external.get(service) ?? []).map((e) => e.tags);
     const [first, ...rest] = list;
@@ -154,7 +161,7 @@ export function externalTags(ctx: MeshContext, service: string): Tags {
 }
 
 /** The target of an outbound to `service` (one object per context and service: do not mutate). */
-export function outboundTarget(ctx: MeshContext, service: string): OutboundTarget {
+export function outboundTarget(ctx: PolicyContext, service: string): OutboundTarget {
   const targets = perContext(ctx, 'outbound-targets', () => new Map<string, OutboundTarget>());
   let t = targets.get(service);
   if (!t) {
@@ -203,11 +210,11 @@ export function explainEntries(entries: RuleEntry<unknown>[], section: 'to' | 'f
 }
 
 /** Policies of a type whose top-level targetRef selects one of the tag sets. */
-export function selecting(ctx: MeshContext, type: PolicyType, tagSets: Tags[]): Resource<PolicyType>[] {
+export function selecting(ctx: PolicyContext, type: PolicyType, tagSets: Tags[]): Resource<PolicyType>[] {
   return policiesOf(ctx, type).filter((p) => refMatches(p.spec.targetRef, tagSets));
 }
 
-export function explainPolicies(ctx: MeshContext, type: PolicyType, tagSets: Tags[]): { name: string; targetRef: TargetRef }[] {
+export function explainPolicies(ctx: PolicyContext, type: PolicyType, tagSets: Tags[]): { name: string; targetRef: TargetRef }[] {
   return selecting(ctx, type, tagSets).map((p) => ({ name: p.name, targetRef: p.spec.targetRef ?? MESH_REF }));
 }
 

@@ -4,8 +4,8 @@
  * derivation is memoized on the original object and a key describing the change, so every proxy that
  * applies the same change to the same shared resource gets the same derived object (encoded once too).
  */
-import type { EnvoyJson, FilterChain as EnvoyFilterChain, NetworkFilter, Rds, Route, RouteAction, TypedAny, VirtualHost, XdsKind } from '@causeway/envoy';
-import type { ResourceSet } from '../generate/common.js';
+import type { EnvoyJson, FilterChain as EnvoyFilterChain, NetworkFilter, Rds, Route, RouteAction, TypedAny, VirtualHost, XdsKind } from '@causeway/envoy/config';
+import type { ResourceSet } from './context.js';
 
 const derivations = new WeakMap<object, Map<string, unknown>>();
 

@@ -17,10 +17,10 @@
  *
  * Fields no policy sets keep the generator's default retry policy (`connect-failure`, 2 retries).
  */
-import { meshRetry, parseDuration, type Resource, type RetryConf } from '@causeway/core';
-import { durationMs, type EnvoyJson, type RetryPolicy } from '@causeway/envoy';
-import { HTTP_PROTOCOLS, type MeshContext, type Protocol } from '../../context.js';
-import type { ResourceSet } from '../../generate/common.js';
+import { durationMs, type EnvoyJson, type RetryPolicy } from '@causeway/envoy/config';
+import type { Resource } from '../../resource.js';
+import { parseDuration } from '../../validation.js';
+import { HTTP_PROTOCOLS, type PolicyContext, type Protocol, type ResourceSet } from '../context.js';
 import { canonicalJson } from '../match.js';
 import {
   dataplaneTagSets,
@@ -36,6 +36,7 @@ import {
   selecting,
 } from '../plugin.js';
 import { derive, type GeneratedVirtualHost, mapChains, mapFilters, mapKind, outboundListenerService, TCP_PROXY, withConfig } from '../resources.js';
+import { meshRetry, type RetryConf } from './api.js';
 
 const TYPE = meshRetry.type;
 
@@ -172,6 +173,6 @@ export const meshRetryPlugin: PolicyPlugin<'MeshRetry'> = {
   api: meshRetry,
   sidecar,
   explain,
-  relevantToSidecar: (ctx: MeshContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
+  relevantToSidecar: (ctx: PolicyContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
 };
 

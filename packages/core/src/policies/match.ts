@@ -23,9 +23,11 @@
  *    (lexicographically smaller, byte order) wins, as in Kuma;
  * 4. the position of the entry in its list: a later entry wins over an earlier one of the same policy.
  */
-import { isAppliedTargetRef, matchesTags, SERVICE_TAG, type TargetRef, type TargetRefKind } from '@causeway/core';
+import { SERVICE_TAG } from '../resources/external-service.js';
+import { matchesTags, type Tags } from '../selectors.js';
+import { isAppliedTargetRef, type TargetRef, type TargetRefKind } from './common.js';
 
-export type Tags = Record<string, string>;
+export type { Tags };
 
 /** Kuma's order of kinds (only Mesh < MeshSubset < MeshService < MeshServiceSubset select anything here). */
 export const KIND_RANK: Readonly<Record<TargetRefKind, number>> = {

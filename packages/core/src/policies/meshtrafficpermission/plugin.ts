@@ -24,13 +24,6 @@
  *   Secret or DNS name for it.
  */
 import {
-  meshTrafficPermission,
-  type Resource,
-  SERVICE_TAG,
-  type TargetRef,
-  type TrafficAction,
-} from '@causeway/core';
-import {
   dataplaneIdentityUris,
   EXTENSION_TYPE_URLS,
   type HttpFilter,
@@ -43,9 +36,12 @@ import {
   TAG_URI_SCHEME,
   type Typed,
   tagUri,
-} from '@causeway/envoy';
-import { HTTP_PROTOCOLS, type MeshContext, perContext } from '../../context.js';
-import { type Principal, type ResourceSet, statPrefix } from '../../generate/common.js';
+  statPrefix,
+} from '@causeway/envoy/config';
+import type { Resource } from '../../resource.js';
+import { SERVICE_TAG } from '../../resources/external-service.js';
+import type { TargetRef } from '../common.js';
+import { HTTP_PROTOCOLS, type PolicyContext, perContext, type ResourceSet } from '../context.js';
 import { canonicalJson, refMatches, type RuleEntry, type Tags } from '../match.js';
 import {
   dataplaneTagSets,
@@ -62,7 +58,11 @@ import {
   selecting,
   type Veto,
 } from '../plugin.js';
-import { derive, type Filter, type FilterChain, HCM, mapChains, mapKind, } from '../resources.js';
+import { derive, type Filter, type FilterChain, HCM, mapChains, mapKind } from '../resources.js';
+import { meshTrafficPermission, type TrafficAction } from './api.js';
+
+/** An RBAC principal: any caller, or an authenticated one by its SPIFFE ID or tag URI. */
+export type Principal = { any: true } | { authenticated: { principal_name: { exact: string } | { prefix: string } } };
 
 const TYPE = meshTrafficPermission.type;
 
@@ -151,12 +151,12 @@ function guardChain(chain: FilterChain, stat: string, rules: RbacRules, http: bo
   return { ...chain, filters: [networkRbac(stat, rules), ...chain.filters] };
 }
 
-function inboundEntries(ctx: MeshContext, tags: Tags): RuleEntry<Conf>[] {
+function inboundEntries(ctx: PolicyContext, tags: Tags): RuleEntry<Conf>[] {
   return resolveFrom<Conf>(policiesOf(ctx, TYPE), [tags]);
 }
 
 /** The RBAC rules of an inbound with these tags, and their canonical JSON (once per context and tags). */
-function inboundRules(ctx: MeshContext, tags: Tags): { rules: RbacRules; json: string } {
+function inboundRules(ctx: PolicyContext, tags: Tags): { rules: RbacRules; json: string } {
   return perContext(ctx, `${TYPE}:inbound-rules:${canonicalJson(tags)}`, () => {
     const rules = rbacRules(inboundEntries(ctx, tags), ctx.mesh);
     return { rules, json: canonicalJson(rules) };
@@ -170,7 +170,7 @@ interface ExternalRules {
 }
 
 /** The entries that apply to each ExternalService, and a key naming them (once per context and service). */
-function externalRules(ctx: MeshContext): (service: string) => ExternalRules {
+function externalRules(ctx: PolicyContext): (service: string) => ExternalRules {
   return perContext(ctx, `${TYPE}:external-rules`, () => {
     const byService = new Map<string, ExternalRules>();
     return (service: string) => {
@@ -185,19 +185,19 @@ function externalRules(ctx: MeshContext): (service: string) => ExternalRules {
   });
 }
 
-function externalEntries(ctx: MeshContext, service: string): RuleEntry<Conf>[] {
+function externalEntries(ctx: PolicyContext, service: string): RuleEntry<Conf>[] {
   return externalRules(ctx)(service).entries;
 }
 
 /** Policies that select an ExternalService of the mesh (once per context). */
-function externalPolicies(ctx: MeshContext): Resource<'MeshTrafficPermission'>[] {
+function externalPolicies(ctx: PolicyContext): Resource<'MeshTrafficPermission'>[] {
   return perContext(ctx, `${TYPE}:external-policies`, () =>
     policiesOf(ctx, TYPE).filter((p) => [...ctx.external.keys()].some((s) => refMatches(p.spec.targetRef, [externalTags(ctx, s)]))),
   );
 }
 
 /** The ExternalServices of the context grouped by the key of the entries that apply to them (once per context). */
-function externalGroups(ctx: MeshContext): { entries: RuleEntry<Conf>[]; services: string[] }[] {
+function externalGroups(ctx: PolicyContext): { entries: RuleEntry<Conf>[]; services: string[] }[] {
   return perContext(ctx, `${TYPE}:external-groups`, () => {
     const rulesOf = externalRules(ctx);
     const groups = new Map<string, { entries: RuleEntry<Conf>[]; services: string[] }>();
@@ -319,12 +319,12 @@ export const meshTrafficPermissionPlugin: PolicyPlugin<'MeshTrafficPermission'> 
   egress,
   explain,
   reachable,
-  relevantToSidecar: (ctx: MeshContext, dp: Resource<'Dataplane'>) => {
+  relevantToSidecar: (ctx: PolicyContext, dp: Resource<'Dataplane'>) => {
     const own = selecting(ctx, TYPE, dataplaneTagSets(dp.spec));
     if (!ctx.mtls || ctx.zoneEgress) return own;
     // Without zone egress, permissions of ExternalServices decide what this sidecar gets.
     const external = externalPolicies(ctx);
     return external.length === 0 ? own : [...new Set([...own, ...external])];
   },
-  relevantToEgress: (ctx: MeshContext) => (ctx.mtls ? externalPolicies(ctx) : []),
+  relevantToEgress: (ctx: PolicyContext) => (ctx.mtls ? externalPolicies(ctx) : []),
 };

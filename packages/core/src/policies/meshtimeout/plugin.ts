@@ -19,10 +19,10 @@
  *
  * Fields no policy sets keep the generator's defaults (connect 5 s, outbound request 15 s).
  */
-import { meshTimeout, type Resource, type TimeoutConf, parseDuration } from '@causeway/core';
-import { type CommonHttpProtocolOptions, durationMs, type EnvoyJson } from '@causeway/envoy';
-import { HTTP_PROTOCOLS, type MeshContext } from '../../context.js';
-import type { ResourceSet } from '../../generate/common.js';
+import { type CommonHttpProtocolOptions, durationMs, type EnvoyJson } from '@causeway/envoy/config';
+import type { Resource } from '../../resource.js';
+import { parseDuration } from '../../validation.js';
+import { HTTP_PROTOCOLS, type PolicyContext, type ResourceSet } from '../context.js';
 import { canonicalJson, mergeConfs, type RuleEntry } from '../match.js';
 import {
   dataplaneTagSets,
@@ -40,6 +40,7 @@ import {
   selecting,
 } from '../plugin.js';
 import { derive, type Filter, HCM, mapChains, mapFilters, mapKind, outboundListenerService, TCP_PROXY, withConfig, withRouteAction } from '../resources.js';
+import { meshTimeout, type TimeoutConf } from './api.js';
 
 const TYPE = meshTimeout.type;
 
@@ -148,5 +149,5 @@ export const meshTimeoutPlugin: PolicyPlugin<'MeshTimeout'> = {
   api: meshTimeout,
   sidecar,
   explain,
-  relevantToSidecar: (ctx: MeshContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
+  relevantToSidecar: (ctx: PolicyContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
 };
