@@ -86,10 +86,11 @@ export class DataplaneProxy implements ProxyContext {
 
   /** Whether ip:port is one of this proxy's listeners (an ORIGINAL_DST loop). */
   isLocalListener = (ip: string, port: number): boolean => {
-    for (const l of this.listeners.values()) {
-      if (l.port !== port) continue;
-      if (l.address === ip || l.address === '0.0.0.0' || l.address === '::') return true;
-    }
+    for (const l of this.listeners.values())
+      for (const a of l.addresses) {
+        if (a.port !== port) continue;
+        if (a.address === ip || a.address === '0.0.0.0' || a.address === '::') return true;
+      }
     return false;
   };
 
@@ -487,6 +488,7 @@ const DNS_FILTER = 'type.googleapis.com/envoy.extensions.filters.udp.dns_filter.
 
 function compileDnsListener(l: Listener): DnsTable {
   const f = `listener ${l.name}`;
+  if ((l.additional_addresses ?? []).length > 0) throw new ConfigError(`${f}: additional_addresses are not supported on a UDP (DNS) listener`);
   const filters = l.listener_filters ?? [];
   const dns = filters.find((x) => x.typed_config?.['@type'] === DNS_FILTER);
   if (!dns || filters.length !== 1) throw new ConfigError(`${f}: a UDP listener must have exactly one listener filter, envoy.filters.udp.dns_filter`);

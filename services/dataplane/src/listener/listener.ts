@@ -6,12 +6,16 @@
  *
  * A connection keeps the listener version it was accepted with: a config update builds new listener
  * versions for new connections, and a removed listener stops accepting while its open connections finish.
+ *
+ * A listener listens on its `address` and on each of its `additional_addresses` (Envoy's field 33):
+ * connections on any of them run the same listener filters and filter chains and count in the same
+ * stats (named after the primary address).
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ConnectionInfo, ProxyContext } from '../context.js';
-import type { DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener, RbacConfig, TcpProxy } from '@causeway/envoy';
+import type { Address, DownstreamTlsContext, FilterChain, HttpConnectionManager, Listener, RbacConfig, TcpProxy } from '@causeway/envoy';
 import { ENVOY_TYPE_URLS as TYPE } from '@causeway/envoy';
 import { ConfigError, durationMs, unwrap } from '../envoy/values.js';
 import { Rbac, rbacSubject } from '../filters/rbac.js';
@@ -29,6 +33,28 @@ export interface CompiledChain {
   terminal: TcpProxyFilter | HttpConnectionManagerFilter;
 }
 
+/** One address a listener listens on: the primary `address` or one of `additional_addresses`. */
+export interface ListenerAddress {
+  address: string;
+  port: number;
+  /** The config field it comes from: `address` or `additional_addresses[i].address`. */
+  field: string;
+}
+
+/** "address:port" (the form used in logs and errors). */
+export const addressText = (a: { address: string; port: number }): string => `${a.address}:${a.port}`;
+
+/** A TCP socket address of a listener, validated; `field` (`address`, `additional_addresses[i].address`) is named in the errors. */
+function socketAddress(a: Address | undefined, field: string, f: string, primary: boolean): ListenerAddress {
+  const sa = a?.socket_address;
+  // the primary's errors keep their historical form ("listener X: address.socket_address is required")
+  const at = (sub: string) => (primary ? `${f}: ${field}${sub}` : `${f}.${field}${sub}`);
+  if (!sa) throw new ConfigError(`${at('.socket_address')} is required`);
+  if (sa.protocol === 'UDP') throw new ConfigError(primary ? `${f}: UDP listeners are not supported` : `${at('.socket_address.protocol')}: UDP is not supported (an additional address must be TCP like the listener's address)`);
+  if (sa.port_value === undefined) throw new ConfigError(`${at('.socket_address.port_value')} is required`);
+  return { address: sa.address, port: sa.port_value, field };
+}
+
 function normalizeIp(ip: string | undefined): string {
   if (!ip) return '';
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
@@ -38,6 +64,8 @@ export class ListenerRuntime {
   readonly name: string;
   readonly address: string;
   readonly port: number;
+  /** Every address it listens on: the primary `address` first, then `additional_addresses` in order. */
+  readonly addresses: readonly ListenerAddress[];
   readonly bindToPort: boolean;
   readonly statName: string;
   readonly stats: ListenerStats;
@@ -57,12 +85,18 @@ export class ListenerRuntime {
   ) {
     const f = `listener ${config.name}`;
     this.name = config.name;
-    const sa = config.address?.socket_address;
-    if (!sa) throw new ConfigError(`${f}: address.socket_address is required`);
-    if (sa.protocol === 'UDP') throw new ConfigError(`${f}: UDP listeners are not supported`);
-    if (sa.port_value === undefined) throw new ConfigError(`${f}: address.socket_address.port_value is required`);
-    this.address = sa.address;
-    this.port = sa.port_value;
+    const primary = socketAddress(config.address, 'address', f, true);
+    const addresses = [primary];
+    for (const [i, extra] of (config.additional_addresses ?? []).entries()) {
+      const a = socketAddress(extra?.address, `additional_addresses[${i}].address`, f, false);
+      // Envoy: every address of a listener is its own socket, so none may repeat (port 0 binds a fresh port each time)
+      const same = a.port !== 0 && addresses.find((b) => b.address === a.address && b.port === a.port);
+      if (same) throw new ConfigError(`${f}.${a.field}: ${addressText(a)} is already the listener's ${same.field}`);
+      addresses.push(a);
+    }
+    this.addresses = addresses;
+    this.address = primary.address;
+    this.port = primary.port;
     this.bindToPort = unwrap(config.bind_to_port) !== false;
     this.statName = listenerStatName(this.address, this.port);
     this.stats = ctx.stats.listener(this.statName);
@@ -299,9 +333,19 @@ interface Bound {
   connections: Set<Socket>;
 }
 
-/** Owns the listening sockets; swaps listener versions without closing open connections. */
+/** The key a bound socket is kept under: "address:port"; a port-0 address is never shared, so it is keyed by its listener and index. */
+function keyOf(r: ListenerRuntime, i: number): string {
+  const a = r.addresses[i] as ListenerAddress;
+  return a.port === 0 ? `${a.address}:0#${r.name}#${i}` : addressText(a);
+}
+const keysOf = (r: ListenerRuntime): string[] => (r.bindToPort ? r.addresses.map((_, i) => keyOf(r, i)) : []);
+
+/**
+ * Owns the listening sockets (one per address of each listener); swaps listener versions without
+ * closing open connections.
+ */
 export class ListenerManager {
-  private readonly bound = new Map<string, Bound>(); // by "address:port"
+  private readonly bound = new Map<string, Bound>(); // by keyOf (one per listening address)
   private active = new Map<string, ListenerRuntime>(); // by listener name
 
   constructor(private readonly log: Logger) {}
@@ -310,59 +354,102 @@ export class ListenerManager {
     return [...this.active.values()];
   }
 
-  /** The listening address of a listener (tests: port 0 binds an ephemeral port). */
+  /** The port a listener's primary address is bound on (tests: port 0 binds an ephemeral port). */
   boundPort(name: string): number | undefined {
+    return this.boundAddresses(name)?.[0]?.port;
+  }
+
+  /** The bound addresses of a listener, primary first (tests: the ports port 0 bound). */
+  boundAddresses(name: string): { address: string; port: number }[] | undefined {
     const r = this.active.get(name);
-    if (!r) return undefined;
-    const b = this.bound.get(`${r.address}:${r.port}`);
-    const a = b?.server.address();
-    return a && typeof a === 'object' ? a.port : undefined;
+    if (!r?.bindToPort) return undefined;
+    return keysOf(r).map((key, i) => {
+      const a = this.bound.get(key)?.server.address();
+      return { address: r.addresses[i]?.address ?? '', port: a && typeof a === 'object' ? a.port : 0 };
+    });
   }
 
   /**
-   * Makes `next` the set of active listeners. A listener whose address cannot be bound is left out
-   * (its previous version, if any, stays) and reported in the result; the others are applied.
+   * Makes `next` the set of active listeners. A listener is applied only when every one of its
+   * addresses is free among the listeners and could be bound; otherwise none of its new addresses stay
+   * bound, its previous version (if any, and if its own addresses are not taken by another listener)
+   * stays, and the failure is reported in the result, naming the address. Addresses kept from one
+   * version to the next (or moving from one listener to another) are not rebound; addresses no longer
+   * used stop accepting while their open connections carry on (the replaced version drains them).
    */
   async apply(next: ListenerRuntime[]): Promise<Map<string, string>> {
     const failed = new Map<string, string>();
-    const keyOf = (r: ListenerRuntime) => (r.port === 0 ? `${r.address}:0#${r.name}` : `${r.address}:${r.port}`);
-    const byKey = new Map<string, ListenerRuntime>();
+    const owner = new Map<string, ListenerRuntime>(); // claimed addresses, by key
+    const accepted: ListenerRuntime[] = [];
+    // 1. every address once: in order, a listener that wants an address an earlier one holds fails
     for (const r of next) {
-      if (!r.bindToPort) continue;
-      const key = keyOf(r);
-      const other = byKey.get(key);
-      if (other) {
-        failed.set(r.name, `listener ${r.name}: ${r.address}:${r.port} is already used by listener ${other.name}`);
+      const keys = keysOf(r);
+      const taken = keys.findIndex((k) => owner.has(k));
+      if (taken >= 0) {
+        const a = r.addresses[taken] as ListenerAddress;
+        failed.set(r.name, `listener ${r.name}: ${addressText(a)}${where(a)} is already used by listener ${owner.get(keys[taken] as string)?.name}`);
         continue;
       }
-      byKey.set(key, r);
+      for (const k of keys) owner.set(k, r);
+      accepted.push(r);
     }
-    for (const [key, r] of [...byKey]) {
-      if (this.bound.has(key)) continue;
-      try {
-        this.bound.set(key, await this.bind(key, r));
-      } catch (e) {
-        byKey.delete(key);
-        failed.set(r.name, `listener ${r.name}: cannot bind ${r.address}:${r.port}: ${(e as Error).message}`);
-        const old = this.active.get(r.name);
-        if (old && this.bound.has(keyOf(old)) && !byKey.has(keyOf(old))) byKey.set(keyOf(old), old);
-      }
+    // 2. bind the new addresses, all of a listener or none (listener after listener, so that of two
+    // overlapping binds, 0.0.0.0:80 and 127.0.0.1:80, the first in order wins as in Envoy)
+    const results: (string | undefined)[] = [];
+    for (const r of accepted) results.push(await this.bindAll(r));
+    for (const [i, r] of accepted.entries()) {
+      const err = results[i];
+      if (err === undefined) continue;
+      failed.set(r.name, err);
+      for (const k of keysOf(r)) owner.delete(k);
     }
+    const applied = new Map(accepted.filter((_, i) => results[i] === undefined).map((r) => [r.name, r]));
+    // 3. a failed listener keeps its previous version, unless another listener now holds one of its addresses
+    for (const name of failed.keys()) {
+      const old = this.active.get(name);
+      if (!old || applied.has(name)) continue;
+      const keys = keysOf(old);
+      if (keys.some((k) => owner.has(k) || !this.bound.has(k))) continue;
+      for (const k of keys) owner.set(k, old);
+      applied.set(name, old);
+    }
+    // 4. point every kept address at its listener's version; close the addresses nobody uses any more
     for (const [key, b] of this.bound) {
-      const r = byKey.get(key);
+      const r = owner.get(key);
       if (r) b.runtime = r;
       else {
         // removed: stop accepting; connections already accepted carry on
         b.server.close();
         this.bound.delete(key);
-        this.log.info({ listener: b.runtime.name, address: key }, 'listener removed; open connections drain');
+        this.log.info({ listener: b.runtime.name, address: key }, 'listener address removed; open connections drain');
       }
     }
-    this.active = new Map([...byKey.values(), ...next.filter((r) => !r.bindToPort)].map((r) => [r.name, r]));
+    this.active = new Map(next.flatMap((r) => (applied.has(r.name) ? [[r.name, applied.get(r.name) as ListenerRuntime] as const] : [])));
     return failed;
   }
 
-  private bind(key: string, runtime: ListenerRuntime): Promise<Bound> {
+  /** Binds the addresses of `r` not bound yet; on a failure closes the ones it just bound and returns the error. */
+  private async bindAll(r: ListenerRuntime): Promise<string | undefined> {
+    const todo = keysOf(r)
+      .map((key, i) => ({ key, a: r.addresses[i] as ListenerAddress }))
+      .filter(({ key }) => !this.bound.has(key));
+    const settled = await Promise.allSettled(todo.map(({ key, a }) => this.bind(key, a, r)));
+    const fresh = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const i = settled.findIndex((s) => s.status === 'rejected');
+    if (i < 0) {
+      for (const b of fresh) this.bound.set(b.key, b);
+      return undefined;
+    }
+    const closed = fresh.map((b) => new Promise<void>((res) => b.server.close(() => res())));
+    for (const b of fresh) for (const s of b.connections) s.destroy(); // accepted in the meantime by a version never applied
+    await Promise.all(closed);
+    const a = todo[i]?.a as ListenerAddress;
+    const reason = (settled[i] as PromiseRejectedResult).reason as Error;
+    if (fresh.length > 0) this.log.info({ listener: r.name, closed: fresh.map((b) => b.key) }, 'listener not applied: closed the addresses it had bound');
+    return `listener ${r.name}: cannot bind ${addressText(a)}${where(a)}: ${reason.message}`;
+  }
+
+  private bind(key: string, a: ListenerAddress, runtime: ListenerRuntime): Promise<Bound> {
     return new Promise((resolve, reject) => {
       const b: Bound = { key, server: createNetServer({ allowHalfOpen: true, noDelay: true }), runtime, connections: new Set() };
       b.server.on('connection', (s) => {
@@ -371,9 +458,9 @@ export class ListenerManager {
         b.runtime.onConnection(s);
       });
       b.server.once('error', reject);
-      b.server.listen({ host: runtime.address, port: runtime.port }, () => {
+      b.server.listen({ host: a.address, port: a.port }, () => {
         b.server.removeListener('error', reject);
-        b.server.on('error', (e) => this.log.error({ err: e.message, listener: b.runtime.name }, 'listener socket error'));
+        b.server.on('error', (e) => this.log.error({ err: e.message, listener: b.runtime.name, address: key }, 'listener socket error'));
         this.log.info({ listener: runtime.name, address: key }, 'listening');
         resolve(b);
       });
@@ -390,3 +477,6 @@ export class ListenerManager {
     this.active.clear();
   }
 }
+
+/** " (additional_addresses[i])" for an additional address, "" for the primary. */
+const where = (a: ListenerAddress): string => (a.field === 'address' ? '' : ` (${a.field.replace(/\.address$/, '')})`);
