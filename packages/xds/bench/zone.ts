@@ -13,6 +13,7 @@
  * Run: npm run bench:zone -w @causeway/xds -- [--proxies 1000] [--services 200] [--external-services 100] [--changes 10]
  * Prints JSON; exits 1 when a change reached no proxy or nothing was measured.
  */
+import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { loadavg } from 'node:os';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     services: { type: 'string', default: '200' },
     'external-services': { type: 'string', default: '100' },
     changes: { type: 'string', default: '10' },
+    /** Writes the connect wave's blocks over 50 ms (with `hrUs`, to cut a --cpu-prof profile) to this file. */
+    'blocks-file': { type: 'string' },
   },
 });
 const N = Number(args.proxies);
@@ -76,6 +79,26 @@ worker.on('error', (e) => {
 const threadCpuUsage = (): NodeJS.CpuUsage => (process as unknown as { threadCpuUsage(): NodeJS.CpuUsage }).threadCpuUsage();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
+/**
+ * The event-loop blocks over 50 ms (a 5 ms timer that fired late): when each started (ms since the
+ * connect wave began; `hrUs`: process.hrtime in µs, the clock of a --cpu-prof profile), how long it was,
+ * and how much of it was this thread's CPU (`cpuMs`: on a loaded machine a block can be mostly time the
+ * thread waited for a core).
+ */
+const blocks: { atMs: number; ms: number; cpuMs: number; hrUs: number }[] = [];
+let lastTick = performance.now();
+let lastCpu = threadCpuUsage();
+const probe = setInterval(() => {
+  const now = performance.now();
+  const cpu = threadCpuUsage();
+  const late = now - lastTick - 5;
+  if (late > 50) {
+    const cpuMs = Math.round((cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000);
+    blocks.push({ atMs: Math.round(lastTick + 5 - t0), ms: Math.round(late), cpuMs, hrUs: Math.round(Number(process.hrtime.bigint() / 1000n) - late * 1000) });
+  }
+  lastTick = now;
+  lastCpu = cpu;
+}, 5);
 const rssMb = () => Math.round(process.memoryUsage().rss / 1048576);
 /** The zone thread's heap after a full GC (with --expose-gc; the clients' worker has its own heap). */
 const heapMb = () => {
@@ -99,9 +122,9 @@ const until = async (f: () => boolean, timeoutMs: number) => {
 };
 
 lag.reset();
+const t0 = performance.now();
 const tc0 = threadCpuUsage();
 const c0 = process.cpuUsage();
-const t0 = performance.now();
 const connected = await until(() => connectedCount === N, 600_000);
 const connectMs = Math.round(performance.now() - t0);
 /** The connect wave: CPU of this thread (the zone's), of the process and of the clients, bytes, the longest block. */
@@ -111,7 +134,11 @@ const connect = {
   clientsCpuMs: Math.round(connectReport.cpuMs),
   sentMb: Math.round(connectReport.bytes / 1e4) / 100,
   lagMaxMs: Math.round(lag.max / 1e6),
+  /** The most CPU this thread spent in one block of the event loop (the block's length without the waits for a core). */
+  blockCpuMaxMs: Math.max(0, ...blocks.map((b) => b.cpuMs)),
+  blocksOver50Ms: blocks.map(({ atMs, ms, cpuMs }) => `${ms} ms (CPU ${cpuMs} ms) at ${atMs} ms`),
 };
+if (args['blocks-file']) writeFileSync(args['blocks-file'], JSON.stringify(blocks));
 await sleep(1000); // the passes the connects scheduled
 const rssAfterConnect = rssMb();
 const heapAfterConnect = heapMb();
@@ -175,6 +202,7 @@ const out = {
   streamsDropped: server.stats().streamsEnded.dropped,
 };
 console.log(JSON.stringify(out, null, 2));
+clearInterval(probe);
 await worker.terminate();
 await server.close(200);
 await zone.close();

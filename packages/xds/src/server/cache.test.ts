@@ -168,6 +168,28 @@ describe('snapshot cache', () => {
       expect(cache.set('p2', mergeFinished(set([cluster('a'), cluster('b', '1s'), cluster('d')]), set([cluster('own-p2')])))).toEqual([]);
     });
 
+    it('prepack encodes a new shared block ahead, yielding between resources; set then packs what it would have packed', async () => {
+      const shared = set([cluster('pa'), cluster('pb'), cluster('pc')]);
+      const own = set([cluster('own-q')]);
+      const m = mergeFinished(shared, own);
+      const cache = new SnapshotCache();
+      let yields = 0;
+      await cache.prepack(m, async () => {
+        yields++;
+      });
+      // One yield per shared resource encoded; the own block is left to set (a few resources).
+      expect(yields).toBe(3);
+      const encoded = pack('Cluster', shared.Cluster[1] as ReturnType<typeof cluster>);
+      cache.set('q', m);
+      expect(cache.get('q')?.types.Cluster.find('pb')).toBe(encoded);
+      expect(of(cache, 'q')).toEqual(fresh(m));
+      // A shared block packed already is skipped.
+      await cache.prepack(mergeFinished(shared, set([cluster('own-r')])), async () => {
+        yields++;
+      });
+      expect(yields).toBe(3);
+    });
+
     it('a name that moves from the own block to the shared one is changed, not removed', () => {
       const cache = new SnapshotCache();
       const diffs: { changed: string[]; removed: string[] }[] = [];

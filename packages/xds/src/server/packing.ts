@@ -239,6 +239,23 @@ function packShared(kind: XdsKind, list: readonly EnvoyJson[], prev: TypeSnapsho
   return ts;
 }
 
+/** Whether a shared list was packed already (every proxy holding it gets that packing). */
+export function isSharedPacked(list: readonly EnvoyJson[]): boolean {
+  return sharedPacked.has(list);
+}
+
+/**
+ * Encodes the resources of `list` that were never packed, awaiting `maybeYield` after each: what
+ * `packType` would encode in one go, done ahead in slices (see SnapshotCache.prepack).
+ */
+export async function prepackList(kind: XdsKind, list: readonly EnvoyJson[], maybeYield: () => Promise<void>): Promise<void> {
+  for (const r of list) {
+    if (packed.has(r)) continue;
+    pack(kind, r);
+    await maybeYield();
+  }
+}
+
 /** What changed from one sorted list of packed resources to another (a walk by name). */
 function diffPacked(from: TypeSnapshot, to: TypeSnapshot): { changed: PackedResource[]; removed: string[] } {
   let byTarget = sharedDiffs.get(from);

@@ -17,6 +17,7 @@
  */
 import type { Logger } from 'pino';
 import { buildMeshContexts, type MeshContext } from '../context.js';
+import type { ResourceSet } from '../generate/common.js';
 import type { SnapshotCache } from '../server/cache.js';
 import type { Certificates } from './certificates.js';
 import { type ProxyInputs, proxyInputs } from './inputs.js';
@@ -152,7 +153,7 @@ export class Regenerator {
     const run = async () => {
       const inputs = await Promise.all(group.map((p) => this.inputsOf(p)));
       for (let i = 0; i < group.length; i++) {
-        this.apply(group[i] as ProxyState, inputs[i]);
+        await this.apply(group[i] as ProxyState, inputs[i], slicer);
         await slicer.maybeYield();
       }
       group.length = 0;
@@ -174,11 +175,26 @@ export class Regenerator {
     }
   }
 
-  /** Generates and stores a proxy's snapshot when its inputs changed. */
-  private apply(p: ProxyState, out: ProxyInputs | undefined): void {
+  /**
+   * Generates and stores a proxy's snapshot when its inputs changed. What the snapshot cache would encode
+   * in one go (a new shared block: a connect wave's first proxy, a change to most of the shared part) is
+   * encoded first in slices (`SnapshotCache.prepack`).
+   */
+  private async apply(p: ProxyState, out: ProxyInputs | undefined, slicer: TimeSlicer): Promise<void> {
     if (!out || out.inputHash === p.inputHash) return;
+    let set: ResourceSet;
     try {
-      const set = out.make();
+      set = out.make();
+    } catch (e) {
+      this.log.error({ proxy: p.key, err: (e as Error).message }, 'could not generate config: the proxy keeps its previous config');
+      return;
+    }
+    try {
+      await this.opts.cache.prepack(set, () => slicer.maybeYield());
+    } catch {
+      // A resource that cannot be encoded: `set` below meets the same error and handles it.
+    }
+    try {
       p.inputHash = out.inputHash;
       p.generatedAt = this.opts.now();
       this.opts.cache.set(p.key, set);
