@@ -9,7 +9,7 @@ import { decodeAny, encodeAny, type EnvoyJson, envoyValidationErrors, type Liste
 import { describe, expect, it } from 'vitest';
 import { buildMeshContexts, type MeshContext } from '../context.js';
 import { zoneViewOf } from '../zone/view.js';
-import { DNS_CHAIN_PORT, DNS_NAMES_PER_PARTITION, dnsNames, generateSidecar } from './sidecar.js';
+import { DNS_CHAIN_PORT, DNS_MAX_PARTITIONS, DNS_NAMES_PER_PARTITION, dnsNames, generateSidecar } from './sidecar.js';
 
 type Doc = Record<string, unknown>;
 const dataplane: Doc = { type: 'Dataplane', mesh: 'default', name: 'web-1', networking: { address: '127.0.1.1', inbound: [{ port: 8080, tags: { 'kuma.io/service': 'web', 'kuma.io/protocol': 'http' } }] } };
@@ -38,12 +38,13 @@ describe('builtin DNS partitions', () => {
       const ctx = context(200, passthrough);
       const listeners = dnsOf(ctx);
       const table = dnsNames(ctx, decodeResource(dataplane).spec as never);
-      expect(table.size).toBeGreaterThan(8 * DNS_NAMES_PER_PARTITION);
-      expect(listeners.length).toBe(16);
+      // More than 16 partitions' worth of names: the partition count is capped (a power of two).
+      expect(table.size).toBeGreaterThan(16 * DNS_NAMES_PER_PARTITION);
+      expect(listeners.length).toBe(DNS_MAX_PARTITIONS);
       // In chain order: 15053, then DNS_CHAIN_PORT, DNS_CHAIN_PORT + 1, ...
       const ports = listeners.map((l) => l.address?.socket_address?.port_value as number).sort((a, b) => a - b);
       const chain = [15053, ...ports.filter((p) => p !== 15053)];
-      expect(chain).toEqual([15053, ...Array.from({ length: 15 }, (_, i) => DNS_CHAIN_PORT + i)]);
+      expect(chain).toEqual([15053, ...Array.from({ length: DNS_MAX_PARTITIONS - 1 }, (_, i) => DNS_CHAIN_PORT + i)]);
       const byPort = new Map(listeners.map((l) => [l.address?.socket_address?.port_value, l]));
       const union = new Map<string, string>();
       chain.forEach((port, i) => {

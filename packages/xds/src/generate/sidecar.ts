@@ -126,11 +126,19 @@ function serviceRoute(ctx: MeshContext, service: string): Typed<RouteConfigurati
   }, service);
 }
 
-function outboundListener(ctx: MeshContext, address: string, port: number, service: string): Typed<Listener> {
-  return memo(ctx, `sidecar-outbound:${address}:${port}:${service}`, (): Typed<Listener> => ({
+/**
+ * The outbound listener of `service` on its bindings: the first is the listener's address (and name),
+ * the others its `additional_addresses` (a service's VIPs: `<service>.mesh`:80 and each of its
+ * ExternalServices' host VIP on its port), so a service is one listener whatever its number of names.
+ */
+function outboundListener(ctx: MeshContext, bindings: readonly { address: string; port: number }[], service: string): Typed<Listener> {
+  const [first, ...more] = bindings as [{ address: string; port: number }, ...{ address: string; port: number }[]];
+  const key = bindings.map((b) => `${b.address}:${b.port}`).join(',');
+  return memo(ctx, `sidecar-outbound:${key}:${service}`, (): Typed<Listener> => ({
     '@type': TYPE_URLS.Listener,
-    name: outboundListenerName(address, port),
-    address: socketAddress(address, port),
+    name: outboundListenerName(first.address, first.port),
+    address: socketAddress(first.address, first.port),
+    ...(more.length > 0 ? { additional_addresses: more.map((b) => ({ address: socketAddress(b.address, b.port) })) } : {}),
     traffic_direction: 'OUTBOUND',
     filter_chains: [{ filters: [l7OrL4(protocolOf(ctx, service), `outbound_${service}`, outboundRouteName(service), service)] }],
   }), service);
@@ -222,7 +230,7 @@ export const DNS_ADDRESS = '127.0.0.1';
  * their 30 s TTL). causeway-dp resolves a chain of its own DNS listeners in process (services/dataplane:
  * the union of the tables, served on the first listener only).
  */
-export const DNS_NAMES_PER_PARTITION = 32;
+export const DNS_NAMES_PER_PARTITION = 16;
 export const DNS_MAX_PARTITIONS = 32;
 /** The port of the second partition's DNS listener (the next ones follow it). */
 export const DNS_CHAIN_PORT = 15060;
@@ -498,7 +506,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
     const service = ob.tags[SERVICE_TAG] as string;
     if (dest.vetoed.has(service)) continue;
     declared.add(service);
-    set.Listener.push(outboundListener(ctx, ob.address ?? '127.0.0.1', ob.port, service));
+    set.Listener.push(outboundListener(ctx, [{ address: ob.address ?? '127.0.0.1', port: ob.port }], service));
     if (!shared.services.has(service)) addService(ctx, service, set, added);
   }
   if (ctx.passthrough) {
@@ -562,9 +570,15 @@ function sharedOutbounds(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations
     // The builtin DNS listeners depend on the destinations alone too.
     part.Listener.push(...dnsListeners(ctx, dp, dest));
     const seen = new Set<string>();
+    const byService = new Map<string, { address: string; port: number }[]>();
     for (const b of vipBindings(ctx, dest.services)) {
-      part.Listener.push(outboundListener(ctx, b.address, b.port, b.service));
-      addService(ctx, b.service, part, seen);
+      const list = byService.get(b.service);
+      if (list) list.push(b);
+      else byService.set(b.service, [b]);
+    }
+    for (const [service, bindings] of byService) {
+      part.Listener.push(outboundListener(ctx, bindings, service));
+      addService(ctx, service, part, seen);
     }
     return { part: finish(part), services: seen };
   }));
