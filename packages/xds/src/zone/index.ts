@@ -23,6 +23,7 @@ import { StoreMirror } from './mirror.js';
 import { Proxies, type ProxyType } from './proxies.js';
 import { Regenerator } from './regenerator.js';
 import { Registry } from './registry.js';
+import { TurnBudget } from './slices.js';
 
 export { ADMIN_ADDRESS_LABEL, ADMIN_ADDRESS_METADATA, ADMIN_PORT_METADATA, type AdminEndpoint, adminEndpointOf, metricsTarget, withAdminEndpoint } from './admin-endpoint.js';
 export type { ConfigDump, DataplanePolicies } from './inspect.js';
@@ -73,7 +74,9 @@ export class XdsZone implements ProxyRegistry {
     this.mirror = new StoreMirror({ store, zone, vipCidr: opts.vipCidr, onChange: () => this.regenerator.schedule() });
     const certificates = new Certificates(this.mirror, now);
     this.ingressServices = new IngressServices({ store, mirror: this.mirror, zone, logger });
-    const common = { mirror: this.mirror, proxies: this.proxies, certificates, cache: this.cache, logger, now };
+    // One budget of sliced work per turn of the event loop for passes, admissions and registrations (slices.ts).
+    const budget = new TurnBudget(20);
+    const common = { mirror: this.mirror, proxies: this.proxies, certificates, cache: this.cache, logger, now, budget };
     this.regenerator = new Regenerator({ ...common, debounceMs: opts.debounceMs, afterPass: () => this.ingressServices.publish() });
     this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId, statusFlushMs: opts.insightFlushMs });
     this.admission = new Admission({ ...opts, now, dataplanes: () => this.mirror.list('Dataplane') });

@@ -4,9 +4,10 @@
  * whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
  * (passes, single proxies, rotation, a proxy's removal) runs one job at a time, in order.
  *
- * A pass over many proxies is sliced: after `sliceMs` of work (default 20 ms) it yields to the event
- * loop, so that ADS requests (ACKs, new streams), keepalive pings, the API and `/ready` are served
- * between slices, however many proxies a change regenerates.
+ * A pass over many proxies is sliced: once the turn's budget of sliced work (slices.ts: 20 ms, shared
+ * with the admissions and registrations of new proxies) is spent, it yields to the event loop, so that
+ * ADS requests (ACKs, new streams), keepalive pings, the API and `/ready` are served between slices,
+ * however many proxies a change regenerates.
  *
  * Proxies are regenerated in groups of `CERT_CONCURRENCY`: the inputs of a group (its workload
  * certificates, issued or renewed on the way: an EC key pair and a signature each, on libuv's thread
@@ -23,6 +24,9 @@ import type { Certificates } from './certificates.js';
 import { type ProxyInputs, proxyInputs } from './inputs.js';
 import type { StoreMirror } from './mirror.js';
 import type { Proxies, ProxyState } from './proxies.js';
+import { TimeSlicer, type TurnBudget } from './slices.js';
+
+export { TimeSlicer } from './slices.js';
 
 /**
  * Proxies whose inputs (certificates) are made together: see the file's comment. The libuv pool has 4
@@ -42,29 +46,10 @@ export interface RegeneratorOptions {
   debounceMs?: number | undefined;
   /** Runs at the end of every pass that rebuilt the contexts (in the same job). */
   afterPass?: () => Promise<void>;
-  /** Longest stretch of regeneration between two yields to the event loop, ms (default 20). */
+  /** The zone's budget of sliced work per turn of the event loop (slices.ts), shared with admissions and registrations. */
+  budget?: TurnBudget | undefined;
+  /** Without `budget`: the longest stretch of regeneration between two yields to the event loop, ms (default 20). */
   sliceMs?: number | undefined;
-}
-
-/** Yields to the event loop (after pending I/O callbacks) when the current slice has run `sliceMs`. */
-export class TimeSlicer {
-  private start: number;
-  /** Yields so far (tests and metrics). */
-  yields = 0;
-
-  constructor(
-    private readonly sliceMs: number,
-    private readonly clock: () => number = () => performance.now(),
-  ) {
-    this.start = clock();
-  }
-
-  async maybeYield(): Promise<void> {
-    if (this.clock() - this.start < this.sliceMs) return;
-    this.yields++;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.start = this.clock();
-  }
 }
 
 export class Regenerator {
@@ -148,7 +133,7 @@ export class Regenerator {
 
   /** Regenerates proxies in order, the inputs of `CERT_CONCURRENCY` at a time, yielding every slice. */
   private async regenerateAll(ps: Iterable<ProxyState>): Promise<void> {
-    const slicer = new TimeSlicer(this.opts.sliceMs ?? 20);
+    const slicer = new TimeSlicer(this.opts.budget ?? this.opts.sliceMs ?? 20);
     const group: ProxyState[] = [];
     const run = async () => {
       const inputs = await Promise.all(group.map((p) => this.inputsOf(p)));

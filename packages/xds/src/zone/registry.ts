@@ -6,11 +6,12 @@
  *
  * Registrations are written in batches: while one batch is being written, the proxies admitted meanwhile
  * wait for the next, which goes to the store as one transaction (`applyBatch`, up to 32) instead of one
- * transaction each; a connect wave of 1,000 proxies is then a few dozen writes, each in a turn of the event
- * loop of its own (PGlite validates and writes a batch in this thread: 250 at a time were blocks of
- * 100-250 ms). Admissions (token, node metadata) run in slices of 10 ms (`Slices`). When the store refuses a
- * batch, each of its registrations is written alone, so only the proxy whose resource the store refuses is
- * refused, with the store's own reason.
+ * transaction each; a connect wave of 1,000 proxies is then a few dozen writes. PGlite validates and writes
+ * a batch in this thread (250 at a time were blocks of 100-250 ms of the event loop): a batch starts only
+ * within the zone's budget of sliced work per turn (slices.ts). Admissions (token, node metadata, ~0.3 ms
+ * each) run within it too (`Slices`): a connect wave's first requests arrive by the hundred in one read.
+ * When the store refuses a batch, each of its registrations is written alone, so only the proxy whose
+ * resource the store refuses is refused, with the store's own reason.
  */
 import { type DataplaneSpec, isCausewayError, jsonEqual, type Resource, withInboundZoneTag } from '@causeway/core';
 import type { ResourceStore } from '@causeway/store';
@@ -26,6 +27,7 @@ import type { Insights } from './insights.js';
 import type { StoreMirror } from './mirror.js';
 import { newProxyState, type Proxies, proxyKey, type ProxyType, REGISTERED_INSTANCE_LABEL, REGISTERED_LABEL } from './proxies.js';
 import type { Regenerator } from './regenerator.js';
+import { Slices, type TurnBudget } from './slices.js';
 
 export interface RegistryOptions {
   zone: string;
@@ -41,6 +43,8 @@ export interface RegistryOptions {
   cache: SnapshotCache;
   /** How long a proxy's resource stays after its last stream closed, ms (default 30 s). */
   proxyGraceMs?: number | undefined;
+  /** The zone's budget of sliced work per turn of the event loop (slices.ts): admissions and registration batches run within it. */
+  budget: TurnBudget;
   /** This control plane instance (recorded on the resources its proxies register). */
   instanceId?: string | undefined;
 }
@@ -48,74 +52,6 @@ export interface RegistryOptions {
 /** Most registrations written in one store transaction. */
 const REGISTRATION_BATCH = 32;
 
-/** Longest stretch of admissions (token, node metadata) between two yields to the event loop, ms. */
-const ADMISSION_SLICE_MS = 10;
-
-/**
- * Runs jobs in slices of the event loop: while the current slice has run less than `sliceMs` (it opens
- * with the first job of a turn of the event loop), a job runs at once; after that, jobs wait in order for
- * the next turn. A waiting job is awaited until it settles or until the next turn, whichever comes first:
- * a job that waits for I/O (a token verifier that reads the store) does not hold up the ones behind it.
- */
-class Slices {
-  private readonly queue: (() => Promise<void>)[] = [];
-  private draining = false;
-  private turn: Promise<void> | undefined;
-  /** When the current slice began (undefined: none open in this turn). */
-  private sliceStart: number | undefined;
-
-  constructor(private readonly sliceMs: number) {}
-
-  run<T>(job: () => Promise<T>): Promise<T> {
-    if (!this.draining && this.withinSlice()) return job();
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push(async () => {
-        const p = job();
-        p.then(resolve, reject);
-        await Promise.race([p.then(noop, noop), this.nextTurn()]);
-      });
-      if (!this.draining) void this.drain();
-    });
-  }
-
-  /** Whether the current slice has time left (opening one when none is open in this turn). */
-  private withinSlice(): boolean {
-    if (this.sliceStart === undefined) {
-      this.sliceStart = performance.now();
-      setImmediate(() => {
-        this.sliceStart = undefined;
-      });
-    }
-    return performance.now() - this.sliceStart < this.sliceMs;
-  }
-
-  private nextTurn(): Promise<void> {
-    this.turn ??= new Promise<void>((r) =>
-      setImmediate(() => {
-        this.turn = undefined;
-        r();
-      }),
-    );
-    return this.turn;
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        if (!this.withinSlice()) {
-          await this.nextTurn();
-          continue;
-        }
-        await (this.queue.shift() as () => Promise<void>)();
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-}
-
-const noop = () => undefined;
 
 interface Registration {
   key: string;
@@ -130,13 +66,12 @@ export class Registry implements ProxyRegistry {
   /** Registrations waiting for the next batch, in order. */
   private waiting: Registration[] = [];
   private writing: Promise<void> | undefined;
-  /**
-   * Admissions in slices: the first requests of a connect wave arrive by the hundred in one read, and
-   * their admissions (token signature, node metadata parsed and validated, ~0.3 ms each) ran back to back.
-   */
-  private readonly admissions = new Slices(ADMISSION_SLICE_MS);
+  /** Admissions within the budget (they ran back to back for the hundreds of streams of one read). */
+  private readonly admissions: Slices;
 
-  constructor(private readonly opts: RegistryOptions) {}
+  constructor(private readonly opts: RegistryOptions) {
+    this.admissions = new Slices(opts.budget);
+  }
 
   /** Proxies registered over ADS before a restart: deleted unless they reconnect within the grace period. */
   expireLeftovers(): void {
@@ -222,10 +157,10 @@ export class Registry implements ProxyRegistry {
         } else later.push(r);
       }
       this.waiting = later;
-      await this.writeBatch(batch);
       // A batch is validated and written in one stretch of the event loop (PGlite runs in this thread):
-      // the next one waits for the next turn.
-      if (this.waiting.length > 0) await new Promise<void>((r) => setImmediate(r));
+      // within the turn's budget of sliced work.
+      await this.opts.budget.slice();
+      await this.writeBatch(batch);
     }
     this.writing = undefined;
   }
