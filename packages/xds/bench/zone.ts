@@ -2,15 +2,18 @@
  * Zone benchmark: the zone controller and ADS server of one zone in this process (XdsZone + AdsServer on
  * an in-memory PGlite store) and N proxies as raw incremental ADS streams in a worker thread
  * (bench/zone-clients.ts: each with its own dataplane token and Dataplane; wildcard subscriptions to every
- * type; each response ACKed, nothing decoded). Mesh: mTLS, an allow-all MeshTrafficPermission, S services, E
- * ExternalServices. Measures connect-all (every proxy answered for every type; with the zone thread's and
- * the process's CPU, the bytes and the longest event-loop block of that wave), then `--changes`
- * ExternalService applies (store write -> every proxy got a Cluster response naming it) and deletes:
- * p50/p99/max, the CPU per change of the process (zone, clients, GC and I/O threads), of the zone's
- * thread and of the clients' thread, the bytes sent,
- * the longest event-loop block, RSS. For a profile: `node --cpu-prof --import tsx bench/zone.ts`.
+ * type; each response ACKed, only the names and versions of its resources read). Mesh: mTLS, an allow-all
+ * MeshTrafficPermission, S services, E ExternalServices. Measures connect-all (every proxy answered for
+ * every type; with the zone thread's and the process's CPU, the bytes and the event-loop blocks of that
+ * wave, each with the zone thread's CPU in it), then `--changes` ExternalService applies (store write ->
+ * every proxy got a Cluster response naming it) and deletes: p50/p99/max, the CPU per change of the
+ * process (zone, clients, GC and I/O threads), of the zone's thread and of the clients' thread, the bytes
+ * sent, the longest event-loop block, RSS; then a restart (the zone's controller and ADS server stopped
+ * and started again on the same store, the proxies reconnecting with what they hold): start -> every
+ * proxy answered again. For a profile: `node --cpu-prof --import tsx bench/zone.ts` (`--blocks-file` to
+ * cut it by block).
  *
- * Run: npm run bench:zone -w @causeway/xds -- [--proxies 1000] [--services 200] [--external-services 100] [--changes 10]
+ * Run: npm run bench:zone -w @causeway/xds -- [--proxies 1000] [--services 200] [--external-services 100] [--changes 10] [--skip-restart]
  * Prints JSON; exits 1 when a change reached no proxy or nothing was measured.
  */
 import { writeFileSync } from 'node:fs';
@@ -34,6 +37,8 @@ const { values: args } = parseArgs({
     changes: { type: 'string', default: '10' },
     /** Writes the connect wave's blocks over 50 ms (with `hrUs`, to cut a --cpu-prof profile) to this file. */
     'blocks-file': { type: 'string' },
+    /** Leaves out the restart (the zone stopped and started again, the proxies reconnecting). */
+    'skip-restart': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.proxies);
@@ -50,9 +55,10 @@ await storeMeshCa(store, 'default');
 await store.create(res('MeshTrafficPermission', 'allow-all', { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] }, 'default'));
 const es = (name: string): Resource => res('ExternalService', name, { tags: { 'kuma.io/service': name, 'kuma.io/protocol': 'http' }, networking: { address: `${name}.example.com:443`, tls: { enabled: true } } }, 'default');
 for (let i = 0; i < E; i++) await store.create(es(`ext-${i}`));
-const zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, proxyGraceMs: 600_000 });
+const newZone = () => new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem: key, proxyGraceMs: 600_000 });
+let zone = newZone();
 await zone.start();
-const server = new AdsServer({ cache: zone.cache, registry: zone, logger });
+let server = new AdsServer({ cache: zone.cache, registry: zone, logger });
 const port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
 
 // ------------------------------------------------------------------------------------------------------
@@ -63,7 +69,10 @@ let connectedCount = 0;
 /** The clients' bytes received and CPU when the last proxy was answered for every type. */
 let connectReport = { bytes: 0, cpuMs: 0 };
 let lastReport: { reached: number; bytes: number; cpuMs: number } | undefined;
-worker.on('message', (m: { connected?: number; reached?: number; bytes?: number; cpuMs?: number }) => {
+/** After the restart: proxies answered again on a new stream, the clients' bytes and CPU since. */
+let again = { count: 0, bytes: 0, cpuMs: 0 };
+worker.on('message', (m: { connected?: number; reached?: number; again?: number; bytes?: number; cpuMs?: number }) => {
+  if (m.again !== undefined) again = { count: m.again, bytes: m.bytes ?? 0, cpuMs: m.cpuMs ?? 0 };
   if (m.connected !== undefined) {
     connectedCount = m.connected;
     connectReport = { bytes: m.bytes ?? 0, cpuMs: m.cpuMs ?? 0 };
@@ -86,6 +95,8 @@ lag.enable();
  * thread waited for a core).
  */
 const blocks: { atMs: number; ms: number; cpuMs: number; hrUs: number }[] = [];
+/** What `atMs` counts from: the start of the connect wave, then of the restart. */
+let blocksFrom = performance.now();
 let lastTick = performance.now();
 let lastCpu = threadCpuUsage();
 const probe = setInterval(() => {
@@ -94,7 +105,7 @@ const probe = setInterval(() => {
   const late = now - lastTick - 5;
   if (late > 50) {
     const cpuMs = Math.round((cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000);
-    blocks.push({ atMs: Math.round(lastTick + 5 - t0), ms: Math.round(late), cpuMs, hrUs: Math.round(Number(process.hrtime.bigint() / 1000n) - late * 1000) });
+    blocks.push({ atMs: Math.round(lastTick + 5 - blocksFrom), ms: Math.round(late), cpuMs, hrUs: Math.round(Number(process.hrtime.bigint() / 1000n) - late * 1000) });
   }
   lastTick = now;
   lastCpu = cpu;
@@ -123,6 +134,7 @@ const until = async (f: () => boolean, timeoutMs: number) => {
 
 lag.reset();
 const t0 = performance.now();
+blocksFrom = t0;
 const tc0 = threadCpuUsage();
 const c0 = process.cpuUsage();
 const connected = await until(() => connectedCount === N, 600_000);
@@ -175,6 +187,48 @@ for (let i = 0; i < CHANGES; i++) {
   // A delete shows as the name in removed_resources of a Cluster response.
   deletes.push(await change(() => store.delete('ExternalService', 'default', `new-${i}`), `new-${i}`));
 }
+const streamsDropped = server.stats().streamsEnded.dropped;
+
+/**
+ * Restart: the zone's controller and ADS server stopped, then started again on the same store; the
+ * proxies reconnect (100-350 ms after their stream ended), announcing what they hold. Measured from the
+ * start of the new controller until every proxy has been answered (and has ACKed) on its new stream.
+ * Unlike a new process, this one keeps what is loaded once per process (the Envoy protos, code).
+ */
+let restart: Record<string, unknown> | undefined;
+if (!args['skip-restart']) {
+  worker.postMessage({ restart: true });
+  await sleep(20); // the worker counts from now
+  const killedAt = performance.now();
+  await server.close(0);
+  await zone.close();
+  blocks.length = 0;
+  const tc = threadCpuUsage();
+  const c = process.cpuUsage();
+  const startAt = performance.now();
+  blocksFrom = startAt;
+  lag.reset();
+  zone = newZone();
+  await zone.start();
+  server = new AdsServer({ cache: zone.cache, registry: zone, logger });
+  await server.listen('127.0.0.1', port, adsCredentials(undefined));
+  const readyAt = performance.now();
+  const all = await until(() => again.count === N, 120_000);
+  const doneAt = performance.now();
+  restart = {
+    startToAllAckedMs: all ? Math.round(doneAt - startAt) : `not all within 120 s (${again.count} of ${N})`,
+    killToAllAckedMs: Math.round(doneAt - killedAt),
+    startToReadyMs: Math.round(readyAt - startAt),
+    zoneThreadCpuMs: threadCpuMs(tc),
+    cpuMs: cpuMs(process.cpuUsage(c)),
+    clientsCpuMs: Math.round(again.cpuMs),
+    sentMb: Math.round(again.bytes / 1e4) / 100,
+    lagMaxMs: Math.round(lag.max / 1e6),
+    blockCpuMaxMs: Math.max(0, ...blocks.filter((b) => b.atMs >= 0).map((b) => b.cpuMs)),
+    blocksOver50Ms: blocks.filter((b) => b.atMs >= 0).map(({ atMs, ms, cpuMs }) => `${ms} ms (CPU ${cpuMs} ms) at ${atMs} ms`),
+  };
+}
+
 const pct = (v: number[], q: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(q * v.length))] as number;
 const summary = (rs: Awaited<ReturnType<typeof change>>[]) => ({
   msP50: pct(rs.map((r) => r.ms), 0.5),
@@ -199,7 +253,8 @@ const out = {
   delete: summary(deletes),
   rssMb: { afterConnect: rssAfterConnect, afterChanges: rssMb() },
   zoneHeapMb: { afterConnect: heapAfterConnect, afterChanges: heapMb() },
-  streamsDropped: server.stats().streamsEnded.dropped,
+  restart,
+  streamsDropped,
 };
 console.log(JSON.stringify(out, null, 2));
 clearInterval(probe);
