@@ -37,8 +37,10 @@ const SOON_MS = 500;
 const BATCH = 250;
 
 export class Insights {
-  /** Pending writes by proxy key, with when they fire (ms since the epoch). */
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  /** Pending writes by proxy key: when they fire (ms since the epoch, a due time of `buckets`). */
+  private readonly timers = new Map<string, { at: number }>();
+  /** The proxies whose writes fall due at one time, with its timer (see `write`). */
+  private readonly buckets = new Map<number, { timer: NodeJS.Timeout; proxies: Map<string, ProxyState> }>();
   private closed = false;
   /** Proxies whose insight is due, written together on the next turn of the event loop. */
   private readonly due = new Map<string, ProxyState>();
@@ -52,7 +54,7 @@ export class Insights {
 
   close(): void {
     this.closed = true;
-    for (const t of this.timers.values()) clearTimeout(t.timer);
+    for (const b of this.buckets.values()) clearTimeout(b.timer);
   }
 
   /** A new stream: a subscription of its own (the last four closed ones are kept). */
@@ -107,26 +109,56 @@ export class Insights {
     return p.insight.subscriptions?.find((s) => s.id === streamId);
   }
 
-  /** Writes the DataplaneInsight of a Dataplane (coalesced: a pending write that fires later is brought forward). */
+  /**
+   * Writes the DataplaneInsight of a Dataplane (coalesced: a pending write that fires later is brought
+   * forward). Due times are on a grid of a quarter of the delay, rounded down (a write due within 500 ms
+   * fires 375-500 ms on): the proxies of a connect or reconnect wave, which arrive a few at a time, fall
+   * due together and are written in one batch, not in a transaction of one or two each.
+   */
   private write(p: ProxyState, urgency: Urgency): void {
     if (p.type !== 'Dataplane' || this.closed) return;
     const pending = this.timers.get(p.key);
     if (urgency === 'now') {
-      clearTimeout(pending?.timer);
-      this.timers.delete(p.key);
+      if (pending) this.unschedule(p.key, pending.at);
       this.enqueue(p);
       return;
     }
     const delay = urgency === 'soon' ? SOON_MS : (this.opts.statusFlushMs ?? 10_000);
-    const at = Date.now() + delay;
+    const grid = Math.max(1, Math.floor(delay / 4));
+    const at = Math.floor((Date.now() + delay) / grid) * grid;
     if (pending && pending.at <= at) return;
-    clearTimeout(pending?.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(p.key);
-      this.enqueue(p);
-    }, delay);
-    timer.unref();
-    this.timers.set(p.key, { timer, at });
+    if (pending) this.unschedule(p.key, pending.at);
+    let bucket = this.buckets.get(at);
+    if (!bucket) {
+      const proxies = new Map<string, ProxyState>();
+      const timer = setTimeout(
+        () => {
+          this.buckets.delete(at);
+          for (const [key, q] of proxies) {
+            this.timers.delete(key);
+            this.enqueue(q);
+          }
+        },
+        Math.max(0, at - Date.now()),
+      );
+      timer.unref();
+      bucket = { timer, proxies };
+      this.buckets.set(at, bucket);
+    }
+    bucket.proxies.set(p.key, p);
+    this.timers.set(p.key, { at });
+  }
+
+  /** Takes a proxy's pending write out of its bucket. */
+  private unschedule(key: string, at: number): void {
+    this.timers.delete(key);
+    const bucket = this.buckets.get(at);
+    if (!bucket) return;
+    bucket.proxies.delete(key);
+    if (bucket.proxies.size === 0) {
+      clearTimeout(bucket.timer);
+      this.buckets.delete(at);
+    }
   }
 
   /** The insight as it is now (the spec is built when written, so a later change is never lost). */

@@ -51,6 +51,8 @@ export interface RegistryOptions {
 
 /** Most registrations written in one store transaction. */
 const REGISTRATION_BATCH = 32;
+/** How long a registration waits for others to share its transaction, ms. */
+const REGISTRATION_GATHER_MS = 20;
 
 
 interface Registration {
@@ -140,7 +142,9 @@ export class Registry implements ProxyRegistry {
   private register(key: string, resource: Resource): Promise<Resource> {
     return new Promise<Resource>((resolve, reject) => {
       this.waiting.push({ key, resource, resolve, reject });
-      this.writing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.writeWaiting());
+      // The registrations of the next REGISTRATION_GATHER_MS go with it: proxies that reconnect a few at a
+      // time (after a restart, each with ~250 KB of held versions to read) are still written in batches.
+      this.writing ??= new Promise<void>((r) => setTimeout(r, REGISTRATION_GATHER_MS)).then(() => this.writeWaiting());
     });
   }
 
