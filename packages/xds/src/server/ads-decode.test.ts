@@ -27,6 +27,14 @@ describe('request decoding', () => {
           ? [
               { type_url: CLUSTER, resource_names_subscribe: ['a', 'b'], resource_names_unsubscribe: ['c'] },
               { type_url: CLUSTER, initial_resource_versions: { a: 'v1' } },
+              // A reconnect: node, names and ~1,000 held versions (some long, non-ASCII, an empty version).
+              {
+                node: { id: 'default.web-1', metadata: { 'dataplane.resource': '{}' } },
+                type_url: CLUSTER,
+                resource_names_subscribe: ['x'],
+                initial_resource_versions: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`c-${i}-${'é'.repeat(i % 3 ? 1 : 90)}`, i === 7 ? '' : `v${i}`])),
+                response_nonce: 'n-1',
+              },
             ]
           : [
               { version_info: 'v7', type_url: CLUSTER, response_nonce: 'abc-3' },
@@ -39,6 +47,26 @@ describe('request decoding', () => {
       }
     });
   }
+
+  it('a reconnect whose versions are malformed or truncated has the outcome the protos give it', () => {
+    const type = cases.DeltaAggregatedResources;
+    const decode = (adsServiceDefinition.DeltaAggregatedResources as { requestDeserialize: (b: Buffer) => unknown }).requestDeserialize;
+    const outcome = (f: () => unknown) => {
+      try {
+        return { value: f() };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    const full = encodeMessage(type, { type_url: CLUSTER, initial_resource_versions: { a: 'v1', b: 'v2' } });
+    for (let cut = 1; cut < full.length; cut++) {
+      const bytes = full.subarray(0, cut);
+      expect(outcome(() => decode(bytes)), `cut at ${cut}`).toEqual(outcome(() => decodeMessage(type, bytes)));
+    }
+    // An entry with a field the map does not have (wire type 0): left to the protos.
+    const odd = Buffer.concat([Buffer.from([0x2a, 0x05, 0x0a, 0x01, 0x61, 0x18, 0x01]), encodeMessage(type, { type_url: CLUSTER })]);
+    expect(outcome(() => decode(odd))).toEqual(outcome(() => decodeMessage(type, odd)));
+  });
 
   it('a truncated ACK is left to the protos (the same outcome as theirs)', () => {
     const type = cases.DeltaAggregatedResources;

@@ -65,6 +65,73 @@ export function decodeStrings(b: Buffer, fields: ReadonlyMap<number, string>): R
   return out;
 }
 
+/** A varint at `at` (up to 2^35): its value and where the next byte is; undefined past the end. */
+function readVarint(b: Buffer, at: number): [number, number] | undefined {
+  let v = 0;
+  let i = at;
+  for (let shift = 0; shift <= 28; shift += 7) {
+    if (i >= b.length) return undefined;
+    const byte = b[i++] as number;
+    v += (byte & 0x7f) * 2 ** shift;
+    if (!(byte & 0x80)) return [v, i];
+  }
+  return undefined;
+}
+
+/**
+ * A DeltaDiscoveryRequest that carries `initial_resource_versions` (map field 5: entries of key 1, value
+ * 2), decoded as the protos decode it: the map by hand, the other fields (node, type URL, names) by the
+ * protos. A proxy that reconnects announces every resource it holds, ~1,000 per type, and the protos
+ * decoded such a request at ~1 ms (a restart of the zone: 5,000 of them). Undefined for a request without
+ * the field or anything unexpected in it (the protos then decode the whole request).
+ */
+export function decodeDeltaWithVersions(b: Buffer): DeltaDiscoveryRequest | undefined {
+  let versions: Record<string, string> | undefined;
+  const rest: Buffer[] = [];
+  let at = 0;
+  while (at < b.length) {
+    const tagAt = readVarint(b, at);
+    if (!tagAt) return undefined;
+    const [tag, afterTag] = tagAt;
+    const wire = tag & 7;
+    let end: number;
+    if (wire === 0) {
+      const v = readVarint(b, afterTag);
+      if (!v) return undefined;
+      end = v[1];
+    } else if (wire === 2) {
+      const len = readVarint(b, afterTag);
+      if (!len || len[1] + len[0] > b.length) return undefined;
+      end = len[1] + len[0];
+      if (tag >>> 3 === 5) {
+        let key = '';
+        let value = '';
+        for (let e = len[1]; e < end; ) {
+          const etag = b[e++] as number;
+          if (etag !== 0x0a && etag !== 0x12) return undefined;
+          const elen = readVarint(b, e);
+          if (!elen || elen[1] + elen[0] > end) return undefined;
+          const text = b.toString('utf8', elen[1], elen[1] + elen[0]);
+          if (etag === 0x0a) key = text;
+          else value = text;
+          e = elen[1] + elen[0];
+        }
+        versions ??= {};
+        versions[key] = value;
+        at = end;
+        continue;
+      }
+    } else return undefined;
+    rest.push(b.subarray(at, end));
+    at = end;
+  }
+  if (!versions) return undefined;
+  const others = Buffer.concat(rest);
+  const req = ((decodeStrings(others, DELTA_ACK_FIELDS) as DeltaDiscoveryRequest | undefined) ?? decodeMessage<DeltaDiscoveryRequest>(DELTA_REQ, others)) as DeltaDiscoveryRequest;
+  req.initial_resource_versions = versions;
+  return req;
+}
+
 export const adsServiceDefinition: grpc.ServiceDefinition = {
   StreamAggregatedResources: {
     path: `/${SERVICE}/StreamAggregatedResources`,
@@ -80,7 +147,7 @@ export const adsServiceDefinition: grpc.ServiceDefinition = {
     requestStream: true,
     responseStream: true,
     requestSerialize: (r: DeltaDiscoveryRequest) => encodeMessage(DELTA_REQ, r as Record<string, unknown>),
-    requestDeserialize: (b: Buffer) => (decodeStrings(b, DELTA_ACK_FIELDS) as DeltaDiscoveryRequest | undefined) ?? decodeMessage<DeltaDiscoveryRequest>(DELTA_REQ, b),
+    requestDeserialize: (b: Buffer) => (decodeStrings(b, DELTA_ACK_FIELDS) as DeltaDiscoveryRequest | undefined) ?? decodeDeltaWithVersions(b) ?? decodeMessage<DeltaDiscoveryRequest>(DELTA_REQ, b),
     responseSerialize: serializeResponse,
     responseDeserialize: (b: Buffer) => decodeMessage(DELTA_RESP, b),
   },
