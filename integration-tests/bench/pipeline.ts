@@ -30,6 +30,15 @@
  * Run: npm run build && npm run bench:pipeline -w @causeway/integration-tests -- --proxies-per-zone 100
  *      [--protocol delta|sotw] [--proxy-workers 4] [--changes 20] [--services S] [--external-services E]
  *      [--timeout-ms 60000] [--quiet-ms 500] [--connect-timeout-ms N*600] [--skip-restart]
+ *      [--heap-every K] [--heap-no-gc] [--heap-snapshots DIR]
+ *
+ * Memory (`--heap-every K`, K >= 1): the zones run with the V8 inspector (`heap.ts`); after connect and
+ * after every K rounds of the four changes each zone is forced through a full GC and its RSS, heap used,
+ * external and ArrayBuffer memory and V8 heap spaces are recorded (`memory` in the JSON, one line each in
+ * the log), so that heap the zone retains is told apart from RSS not returned to the OS. `--heap-no-gc`
+ * samples the same without forcing a GC (how RSS moves on its own, and how much of it is V8's heap).
+ * `--heap-snapshots DIR` also writes zone-1's heap snapshot there at each sample (compare two with
+ * `node --import tsx bench/heap-diff.ts A B`).
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -38,6 +47,7 @@ import { XDS_PROTOCOLS, type XdsProtocol } from '@causeway/dataplane';
 import { generateNatsConfig } from '@causeway/sync';
 import { startNatsServer } from '@causeway/sync/testing';
 import { type ControlPlaneProcess, eventually, TestEnv } from '../src/harness.js';
+import { HeapInspector, inspectOptions, type MemorySample } from './heap.js';
 import { pct, pidOf, procStats, ReadyProbe, round, scrape, type ZoneMetrics } from './measure.js';
 import { callerMarker, dataplane, denyCaller, externalService, MESH, meshResources, serviceName, zoneProxy } from './mesh.js';
 import type { ProxyPlan, WatchTest } from './sim-protocol.js';
@@ -55,6 +65,9 @@ const { values: args } = parseArgs({
     'quiet-ms': { type: 'string', default: '500' },
     'connect-timeout-ms': { type: 'string' },
     'skip-restart': { type: 'boolean', default: false },
+    'heap-every': { type: 'string', default: '0' },
+    'heap-no-gc': { type: 'boolean', default: false },
+    'heap-snapshots': { type: 'string' },
   },
 });
 
@@ -73,6 +86,11 @@ const QUIET_MS = intArg('quiet-ms', args['quiet-ms'], 1);
 const CONNECT_TIMEOUT_MS = intArg('connect-timeout-ms', args['connect-timeout-ms'] ?? String(Math.max(120_000, N * 600)), 1);
 if (!XDS_PROTOCOLS.includes(args.protocol as XdsProtocol)) throw new Error(`--protocol: one of ${XDS_PROTOCOLS.join(', ')}, got ${JSON.stringify(args.protocol)}`);
 const PROTOCOL = args.protocol as XdsProtocol;
+const HEAP_EVERY = intArg('heap-every', args['heap-every'], 0);
+const HEAP_SNAPSHOTS = args['heap-snapshots'];
+const HEAP_GC = !args['heap-no-gc'];
+if (HEAP_SNAPSHOTS !== undefined && !HEAP_GC) throw new Error('--heap-snapshots collects garbage: not with --heap-no-gc');
+if (HEAP_SNAPSHOTS !== undefined && HEAP_EVERY === 0) throw new Error('--heap-snapshots needs --heap-every');
 const BACKOFF = { initialMs: 200, maxMs: 2_000 };
 const ZONES = ['zone-1', 'zone-2'] as const;
 type Zone = (typeof ZONES)[number];
@@ -170,7 +188,10 @@ async function main(): Promise<number> {
   await global.start();
   const api = global.client();
   const zones = {} as Record<Zone, ControlPlaneProcess>;
-  await Promise.all(
+  // --heap-every: only the zones run with the inspector (the environment is read when they are spawned).
+  const nodeOptions = process.env.NODE_OPTIONS;
+  if (HEAP_EVERY > 0) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} ${inspectOptions()}`.trim();
+  const started = Promise.all(
     ZONES.map(async (z, i) => {
       const cred = gen.zones[z];
       if (!cred) throw new Error(`no NATS credentials for ${z}`);
@@ -183,6 +204,13 @@ async function main(): Promise<number> {
       zones[z] = cp;
     }),
   );
+  try {
+    await started;
+  } finally {
+    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = nodeOptions;
+  }
+  const inspectors = HEAP_EVERY > 0 ? (Object.fromEntries(await Promise.all(ZONES.map(async (z) => [z, await HeapInspector.connect(zones[z])]))) as Record<Zone, HeapInspector>) : undefined;
   log('nats, global, zone-1 and zone-2 are ready');
 
   // 2. The mesh, at global, synced to both zones.
@@ -307,6 +335,30 @@ async function main(): Promise<number> {
   const globalBefore = procStats(globalPid);
   for (const z of ZONES) await scrape(zones[z]);
   const statsAfterConnect = { 'zone-1': await pool.stats('zone-1'), 'zone-2': await pool.stats('zone-2') };
+  /** --heap-every: each zone's memory before and after a full GC (none with --heap-no-gc), after connect and every K rounds. */
+  const memory: { changes: number; zones: Record<Zone, { rssBeforeGc: number } & MemorySample> }[] = [];
+  const sampleMemory = async (changes: number): Promise<void> => {
+    if (!inspectors) return;
+    const zs = {} as Record<Zone, { rssBeforeGc: number } & MemorySample>;
+    for (const z of ZONES) {
+      const rssBeforeGc = round(procStats(pids[z]).rssMb, 1);
+      zs[z] = { rssBeforeGc, ...(await inspectors[z].sample(HEAP_GC)) };
+    }
+    memory.push({ changes, zones: zs });
+    log(
+      `memory after ${changes} changes: ` +
+        ZONES.map((z) => {
+          const m = zs[z];
+          return `${z} RSS ${m.rssBeforeGc} -> ${m.rss} MB after ${HEAP_GC ? 'GC' : 'no GC'}, heap used ${m.heapUsed} / total ${m.heapTotal} MB, external ${m.external} (ArrayBuffers ${m.arrayBuffers}) MB, old ${m.spaces.old} code ${m.spaces.code} large ${m.spaces.large_object} MB`;
+        }).join('; '),
+    );
+    if (HEAP_SNAPSHOTS) {
+      const file = `${HEAP_SNAPSHOTS}/zone-1-${String(changes).padStart(4, '0')}.heapsnapshot`;
+      await inspectors['zone-1'].snapshot(file);
+      log(`heap snapshot of zone-1: ${file}`);
+    }
+  };
+  await sampleMemory(0);
   const workersCpuBefore = (await pool.stats()).cpuMs;
 
   // 5. Changes.
@@ -363,6 +415,7 @@ async function main(): Promise<number> {
     const caller = `bench-caller-${k}`;
     await measure('mtpApply', k, { kind: 'inbound-rbac', marker: callerMarker(caller), present: true }, () => api.put(denyCaller(`bench-deny-${k}`, caller)));
     await measure('mtpDelete', k, { kind: 'inbound-rbac', marker: callerMarker(caller), present: false }, () => api.delete('MeshTrafficPermission', MESH, `bench-deny-${k}`));
+    if (HEAP_EVERY > 0 && ((k + 1) % HEAP_EVERY === 0 || k === CHANGES - 1)) await sampleMemory(4 * (k + 1));
   }
   for (const p of Object.values(probes)) p.stop();
   const rssAfterChanges = Object.fromEntries(ZONES.map((z) => [z, round(procStats(pids[z]).rssMb, 0)])) as Record<Zone, number>;
@@ -375,6 +428,7 @@ async function main(): Promise<number> {
   let restart: { killToAllAckedMs: number | undefined; startToAllAckedMs: number | undefined; startToReadyMs: number; reached: number; scope: number } | undefined;
   if (!args['skip-restart']) {
     const cp = zones['zone-1'];
+    inspectors?.['zone-1'].close();
     await cp.kill();
     const killedAt = now();
     const watch = await pool.watch({ kind: 'update-since', since: killedAt }, 'all', pool.inZone('zone-1'));
@@ -471,6 +525,7 @@ async function main(): Promise<number> {
     /** CPU of the proxy workers (decode, apply, ACK) per change: they share the 2 cores with the control planes. */
     proxyWorkersCpuMsPerChange: round(workersCpuMs / results.length, 0),
     restart,
+    ...(inspectors ? { memory } : {}),
     perChange: results.map((r) => ({
       kind: r.kind,
       i: r.i,
