@@ -78,7 +78,7 @@ export class XdsZone implements ProxyRegistry {
     const budget = new TurnBudget(20);
     const common = { mirror: this.mirror, proxies: this.proxies, certificates, cache: this.cache, logger, now, budget };
     this.regenerator = new Regenerator({ ...common, debounceMs: opts.debounceMs, afterPass: () => this.ingressServices.publish() });
-    this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId, statusFlushMs: opts.insightFlushMs });
+    this.insights = new Insights({ store, logger, now, instanceId: opts.instanceId, statusFlushMs: opts.insightFlushMs, budget });
     this.admission = new Admission({ ...opts, now, dataplanes: () => this.mirror.list('Dataplane') });
     this.registry = new Registry({ ...common, zone, store, admission: this.admission, insights: this.insights, regenerator: this.regenerator, ingressServices: this.ingressServices, proxyGraceMs: opts.proxyGraceMs, instanceId: opts.instanceId });
     this.inspector = new Inspector({ ...common, store, regenerator: this.regenerator });

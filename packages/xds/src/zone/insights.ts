@@ -5,7 +5,8 @@
  * (default 10 s, like Kuma's dataplane status flush interval) — a change pushed to 1,000 proxies is then
  * not 1,000 store writes (and as many NATS messages to global) per change. Writes that fall due together
  * (the counters of every proxy a change reached, the connects of a reconnect wave) go to the store in
- * batches of up to 250 insights, one transaction each, instead of one transaction per proxy.
+ * batches of up to 64 insights, one transaction each, instead of one transaction per proxy, each within
+ * the zone's budget of sliced work per turn of the event loop.
  *
  * Replicas share the store, and a proxy moves between them (a stream breaks, the proxy reconnects to
  * another replica). A connect or disconnect is therefore written merged with what the store holds: the
@@ -18,6 +19,7 @@ import type { DataplaneInsightSpec, Resource } from '@causeway/core';
 import type { BatchOp, ResourceStore } from '@causeway/store';
 import type { Logger } from 'pino';
 import type { ProxyState } from './proxies.js';
+import type { TurnBudget } from './slices.js';
 
 type Subscription = NonNullable<DataplaneInsightSpec['subscriptions']>[number];
 
@@ -28,13 +30,18 @@ export interface InsightsOptions {
   instanceId?: string | undefined;
   /** Longest delay of a write that only updates the response/ACK counters, ms (default 10 s). */
   statusFlushMs?: number | undefined;
+  /** The zone's budget of sliced work per turn of the event loop (slices.ts): a batch is written within it. */
+  budget?: TurnBudget | undefined;
 }
 
 /** How soon an insight change is written: at once, within 500 ms, or within the status flush interval. */
 type Urgency = 'now' | 'soon' | 'later';
 const SOON_MS = 500;
-/** Most insights written in one store transaction. */
-const BATCH = 250;
+/**
+ * Most insights written in one store transaction. PGlite validates and writes a batch in this thread: 250
+ * were blocks of 130-170 ms of the event loop (the counters of a whole connect wave fall due together).
+ */
+const BATCH = 64;
 
 export class Insights {
   /** Pending writes by proxy key: when they fire (ms since the epoch, a due time of `buckets`). */
@@ -181,6 +188,8 @@ export class Insights {
   /** Writes what is due in batches; what falls due meanwhile goes in the next round. */
   private async flush(): Promise<void> {
     while (this.due.size > 0 && !this.closed) {
+      await this.opts.budget?.slice();
+      if (this.closed) break;
       const proxies = [...this.due.values()].slice(0, BATCH);
       for (const p of proxies) this.due.delete(p.key);
       await this.mergeOtherReplicas(proxies);
