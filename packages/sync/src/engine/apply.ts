@@ -7,7 +7,11 @@
  * decoding and validation via model.ts, what it may and may not touch); the store validates the batch
  * again, and an item it refuses is skipped (`refused`) while the rest is applied in one more transaction.
  * A transient error retries the keys in 1 s. When the replay is applied, what the store holds and the
- * bucket does not is deleted (`converge`): the side converges exactly, whatever it missed.
+ * bucket does not is deleted (`converge`): the side converges exactly, whatever it missed. A deleted key
+ * is forgotten once its delete is done (written, already so, or nothing to do): to the apply loop, a key
+ * it holds no entry for is a deleted one, so `incoming` holds what the bucket holds, not every key the
+ * session ever saw deleted (issue #20: it grew by one entry per deleted resource, for as long as the
+ * connection lasted).
  */
 import { BatchError, type BatchOp, type BatchOptions, type BatchResult, type ResourceStore } from '@causeway/store';
 import type { Logger } from 'pino';
@@ -59,7 +63,7 @@ const EMPTY = new Uint8Array(0);
 export class Applier<R extends ResourceRef, I extends ApplyItem> {
   private readonly queue: KeyedBatcher;
   private session: Session | undefined;
-  /** Latest entry per key in this session. */
+  /** Latest entry per key in this session; a deleted key only until its delete is done. */
   private incoming = new Map<string, KvChange>();
   private highest = 0;
 
@@ -96,13 +100,31 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
         js: s.js,
         bucket,
         keys: '>',
-        onChange: (c) => {
-          if (s.aborted) return;
-          this.incoming.set(c.key, c);
-          this.queue.mark(c.key);
-        },
+        onChange: (c) => this.receive(s, c),
       }),
     );
+  }
+
+  /** An entry of the bucket (from the watch): kept as its key's latest, the key marked to be applied. */
+  receive(s: Session, c: KvChange): void {
+    if (s.aborted) return;
+    this.incoming.set(c.key, c);
+    this.queue.mark(c.key);
+  }
+
+  /** Resolves when every marked key has been applied (or given up on). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** How many keys the applier holds an entry for. */
+  get held(): number {
+    return this.incoming.size;
+  }
+
+  /** A delete is done: its entry goes (unless a newer entry of the key came meanwhile). */
+  private deleted(change: KvChange): void {
+    if (change.op !== 'PUT' && this.incoming.get(change.key) === change) this.incoming.delete(change.key);
   }
 
   /**
@@ -148,7 +170,7 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
     if (!s || s.aborted) return;
     const { side, store, log } = this.opts;
     const { bucket, format } = side.keys;
-    let items: { item: I; revision: number }[] = [];
+    let items: { item: I; change: KvChange }[] = [];
     const targets = new Set<string>();
     for (const key of keys) {
       const change = this.incoming.get(key);
@@ -160,12 +182,14 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
       }
       try {
         const item = await side.prepare(ref, key, change);
-        if (item === 'in-sync') this.caughtUp(s, change.revision);
-        else if (item && targets.has(item.target ?? key)) this.queue.mark(key);
+        if (item === 'in-sync') {
+          this.caughtUp(s, change.revision);
+          this.deleted(change);
+        } else if (item && targets.has(item.target ?? key)) this.queue.mark(key);
         else if (item) {
           targets.add(item.target ?? key);
-          items.push({ item, revision: change.revision });
-        }
+          items.push({ item, change });
+        } else this.deleted(change); // skipped: for a delete, nothing to do
       } catch (e) {
         if (s.aborted) return;
         log.warn({ key, err: errorText(e) }, `could not apply an entry of ${bucket}; retrying in 1 s`);
@@ -179,7 +203,10 @@ export class Applier<R extends ResourceRef, I extends ApplyItem> {
           items.map((i) => i.item.op),
           side.batchOptions,
         );
-        for (const i of items) this.caughtUp(s, i.revision);
+        for (const i of items) {
+          this.caughtUp(s, i.change.revision);
+          this.deleted(i.change);
+        }
         side.applied?.(
           items.map((i) => i.item),
           results,
