@@ -7,19 +7,39 @@
 import type { EnvoyJson, FilterChain as EnvoyFilterChain, NetworkFilter, Rds, Route, RouteAction, TypedAny, VirtualHost, XdsKind } from '@causeway/envoy/config';
 import type { ResourceSet } from './context.js';
 
-const derivations = new WeakMap<object, Map<string, unknown>>();
+/**
+ * The derivations of one original object: each by its key, held weakly, and the few used last held
+ * strongly. An original can outlive many changes (a proxy's own part is reused while its inputs are),
+ * and a key can change with every change (a permission's rules): holding every derivation ever made
+ * would keep one dead object per change per proxy. A derivation anything still holds (a snapshot, a
+ * proxy's current config) stays reachable, so it is found again and stays the same object.
+ */
+interface Derivations {
+  byKey: Map<string, WeakRef<object>>;
+  /** The derivations used last, most recent first: kept alive while nothing else holds them. */
+  recent: object[];
+}
+const derivations = new WeakMap<object, Derivations>();
+const RECENT = 4;
 
-/** `make(original)` once per (original object, key); the same derived object afterwards. */
-export function derive<T extends object, R = T>(original: T, key: string, make: (o: T) => R): R {
-  let m = derivations.get(original);
-  if (!m) {
-    m = new Map();
-    derivations.set(original, m);
+/** `make(original)` once per (original object, key) while the result is in use; the same derived object afterwards. */
+export function derive<T extends object, R extends object = T>(original: T, key: string, make: (o: T) => R): R {
+  let d = derivations.get(original);
+  if (!d) {
+    d = { byKey: new Map(), recent: [] };
+    derivations.set(original, d);
   }
-  let v = m.get(key) as R | undefined;
+  let v = d.byKey.get(key)?.deref() as R | undefined;
   if (v === undefined) {
     v = make(original);
-    m.set(key, v);
+    if (d.byKey.size >= 2 * RECENT) for (const [k, ref] of d.byKey) if (ref.deref() === undefined) d.byKey.delete(k);
+    d.byKey.set(key, new WeakRef(v));
+  }
+  if (d.recent[0] !== v) {
+    const at = d.recent.indexOf(v);
+    if (at >= 0) d.recent.splice(at, 1);
+    d.recent.unshift(v);
+    if (d.recent.length > RECENT) d.recent.length = RECENT;
   }
   return v;
 }
