@@ -162,11 +162,11 @@ const edgeName = (e: number) => {
   return t === 'element' || t === 'hidden' ? `[${v}]` : String(b.strings[v]);
 };
 const PATHS = Number(opts.paths);
-/** The shortest path from `start` up to the roots, as `holder.edge` steps. */
-function retainers(start: number): string[] {
+/** The shortest path from `start` up to the roots (at most `maxDepth` steps), as `holder.edge` steps. */
+function retainers(start: number, maxDepth = 40): string[] {
   const path: string[] = [];
   let n = start;
-  for (let depth = 0; depth < 40 && n !== 0; depth++) {
+  for (let depth = 0; depth < maxDepth && n !== 0; depth++) {
     let best = -1;
     let bestE = -1;
     for (let i = retStart[n] as number; i < (retStart[n + 1] as number); i++) {
@@ -214,26 +214,8 @@ for (const want of names) {
   console.log(`\n== ${want}: ${fresh.length >= 2000 ? '2000+' : fresh.length} new since A; retainer paths of ${Math.min(PATHS, fresh.length)} (spread over them):`);
   const seen = new Map<string, number>();
   for (let k = 0; k < Math.min(PATHS, fresh.length); k++) {
-    let n = fresh[Math.floor((k * fresh.length) / Math.min(PATHS, fresh.length))] as number;
-    const path: string[] = [];
-    for (let depth = 0; depth < 25 && n !== 0; depth++) {
-      let best = -1;
-      let bestE = -1;
-      for (let i = retStart[n] as number; i < (retStart[n + 1] as number); i++) {
-        const r = retNode[i] as number;
-        if (dist[r] === -1) continue;
-        if (best === -1 || (dist[r] as number) < (dist[best] as number)) {
-          best = r;
-          bestE = retEdge[i] as number;
-        }
-      }
-      if (best === -1) {
-        path.push('(unreachable)');
-        break;
-      }
-      path.push(`${keyOf(b, best)}.${edgeName(bestE)}`);
-      n = best;
-    }
+    const n = fresh[Math.floor((k * fresh.length) / Math.min(PATHS, fresh.length))] as number;
+    const path = retainers(n, 25);
     const p = path.join(' <- ');
     seen.set(p, (seen.get(p) ?? 0) + 1);
   }

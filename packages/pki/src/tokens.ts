@@ -6,6 +6,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import { check, type FieldError, parseDuration, SERVICE_TAG, tagsSchema } from '@causeway/core';
+import { Kept } from './kept.js';
 
 export type TokenKind = 'dataplane' | 'zone';
 export type ZoneScope = 'ingress' | 'egress';
@@ -95,18 +96,11 @@ export function signingPublicKey(signingKeyPem: string): string {
 }
 
 /** Public keys of the PEMs tokens were verified with (a zone verifies every connecting proxy's token with the same few). */
-const verifyKeys = new Map<string, KeyObject>();
-const VERIFY_KEYS_KEPT = 16;
+const verifyKeys = new Kept<KeyObject>(16);
 
 /** The public key of a PEM (private or public), parsed once: parsing it was half of a verification's CPU. */
 function verifyKeyOf(pem: string): KeyObject {
-  let k = verifyKeys.get(pem);
-  if (!k) {
-    k = createPublicKey(pem);
-    if (verifyKeys.size >= VERIFY_KEYS_KEPT) verifyKeys.delete(verifyKeys.keys().next().value as string);
-    verifyKeys.set(pem, k);
-  }
-  return k;
+  return verifyKeys.get(pem, () => createPublicKey(pem));
 }
 
 /** Verifies signature, algorithm and expiry; returns the claims or throws TokenError. */

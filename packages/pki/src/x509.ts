@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { Kept } from './kept.js';
 import { issueLeaf, type LeafIssuer, leafIssuer, plainCommonName } from './leaf.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -94,8 +95,8 @@ interface Issuer {
 }
 
 /** Parsed CAs by certificate and key PEM (a handful per zone: one per mesh and rotation). */
-const issuers = new Map<string, Promise<Issuer>>();
 const ISSUERS_KEPT = 32;
+const issuers = new Kept<Promise<Issuer>>(ISSUERS_KEPT);
 
 /**
  * The CA's subject, imported key, signature algorithm and authority key identifier, parsed once per CA and
@@ -104,9 +105,8 @@ const ISSUERS_KEPT = 32;
  */
 function issuerOf(ca: KeyPairPem): Promise<Issuer> {
   const id = `${ca.certPem}\n${ca.keyPem}`;
-  let issuer = issuers.get(id);
-  if (!issuer) {
-    issuer = (async () => {
+  return issuers.get(id, () => {
+    const issuer = (async () => {
       const caCert = new x509.X509Certificate(ca.certPem);
       const caAlgo = new X509Certificate(ca.certPem).publicKey.asymmetricKeyType;
       return {
@@ -118,24 +118,15 @@ function issuerOf(ca: KeyPairPem): Promise<Issuer> {
     })();
     // A CA that cannot be parsed is not kept: the next issuance tries again (and fails the same way).
     issuer.catch(() => issuers.delete(id));
-    if (issuers.size >= ISSUERS_KEPT) issuers.delete(issuers.keys().next().value as string);
-    issuers.set(id, issuer);
-  }
-  return issuer;
+    return issuer;
+  });
 }
 
 /** Parsed CAs for the DER path (`leaf.ts`), by certificate and key PEM. */
-const leafIssuers = new Map<string, LeafIssuer>();
+const leafIssuers = new Kept<LeafIssuer>(ISSUERS_KEPT);
 
 function leafIssuerOf(ca: KeyPairPem): LeafIssuer {
-  const id = `${ca.certPem}\n${ca.keyPem}`;
-  let issuer = leafIssuers.get(id);
-  if (!issuer) {
-    issuer = leafIssuer(ca);
-    if (leafIssuers.size >= ISSUERS_KEPT) leafIssuers.delete(leafIssuers.keys().next().value as string);
-    leafIssuers.set(id, issuer);
-  }
-  return issuer;
+  return leafIssuers.get(`${ca.certPem}\n${ca.keyPem}`, () => leafIssuer(ca));
 }
 
 const ASCII = /^[\x20-\x7e]*$/;
