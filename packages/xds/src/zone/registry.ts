@@ -94,11 +94,7 @@ export class Registry implements ProxyRegistry {
       throw new AdsError(grpc.status.FAILED_PRECONDITION, `mesh "${resource.mesh}" does not exist in zone "${zone}"`);
 
     const key = proxyKey(type, resource.mesh, resource.name);
-    const timer = this.deletions.get(key);
-    if (timer) {
-      clearTimeout(timer);
-      this.deletions.delete(key);
-    }
+    this.cancelDeletion(key);
     let spec = resource.spec as Record<string, unknown>;
     if (type !== 'Dataplane') spec = { ...spec, zone };
     else spec = withInboundZoneTag(spec as unknown as DataplaneSpec, zone) as unknown as Record<string, unknown>;
@@ -124,6 +120,9 @@ export class Registry implements ProxyRegistry {
       p.proxyless = proxyless;
     }
     p.streams.add(info.streamId);
+    // A deletion scheduled while this stream waited for admission or registration (the proxy's previous
+    // stream closed meanwhile) is void: the proxy is connected.
+    this.cancelDeletion(key);
     this.opts.insights.connected(p, info.streamId);
     if (changed) {
       // A new or changed proxy changes its mesh (endpoints, VIPs): its first config comes with the next
@@ -217,6 +216,14 @@ export class Registry implements ProxyRegistry {
     if (p) this.opts.insights.nack(p, streamId, typeUrl, error);
   }
 
+  private cancelDeletion(key: string): void {
+    const timer = this.deletions.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      this.deletions.delete(key);
+    }
+  }
+
   /**
    * Deletes the proxy's resource after the grace period unless it reconnected here — or was registered
    * again since (at `version`): by another replica of this zone's control plane it moved to.
@@ -229,18 +236,34 @@ export class Registry implements ProxyRegistry {
       if (p && p.streams.size > 0) return;
       const { regenerator, store, logger } = this.opts;
       void regenerator.enqueue(async () => {
-        this.opts.proxies.delete(key);
-        this.opts.cache.delete(key);
-        this.opts.certificates.forget(key, regenerator.meshContexts().keys());
+        // The job runs after the regeneration work queued before it (seconds, in a connect wave): the proxy
+        // may have reconnected since the timer fired. A reconnect that registers an unchanged resource does
+        // not bump its version, so `expectedVersion` alone would not see it: look at the streams, before
+        // and after the store's answer.
+        const connected = () => (this.opts.proxies.get(key)?.streams.size ?? 0) > 0;
+        const forget = () => {
+          this.opts.proxies.delete(key);
+          this.opts.cache.delete(key);
+          this.opts.certificates.forget(key, regenerator.meshContexts().keys());
+        };
+        if (connected()) return;
         try {
           await store.delete(type, mesh, name, { expectedVersion: version });
-          logger.info({ proxy: key }, 'proxy gone for good: its resource was deleted');
         } catch (e) {
+          if (!connected()) forget();
           const moved = isCausewayError(e, 'CONFLICT');
           if (moved) logger.info({ proxy: key }, 'proxy registered again since (with another replica): its resource is kept');
           else logger.debug({ proxy: key, err: (e as Error).message }, 'proxy resource already gone');
           return;
         }
+        const back = this.opts.proxies.get(key);
+        if (back && back.streams.size > 0) {
+          // Reconnected while the resource was being deleted: written back, the proxy stays.
+          await this.register(key, back.resource).catch((err: unknown) => logger.warn({ proxy: key, err: (err as Error).message }, 'could not write back the resource of a proxy that reconnected during its deletion'));
+          return;
+        }
+        forget();
+        logger.info({ proxy: key }, 'proxy gone for good: its resource was deleted');
         if (type === 'Dataplane') await store.delete('DataplaneInsight', mesh, name).catch(() => undefined);
       });
     }, this.opts.proxyGraceMs ?? 30_000);

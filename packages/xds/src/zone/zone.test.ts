@@ -108,6 +108,30 @@ describe('XdsZone with --allow-untagged-dataplane-tokens', () => {
     });
     expect(await store.get('Dataplane', 'default', 'web-b')).toBeUndefined();
   });
+
+  it('keeps a proxy that reconnected while its deletion waited behind other regeneration work', async () => {
+    // The deletion (grace 100 ms) runs as a regenerator job; in a connect wave that queue is seconds long,
+    // and a reconnect that registers an unchanged resource does not bump its version.
+    const internals = zone as unknown as { regenerator: { enqueue(job: () => Promise<void>): Promise<void> }; registry: { opts: { proxies: { get(k: string): { streams: Set<string> } | undefined } } } };
+    const token = generateDataplaneToken({ signingKeyPem: key, mesh: 'default', name: 'web-r', tags: { 'kuma.io/service': ['web'] } });
+    const k = await zone.connect(info('web-r', 'web', token));
+    zone.disconnect(k, 'stream-web-r');
+    let open = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    void internals.regenerator.enqueue(() => gate);
+    await new Promise((r) => setTimeout(r, 300)); // the grace period ends: the deletion job waits behind the gate
+    const again = zone.connect({ ...info('web-r', 'web', token), streamId: 'stream-web-r-2' });
+    await until(() => internals.registry.opts.proxies.get(k)?.streams.has('stream-web-r-2'));
+    open();
+    expect(await again).toBe(k);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await store.get('Dataplane', 'default', 'web-r')).toBeDefined();
+    expect(internals.registry.opts.proxies.get(k)?.streams.has('stream-web-r-2')).toBe(true);
+    expect(zone.cache.get(k)).toBeDefined();
+    zone.disconnect(k, 'stream-web-r-2');
+  });
 });
 
 describe('XdsZone with a token verifier of its own (verifyToken)', () => {
