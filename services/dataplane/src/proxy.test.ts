@@ -1,24 +1,8 @@
 /** Config updates: open connections survive, removed listeners stop accepting, bad updates change nothing. */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, get, hcmFilter, httpUpstream, listener, makeProxy, routeConfig, sleep, staticCluster, tcpProxyFilter, type Upstream } from './testing/helpers.js';
-
-function openTcp(port: number): Promise<{ socket: Socket; roundTrip(text: string): Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () =>
-      resolve({
-        socket,
-        roundTrip: (text) =>
-          new Promise((res) => {
-            socket.once('data', (d) => res(d.toString()));
-            socket.write(text);
-          }),
-      }),
-    );
-    socket.on('error', reject);
-  });
-}
+import { freePort, get, hcmFilter, httpUpstream, listener, makeProxy, openTcp, routeConfig, sleep, staticCluster, tcpProxyFilter, type Upstream } from './testing/helpers.js';
 
 describe('config updates', () => {
   const { proxy } = makeProxy();

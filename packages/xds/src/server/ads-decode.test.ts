@@ -48,37 +48,31 @@ describe('request decoding', () => {
     });
   }
 
+  /** What decoding gives: a value or an error message. */
+  const outcome = (f: () => unknown) => {
+    try {
+      return { value: f() };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  const decodeDelta = (adsServiceDefinition.DeltaAggregatedResources as { requestDeserialize: (b: Buffer) => unknown }).requestDeserialize;
+
   it('a reconnect whose versions are malformed or truncated has the outcome the protos give it', () => {
     const type = cases.DeltaAggregatedResources;
-    const decode = (adsServiceDefinition.DeltaAggregatedResources as { requestDeserialize: (b: Buffer) => unknown }).requestDeserialize;
-    const outcome = (f: () => unknown) => {
-      try {
-        return { value: f() };
-      } catch (e) {
-        return { error: (e as Error).message };
-      }
-    };
     const full = encodeMessage(type, { type_url: CLUSTER, initial_resource_versions: { a: 'v1', b: 'v2' } });
     for (let cut = 1; cut < full.length; cut++) {
       const bytes = full.subarray(0, cut);
-      expect(outcome(() => decode(bytes)), `cut at ${cut}`).toEqual(outcome(() => decodeMessage(type, bytes)));
+      expect(outcome(() => decodeDelta(bytes)), `cut at ${cut}`).toEqual(outcome(() => decodeMessage(type, bytes)));
     }
     // An entry with a field the map does not have (wire type 0): left to the protos.
     const odd = Buffer.concat([Buffer.from([0x2a, 0x05, 0x0a, 0x01, 0x61, 0x18, 0x01]), encodeMessage(type, { type_url: CLUSTER })]);
-    expect(outcome(() => decode(odd))).toEqual(outcome(() => decodeMessage(type, odd)));
+    expect(outcome(() => decodeDelta(odd))).toEqual(outcome(() => decodeMessage(type, odd)));
   });
 
   it('a truncated ACK is left to the protos (the same outcome as theirs)', () => {
     const type = cases.DeltaAggregatedResources;
     const bytes = encodeMessage(type, { type_url: CLUSTER, response_nonce: 'abc-1' }).subarray(0, -2);
-    const decode = (adsServiceDefinition.DeltaAggregatedResources as { requestDeserialize: (b: Buffer) => unknown }).requestDeserialize;
-    const outcome = (f: () => unknown) => {
-      try {
-        return { value: f() };
-      } catch (e) {
-        return { error: (e as Error).message };
-      }
-    };
-    expect(outcome(() => decode(bytes))).toEqual(outcome(() => decodeMessage(type, bytes)));
+    expect(outcome(() => decodeDelta(bytes))).toEqual(outcome(() => decodeMessage(type, bytes)));
   });
 });

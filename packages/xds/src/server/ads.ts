@@ -36,6 +36,19 @@ const DELTA_ACK_FIELDS: ReadonlyMap<number, string> = new Map([
   [6, 'response_nonce'],
 ]);
 
+/** A varint at `at` (up to 2^35): its value and where the next byte is; undefined past the end. */
+function readVarint(b: Buffer, at: number): [number, number] | undefined {
+  let v = 0;
+  let i = at;
+  for (let shift = 0; shift <= 28; shift += 7) {
+    if (i >= b.length) return undefined;
+    const byte = b[i++] as number;
+    v += (byte & 0x7f) * 2 ** shift;
+    if (!(byte & 0x80)) return [v, i];
+  }
+  return undefined;
+}
+
 /**
  * A request made only of the string fields `fields` (an ACK: every proxy sends one per response, so a
  * thousand per change and type) decoded by hand, as the protos decode it; undefined for anything else
@@ -49,33 +62,15 @@ export function decodeStrings(b: Buffer, fields: ReadonlyMap<number, string>): R
     if (tag & 0x80 || (tag & 7) !== 2) return undefined;
     const name = fields.get(tag >> 3);
     if (name === undefined) return undefined;
-    let len = 0;
-    let shift = 0;
-    for (;;) {
-      if (at >= b.length || shift > 21) return undefined;
-      const byte = b[at++] as number;
-      len += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (!(byte & 0x80)) break;
-    }
+    const v = readVarint(b, at);
+    if (!v) return undefined;
+    const [len, start] = v;
+    at = start;
     if (at + len > b.length) return undefined;
     out[name] = b.toString('utf8', at, at + len);
     at += len;
   }
   return out;
-}
-
-/** A varint at `at` (up to 2^35): its value and where the next byte is; undefined past the end. */
-function readVarint(b: Buffer, at: number): [number, number] | undefined {
-  let v = 0;
-  let i = at;
-  for (let shift = 0; shift <= 28; shift += 7) {
-    if (i >= b.length) return undefined;
-    const byte = b[i++] as number;
-    v += (byte & 0x7f) * 2 ** shift;
-    if (!(byte & 0x80)) return [v, i];
-  }
-  return undefined;
 }
 
 /**

@@ -257,7 +257,7 @@ export class Registry implements ProxyRegistry {
           return;
         }
         const back = this.opts.proxies.get(key);
-        if (back && back.streams.size > 0) {
+        if (back && connected()) {
           // Reconnected while the resource was being deleted: written back, the proxy stays.
           await this.register(key, back.resource).catch((err: unknown) => logger.warn({ proxy: key, err: (err as Error).message }, 'could not write back the resource of a proxy that reconnected during its deletion'));
           return;

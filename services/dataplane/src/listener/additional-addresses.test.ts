@@ -1,26 +1,10 @@
 /** Listener.additional_addresses (issue #20): one listener on several addresses, updated address by address. */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenerStatName } from '../stats.js';
-import { freePort, listener, makeProxy, staticCluster, tcpProxyFilter } from '../testing/helpers.js';
-
-function openTcp(port: number): Promise<{ socket: Socket; roundTrip(text: string): Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () =>
-      resolve({
-        socket,
-        roundTrip: (text) =>
-          new Promise((res) => {
-            socket.once('data', (d) => res(d.toString()));
-            socket.write(text);
-          }),
-      }),
-    );
-    socket.on('error', reject);
-  });
-}
+import { freePort, listener, makeProxy, openTcp, staticCluster, tcpProxyFilter } from '../testing/helpers.js';
 
 /** One round trip on a new connection. */
 async function once(port: number, text: string): Promise<string> {

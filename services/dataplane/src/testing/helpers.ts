@@ -1,6 +1,6 @@
 /** Test helpers: a quiet proxy, local upstream servers, a small HTTP client, Envoy resource builders. */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import pino from 'pino';
 import { MemoryAccessLog } from '../access-log.js';
 import { DataplaneProxy, type ProxyOptions } from '../proxy.js';
@@ -125,3 +125,20 @@ export function routeConfig(name: string, routes: unknown[], domains: string[] =
 export const inline = (s: string) => ({ inline_string: s });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP connection to 127.0.0.1:`port`, and one write-then-first-read round trip on it. */
+export function openTcp(port: number): Promise<{ socket: Socket; roundTrip(text: string): Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () =>
+      resolve({
+        socket,
+        roundTrip: (text) =>
+          new Promise((res) => {
+            socket.once('data', (d) => res(d.toString()));
+            socket.write(text);
+          }),
+      }),
+    );
+    socket.on('error', reject);
+  });
+}
