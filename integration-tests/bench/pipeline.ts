@@ -30,7 +30,7 @@
  * Run: npm run build && npm run bench:pipeline -w @causeway/integration-tests -- --proxies-per-zone 100
  *      [--protocol delta|sotw] [--proxy-workers 4] [--changes 20] [--services S] [--external-services E]
  *      [--timeout-ms 60000] [--quiet-ms 500] [--connect-timeout-ms N*600] [--skip-restart]
- *      [--heap-every K] [--heap-no-gc] [--heap-snapshots DIR]
+ *      [--heap-every K] [--heap-no-gc] [--heap-snapshots DIR] [--cpu-profile DIR]
  *
  * Memory (`--heap-every K`, K >= 1): the zones run with the V8 inspector (`heap.ts`); after connect and
  * after every K rounds of the four changes each zone is forced through a full GC and its RSS, heap used,
@@ -39,7 +39,13 @@
  * samples the same without forcing a GC (how RSS moves on its own, and how much of it is V8's heap).
  * `--heap-snapshots DIR` also writes zone-1's heap snapshot there at each sample (compare two with
  * `node --import tsx bench/heap-diff.ts A B`).
+ *
+ * CPU (`--cpu-profile DIR`): the zones run with the V8 inspector, and each zone's main thread is profiled
+ * from the first change to the last (not the connect wave, not the restart): DIR/zone-1-changes.cpuprofile
+ * and DIR/zone-2-changes.cpuprofile; `node --import tsx ../services/dataplane/bench/profile.ts FILE --from 0` prints
+ * where the time went. With `--heap-every` the forced GCs of the memory samples fall in that window.
  */
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AnyResource } from '@causeway/core';
@@ -47,7 +53,7 @@ import { XDS_PROTOCOLS, type XdsProtocol } from '@causeway/dataplane';
 import { generateNatsConfig } from '@causeway/sync';
 import { startNatsServer } from '@causeway/sync/testing';
 import { type ControlPlaneProcess, eventually, TestEnv } from '../src/harness.js';
-import { HeapInspector, inspectOptions, type MemorySample } from './heap.js';
+import { Inspector, inspectOptions, type MemorySample } from './inspector.js';
 import { pct, pidOf, procStats, ReadyProbe, round, scrape, type ZoneMetrics } from './measure.js';
 import { callerMarker, dataplane, denyCaller, externalService, MESH, meshResources, serviceName, zoneProxy } from './mesh.js';
 import type { ProxyPlan, WatchTest } from './sim-protocol.js';
@@ -68,6 +74,7 @@ const { values: args } = parseArgs({
     'heap-every': { type: 'string', default: '0' },
     'heap-no-gc': { type: 'boolean', default: false },
     'heap-snapshots': { type: 'string' },
+    'cpu-profile': { type: 'string' },
   },
 });
 
@@ -91,6 +98,9 @@ const HEAP_SNAPSHOTS = args['heap-snapshots'];
 const HEAP_GC = !args['heap-no-gc'];
 if (HEAP_SNAPSHOTS !== undefined && !HEAP_GC) throw new Error('--heap-snapshots collects garbage: not with --heap-no-gc');
 if (HEAP_SNAPSHOTS !== undefined && HEAP_EVERY === 0) throw new Error('--heap-snapshots needs --heap-every');
+const CPU_PROFILE = args['cpu-profile'];
+if (CPU_PROFILE !== undefined && !existsSync(CPU_PROFILE)) throw new Error(`--cpu-profile: no directory ${JSON.stringify(CPU_PROFILE)}`);
+const INSPECT = HEAP_EVERY > 0 || CPU_PROFILE !== undefined;
 const BACKOFF = { initialMs: 200, maxMs: 2_000 };
 const ZONES = ['zone-1', 'zone-2'] as const;
 type Zone = (typeof ZONES)[number];
@@ -188,9 +198,9 @@ async function main(): Promise<number> {
   await global.start();
   const api = global.client();
   const zones = {} as Record<Zone, ControlPlaneProcess>;
-  // --heap-every: only the zones run with the inspector (the environment is read when they are spawned).
+  // --heap-every, --cpu-profile: only the zones run with the inspector (the environment is read when they are spawned).
   const nodeOptions = process.env.NODE_OPTIONS;
-  if (HEAP_EVERY > 0) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} ${inspectOptions()}`.trim();
+  if (INSPECT) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} ${inspectOptions()}`.trim();
   const started = Promise.all(
     ZONES.map(async (z, i) => {
       const cred = gen.zones[z];
@@ -210,7 +220,7 @@ async function main(): Promise<number> {
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = nodeOptions;
   }
-  const inspectors = HEAP_EVERY > 0 ? (Object.fromEntries(await Promise.all(ZONES.map(async (z) => [z, await HeapInspector.connect(zones[z])]))) as Record<Zone, HeapInspector>) : undefined;
+  const inspectors = INSPECT ? (Object.fromEntries(await Promise.all(ZONES.map(async (z) => [z, await Inspector.connect(zones[z])]))) as Record<Zone, Inspector>) : undefined;
   log('nats, global, zone-1 and zone-2 are ready');
 
   // 2. The mesh, at global, synced to both zones.
@@ -338,7 +348,7 @@ async function main(): Promise<number> {
   /** --heap-every: each zone's memory before and after a full GC (none with --heap-no-gc), after connect and every K rounds. */
   const memory: { changes: number; zones: Record<Zone, { rssBeforeGc: number } & MemorySample> }[] = [];
   const sampleMemory = async (changes: number): Promise<void> => {
-    if (!inspectors) return;
+    if (!inspectors || HEAP_EVERY === 0) return;
     const zs = {} as Record<Zone, { rssBeforeGc: number } & MemorySample>;
     for (const z of ZONES) {
       const rssBeforeGc = round(procStats(pids[z]).rssMb, 1);
@@ -362,6 +372,7 @@ async function main(): Promise<number> {
   const workersCpuBefore = (await pool.stats()).cpuMs;
 
   // 5. Changes.
+  if (CPU_PROFILE !== undefined && inspectors) for (const z of ZONES) await inspectors[z].startCpuProfile();
   const probes = Object.fromEntries(ZONES.map((z) => [z, new ReadyProbe(zones[z])])) as Record<Zone, ReadyProbe>;
   for (const p of Object.values(probes)) p.start();
   const results: ChangeResult[] = [];
@@ -418,6 +429,12 @@ async function main(): Promise<number> {
     if (HEAP_EVERY > 0 && ((k + 1) % HEAP_EVERY === 0 || k === CHANGES - 1)) await sampleMemory(4 * (k + 1));
   }
   for (const p of Object.values(probes)) p.stop();
+  if (CPU_PROFILE !== undefined && inspectors)
+    for (const z of ZONES) {
+      const file = `${CPU_PROFILE}/${z}-changes.cpuprofile`;
+      await inspectors[z].stopCpuProfile(file);
+      log(`CPU profile of ${z} during the changes: ${file}`);
+    }
   const rssAfterChanges = Object.fromEntries(ZONES.map((z) => [z, round(procStats(pids[z]).rssMb, 0)])) as Record<Zone, number>;
   const globalAfter = procStats(globalPid);
   const metricsAfterChanges = { 'zone-1': await scrape(zones['zone-1']), 'zone-2': await scrape(zones['zone-2']) };
@@ -525,7 +542,7 @@ async function main(): Promise<number> {
     /** CPU of the proxy workers (decode, apply, ACK) per change: they share the 2 cores with the control planes. */
     proxyWorkersCpuMsPerChange: round(workersCpuMs / results.length, 0),
     restart,
-    ...(inspectors ? { memory } : {}),
+    ...(HEAP_EVERY > 0 ? { memory } : {}),
     perChange: results.map((r) => ({
       kind: r.kind,
       i: r.i,

@@ -14,8 +14,8 @@
  * DNS, declared outbounds, passthrough, Secrets) on its own, then merges the two. That is exact because
  * of what `sidecar` must be: **pointwise** (each resource is changed on its own, chosen by its kind and
  * name; nothing is added, removed or renamed), and for the resources of an outbound, a function of the
- * context, the outbound's target and the policies `relevantToSidecar` returns for the proxy (not of
- * anything else of the dataplane).
+ * context, the outbound's target and the policies `relevantToOutbounds` (by default `relevantToSidecar`)
+ * returns for the proxy (not of anything else of the dataplane).
  */
 import { type EnvoyJson, inboundListenerName, localClusterName } from '@causeway/envoy/config';
 import type { Resource, SpecOf } from '../resource.js';
@@ -113,8 +113,20 @@ export interface PolicyPlugin<T extends PolicyType = PolicyType> {
   sidecar?(set: ResourceSet, input: SidecarPolicyInput): ResourceSet;
   egress?(set: ResourceSet, input: EgressPolicyInput): ResourceSet;
   explain(input: SidecarPolicyInput): PolicyExplanation;
-  /** Names of the policies of this type that can change this sidecar's config (part of its input hash). */
+  /**
+   * The policies of this type that can change this sidecar's config (part of its input hash). A function
+   * of the context and the dataplane's inbound tag sets (`dataplaneTagSets`) only: the answer is shared
+   * by every proxy with the same tags.
+   */
   relevantToSidecar(ctx: PolicyContext, dataplane: Resource<'Dataplane'>): Resource<PolicyType>[];
+  /**
+   * Of those, the ones that can change the resources of the sidecar's outbounds (absent: all of
+   * `relevantToSidecar`). The outbound part with policies applied is shared by every proxy of a
+   * destination set whose outbound policies are the same, so a policy that only touches inbounds (a
+   * per-service permission) must not be named here, or every service gets its own copy of the part.
+   * What a veto (`reachable`) decides is keyed apart (`Veto.key`), not here.
+   */
+  relevantToOutbounds?(ctx: PolicyContext, dataplane: Resource<'Dataplane'>): Resource<PolicyType>[];
   /** Same for a ZoneEgress (every mesh). */
   relevantToEgress?(ctx: PolicyContext): Resource<PolicyType>[];
 }

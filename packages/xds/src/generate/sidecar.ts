@@ -534,10 +534,10 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
     );
   }
   // Policies are pointwise (policies/plugin.ts): applied to the shared part once for every proxy with the
-  // same relevant policies, and to this proxy's own part, then merged (on equal names the shared part wins).
-  const policies = sidecarPolicyHash(ctx, dataplane);
-  const outbound = derive(shared.part, `policies:${policies}`, (part) => withPolicies(input, part, shared.services, []));
-  return mergeFinished(outbound, ownPart(input, set, declared, policies));
+  // same policies relevant to outbounds, and to this proxy's own part, then merged (on equal names the
+  // shared part wins).
+  const outbound = derive(shared.part, `policies:${sidecarPolicyHash(ctx, dataplane, 'outbounds')}`, (part) => withPolicies(input, part, shared.services, []));
+  return mergeFinished(outbound, ownPart(input, set, declared, sidecarPolicyHash(ctx, dataplane)));
 }
 
 /**

@@ -1,6 +1,7 @@
-import { decodeResource, meshTrafficPermissionPlugin, type Resource, type TargetRef, type TimeoutConf } from '@causeway/core';
+import { decodeResource, meshTrafficPermissionPlugin, type Resource, type TargetRef } from '@causeway/core';
 import { describe, expect, it, vi } from 'vitest';
 import { buildMeshContexts, type ZoneView } from '../context.js';
+import { blocksOf } from '../generate/common.js';
 import { generateEgress, generateSidecar } from '../generate/index.js';
 import { zoneViewOf } from '../zone/view.js';
 import { sidecarPolicyHash, unreachableDestinations } from './registry.js';
@@ -51,6 +52,39 @@ describe('plugins and shared resources', () => {
     expect(sidecarPolicyHash(without, dp('web-1'))).not.toBe(sidecarPolicyHash(ctx, dp('web-1')));
     expect(without.baseHash).toBe(ctx.baseHash);
     expect(without.hash).not.toBe(ctx.hash);
+  });
+
+  it('shares the outbound part across proxies whose policies differ only in what touches inbounds', () => {
+    // Per-service permissions and an inbound-only timeout: every service has its own sidecar hash, but the
+    // same outbound policies, so every proxy gets the very same outbound objects (made and encoded once).
+    const callers = (service: string, caller: string) => ({
+      type: 'MeshTrafficPermission',
+      mesh: 'default',
+      name: `${service}-callers`,
+      spec: { targetRef: { kind: 'MeshService', name: service }, from: [{ targetRef: { kind: 'MeshService', name: caller }, default: { action: 'Allow' } }] },
+    });
+    const inboundTimeout = { type: 'MeshTimeout', mesh: 'default', name: 'api-in', spec: { targetRef: { kind: 'MeshService', name: 'api' }, from: [{ targetRef: { kind: 'Mesh' }, default: { http: { requestTimeout: '9s' } } }] } };
+    const meshTimeout = { type: 'MeshTimeout', mesh: 'default', name: 'mesh', spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'Mesh' }, default: { connectionTimeout: '4s' } }] } };
+    const view = zoneView(input([callers('web', 'api'), callers('api', 'web'), inboundTimeout, meshTimeout]), 'zone-1');
+    const ctx = buildMeshContexts(view).get('default');
+    if (!ctx) throw new Error('no context');
+    const dp = (name: string) => view.dataplanes.find((d) => d.name === name) as Resource<'Dataplane'>;
+    expect(sidecarPolicyHash(ctx, dp('web-1'))).not.toBe(sidecarPolicyHash(ctx, dp('api-1')));
+    expect(sidecarPolicyHash(ctx, dp('web-1'), 'outbounds')).toBe(sidecarPolicyHash(ctx, dp('api-1'), 'outbounds'));
+    const web = generateSidecar({ ctx, dataplane: dp('web-1'), identity });
+    const api = generateSidecar({ ctx, dataplane: dp('api-1'), identity });
+    const shared = blocksOf(web)?.shared;
+    expect(shared?.Cluster.find((c) => c.name === 'httpbin')?.connect_timeout).toBe('4s');
+    expect(blocksOf(api)?.shared).toBe(shared);
+    // Each proxy's inbound still carries its own permission and timeout.
+    const inbound = (set: typeof web) => JSON.stringify(set.Listener.find((l) => l.traffic_direction === 'INBOUND'));
+    expect(inbound(web)).toContain('web-callers');
+    expect(inbound(api)).toContain('api-callers');
+    expect(JSON.stringify(api.RouteConfiguration.find((r) => String(r.name).startsWith('inbound:')))).toContain('"9s"');
+    // A timeout with `to[]` entries for one service does split it: web's outbound route differs.
+    const split = buildMeshContexts(zoneView(input([callers('web', 'api'), callers('api', 'web'), timeout]), 'zone-1')).get('default');
+    if (!split) throw new Error('no context');
+    expect(sidecarPolicyHash(split, dp('web-1'), 'outbounds')).not.toBe(sidecarPolicyHash(split, dp('api-1'), 'outbounds'));
   });
 
   it('guards the egress chain of an ExternalService: nothing allowed without a permission, the callers of a permission with one', () => {

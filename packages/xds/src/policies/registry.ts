@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  dataplaneTagSets,
   type EgressPolicyInput,
   POLICY_PLUGINS,
   type PolicyExplanation,
@@ -70,17 +71,25 @@ function digest(list: Resource[]): string {
 }
 
 /**
- * Hash of the policies that can change a sidecar's config (part of its input hash, and the key under
- * which proxies share the outbound part with policies applied). Within one context a policy is named by
- * its type and name, so the digest of a list is worked out once per context.
+ * Hash of the policies that can change a sidecar's config (`'sidecar'`: part of its input hash, and the
+ * key of its own part with policies applied), or only the resources of its outbounds (`'outbounds'`: the
+ * key under which proxies share the outbound part with policies applied; `relevantToOutbounds`, where a
+ * plugin has it). Per-service permissions give every service its own sidecar hash, but leave the outbound
+ * hash alone: the outbound part is then made once per destination set, not once per service. Within one
+ * context a policy is named by its type and name, so the digest of a list is worked out once per context.
  */
-export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Dataplane'>): string {
-  // Asked twice per proxy and pass (its input hash, then its generation): kept per dataplane object too.
-  const byDataplane = perContext(ctx, 'sidecar-policy-hash', () => new WeakMap<Resource<'Dataplane'>, string>());
+export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Dataplane'>, scope: 'sidecar' | 'outbounds' = 'sidecar'): string {
+  // Asked more than once per proxy and pass (its input hash, then its generation): kept per dataplane object too.
+  const byDataplane = perContext(ctx, `${scope}-policy-hash`, () => new WeakMap<Resource<'Dataplane'>, string>());
   let hash = byDataplane.get(dataplane);
   if (hash === undefined) {
-    const relevant = POLICY_PLUGINS.flatMap((p) => p.relevantToSidecar(ctx, dataplane));
-    hash = perContext(ctx, `sidecar-policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
+    // A plugin selects a proxy by its inbound tags only (policies/plugin.ts): proxies with the same tags (a
+    // service's replicas) share the answer, worked out once per context instead of once per proxy.
+    const tags = JSON.stringify(dataplaneTagSets(dataplane.spec));
+    hash = perContext(ctx, `${scope}-policy-hash:${tags}`, () => {
+      const relevant = POLICY_PLUGINS.flatMap((p) => (scope === 'outbounds' && p.relevantToOutbounds ? p.relevantToOutbounds(ctx, dataplane) : p.relevantToSidecar(ctx, dataplane)));
+      return perContext(ctx, `policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
+    });
     byDataplane.set(dataplane, hash);
   }
   return hash;

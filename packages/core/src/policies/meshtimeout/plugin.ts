@@ -150,4 +150,6 @@ export const meshTimeoutPlugin: PolicyPlugin<'MeshTimeout'> = {
   sidecar,
   explain,
   relevantToSidecar: (ctx: PolicyContext, dp: Resource<'Dataplane'>) => selecting(ctx, TYPE, dataplaneTagSets(dp.spec)),
+  // `from[]` entries time inbounds only.
+  relevantToOutbounds: (ctx: PolicyContext, dp: Resource<'Dataplane'>) => (selecting(ctx, TYPE, dataplaneTagSets(dp.spec)) as Resource<'MeshTimeout'>[]).filter((p) => (p.spec.to?.length ?? 0) > 0),
 };

@@ -326,5 +326,7 @@ export const meshTrafficPermissionPlugin: PolicyPlugin<'MeshTrafficPermission'> 
     const external = externalPolicies(ctx);
     return external.length === 0 ? own : [...new Set([...own, ...external])];
   },
+  // `sidecar` guards inbound listeners only; what it decides for outbounds is the veto.
+  relevantToOutbounds: () => [],
   relevantToEgress: (ctx: PolicyContext) => (ctx.mtls ? externalPolicies(ctx) : []),
 };

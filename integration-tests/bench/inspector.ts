@@ -1,13 +1,17 @@
 /**
- * Memory of a control plane process as the pipeline benchmark sees it through the V8 inspector (issue
- * #20, "RSS stays flat across changes"): the process is started with `--inspect=127.0.0.1:0`
- * (`inspectOptions()` in NODE_OPTIONS), `HeapInspector.connect` reads the inspector's address from its
- * output and talks the Chrome DevTools protocol over a WebSocket. `sample()` forces a full GC and reads
- * `process.memoryUsage()` and V8's heap spaces, so that what the heap retains is told apart from RSS the
- * allocator only has not returned to the OS; `snapshot(file)` writes a heap snapshot (for
- * `heap-diff.ts`).
+ * A control plane process as the pipeline benchmark sees it through the V8 inspector (issue #20): the
+ * process is started with `--inspect=127.0.0.1:0` (`inspectOptions()` in NODE_OPTIONS),
+ * `Inspector.connect` reads the inspector's address from its output and talks the Chrome DevTools
+ * protocol over a WebSocket.
+ * - Memory ("RSS stays flat across changes"): `sample()` forces a full GC and reads
+ *   `process.memoryUsage()` and V8's heap spaces, so that what the heap retains is told apart from RSS
+ *   the allocator only has not returned to the OS; `snapshot(file)` writes a heap snapshot (for
+ *   `heap-diff.ts`).
+ * - CPU ("where the time goes"): `startCpuProfile()` / `stopCpuProfile(file)` record a V8 CPU profile of
+ *   just the window between them (a .cpuprofile, read by services/dataplane/bench/profile.ts or Chrome's
+ *   DevTools).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import type { ControlPlaneProcess } from '../src/harness.js';
 
 /** NODE_OPTIONS for a process to inspect (port 0: any free port; its address is printed on stderr). */
@@ -29,7 +33,7 @@ export interface MemorySample {
 
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
-export class HeapInspector {
+export class Inspector {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private chunkSink: ((chunk: string) => void) | undefined;
@@ -47,7 +51,7 @@ export class HeapInspector {
   }
 
   /** Connects to the inspector of `cp` (started with `inspectOptions()`), waiting for its address. */
-  static async connect(cp: ControlPlaneProcess, timeoutMs = 10_000): Promise<HeapInspector> {
+  static async connect(cp: ControlPlaneProcess, timeoutMs = 10_000): Promise<Inspector> {
     const deadline = Date.now() + timeoutMs;
     let url: string | undefined;
     while (!url && Date.now() < deadline) {
@@ -61,7 +65,7 @@ export class HeapInspector {
       ws.addEventListener('open', () => resolve(), { once: true });
       ws.addEventListener('error', () => reject(new Error(`${cp.name}: cannot connect to the inspector at ${url}`)), { once: true });
     });
-    const h = new HeapInspector(ws);
+    const h = new Inspector(ws);
     await h.call('Runtime.enable');
     await h.call('HeapProfiler.enable');
     return h;
@@ -113,6 +117,20 @@ export class HeapInspector {
       this.chunkSink = undefined;
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     }
+  }
+
+  /** Starts V8's sampling CPU profiler (every `intervalUs` µs of the process's main thread). */
+  async startCpuProfile(intervalUs = 1000): Promise<void> {
+    await this.call('Profiler.enable');
+    await this.call('Profiler.setSamplingInterval', { interval: intervalUs });
+    await this.call('Profiler.start');
+  }
+
+  /** Stops the profiler started by `startCpuProfile` and writes its profile (.cpuprofile JSON) to `file`. */
+  async stopCpuProfile(file: string): Promise<void> {
+    const r = (await this.call('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(r.profile));
+    await this.call('Profiler.disable');
   }
 
   close(): void {
