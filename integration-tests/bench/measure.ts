@@ -8,13 +8,20 @@ import { type ControlPlaneProcess, Metrics } from '../src/harness.js';
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /** CPU seconds used so far (user + system) and resident memory of a process. */
-export function procStats(pid: number): { cpuS: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * A process's CPU (all its threads: the main thread, V8's GC helpers, libuv's pool), its main thread's
+ * (the event loop, where a control plane's own work runs) and RSS.
+ */
+export function procStats(pid: number): { cpuS: number; mainCpuS: number; rssMb: number } {
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+  return { cpuS: statCpuS(`/proc/${pid}/stat`), mainCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`), rssMb: rssKb / 1024 };
+}
+
+function statCpuS(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): utime is field 14, stime field 15.
-  const cpuS = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
-  return { cpuS, rssMb: rssKb / 1024 };
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 export function pidOf(cp: ControlPlaneProcess): number {

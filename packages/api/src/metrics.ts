@@ -4,6 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
+ * The log level of routes asked every few seconds by machines (readiness probes, Prometheus scrapes):
+ * fastify's `incoming request` / `request completed` lines (info) are left out, a failure (error) is not.
+ */
+export const QUIET_ROUTE_LOG_LEVEL = 'warn';
+
+/**
  * A metric another component owns (e.g. the xDS server's stream counts), read when Prometheus scrapes:
  * a number, or one number per label set. A `counter` must only grow.
  */
@@ -64,7 +70,8 @@ export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  // Scraped every few seconds: like the probes, its requests are logged only when they fail.
+  app.get('/metrics', { schema: { hide: true }, logLevel: QUIET_ROUTE_LOG_LEVEL }, async (_req, reply) => {
     reply.header('content-type', register.contentType);
     return register.metrics();
   });

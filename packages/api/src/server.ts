@@ -10,7 +10,7 @@ import { dataplaneAdminRoutes } from './dataplane-admin.js';
 import { installErrorHandling, writeClientError } from './errors.js';
 import { inspectRoutes } from './inspect.js';
 import { kumaEndpoints } from './kuma-endpoints.js';
-import { installMetrics, type MetricSource } from './metrics.js';
+import { installMetrics, type MetricSource, QUIET_ROUTE_LOG_LEVEL } from './metrics.js';
 import { policyDataplaneRoutes } from './policy-dataplanes.js';
 import { type Mode, resourceRoutes } from './resources.js';
 import { serviceInsightRoutes } from './service-insights.js';
@@ -116,7 +116,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     ...(opts.status?.() ?? {}),
   }));
 
-  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+  // Probes (a kubelet, a load balancer) ask every few seconds: their requests are logged only when they fail.
+  app.get('/ready', { schema: { hide: true }, logLevel: QUIET_ROUTE_LOG_LEVEL }, async (_req, reply) => {
     try {
       await opts.store.revision();
       return { ready: true };

@@ -106,18 +106,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ argv: ['--mode', 'zone', '--zone', 'z', '--leader-lease-ttl', '3s'], env: {}, readFile: noFile }).leaderLeaseTtl).toBe(3000);
   });
 
-  it('takes --traffic-insights-interval as a duration from 1s to 300s, in zone mode only', () => {
-    const zone = ['--mode', 'zone', '--zone', 'z'];
-    expect(loadConfig({ argv: [...zone, '--traffic-insights-interval', '1s'], env: {}, readFile: noFile }).trafficInsightsInterval).toBe(1000);
-    expect(loadConfig({ argv: zone, env: { CAUSEWAY_TRAFFIC_INSIGHTS_INTERVAL: '30s' }, readFile: noFile }).trafficInsightsInterval).toBe(30_000);
-    expect(loadConfig({ argv: zone, env: {}, readFile: noFile }).trafficInsightsInterval).toBeUndefined();
-    for (const bad of ['100ms', '301s', 'often']) {
-      const e = fail(() => loadConfig({ argv: [...zone, '--traffic-insights-interval', bad], env: {}, readFile: noFile }));
-      expect(e.fields[0]?.field).toBe('--traffic-insights-interval');
-    }
-    const global = fail(() => loadConfig({ argv: ['--mode', 'global', '--traffic-insights-interval', '5s'], env: {}, readFile: noFile }));
-    expect(global.fields[0]?.reason).toContain('zone mode only');
-  });
+  for (const [flag, key, env] of [
+    ['--traffic-insights-interval', 'trafficInsightsInterval', 'CAUSEWAY_TRAFFIC_INSIGHTS_INTERVAL'],
+    ['--dataplane-status-flush-interval', 'dataplaneStatusFlushInterval', 'CAUSEWAY_DATAPLANE_STATUS_FLUSH_INTERVAL'],
+  ] as const)
+    it(`takes ${flag} as a duration from 1s to 300s, in zone mode only`, () => {
+      const zone = ['--mode', 'zone', '--zone', 'z'];
+      expect(loadConfig({ argv: [...zone, flag, '1s'], env: {}, readFile: noFile })[key]).toBe(1000);
+      expect(loadConfig({ argv: zone, env: { [env]: '30s' }, readFile: noFile })[key]).toBe(30_000);
+      expect(loadConfig({ argv: ['--config', 'cp.yaml'], env: {}, readFile: () => `mode: zone\nzone: z\n${key}: 4\n` })[key]).toBe(4000);
+      expect(loadConfig({ argv: zone, env: {}, readFile: noFile })[key]).toBeUndefined();
+      for (const bad of ['100ms', '301s', 'often']) {
+        const e = fail(() => loadConfig({ argv: [...zone, flag, bad], env: {}, readFile: noFile }));
+        expect(e.fields[0]?.field).toBe(flag);
+        expect(e.fields[0]?.reason).toContain('from 1s to 300s');
+      }
+      const global = fail(() => loadConfig({ argv: ['--mode', 'global', flag, '5s'], env: {}, readFile: noFile }));
+      expect(global.fields[0]?.reason).toContain('zone mode only');
+    });
 
   it('takes --allow-untagged-dataplane-tokens (zone mode only; off by default) as a bare flag, a value, env or file', () => {
     const zone = ['--mode', 'zone', '--zone', 'z'];

@@ -46,28 +46,9 @@ export const configSchema = z
       .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
       .transform((v) => v === true || v === 'true')
       .optional(),
-    leaderLeaseTtl: z
-      .union([z.number(), z.string()], { error: 'must be a duration such as 10s or 2500ms' })
-      .transform((v, ctx) => {
-        const ms = durationMs(v);
-        if (ms === undefined || ms < 1000 || ms > 300_000) {
-          ctx.addIssue({ code: 'custom', message: 'must be a duration from 1s to 300s, such as 10s or 2500ms' });
-          return z.NEVER;
-        }
-        return ms;
-      })
-      .optional(),
-    trafficInsightsInterval: z
-      .union([z.number(), z.string()], { error: 'must be a duration such as 10s or 2500ms' })
-      .transform((v, ctx) => {
-        const ms = durationMs(v);
-        if (ms === undefined || ms < 1000 || ms > 300_000) {
-          ctx.addIssue({ code: 'custom', message: 'must be a duration from 1s to 300s, such as 10s' });
-          return z.NEVER;
-        }
-        return ms;
-      })
-      .optional(),
+    leaderLeaseTtl: durationSetting(1000, 300_000, '10s or 2500ms'),
+    trafficInsightsInterval: durationSetting(1000, 300_000, '10s'),
+    dataplaneStatusFlushInterval: durationSetting(1000, 300_000, '10s'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -84,12 +65,30 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['natsKvReplicas'], message: 'applies to global mode only (global creates the KV buckets)' });
     if (c.xdsServerNames && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['xdsServerNames'], message: 'applies to zone mode only (the ADS server runs in zone mode)' });
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
+    if (c.dataplaneStatusFlushInterval !== undefined && c.mode !== 'zone')
+      ctx.addIssue({ code: 'custom', path: ['dataplaneStatusFlushInterval'], message: 'applies to zone mode only (a zone writes the insights of its proxies)' });
     if (c.trafficInsightsInterval !== undefined && c.mode !== 'zone')
       ctx.addIssue({ code: 'custom', path: ['trafficInsightsInterval'], message: "applies to zone mode only (a zone scrapes its proxies; global reads the zones' insights)" });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
       if (c[k] && !c.natsUrl) ctx.addIssue({ code: 'custom', path: [k], message: 'has no effect without --nats-url' });
     }
   });
+
+/** A duration setting (`10s`, `2500ms`, or seconds as a YAML number) from `minMs` to `maxMs`, in milliseconds. */
+function durationSetting(minMs: number, maxMs: number, example: string) {
+  const range = `must be a duration from ${minMs / 1000}s to ${maxMs / 1000}s, such as ${example}`;
+  return z
+    .union([z.number(), z.string()], { error: `must be a duration such as ${example}` })
+    .transform((v, ctx) => {
+      const ms = durationMs(v);
+      if (ms === undefined || ms < minMs || ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: range });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional();
+}
 
 /** `10s`, `2500ms`, or a number of seconds (YAML) -> milliseconds; undefined when it is none of these. */
 function durationMs(v: number | string): number | undefined {
@@ -152,6 +151,7 @@ const SETTINGS = {
   allowUntaggedDataplaneTokens: { flag: 'allow-untagged-dataplane-tokens', env: 'CAUSEWAY_ALLOW_UNTAGGED_DATAPLANE_TOKENS', bare: true },
   leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'CAUSEWAY_LEADER_LEASE_TTL' },
   trafficInsightsInterval: { flag: 'traffic-insights-interval', env: 'CAUSEWAY_TRAFFIC_INSIGHTS_INTERVAL' },
+  dataplaneStatusFlushInterval: { flag: 'dataplane-status-flush-interval', env: 'CAUSEWAY_DATAPLANE_STATUS_FLUSH_INTERVAL' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -170,6 +170,9 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                                                                 it over this long after a leader dies)
                    [--traffic-insights-interval 10s]           (zone mode: how often the leader scrapes the proxies'
                                                                 /metrics for ExternalService traffic, 1s-300s)
+                   [--dataplane-status-flush-interval 10s]     (zone mode: how often a proxy's response/ACK counters
+                                                                are written to its DataplaneInsight, 1s-300s; connects,
+                                                                disconnects and NACKs are written at once)
                    [--config FILE] [--log-level info]
 
 Without a database flag the store is an in-memory PGlite database (nothing survives a restart).
@@ -178,7 +181,7 @@ zone without it serves its local copy of global resources (read-only) and report
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
 natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, xdsServerNames, vipCidr, allowUntaggedDataplaneTokens, leaderLeaseTtl,
-trafficInsightsInterval, logLevel).
+trafficInsightsInterval, dataplaneStatusFlushInterval, logLevel).
 Precedence: defaults < config file < environment < flags.
 A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token
 --tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags

@@ -206,6 +206,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       instanceId,
       vipCidr: config.vipCidr,
       allowUntaggedDataplaneTokens: config.allowUntaggedDataplaneTokens,
+      dataplaneStatusFlushMs: config.dataplaneStatusFlushInterval,
     });
   }
 

@@ -57,6 +57,8 @@ export interface XdsOptions {
   vipCidr?: string | undefined;
   /** Accept dataplane tokens issued without kuma.io/service tags (`--allow-untagged-dataplane-tokens`). */
   allowUntaggedDataplaneTokens?: boolean | undefined;
+  /** How often a proxy's response/ACK counters are written to its DataplaneInsight, ms (default 10 s). */
+  dataplaneStatusFlushMs?: number | undefined;
 }
 
 export async function startXds(opts: XdsOptions): Promise<XdsServer> {
@@ -95,6 +97,7 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
     instanceId: opts.instanceId,
     ...(opts.vipCidr ? { vipCidr: opts.vipCidr } : {}),
     allowUntaggedDataplaneTokens: opts.allowUntaggedDataplaneTokens === true,
+    ...(opts.dataplaneStatusFlushMs ? { insightFlushMs: opts.dataplaneStatusFlushMs } : {}),
   });
   if (opts.allowUntaggedDataplaneTokens)
     log.warn(
