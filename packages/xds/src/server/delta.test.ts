@@ -118,6 +118,21 @@ describe('ADS server, incremental (DeltaAggregatedResources)', () => {
     await watcher.next((r) => r.type_url === TYPE_URLS.RouteConfiguration && (r.removed_resources ?? []).includes('outbound:first'));
     await quiet();
     expect(p.of(TYPE_URLS.RouteConfiguration)).toHaveLength(2);
+
+    // Subscribing again to what it unsubscribed from: a name gone meanwhile is told as removed, one that
+    // exists is sent again (the server forgot it with the proxy), and nothing else comes with either.
+    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: ['outbound:first'] });
+    const gone = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration && (r.removed_resources ?? []).includes('outbound:first'));
+    expect(names(gone)).toEqual([]);
+    expect(gone.removed_resources).toEqual(['outbound:first']);
+    p.ack(gone);
+    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_unsubscribe: [inbound] });
+    await quiet(100);
+    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: [inbound] });
+    const back = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration && r !== rds && names(r).includes(inbound));
+    expect(names(back)).toEqual([inbound]);
+    expect(back.removed_resources ?? []).toEqual([]);
+    expect(p.of(TYPE_URLS.RouteConfiguration)).toHaveLength(4);
     watcher.close();
     p.close();
   });

@@ -96,27 +96,40 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     const unsubscribe = req.resource_names_unsubscribe ?? [];
     let t = this.types.get(kind);
     let subscriptionChanged = false;
+    /** Whether the whole subscription must be looked at again (the first request, `*` added or removed). */
+    let whole = false;
+    const added: string[] = [];
+    const dropped: string[] = [];
     if (!t) {
       t = { wildcard: subscribe.length === 0, names: new Set(), known: new Known(), toldMissing: new Set(), answerDue: true, pending: new Map(), syncedVersion: undefined };
       this.types.set(kind, t);
       for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) t.known.set(name, version);
-      subscriptionChanged = true;
+      subscriptionChanged = whole = true;
     }
     for (const name of subscribe) {
-      if (name === '*') t.wildcard = true;
-      else if (!t.names.has(name)) t.names.add(name);
-      else continue;
+      if (name === '*') {
+        t.wildcard = true;
+        whole = true;
+      } else if (!t.names.has(name)) {
+        t.names.add(name);
+        added.push(name);
+      } else continue;
       subscriptionChanged = true;
     }
     for (const name of unsubscribe) {
-      if (name === '*') t.wildcard = false;
-      else if (t.names.delete(name)) t.toldMissing.delete(name);
-      else continue;
+      if (name === '*') {
+        t.wildcard = false;
+        whole = true;
+      } else if (t.names.delete(name)) {
+        t.toldMissing.delete(name);
+        dropped.push(name);
+      } else continue;
       subscriptionChanged = true;
     }
     if (subscriptionChanged && !t.wildcard) {
       // The proxy forgets what it unsubscribed from: so does the server.
-      for (const name of [...t.known.names()]) if (!t.names.has(name)) t.known.delete(name);
+      const forget = whole ? [...t.known.names()].filter((name) => !t.names.has(name)) : dropped;
+      for (const name of forget) t.known.delete(name);
     }
     if (req.response_nonce) {
       const version = t.pending.get(req.response_nonce);
@@ -127,7 +140,13 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
       }
     }
     const snap = session.snapshot();
-    if (snap && subscriptionChanged) this.push(kind, snap, t);
+    if (!snap || !subscriptionChanged) return;
+    // A proxy re-subscribes whenever what its listeners and clusters reference changes (a new route, a
+    // new EDS cluster): when the stream is current with this snapshot, only the names it added can differ
+    // from what it holds; looking at its whole subscription (hundreds of names) for each of those
+    // requests of every proxy was a third of a zone's CPU per ExternalService change at 1,000 proxies.
+    if (!whole && !t.wildcard && !t.answerDue && t.syncedVersion === snap.types[kind].version) this.pushNames(kind, snap, t, added);
+    else this.push(kind, snap, t);
   }
 
   pushChanged(snap: Snapshot, changed: readonly XdsKind[], diff: SnapshotDiff): void {
@@ -170,6 +189,24 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     }
     for (const name of t.known.names()) {
       if (!ts.find(name)) removed.push(name);
+    }
+    this.respond(kind, snap, t, send, removed);
+  }
+
+  /** Sends the subscribed `names` that differ from what the proxy holds, or says once that they do not exist. */
+  private pushNames(kind: XdsKind, snap: Snapshot, t: TypeState, names: readonly string[]): void {
+    const ts = snap.types[kind];
+    const send: PackedResource[] = [];
+    const removed: string[] = [];
+    for (const name of names) {
+      const r = ts.find(name);
+      if (r) {
+        t.toldMissing.delete(name);
+        if (t.known.get(name) !== r.hash) send.push(r);
+      } else if (!t.known.has(name) && !t.toldMissing.has(name)) {
+        removed.push(name);
+        t.toldMissing.add(name);
+      }
     }
     this.respond(kind, snap, t, send, removed);
   }
