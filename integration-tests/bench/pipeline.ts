@@ -48,10 +48,11 @@
  *
  * CPU (`--cpu-profile DIR`): the zones run with the V8 inspector, and each zone's main thread is profiled
  * from the first change to the last (not the connect wave, not the restart): DIR/zone-1-changes.cpuprofile
- * and DIR/zone-2-changes.cpuprofile; `node --import tsx ../services/dataplane/bench/profile.ts FILE --from 0` prints
- * where the time went. With `--heap-every` the forced GCs of the memory samples fall in that window.
+ * and DIR/zone-2-changes.cpuprofile, and DIR/changes.json with each change's window per zone and kind;
+ * `node --import tsx ../services/dataplane/bench/profile.ts FILE --from 0` prints where the time went,
+ * `--window FROM:TO` (repeatable, from changes.json) for one kind of change. With `--heap-every` the forced GCs of the memory samples fall in that window.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AnyResource } from '@causeway/core';
@@ -192,6 +193,8 @@ interface ChangeResult {
   zoneCpuMs: Record<Zone, number>;
   /** The zone's main thread only (its event loop: generation, encoding, ADS, store and sync calls). */
   zoneMainCpuMs: Record<Zone, number>;
+  /** From the request to the end of the quiet wait after it (ms since the epoch). */
+  window?: [number, number];
   lag: Record<Zone, { p99Ms: number; maxMs: number }>;
 }
 
@@ -385,7 +388,12 @@ async function main(): Promise<number> {
   const workersCpuBefore = (await pool.stats()).cpuMs;
 
   // 5. Changes.
-  if (CPU_PROFILE !== undefined && inspectors) for (const z of ZONES) await inspectors[z].startCpuProfile();
+  const profileStartedAt = {} as Record<Zone, number>;
+  if (CPU_PROFILE !== undefined && inspectors)
+    for (const z of ZONES) {
+      await inspectors[z].startCpuProfile();
+      profileStartedAt[z] = now();
+    }
   const probes = Object.fromEntries(ZONES.map((z) => [z, new ReadyProbe(zones[z])])) as Record<Zone, ReadyProbe>;
   for (const p of Object.values(probes)) p.start();
   const results: ChangeResult[] = [];
@@ -427,6 +435,7 @@ async function main(): Promise<number> {
         'zone-2': { p99Ms: m['zone-2'].lagP99S * 1000, maxMs: m['zone-2'].lagMaxS * 1000 },
       },
     };
+    r.window = [r0, now()];
     results.push(r);
     log(
       `${KIND_LABEL[kind]} ${i}: ${reached}/${watch.total} sidecars${allAckedMs === undefined ? ` (TIMEOUT ${TIMEOUT_MS} ms)` : ` in ${round(allAckedMs)} ms`}; ` +
@@ -449,6 +458,22 @@ async function main(): Promise<number> {
       await inspectors[z].stopCpuProfile(file);
       log(`CPU profile of ${z} during the changes: ${file}`);
     }
+  if (CPU_PROFILE !== undefined) {
+    // Each kind's windows in seconds since each zone's profile started, ready for profile.ts --window.
+    const windows = Object.fromEntries(
+      ZONES.map((z) => [
+        z,
+        Object.fromEntries(
+          (Object.keys(KIND_LABEL) as Kind[]).map((k) => [
+            k,
+            results.filter((r) => r.kind === k && r.window).map((r) => `${round(((r.window as [number, number])[0] - profileStartedAt[z]) / 1000, 2)}:${round(((r.window as [number, number])[1] - profileStartedAt[z]) / 1000, 2)}`),
+          ]),
+        ),
+      ]),
+    );
+    writeFileSync(`${CPU_PROFILE}/changes.json`, `${JSON.stringify(windows, null, 2)}\n`);
+    log(`each change's window (profile.ts --window): ${CPU_PROFILE}/changes.json`);
+  }
   const rssAfterChanges = Object.fromEntries(ZONES.map((z) => [z, round(procStats(pids[z]).rssMb, 0)])) as Record<Zone, number>;
   const globalAfter = procStats(globalPid);
   const metricsAfterChanges = { 'zone-1': await scrape(zones['zone-1']), 'zone-2': await scrape(zones['zone-2']) };

@@ -56,14 +56,14 @@ export class SimProxy implements XdsSink {
       names.add(name);
     });
     if (kind === 'Cluster') {
-      const clusters = resources as ClusterLike[];
-      this.eds = uniqueSorted(clusters.filter((c) => c.type === 'EDS').map((c) => c.eds_cluster_config?.service_name || (c.name as string)));
-      this.clusterSecrets = uniqueSorted(clusters.flatMap((c) => referencedSecrets(c)));
+      const clusters = (resources as ClusterLike[]).map(clusterRefs);
+      this.eds = uniqueSorted(clusters.flatMap((c) => c.eds));
+      this.clusterSecrets = uniqueSorted(clusters.flatMap((c) => c.secrets));
     } else if (kind === 'Listener') {
-      const listeners = resources as ListenerLike[];
-      this.rds = uniqueSorted(listeners.flatMap(routeNames));
-      this.listenerSecrets = uniqueSorted(listeners.flatMap((l) => referencedSecrets(l)));
-      this.inboundRbac = JSON.stringify(listeners.filter((l) => l.traffic_direction === 'INBOUND').flatMap(rbacRules));
+      const listeners = (resources as ListenerLike[]).map(listenerRefs);
+      this.rds = uniqueSorted(listeners.flatMap((l) => l.rds));
+      this.listenerSecrets = uniqueSorted(listeners.flatMap((l) => l.secrets));
+      this.inboundRbac = JSON.stringify(listeners.flatMap((l) => l.rbac));
     }
     this.held.set(kind, { version, names });
     const at = performance.timeOrigin + performance.now();
@@ -93,6 +93,29 @@ export class SimProxy implements XdsSink {
     const needs: ResourceKind[] = this.kind === 'sidecar' ? ['Cluster', 'Listener', 'Secret'] : ['Cluster', 'Listener'];
     return needs.every((k) => this.held.has(k));
   }
+}
+
+/**
+ * What a resource references, worked out once per decoded object: the client hands every update the
+ * whole set of a type, but only the resources a delta response carried are new objects (the rest are the
+ * ones it held), so a change costs the walk of what changed, as in a proxy that keeps its state.
+ */
+const refs = new WeakMap<object, { eds: string[]; rds: string[]; secrets: string[]; rbac: unknown[] }>();
+function clusterRefs(c: ClusterLike) {
+  let r = refs.get(c);
+  if (!r) {
+    r = { eds: c.type === 'EDS' ? [c.eds_cluster_config?.service_name || (c.name as string)] : [], rds: [], secrets: referencedSecrets(c), rbac: [] };
+    refs.set(c, r);
+  }
+  return r;
+}
+function listenerRefs(l: ListenerLike) {
+  let r = refs.get(l);
+  if (!r) {
+    r = { eds: [], rds: routeNames(l), secrets: referencedSecrets(l), rbac: l.traffic_direction === 'INBOUND' ? rbacRules(l) : [] };
+    refs.set(l, r);
+  }
+  return r;
 }
 
 function uniqueSorted(list: string[]): string[] {
