@@ -47,8 +47,9 @@
  * `node --import tsx bench/heap-diff.ts A B`).
  *
  * CPU (`--cpu-profile DIR`): the zones run with the V8 inspector, and each zone's main thread is profiled
- * from the first change to the last (not the connect wave, not the restart): DIR/zone-1-changes.cpuprofile
- * and DIR/zone-2-changes.cpuprofile, and DIR/changes.json with each change's window per zone and kind;
+ * from the first change to the last (not the connect wave): DIR/zone-1-changes.cpuprofile and
+ * DIR/zone-2-changes.cpuprofile, and DIR/changes.json with each change's window per zone and kind; the
+ * restarted zone-1 from its readiness until every proxy is back: DIR/zone-1-restart.cpuprofile;
  * `node --import tsx ../services/dataplane/bench/profile.ts FILE --from 0` prints where the time went,
  * `--window FROM:TO` (repeatable, from changes.json) for one kind of change. With `--heap-every` the forced GCs of the memory samples fall in that window.
  */
@@ -489,14 +490,29 @@ async function main(): Promise<number> {
     const killedAt = now();
     const watch = await pool.watch({ kind: 'update-since', since: killedAt }, 'all', pool.inZone('zone-1'));
     const startAt = now();
-    await cp.start();
+    // --cpu-profile: the restarted zone is profiled too, from its readiness until every proxy is back.
+    if (CPU_PROFILE !== undefined) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} ${inspectOptions()}`.trim();
+    try {
+      await cp.start();
+    } finally {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    }
     const readyAt = now();
+    const restartInspector = CPU_PROFILE !== undefined ? await Inspector.connect(cp) : undefined;
+    await restartInspector?.startCpuProfile();
     const deadline = startAt + Math.max(TIMEOUT_MS, 120_000);
     while (!watch.complete && now() < deadline) {
       pool.check();
       await sleep(10);
     }
     pool.unwatch(watch);
+    if (restartInspector) {
+      const file = `${CPU_PROFILE}/zone-1-restart.cpuprofile`;
+      await restartInspector.stopCpuProfile(file);
+      restartInspector.close();
+      log(`CPU profile of zone-1 from its restart's readiness until every proxy was back: ${file}`);
+    }
     const lastAck = watch.complete ? Math.max(...watch.times) : undefined;
     restart = {
       killToAllAckedMs: lastAck === undefined ? undefined : round(lastAck - killedAt, 0),
