@@ -1,4 +1,4 @@
-import { decodeResource, meshTrafficPermissionPlugin, type Resource, type TargetRef } from '@causeway/core';
+import { decodeResource, meshTrafficPermissionPlugin, POLICY_PLUGINS, type Resource, type TargetRef } from '@causeway/core';
 import { describe, expect, it, vi } from 'vitest';
 import { buildMeshContexts, type ZoneView } from '../context.js';
 import { blocksOf } from '../generate/common.js';
@@ -85,6 +85,48 @@ describe('plugins and shared resources', () => {
     const split = buildMeshContexts(zoneView(input([callers('web', 'api'), callers('api', 'web'), timeout]), 'zone-1')).get('default');
     if (!split) throw new Error('no context');
     expect(sidecarPolicyHash(split, dp('web-1'), 'outbounds')).not.toBe(sidecarPolicyHash(split, dp('api-1'), 'outbounds'));
+  });
+
+  it('keeps relevantToOutbounds honest: a policy a plugin leaves out of it changes no shared outbound resource', () => {
+    // Each policy alone, for proxies of web (selected) and api (not): with it and without it in fresh
+    // contexts (nothing memoized across), the outbound part both share must be the same unless the plugin
+    // names the policy as one that can change outbounds.
+    const cases: Record<string, unknown[]> = {
+      MeshTrafficPermission: [
+        { type: 'MeshTrafficPermission', mesh: 'default', name: 'web-in', spec: { targetRef: { kind: 'MeshService', name: 'web' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Allow' } }] } },
+        { type: 'MeshTrafficPermission', mesh: 'default', name: 'deny-api', spec: { targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'MeshService', name: 'api' }, default: { action: 'Deny' } }] } },
+        { type: 'MeshTrafficPermission', mesh: 'default', name: 'httpbin-callers', spec: { targetRef: { kind: 'MeshService', name: 'httpbin' }, from: [{ targetRef: { kind: 'MeshService', name: 'web' }, default: { action: 'Allow' } }] } },
+      ],
+      MeshTimeout: [
+        { type: 'MeshTimeout', mesh: 'default', name: 'web-in', spec: { targetRef: { kind: 'MeshService', name: 'web' }, from: [{ targetRef: { kind: 'Mesh' }, default: { idleTimeout: '1h', http: { requestTimeout: '9s' } } }] } },
+        timeout,
+        { type: 'MeshTimeout', mesh: 'default', name: 'mesh-out', spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'Mesh' }, default: { connectionTimeout: '4s' } }] } },
+      ],
+      MeshRetry: [
+        { type: 'MeshRetry', mesh: 'default', name: 'web-out', spec: { targetRef: { kind: 'MeshService', name: 'web' }, to: [{ targetRef: { kind: 'MeshService', name: 'httpbin' }, default: { http: { numRetries: 3 } } }] } },
+      ],
+    };
+    const sharedOf = (policies: unknown[], name: string) => {
+      const view = zoneView(input(policies), 'zone-1');
+      const ctx = buildMeshContexts(view).get('default');
+      if (!ctx) throw new Error('no context');
+      const dataplane = view.dataplanes.find((d) => d.name === name) as Resource<'Dataplane'>;
+      return { ctx, dataplane, shared: JSON.stringify(blocksOf(generateSidecar({ ctx, dataplane, identity }))?.shared) };
+    };
+    let excluded = 0;
+    for (const plugin of POLICY_PLUGINS) {
+      const docs = cases[plugin.api.type];
+      expect(docs, `cases for ${plugin.api.type} (add some when adding a policy type)`).toBeDefined();
+      for (const d of docs ?? [])
+        for (const proxy of ['web-1', 'api-1']) {
+          const withIt = sharedOf([d], proxy);
+          const names = (plugin.relevantToOutbounds ?? plugin.relevantToSidecar)(withIt.ctx, withIt.dataplane).map((p) => p.name);
+          if (names.includes((d as { name: string }).name)) continue;
+          excluded++;
+          expect(withIt.shared, `${plugin.api.type} ${(d as { name: string }).name} for ${proxy}`).toBe(sharedOf([], proxy).shared);
+        }
+    }
+    expect(excluded).toBeGreaterThan(5);
   });
 
   it('guards the egress chain of an ExternalService: nothing allowed without a permission, the callers of a permission with one', () => {
