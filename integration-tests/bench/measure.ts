@@ -34,6 +34,8 @@ export interface ZoneMetrics {
   /** Event-loop delay since the previous scrape (prom-client resets its histogram at each scrape), seconds. */
   lagP99S: number;
   lagMaxS: number;
+  /** The zone's own CPU in its longest event-loop block since the previous scrape (the rest of a block is waiting for a core). */
+  blockCpuMaxS: number;
   streams: number;
   /** ADS streams ended by reason since the process started. */
   dropped: number;
@@ -52,6 +54,7 @@ export async function scrape(cp: ControlPlaneProcess): Promise<ZoneMetrics> {
   return {
     lagP99S: get('causeway_nodejs_eventloop_lag_p99_seconds'),
     lagMaxS: get('causeway_nodejs_eventloop_lag_max_seconds'),
+    blockCpuMaxS: get('causeway_event_loop_block_cpu_max_seconds'),
     streams: get('causeway_xds_streams'),
     dropped: get('causeway_xds_streams_ended_total', { reason: 'dropped' }),
     ended: get('causeway_xds_streams_ended_total', { reason: 'ended' }),

@@ -2,6 +2,7 @@ import { TYPES_WITH_UNAPPLIED_FIELDS, unappliedFields } from '@causeway/core';
 import { listAll, type ResourceStore } from '@causeway/store';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { LoopBlocks } from './loop-blocks.js';
 
 /**
  * The log level of routes asked every few seconds by machines (readiness probes, Prometheus scrapes):
@@ -23,10 +24,14 @@ export interface MetricSource {
 
 /**
  * A Prometheus registry per API instance: request metrics, the process defaults (CPU, memory, and the
- * event loop's delay as `causeway_nodejs_eventloop_lag_{p50,p90,p99,max}_seconds`), and the sources given.
+ * event loop's delay as `causeway_nodejs_eventloop_lag_{p50,p90,p99,max}_seconds`), its blocks and how much
+ * of them was the process's own work (loop-blocks.ts), and the sources given.
  */
 export function installMetrics(app: FastifyInstance, sources: MetricSource[] = [], register: Registry = new Registry(), store?: ResourceStore): Registry {
   collectDefaultMetrics({ register, prefix: 'causeway_' });
+  const blocks = new LoopBlocks().start();
+  blocks.register(register);
+  app.addHook('onClose', async () => blocks.stop());
   if (store) unappliedFieldsGauge(store, register);
   for (const src of sources) {
     const samples = (): [Record<string, string>, number][] => {
