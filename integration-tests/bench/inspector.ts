@@ -15,7 +15,22 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import type { ControlPlaneProcess } from '../src/harness.js';
 
 /** NODE_OPTIONS for a process to inspect (port 0: any free port; its address is printed on stderr). */
-export const inspectOptions = () => '--inspect=127.0.0.1:0';
+const inspectOptions = () => '--inspect=127.0.0.1:0';
+
+/**
+ * Runs `spawn` with the inspector added to NODE_OPTIONS when `inspect` (processes read the environment
+ * when they are spawned), and NODE_OPTIONS as it was afterwards.
+ */
+export async function withInspectOptions<T>(inspect: boolean, spawn: () => Promise<T>): Promise<T> {
+  const before = process.env.NODE_OPTIONS;
+  if (inspect) process.env.NODE_OPTIONS = `${before ?? ''} ${inspectOptions()}`.trim();
+  try {
+    return await spawn();
+  } finally {
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
+  }
+}
 
 export interface MemorySample {
   /** MB */

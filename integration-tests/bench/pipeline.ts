@@ -61,7 +61,7 @@ import { XDS_PROTOCOLS, type XdsProtocol } from '@causeway/dataplane';
 import { generateNatsConfig } from '@causeway/sync';
 import { startNatsServer } from '@causeway/sync/testing';
 import { type ControlPlaneProcess, eventually, TestEnv } from '../src/harness.js';
-import { Inspector, inspectOptions, type MemorySample } from './inspector.js';
+import { Inspector, type MemorySample, withInspectOptions } from './inspector.js';
 import { pct, pidOf, procStats, ReadyProbe, round, scrape, type ZoneMetrics } from './measure.js';
 import { callerMarker, dataplane, denyCaller, externalService, MESH, meshResources, serviceName, zoneProxy } from './mesh.js';
 import type { ProxyPlan, WatchTest } from './sim-protocol.js';
@@ -214,29 +214,23 @@ async function main(): Promise<number> {
   await global.start();
   const api = global.client();
   const zones = {} as Record<Zone, ControlPlaneProcess>;
-  // --heap-every, --cpu-profile: only the zones run with the inspector (the environment is read when they are spawned).
-  const nodeOptions = process.env.NODE_OPTIONS;
-  if (INSPECT) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} ${inspectOptions()}`.trim();
-  const started = Promise.all(
-    ZONES.map(async (z, i) => {
-      const cred = gen.zones[z];
-      if (!cred) throw new Error(`no NATS credentials for ${z}`);
-      const flush = args['status-flush-interval'] === undefined ? [] : ['--dataplane-status-flush-interval', args['status-flush-interval']];
-      const cp = env.controlPlane(`bench-${z}`, ['--mode', 'zone', '--zone', z, '--database-url', await env.database(`causeway_bench_${z.replace('-', '_')}`), '--vip-cidr', `127.${241 + i}.0.0/16`, ...flush], {
-        home: env.tempDir(`causeway-bench-${z}-home-`),
-        nats: { url: nats.url, ...cred },
-        logLevel: 'info',
-      });
-      await cp.start();
-      zones[z] = cp;
-    }),
+  // --heap-every, --cpu-profile: only the zones run with the inspector.
+  await withInspectOptions(INSPECT, () =>
+    Promise.all(
+      ZONES.map(async (z, i) => {
+        const cred = gen.zones[z];
+        if (!cred) throw new Error(`no NATS credentials for ${z}`);
+        const flush = args['status-flush-interval'] === undefined ? [] : ['--dataplane-status-flush-interval', args['status-flush-interval']];
+        const cp = env.controlPlane(`bench-${z}`, ['--mode', 'zone', '--zone', z, '--database-url', await env.database(`causeway_bench_${z.replace('-', '_')}`), '--vip-cidr', `127.${241 + i}.0.0/16`, ...flush], {
+          home: env.tempDir(`causeway-bench-${z}-home-`),
+          nats: { url: nats.url, ...cred },
+          logLevel: 'info',
+        });
+        await cp.start();
+        zones[z] = cp;
+      }),
+    ),
   );
-  try {
-    await started;
-  } finally {
-    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = nodeOptions;
-  }
   const inspectors = INSPECT ? (Object.fromEntries(await Promise.all(ZONES.map(async (z) => [z, await Inspector.connect(zones[z])]))) as Record<Zone, Inspector>) : undefined;
   log('nats, global, zone-1 and zone-2 are ready');
 
@@ -491,13 +485,7 @@ async function main(): Promise<number> {
     const watch = await pool.watch({ kind: 'update-since', since: killedAt }, 'all', pool.inZone('zone-1'));
     const startAt = now();
     // --cpu-profile: the restarted zone is profiled too, from its readiness until every proxy is back.
-    if (CPU_PROFILE !== undefined) process.env.NODE_OPTIONS = `${nodeOptions ?? ''} ${inspectOptions()}`.trim();
-    try {
-      await cp.start();
-    } finally {
-      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = nodeOptions;
-    }
+    await withInspectOptions(CPU_PROFILE !== undefined, () => cp.start());
     const readyAt = now();
     const restartInspector = CPU_PROFILE !== undefined ? await Inspector.connect(cp) : undefined;
     await restartInspector?.startCpuProfile();

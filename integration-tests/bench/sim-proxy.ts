@@ -100,23 +100,20 @@ export class SimProxy implements XdsSink {
  * whole set of a type, but only the resources a delta response carried are new objects (the rest are the
  * ones it held), so a change costs the walk of what changed, as in a proxy that keeps its state.
  */
-const refs = new WeakMap<object, { eds: string[]; rds: string[]; secrets: string[]; rbac: unknown[] }>();
-function clusterRefs(c: ClusterLike) {
-  let r = refs.get(c);
+type Refs = { eds: string[]; rds: string[]; secrets: string[]; rbac: unknown[] };
+const refs = new WeakMap<object, Refs>();
+function refsOf(o: object, make: () => Refs): Refs {
+  let r = refs.get(o);
   if (!r) {
-    r = { eds: c.type === 'EDS' ? [c.eds_cluster_config?.service_name || (c.name as string)] : [], rds: [], secrets: referencedSecrets(c), rbac: [] };
-    refs.set(c, r);
+    r = make();
+    refs.set(o, r);
   }
   return r;
 }
-function listenerRefs(l: ListenerLike) {
-  let r = refs.get(l);
-  if (!r) {
-    r = { eds: [], rds: routeNames(l), secrets: referencedSecrets(l), rbac: l.traffic_direction === 'INBOUND' ? rbacRules(l) : [] };
-    refs.set(l, r);
-  }
-  return r;
-}
+const clusterRefs = (c: ClusterLike) =>
+  refsOf(c, () => ({ eds: c.type === 'EDS' ? [c.eds_cluster_config?.service_name || (c.name as string)] : [], rds: [], secrets: referencedSecrets(c), rbac: [] }));
+const listenerRefs = (l: ListenerLike) =>
+  refsOf(l, () => ({ eds: [], rds: routeNames(l), secrets: referencedSecrets(l), rbac: l.traffic_direction === 'INBOUND' ? rbacRules(l) : [] }));
 
 function uniqueSorted(list: string[]): string[] {
   return [...new Set(list)].sort();

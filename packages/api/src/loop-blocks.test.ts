@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { LoopBlocks } from './loop-blocks.js';
+import { LoopBlocks, threadCpu } from './loop-blocks.js';
 
 describe('event-loop blocks', () => {
   /** A monitor on a hand-driven clock and CPU meter: `step(wallMs, cpuMs)` then one tick. */
@@ -54,9 +54,8 @@ describe('event-loop blocks', () => {
     try {
       await new Promise((r) => setTimeout(r, 30));
       // Busy until this thread has used 150 ms of CPU (however long a loaded machine makes that take).
-      const p = process as unknown as { threadCpuUsage?: () => NodeJS.CpuUsage };
       const cpuMs = () => {
-        const c = p.threadCpuUsage ? p.threadCpuUsage() : process.cpuUsage();
+        const c = threadCpu();
         return (c.user + c.system) / 1000;
       };
       const end = cpuMs() + 150;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Resource } from '../resource.js';
 import type { TargetRef } from './common.js';
 import type { TimeoutConf } from './meshtimeout/api.js';
-import { canonicalJson, collectEntries, compareRank, mergeConfs, type Rank, refMatches, } from './match.js';
+import { canonicalJson, collectEntries, compareRank, mergeConfs, type Rank, refMatches } from './match.js';
 
 const web = { 'kuma.io/service': 'web', 'kuma.io/protocol': 'http', version: 'v1', team: 'blue' };
 const admin = { 'kuma.io/service': 'admin', version: 'v2' };

@@ -85,14 +85,24 @@ export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Datapla
   if (hash === undefined) {
     // A plugin selects a proxy by its inbound tags only (policies/plugin.ts): proxies with the same tags (a
     // service's replicas) share the answer, worked out once per context instead of once per proxy.
-    const tags = JSON.stringify(dataplaneTagSets(dataplane.spec));
-    hash = perContext(ctx, `${scope}-policy-hash:${tags}`, () => {
+    hash = perContext(ctx, `${scope}-policy-hash:${tagsKey(dataplane.spec)}`, () => {
       const relevant = POLICY_PLUGINS.flatMap((p) => (scope === 'outbounds' && p.relevantToOutbounds ? p.relevantToOutbounds(ctx, dataplane) : p.relevantToSidecar(ctx, dataplane)));
       return perContext(ctx, `policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
     });
     byDataplane.set(dataplane, hash);
   }
   return hash;
+}
+
+/** A dataplane's inbound tag sets as a key: one string per spec object, for both scopes and every context it is in. */
+const tagsKeys = new WeakMap<object, string>();
+function tagsKey(spec: Resource<'Dataplane'>['spec']): string {
+  let k = tagsKeys.get(spec);
+  if (k === undefined) {
+    k = JSON.stringify(dataplaneTagSets(spec));
+    tagsKeys.set(spec, k);
+  }
+  return k;
 }
 
 /** Hash of the policies that can change a ZoneEgress's config. */

@@ -173,20 +173,9 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     const ts = snap.types[kind];
     const send: PackedResource[] = [];
     const removed: string[] = [];
-    const consider = (r: PackedResource) => {
-      if (t.known.get(r.name) !== r.hash) send.push(r);
-    };
-    if (t.wildcard) for (const r of ts.resources) consider(r);
-    for (const name of t.names) {
-      const r = ts.find(name);
-      if (r) {
-        if (!t.wildcard) consider(r);
-        t.toldMissing.delete(name);
-      } else if (!t.known.has(name) && !t.toldMissing.has(name)) {
-        removed.push(name); // subscribed, does not exist: say so once
-        t.toldMissing.add(name);
-      }
-    }
+    if (t.wildcard) for (const r of ts.resources) if (t.known.get(r.name) !== r.hash) send.push(r);
+    // A wildcard stream already has its named resources in `send`: the names only say what is missing.
+    this.named(ts, t, t.names, t.wildcard ? undefined : send, removed);
     for (const name of t.known.names()) {
       if (!ts.find(name)) removed.push(name);
     }
@@ -195,20 +184,27 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
 
   /** Sends the subscribed `names` that differ from what the proxy holds, or says once that they do not exist. */
   private pushNames(kind: XdsKind, snap: Snapshot, t: TypeState, names: readonly string[]): void {
-    const ts = snap.types[kind];
     const send: PackedResource[] = [];
     const removed: string[] = [];
+    this.named(snap.types[kind], t, names, send, removed);
+    this.respond(kind, snap, t, send, removed);
+  }
+
+  /**
+   * Of the subscribed `names`: those that exist and differ from what the proxy holds go to `send` (when
+   * given), those that do not exist to `removed`, once (subscribed, does not exist: said so once).
+   */
+  private named(ts: TypeSnapshot, t: TypeState, names: Iterable<string>, send: PackedResource[] | undefined, removed: string[]): void {
     for (const name of names) {
       const r = ts.find(name);
       if (r) {
         t.toldMissing.delete(name);
-        if (t.known.get(name) !== r.hash) send.push(r);
+        if (send && t.known.get(name) !== r.hash) send.push(r);
       } else if (!t.known.has(name) && !t.toldMissing.has(name)) {
         removed.push(name);
         t.toldMissing.add(name);
       }
     }
-    this.respond(kind, snap, t, send, removed);
   }
 
   private respond(kind: XdsKind, snap: Snapshot, t: TypeState, send: readonly PackedResource[], removed: readonly string[]): void {
