@@ -1,6 +1,8 @@
 /**
- * The regenerator: turns the mirror's view into snapshots. Store changes are coalesced (a debounce,
- * default 100 ms); a pass rebuilds the mesh contexts from the view and regenerates every connected proxy
+ * The regenerator: turns the mirror's view into snapshots. Store changes are coalesced: a pass starts
+ * `GATHER_MS` after the change that asks for it (the writes of one apply or one sync batch arrive within
+ * that), but not sooner than the debounce (default 100 ms) after the previous pass started, so a stream of
+ * changes still makes at most one pass per window while a lone change is not held back; a pass rebuilds the mesh contexts from the view and regenerates every connected proxy
  * whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
  * (passes, single proxies, rotation, a proxy's removal) runs one job at a time, in order.
  *
@@ -35,6 +37,12 @@ export { TimeSlicer } from './slices.js';
  */
 const CERT_CONCURRENCY = 8;
 
+/**
+ * How long a change waits for the changes that come with it before its pass starts, ms. The whole window
+ * used to be the debounce (100 ms): at 1,000 proxies a third of the time from an apply to every proxy's ACK.
+ */
+const GATHER_MS = 10;
+
 export interface RegeneratorOptions {
   mirror: StoreMirror;
   proxies: Proxies;
@@ -42,7 +50,7 @@ export interface RegeneratorOptions {
   cache: SnapshotCache;
   logger: Logger;
   now: () => Date;
-  /** Coalescing window for store changes, ms (default 100). */
+  /** Shortest time between the starts of two passes, ms (default 100): a stream of changes is coalesced into one pass per window. */
   debounceMs?: number | undefined;
   /** Runs at the end of every pass that rebuilt the contexts (in the same job). */
   afterPass?: () => Promise<void>;
@@ -56,6 +64,10 @@ export class Regenerator {
   private readonly log: Logger;
   private contexts = new Map<string, MeshContext>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** When `schedule` last queued a pass (ms, Date.now()). */
+  private lastPassAt = Number.NEGATIVE_INFINITY;
+  /** A pass `schedule` queued has not started yet: it will read every change marked until then. */
+  private passWaiting = false;
   private rotationTimer: NodeJS.Timeout | undefined;
   /** When the last renewal pass that had certificates due ran (ms, now()): see scheduleRotation. */
   private lastRenewalPassAt: number | undefined;
@@ -81,13 +93,23 @@ export class Regenerator {
     this.contexts = buildMeshContexts(this.opts.mirror.view(), this.contexts);
   }
 
-  /** A pass after the debounce window (one for any number of calls within it). */
+  /**
+   * A pass `GATHER_MS` from now, or when the debounce since the previous one has passed if that is later
+   * (one pass for any number of calls until it starts, also while it waits for the job before it).
+   */
   schedule(): void {
-    if (this.flushTimer || this.closed) return;
+    if (this.flushTimer || this.passWaiting || this.closed) return;
+    const now = Date.now();
+    const at = Math.max(now + Math.min(GATHER_MS, this.opts.debounceMs ?? 100), this.lastPassAt + (this.opts.debounceMs ?? 100));
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.enqueue(() => this.pass());
-    }, this.opts.debounceMs ?? 100);
+      this.lastPassAt = Date.now();
+      this.passWaiting = true;
+      this.enqueue(() => {
+        this.passWaiting = false;
+        return this.pass();
+      });
+    }, at - now);
   }
 
   /** Runs `job` after the jobs before it; its failure is logged. */
