@@ -32,14 +32,14 @@ export class SimProxy implements XdsSink {
   readonly stats: Pick<Stats, 'server'> = { server: { xds_connected: 0, xds_update_success: 0, xds_update_rejected: 0, xds_reconnects: 0 } };
   /** Per type: the version and the names of the resources applied last. */
   readonly held = new Map<ResourceKind, { version: string; names: Set<string> }>();
-  /** The RBAC rules of its inbound listeners (JSON), i.e. the permissions it enforces. */
-  inboundRbac = '';
   /** When it applied its last update (ms since the epoch, sub-ms precision). */
   lastUpdateAt = 0;
-  private eds: string[] = [];
-  private rds: string[] = [];
-  private clusterSecrets: string[] = [];
-  private listenerSecrets: string[] = [];
+  /** Per type: the list applied last (as the client hands it: sorted by name). */
+  private readonly lists = new Map<ResourceKind, readonly unknown[]>();
+  private readonly eds = new NameCounts();
+  private readonly rds = new NameCounts();
+  private readonly secrets = new NameCounts();
+  private rbac: string | undefined = '';
 
   constructor(
     readonly name: string,
@@ -47,24 +47,24 @@ export class SimProxy implements XdsSink {
     private readonly onApplied: (proxy: SimProxy, kind: ResourceKind, at: number) => void,
   ) {}
 
+  /**
+   * Applies the whole set of a type. The client hands the objects it held for what did not change, so
+   * the set is compared with the one before by object (`changes`): an update costs what it changed, as
+   * in a proxy that keeps its state, not a walk of the thousand resources it holds.
+   */
   async update(kind: ResourceKind, resources: unknown[], version: string): Promise<void> {
-    const names = new Set<string>();
-    resources.forEach((r, i) => {
-      const name = kind === 'ClusterLoadAssignment' ? (r as { cluster_name?: string } | undefined)?.cluster_name : (r as Named | undefined)?.name;
-      if (typeof name !== 'string' || name === '') throw new Error(`${kind} resources[${i}]: no name`);
-      if (names.has(name)) throw new Error(`${kind} ${name} appears twice`);
-      names.add(name);
-    });
-    if (kind === 'Cluster') {
-      const clusters = (resources as ClusterLike[]).map(clusterRefs);
-      this.eds = uniqueSorted(clusters.flatMap((c) => c.eds));
-      this.clusterSecrets = uniqueSorted(clusters.flatMap((c) => c.secrets));
-    } else if (kind === 'Listener') {
-      const listeners = (resources as ListenerLike[]).map(listenerRefs);
-      this.rds = uniqueSorted(listeners.flatMap((l) => l.rds));
-      this.listenerSecrets = uniqueSorted(listeners.flatMap((l) => l.secrets));
-      this.inboundRbac = JSON.stringify(listeners.flatMap((l) => l.rbac));
+    const before = this.lists.get(kind) ?? [];
+    const { added, gone } = changes(kind, before, resources);
+    const names = this.held.get(kind)?.names ?? new Set<string>();
+    for (const r of gone) names.delete(nameOf(kind, r) as string);
+    for (const r of added) names.add(nameOf(kind, r) as string);
+    if (kind === 'Cluster' || kind === 'Listener') {
+      const refsOf = kind === 'Cluster' ? clusterRefs : listenerRefs;
+      for (const r of gone) this.count(refsOf(r as object), -1);
+      for (const r of added) this.count(refsOf(r as object), 1);
+      if (kind === 'Listener' && (added.length > 0 || gone.length > 0)) this.rbac = undefined;
     }
+    this.lists.set(kind, resources);
     this.held.set(kind, { version, names });
     const at = performance.timeOrigin + performance.now();
     this.lastUpdateAt = at;
@@ -73,14 +73,26 @@ export class SimProxy implements XdsSink {
     this.onDependenciesChanged();
   }
 
+  private count(r: Refs, by: 1 | -1): void {
+    this.eds.add(r.eds, by);
+    this.rds.add(r.rds, by);
+    this.secrets.add(r.secrets, by);
+  }
+
+  /** The RBAC rules of its inbound listeners (JSON), i.e. the permissions it enforces. */
+  get inboundRbac(): string {
+    this.rbac ??= JSON.stringify((this.lists.get('Listener') ?? []).flatMap((l) => listenerRefs(l as ListenerLike).rbac));
+    return this.rbac;
+  }
+
   edsNames(): string[] {
-    return this.eds;
+    return this.eds.sorted();
   }
   rdsNames(): string[] {
-    return this.rds;
+    return this.rds.sorted();
   }
   secretNames(): string[] {
-    return uniqueSorted([...this.clusterSecrets, ...this.listenerSecrets]);
+    return this.secrets.sorted();
   }
 
   /** Holds a Cluster of this name. */
@@ -93,6 +105,85 @@ export class SimProxy implements XdsSink {
     const needs: ResourceKind[] = this.kind === 'sidecar' ? ['Cluster', 'Listener', 'Secret'] : ['Cluster', 'Listener'];
     return needs.every((k) => this.held.has(k));
   }
+}
+
+/** How many resources reference each name; the sorted names made again only when one came or went. */
+class NameCounts {
+  private readonly counts = new Map<string, number>();
+  private list: string[] | undefined = [];
+
+  add(names: readonly string[], by: 1 | -1): void {
+    for (const n of names) {
+      const c = (this.counts.get(n) ?? 0) + by;
+      if (c === 0) this.counts.delete(n);
+      else this.counts.set(n, c);
+      if (c === 0 || c === 1) this.list = undefined;
+    }
+  }
+
+  /** A new list when the names changed, else the same one (the client compares it with the last). */
+  sorted(): string[] {
+    this.list ??= [...this.counts.keys()].sort();
+    return this.list;
+  }
+}
+
+function nameOf(kind: ResourceKind, r: unknown): unknown {
+  return kind === 'ClusterLoadAssignment' ? (r as { cluster_name?: string } | undefined)?.cluster_name : (r as Named | undefined)?.name;
+}
+
+/**
+ * The resources of `next` that are not in `before` (added or replaced) and those of `before` that are not
+ * in `next` (removed or replaced), compared by object. Rejects what the proxy would: a resource without a
+ * name, a name twice. Both lists sorted by name (the client sorts them) are walked side by side; a list
+ * out of order is compared through sets.
+ */
+const sortedLists = new WeakSet<readonly unknown[]>();
+function changes(kind: ResourceKind, before: readonly unknown[], next: readonly unknown[]): { added: unknown[]; gone: unknown[] } {
+  let prev = '';
+  let sorted = true;
+  next.forEach((r, i) => {
+    const name = nameOf(kind, r);
+    if (typeof name !== 'string' || name === '') throw new Error(`${kind} resources[${i}]: no name`);
+    if (i > 0 && name <= prev) sorted = false;
+    prev = name;
+  });
+  if (sorted) sortedLists.add(next);
+  if (!sorted || (before.length > 0 && !sortedLists.has(before))) {
+    const names = new Set<string>();
+    for (const r of next) {
+      const name = nameOf(kind, r) as string;
+      if (names.has(name)) throw new Error(`${kind} ${name} appears twice`);
+      names.add(name);
+    }
+    const was = new Set(before);
+    const is = new Set(next);
+    return { added: next.filter((r) => !was.has(r)), gone: before.filter((r) => !is.has(r)) };
+  }
+  const added: unknown[] = [];
+  const gone: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < next.length || j < before.length) {
+    const a = next[i];
+    const b = before[j];
+    if (i < next.length && j < before.length && a === b) {
+      i++;
+      j++;
+    } else if (j >= before.length || (i < next.length && (nameOf(kind, a) as string) <= (nameOf(kind, b) as string))) {
+      // Added, or (same name) replaced: the old one goes when the walk reaches it.
+      if (j < before.length && nameOf(kind, a) === nameOf(kind, b)) {
+        gone.push(b);
+        j++;
+      }
+      added.push(a);
+      i++;
+    } else {
+      gone.push(b);
+      j++;
+    }
+  }
+  return { added, gone };
 }
 
 /**
@@ -114,10 +205,6 @@ const clusterRefs = (c: ClusterLike) =>
   refsOf(c, () => ({ eds: c.type === 'EDS' ? [c.eds_cluster_config?.service_name || (c.name as string)] : [], rds: [], secrets: referencedSecrets(c), rbac: [] }));
 const listenerRefs = (l: ListenerLike) =>
   refsOf(l, () => ({ eds: [], rds: routeNames(l), secrets: referencedSecrets(l), rbac: l.traffic_direction === 'INBOUND' ? rbacRules(l) : [] }));
-
-function uniqueSorted(list: string[]): string[] {
-  return [...new Set(list)].sort();
-}
 
 function chains(l: ListenerLike) {
   return [...(l.filter_chains ?? []), ...(l.default_filter_chain ? [l.default_filter_chain] : [])];

@@ -128,8 +128,16 @@ describe('XdsClient, incremental', () => {
     await server.waitFor((r) => r.response_nonce === n2 && !r.error_detail);
     expect(sink.last('Cluster')).toEqual(['b', 'c']);
 
-    // A refused response is NACKed with the reason; the set stays as it was.
-    const n3 = server.send('Cluster', [{ name: 'bad', version: '1' }]);
+    // A refused response is NACKed with the reason; the set stays as it was: what it replaced (b's
+    // version), removed (c) and added (bad) is put back (the reconnect below announces b at version 1).
+    const n3 = server.send(
+      'Cluster',
+      [
+        { name: 'b', version: '2' },
+        { name: 'bad', version: '1' },
+      ],
+      ['c'],
+    );
     const nack = await server.waitFor((r) => r.response_nonce === n3);
     expect(nack.error_detail?.message).toBe('resource "bad" is refused');
     expect(client.status.nacks).toBe(1);

@@ -1,9 +1,11 @@
 /**
  * Incremental xDS (`DeltaAggregatedResources`): a response carries only the resources that changed (each
  * with its own version) and the names of those removed. The client keeps, per type, the resources it
- * holds; it applies a response to a copy and hands the sink the whole set (so the proxy sees the same
+ * holds; it applies a response in place and hands the sink the whole set (so the proxy sees the same
  * updates as with state of the world), ACKs it with the nonce alone, or NACKs it with error_detail and
- * keeps what it had. Subscriptions: wildcard for Listener and Cluster (an empty first subscribe), names
+ * puts back what it had (an undo list of what the response replaced: a response of one resource costs
+ * that resource, not a copy of the thousand held, and the sorted names are sorted again only when a name
+ * came or went). Subscriptions: wildcard for Listener and Cluster (an empty first subscribe), names
  * for the others, changed later by subscribe/unsubscribe deltas. On a new stream it sends, per type, the
  * versions it holds (`initial_resource_versions`), so a control plane that still has them sends nothing.
  */
@@ -19,8 +21,12 @@ interface Held {
 interface TypeState {
   /** Resources held (applied), by name. */
   held: Map<string, Held>;
+  /** The names of `held`, sorted; undefined after a name came or went (made again on use). */
+  sorted: string[] | undefined;
   /** Names subscribed (named types). */
   names: Set<string>;
+  /** The sink's list `names` was last made from: the same list again changes nothing (no sets made). */
+  namesFrom: readonly string[] | undefined;
   /** Whether this type was subscribed on the current stream. */
   subscribed: boolean;
   /** system_version_info of the last applied response. */
@@ -36,7 +42,7 @@ interface DeltaResource {
 export class DeltaProtocol implements AdsProtocol {
   readonly method = 'DeltaAggregatedResources';
   readonly requestType = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
-  private readonly types = new Map<ResourceKind, TypeState>(ORDER.map((k) => [k, { held: new Map(), names: new Set(), subscribed: false, version: '' }]));
+  private readonly types = new Map<ResourceKind, TypeState>(ORDER.map((k) => [k, { held: new Map(), sorted: undefined, names: new Set(), namesFrom: undefined, subscribed: false, version: '' }]));
 
   open(ctx: StreamContext): void {
     for (const kind of ORDER) {
@@ -45,9 +51,10 @@ export class DeltaProtocol implements AdsProtocol {
       if (WILDCARD.has(kind)) {
         this.subscribe(ctx, kind, [], t.held.keys());
       } else {
-        t.names = new Set(referencedNames(ctx.sink, kind));
+        t.namesFrom = referencedNames(ctx.sink, kind);
+        t.names = new Set(t.namesFrom);
         // Resources no longer referenced are forgotten (the control plane is not told about them).
-        for (const name of [...t.held.keys()]) if (!t.names.has(name)) t.held.delete(name);
+        for (const name of [...t.held.keys()]) if (!t.names.has(name)) forget(t, name);
         if (t.names.size > 0) this.subscribe(ctx, kind, [...t.names], t.names);
       }
     }
@@ -68,7 +75,10 @@ export class DeltaProtocol implements AdsProtocol {
   resubscribe(ctx: StreamContext): void {
     for (const kind of NAMED_KINDS) {
       const t = this.types.get(kind) as TypeState;
-      const wanted = new Set(referencedNames(ctx.sink, kind));
+      const list = referencedNames(ctx.sink, kind);
+      if (t.subscribed && t.namesFrom !== undefined && sameList(list, t.namesFrom)) continue;
+      t.namesFrom = list;
+      const wanted = new Set(list);
       if (!t.subscribed) {
         if (wanted.size > 0) {
           t.names = wanted;
@@ -80,7 +90,7 @@ export class DeltaProtocol implements AdsProtocol {
       const drop = [...t.names].filter((n) => !wanted.has(n));
       if (add.length === 0 && drop.length === 0) continue;
       t.names = wanted;
-      for (const n of drop) t.held.delete(n);
+      for (const n of drop) forget(t, n);
       ctx.write({ type_url: TYPE_URL[kind], resource_names_subscribe: add, resource_names_unsubscribe: drop });
     }
   }
@@ -91,7 +101,8 @@ export class DeltaProtocol implements AdsProtocol {
     const version = String(res.system_version_info ?? '');
     const changed = (res.resources ?? []) as DeltaResource[];
     const removed = (res.removed_resources ?? []) as string[];
-    const next = new Map(t.held);
+    /** What this response replaced, to put back if it is rejected (undefined: the name was not held). */
+    const undo: [string, Held | undefined][] = [];
     try {
       const decoded = decodeResources(
         kind,
@@ -100,23 +111,50 @@ export class DeltaProtocol implements AdsProtocol {
       );
       changed.forEach((r, i) => {
         if (!r.name) throw new Error(`resources[${i}]: no name`);
-        next.set(r.name, { version: r.version ?? '', resource: decoded[i] });
       });
-      for (const name of removed) next.delete(name);
-      const names = [...next.keys()].sort();
+      changed.forEach((r, i) => {
+        const name = r.name as string;
+        undo.push([name, t.held.get(name)]);
+        if (!t.held.has(name)) t.sorted = undefined;
+        t.held.set(name, { version: r.version ?? '', resource: decoded[i] });
+      });
+      for (const name of removed) {
+        if (!t.held.has(name)) continue;
+        undo.push([name, t.held.get(name)]);
+        forget(t, name);
+      }
+      t.sorted ??= [...t.held.keys()].sort();
       await ctx.sink.update(
         kind,
-        names.map((n) => (next.get(n) as Held).resource),
+        t.sorted.map((n) => (t.held.get(n) as Held).resource),
         version,
       );
     } catch (e) {
+      for (let i = undo.length - 1; i >= 0; i--) {
+        const [name, before] = undo[i] as [string, Held | undefined];
+        if (before) {
+          if (!t.held.has(name)) t.sorted = undefined;
+          t.held.set(name, before);
+        } else forget(t, name);
+      }
       ctx.rejected(kind, version, (e as Error).message);
       ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce, error_detail: { code: 3, message: (e as Error).message } });
       return;
     }
-    t.held = next;
     t.version = version;
     ctx.accepted(kind, version, changed.length);
     ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce });
   }
+}
+
+/** Stops holding `name` (its sorted names made again on use). */
+function forget(t: TypeState, name: string): void {
+  if (t.held.delete(name)) t.sorted = undefined;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -36,6 +36,7 @@ export interface XdsNode {
 export interface XdsSink {
   /** Applies the whole (decoded) resource set of one type. Throws to reject it: nothing changed. */
   update(kind: ResourceKind, resources: unknown[], version: string): Promise<void>;
+  /** The names the config references, sorted (a list once handed out is not changed afterwards). */
   edsNames(): string[];
   rdsNames(): string[];
   secretNames(): string[];
