@@ -4,25 +4,19 @@
  * holds; it applies a response in place and hands the sink the whole set (so the proxy sees the same
  * updates as with state of the world), ACKs it with the nonce alone, or NACKs it with error_detail and
  * puts back what it had (an undo list of what the response replaced: a response of one resource costs
- * that resource, not a copy of the thousand held, and the sorted names are sorted again only when a name
- * came or went). Subscriptions: wildcard for Listener and Cluster (an empty first subscribe), names
+ * that resource, not a copy of the thousand held; the sorted list the sink gets is patched: held.ts).
+ * Subscriptions: wildcard for Listener and Cluster (an empty first subscribe), names
  * for the others, changed later by subscribe/unsubscribe deltas. On a new stream it sends, per type, the
  * versions it holds (`initial_resource_versions`), so a control plane that still has them sends nothing.
  */
 import type { ResourceKind } from '../proxy.js';
 import { type AdsProtocol, NAMED_KINDS, ORDER, type RawAny, type StreamContext, TYPE_URL, WILDCARD } from './protocol.js';
+import { type Held, HeldSet } from './held.js';
 import { decodeResources, referencedNames } from './sotw.js';
 
-interface Held {
-  version: string;
-  resource: unknown;
-}
-
 interface TypeState {
-  /** Resources held (applied), by name. */
-  held: Map<string, Held>;
-  /** The names of `held`, sorted; undefined after a name came or went (made again on use). */
-  sorted: string[] | undefined;
+  /** Resources held (applied), by name, with the sorted list the sink is handed. */
+  held: HeldSet;
   /** Names subscribed (named types). */
   names: Set<string>;
   /** The sink's list `names` was last made from: the same list again changes nothing (no sets made). */
@@ -42,7 +36,7 @@ interface DeltaResource {
 export class DeltaProtocol implements AdsProtocol {
   readonly method = 'DeltaAggregatedResources';
   readonly requestType = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
-  private readonly types = new Map<ResourceKind, TypeState>(ORDER.map((k) => [k, { held: new Map(), sorted: undefined, names: new Set(), namesFrom: undefined, subscribed: false, version: '' }]));
+  private readonly types = new Map<ResourceKind, TypeState>(ORDER.map((k) => [k, { held: new HeldSet(), names: new Set(), namesFrom: undefined, subscribed: false, version: '' }]));
 
   open(ctx: StreamContext): void {
     for (const kind of ORDER) {
@@ -54,7 +48,7 @@ export class DeltaProtocol implements AdsProtocol {
         t.namesFrom = referencedNames(ctx.sink, kind);
         t.names = new Set(t.namesFrom);
         // Resources no longer referenced are forgotten (the control plane is not told about them).
-        for (const name of [...t.held.keys()]) if (!t.names.has(name)) forget(t, name);
+        for (const name of [...t.held.keys()]) if (!t.names.has(name)) t.held.delete(name);
         if (t.names.size > 0) this.subscribe(ctx, kind, [...t.names], t.names);
       }
     }
@@ -90,7 +84,7 @@ export class DeltaProtocol implements AdsProtocol {
       const drop = [...t.names].filter((n) => !wanted.has(n));
       if (add.length === 0 && drop.length === 0) continue;
       t.names = wanted;
-      for (const n of drop) forget(t, n);
+      for (const n of drop) t.held.delete(n);
       ctx.write({ type_url: TYPE_URL[kind], resource_names_subscribe: add, resource_names_unsubscribe: drop });
     }
   }
@@ -115,27 +109,19 @@ export class DeltaProtocol implements AdsProtocol {
       changed.forEach((r, i) => {
         const name = r.name as string;
         undo.push([name, t.held.get(name)]);
-        if (!t.held.has(name)) t.sorted = undefined;
         t.held.set(name, { version: r.version ?? '', resource: decoded[i] });
       });
       for (const name of removed) {
         if (!t.held.has(name)) continue;
         undo.push([name, t.held.get(name)]);
-        forget(t, name);
+        t.held.delete(name);
       }
-      t.sorted ??= [...t.held.keys()].sort();
-      await ctx.sink.update(
-        kind,
-        t.sorted.map((n) => (t.held.get(n) as Held).resource),
-        version,
-      );
+      await ctx.sink.update(kind, t.held.resources(), version);
     } catch (e) {
       for (let i = undo.length - 1; i >= 0; i--) {
         const [name, before] = undo[i] as [string, Held | undefined];
-        if (before) {
-          if (!t.held.has(name)) t.sorted = undefined;
-          t.held.set(name, before);
-        } else forget(t, name);
+        if (before) t.held.set(name, before);
+        else t.held.delete(name);
       }
       ctx.rejected(kind, version, (e as Error).message);
       ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce, error_detail: { code: 3, message: (e as Error).message } });
@@ -145,11 +131,6 @@ export class DeltaProtocol implements AdsProtocol {
     ctx.accepted(kind, version, changed.length);
     ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce });
   }
-}
-
-/** Stops holding `name` (its sorted names made again on use). */
-function forget(t: TypeState, name: string): void {
-  if (t.held.delete(name)) t.sorted = undefined;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
