@@ -11,6 +11,8 @@ import { buildMeshContexts, type MeshContext, type ZoneView } from '../context.j
 import { sidecarInputHash } from '../zone/inputs.js';
 import { zoneViewOf } from '../zone/view.js';
 import { blocksOf, type ResourceSet } from './common.js';
+import { generateEgress } from './egress.js';
+import { generateIngress } from './ingress.js';
 import { generateSidecar, type Identity } from './sidecar.js';
 
 type Doc = Record<string, unknown>;
@@ -182,5 +184,66 @@ describe('generation reuses what did not change, and only that', () => {
     expect(named(web2, 'Cluster', 'httpbin')).toBeDefined(); // no longer denied
     expect(JSON.stringify(named(web2, 'RouteConfiguration', 'outbound:httpbin'))).toContain('"timeout":"15s"'); // no longer selected
     expect(named(zone.sets.get('web-1'), 'Cluster', 'httpbin')).toBeUndefined();
+  });
+});
+
+describe('the ZoneEgress across passes', () => {
+  const routed: Doc = { ...mesh, routing: { zoneEgress: true } };
+  const egressDoc: Doc = { type: 'ZoneEgress', name: 'egress-1', networking: { address: '127.0.0.20', port: 10002 } };
+  const egressBase = [routed, egressDoc, dataplane('web-1', 'web', '127.0.1.1'), externalService('httpbin', 'httpbin.org:443'), externalService('payments', 'payments.example.com:443'), allowAll];
+  const egressIdentity = new Map([['default', { certPem: 'egress cert', keyPem: 'egress key' }]]);
+
+  /** Each step's egress set generated the zone's way (contexts built from the previous ones, the same ZoneEgress object). */
+  function passes(steps: Doc[][]): ResourceSet[] {
+    let contexts = new Map<string, MeshContext>();
+    let egress: Resource<'ZoneEgress'> | undefined;
+    return steps.map((docs, i) => {
+      const view = zoneView(docs);
+      contexts = buildMeshContexts(view, contexts);
+      egress ??= view.zoneEgresses[0] as Resource<'ZoneEgress'>;
+      const set = generateEgress({ contexts, egress, identities: egressIdentity });
+      const scratch = zoneView(docs); // its own objects: nothing the zone's way kept is found through them
+      const fresh = generateEgress({ contexts: buildMeshContexts(scratch), egress: scratch.zoneEgresses[0] as Resource<'ZoneEgress'>, identities: egressIdentity });
+      expect(set, `step ${i}`).toEqual(fresh);
+      return set;
+    });
+  }
+
+  it('hands the same objects for what did not change: every resource on a pass that changed nothing it holds, the other services on a change', () => {
+    const [first, same, added, denied] = passes([egressBase, egressBase, [...egressBase, externalService('stripe', 'api.stripe.com:443')], [...egressBase.map((d) => (d === allowAll ? allowAllButWeb : d)), externalService('stripe', 'api.stripe.com:443')]]) as ResourceSet[];
+    const egressListener = 'inbound:127.0.0.20:10002';
+    // Nothing the egress holds changed: every object is the one before (nothing to encode and hash again).
+    for (const kind of ['Listener', 'Cluster', 'RouteConfiguration', 'Secret'] as const)
+      for (const r of first[kind]) expect(named(same, kind, String(r.name)), `${kind} ${r.name}`).toBe(r);
+    // An ExternalService added: its cluster and a new listener (one chain more); the others' pieces kept.
+    expect(named(added, 'Cluster', 'default:stripe')).toBeDefined();
+    expect(named(added, 'Listener', egressListener)).not.toBe(named(same, 'Listener', egressListener));
+    for (const [kind, name] of [['Cluster', 'default:httpbin'], ['RouteConfiguration', 'outbound:default:payments'], ['Secret', 'identity_cert:secret:default']] as const)
+      expect(named(added, kind, name), `${kind} ${name}`).toBe(named(same, kind, name));
+    // A permission changed: the guarded listener is new (its RBAC), the clusters stay.
+    expect(named(denied, 'Listener', egressListener)).not.toBe(named(added, 'Listener', egressListener));
+    expect(named(denied, 'Cluster', 'default:stripe')).toBe(named(added, 'Cluster', 'default:stripe'));
+  });
+
+  it('the ZoneIngress too: the same listener and clusters while its services are, new ones for a service added', () => {
+    const ingressDoc: Doc = { type: 'ZoneIngress', name: 'ingress-1', networking: { address: '127.0.0.30', port: 10001 } };
+    const steps = [[...egressBase, ingressDoc], [...egressBase, ingressDoc], [...egressBase, ingressDoc, dataplane('api-1', 'api', '127.0.1.3')]];
+    let contexts = new Map<string, MeshContext>();
+    let ingress: Resource<'ZoneIngress'> | undefined;
+    const [first, same, added] = steps.map((docs) => {
+      const view = zoneView(docs);
+      contexts = buildMeshContexts(view, contexts);
+      ingress ??= view.zoneIngresses[0] as Resource<'ZoneIngress'>;
+      const set = generateIngress({ contexts, ingress });
+      const scratch = zoneView(docs);
+      expect(set).toEqual(generateIngress({ contexts: buildMeshContexts(scratch), ingress: scratch.zoneIngresses[0] as Resource<'ZoneIngress'> }));
+      return set;
+    }) as ResourceSet[];
+    const listener = 'inbound:127.0.0.30:10001';
+    expect(named(same, 'Listener', listener)).toBe(named(first, 'Listener', listener));
+    expect(named(same, 'Cluster', 'default:web')).toBe(named(first, 'Cluster', 'default:web'));
+    expect(named(added, 'Listener', listener)).not.toBe(named(same, 'Listener', listener));
+    expect(named(added, 'Cluster', 'default:api')).toBeDefined();
+    expect(named(added, 'ClusterLoadAssignment', 'default:web')).toBe(named(same, 'ClusterLoadAssignment', 'default:web'));
   });
 });

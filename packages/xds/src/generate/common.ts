@@ -456,18 +456,28 @@ export function socketAddress(address: string, port: number): Address {
 /**
  * The listener of a ZoneIngress or ZoneEgress: the TLS inspector, then one filter chain per SNI. Envoy
  * (and causeway-dp) refuse a listener without filter chains, so with nothing to serve yet (no mesh with
- * mTLS, nothing of its mesh to route) there is no listener rather than one NACKed forever.
+ * mTLS, nothing of its mesh to route) there is no listener rather than one NACKed forever. `owner` (the
+ * proxy's spec) keeps the last listeners: handed the same chains again, the same objects.
  */
-export function zoneProxyListeners(address: string, port: number, chains: FilterChain[]): Typed<Listener>[] {
-  if (chains.length === 0) return [];
-  return [
-    {
-      '@type': TYPE_URLS.Listener,
-      name: inboundListenerName(address, port),
-      address: socketAddress(address, port),
-      traffic_direction: 'INBOUND',
-      listener_filters: [TLS_INSPECTOR],
-      filter_chains: chains,
-    },
-  ];
+export function zoneProxyListeners(owner: object, address: string, port: number, chains: FilterChain[]): Typed<Listener>[] {
+  const last = lastZoneListeners.get(owner);
+  if (last && last.address === address && last.port === port && last.chains.length === chains.length && last.chains.every((c, i) => c === chains[i])) return last.listeners;
+  const listeners: Typed<Listener>[] =
+    chains.length === 0
+      ? []
+      : [
+          {
+            '@type': TYPE_URLS.Listener,
+            name: inboundListenerName(address, port),
+            address: socketAddress(address, port),
+            traffic_direction: 'INBOUND',
+            listener_filters: [TLS_INSPECTOR],
+            filter_chains: chains,
+          },
+        ];
+  lastZoneListeners.set(owner, { address, port, chains, listeners });
+  return listeners;
 }
+
+/** The listeners `zoneProxyListeners` made last, per owner: the same objects while the chains are (not encoded again). */
+const lastZoneListeners = new WeakMap<object, { address: string; port: number; chains: FilterChain[]; listeners: Typed<Listener>[] }>();

@@ -4,9 +4,17 @@
  * terminates mTLS with the egress identity `spiffe://<mesh>/zone-egress`, checks the caller's
  * permission and originates to the ExternalService; for one owned by another zone, and for mesh
  * services of other zones, it passes the connection through to that zone's ZoneIngress.
+ *
+ * What each service gets (its chain, clusters, endpoints, routes, Secrets) is memoized per mesh context
+ * (`memo`: the key carries the service's fingerprint and the mesh-wide flags, which hold the remote
+ * ingresses and egresses), and the listener is the previous one while its chains are (`zoneProxyListeners`;
+ * the permission plugin's guarded listener is derived from it once per set of rules): a pass after a change
+ * elsewhere hands the snapshot cache the same objects, so nothing is encoded and hashed again but what
+ * changed.
  */
-import type { Resource, } from '@causeway/core';
-import { HTTP_PROTOCOLS, type MeshContext } from '../context.js';
+import type { Resource } from '@causeway/core';
+import type { EnvoyJson } from '@causeway/envoy';
+import { type ExternalEndpoint, HTTP_PROTOCOLS, type MeshContext } from '../context.js';
 import { type FilterChain, identitySecretName, meshCaSecretName, meshQualified, meshSni } from '@causeway/envoy';
 import { applyEgressPolicies } from '../policies/index.js';
 import {
@@ -21,7 +29,9 @@ import {
   type LbEndpoint,
   l7OrL4,
   loadAssignment,
+  memo,
   meshEndpoint,
+  proxyMemo,
   type ResourceSet,
   routeConfiguration,
   tcpProxy,
@@ -45,57 +55,91 @@ export function generateEgress(input: EgressInput): ResourceSet {
     if (!ctx.mtls || !ctx.caPem) continue;
     const identity = input.identities.get(ctx.mesh);
     if (!identity) continue;
-    set.Secret.push(tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem));
-    set.Secret.push(validationSecret(meshCaSecretName(ctx.mesh), ctx.caPem));
-    const perMesh: { sni: string; chain: FilterChain }[] = [];
-    const passThrough = (service: string, endpoints: LbEndpoint[]) => {
-      const cluster = meshQualified(ctx.mesh, service);
-      const sni = meshSni(service, ctx.mesh);
-      perMesh.push({ sni, chain: { name: sni, filter_chain_match: { server_names: [sni], transport_protocol: 'tls' }, filters: [tcpProxy(cluster)] } });
-      set.Cluster.push(edsCluster(cluster, 'tcp'));
-      set.ClusterLoadAssignment.push(loadAssignment(cluster, endpoints));
-    };
+    const caPem = ctx.caPem;
+    set.Secret.push(
+      proxyMemo(ctx, 'egress-identity-secret', identity.certPem, (s) => s.keyPem === identity.keyPem, () => ({
+        keyPem: identity.keyPem,
+        secret: tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem),
+      })).secret,
+    );
+    set.Secret.push(memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), caPem)));
+    const perMesh: ServiceParts[] = [];
+    const passThrough = (service: string, endpoints: () => LbEndpoint[]) =>
+      memo(
+        ctx,
+        `egress-through:${service}`,
+        (): ServiceParts => {
+          const cluster = meshQualified(ctx.mesh, service);
+          const sni = meshSni(service, ctx.mesh);
+          return {
+            sni,
+            chain: { name: sni, filter_chain_match: { server_names: [sni], transport_protocol: 'tls' }, filters: [tcpProxy(cluster)] },
+            clusters: [edsCluster(cluster, 'tcp')],
+            loadAssignments: [loadAssignment(cluster, endpoints())],
+            secrets: [],
+            routes: [],
+          };
+        },
+        service,
+      );
     for (const [service, list] of ctx.external) {
       const here = list.filter((e) => (e.zone === undefined || e.zone === ctx.zone) && !e.error);
       if (here.length > 0) {
-        const cluster = meshQualified(ctx.mesh, service);
-        const sni = meshSni(service, ctx.mesh);
-        const protocol = here[0]?.protocol ?? 'tcp';
-        perMesh.push({
-          sni,
-          chain: {
-            name: sni,
-            filter_chain_match: { server_names: [sni], transport_protocol: 'tls' },
-            transport_socket: downstreamMeshTls(ctx.mesh),
-            filters: [l7OrL4(protocol, `egress_${ctx.mesh}_${service}`, `outbound:${cluster}`, cluster)],
-          },
-        });
-        set.Cluster.push(externalCluster(ctx, cluster, here, false));
-        set.Secret.push(...externalSecrets(ctx.mesh, here));
-        if (HTTP_PROTOCOLS.has(protocol))
-          set.RouteConfiguration.push(
-            routeConfiguration(`outbound:${cluster}`, cluster, { timeout: DEFAULT_ROUTE_TIMEOUT, retry: DEFAULT_RETRY, autoHostRewrite: here.some((e) => !e.isIp) }),
-          );
+        perMesh.push(memo(ctx, `egress-external:${service}`, () => externalParts(ctx, service, here), service));
         continue;
       }
       // Owned by other zones: through their ZoneIngresses.
       const zones = [...new Set(list.map((e) => e.zone).filter((z): z is string => z !== undefined))].sort();
-      passThrough(
-        service,
-        zones.flatMap((z) => (ctx.remoteIngresses.get(z) ?? []).map((e) => meshEndpoint(e, 0))),
-      );
+      perMesh.push(passThrough(service, () => zones.flatMap((z) => (ctx.remoteIngresses.get(z) ?? []).map((e) => meshEndpoint(e, 0)))));
     }
     if (ctx.zoneEgress)
       for (const svc of ctx.services.values())
         if (svc.remote.length > 0)
-          passThrough(
-            svc.name,
-            svc.remote.map((e) => meshEndpoint(e, 0)),
+          perMesh.push(
+            passThrough(svc.name, () => svc.remote.map((e) => meshEndpoint(e, 0))),
           );
-    chains.push(...perMesh.sort((a, b) => (a.sni < b.sni ? -1 : 1)).map((c) => c.chain));
+    for (const p of perMesh.sort((a, b) => (a.sni < b.sni ? -1 : 1))) {
+      chains.push(p.chain);
+      set.Cluster.push(...p.clusters);
+      set.ClusterLoadAssignment.push(...p.loadAssignments);
+      set.Secret.push(...p.secrets);
+      set.RouteConfiguration.push(...p.routes);
+    }
   }
   const n = input.egress.spec.networking;
-  set.Listener.push(...zoneProxyListeners(n.address, n.port, chains));
+  set.Listener.push(...zoneProxyListeners(input.egress.spec, n.address, n.port, chains));
   // Traffic permissions (policies/meshtrafficpermission) guard the chains that originate to ExternalServices.
   return applyEgressPolicies(finish(set), { contexts: input.contexts });
+}
+
+/** What the egress holds for one service: its filter chain and the resources behind it. */
+interface ServiceParts {
+  sni: string;
+  chain: FilterChain;
+  clusters: EnvoyJson[];
+  loadAssignments: EnvoyJson[];
+  secrets: EnvoyJson[];
+  routes: EnvoyJson[];
+}
+
+/** An ExternalService reachable from this zone: mTLS terminated, originated to the service. */
+function externalParts(ctx: MeshContext, service: string, here: ExternalEndpoint[]): ServiceParts {
+  const cluster = meshQualified(ctx.mesh, service);
+  const sni = meshSni(service, ctx.mesh);
+  const protocol = here[0]?.protocol ?? 'tcp';
+  return {
+    sni,
+    chain: {
+      name: sni,
+      filter_chain_match: { server_names: [sni], transport_protocol: 'tls' },
+      transport_socket: downstreamMeshTls(ctx.mesh),
+      filters: [l7OrL4(protocol, `egress_${ctx.mesh}_${service}`, `outbound:${cluster}`, cluster)],
+    },
+    clusters: [externalCluster(ctx, cluster, here, false)],
+    loadAssignments: [],
+    secrets: externalSecrets(ctx.mesh, here),
+    routes: HTTP_PROTOCOLS.has(protocol)
+      ? [routeConfiguration(`outbound:${cluster}`, cluster, { timeout: DEFAULT_ROUTE_TIMEOUT, retry: DEFAULT_RETRY, autoHostRewrite: here.some((e) => !e.isIp) })]
+      : [],
+  };
 }

@@ -270,11 +270,15 @@ function egress(set: ResourceSet, input: EgressPolicyInput): ResourceSet {
         stat: `egress_rbac_${ctx.mesh}_${service}`,
       });
   }
+  // The same guarded listener while the listener and the guards are the same (not encoded again).
+  const key = `${TYPE}:egress:${canonicalJson([...guards])}`;
   return mapKind(set, 'Listener', (l) =>
-    mapChains(l, (chain) => {
-      const g = chain.transport_socket && chain.name !== undefined ? guards.get(chain.name) : undefined;
-      return g ? guardChain(chain, g.stat, g.rules, g.http) : chain;
-    }),
+    derive(l, key, (o) =>
+      mapChains(o, (chain) => {
+        const g = chain.transport_socket && chain.name !== undefined ? guards.get(chain.name) : undefined;
+        return g ? guardChain(chain, g.stat, g.rules, g.http) : chain;
+      }),
+    ),
   );
 }
 
