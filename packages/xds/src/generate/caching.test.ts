@@ -220,6 +220,10 @@ describe('the ZoneEgress across passes', () => {
     expect(named(added, 'Listener', egressListener)).not.toBe(named(same, 'Listener', egressListener));
     for (const [kind, name] of [['Cluster', 'default:httpbin'], ['RouteConfiguration', 'outbound:default:payments'], ['Secret', 'identity_cert:secret:default']] as const)
       expect(named(added, kind, name), `${kind} ${name}`).toBe(named(same, kind, name));
+    // ... and in the new listener the other services' guarded chains are the ones before (encoded once).
+    const chainOf = (set: ResourceSet | undefined, sni: string) => (named(set, 'Listener', egressListener)?.filter_chains as { name: string }[]).find((c) => c.name === sni);
+    expect(chainOf(added, 'httpbin{mesh=default}')).toBeDefined();
+    expect(chainOf(added, 'httpbin{mesh=default}')).toBe(chainOf(same, 'httpbin{mesh=default}'));
     // A permission changed: the guarded listener is new (its RBAC), the clusters stay.
     expect(named(denied, 'Listener', egressListener)).not.toBe(named(added, 'Listener', egressListener));
     expect(named(denied, 'Cluster', 'default:stripe')).toBe(named(added, 'Cluster', 'default:stripe'));

@@ -270,13 +270,15 @@ function egress(set: ResourceSet, input: EgressPolicyInput): ResourceSet {
         stat: `egress_rbac_${ctx.mesh}_${service}`,
       });
   }
-  // The same guarded listener while the listener and the guards are the same (not encoded again).
-  const key = `${TYPE}:egress:${canonicalJson([...guards])}`;
+  // The same guarded listener while the listener and the guards are the same, and the same guarded chain
+  // while the chain and its guard are (a new ExternalService re-encodes its own chain, not every chain's filters).
+  const keys = new Map([...guards].map(([sni, g]) => [sni, canonicalJson(g)]));
+  const key = `${TYPE}:egress:${canonicalJson([...keys])}`;
   return mapKind(set, 'Listener', (l) =>
     derive(l, key, (o) =>
       mapChains(o, (chain) => {
         const g = chain.transport_socket && chain.name !== undefined ? guards.get(chain.name) : undefined;
-        return g ? guardChain(chain, g.stat, g.rules, g.http) : chain;
+        return g ? derive(chain, `${TYPE}:egress-chain:${keys.get(chain.name as string)}`, (c) => guardChain(c, g.stat, g.rules, g.http)) : chain;
       }),
     ),
   );
