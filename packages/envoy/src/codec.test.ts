@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAny, decodeMessage, encodeAny, encodeMessage, parseProtoDuration, XdsCodecError } from './codec.js';
 import { durationMs, formatProtoDuration } from './duration.js';
+import { EXTENSION_TYPE_URLS } from './model.js';
 import { TYPE_URLS } from './type-urls.js';
 
 const cluster = {
@@ -102,6 +103,41 @@ describe('encodeAny / decodeAny', () => {
       error_detail: { code: 3, message: 'bad' },
     };
     expect(decodeMessage('envoy.service.discovery.v3.DiscoveryRequest', encodeMessage('envoy.service.discovery.v3.DiscoveryRequest', req))).toEqual(req);
+  });
+});
+
+describe('long repeated fields', () => {
+  const chain = (i: number) => ({
+    name: `svc-${i}{mesh=default}`,
+    filter_chain_match: { server_names: [`svc-${i}{mesh=default}`], transport_protocol: 'tls' },
+    filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': EXTENSION_TYPE_URLS.TcpProxy, stat_prefix: `svc_${i}`, cluster: `default:svc-${i}` } }],
+  });
+  const listener = (chains: unknown[]) => ({
+    '@type': TYPE_URLS.Listener,
+    name: 'inbound:127.0.0.20:10002',
+    address: { socket_address: { address: '127.0.0.20', port_value: 10002 } },
+    traffic_direction: 'INBOUND',
+    filter_chains: chains,
+  });
+
+  it('round-trips a listener of many filter chains encoded chain by chain, and one with a chain more', () => {
+    const chains = Array.from({ length: 40 }, (_, i) => chain(i));
+    const a = listener(chains);
+    expect(decodeAny(encodeAny(a))).toEqual(a);
+    // The same chain objects with one more (each kept chain's bytes reused): still the listener it says.
+    const b = listener([...chains.slice(0, 20), chain(99), ...chains.slice(20)]);
+    expect(decodeAny(encodeAny(b))).toEqual(b);
+    // The same content from new objects encodes to the same bytes (a resource's version is its content).
+    const again = listener(Array.from({ length: 40 }, (_, i) => chain(i)));
+    expect(Buffer.from(encodeAny(again).value)).toEqual(Buffer.from(encodeAny(a).value));
+  });
+
+  it('names the element and field of a bad chain in a long list', () => {
+    const chains: unknown[] = Array.from({ length: 20 }, (_, i) => chain(i));
+    chains[17] = { ...chain(17), filter_chain_match: { server_names: 'not a list' } };
+    expect(() => encodeAny(listener(chains))).toThrow(/filter_chains\[17\]\.filter_chain_match\.server_names: must be a list/);
+    chains[17] = 'not a chain';
+    expect(() => encodeAny(listener(chains))).toThrow(/filter_chains\[17\]: must be an object/);
   });
 });
 

@@ -304,10 +304,61 @@ function anyToProto(json: unknown, path: string): { type_url: string; value: Uin
   const { '@type': _ignored, ...fields } = json;
   const special = isSpecial(fullNameOf(inner));
   // proto3 JSON: an Any of a well-known type with a special JSON form holds it under "value".
-  const body = special ? messageToProto(inner, fields.value, `${path}.value`) : messageToProto(inner, fields, path);
-  const packed = { type_url: url as string, value: inner.encode(inner.fromObject(body as Record<string, unknown>)).finish() };
+  const value = special ? encodeProto(inner, messageToProto(inner, fields.value, `${path}.value`)) : encodeFields(inner, fields, path);
+  const packed = { type_url: url as string, value };
   anyCache.set(json, packed);
   return packed;
+}
+
+function encodeProto(type: Type, body: unknown): Uint8Array {
+  return type.encode(type.fromObject(body as Record<string, unknown>)).finish();
+}
+
+/**
+ * Repeated message fields at least this long are encoded element by element, and each element's bytes are
+ * kept per object (`elementBytes`): a ZoneEgress listener of a few hundred filter chains, a route table,
+ * a long endpoint list made again with one element more costs the new element, not the whole list. The
+ * elements follow the message's other fields (protobuf readers take fields in any order; the bytes stay a
+ * function of the content, as resource versions need).
+ */
+const LONG_LIST = 16;
+const elementBytes = new WeakMap<object, Uint8Array>();
+
+function encodeFields(type: Type, json: Record<string, unknown>, path: string): Uint8Array {
+  let rest = json;
+  const tail: Uint8Array[] = [];
+  for (const [key, list] of Object.entries(json)) {
+    const field = type.fields[key];
+    if (!field?.repeated || field.map || !Array.isArray(list) || list.length < LONG_LIST) continue;
+    const element = field.resolvedType;
+    if (!element || !('fields' in element) || isSpecial(fullNameOf(element as Type))) continue;
+    if (rest === json) rest = { ...json };
+    delete rest[key];
+    const tag = varint((field.id << 3) | 2);
+    list.forEach((el, i) => {
+      const epath = `${path ? `${path}.` : ''}${key}[${i}]`;
+      let bytes = isObject(el) ? elementBytes.get(el) : undefined;
+      if (!bytes) {
+        // Not an object: messageToProto says why.
+        bytes = isObject(el) ? encodeFields(element as Type, el, epath) : encodeProto(element as Type, messageToProto(element as Type, el, epath));
+        if (isObject(el)) elementBytes.set(el, bytes);
+      }
+      tail.push(tag, varint(bytes.length), bytes);
+    });
+  }
+  const head = encodeProto(type, messageToProto(type, rest, path));
+  return tail.length === 0 ? head : Buffer.concat([head, ...tail]);
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -210,7 +210,7 @@ describe('the ZoneEgress across passes', () => {
   }
 
   it('hands the same objects for what did not change: every resource on a pass that changed nothing it holds, the other services on a change', () => {
-    const [first, same, added, denied] = passes([egressBase, egressBase, [...egressBase, externalService('stripe', 'api.stripe.com:443')], [...egressBase.map((d) => (d === allowAll ? allowAllButWeb : d)), externalService('stripe', 'api.stripe.com:443')]]) as ResourceSet[];
+    const [first, same, added, denied] = passes([egressBase, egressBase, [...egressBase, externalService('stripe', 'api.stripe.com:443')], [...egressBase.map((d) => (d === allowAll ? allowAllButWeb : d)), externalService('stripe', 'api.stripe.com:443')]]) as [ResourceSet, ResourceSet, ResourceSet, ResourceSet];
     const egressListener = 'inbound:127.0.0.20:10002';
     // Nothing the egress holds changed: every object is the one before (nothing to encode and hash again).
     for (const kind of ['Listener', 'Cluster', 'RouteConfiguration', 'Secret'] as const)
@@ -221,7 +221,7 @@ describe('the ZoneEgress across passes', () => {
     for (const [kind, name] of [['Cluster', 'default:httpbin'], ['RouteConfiguration', 'outbound:default:payments'], ['Secret', 'identity_cert:secret:default']] as const)
       expect(named(added, kind, name), `${kind} ${name}`).toBe(named(same, kind, name));
     // ... and in the new listener the other services' guarded chains are the ones before (encoded once).
-    const chainOf = (set: ResourceSet | undefined, sni: string) => (named(set, 'Listener', egressListener)?.filter_chains as { name: string }[]).find((c) => c.name === sni);
+    const chainOf = (set: ResourceSet, sni: string) => ((named(set, 'Listener', egressListener)?.filter_chains ?? []) as { name: string }[]).find((c) => c.name === sni);
     expect(chainOf(added, 'httpbin{mesh=default}')).toBeDefined();
     expect(chainOf(added, 'httpbin{mesh=default}')).toBe(chainOf(same, 'httpbin{mesh=default}'));
     // A permission changed: the guarded listener is new (its RBAC), the clusters stay.
@@ -242,7 +242,7 @@ describe('the ZoneEgress across passes', () => {
       const scratch = zoneView(docs);
       expect(set).toEqual(generateIngress({ contexts: buildMeshContexts(scratch), ingress: scratch.zoneIngresses[0] as Resource<'ZoneIngress'> }));
       return set;
-    }) as ResourceSet[];
+    }) as [ResourceSet, ResourceSet, ResourceSet];
     const listener = 'inbound:127.0.0.30:10001';
     expect(named(same, 'Listener', listener)).toBe(named(first, 'Listener', listener));
     expect(named(same, 'Cluster', 'default:web')).toBe(named(first, 'Cluster', 'default:web'));
