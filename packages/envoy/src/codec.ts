@@ -327,6 +327,7 @@ const elementBytes = new WeakMap<object, Uint8Array>();
 function encodeFields(type: Type, json: Record<string, unknown>, path: string): Uint8Array {
   let rest = json;
   const tail: Uint8Array[] = [];
+  const long: { key: string; field: Field; list: unknown[] }[] = [];
   for (const [key, list] of Object.entries(json)) {
     const field = type.fields[key];
     if (!field?.repeated || field.map || !Array.isArray(list) || list.length < LONG_LIST) continue;
@@ -334,13 +335,18 @@ function encodeFields(type: Type, json: Record<string, unknown>, path: string): 
     if (!element || !('fields' in element) || isSpecial(fullNameOf(element as Type))) continue;
     if (rest === json) rest = { ...json };
     delete rest[key];
+    long.push({ key, field, list });
+  }
+  // In field order, whatever the order of the object's keys (the same content, the same bytes).
+  for (const { key, field, list } of long.sort((a, b) => a.field.id - b.field.id)) {
+    const element = field.resolvedType as Type;
     const tag = varint((field.id << 3) | 2);
     list.forEach((el, i) => {
       const epath = `${path ? `${path}.` : ''}${key}[${i}]`;
       let bytes = isObject(el) ? elementBytes.get(el) : undefined;
       if (!bytes) {
         // Not an object: messageToProto says why.
-        bytes = isObject(el) ? encodeFields(element as Type, el, epath) : encodeProto(element as Type, messageToProto(element as Type, el, epath));
+        bytes = isObject(el) ? encodeFields(element, el, epath) : encodeProto(element, messageToProto(element, el, epath));
         if (isObject(el)) elementBytes.set(el, bytes);
       }
       tail.push(tag, varint(bytes.length), bytes);
