@@ -121,19 +121,19 @@ describe('long repeated fields', () => {
   });
 
   it('round-trips a listener of many filter chains encoded chain by chain, and one with a chain more', () => {
-    const chains = Array.from({ length: 40 }, (_, i) => chain(i));
+    const chains = Array.from({ length: 80 }, (_, i) => chain(i));
     const a = listener(chains);
     expect(decodeAny(encodeAny(a))).toEqual(a);
     // The same chain objects with one more (each kept chain's bytes reused): still the listener it says.
-    const b = listener([...chains.slice(0, 20), chain(99), ...chains.slice(20)]);
+    const b = listener([...chains.slice(0, 40), chain(99), ...chains.slice(40)]);
     expect(decodeAny(encodeAny(b))).toEqual(b);
     // The same content from new objects encodes to the same bytes (a resource's version is its content).
-    const again = listener(Array.from({ length: 40 }, (_, i) => chain(i)));
+    const again = listener(Array.from({ length: 80 }, (_, i) => chain(i)));
     expect(Buffer.from(encodeAny(again).value)).toEqual(Buffer.from(encodeAny(a).value));
   });
 
   it('names the element and field of a bad chain in a long list', () => {
-    const chains: unknown[] = Array.from({ length: 20 }, (_, i) => chain(i));
+    const chains: unknown[] = Array.from({ length: 70 }, (_, i) => chain(i));
     chains[17] = { ...chain(17), filter_chain_match: { server_names: 'not a list' } };
     expect(() => encodeAny(listener(chains))).toThrow(/filter_chains\[17\]\.filter_chain_match\.server_names: must be a list/);
     chains[17] = 'not a chain';

@@ -315,13 +315,13 @@ function encodeProto(type: Type, body: unknown): Uint8Array {
 }
 
 /**
- * Repeated message fields at least this long are encoded element by element, and each element's bytes are
+ * Repeated message fields at least this long (64) are encoded element by element, and each element's bytes are
  * kept per object (`elementBytes`): a ZoneEgress listener of a few hundred filter chains, a route table,
  * a long endpoint list made again with one element more costs the new element, not the whole list. The
  * elements follow the message's other fields (protobuf readers take fields in any order; the bytes stay a
  * function of the content, as resource versions need).
  */
-const LONG_LIST = 16;
+const LONG_LIST = 64;
 const elementBytes = new WeakMap<object, Uint8Array>();
 
 function encodeFields(type: Type, json: Record<string, unknown>, path: string): Uint8Array {
