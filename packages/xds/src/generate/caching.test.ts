@@ -158,6 +158,19 @@ describe('generation reuses what did not change, and only that', () => {
     expect(named(zone.sets.get('web-1'), 'Cluster', 'httpbin')).toBeDefined();
   });
 
+  it("a pass that reused a proxy's whole outbound part keeps its pieces: the next change to the part reuses them", () => {
+    // api's destinations do not change with the permission (the veto is web's): its shared part is reused
+    // whole in step 2, so its pieces are not looked up then; step 3 (an ExternalService added) makes a new
+    // part, and the other services' pieces must be the objects of step 1, not made (and encoded) again.
+    const denied = base.map((d) => (d === allowAll ? allowAllButWeb : d));
+    const { zone, before } = run([base, denied, [...denied, externalService('stripe', 'api.stripe.com:443')]]);
+    const first = before[1]?.get('api-1');
+    const last = zone.sets.get('api-1');
+    expect(named(last, 'Cluster', 'stripe')).toBeDefined();
+    for (const [kind, name] of [['Cluster', 'httpbin'], ['RouteConfiguration', 'outbound:payments'], ['ClusterLoadAssignment', 'web']] as const)
+      expect(named(last, kind, name), `${kind} ${name}`).toBe(named(first, kind, name));
+  });
+
   it('a MeshTimeout added and removed: only the proxies it selects are regenerated, and get their own outbound part', () => {
     const { zone, changed, before } = run([base, [...base, webTimeout], base]);
     expect(changed[1]).toEqual(['web-1', 'web-2']);

@@ -151,16 +151,61 @@ function mergeSorted(kind: XdsKind, x: readonly EnvoyJson[], y: readonly EnvoyJs
  * Memoizes a resource shared by every proxy of a mesh (one object: encoded once by the cache). The key
  * gets the fingerprint of `service` (or the mesh-wide flags), so an entry of the previous context is
  * reused exactly when its inputs are unchanged.
+ *
+ * A context keeps the entries used while it was current (the rest are dropped with the context before
+ * it). An entry made of other entries (a shared outbound part, of each service's cluster, route and
+ * listener) records them, and brings them along when it is carried over: a pass that reused the whole part
+ * does not leave its pieces behind, to be made (and encoded) again by the next pass that needs a new part.
  */
 export function memo<T>(ctx: MeshContext, key: string, make: () => T, service?: string): T {
   const full = `${key}#${(service !== undefined ? ctx.fingerprints.get(service) : undefined) ?? ctx.flagsHash}`;
+  making?.push(full);
   let v = ctx.memo.get(full) as T | undefined;
   if (v === undefined) {
     v = ctx.previousMemo?.get(full) as T | undefined;
-    if (v === undefined) v = make();
+    if (v !== undefined) carryOver(ctx, full);
+    else {
+      const outer = making;
+      const parts: string[] = [];
+      making = parts;
+      try {
+        v = make();
+      } finally {
+        making = outer;
+      }
+      if (parts.length > 0) partsOf(ctx.memo).set(full, parts);
+    }
     ctx.memo.set(full, v);
   }
   return v;
+}
+
+/** The keys of the entries the entry being made used (see `memo`). */
+let making: string[] | undefined;
+/** Per memo table: the entries each entry was made of. */
+const memoParts = new WeakMap<Map<string, unknown>, Map<string, string[]>>();
+function partsOf(table: Map<string, unknown>): Map<string, string[]> {
+  let p = memoParts.get(table);
+  if (!p) {
+    p = new Map();
+    memoParts.set(table, p);
+  }
+  return p;
+}
+
+/** Brings the entries `full` was made of from the previous context's table into the current one. */
+function carryOver(ctx: MeshContext, full: string): void {
+  const previous = ctx.previousMemo;
+  const parts = previous ? memoParts.get(previous)?.get(full) : undefined;
+  if (!previous || !parts) return;
+  partsOf(ctx.memo).set(full, parts);
+  for (const k of parts) {
+    if (ctx.memo.has(k)) continue;
+    const v = previous.get(k);
+    if (v === undefined) continue;
+    ctx.memo.set(k, v);
+    carryOver(ctx, k);
+  }
 }
 
 /**
