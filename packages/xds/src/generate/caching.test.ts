@@ -171,6 +171,16 @@ describe('generation reuses what did not change, and only that', () => {
       expect(named(last, kind, name), `${kind} ${name}`).toBe(named(first, kind, name));
   });
 
+  it('the proxies of one service share their inbound RBAC filter (encoded once for all of them)', () => {
+    const { zone } = run([base]);
+    const rbacOf = (proxy: string, listener: string) => {
+      const chains = named(zone.sets.get(proxy), 'Listener', listener)?.filter_chains as { filters: { typed_config: { http_filters?: { name: string }[] } }[] }[];
+      return chains[0]?.filters[0]?.typed_config.http_filters?.find((f) => f.name === 'envoy.filters.http.rbac');
+    };
+    expect(rbacOf('web-1', 'inbound:127.0.1.1:8080')).toBeDefined();
+    expect(rbacOf('web-1', 'inbound:127.0.1.1:8080')).toBe(rbacOf('web-2', 'inbound:127.0.1.2:8080'));
+  });
+
   it('a MeshTimeout added and removed: only the proxies it selects are regenerated, and get their own outbound part', () => {
     const { zone, changed, before } = run([base, [...base, webTimeout], base]);
     expect(changed[1]).toEqual(['web-1', 'web-2']);

@@ -131,12 +131,18 @@ export function decide(entries: RuleEntry<Conf>[], mesh: string, uris: ReadonlyS
   return { allowed: false, by: undefined };
 }
 
+// One filter object per rules object (the rules of an inbound are made once per context and tag set): the
+// proxies of a service share it, so its typed_config, most of an inbound listener's bytes, is encoded
+// once for all of them, not once per proxy when a permission changes.
 function networkRbac(stat: string, rules: RbacRules): Filter {
-  return { name: 'envoy.filters.network.rbac', typed_config: { '@type': EXTENSION_TYPE_URLS.NetworkRbac, stat_prefix: statPrefix(stat), rules } satisfies Typed<RbacConfig> };
+  return derive(rules, `${TYPE}:network-rbac:${stat}`, () => ({
+    name: 'envoy.filters.network.rbac',
+    typed_config: { '@type': EXTENSION_TYPE_URLS.NetworkRbac, stat_prefix: statPrefix(stat), rules } satisfies Typed<RbacConfig>,
+  }));
 }
 
 function httpRbac(rules: RbacRules): HttpFilter {
-  return { name: 'envoy.filters.http.rbac', typed_config: { '@type': EXTENSION_TYPE_URLS.HttpRbac, rules } satisfies Typed<HttpRbacConfig> };
+  return derive(rules, `${TYPE}:http-rbac`, () => ({ name: 'envoy.filters.http.rbac', typed_config: { '@type': EXTENSION_TYPE_URLS.HttpRbac, rules } satisfies Typed<HttpRbacConfig> }));
 }
 
 /** The chain with RBAC in front of its application filter (HTTP RBAC inside the HCM, network RBAC otherwise). */
