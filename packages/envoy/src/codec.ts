@@ -356,7 +356,8 @@ function encodeFields(type: Type, json: Record<string, unknown>, path: string): 
   return tail.length === 0 ? head : Buffer.concat([head, ...tail]);
 }
 
-function varint(n: number): Uint8Array {
+/** A protobuf varint (for hand-assembled messages: here the long lists, and the xDS server's responses). */
+export function varint(n: number): Buffer {
   const out: number[] = [];
   let v = n;
   while (v > 0x7f) {
@@ -364,7 +365,7 @@ function varint(n: number): Uint8Array {
     v = Math.floor(v / 128);
   }
   out.push(v);
-  return Uint8Array.from(out);
+  return Buffer.from(out);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * walked. A change to the shared part then costs each proxy what changed, not what it holds.
  */
 import { createHash } from 'node:crypto';
-import { type AnyProto, type EnvoyJson, encodeAny, type XdsKind } from '@causeway/envoy';
+import { type AnyProto, type EnvoyJson, encodeAny, varint, type XdsKind } from '@causeway/envoy';
 
 export interface PackedResource {
   name: string;
@@ -24,17 +24,6 @@ export interface PackedResource {
   readonly deltaFieldBytes: Buffer;
   /** The content hash as a number (a term of the type version's sum). */
   value: bigint;
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Buffer.from(out);
 }
 
 /** A length-delimited protobuf field. */
