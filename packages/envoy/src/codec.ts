@@ -316,13 +316,21 @@ function encodeProto(type: Type, body: unknown): Uint8Array {
 
 /**
  * Repeated message fields at least this long (64) are encoded element by element, and each element's bytes are
- * kept per object (`elementBytes`): a ZoneEgress listener of a few hundred filter chains, a route table,
+ * kept per object and message type (`elementBytes`): a ZoneEgress listener of a few hundred filter chains, a route table,
  * a long endpoint list made again with one element more costs the new element, not the whole list. The
  * elements follow the message's other fields (protobuf readers take fields in any order; the bytes stay a
  * function of the content, as resource versions need).
  */
 const LONG_LIST = 64;
-const elementBytes = new WeakMap<object, Uint8Array>();
+const elementBytes = new WeakMap<Type, WeakMap<object, Uint8Array>>();
+function elementCache(type: Type): WeakMap<object, Uint8Array> {
+  let c = elementBytes.get(type);
+  if (!c) {
+    c = new WeakMap();
+    elementBytes.set(type, c);
+  }
+  return c;
+}
 
 function encodeFields(type: Type, json: Record<string, unknown>, path: string): Uint8Array {
   let rest = json;
@@ -341,13 +349,14 @@ function encodeFields(type: Type, json: Record<string, unknown>, path: string): 
   for (const { key, field, list } of long.sort((a, b) => a.field.id - b.field.id)) {
     const element = field.resolvedType as Type;
     const tag = varint((field.id << 3) | 2);
+    const cache = elementCache(element);
     list.forEach((el, i) => {
       const epath = `${path ? `${path}.` : ''}${key}[${i}]`;
-      let bytes = isObject(el) ? elementBytes.get(el) : undefined;
+      let bytes = isObject(el) ? cache.get(el) : undefined;
       if (!bytes) {
         // Not an object: messageToProto says why.
         bytes = isObject(el) ? encodeFields(element, el, epath) : encodeProto(element, messageToProto(element, el, epath));
-        if (isObject(el)) elementBytes.set(el, bytes);
+        if (isObject(el)) cache.set(el, bytes);
       }
       tail.push(tag, varint(bytes.length), bytes);
     });
