@@ -190,4 +190,36 @@ describe('XdsClient, incremental', () => {
     expect(client.status.target).toBe(`127.0.0.1:${b.port}`);
     expect(sink.last('Cluster')).toEqual(['x']);
   });
+
+  it('a stream opened while a response is being applied does not announce what that response changed', async () => {
+    server = new DeltaTestServer();
+    await server.start();
+    let release: (() => void) | undefined;
+    const sink = new RecordingSink();
+    const update = sink.update.bind(sink);
+    sink.update = async (kind, resources, version) => {
+      if (resources.some((r) => (r as { name?: string }).name === 'slow')) await new Promise<void>((r) => (release = r));
+      return update(kind, resources, version);
+    };
+    client = new XdsClient({ target: `127.0.0.1:${server.port}`, ca: undefined, token: undefined, node: { id: 'n3', cluster: 'c', metadata: {} }, proxy: sink, log: quietLog(), backoff: { initialMs: 50, maxMs: 100 } });
+    client.start();
+    await server.waitFor((r) => r.type_url === TYPE_URL.Cluster);
+    const n1 = server.send('Cluster', [{ name: 'a', version: '1' }]);
+    await server.waitFor((r) => r.response_nonce === n1);
+    // 'slow' (new) and a's version 2 are being applied when the control plane restarts.
+    server.send('Cluster', [
+      { name: 'a', version: '2' },
+      { name: 'slow', version: '1' },
+    ]);
+    await vi.waitFor(() => expect(release).toBeDefined());
+    const port = server.port;
+    server.stop();
+    server = new DeltaTestServer();
+    await server.start(port);
+    const again = await server.waitFor((r) => r.type_url === TYPE_URL.Cluster);
+    // Neither a (its version 2 not accepted yet) nor slow: the control plane sends both again.
+    expect(again.initial_resource_versions ?? {}).toEqual({});
+    release?.();
+    await vi.waitFor(() => expect(sink.last('Cluster')).toEqual(['a', 'slow']));
+  });
 });

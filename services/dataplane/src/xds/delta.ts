@@ -23,6 +23,12 @@ interface TypeState {
   namesFrom: readonly string[] | undefined;
   /** Whether this type was subscribed on the current stream. */
   subscribed: boolean;
+  /**
+   * The names a response being applied changed in `held` (not yet accepted: put back if the proxy refuses
+   * it). A stream opened meanwhile does not announce their versions, so the control plane sends them again
+   * whichever way the update ends.
+   */
+  applying: ReadonlySet<string> | undefined;
   /** system_version_info of the last applied response. */
   version: string;
 }
@@ -36,7 +42,7 @@ interface DeltaResource {
 export class DeltaProtocol implements AdsProtocol {
   readonly method = 'DeltaAggregatedResources';
   readonly requestType = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
-  private readonly types = new Map<ResourceKind, TypeState>(ORDER.map((k) => [k, { held: new HeldSet(), names: new Set(), namesFrom: undefined, subscribed: false, version: '' }]));
+  private readonly types = new Map<ResourceKind, TypeState>(ORDER.map((k) => [k, { held: new HeldSet(), names: new Set(), namesFrom: undefined, subscribed: false, applying: undefined, version: '' }]));
 
   open(ctx: StreamContext): void {
     for (const kind of ORDER) {
@@ -59,7 +65,7 @@ export class DeltaProtocol implements AdsProtocol {
     const t = this.types.get(kind) as TypeState;
     const initial: Record<string, string> = {};
     for (const name of initialFor) {
-      const h = t.held.get(name);
+      const h = t.applying?.has(name) ? undefined : t.held.get(name);
       if (h) initial[name] = h.version;
     }
     t.subscribed = true;
@@ -106,6 +112,7 @@ export class DeltaProtocol implements AdsProtocol {
       changed.forEach((r, i) => {
         if (!r.name) throw new Error(`resources[${i}]: no name`);
       });
+      t.applying = new Set([...changed.map((r) => r.name as string), ...removed]);
       changed.forEach((r, i) => {
         const name = r.name as string;
         undo.push([name, t.held.get(name)]);
@@ -123,10 +130,12 @@ export class DeltaProtocol implements AdsProtocol {
         if (before) t.held.set(name, before);
         else t.held.delete(name);
       }
+      t.applying = undefined;
       ctx.rejected(kind, version, (e as Error).message);
       ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce, error_detail: { code: 3, message: (e as Error).message } });
       return;
     }
+    t.applying = undefined;
     t.version = version;
     ctx.accepted(kind, version, changed.length);
     ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce });
