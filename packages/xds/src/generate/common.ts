@@ -209,6 +209,23 @@ function carryOver(ctx: MeshContext, full: string): void {
 }
 
 /**
+ * A proxy's mTLS Secrets in a mesh: its workload certificate (the same object while the certificate is, not
+ * encoded again when the proxy is regenerated) and the mesh CA (one object for the mesh).
+ */
+export function meshIdentitySecrets(ctx: MeshContext, identity: { certPem: string; keyPem: string }, caPem: string): EnvoyJson[] {
+  const own = proxyMemo(ctx, 'identity-secret', identity.certPem, (s) => s.keyPem === identity.keyPem, () => ({
+    keyPem: identity.keyPem,
+    secret: tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem),
+  }));
+  return [own.secret, memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), caPem))];
+}
+
+/** Whether two lists hold the same objects in the same order. */
+export function sameObjects(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
  * Like `memo`, for an object of one proxy found by a string the caller already holds (e.g. its
  * certificate: no key string is built and hashed per call): a table per context and `table`, whose
  * entries looked up again are carried over from the previous context. `valid` checks an entry found
@@ -506,7 +523,7 @@ export function socketAddress(address: string, port: number): Address {
  */
 export function zoneProxyListeners(owner: object, address: string, port: number, chains: FilterChain[]): Typed<Listener>[] {
   const last = lastZoneListeners.get(owner);
-  if (last && last.address === address && last.port === port && last.chains.length === chains.length && last.chains.every((c, i) => c === chains[i])) return last.listeners;
+  if (last && last.address === address && last.port === port && sameObjects(last.chains, chains)) return last.listeners;
   const listeners: Typed<Listener>[] =
     chains.length === 0
       ? []

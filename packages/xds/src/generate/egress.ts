@@ -15,7 +15,7 @@
 import type { Resource } from '@causeway/core';
 import type { EnvoyJson } from '@causeway/envoy';
 import { type ExternalEndpoint, HTTP_PROTOCOLS, type MeshContext } from '../context.js';
-import { type FilterChain, identitySecretName, meshCaSecretName, meshQualified, meshSni } from '@causeway/envoy';
+import { type FilterChain, meshQualified, meshSni } from '@causeway/envoy';
 import { applyEgressPolicies } from '../policies/index.js';
 import {
   DEFAULT_RETRY,
@@ -30,13 +30,11 @@ import {
   l7OrL4,
   loadAssignment,
   memo,
+  meshIdentitySecrets,
   meshEndpoint,
-  proxyMemo,
   type ResourceSet,
   routeConfiguration,
   tcpProxy,
-  tlsCertificateSecret,
-  validationSecret,
   zoneProxyListeners,
 } from './common.js';
 import type { Identity } from './sidecar.js';
@@ -55,14 +53,7 @@ export function generateEgress(input: EgressInput): ResourceSet {
     if (!ctx.mtls || !ctx.caPem) continue;
     const identity = input.identities.get(ctx.mesh);
     if (!identity) continue;
-    const caPem = ctx.caPem;
-    set.Secret.push(
-      proxyMemo(ctx, 'egress-identity-secret', identity.certPem, (s) => s.keyPem === identity.keyPem, () => ({
-        keyPem: identity.keyPem,
-        secret: tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem),
-      })).secret,
-    );
-    set.Secret.push(memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), caPem)));
+    set.Secret.push(...meshIdentitySecrets(ctx, identity, ctx.caPem));
     const perMesh: ServiceParts[] = [];
     const passThrough = (service: string, endpoints: () => LbEndpoint[]) =>
       memo(

@@ -14,12 +14,10 @@ import {
   type DnsFilterConfig,
   EXTENSION_TYPE_URLS,
   type FilterChain,
-  identitySecretName,
   inboundListenerName,
   type Listener,
   type ListenerFilter,
   localClusterName,
-  meshCaSecretName,
   meshSni,
   outboundListenerName,
   outboundRouteName,
@@ -49,17 +47,16 @@ import {
   loadAssignment,
   meshEndpoint,
   memo,
+  meshIdentitySecrets,
+  sameObjects,
   mergeFinished,
-  proxyMemo,
   ORIGINAL_DST,
   type ResourceSet,
   routeConfiguration,
   socketAddress,
   TLS_INSPECTOR,
   tcpProxy,
-  tlsCertificateSecret,
   upstreamMeshTls,
-  validationSecret,
 } from './common.js';
 
 export interface Identity {
@@ -450,14 +447,7 @@ function meshSecrets(ctx: MeshContext, identity: Identity | undefined, set: Reso
   if (!ctx.mtls) return;
   if (!identity) throw new Error(`mesh "${ctx.mesh}" has mTLS: a workload certificate is required`);
   if (!ctx.caPem) throw new Error(`mesh "${ctx.mesh}" has mTLS but its CA certificate is not known yet`);
-  // The same object while the certificate is the same (not encoded again when the proxy is regenerated).
-  const secret = proxyMemo(ctx, 'identity-secret', identity.certPem, (s) => s.keyPem === identity.keyPem, () => ({
-    keyPem: identity.keyPem,
-    secret: tlsCertificateSecret(identitySecretName(ctx.mesh), identity.certPem, identity.keyPem),
-  }));
-  set.Secret.push(secret.secret);
-  const ca = ctx.caPem;
-  set.Secret.push(memo(ctx, 'mesh-ca-secret', () => validationSecret(meshCaSecretName(ctx.mesh), ca)));
+  set.Secret.push(...meshIdentitySecrets(ctx, identity, ctx.caPem));
 }
 
 function addService(ctx: MeshContext, service: string, set: ResourceSet, added: Set<string>): void {
@@ -553,7 +543,7 @@ function ownPart(input: SidecarInput, set: ResourceSet, declared: ReadonlySet<st
   const key = `${ctx.flagsHash}|${policies}|${[...declared].join(',')}`;
   const objects = [...set.Listener, ...set.RouteConfiguration, ...set.Cluster, ...set.ClusterLoadAssignment, ...set.Secret];
   const last = ownParts.get(dataplane);
-  if (last && last.key === key && last.objects.length === objects.length && last.objects.every((o, i) => o === objects[i])) return last.part;
+  if (last && last.key === key && sameObjects(last.objects, objects)) return last.part;
   const part = withPolicies(input, finish(set), declared, inboundTargets(dataplane));
   ownParts.set(dataplane, { key, objects, part });
   return part;

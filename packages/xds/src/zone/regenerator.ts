@@ -2,8 +2,8 @@
  * The regenerator: turns the mirror's view into snapshots. Store changes are coalesced: a pass starts
  * `GATHER_MS` after the change that asks for it (the writes of one apply or one sync batch arrive within
  * that), but not sooner than the debounce (default 100 ms) after the previous pass started, so a stream of
- * changes still makes at most one pass per window while a lone change is not held back; a pass rebuilds the mesh contexts from the view and regenerates every connected proxy
- * whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
+ * changes still makes at most one pass per window while a lone change is not held back; a pass rebuilds
+ * the mesh contexts from the view and regenerates every connected proxy whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
  * (passes, single proxies, rotation, a proxy's removal) runs one job at a time, in order.
  *
  * A pass over many proxies is sliced: once the turn's budget of sliced work (slices.ts: 20 ms, shared
@@ -100,7 +100,8 @@ export class Regenerator {
   schedule(): void {
     if (this.flushTimer || this.passWaiting || this.closed) return;
     const now = Date.now();
-    const at = Math.max(now + Math.min(GATHER_MS, this.opts.debounceMs ?? 100), this.lastPassAt + (this.opts.debounceMs ?? 100));
+    const debounce = this.opts.debounceMs ?? 100;
+    const at = Math.max(now + Math.min(GATHER_MS, debounce), this.lastPassAt + debounce);
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.lastPassAt = Date.now();

@@ -109,14 +109,11 @@ export class DeltaProtocol implements AdsProtocol {
         changed.map((r) => r.resource ?? { type_url: '', value: Buffer.alloc(0) }),
         (i) => `resources[${i}] (${changed[i]?.name ?? 'no name'})`,
       );
+      t.applying = new Set([...changed.map((r) => r.name ?? ''), ...removed]);
       changed.forEach((r, i) => {
         if (!r.name) throw new Error(`resources[${i}]: no name`);
-      });
-      t.applying = new Set([...changed.map((r) => r.name as string), ...removed]);
-      changed.forEach((r, i) => {
-        const name = r.name as string;
-        undo.push([name, t.held.get(name)]);
-        t.held.set(name, { version: r.version ?? '', resource: decoded[i] });
+        undo.push([r.name, t.held.get(r.name)]);
+        t.held.set(r.name, { version: r.version ?? '', resource: decoded[i] });
       });
       for (const name of removed) {
         if (!t.held.has(name)) continue;
@@ -130,12 +127,12 @@ export class DeltaProtocol implements AdsProtocol {
         if (before) t.held.set(name, before);
         else t.held.delete(name);
       }
-      t.applying = undefined;
       ctx.rejected(kind, version, (e as Error).message);
       ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce, error_detail: { code: 3, message: (e as Error).message } });
       return;
+    } finally {
+      t.applying = undefined;
     }
-    t.applying = undefined;
     t.version = version;
     ctx.accepted(kind, version, changed.length);
     ctx.write({ type_url: TYPE_URL[kind], response_nonce: nonce });
