@@ -89,11 +89,12 @@ describe.each(['delta', 'sotw'] as const)('causeway-dp with the zone ADS server 
     expect(stored?.name).toBe('web-1');
     // it told the zone where its admin port (/metrics) listens: the port it bound (--admin-port 0), for Prometheus discovery
     expect(stored && metricsTarget(stored)).toEqual({ host: '127.0.0.1', port: dp.admin.port });
-    // every type applied, none rejected
+    // every type applied, none rejected; no RouteConfiguration asked for (a sidecar's routes are inline in its listeners)
     await vi.waitFor(
       () => {
         expect(dp.xds?.status.lastNack, 'a NACK (its message says why)').toBeUndefined();
-        expect(Object.keys(dp.xds?.status.versions ?? {}).sort()).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration', 'Secret']);
+        expect(Object.keys(dp.xds?.status.versions ?? {}).sort()).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'Secret']);
+        expect(dp.proxy.rdsNames()).toEqual([]);
       },
       { timeout: 15_000, interval: 100 },
     );

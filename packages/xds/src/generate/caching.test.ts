@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildMeshContexts, type MeshContext, type ZoneView } from '../context.js';
 import { sidecarInputHash } from '../zone/inputs.js';
 import { zoneViewOf } from '../zone/view.js';
+import { routeOf } from '../testing/index.js';
 import { blocksOf, type ResourceSet } from './common.js';
 import { generateEgress } from './egress.js';
 import { generateIngress } from './ingress.js';
@@ -186,9 +187,9 @@ describe('generation reuses what did not change, and only that', () => {
     expect(changed[1]).toEqual(['web-1', 'web-2']);
     expect(changed[2]).toEqual(['web-1', 'web-2']);
     const withTimeout = before[2] as Map<string, ResourceSet>;
-    const route = (set: ResourceSet | undefined) => JSON.stringify(named(set, 'RouteConfiguration', 'outbound:httpbin'));
+    const route = (set: ResourceSet | undefined) => JSON.stringify(routeOf(set, 'outbound:httpbin'));
     expect(route(withTimeout.get('web-1'))).toContain('"timeout":"3s"');
-    expect(named(withTimeout.get('web-2'), 'RouteConfiguration', 'outbound:httpbin')).toBe(named(withTimeout.get('web-1'), 'RouteConfiguration', 'outbound:httpbin'));
+    expect(routeOf(withTimeout.get('web-2'), 'outbound:httpbin')).toBe(routeOf(withTimeout.get('web-1'), 'outbound:httpbin'));
     expect(route(withTimeout.get('api-1'))).toContain('"timeout":"15s"');
     expect(route(zone.sets.get('web-1'))).toContain('"timeout":"15s"');
   });
@@ -205,7 +206,7 @@ describe('generation reuses what did not change, and only that', () => {
     const web2 = zone.sets.get('web-2');
     expect(JSON.stringify(named(web2, 'Listener', 'inbound:127.0.1.2:8080'))).toContain('inbound_api_8080');
     expect(named(web2, 'Cluster', 'httpbin')).toBeDefined(); // no longer denied
-    expect(JSON.stringify(named(web2, 'RouteConfiguration', 'outbound:httpbin'))).toContain('"timeout":"15s"'); // no longer selected
+    expect(JSON.stringify(routeOf(web2, 'outbound:httpbin'))).toContain('"timeout":"15s"'); // no longer selected
     expect(named(zone.sets.get('web-1'), 'Cluster', 'httpbin')).toBeUndefined();
   });
 });

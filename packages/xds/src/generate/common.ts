@@ -397,6 +397,24 @@ export function edsCluster(name: string, protocol: Protocol, transportSocket?: T
   };
 }
 
+/**
+ * A cluster whose endpoints come with it (`load_assignment`), not by EDS: for endpoints that change
+ * rarely (a sidecar's ExternalServices through the zone's ZoneEgress), so a new one is one resource for
+ * the proxy, not a cluster, a re-subscription and a ClusterLoadAssignment. Addresses must be IPs (as EDS's).
+ */
+export function staticCluster(name: string, protocol: Protocol, endpoints: LbEndpoint[], transportSocket?: TransportSocket): Typed<Cluster> {
+  const { '@type': _t, ...assignment } = loadAssignment(name, endpoints);
+  return {
+    '@type': TYPE_URLS.Cluster,
+    name,
+    type: 'STATIC',
+    connect_timeout: CONNECT_TIMEOUT,
+    load_assignment: assignment,
+    ...(transportSocket ? { transport_socket: transportSocket } : {}),
+    ...(H2_PROTOCOLS.has(protocol) ? { typed_extension_protocol_options: H2_OPTIONS } : {}),
+  };
+}
+
 export interface LbEndpoint {
   address: string;
   port: number;
@@ -456,8 +474,7 @@ export function externalCluster(ctx: MeshContext, name: string, list: ExternalEn
   }));
   const protocol = usable[0]?.protocol ?? 'tcp';
   const allIp = usable.every((e) => e.isIp);
-  const cla = loadAssignment(name, eps);
-  const { '@type': _t, ...assignment } = cla;
+  const { '@type': _t, ...assignment } = loadAssignment(name, eps);
   const matches: TransportSocketMatch[] = perEndpoint
     ? usable.flatMap((e, i) => (sockets[i] ? [{ name: e.name, match: { 'external-service': e.name }, transport_socket: sockets[i] }] : []))
     : [];

@@ -59,7 +59,7 @@ describe('sidecar generation from the previous mesh context', () => {
     expect(JSON.stringify(cluster)).toContain('"port_value":1002');
     // The real host name's VIP on the new port: an address of httpbin's outbound listener (its first or an additional one).
     const addresses = (l: (typeof fresh.Listener)[number]) => [l.address, ...((l.additional_addresses as { address: unknown }[] | undefined) ?? []).map((a) => a.address)] as { socket_address: { address: string; port_value: number } }[];
-    const httpbin = fresh.Listener.filter((l) => JSON.stringify(l).includes('"route_config_name":"outbound:httpbin"'));
+    const httpbin = fresh.Listener.filter((l) => JSON.stringify(l).includes('"stat_prefix":"outbound_httpbin"'));
     expect(httpbin).toHaveLength(1);
     expect(addresses(httpbin[0] as (typeof fresh.Listener)[number]).some((a) => /^127\.241\.\d+\.\d+$/.test(a.socket_address.address) && a.socket_address.port_value === 1002)).toBe(true);
   });

@@ -30,6 +30,7 @@ import {
   zoneEgressSpiffeId,
 } from '@causeway/envoy';
 import { applySidecarPolicies, sidecarPolicyHash, vetoOf } from '../policies/registry.js';
+import { inlineRoutes } from './inline-routes.js';
 import {
   CONNECT_TIMEOUT,
   DEFAULT_RETRY,
@@ -54,6 +55,7 @@ import {
   type ResourceSet,
   routeConfiguration,
   socketAddress,
+  staticCluster,
   TLS_INSPECTOR,
   tcpProxy,
   upstreamMeshTls,
@@ -89,16 +91,10 @@ function serviceCluster(ctx: MeshContext, service: string): { cluster: Typed<Clu
     const ext = ctx.external.get(service);
     if (ext) {
       if (ctx.zoneEgress) {
-        // Every ExternalService call goes through this zone's ZoneEgress (none running: no endpoints).
+        // Every ExternalService call goes through this zone's ZoneEgress (none running: no endpoints). The
+        // egress's addresses are in the cluster: an ExternalService added is one new resource for a proxy.
         const tls = upstreamMeshTls(ctx.mesh, meshSni(service, ctx.mesh), zoneEgressSpiffeId(ctx.mesh));
-        return {
-          cluster: edsCluster(service, protocol, tls),
-          cla: loadAssignment(
-            service,
-            ctx.egresses.map((e) => meshEndpoint(e, 0)),
-          ),
-          secrets: [],
-        };
+        return { cluster: staticCluster(service, protocol, ctx.egresses.map((e) => meshEndpoint(e, 0)), tls), secrets: [] };
       }
       return { cluster: externalCluster(ctx, service, ext, ctx.localityAware), secrets: externalSecrets(ctx.mesh, ext) };
     }
@@ -498,6 +494,8 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
     declared.add(service);
     set.Listener.push(outboundListener(ctx, [{ address: ob.address ?? '127.0.0.1', port: ob.port }], service));
     if (!shared.services.has(service)) addService(ctx, service, set, added);
+    // Its route goes into its listener (inline-routes.ts), so this part needs it even when the shared part has it too.
+    else if (HTTP_PROTOCOLS.has(protocolOf(ctx, service))) set.RouteConfiguration.push(serviceRoute(ctx, service));
   }
   if (ctx.passthrough) {
     const port = dataplane.spec.networking.transparentProxying?.redirectPortOutbound ?? DEFAULT_PASSTHROUGH_PORT;
@@ -526,7 +524,7 @@ export function generateSidecar(input: SidecarInput): ResourceSet {
   // Policies are pointwise (policies/plugin.ts): applied to the shared part once for every proxy with the
   // same policies relevant to outbounds, and to this proxy's own part, then merged (on equal names the
   // shared part wins).
-  const outbound = derive(shared.part, `policies:${sidecarPolicyHash(ctx, dataplane, 'outbounds')}`, (part) => withPolicies(input, part, shared.services, []));
+  const outbound = derive(shared.part, `policies:${sidecarPolicyHash(ctx, dataplane, 'outbounds')}`, (part) => inlineRoutes(withPolicies(input, part, shared.services, [])));
   return mergeFinished(outbound, ownPart(input, set, declared, sidecarPolicyHash(ctx, dataplane)));
 }
 
@@ -544,7 +542,7 @@ function ownPart(input: SidecarInput, set: ResourceSet, declared: ReadonlySet<st
   const objects = [...set.Listener, ...set.RouteConfiguration, ...set.Cluster, ...set.ClusterLoadAssignment, ...set.Secret];
   const last = ownParts.get(dataplane);
   if (last && last.key === key && sameObjects(last.objects, objects)) return last.part;
-  const part = withPolicies(input, finish(set), declared, inboundTargets(dataplane));
+  const part = inlineRoutes(withPolicies(input, finish(set), declared, inboundTargets(dataplane)));
   ownParts.set(dataplane, { key, objects, part });
   return part;
 }

@@ -148,12 +148,15 @@ describe('ADS server', () => {
     const stored = await store.get('Dataplane', 'default', 'web-1');
     expect(stored?.labels[REGISTERED_LABEL]).toBe('ads');
 
-    // ACK both; ask for the inbound route by name.
+    // The inbound listener carries its route (a sidecar's routes are inline, no RDS).
+    expect(JSON.stringify(lds.resources?.find((r) => r.name === 'inbound:127.0.0.10:8080'))).toContain('"route_config":{"name":"inbound:127.0.0.10:8080"');
+
+    // ACK both; ask for web's endpoints by name.
     p.send({ type_url: TYPE_URLS.Cluster, version_info: cds.version_info, response_nonce: cds.nonce });
     p.send({ type_url: TYPE_URLS.Listener, version_info: lds.version_info, response_nonce: lds.nonce });
-    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names: ['inbound:127.0.0.10:8080'] });
-    const rds = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration);
-    expect(rds.resources?.map((r) => r.name)).toEqual(['inbound:127.0.0.10:8080']);
+    p.send({ type_url: TYPE_URLS.ClusterLoadAssignment, resource_names: ['web'] });
+    const eds = await p.next((r) => r.type_url === TYPE_URLS.ClusterLoadAssignment);
+    expect(eds.resources?.map((r) => r.cluster_name)).toEqual(['web']);
 
     // An ExternalService applied: one coalesced push with the new cluster.
     const before = p.responses.filter((r) => r.type_url === TYPE_URLS.Cluster).length;

@@ -37,6 +37,10 @@ class DeltaProxy extends TestAdsStream<DeltaDiscoveryRequest, DeltaResponse> {
 
 const names = (r: DeltaResponse) => (r.resources ?? []).map((x) => x.name).sort();
 const es = (name: string) => res('ExternalService', name, { tags: { 'kuma.io/service': name, 'kuma.io/protocol': 'http' }, networking: { address: `${name}.example.com:80` } }, 'default');
+const proxyless = (mesh: string, name: string, resource: string) => {
+  const n = node(mesh, name, resource);
+  return { ...n, metadata: { ...n.metadata, 'causeway.proxyless': true } };
+};
 const quiet = (ms = 250) => new Promise((r) => setTimeout(r, ms));
 
 describe('ADS server, incremental (DeltaAggregatedResources)', () => {
@@ -92,11 +96,13 @@ describe('ADS server, incremental (DeltaAggregatedResources)', () => {
   });
 
   it('follows named subscriptions: subscribe, a name that does not exist (told once, as removed), unsubscribe', async () => {
+    // Proxyless gRPC clients name their routes for RDS (a sidecar's are inline in its listeners).
+    await store.create(es('named'));
     const p = new DeltaProxy(port, dpToken('default', 'web-2', 'web'));
-    const inbound = 'inbound:127.0.0.11:8080';
-    p.send({ node: node('default', 'web-2', dpDoc('web-2', 'default', 'web', '127.0.0.11')), type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: [inbound, 'no-such-route'] });
+    const third = 'outbound:named';
+    p.send({ node: proxyless('default', 'web-2', dpDoc('web-2', 'default', 'web', '127.0.0.11')), type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: [third, 'no-such-route'] });
     const rds = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration);
-    expect(names(rds)).toEqual([inbound]);
+    expect(names(rds)).toEqual([third]);
     expect(rds.removed_resources).toEqual(['no-such-route']);
     p.ack(rds);
 
@@ -109,7 +115,7 @@ describe('ADS server, incremental (DeltaAggregatedResources)', () => {
     // Unsubscribed names are not sent any more, nor their removal: "first" turned TCP has no route, which a
     // subscribed proxy would be told (see the other proxy), this one not.
     const watcher = new DeltaProxy(port, dpToken('default', 'web-5', 'web'));
-    watcher.send({ node: node('default', 'web-5', dpDoc('web-5', 'default', 'web', '127.0.0.14')), type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: ['outbound:first'] });
+    watcher.send({ node: proxyless('default', 'web-5', dpDoc('web-5', 'default', 'web', '127.0.0.14')), type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: ['outbound:first'] });
     watcher.ack(await watcher.next((r) => r.type_url === TYPE_URLS.RouteConfiguration && names(r).includes('outbound:first')));
     p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_unsubscribe: ['outbound:first', 'no-such-route'] });
     await quiet(100);
@@ -126,11 +132,11 @@ describe('ADS server, incremental (DeltaAggregatedResources)', () => {
     expect(names(gone)).toEqual([]);
     expect(gone.removed_resources).toEqual(['outbound:first']);
     p.ack(gone);
-    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_unsubscribe: [inbound] });
+    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_unsubscribe: [third] });
     await quiet(100);
-    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: [inbound] });
-    const back = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration && r !== rds && names(r).includes(inbound));
-    expect(names(back)).toEqual([inbound]);
+    p.send({ type_url: TYPE_URLS.RouteConfiguration, resource_names_subscribe: [third] });
+    const back = await p.next((r) => r.type_url === TYPE_URLS.RouteConfiguration && r !== rds && names(r).includes(third));
+    expect(names(back)).toEqual([third]);
     expect(back.removed_resources ?? []).toEqual([]);
     expect(p.of(TYPE_URLS.RouteConfiguration)).toHaveLength(4);
     watcher.close();

@@ -30,3 +30,16 @@ export async function storeMeshCa(store: ResourceStore, mesh: string): Promise<v
   if (!m) throw new Error(`no Mesh ${mesh} in the store`);
   for (const secret of await meshCaSecrets(m)) await store.create(secret);
 }
+
+/**
+ * The route configuration `name` of a generated set: a RouteConfiguration resource, or (a sidecar's,
+ * generate/inline-routes.ts) the one inline in a listener's HTTP connection manager.
+ */
+export function routeOf(set: Partial<Record<string, Record<string, unknown>[]>> | undefined, name: string): Record<string, unknown> | undefined {
+  const resource = set?.RouteConfiguration?.find((r) => r.name === name);
+  if (resource) return resource;
+  for (const l of set?.Listener ?? [])
+    for (const c of (l.filter_chains as { filters?: { typed_config?: { route_config?: { name?: string } } }[] }[] | undefined) ?? [])
+      for (const f of c.filters ?? []) if (f.typed_config?.route_config?.name === name) return f.typed_config.route_config;
+  return undefined;
+}
