@@ -223,7 +223,38 @@ export function explainEntries(entries: RuleEntry<unknown>[], section: 'to' | 'f
 
 /** Policies of a type whose top-level targetRef selects one of the tag sets. */
 export function selecting(ctx: PolicyContext, type: PolicyType, tagSets: Tags[]): Resource<PolicyType>[] {
-  return policiesOf(ctx, type).filter((p) => refMatches(p.spec.targetRef, tagSets));
+  const { list, byService, others } = selectionIndex(ctx, type);
+  const at: number[] = [];
+  for (const i of others) if (refMatches((list[i] as Resource<PolicyType>).spec.targetRef, tagSets)) at.push(i);
+  for (const t of tagSets) {
+    const service = t[SERVICE_TAG];
+    for (const i of service !== undefined ? (byService.get(service) ?? []) : []) if (refMatches((list[i] as Resource<PolicyType>).spec.targetRef, tagSets)) at.push(i);
+  }
+  // In the mesh's order (by name), each once (a dataplane's inbounds may share a service).
+  return [...new Set(at)].sort((a, b) => a - b).map((i) => list[i] as Resource<PolicyType>);
+}
+
+/**
+ * The policies of a type, indexed once per context by what their targetRef can select: those naming a
+ * service (MeshService, MeshServiceSubset) under its name, the rest (Mesh, MeshSubset, kinds that select
+ * nothing) checked one by one. With a permission per service, a proxy's policies are found among the few
+ * naming its services, not by matching every policy of the mesh (200 services: 200 policies per tag set).
+ */
+function selectionIndex(ctx: PolicyContext, type: PolicyType): { list: Resource<PolicyType>[]; byService: Map<string, number[]>; others: number[] } {
+  return perContext(ctx, `selection-index:${type}`, () => {
+    const list = policiesOf(ctx, type);
+    const byService = new Map<string, number[]>();
+    const others: number[] = [];
+    list.forEach((p, i) => {
+      const ref = p.spec.targetRef;
+      if ((ref?.kind === 'MeshService' || ref?.kind === 'MeshServiceSubset') && typeof ref.name === 'string') {
+        const at = byService.get(ref.name);
+        if (at) at.push(i);
+        else byService.set(ref.name, [i]);
+      } else others.push(i);
+    });
+    return { list, byService, others };
+  });
 }
 
 export function explainPolicies(ctx: PolicyContext, type: PolicyType, tagSets: Tags[]): { name: string; targetRef: TargetRef }[] {

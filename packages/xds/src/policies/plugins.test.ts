@@ -55,6 +55,30 @@ describe('plugins and shared resources', () => {
     expect(without.hash).not.toBe(ctx.hash);
   });
 
+  it("carries a proxy's policy hash to the next context while its policies are the same objects", () => {
+    const view = zoneView(input([timeout]), 'zone-1');
+    const first = buildMeshContexts(view);
+    const ctx1 = first.get('default');
+    if (!ctx1) throw new Error('no context');
+    const dp = view.dataplanes.find((d) => d.name === 'web-1') as Resource<'Dataplane'>;
+    const hash = sidecarPolicyHash(ctx1, dp);
+    const digests = (ctx: typeof ctx1) => [...ctx.memo].filter(([k]) => k.startsWith('policy-digest:'));
+    expect(digests(ctx1)).toHaveLength(1);
+    // An ExternalService added: the next context carries the digest (the same entry), and the hash is the same.
+    const more = decodeResource({ type: 'ExternalService', mesh: 'default', name: 'other', tags: { 'kuma.io/service': 'other' }, networking: { address: 'other.org:80' } }) as Resource<'ExternalService'>;
+    const ctx2 = buildMeshContexts({ ...view, externalServices: [...view.externalServices, more] }, first).get('default');
+    if (!ctx2) throw new Error('no context');
+    expect(ctx2.hash).not.toBe(ctx1.hash);
+    expect(sidecarPolicyHash(ctx2, dp)).toBe(hash);
+    expect(digests(ctx2)[0]?.[1]).toBe(digests(ctx1)[0]?.[1]);
+    // The timeout changed (a new object): hashed again, and different.
+    const changed = { ...(view.policies?.find((p) => p.name === 'web-3s') as Resource), spec: { ...timeout.spec, to: [] } };
+    const ctx3 = buildMeshContexts({ ...view, policies: view.policies?.map((p) => (p.name === 'web-3s' ? changed : p)) }, first).get('default');
+    if (!ctx3) throw new Error('no context');
+    expect(sidecarPolicyHash(ctx3, dp)).not.toBe(hash);
+    expect(digests(ctx3)[0]?.[1]).not.toBe(digests(ctx1)[0]?.[1]);
+  });
+
   it('shares the outbound part across proxies whose policies differ only in what touches inbounds', () => {
     // Per-service permissions and an inbound-only timeout: every service has its own sidecar hash, but the
     // same outbound policies, so every proxy gets the very same outbound objects (made and encoded once).

@@ -17,6 +17,7 @@ import {
   type Veto,
 } from '@causeway/core';
 import type { MeshContext } from '../context.js';
+import { sameObjects } from '../generate/common.js';
 
 /** Resource types handled by a plugin (the zone controller watches them). */
 export const POLICY_TYPES: readonly string[] = POLICY_PLUGINS.map((p) => p.api.type);
@@ -87,11 +88,25 @@ export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Datapla
     // service's replicas) share the answer, worked out once per context instead of once per proxy.
     hash = perContext(ctx, `${scope}-policy-hash:${tagsKey(dataplane.spec)}`, () => {
       const relevant = POLICY_PLUGINS.flatMap((p) => (scope === 'outbounds' && p.relevantToOutbounds ? p.relevantToOutbounds(ctx, dataplane) : p.relevantToSidecar(ctx, dataplane)));
-      return perContext(ctx, `policy-hash:${relevant.map((p) => `${p.type}/${p.name}`).join(',')}`, () => digest(relevant));
+      const names = relevant.map((p) => `${p.type}/${p.name}`).join(',');
+      return perContext(ctx, `policy-hash:${names}`, () => carriedDigest(ctx, names, relevant));
     });
     byDataplane.set(dataplane, hash);
   }
   return hash;
+}
+
+/**
+ * The digest of a list of policies, carried from the previous context of the mesh while the list holds the
+ * same objects (the mirror keeps an unchanged policy's object): a pass for an ExternalService does not
+ * serialize and hash every service's policies again.
+ */
+function carriedDigest(ctx: MeshContext, names: string, relevant: Resource[]): string {
+  const key = `policy-digest:${names}`;
+  const last = ctx.previousMemo?.get(key) as { objects: Resource[]; hash: string } | undefined;
+  const entry = last && sameObjects(last.objects, relevant) ? last : { objects: relevant, hash: digest(relevant) };
+  ctx.memo.set(key, entry);
+  return entry.hash;
 }
 
 /** A dataplane's inbound tag sets as a key: one string per spec object, for both scopes and every context it is in. */
