@@ -24,6 +24,7 @@ import { type Backend, CHANGES_CHANNEL, type Db } from './backend.js';
 import { type SharedKeys, SqlSharedKeys } from './keys.js';
 import { type Leases, SqlLeases } from './leases.js';
 import type { StoreLogger } from './logger.js';
+import { CoalescedReads } from './coalesced-reads.js';
 import { resourceChanges, resources, resourceUniqueKeys } from './schema.js';
 import {
   BatchError,
@@ -333,6 +334,11 @@ export class SqlStore implements ResourceStore {
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly pruneTimer: NodeJS.Timeout;
   private closed = false;
+  /** Concurrent `get`s, read in one query per turn of the event loop. */
+  private readonly reads = new CoalescedReads<ResourceKey, ResourceRow>(
+    (keys) => this.readRows(keys),
+    (k) => keyOf(k.type, k.mesh, k.name),
+  );
 
   constructor(
     private readonly db: Backend,
@@ -353,8 +359,16 @@ export class SqlStore implements ResourceStore {
   async get<T extends ResourceType>(type: T, mesh: string | undefined, name: string): Promise<Resource<T> | undefined> {
     const d = descriptorOf(type);
     if (d.scope === 'mesh' && mesh === undefined) return undefined;
-    const rows = await this.db.read((db) => db.select().from(resources).where(rowKey(type, meshKey(d, mesh), name)));
-    return rows[0] ? asType(toResource(rows[0]), type) : undefined;
+    const row = await this.reads.get({ type, mesh: meshKey(d, mesh), name });
+    return row ? asType(toResource(row), type) : undefined;
+  }
+
+  /** The rows of these keys (absent ones left out), by `keyOf`. */
+  private readRows(keys: ResourceKey[]): Promise<Map<string, ResourceRow>> {
+    return this.db.read(async (db) => {
+      const rows = await db.select().from(resources).where(resourceKeysIn(keys));
+      return new Map(rows.map((r) => [keyOf(r.type, r.mesh, r.name), r]));
+    });
   }
 
   async list<T extends ResourceType>(type: T, opts: ListOptions = {}): Promise<ListResult<T>> {

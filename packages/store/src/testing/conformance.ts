@@ -156,6 +156,25 @@ export function storeConformance(backend: string, factory: StoreFactory): void {
         expect(await store.get('ExternalService', 'other-mesh', 'httpbin')).toBeUndefined();
       });
 
+      it('answers gets asked for together (read as one query) each with its own resource, or undefined', async () => {
+        const m = await newMesh();
+        await store.create(externalService(m, 'a'));
+        await store.create(externalService(m, 'b'));
+        const [a, b, again, missing, otherMesh, meshItself] = await Promise.all([
+          store.get('ExternalService', m, 'a'),
+          store.get('ExternalService', m, 'b'),
+          store.get('ExternalService', m, 'a'),
+          store.get('ExternalService', m, 'nope'),
+          store.get('ExternalService', 'other-mesh', 'a'),
+          store.get('Mesh', undefined, m),
+        ]);
+        expect([a?.name, b?.name, again?.name, missing, otherMesh, meshItself?.name]).toEqual(['a', 'b', 'a', undefined, undefined, m]);
+        expect(address(b)).toBe('b.example.com:443');
+        // Each caller gets its own object (a caller may change what it got).
+        expect(again).not.toBe(a);
+        expect(again).toEqual(a);
+      });
+
       it('stores global-scoped resources without a mesh', async () => {
         const name = `mesh-${uid()}`;
         const created = await store.create(
