@@ -38,7 +38,7 @@ import {
   XDS_KINDS,
   statPrefix,
 } from '@causeway/envoy';
-import type { ResourceSet } from '@causeway/core';
+import { HCM, type ResourceSet } from '@causeway/core';
 import type { Endpoint, ExternalEndpoint, MeshContext, Protocol, ResolvedTls } from '../context.js';
 import { H2_PROTOCOLS, HTTP_PROTOCOLS } from '../context.js';
 
@@ -299,7 +299,7 @@ export function hcmConfig(stat: string, routeName: string): Typed<HttpConnection
 }
 
 export function httpConnectionManager(stat: string, routeName: string): NetworkFilter {
-  return { name: 'envoy.filters.network.http_connection_manager', typed_config: hcmConfig(stat, routeName) };
+  return { name: HCM, typed_config: hcmConfig(stat, routeName) };
 }
 
 /** tcp_proxy or http_connection_manager by protocol. */

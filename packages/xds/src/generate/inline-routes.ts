@@ -5,10 +5,9 @@
  * the policies applied to them as before (generate, then `applySidecarPolicies`), and this is the last
  * step. (Proxyless gRPC clients and the ZoneEgress keep RDS.)
  */
+import { HCM } from '@causeway/core';
 import type { EnvoyJson } from '@causeway/envoy/config';
 import type { ResourceSet } from './common.js';
-
-const HCM = 'envoy.filters.network.http_connection_manager';
 
 interface Filter {
   name?: string;
