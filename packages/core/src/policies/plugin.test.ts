@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Resource } from '../resource.js';
 import type { TargetRef } from './common.js';
 import type { PolicyContext } from './context.js';
-import { refMatches } from './match.js';
+import { refMatches, type Tags } from './match.js';
 import { policiesOf, selecting } from './plugin.js';
 import type { PolicyType } from './registry.js';
 
@@ -37,7 +37,7 @@ describe('selecting', () => {
     ];
     // Names in another order than the refs, so the mesh's order (by name) is not the index's.
     const ctx = context(refs.map((r, i) => policy(`p-${(refs.length - i).toString().padStart(2, '0')}`, r)));
-    const proxies = [
+    const proxies: Tags[][] = [
       [{ 'kuma.io/service': 'web', version: 'v1' }],
       [{ 'kuma.io/service': 'web', version: 'v2' }, { 'kuma.io/service': 'admin' }],
       [{ 'kuma.io/service': 'web' }, { 'kuma.io/service': 'web', version: 'v1' }],
@@ -48,6 +48,6 @@ describe('selecting', () => {
       const expected = policiesOf(ctx, 'MeshTimeout').filter((p) => refMatches(p.spec.targetRef, tagSets));
       expect(selecting(ctx, 'MeshTimeout', tagSets)).toEqual(expected);
     }
-    expect(selecting(ctx, 'MeshTimeout', proxies[1] as never).map((p) => p.name)).toEqual(['p-03', 'p-06', 'p-07', 'p-10', 'p-11']);
+    expect(selecting(ctx, 'MeshTimeout', proxies[1] as Tags[]).map((p) => p.name)).toEqual(['p-03', 'p-06', 'p-07', 'p-10', 'p-11']);
   });
 });
