@@ -8,6 +8,7 @@
  * introduces the name, which the zone's store keeps across restarts), then by name, so a name that
  * appears later never takes the address of an existing one, and a restart reproduces the same map.
  */
+import { fnv1a } from './hash.js';
 
 export interface VipName {
   name: string;
@@ -32,15 +33,6 @@ export function parseCidr(cidr: string): VipRange {
   const size = 2 ** (32 - bits);
   const base = (ip >>> 0) - ((ip >>> 0) % size);
   return { base, size };
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 function ipText(n: number): string {

@@ -30,6 +30,7 @@ import {
   zoneEgressSpiffeId,
 } from '@causeway/envoy';
 import { applySidecarPolicies, sidecarPolicyHash, vetoOf } from '../policies/registry.js';
+import { fnv1a } from '../hash.js';
 import { inlineRoutes } from './inline-routes.js';
 import {
   CONNECT_TIMEOUT,
@@ -248,16 +249,6 @@ function dnsListeners(ctx: MeshContext, dp: DataplaneSpec, dest: Destinations): 
       });
     }),
   );
-}
-
-/** FNV-1a (32 bits) of a string: the partition of a service's DNS names. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** The DNS names of `services` (host name -> VIP, sorted by name), split into partitions (see dnsListeners). */

@@ -2,8 +2,9 @@
  * DataplaneInsights: per Dataplane, its last streams (connect / disconnect times, responses sent, ACKed,
  * NACKed, the last NACK) and its workload certificate, written to the store coalesced: a NACK at once, a
  * connect, a disconnect or a new certificate within 500 ms, and the response/ACK counters at most once per `statusFlushMs`
- * (default 10 s, like Kuma's dataplane status flush interval) — a change pushed to 1,000 proxies is then
- * not 1,000 store writes (and as many NATS messages to global) per change. Writes that fall due together
+ * (default 10 s, like Kuma's dataplane status flush interval), each proxy at its own phase in the second
+ * half of that interval — a change pushed to 1,000 proxies is then not 1,000 store writes (and as many NATS
+ * messages to global) per change, nor 1,000 at once every interval. Writes that fall due together
  * (the counters of every proxy a change reached, the connects of a reconnect wave) go to the store in
  * batches of up to 64 insights, one transaction each, instead of one transaction per proxy, each within
  * the zone's budget of sliced work per turn of the event loop.
@@ -18,6 +19,7 @@
 import type { DataplaneInsightSpec, Resource } from '@causeway/core';
 import type { BatchOp, ResourceStore } from '@causeway/store';
 import type { Logger } from 'pino';
+import { fnv1a } from '../hash.js';
 import type { ProxyState } from './proxies.js';
 import type { TurnBudget } from './slices.js';
 
@@ -131,8 +133,14 @@ export class Insights {
       return;
     }
     const delay = urgency === 'soon' ? SOON_MS : (this.opts.statusFlushMs ?? 10_000);
-    const grid = Math.max(1, Math.floor(delay / 4));
-    const at = Math.floor((Date.now() + delay) / grid) * grid;
+    // A change answers every proxy at once. Their counter-only writes are spread over the second half of
+    // the interval, each proxy at a phase of its own, on a grid of a twentieth of it (neighbours share a
+    // batch): not all due together, a thousand upserts and as many messages to global in one burst every
+    // status flush, which held up the next change's pushes.
+    const spread = urgency === 'later';
+    const grid = Math.max(1, Math.floor(delay / (spread ? 20 : 4)));
+    const target = Date.now() + (spread ? delay * (0.5 + (0.5 * fnv1a(p.key)) / 2 ** 32) : delay);
+    const at = Math.floor(target / grid) * grid;
     if (pending && pending.at <= at) return;
     if (pending) this.unschedule(p.key, pending.at);
     let bucket = this.buckets.get(at);
