@@ -160,8 +160,10 @@ describe('xDS across zones (real processes)', () => {
       const cert = new X509Certificate(Buffer.from(id?.tls_certificate.certificate_chain.inline_bytes ?? '', 'base64'));
       expect(cert.subjectAltName).toBe('URI:kuma://kuma.io/zone/zone-1, URI:spiffe://default/web');
       expect(cert.verify(meshCa.publicKey)).toBe(true);
-      const cla = web.resources('ClusterLoadAssignment').find((c) => c.cluster_name === 'httpbin');
-      expect(JSON.stringify(cla)).toContain('"port_value":10002');
+      // Its cluster holds the egress's address (STATIC: no endpoints over EDS for an ExternalService).
+      const cluster = web.resources('Cluster').find((c) => c.name === 'httpbin') as { type?: string; load_assignment?: unknown } | undefined;
+      expect(cluster?.type).toBe('STATIC');
+      expect(JSON.stringify(cluster?.load_assignment)).toContain('"port_value":10002');
     }, 'sidecar config in zone-1', 30_000);
 
     // zone-2 publishes its ingress with httpbin available; global relays it; zone-1's egress passes
