@@ -197,6 +197,8 @@ interface ChangeResult {
   /** From the request to the end of the quiet wait after it (ms since the epoch). */
   window?: [number, number];
   lag: Record<Zone, { p99Ms: number; maxMs: number; blockCpuMaxMs: number }>;
+  /** The zone's proxy workers during the change: GC pause time, the longest pause, the longest event-loop delay. */
+  workers: Record<Zone, { gcMs: number; gcMaxMs: number; loopMaxMs: number }>;
 }
 
 async function main(): Promise<number> {
@@ -429,12 +431,17 @@ async function main(): Promise<number> {
         'zone-1': { p99Ms: m['zone-1'].lagP99S * 1000, maxMs: m['zone-1'].lagMaxS * 1000, blockCpuMaxMs: m['zone-1'].blockCpuMaxS * 1000 },
         'zone-2': { p99Ms: m['zone-2'].lagP99S * 1000, maxMs: m['zone-2'].lagMaxS * 1000, blockCpuMaxMs: m['zone-2'].blockCpuMaxS * 1000 },
       },
+      workers: {
+        'zone-1': { gcMs: s1['zone-1'].gcMs - s0['zone-1'].gcMs, gcMaxMs: s1['zone-1'].gcMaxMs, loopMaxMs: s1['zone-1'].loopMaxMs },
+        'zone-2': { gcMs: s1['zone-2'].gcMs - s0['zone-2'].gcMs, gcMaxMs: s1['zone-2'].gcMaxMs, loopMaxMs: s1['zone-2'].loopMaxMs },
+      },
     };
     r.window = [r0, now()];
     results.push(r);
     log(
       `${KIND_LABEL[kind]} ${i}: ${reached}/${watch.total} sidecars${allAckedMs === undefined ? ` (TIMEOUT ${TIMEOUT_MS} ms)` : ` in ${round(allAckedMs)} ms`}; ` +
-        ZONES.map((z) => `${z} ${round(r.bytes[z] / 1e6, 2)} MB, CPU ${round(r.zoneCpuMs[z], 0)} ms (main thread ${round(r.zoneMainCpuMs[z], 0)}), lag max ${round(r.lag[z].maxMs, 0)} ms (own CPU ${round(r.lag[z].blockCpuMaxMs, 0)})`).join('; '),
+        ZONES.map((z) => `${z} ${round(r.bytes[z] / 1e6, 2)} MB, CPU ${round(r.zoneCpuMs[z], 0)} ms (main thread ${round(r.zoneMainCpuMs[z], 0)}), lag max ${round(r.lag[z].maxMs, 0)} ms (own CPU ${round(r.lag[z].blockCpuMaxMs, 0)})`).join('; ') +
+        `; proxy workers: ${ZONES.map((z) => `${z} GC ${round(r.workers[z].gcMs, 0)} ms (longest ${round(r.workers[z].gcMaxMs, 0)}), event loop max ${round(r.workers[z].loopMaxMs, 0)} ms`).join('; ')}`,
     );
   };
   for (let k = 0; k < CHANGES; k++) {
@@ -599,6 +606,7 @@ async function main(): Promise<number> {
       zoneMainThreadCpuMs: { 'zone-1': round(r.zoneMainCpuMs['zone-1'], 0), 'zone-2': round(r.zoneMainCpuMs['zone-2'], 0) },
       lagMaxMs: { 'zone-1': round(r.lag['zone-1'].maxMs, 0), 'zone-2': round(r.lag['zone-2'].maxMs, 0) },
       blockCpuMaxMs: { 'zone-1': round(r.lag['zone-1'].blockCpuMaxMs, 0), 'zone-2': round(r.lag['zone-2'].blockCpuMaxMs, 0) },
+      proxyWorkers: Object.fromEntries(ZONES.map((z) => [z, { gcMs: round(r.workers[z].gcMs, 0), gcMaxMs: round(r.workers[z].gcMaxMs, 0), loopMaxMs: round(r.workers[z].loopMaxMs, 0) }])),
     })),
   };
   console.log(JSON.stringify(result, null, 2));

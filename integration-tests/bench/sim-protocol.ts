@@ -48,6 +48,11 @@ export interface WorkerStats {
   connected: number;
   cpuMs: number;
   rssMb: number;
+  /** Garbage collection pauses (ms, since the worker started), and the longest since the last stats request. */
+  gcMs: number;
+  gcMaxMs: number;
+  /** The longest event-loop delay (ms) since the last stats request: how long a proxy's ACK could wait. */
+  loopMaxMs: number;
 }
 
 export type FromWorker =

@@ -6,7 +6,8 @@
  * - when each proxy has first applied what it needs to serve (`configured`);
  * - for each watch the parent registers (a Cluster held or gone, a marker in the inbound RBAC, any update
  *   since a time), when each proxy in scope first satisfied it (`reached`, batched every 20 ms);
- * - on request, the bytes and number of ADS responses received, ACKs, NACKs, reconnects, its CPU and RSS.
+ * - on request, the bytes and number of ADS responses received, ACKs, NACKs, reconnects, its CPU and RSS,
+ *   its garbage collection pauses and its longest event-loop delay since the last request.
  *
  * Bytes: the client decodes responses with the shared Envoy package definition of @causeway/envoy; this
  * worker wraps that definition's response deserializers (both ADS methods) before any client exists, so
@@ -14,6 +15,7 @@
  * zone's (or part of them).
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { XdsClient } from '@causeway/dataplane';
 import { envoyPackageDefinition } from '@causeway/envoy';
 import pino from 'pino';
@@ -95,8 +97,22 @@ function onApplied(p: SimProxy, _kind: string, at: number): void {
   }
 }
 
+// Pauses: garbage collection and event-loop delay, which hold up every proxy of this worker at once.
+const gc = { ms: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.ms += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+
 function stats(): WorkerStats {
   const cpu = process.cpuUsage();
+  const pauses = { gcMs: gc.ms, gcMaxMs: gc.maxMs, loopMaxMs: loop.max / 1e6 };
+  gc.maxMs = 0;
+  loop.reset();
   const nacks = clients.flatMap((c) => (c.status.lastNack ? [`${c.status.target}: ${c.status.lastNack.type} ${c.status.lastNack.message}`] : []));
   return {
     ...received,
@@ -107,6 +123,7 @@ function stats(): WorkerStats {
     connected: clients.filter((c) => c.status.connected).length,
     cpuMs: (cpu.user + cpu.system) / 1000,
     rssMb: process.memoryUsage.rss() / 1024 / 1024,
+    ...pauses,
   };
 }
 

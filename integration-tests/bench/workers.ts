@@ -168,7 +168,7 @@ export class WorkerPool {
     for (const x of w.workers) if (!x.failure) x.send({ type: 'unwatch', id: w.id });
   }
 
-  /** Counters summed over the workers of a zone (or all). */
+  /** Counters summed over the workers of a zone (or all); the longest pauses of any of them. */
   async stats(zone?: string): Promise<WorkerStats> {
     const list = await Promise.all((zone ? this.inZone(zone) : this.workers).map((w) => w.stats()));
     return list.reduce(
@@ -183,8 +183,11 @@ export class WorkerPool {
         connected: a.connected + s.connected,
         cpuMs: a.cpuMs + s.cpuMs,
         rssMb: a.rssMb + s.rssMb,
+        gcMs: a.gcMs + s.gcMs,
+        gcMaxMs: Math.max(a.gcMaxMs, s.gcMaxMs),
+        loopMaxMs: Math.max(a.loopMaxMs, s.loopMaxMs),
       }),
-      { bytes: 0, responses: 0, lastResponseAt: 0, acks: 0, nacks: 0, firstNacks: [], reconnects: 0, connected: 0, cpuMs: 0, rssMb: 0 },
+      { bytes: 0, responses: 0, lastResponseAt: 0, acks: 0, nacks: 0, firstNacks: [], reconnects: 0, connected: 0, cpuMs: 0, rssMb: 0, gcMs: 0, gcMaxMs: 0, loopMaxMs: 0 },
     );
   }
 
