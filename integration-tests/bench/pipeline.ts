@@ -395,7 +395,7 @@ async function main(): Promise<number> {
   for (const p of Object.values(probes)) p.start();
   const results: ChangeResult[] = [];
   const measure = async (kind: Kind, i: number, test: WatchTest, action: () => Promise<unknown>): Promise<void> => {
-    const s0 = { 'zone-1': await pool.stats('zone-1'), 'zone-2': await pool.stats('zone-2') };
+    const s0 = { 'zone-1': await pool.stats('zone-1', true), 'zone-2': await pool.stats('zone-2', true) };
     const p0 = { 'zone-1': procStats(pids['zone-1']), 'zone-2': procStats(pids['zone-2']) };
     const watch = await pool.watch(test, 'sidecars');
     if (watch.already > 0) log(`warning: ${KIND_LABEL[kind]} ${i}: ${watch.already} sidecars satisfied the test before the change`);

@@ -33,7 +33,8 @@ export type ToWorker =
   | { type: 'start'; protocol: XdsProtocol; backoff: { initialMs: number; maxMs: number }; proxies: ProxyPlan[] }
   | { type: 'watch'; id: number; test: WatchTest; scope: WatchScope }
   | { type: 'unwatch'; id: number }
-  | { type: 'stats'; id: number }
+  /** `mark`: the pause maxima start again after this answer (the start of a change). */
+  | { type: 'stats'; id: number; mark?: boolean }
   | { type: 'stop' };
 
 export interface WorkerStats {
@@ -48,10 +49,10 @@ export interface WorkerStats {
   connected: number;
   cpuMs: number;
   rssMb: number;
-  /** Garbage collection pauses (ms, since the worker started), and the longest since the last stats request. */
+  /** Garbage collection pauses (ms, since the worker started), and the longest since the last marking stats request. */
   gcMs: number;
   gcMaxMs: number;
-  /** The longest event-loop delay (ms) since the last stats request: how long a proxy's ACK could wait. */
+  /** The longest event-loop delay (ms) since the last marking stats request: how long a proxy's ACK could wait. */
   loopMaxMs: number;
 }
 

@@ -7,7 +7,7 @@
  * - for each watch the parent registers (a Cluster held or gone, a marker in the inbound RBAC, any update
  *   since a time), when each proxy in scope first satisfied it (`reached`, batched every 20 ms);
  * - on request, the bytes and number of ADS responses received, ACKs, NACKs, reconnects, its CPU and RSS,
- *   its garbage collection pauses and its longest event-loop delay since the last request.
+ *   its garbage collection pauses and its longest event-loop delay since the last marking request.
  *
  * Bytes: the client decodes responses with the shared Envoy package definition of @causeway/envoy; this
  * worker wraps that definition's response deserializers (both ADS methods) before any client exists, so
@@ -108,11 +108,13 @@ new PerformanceObserver((list) => {
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 
-function stats(): WorkerStats {
+function stats(mark: boolean): WorkerStats {
   const cpu = process.cpuUsage();
   const pauses = { gcMs: gc.ms, gcMaxMs: gc.maxMs, loopMaxMs: loop.max / 1e6 };
-  gc.maxMs = 0;
-  loop.reset();
+  if (mark) {
+    gc.maxMs = 0;
+    loop.reset();
+  }
   const nacks = clients.flatMap((c) => (c.status.lastNack ? [`${c.status.target}: ${c.status.lastNack.type} ${c.status.lastNack.message}`] : []));
   return {
     ...received,
@@ -170,7 +172,7 @@ process.on('message', (m: ToWorker) => {
       watches.delete(m.id);
       break;
     case 'stats':
-      send({ type: 'stats', id: m.id, ...stats() });
+      send({ type: 'stats', id: m.id, ...stats(m.mark === true) });
       break;
     case 'stop':
       for (const c of clients) c.stop();

@@ -70,11 +70,11 @@ export class ProxyWorker {
     this.send({ type: 'start', protocol, backoff, proxies });
   }
 
-  stats(): Promise<WorkerStats> {
+  stats(mark = false): Promise<WorkerStats> {
     const id = this.nextId++;
     return this.request((resolve) => {
       this.statsWaiters.set(id, resolve);
-      this.send({ type: 'stats', id });
+      this.send({ type: 'stats', id, mark });
     });
   }
 
@@ -168,9 +168,9 @@ export class WorkerPool {
     for (const x of w.workers) if (!x.failure) x.send({ type: 'unwatch', id: w.id });
   }
 
-  /** Counters summed over the workers of a zone (or all); the longest pauses of any of them. */
-  async stats(zone?: string): Promise<WorkerStats> {
-    const list = await Promise.all((zone ? this.inZone(zone) : this.workers).map((w) => w.stats()));
+  /** Counters summed over the workers of a zone (or all); the longest pauses of any of them (`mark`: see ToWorker). */
+  async stats(zone?: string, mark = false): Promise<WorkerStats> {
+    const list = await Promise.all((zone ? this.inZone(zone) : this.workers).map((w) => w.stats(mark)));
     return list.reduce(
       (a, s) => ({
         bytes: a.bytes + s.bytes,
