@@ -174,6 +174,11 @@ const KEY_COLUMNS = 'type text, mesh text, name text';
  * `resources` rows with one of these keys. A few keys are an OR of primary-key matches (cheapest to plan);
  * more are a semi-join against the keys as rows.
  */
+/** Rows by `keyOf`. */
+function rowsByKey(rows: readonly ResourceRow[]): Map<string, ResourceRow> {
+  return new Map(rows.map((r) => [keyOf(r.type, r.mesh, r.name), r]));
+}
+
 function resourceKeysIn(keys: readonly ResourceKey[]): SQL {
   if (keys.length <= VALUES_MAX_ROWS) return or(...keys.map((k) => rowKey(k.type, k.mesh, k.name))) as SQL;
   const rows = keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name }));
@@ -366,8 +371,7 @@ export class SqlStore implements ResourceStore {
   /** The rows of these keys (absent ones left out), by `keyOf`. */
   private readRows(keys: ResourceKey[]): Promise<Map<string, ResourceRow>> {
     return this.db.read(async (db) => {
-      const rows = await db.select().from(resources).where(resourceKeysIn(keys));
-      return new Map(rows.map((r) => [keyOf(r.type, r.mesh, r.name), r]));
+      return rowsByKey(await db.select().from(resources).where(resourceKeysIn(keys)));
     });
   }
 
@@ -732,7 +736,7 @@ export class SqlStore implements ResourceStore {
       .where(resourceKeysIn(keys))
       .orderBy(asc(resources.type), asc(resources.mesh), asc(resources.name))
       .for('update');
-    return new Map(rows.map((row) => [keyOf(row.type, row.mesh, row.name), row]));
+    return rowsByKey(rows);
   }
 
   /** Deletes rows (locked by this transaction) and their unique keys. */

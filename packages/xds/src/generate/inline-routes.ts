@@ -5,17 +5,9 @@
  * the policies applied to them as before (generate, then `applySidecarPolicies`), and this is the last
  * step. (Proxyless gRPC clients and the ZoneEgress keep RDS.)
  */
-import { HCM } from '@causeway/core';
+import { type FilterChain, HCM, mapChains, mapFilters } from '@causeway/core';
 import type { EnvoyJson } from '@causeway/envoy/config';
 import type { ResourceSet } from './common.js';
-
-interface Filter {
-  name?: string;
-  typed_config?: EnvoyJson & { rds?: { route_config_name?: string } };
-}
-interface Chain {
-  filters?: Filter[];
-}
 
 /** Per listener, per route object: the listener with that route inline (the same object while both are). */
 const inlined = new WeakMap<EnvoyJson, WeakMap<EnvoyJson, EnvoyJson>>();
@@ -55,28 +47,27 @@ export function inlineRoutes(set: ResourceSet): ResourceSet {
   return { ...set, Listener: listeners, RouteConfiguration: set.RouteConfiguration.filter((r) => !used.has(r.name as string)) };
 }
 
-function chainsOf(l: EnvoyJson): Chain[] {
-  const chains = (l.filter_chains as Chain[] | undefined) ?? [];
-  const fallback = l.default_filter_chain as Chain | undefined;
-  return fallback ? [...chains, fallback] : chains;
+/** The RDS name of a connection manager filter (undefined for any other filter). */
+function rdsName(f: { name?: string; typed_config?: unknown }): string | undefined {
+  return f.name === HCM ? (f.typed_config as { rds?: { route_config_name?: string } } | undefined)?.rds?.route_config_name : undefined;
 }
 
 function rdsNames(l: EnvoyJson): string[] {
   const out: string[] = [];
-  for (const c of chainsOf(l))
-    for (const f of c.filters ?? []) {
-      const name = f.name === HCM ? f.typed_config?.rds?.route_config_name : undefined;
+  for (const c of (l.filter_chains as FilterChain[] | undefined) ?? [])
+    for (const f of c.filters) {
+      const name = rdsName(f);
       if (name !== undefined) out.push(name);
     }
   return out;
 }
 
 function withInlineRoutes(l: EnvoyJson, routes: ReadonlyMap<string, EnvoyJson>): EnvoyJson {
-  const chain = (c: Chain): Chain => ({
-    ...c,
-    filters: (c.filters ?? []).map((f) => {
-      const route = f.name === HCM ? routes.get(f.typed_config?.rds?.route_config_name as string) : undefined;
-      if (!route || !f.typed_config) return f;
+  return mapChains(l, (chain) =>
+    mapFilters(chain, (f) => {
+      const name = rdsName(f);
+      const route = name !== undefined ? routes.get(name) : undefined;
+      if (!route) return f;
       // route_config where rds was (the same order of fields for a reader of the config).
       const hcm: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(f.typed_config)) {
@@ -85,11 +76,7 @@ function withInlineRoutes(l: EnvoyJson, routes: ReadonlyMap<string, EnvoyJson>):
       }
       return { ...f, typed_config: hcm as typeof f.typed_config };
     }),
-  });
-  const out: EnvoyJson = { ...l };
-  if (l.filter_chains) out.filter_chains = (l.filter_chains as Chain[]).map(chain) as EnvoyJson[];
-  if (l.default_filter_chain) out.default_filter_chain = chain(l.default_filter_chain as Chain) as EnvoyJson;
-  return out;
+  );
 }
 
 function bareRoute(route: EnvoyJson): Record<string, unknown> {

@@ -62,7 +62,7 @@ describe('plugins and shared resources', () => {
     if (!ctx1) throw new Error('no context');
     const dp = view.dataplanes.find((d) => d.name === 'web-1') as Resource<'Dataplane'>;
     const hash = sidecarPolicyHash(ctx1, dp);
-    const digests = (ctx: typeof ctx1) => [...ctx.memo].filter(([k]) => k.startsWith('policy-digest:'));
+    const digests = (ctx: typeof ctx1) => [...((ctx.memo.get(`policy-digest#${ctx.flagsHash}`) as Map<string, unknown> | undefined) ?? [])];
     expect(digests(ctx1)).toHaveLength(1);
     // An ExternalService added: the next context carries the digest (the same entry), and the hash is the same.
     const more = decodeResource({ type: 'ExternalService', mesh: 'default', name: 'other', tags: { 'kuma.io/service': 'other' }, networking: { address: 'other.org:80' } }) as Resource<'ExternalService'>;

@@ -17,7 +17,7 @@ import {
   type Veto,
 } from '@causeway/core';
 import type { MeshContext } from '../context.js';
-import { sameObjects } from '../generate/common.js';
+import { proxyMemo, sameObjects } from '../generate/common.js';
 
 /** Resource types handled by a plugin (the zone controller watches them). */
 export const POLICY_TYPES: readonly string[] = POLICY_PLUGINS.map((p) => p.api.type);
@@ -102,11 +102,13 @@ export function sidecarPolicyHash(ctx: MeshContext, dataplane: Resource<'Datapla
  * serialize and hash every service's policies again.
  */
 function carriedDigest(ctx: MeshContext, names: string, relevant: Resource[]): string {
-  const key = `policy-digest:${names}`;
-  const last = ctx.previousMemo?.get(key) as { objects: Resource[]; hash: string } | undefined;
-  const entry = last && sameObjects(last.objects, relevant) ? last : { objects: relevant, hash: digest(relevant) };
-  ctx.memo.set(key, entry);
-  return entry.hash;
+  return proxyMemo(
+    ctx,
+    'policy-digest',
+    names,
+    (e: { objects: Resource[]; hash: string }) => sameObjects(e.objects, relevant),
+    () => ({ objects: relevant, hash: digest(relevant) }),
+  ).hash;
 }
 
 /** A dataplane's inbound tag sets as a key: one string per spec object, for both scopes and every context it is in. */

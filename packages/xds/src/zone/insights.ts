@@ -56,6 +56,8 @@ export class Insights {
   private flushing: Promise<void> | undefined;
   /** The certificate expiry each proxy's insight was last written with: a renewed certificate is written soon. */
   private readonly writtenExpiry = new WeakMap<ProxyState, number | undefined>();
+  /** Each proxy's phase in the status flush interval (`phaseOf`). */
+  private readonly phases = new WeakMap<ProxyState, number>();
   /** Proxies whose next write merges the other replicas' subscriptions (after a connect or disconnect). */
   private readonly toMerge = new WeakSet<ProxyState>();
 
@@ -139,7 +141,7 @@ export class Insights {
     // status flush, which held up the next change's pushes.
     const spread = urgency === 'later';
     const grid = Math.max(1, Math.floor(delay / (spread ? 20 : 4)));
-    const target = Date.now() + (spread ? delay * (0.5 + (0.5 * fnv1a(p.key)) / 2 ** 32) : delay);
+    const target = Date.now() + (spread ? delay * (0.5 + 0.5 * this.phaseOf(p)) : delay);
     const at = Math.floor(target / grid) * grid;
     if (pending && pending.at <= at) return;
     if (pending) this.unschedule(p.key, pending.at);
@@ -162,6 +164,16 @@ export class Insights {
     }
     bucket.proxies.set(p.key, p);
     this.timers.set(p.key, { at });
+  }
+
+  /** A proxy's place in the flush interval, in [0, 1) (hashed once: every response and ACK asks). */
+  private phaseOf(p: ProxyState): number {
+    let phase = this.phases.get(p);
+    if (phase === undefined) {
+      phase = fnv1a(p.key) / 2 ** 32;
+      this.phases.set(p, phase);
+    }
+    return phase;
   }
 
   /** Takes a proxy's pending write out of its bucket. */

@@ -3,8 +3,9 @@
  * `GATHER_MS` after the change that asks for it (the writes of one apply or one sync batch arrive within
  * that), but not sooner than the debounce (default 100 ms) after the previous pass started, so a stream of
  * changes still makes at most one pass per window while a lone change is not held back; a pass rebuilds
- * the mesh contexts from the view and regenerates every connected proxy whose input hash changed. Certificates are rotated by a timer that follows the next renewal. All work
- * (passes, single proxies, rotation, a proxy's removal) runs one job at a time, in order.
+ * the mesh contexts from the view and regenerates every connected proxy whose input hash changed.
+ * Certificates are rotated by a timer that follows the next renewal. All work (passes, single proxies,
+ * rotation, a proxy's removal) runs one job at a time, in order.
  *
  * A pass over many proxies is sliced: once the turn's budget of sliced work (slices.ts: 20 ms, shared
  * with the admissions and registrations of new proxies) is spent, it yields to the event loop, so that
