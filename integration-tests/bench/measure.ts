@@ -12,9 +12,11 @@ const CLK_TCK = 100; // USER_HZ on Linux
  * A process's CPU (all its threads: the main thread, V8's GC helpers, libuv's pool), its main thread's
  * (the event loop, where a control plane's own work runs) and RSS.
  */
-export function procStats(pid: number): { cpuS: number; mainCpuS: number; rssMb: number } {
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
-  return { cpuS: statCpuS(`/proc/${pid}/stat`), mainCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`), rssMb: rssKb / 1024 };
+/** A process's CPU (all threads; the main thread), its RSS and its peak RSS so far (VmHWM). */
+export function procStats(pid: number): { cpuS: number; mainCpuS: number; rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+  return { cpuS: statCpuS(`/proc/${pid}/stat`), mainCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`), rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
 }
 
 function statCpuS(file: string): number {

@@ -354,6 +354,8 @@ async function main(): Promise<number> {
   const idle1 = { 'zone-1': procStats(pids['zone-1']), 'zone-2': procStats(pids['zone-2']) };
   const idleCpuMsPerS = Object.fromEntries(ZONES.map((z) => [z, round(((idle1[z].cpuS - idle0[z].cpuS) * 1000) / 3, 0)])) as Record<Zone, number>;
   const rssAfterConnect = Object.fromEntries(ZONES.map((z) => [z, round(idle1[z].rssMb, 0)])) as Record<Zone, number>;
+  /** The zones' peak RSS in the connect wave (VmHWM: every proxy sent its whole config). */
+  const peakRssAtConnect = Object.fromEntries(ZONES.map((z) => [z, round(idle1[z].peakRssMb, 0)])) as Record<Zone, number>;
   const globalPid = pidOf(global);
   const globalBefore = procStats(globalPid);
   for (const z of ZONES) await scrape(zones[z]);
@@ -576,6 +578,7 @@ async function main(): Promise<number> {
         z,
         {
           rssMbAfterConnect: rssAfterConnect[z],
+          peakRssMbAtConnect: peakRssAtConnect[z],
           rssMbAfterChanges: rssAfterChanges[z],
           idleCpuMsPerS: idleCpuMsPerS[z],
           ready: ready[z],
@@ -623,6 +626,7 @@ async function main(): Promise<number> {
     ZONES.map((z) => `${rssAfterConnect[z]} -> ${rssAfterChanges[z]} MB`).join('; '),
     ZONES.every((z) => rssAfterChanges[z] < TARGETS.zoneRssMb && rssAfterChanges[z] <= rssAfterConnect[z] * (1 + TARGETS.rssGrowthPct / 100)),
   ]);
+  rows.push(['zone peak RSS in the connect wave (z1; z2)', `< ${TARGETS.zoneRssMb} MB`, ZONES.map((z) => `${peakRssAtConnect[z]} MB`).join('; '), ZONES.every((z) => peakRssAtConnect[z] < TARGETS.zoneRssMb)]);
   rows.push(['global RSS before -> after the changes', '-', `${result.global.rssMbBefore} -> ${result.global.rssMbAfter} MB`, true]);
   rows.push([`connect all ${total} proxies`, `< ${TARGETS.connectAllMs / 1000} s`, `${round(connectAllMs / 1000, 2)} s`, connectAllMs < TARGETS.connectAllMs]);
   if (restart)

@@ -76,6 +76,18 @@ describe('loadConfig', () => {
     expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--xds-server-names', 'cp'], env: {}, readFile: noFile })).fields[0]?.field).toBe('--xds-server-names');
   });
 
+  it('takes the ADS send window in MiB from 1 to 1024 (zone mode only)', () => {
+    const zone = ['--mode', 'zone', '--zone', 'z'];
+    expect(loadConfig({ argv: [...zone, '--xds-send-window-mb', '64'], env: {}, readFile: noFile }).xdsSendWindowMb).toBe(64);
+    expect(loadConfig({ argv: zone, env: { CAUSEWAY_XDS_SEND_WINDOW_MB: '8' }, readFile: noFile }).xdsSendWindowMb).toBe(8);
+    expect(loadConfig({ argv: zone, env: {}, readFile: noFile }).xdsSendWindowMb).toBeUndefined();
+    for (const bad of ['0', '1025', '1.5', 'lots']) {
+      const e = fail(() => loadConfig({ argv: [...zone, '--xds-send-window-mb', bad], env: {}, readFile: noFile }));
+      expect(e.fields[0]?.field).toBe('--xds-send-window-mb');
+    }
+    expect(fail(() => loadConfig({ argv: ['--mode', 'global', '--xds-send-window-mb', '16'], env: {}, readFile: noFile })).fields[0]).toMatchObject({ field: '--xds-send-window-mb', reason: expect.stringContaining('zone mode only') });
+  });
+
   it('takes --nats-kv-replicas from 1 to 5 (global mode with NATS only)', () => {
     const nats = ['--nats-url', 'nats://nats-1:4222'];
     expect(loadConfig({ argv: ['--mode', 'global', ...nats, '--nats-kv-replicas', '3'], env: {}, readFile: noFile }).natsKvReplicas).toBe(3);

@@ -49,6 +49,7 @@ export const configSchema = z
     leaderLeaseTtl: durationSetting(1000, 300_000, '10s or 2500ms'),
     trafficInsightsInterval: durationSetting(1000, 300_000, '10s'),
     dataplaneStatusFlushInterval: durationSetting(1000, 300_000, '10s'),
+    xdsSendWindowMb: z.coerce.number({ error: 'must be a number' }).int('must be a whole number of MiB').min(1, 'must be from 1 to 1024 (MiB)').max(1024, 'must be from 1 to 1024 (MiB)').optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   })
   .superRefine((c, ctx) => {
@@ -67,6 +68,8 @@ export const configSchema = z
     if (c.vipCidr && c.mode !== 'zone') ctx.addIssue({ code: 'custom', path: ['vipCidr'], message: 'applies to zone mode only (VIPs are allocated by the zone)' });
     if (c.dataplaneStatusFlushInterval !== undefined && c.mode !== 'zone')
       ctx.addIssue({ code: 'custom', path: ['dataplaneStatusFlushInterval'], message: 'applies to zone mode only (a zone writes the insights of its proxies)' });
+    if (c.xdsSendWindowMb !== undefined && c.mode !== 'zone')
+      ctx.addIssue({ code: 'custom', path: ['xdsSendWindowMb'], message: 'applies to zone mode only (the ADS server runs in zone mode)' });
     if (c.trafficInsightsInterval !== undefined && c.mode !== 'zone')
       ctx.addIssue({ code: 'custom', path: ['trafficInsightsInterval'], message: "applies to zone mode only (a zone scrapes its proxies; global reads the zones' insights)" });
     for (const k of ['natsUser', 'natsPassword', 'natsCreds', 'natsKvReplicas'] as const) {
@@ -152,6 +155,7 @@ const SETTINGS = {
   leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'CAUSEWAY_LEADER_LEASE_TTL' },
   trafficInsightsInterval: { flag: 'traffic-insights-interval', env: 'CAUSEWAY_TRAFFIC_INSIGHTS_INTERVAL' },
   dataplaneStatusFlushInterval: { flag: 'dataplane-status-flush-interval', env: 'CAUSEWAY_DATAPLANE_STATUS_FLUSH_INTERVAL' },
+  xdsSendWindowMb: { flag: 'xds-send-window-mb', env: 'CAUSEWAY_XDS_SEND_WINDOW_MB' },
   logLevel: { flag: 'log-level', env: 'CAUSEWAY_LOG_LEVEL' },
 } as const;
 
@@ -163,6 +167,9 @@ export const USAGE = `Usage: causeway-cp run --mode global|zone [--zone NAME] [-
                    [--xds-port 5678] [--xds-address 0.0.0.0]   (zone mode: the ADS server for proxies, TLS)
                    [--xds-server-names NAME,...]               (zone mode: the names and IPs proxies dial the ADS
                                                                 server by, added to its certificate)
+                   [--xds-send-window-mb 16]                   (zone mode: MiB of responses the ADS server may have
+                                                                in flight to all proxies together, 1-1024; the
+                                                                rest wait, unserialized, in order)
                    [--vip-cidr 127.241.0.0/16]                 (zone mode: builtin DNS VIPs of the zone's sidecars)
                    [--allow-untagged-dataplane-tokens]         (zone mode: accept dataplane tokens issued without
                                                                 kuma.io/service tags; default: refused)
@@ -180,8 +187,8 @@ Multi-zone sync runs over NATS JetStream when --nats-url is set: a global withou
 zone without it serves its local copy of global resources (read-only) and reports that it has no global.
 Every flag can also be set as CAUSEWAY_<FLAG> (e.g. CAUSEWAY_DATABASE_URL) or in the --config YAML file
 (camelCase keys: mode, zone, apiPort, apiAddress, databaseUrl, dataDir, adminTokenFile, natsUrl, natsUser,
-natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, xdsServerNames, vipCidr, allowUntaggedDataplaneTokens, leaderLeaseTtl,
-trafficInsightsInterval, dataplaneStatusFlushInterval, logLevel).
+natsPassword, natsCreds, natsKvReplicas, xdsPort, xdsAddress, xdsServerNames, xdsSendWindowMb, vipCidr, allowUntaggedDataplaneTokens,
+leaderLeaseTtl, trafficInsightsInterval, dataplaneStatusFlushInterval, logLevel).
 Precedence: defaults < config file < environment < flags.
 A dataplane token binds the kuma.io/service tags it was issued for (causeway generate dataplane-token
 --tag kuma.io/service=web): a proxy declaring another service is refused. Tokens issued without such tags

@@ -207,6 +207,7 @@ export async function startControlPlane(config: Config, logger: Logger): Promise
       vipCidr: config.vipCidr,
       allowUntaggedDataplaneTokens: config.allowUntaggedDataplaneTokens,
       dataplaneStatusFlushMs: config.dataplaneStatusFlushInterval,
+      sendWindowBytes: config.xdsSendWindowMb === undefined ? undefined : config.xdsSendWindowMb * 1024 * 1024,
     });
   }
 

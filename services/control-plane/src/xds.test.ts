@@ -152,6 +152,8 @@ describe('zone mode xDS wiring', () => {
       expect(metrics).toMatch(/^causeway_xds_responses_total [1-9]/m);
       expect(metrics).toMatch(/^causeway_xds_streams_ended_total\{reason="refused"\} \d+/m);
       expect(metrics).toMatch(/^causeway_xds_streams \d+/m);
+      expect(metrics).toMatch(/^causeway_xds_send_window_bytes \d+/m);
+      expect(metrics).toMatch(/^causeway_xds_streams_waiting_to_send 0$/m);
       expect(metrics).toMatch(/^causeway_nodejs_eventloop_lag_p99_seconds /m);
 
       const dump = await fetch(`${cp.apiUrl}/meshes/default/dataplanes/web-1/xds`);

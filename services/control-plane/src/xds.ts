@@ -39,6 +39,13 @@ export function xdsMetrics(stats: () => AdsStats): MetricSource[] {
       labelNames: ['reason'],
       read: () => Object.entries(stats().streamsEnded).map(([reason, n]): [Record<string, string>, number] => [{ reason }, n]),
     },
+    {
+      name: 'causeway_xds_send_window_bytes',
+      help: 'Bytes of DiscoveryResponses handed to gRPC and not yet written out to the proxies (bounded by the send window)',
+      type: 'gauge',
+      read: () => stats().sendWindowBytes,
+    },
+    { name: 'causeway_xds_streams_waiting_to_send', help: 'ADS streams whose responses wait for room in the send window', type: 'gauge', read: () => stats().streamsWaitingToSend },
   ];
 }
 
@@ -59,6 +66,8 @@ export interface XdsOptions {
   allowUntaggedDataplaneTokens?: boolean | undefined;
   /** How often a proxy's response/ACK counters are written to its DataplaneInsight, ms (default 10 s). */
   dataplaneStatusFlushMs?: number | undefined;
+  /** Bytes of responses in flight to all proxies together (`--xds-send-window-mb`; default the xds package's 16 MiB). */
+  sendWindowBytes?: number | undefined;
 }
 
 export async function startXds(opts: XdsOptions): Promise<XdsServer> {
@@ -104,7 +113,7 @@ export async function startXds(opts: XdsOptions): Promise<XdsServer> {
       'accepting dataplane tokens issued without kuma.io/service tags (--allow-untagged-dataplane-tokens): a proxy holding one can claim any service of its mesh',
     );
   await zone.start();
-  const server = new AdsServer({ cache: zone.cache, registry: zone, logger: log.child({ component: 'ads' }) });
+  const server = new AdsServer({ cache: zone.cache, registry: zone, logger: log.child({ component: 'ads' }), sendWindowBytes: opts.sendWindowBytes });
   let port: number;
   try {
     port = await server.listen(opts.address, opts.port, adsCredentials(serverCert));

@@ -9,11 +9,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type MessageWriter, type SnapshotCache, serializeResponse } from './cache.js';
 import { DeltaStream } from './delta.js';
+import { SendWindow } from './send-window.js';
 import { SotwStream } from './sotw.js';
-import { type AdsStats, StreamSession } from './stream.js';
+import { type AdsCounters, type AdsStats, StreamSession } from './stream.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest, ProxyRegistry } from './types.js';
 
 export * from './types.js';
+export { DEFAULT_SEND_WINDOW_BYTES } from './send-window.js';
 export type { AdsStats, StreamEnd } from './stream.js';
 
 const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
@@ -152,6 +154,8 @@ export interface AdsServerOptions {
   cache: SnapshotCache;
   registry: ProxyRegistry;
   logger: Logger;
+  /** Bytes of responses all streams may have handed to gRPC and not written out yet (send-window.ts; default 16 MiB). */
+  sendWindowBytes?: number | undefined;
 }
 
 export class AdsServer {
@@ -165,10 +169,12 @@ export class AdsServer {
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
   });
   private readonly streams = new Set<grpc.ServerDuplexStream<unknown, Buffer | MessageWriter>>();
-  private readonly counters: AdsStats = { streams: 0, responsesSent: 0, acks: 0, nacks: 0, streamsEnded: { ended: 0, dropped: 0, refused: 0, failed: 0 } };
+  private readonly counters: AdsCounters = { streams: 0, responsesSent: 0, acks: 0, nacks: 0, streamsEnded: { ended: 0, dropped: 0, refused: 0, failed: 0 } };
+  private readonly window: SendWindow;
 
   constructor(opts: AdsServerOptions) {
-    const deps = { ...opts, counters: this.counters, streams: this.streams };
+    this.window = new SendWindow(opts.sendWindowBytes);
+    const deps = { cache: opts.cache, registry: opts.registry, logger: opts.logger, counters: this.counters, streams: this.streams, window: this.window };
     this.server.addService(adsServiceDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer | MessageWriter>) => {
         const session = new StreamSession(call, deps);
@@ -182,7 +188,7 @@ export class AdsServer {
   }
 
   stats(): AdsStats {
-    return { ...this.counters, streams: this.streams.size, streamsEnded: { ...this.counters.streamsEnded } };
+    return { ...this.counters, streams: this.streams.size, streamsEnded: { ...this.counters.streamsEnded }, sendWindowBytes: this.window.inFlight, streamsWaitingToSend: this.window.waiting };
   }
 
   /**

@@ -9,17 +9,26 @@ import type { XdsKind } from '@causeway/envoy';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { KIND_BY_URL, type MessageWriter, type Snapshot, type SnapshotCache, type SnapshotDiff } from './cache.js';
+import type { SendWindow, WindowWaiter } from './send-window.js';
 import { AdsError, type ProxyRegistry, type XdsNode } from './types.js';
 
 /** How ADS streams ended: `dropped` = cancelled or broken while the proxy was connected (it reconnects). */
 export type StreamEnd = 'ended' | 'dropped' | 'refused' | 'failed';
 
-export interface AdsStats {
+/** What the streams count (AdsServer.stats adds the open streams and the send window). */
+export interface AdsCounters {
   streams: number;
   responsesSent: number;
   acks: number;
   nacks: number;
   streamsEnded: Record<StreamEnd, number>;
+}
+
+export interface AdsStats extends AdsCounters {
+  /** Bytes of responses handed to gRPC and not written out yet (send-window.ts). */
+  sendWindowBytes: number;
+  /** Streams whose responses wait for room in the send window. */
+  streamsWaitingToSend: number;
 }
 
 /** What a protocol does with the requests of an admitted proxy and with its snapshot changes. */
@@ -34,12 +43,16 @@ export interface SessionDeps {
   cache: SnapshotCache;
   registry: ProxyRegistry;
   logger: Logger;
-  counters: AdsStats;
+  counters: AdsCounters;
   /** Open streams (the server ends them on close). */
   streams: Set<grpc.ServerDuplexStream<unknown, Buffer | MessageWriter>>;
+  /** Bounds what all streams have handed to gRPC and not written out yet. */
+  window: SendWindow;
 }
 
-export class StreamSession {
+const byteLength = (body: Buffer | MessageWriter) => (Buffer.isBuffer(body) ? body.length : body.byteLength);
+
+export class StreamSession implements WindowWaiter {
   readonly streamId = randomUUID();
   readonly log: Logger;
   /** The proxy's key, once admitted. */
@@ -47,6 +60,10 @@ export class StreamSession {
   private closed = false;
   private nonceSeq = 0;
   private unsubscribe: (() => void) | undefined;
+  /** Responses waiting for room in the send window, in order. */
+  private readonly outbox: (Buffer | MessageWriter)[] = [];
+  /** Bytes this stream has handed to gRPC and not seen written out. */
+  private inFlight = 0;
 
   constructor(
     private readonly call: grpc.ServerDuplexStream<unknown, Buffer | MessageWriter>,
@@ -68,13 +85,36 @@ export class StreamSession {
     return `${this.streamId.slice(0, 8)}-${++this.nonceSeq}`;
   }
 
-  /** Writes one response of `typeUrl` at `version`. */
-  /** Sends a response (a MessageWriter is written out by gRPC's serializer: cache.ts serializeResponse). */
+  /**
+   * Sends a response of `typeUrl` at `version` (a MessageWriter is written out by gRPC's serializer:
+   * cache.ts serializeResponse), after those before it, when the send window has room.
+   */
   send(typeUrl: string, version: string, body: Buffer | MessageWriter): void {
     if (this.closed || !this.key) return;
     this.deps.counters.responsesSent++;
-    this.call.write(body);
+    this.outbox.push(body);
+    if (this.outbox.length === 1) this.resume();
     this.deps.registry.onResponse(this.key, this.streamId, typeUrl, version);
+  }
+
+  /** Hands the waiting responses to gRPC while the send window has room; waits for room when it fills. */
+  resume(): void {
+    const { window } = this.deps;
+    while (this.outbox.length > 0 && !this.closed) {
+      const body = this.outbox[0] as Buffer | MessageWriter;
+      const size = byteLength(body);
+      if (!window.take(size)) {
+        window.wait(this);
+        return;
+      }
+      this.outbox.shift();
+      this.inFlight += size;
+      this.call.write(body, () => {
+        if (this.closed) return;
+        this.inFlight -= size;
+        window.release(size);
+      });
+    }
   }
 
   acked(typeUrl: string, version: string): void {
@@ -167,6 +207,11 @@ export class StreamSession {
     const { call, deps, key } = this;
     deps.streams.delete(call);
     this.unsubscribe?.();
+    // What waited is not sent; what was in flight is given back (gRPC calls back no write of a cancelled stream).
+    this.outbox.length = 0;
+    deps.window.forget(this);
+    if (this.inFlight > 0) deps.window.release(this.inFlight);
+    this.inFlight = 0;
     if (key) deps.registry.disconnect(key, this.streamId);
     // A stream that breaks under a connected proxy is worth an operator's eye (it reconnects and is sent
     // its config again); one that never got past the token is not.

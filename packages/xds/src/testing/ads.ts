@@ -3,7 +3,7 @@ import { generateDataplaneToken } from '@causeway/pki';
 import type { ResourceStore } from '@causeway/store';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
-import { AdsServer, adsCredentials, adsServiceDefinition } from '../server/ads.js';
+import { AdsServer, type AdsServerOptions, adsCredentials, adsServiceDefinition } from '../server/ads.js';
 import { XdsZone } from '../zone/index.js';
 
 const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'AggregatedDiscoveryService');
@@ -71,18 +71,22 @@ export const dpToken = (signingKeyPem: string, mesh: string, name: string, servi
   generateDataplaneToken({ signingKeyPem, mesh, name, tags: { 'kuma.io/service': [service] } });
 
 /** A zone controller on `store` and its ADS server on a free loopback port (plaintext), as the tests use them. */
-export async function startAdsZone(store: ResourceStore, signingKeyPem: string): Promise<{ zone: XdsZone; server: AdsServer; port: number; close(): Promise<void> }> {
+export async function startAdsZone(
+  store: ResourceStore,
+  signingKeyPem: string,
+  server: Pick<AdsServerOptions, 'sendWindowBytes'> = {},
+): Promise<{ zone: XdsZone; server: AdsServer; port: number; close(): Promise<void> }> {
   const logger = pino({ level: 'silent' });
   const zone = new XdsZone({ store, zone: 'zone-1', logger, signingKeyPem, debounceMs: 20, proxyGraceMs: 300 });
   await zone.start();
-  const server = new AdsServer({ cache: zone.cache, registry: zone, logger });
-  const port = await server.listen('127.0.0.1', 0, adsCredentials(undefined));
+  const ads = new AdsServer({ cache: zone.cache, registry: zone, logger, ...server });
+  const port = await ads.listen('127.0.0.1', 0, adsCredentials(undefined));
   return {
     zone,
-    server,
+    server: ads,
     port,
     async close() {
-      await server.close(200);
+      await ads.close(200);
       await zone.close();
     },
   };
