@@ -10,8 +10,10 @@
  * (a response is a list of the shared, already-encoded resources: cache.ts MessageWriter); streams get
  * their turn first come, first served as written responses free the window. A stream may send while the
  * window is not full, whatever the size of its response, so the bytes in flight stay under the limit plus
- * one response, and a response larger than the window still goes. A stream that ends gives back what it
- * had in flight (gRPC does not call back the writes of a cancelled stream).
+ * one response, and a response larger than the window still goes. A small response (at most
+ * `SMALL_RESPONSE_BYTES`: a change is a few KB per proxy) is never held, only counted: a change reaches the
+ * proxies already connected at once, also while a connect wave fills the window. A stream that ends gives
+ * back what it had in flight (gRPC does not call back the writes of a cancelled stream).
  */
 
 /** A stream with responses waiting for room in the window. */
@@ -22,6 +24,8 @@ export interface WindowWaiter {
 
 /** The default window: 16 MiB (a few dozen proxies' whole configs at 1,000 proxies and 300 services). */
 export const DEFAULT_SEND_WINDOW_BYTES = 16 * 1024 * 1024;
+/** Responses up to this size go whether the window is full or not (they are counted in it). */
+export const SMALL_RESPONSE_BYTES = 64 * 1024;
 
 export class SendWindow {
   private bytes = 0;
@@ -41,9 +45,9 @@ export class SendWindow {
     return this.waiters.size;
   }
 
-  /** Takes room for `size` bytes when the window is not full (the caller then writes); false when it is. */
+  /** Takes room for `size` bytes when the window is not full or the response is small (the caller then writes); false otherwise. */
   take(size: number): boolean {
-    if (this.bytes >= this.limitBytes) return false;
+    if (this.bytes >= this.limitBytes && size > SMALL_RESPONSE_BYTES) return false;
     this.bytes += size;
     return true;
   }
