@@ -12,6 +12,7 @@ import { inspectRoutes } from './inspect.js';
 import { kumaEndpoints } from './kuma-endpoints.js';
 import { installMetrics, type MetricSource, QUIET_ROUTE_LOG_LEVEL } from './metrics.js';
 import { policyDataplaneRoutes } from './policy-dataplanes.js';
+import { storeReadiness } from './readiness.js';
 import { type Mode, resourceRoutes } from './resources.js';
 import { serviceInsightRoutes } from './service-insights.js';
 import { trafficRoutes } from './traffic.js';
@@ -117,9 +118,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   }));
 
   // Probes (a kubelet, a load balancer) ask every few seconds: their requests are logged only when they fail.
+  const ready = storeReadiness(opts.store);
   app.get('/ready', { schema: { hide: true }, logLevel: QUIET_ROUTE_LOG_LEVEL }, async (_req, reply) => {
     try {
-      await opts.store.revision();
+      await ready();
       return { ready: true };
     } catch (e) {
       return reply.status(503).send({ title: 'Not ready', details: `store unavailable: ${(e as Error).message}` });
