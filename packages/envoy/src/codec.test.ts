@@ -47,6 +47,18 @@ describe('encodeAny / decodeAny', () => {
     expect(decodeAny(any)).toEqual(cluster);
   });
 
+  it('decodes fields in field-number order (the key order of the JSON a proxy prints), 64-bit integers as strings', () => {
+    const decoded = decodeAny(encodeAny(cluster)) as Record<string, unknown>;
+    // Cluster: name 1, type 2, connect_timeout 4, per_connection_buffer_limit_bytes 5, lb_policy 6, transport_socket 24, metadata 25, load_assignment 33.
+    expect(Object.keys(decoded)).toEqual(['@type', 'name', 'type', 'connect_timeout', 'per_connection_buffer_limit_bytes', 'lb_policy', 'transport_socket', 'metadata', 'load_assignment']);
+    const dns = {
+      '@type': EXTENSION_TYPE_URLS.DnsFilter,
+      stat_prefix: 'dns',
+      client_config: { resolver_timeout: '5s', max_pending_lookups: '256' },
+    };
+    expect(decodeAny(encodeAny(dns))).toEqual(dns);
+  });
+
   it('writes wrappers with their default value and reads them back (BoolValue false, UInt32Value 0)', () => {
     const route = {
       '@type': TYPE_URLS.RouteConfiguration,

@@ -378,75 +378,117 @@ export function varint(n: number): Buffer {
 }
 
 // ------------------------------------------------------------------------------------------------
-// protobufjs toObject output -> JSON
+// decoded protobufjs message -> JSON
+//
+// A decoded message holds as own properties exactly the fields that were on the wire (the rest are its
+// prototype's defaults). It is converted in one walk, as protobufjs' `toObject` with `longs: String, enums:
+// String, bytes: String` and no defaults would, and with the same key order (by field number), without
+// that intermediate copy; and the bytes of a nested Any are decoded where they are, not through base64 and
+// back.
 
-const TO_OBJECT = { longs: String, enums: String, bytes: String, defaults: false, arrays: false, objects: false, oneofs: false, json: false } as const;
+/** Per message type, its fields in `toObject`'s order: by field number. */
+const fieldOrder = new WeakMap<Type, readonly Field[]>();
+function fieldsInOrder(type: Type): readonly Field[] {
+  let fields = fieldOrder.get(type);
+  if (!fields) {
+    fields = [...type.fieldsArray].sort((a, b) => a.id - b.id);
+    for (const f of fields) f.resolve();
+    fieldOrder.set(type, fields);
+  }
+  return fields;
+}
 
-function structFromProto(obj: unknown): Record<string, unknown> {
+const hasOwn = (o: object, key: string) => Object.hasOwn(o, key);
+const longString = (v: unknown) => String(v);
+const base64 = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+
+/** One scalar or enum value of `field` as `toObject` gives it (64-bit integers and bytes as strings, enums by name). */
+function scalarFromDecoded(field: Field, v: unknown): unknown {
+  const rt = field.resolvedType;
+  if (rt) {
+    const name = (rt as Enum).valuesById?.[v as number];
+    return name === undefined ? v : name;
+  }
+  if (INT64.has(field.type)) return longString(v);
+  if (field.type === 'bytes') return base64(v as Uint8Array);
+  return v;
+}
+
+function valueOfField(field: Field, v: unknown): unknown {
+  const rt = field.resolvedType;
+  return rt && 'fields' in rt ? messageFromDecoded(rt as Type, v as Record<string, unknown>) : scalarFromDecoded(field, v);
+}
+
+function structFromDecoded(m: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const fields = (obj as { fields?: Record<string, unknown> }).fields ?? {};
-  for (const [k, v] of Object.entries(fields)) out[k] = valueFromProto(v);
+  const fields = hasOwn(m, 'fields') ? (m.fields as Record<string, Record<string, unknown>>) : {};
+  for (const k of Object.keys(fields)) out[k] = valueFromDecoded(fields[k] as Record<string, unknown>);
   return out;
 }
 
-function valueFromProto(obj: unknown): unknown {
-  const v = obj as Record<string, unknown>;
+function listFromDecoded(m: Record<string, unknown>): unknown[] {
+  return hasOwn(m, 'values') ? (m.values as Record<string, unknown>[]).map(valueFromDecoded) : [];
+}
+
+function valueFromDecoded(v: Record<string, unknown>): unknown {
   const n = vn();
-  if (n.number in v) return v[n.number];
-  if (n.string in v) return v[n.string];
-  if (n.bool in v) return v[n.bool];
-  if (n.struct in v) return structFromProto(v[n.struct]);
-  if (n.list in v) return ((v[n.list] as { values?: unknown[] }).values ?? []).map(valueFromProto);
+  if (hasOwn(v, n.number)) return v[n.number];
+  if (hasOwn(v, n.string)) return v[n.string];
+  if (hasOwn(v, n.bool)) return v[n.bool];
+  if (hasOwn(v, n.struct)) return structFromDecoded(v[n.struct] as Record<string, unknown>);
+  if (hasOwn(v, n.list)) return listFromDecoded(v[n.list] as Record<string, unknown>);
   return null;
 }
 
-function messageFromProto(type: Type, obj: unknown): unknown {
+function wrapperFromDecoded(kind: (typeof WRAPPERS)[string], m: Record<string, unknown>): unknown {
+  if (!hasOwn(m, 'value') || m.value == null) return WRAPPER_DEFAULTS[kind];
+  if (kind === 'int64') return longString(m.value);
+  if (kind === 'bytes') return base64(m.value as Uint8Array);
+  return m.value;
+}
+
+function messageFromDecoded(type: Type, m: Record<string, unknown>): unknown {
   const full = fullNameOf(type);
   const wrapper = WRAPPERS[full];
-  if (wrapper) return (obj as { value?: unknown }).value ?? WRAPPER_DEFAULTS[wrapper];
-  const o = obj as Record<string, unknown>;
+  if (wrapper) return wrapperFromDecoded(wrapper, m);
   switch (full) {
     case DURATION:
-      return formatProtoDuration((o.seconds as string | undefined) ?? '0', (o.nanos as number | undefined) ?? 0);
+      return formatProtoDuration(hasOwn(m, 'seconds') ? longString(m.seconds) : '0', hasOwn(m, 'nanos') ? (m.nanos as number) : 0);
     case TIMESTAMP:
-      return formatTimestamp((o.seconds as string | undefined) ?? '0', (o.nanos as number | undefined) ?? 0);
+      return formatTimestamp(hasOwn(m, 'seconds') ? longString(m.seconds) : '0', hasOwn(m, 'nanos') ? (m.nanos as number) : 0);
     case STRUCT:
-      return structFromProto(o);
+      return structFromDecoded(m);
     case VALUE:
-      return valueFromProto(o);
+      return valueFromDecoded(m);
     case LIST_VALUE:
-      return ((o.values as unknown[] | undefined) ?? []).map(valueFromProto);
+      return listFromDecoded(m);
     case ANY:
-      return anyFromProto(o);
+      return anyFromBytes(hasOwn(m, 'type_url') ? (m.type_url as string) : '', hasOwn(m, 'value') ? (m.value as Uint8Array) : new Uint8Array());
   }
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(o)) {
-    const field = type.fields[key];
-    if (!field) continue;
-    out[key] = fieldFromProto(field, value);
+  for (const field of fieldsInOrder(type)) {
+    const key = field.name;
+    if (!hasOwn(m, key)) continue;
+    const v = m[key];
+    if (v == null) continue;
+    if (field.map) {
+      const keys = Object.keys(v as object);
+      if (keys.length === 0) continue;
+      const map: Record<string, unknown> = {};
+      for (const k of keys) map[k] = valueOfField(field, (v as Record<string, unknown>)[k]);
+      out[key] = map;
+    } else if (field.repeated) {
+      const list = v as unknown[];
+      if (list.length === 0) continue;
+      out[key] = list.map((x) => valueOfField(field, x));
+    } else out[key] = valueOfField(field, v);
   }
   return out;
 }
 
-function fieldFromProto(field: Field, value: unknown): unknown {
-  const rt = field.resolvedType;
-  const isMsg = !!rt && 'fields' in rt;
-  if (!isMsg) return value;
-  if (field.map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = messageFromProto(rt as Type, v);
-    return out;
-  }
-  if (field.repeated) return (value as unknown[]).map((v) => messageFromProto(rt as Type, v));
-  return messageFromProto(rt as Type, value);
-}
-
-function anyFromProto(o: Record<string, unknown>): EnvoyJson {
-  const url = (o.type_url as string | undefined) ?? '';
+function anyFromBytes(url: string, bytes: Uint8Array): EnvoyJson {
   const inner = typeFromUrl(url, '@type');
-  const raw = o.value;
-  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw instanceof Uint8Array ? raw : new Uint8Array();
-  const decoded = messageFromProto(inner, inner.toObject(inner.decode(bytes), TO_OBJECT));
+  const decoded = messageFromDecoded(inner, inner.decode(bytes) as unknown as Record<string, unknown>);
   const special = isSpecial(fullNameOf(inner));
   return special ? { '@type': url, value: decoded } : { '@type': url, ...(decoded as Record<string, unknown>) };
 }
@@ -462,7 +504,8 @@ export function encodeAny(resource: EnvoyJson): AnyProto {
 
 /** Unpacks a `google.protobuf.Any` into the JSON shape (`{"@type": ..., ...fields}`). */
 export function decodeAny(any: { type_url: string; value: Uint8Array | string }): EnvoyJson {
-  return anyFromProto(any as unknown as Record<string, unknown>);
+  const raw = any.value as unknown;
+  return anyFromBytes(any.type_url ?? '', typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw instanceof Uint8Array ? raw : new Uint8Array());
 }
 
 /** Encodes a message of a named type (e.g. `envoy.service.discovery.v3.DiscoveryRequest`) from JSON shape. */
@@ -476,7 +519,7 @@ export function encodeMessage(typeName: string, json: Record<string, unknown>): 
 /** Decodes a message of a named type into JSON shape. */
 export function decodeMessage<T = Record<string, unknown>>(typeName: string, bytes: Uint8Array): T {
   const t = messageType(typeName);
-  return messageFromProto(t, t.toObject(t.decode(bytes), TO_OBJECT)) as T;
+  return messageFromDecoded(t, t.decode(bytes) as unknown as Record<string, unknown>) as T;
 }
 
 /** Checks a resource against the protos without keeping the bytes (throws XdsCodecError). */
