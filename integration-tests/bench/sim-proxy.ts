@@ -39,6 +39,8 @@ export class SimProxy implements XdsSink {
   private readonly eds = new NameCounts();
   private readonly rds = new NameCounts();
   private readonly secrets = new NameCounts();
+  /** The RBAC rules of each inbound listener it holds (JSON), kept by what each update added and took away. */
+  private readonly inbound = new Map<object, string>();
   private rbac: string | undefined = '';
 
   constructor(
@@ -62,7 +64,17 @@ export class SimProxy implements XdsSink {
       const refsOf = kind === 'Cluster' ? clusterRefs : listenerRefs;
       for (const r of gone) this.count(refsOf(r as object), -1);
       for (const r of added) this.count(refsOf(r as object), 1);
-      if (kind === 'Listener' && (added.length > 0 || gone.length > 0)) this.rbac = undefined;
+      if (kind === 'Listener') {
+        let inboundChanged = false;
+        for (const r of gone) inboundChanged = this.inbound.delete(r as object) || inboundChanged;
+        for (const r of added) {
+          const rules = listenerRefs(r as ListenerLike).rbac;
+          if ((r as ListenerLike).traffic_direction !== 'INBOUND') continue;
+          this.inbound.set(r as object, JSON.stringify(rules));
+          inboundChanged = true;
+        }
+        if (inboundChanged) this.rbac = undefined;
+      }
     }
     this.lists.set(kind, resources);
     this.held.set(kind, { version, names });
@@ -79,9 +91,12 @@ export class SimProxy implements XdsSink {
     this.secrets.add(r.secrets, by);
   }
 
-  /** The RBAC rules of its inbound listeners (JSON), i.e. the permissions it enforces. */
+  /**
+   * The RBAC rules of its inbound listeners (JSON), i.e. the permissions it enforces: made again only when an
+   * inbound listener came or went (an outbound one does not change it; the watches ask after every update).
+   */
   get inboundRbac(): string {
-    this.rbac ??= JSON.stringify((this.lists.get('Listener') ?? []).flatMap((l) => listenerRefs(l as ListenerLike).rbac));
+    this.rbac ??= [...this.inbound.values()].join('\n');
     return this.rbac;
   }
 
