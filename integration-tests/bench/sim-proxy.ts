@@ -68,9 +68,8 @@ export class SimProxy implements XdsSink {
         let inboundChanged = false;
         for (const r of gone) inboundChanged = this.inbound.delete(r as object) || inboundChanged;
         for (const r of added) {
-          const rules = listenerRefs(r as ListenerLike).rbac;
           if ((r as ListenerLike).traffic_direction !== 'INBOUND') continue;
-          this.inbound.set(r as object, JSON.stringify(rules));
+          this.inbound.set(r as object, JSON.stringify(listenerRefs(r as ListenerLike).rbac));
           inboundChanged = true;
         }
         if (inboundChanged) this.rbac = undefined;
