@@ -21,9 +21,15 @@ import { type BucketWatch, watchBucket } from '../watch.js';
 /** How long a JetStream API request (consumer create, stream info, KV put) may take before it is retried. */
 const JS_REQUEST_TIMEOUT_MS = 2000;
 
-/** Wait before the n-th retry (n >= 1) of a session start or of following a bucket again: 250 ms doubling, at most 5 s. */
+/**
+ * Wait before the n-th retry (n >= 1) of a session start or of following a bucket again: 250 ms doubling,
+ * at most 1 s. What a retry waits for is mostly JetStream itself (a stream or meta leader elected again
+ * after a NATS node died, buckets not created yet), and each attempt already waits up to
+ * JS_REQUEST_TIMEOUT_MS for its requests: a longer pause only adds to the time until the sync resumes (with
+ * the earlier cap of 5 s, the pauses grew to 2 s, 4 s and 5 s while JetStream re-elected its leaders).
+ */
 export function retryDelayMs(n: number): number {
-  return Math.min(250 * 2 ** Math.min(n - 1, 5), 5000);
+  return Math.min(250 * 2 ** Math.min(n - 1, 2), 1000);
 }
 
 /** What a side's follow step hands back once the bucket is replayed and applied: when its watch ends. */
