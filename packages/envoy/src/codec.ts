@@ -399,7 +399,6 @@ function fieldsInOrder(type: Type): readonly Field[] {
 }
 
 const hasOwn = (o: object, key: string) => Object.hasOwn(o, key);
-const longString = (v: unknown) => String(v);
 const base64 = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 
 /** One scalar or enum value of `field` as `toObject` gives it (64-bit integers and bytes as strings, enums by name). */
@@ -409,7 +408,7 @@ function scalarFromDecoded(field: Field, v: unknown): unknown {
     const name = (rt as Enum).valuesById?.[v as number];
     return name === undefined ? v : name;
   }
-  if (INT64.has(field.type)) return longString(v);
+  if (INT64.has(field.type)) return String(v);
   if (field.type === 'bytes') return base64(v as Uint8Array);
   return v;
 }
@@ -442,7 +441,7 @@ function valueFromDecoded(v: Record<string, unknown>): unknown {
 
 function wrapperFromDecoded(kind: (typeof WRAPPERS)[string], m: Record<string, unknown>): unknown {
   if (!hasOwn(m, 'value') || m.value == null) return WRAPPER_DEFAULTS[kind];
-  if (kind === 'int64') return longString(m.value);
+  if (kind === 'int64') return String(m.value);
   if (kind === 'bytes') return base64(m.value as Uint8Array);
   return m.value;
 }
@@ -453,9 +452,9 @@ function messageFromDecoded(type: Type, m: Record<string, unknown>): unknown {
   if (wrapper) return wrapperFromDecoded(wrapper, m);
   switch (full) {
     case DURATION:
-      return formatProtoDuration(hasOwn(m, 'seconds') ? longString(m.seconds) : '0', hasOwn(m, 'nanos') ? (m.nanos as number) : 0);
+      return formatProtoDuration(hasOwn(m, 'seconds') ? String(m.seconds) : '0', hasOwn(m, 'nanos') ? (m.nanos as number) : 0);
     case TIMESTAMP:
-      return formatTimestamp(hasOwn(m, 'seconds') ? longString(m.seconds) : '0', hasOwn(m, 'nanos') ? (m.nanos as number) : 0);
+      return formatTimestamp(hasOwn(m, 'seconds') ? String(m.seconds) : '0', hasOwn(m, 'nanos') ? (m.nanos as number) : 0);
     case STRUCT:
       return structFromDecoded(m);
     case VALUE:

@@ -170,15 +170,15 @@ function rowsSource(rows: readonly Record<string, unknown>[], columns: string, a
 
 const KEY_COLUMNS = 'type text, mesh text, name text';
 
-/**
- * `resources` rows with one of these keys. A few keys are an OR of primary-key matches (cheapest to plan);
- * more are a semi-join against the keys as rows.
- */
 /** Rows by `keyOf`. */
 function rowsByKey(rows: readonly ResourceRow[]): Map<string, ResourceRow> {
   return new Map(rows.map((r) => [keyOf(r.type, r.mesh, r.name), r]));
 }
 
+/**
+ * `resources` rows with one of these keys. A few keys are an OR of primary-key matches (cheapest to plan);
+ * more are a semi-join against the keys as rows.
+ */
 function resourceKeysIn(keys: readonly ResourceKey[]): SQL {
   if (keys.length <= VALUES_MAX_ROWS) return or(...keys.map((k) => rowKey(k.type, k.mesh, k.name))) as SQL;
   const rows = keys.map((k) => ({ type: k.type, mesh: k.mesh, name: k.name }));

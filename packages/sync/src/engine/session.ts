@@ -29,7 +29,7 @@ const JS_REQUEST_TIMEOUT_MS = 2000;
  * the earlier cap of 5 s, the pauses grew to 2 s, 4 s and 5 s while JetStream re-elected its leaders).
  */
 export function retryDelayMs(n: number): number {
-  return Math.min(250 * 2 ** Math.min(n - 1, 2), 1000);
+  return 250 * 2 ** Math.min(n - 1, 2);
 }
 
 /** What a side's follow step hands back once the bucket is replayed and applied: when its watch ends. */

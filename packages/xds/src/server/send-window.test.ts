@@ -87,9 +87,9 @@ const es = (name: string) => res('ExternalService', name, { tags: { 'kuma.io/ser
 const names = (r: DeltaResponse) => (r.resources ?? []).map((x) => x.name);
 const quiet = (ms = 250) => new Promise((r) => setTimeout(r, ms));
 
-function proxy(port: number, name: string): TestAdsStream<DeltaDiscoveryRequest, DeltaResponse> {
+function proxy(port: number, name: string, address: string): TestAdsStream<DeltaDiscoveryRequest, DeltaResponse> {
   const p = new TestAdsStream<DeltaDiscoveryRequest, DeltaResponse>(port, dpToken(key, 'default', name, name), 'DeltaAggregatedResources');
-  p.send({ node: node('default', name, dpDoc(name, 'default', name, `127.0.0.${10 + Number(name.replace(/\D/g, '') || 0)}`)), type_url: TYPE_URLS.Cluster });
+  p.send({ node: node('default', name, dpDoc(name, 'default', name, address)), type_url: TYPE_URLS.Cluster });
   p.send({ type_url: TYPE_URLS.Listener });
   return p;
 }
@@ -140,7 +140,7 @@ describe('ADS server with a send window', () => {
   it('a window of one byte: every response still arrives, in order, and the window is empty after', async () => {
     const zone = await startAdsZone(store, key, { sendWindowBytes: 1 });
     stop = zone.close;
-    const proxies = [proxy(zone.port, 'web1'), proxy(zone.port, 'web2')];
+    const proxies = [proxy(zone.port, 'web1', '127.0.0.11'), proxy(zone.port, 'web2', '127.0.0.12')];
     for (const p of proxies) {
       const clusters = await p.next((r) => r.type_url === TYPE_URLS.Cluster, 10_000);
       expect(names(clusters)).toEqual(expect.arrayContaining(['ext-0', 'ext-299']));
@@ -165,7 +165,7 @@ describe('ADS server with a send window', () => {
     await until(() => zone.server.stats().sendWindowBytes > SMALL_RESPONSE_BYTES, 10_000);
     await quiet();
     expect(zone.server.stats().sendWindowBytes).toBeGreaterThan(SMALL_RESPONSE_BYTES);
-    const next = proxy(zone.port, 'web2');
+    const next = proxy(zone.port, 'web2', '127.0.0.12');
     await until(() => zone.server.stats().streamsWaitingToSend === 1, 10_000);
     await quiet();
     expect(next.responses.filter((r) => r.type_url === TYPE_URLS.Listener)).toEqual([]);

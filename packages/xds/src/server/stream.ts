@@ -50,8 +50,6 @@ export interface SessionDeps {
   window: SendWindow;
 }
 
-const byteLength = (body: Buffer | MessageWriter) => (Buffer.isBuffer(body) ? body.length : body.byteLength);
-
 export class StreamSession implements WindowWaiter {
   readonly streamId = randomUUID();
   readonly log: Logger;
@@ -102,7 +100,8 @@ export class StreamSession implements WindowWaiter {
     const { window } = this.deps;
     while (this.outbox.length > 0 && !this.closed) {
       const body = this.outbox[0] as Buffer | MessageWriter;
-      const size = byteLength(body);
+      // A Buffer's byteLength is its length; a MessageWriter's, the message it writes.
+      const size = body.byteLength;
       if (!window.take(size)) {
         window.wait(this);
         return;
