@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage } from '@causeway/envoy';
 import { emptySet, mergeFinished, type ResourceSet } from '../generate/common.js';
@@ -30,6 +31,21 @@ describe('snapshot cache', () => {
       nonce: 'n-2',
       removed_resources: [long, 'gone-é'],
     });
+  });
+
+  it("holds a resource's bytes once, in a buffer of its own: the delta Resource ending with the Any a state-of-the-world response carries", () => {
+    const name = `c-${'é'.repeat(100)}`; // a name of over 127 bytes: two-byte lengths
+    const p = pack('Cluster', cluster(name));
+    // Not a slice of Node's shared pool, which would keep an 8 KB slab alive.
+    expect(p.deltaFieldBytes.buffer.byteLength).toBe(p.deltaFieldBytes.length);
+    expect(p.anyBytes.buffer).toBe(p.deltaFieldBytes.buffer);
+    expect(p.anyBytes.equals(p.deltaFieldBytes.subarray(p.deltaFieldBytes.length - p.anyBytes.length))).toBe(true);
+    expect(decodeMessage('google.protobuf.Any', p.anyBytes)).toEqual(cluster(name));
+    // The version is the digest of the Any (type URL and message).
+    expect(p.hash).toBe(createHash('sha256').update(p.anyBytes).digest().subarray(0, 16).toString('hex'));
+    const delta = decodeMessage<{ resources: unknown[] }>('envoy.service.discovery.v3.DeltaDiscoveryResponse', encodeDeltaDiscoveryResponse('v', [p], [], TYPE_URLS.Cluster, 'n'));
+    expect(delta.resources).toEqual([{ name, version: p.hash, resource: cluster(name) }]);
+    expect(decodeMessage('envoy.service.discovery.v3.DiscoveryResponse', encodeDiscoveryResponse('v', [p], TYPE_URLS.Cluster, 'n'))).toMatchObject({ resources: [cluster(name)] });
   });
 
   it('serializes a response for gRPC into a scratch buffer it reuses (the bytes of its own buffer; valid until the next call)', () => {

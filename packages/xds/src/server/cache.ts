@@ -23,7 +23,7 @@ export function encodeDiscoveryResponse(version: string, resources: readonly Pac
 export function discoveryResponse(version: string, resources: readonly PackedResource[], typeUrl: string, nonce: string): MessageWriter {
   const w = new MessageWriter();
   if (version) w.string(1, version);
-  for (const r of resources) w.raw(r.fieldBytes);
+  for (const r of resources) w.bytes(2, r.anyBytes);
   w.raw(typeUrlField(typeUrl));
   if (nonce) w.string(5, nonce);
   return w;
@@ -34,6 +34,7 @@ export function discoveryResponse(version: string, resources: readonly PackedRes
  * per proxy and type on every change: no small buffer per field).
  */
 export class MessageWriter {
+  /** Buffers as they are; a length-delimited field as three parts: its tag, its length, its string or bytes. */
   private readonly parts: (Buffer | string | number)[] = [];
   private length = 0;
 
@@ -46,6 +47,12 @@ export class MessageWriter {
     const n = Buffer.byteLength(value);
     this.parts.push((field << 3) | 2, n, value);
     this.length += 1 + varintLength(n) + n;
+  }
+
+  /** A length-delimited field of bytes already encoded (tag, length, bytes). */
+  bytes(field: number, value: Buffer): void {
+    this.parts.push((field << 3) | 2, value.length, value);
+    this.length += 1 + varintLength(value.length) + value.length;
   }
 
   raw(bytes: Buffer): void {
@@ -67,7 +74,7 @@ export class MessageWriter {
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i] as Buffer | string | number;
       if (typeof p === 'number') {
-        // A tag, then the string's length and the string.
+        // A tag, then the length and the string or bytes.
         out[at++] = p;
         let n = parts[++i] as number;
         while (n > 0x7f) {
@@ -75,7 +82,8 @@ export class MessageWriter {
           n = Math.floor(n / 128);
         }
         out[at++] = n;
-        at += out.write(parts[++i] as string, at);
+        const value = parts[++i] as string | Buffer;
+        at += typeof value === 'string' ? out.write(value, at) : value.copy(out, at);
       } else {
         (p as Buffer).copy(out, at);
         at += (p as Buffer).length;

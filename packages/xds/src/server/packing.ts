@@ -10,18 +10,20 @@
  * walked. A change to the shared part then costs each proxy what changed, not what it holds.
  */
 import { createHash } from 'node:crypto';
-import { type AnyProto, type EnvoyJson, encodeAny, varint, type XdsKind } from '@causeway/envoy';
+import { type EnvoyJson, encodeAny, varint, type XdsKind } from '@causeway/envoy';
 
 export interface PackedResource {
   name: string;
   json: EnvoyJson;
-  any: AnyProto;
-  /** The `resources` field of a DiscoveryResponse holding this resource (tag, length, Any message). */
-  fieldBytes: Buffer;
+  /**
+   * The `resources` field of a DeltaDiscoveryResponse holding this resource (a `Resource`: name, version,
+   * Any): the one copy of its bytes, in a buffer of its own (see `pack`).
+   */
+  deltaFieldBytes: Buffer;
+  /** The resource as an encoded `google.protobuf.Any` (a view of the end of `deltaFieldBytes`): a DiscoveryResponse's `resources` field holds it. */
+  anyBytes: Buffer;
   /** Content hash (hex): the resource's version in incremental xDS. */
   hash: string;
-  /** The `resources` field of a DeltaDiscoveryResponse holding this resource (a `Resource`: name, version, Any). */
-  readonly deltaFieldBytes: Buffer;
   /** The content hash as a number (a term of the type version's sum). */
   value: bigint;
 }
@@ -77,34 +79,41 @@ function nameOf(kind: XdsKind, r: EnvoyJson): string {
   return String(kind === 'ClusterLoadAssignment' ? r.cluster_name : r.name);
 }
 
-/** Encodes (or returns the cached encoding of) one resource. */
+/**
+ * Encodes (or returns the cached encoding of) one resource. Its bytes are held once, in a buffer
+ * allocated for them alone, laid out as the delta `Resource` field (version 1, resource 2, name 3) that
+ * ends with the `Any` a state-of-the-world response carries. A buffer of Node's shared pool (what
+ * `Buffer.concat` returns for less than 4 KB) would keep its whole 8 KB slab alive, with the garbage
+ * around it; three copies (the Any, its state-of-the-world field and its delta field) held 3x the bytes.
+ */
 export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
   let p = packed.get(r);
   if (!p) {
     const any = encodeAny(r);
-    const anyBytes = Buffer.concat([...lengthDelimited(1, Buffer.from(any.type_url)), ...lengthDelimited(2, any.value)]);
+    const typeUrl = Buffer.from(any.type_url);
+    const typeUrlHead = fieldHead(1, typeUrl.length);
+    const valueHead = fieldHead(2, any.value.length);
+    const anyLength = typeUrlHead.length + typeUrl.length + valueHead.length + any.value.length;
     // The type URL is part of the content: two kinds never share a digest.
-    const digest = createHash('sha256').update(anyBytes).digest().subarray(0, 16);
+    const digest = createHash('sha256').update(typeUrlHead).update(typeUrl).update(valueHead).update(any.value).digest().subarray(0, 16);
     const name = nameOf(kind, r);
     const hash = digest.toString('hex');
-    let delta: Buffer | undefined;
-    p = {
-      name,
-      json: r,
-      any,
-      fieldBytes: Buffer.concat(lengthDelimited(2, anyBytes)),
-      hash,
-      value: BigInt(`0x${hash}`),
-      // envoy.service.discovery.v3.Resource: version 1, resource 2, name 3. Built on first use: only
-      // incremental streams need it.
-      get deltaFieldBytes() {
-        delta ??= Buffer.concat(lengthDelimited(2, Buffer.concat([...lengthDelimited(3, Buffer.from(name)), ...lengthDelimited(1, Buffer.from(hash)), ...lengthDelimited(2, anyBytes)])));
-        return delta;
-      },
-    };
+    const nameBytes = Buffer.from(name);
+    const parts = [fieldHead(3, nameBytes.length), nameBytes, fieldHead(1, hash.length), Buffer.from(hash), fieldHead(2, anyLength)];
+    const resourceLength = parts.reduce((n, b) => n + b.length, anyLength);
+    const head = fieldHead(2, resourceLength);
+    const bytes = Buffer.allocUnsafeSlow(head.length + resourceLength);
+    let at = 0;
+    for (const b of [head, ...parts, typeUrlHead, typeUrl, valueHead, any.value]) at += b.copy(bytes, at);
+    p = { name, json: r, deltaFieldBytes: bytes, anyBytes: bytes.subarray(bytes.length - anyLength), hash, value: BigInt(`0x${hash}`) };
     packed.set(r, p);
   }
   return p;
+}
+
+/** The tag and length of a length-delimited field. */
+export function fieldHead(fieldNumber: number, length: number): Buffer {
+  return Buffer.concat([Buffer.from([(fieldNumber << 3) | 2]), varint(length)]);
 }
 
 /** What changed in one type between a proxy's previous snapshot (version `from`) and its next. */
