@@ -116,6 +116,22 @@ describe('encodeAny / decodeAny', () => {
     };
     expect(decodeMessage('envoy.service.discovery.v3.DiscoveryRequest', encodeMessage('envoy.service.discovery.v3.DiscoveryRequest', req))).toEqual(req);
   });
+
+  it('keeps the bytes of an Any object from its second encoding on (a shared one), in a buffer of its own', () => {
+    const shared = { ...cluster, name: 'shared' };
+    const first = encodeAny(shared);
+    const second = encodeAny(shared);
+    const third = encodeAny(shared);
+    expect(second.value.equals(first.value)).toBe(true);
+    expect(third.value.buffer).toBe(second.value.buffer); // kept: not encoded again
+    expect(second.value.buffer.byteLength).toBe(second.value.length); // not a slice of Node's shared pool
+    expect(first.value.buffer).not.toBe(second.value.buffer); // the first encoding was not kept
+    // A nested Any two resources share is kept the same way, and both resources carry its bytes.
+    const a = { ...cluster, name: 'a' };
+    const b = { ...cluster, name: 'b' };
+    expect(decodeAny(encodeAny(a))).toEqual(a);
+    expect(decodeAny(encodeAny(b))).toEqual(b);
+  });
 });
 
 describe('long repeated fields', () => {

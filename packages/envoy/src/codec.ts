@@ -77,11 +77,16 @@ function isSpecial(full: string): boolean {
 }
 
 /**
- * Encodings of Any objects by identity. Generators share one object between the proxies of a mesh
- * (a cluster, a filter's typed_config), so it is encoded once. A resource object must therefore not be
+ * Encodings of Any objects by identity, kept from an object's second encoding on. Generators share one
+ * object between resources (a filter's typed_config, the access log, a derived listener's unchanged
+ * parts), so such an object is encoded twice at most. Most objects are encoded once (a resource, whose
+ * bytes its encoder keeps, and the nested Anys no other resource holds): keeping their bytes too held
+ * every resource's bytes again, once per level of nesting. A resource object must therefore not be
  * changed after it was encoded.
  */
 const anyCache = new WeakMap<object, { type_url: string; value: Uint8Array }>();
+/** Any objects encoded once, without their bytes (see anyCache). */
+const encodedOnce = new WeakSet<object>();
 /** Looks up a message type by its full name (with or without the leading dot). */
 export function messageType(name: string, root: Root = envoyRoot()): Type {
   const key = name.startsWith('.') ? name.slice(1) : name;
@@ -305,7 +310,14 @@ function anyToProto(json: unknown, path: string): { type_url: string; value: Uin
   const special = isSpecial(fullNameOf(inner));
   // proto3 JSON: an Any of a well-known type with a special JSON form holds it under "value".
   const value = special ? encodeProto(inner, messageToProto(inner, fields.value, `${path}.value`)) : encodeFields(inner, fields, path);
-  const packed = { type_url: url as string, value };
+  if (!encodedOnce.has(json)) {
+    encodedOnce.add(json);
+    return { type_url: url as string, value };
+  }
+  // Kept in a buffer of its own: a slice of Node's shared pool would keep its whole 8 KB slab alive.
+  const own = Buffer.allocUnsafeSlow(value.length);
+  own.set(value);
+  const packed = { type_url: url as string, value: own };
   anyCache.set(json, packed);
   return packed;
 }
