@@ -100,13 +100,20 @@ export class DeltaStream implements StreamProtocol<DeltaDiscoveryRequest> {
     let whole = false;
     const added: string[] = [];
     const dropped: string[] = [];
+    // Names and versions are kept as the snapshot's own strings where it has them: a name a thousand
+    // proxies subscribe to is then one string, not one decoded from each proxy's request.
+    const current = session.snapshot()?.types[kind];
     if (!t) {
       t = { wildcard: subscribe.length === 0, names: new Set(), known: new Known(), toldMissing: new Set(), answerDue: true, pending: new Map(), syncedVersion: undefined };
       this.types.set(kind, t);
-      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) t.known.set(name, version);
+      for (const [name, version] of Object.entries(req.initial_resource_versions ?? {})) {
+        const r = current?.find(name);
+        t.known.set(r?.name ?? name, r?.hash === version ? r.hash : version);
+      }
       subscriptionChanged = whole = true;
     }
-    for (const name of subscribe) {
+    for (const requested of subscribe) {
+      const name = current?.find(requested)?.name ?? requested;
       if (name === '*') {
         t.wildcard = true;
         whole = true;
