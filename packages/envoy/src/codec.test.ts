@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAny, decodeMessage, encodeAny, encodeMessage, parseProtoDuration, XdsCodecError } from './codec.js';
+import { decodeAny, decodeMessage, encodeAny, encodeMessage, messageType, parseProtoDuration, XdsCodecError } from './codec.js';
 import { durationMs, formatProtoDuration } from './duration.js';
 import { EXTENSION_TYPE_URLS } from './model.js';
 import { TYPE_URLS } from './type-urls.js';
@@ -115,6 +115,64 @@ describe('encodeAny / decodeAny', () => {
       error_detail: { code: 3, message: 'bad' },
     };
     expect(decodeMessage('envoy.service.discovery.v3.DiscoveryRequest', encodeMessage('envoy.service.discovery.v3.DiscoveryRequest', req))).toEqual(req);
+  });
+
+  it("writes the bytes protobufjs writes from its own object form: field order, defaults given, enums, int64, packed lists, maps, oneofs, long lists", () => {
+    const t = messageType('envoy.config.cluster.v3.Cluster');
+    const any = (i: number) => ({ '@type': TYPE_URLS.ClusterLoadAssignment, cluster_name: `c${i}` });
+    const anyProto = (i: number) => ({ type_url: TYPE_URLS.ClusterLoadAssignment, value: messageType('envoy.config.endpoint.v3.ClusterLoadAssignment').encode({ cluster_name: `c${i}` }).finish() });
+    // Keys out of field order; zeros and false given (written, as protobufjs writes a field it was given).
+    const json = {
+      name: 'c',
+      lb_policy: 'LEAST_REQUEST',
+      per_connection_buffer_limit_bytes: 0,
+      connect_timeout: '1.5s',
+      type: 'STATIC',
+      respect_dns_ttl: false,
+      max_requests_per_connection: 0,
+      circuit_breakers: { thresholds: [{ priority: 'HIGH', max_retries: 7 }, { max_connections: 0 }] },
+      metadata: { filter_metadata: { b: { k: 'v', n: 1, z: null, l: [true, { q: 'r' }] }, a: {} }, typed_filter_metadata: { x: any(0) } },
+      load_assignment: { cluster_name: 'c', endpoints: Array.from({ length: 70 }, (_, i) => ({ priority: i, lb_endpoints: [{ endpoint: { address: { socket_address: { address: `10.0.0.${i}`, port_value: 80 } } } }] })) },
+      common_http_protocol_options: { max_requests_per_connection: 0, idle_timeout: '0s' },
+      cleanup_interval: '0.000000001s',
+    };
+    const value = (v: unknown): Record<string, unknown> =>
+      v === null
+        ? { nullValue: 0 }
+        : typeof v === 'string'
+          ? { stringValue: v }
+          : typeof v === 'number'
+            ? { numberValue: v }
+            : typeof v === 'boolean'
+              ? { boolValue: v }
+              : Array.isArray(v)
+                ? { listValue: { values: v.map(value) } }
+                : { structValue: { fields: Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, value(x)])) } };
+    const struct = (o: object) => ({ fields: Object.fromEntries(Object.entries(o).map(([k, x]) => [k, value(x)])) });
+    const proto = {
+      name: 'c',
+      type: 0,
+      connect_timeout: { seconds: '1', nanos: 500_000_000 },
+      per_connection_buffer_limit_bytes: { value: 0 },
+      lb_policy: 1,
+      respect_dns_ttl: false,
+      max_requests_per_connection: { value: 0 },
+      circuit_breakers: { thresholds: [{ priority: 1, max_retries: { value: 7 } }, { max_connections: { value: 0 } }] },
+      metadata: { filter_metadata: { b: struct(json.metadata.filter_metadata.b), a: struct({}) }, typed_filter_metadata: { x: anyProto(0) } },
+      common_http_protocol_options: { max_requests_per_connection: { value: 0 }, idle_timeout: { seconds: '0', nanos: 0 } },
+      cleanup_interval: { seconds: '0', nanos: 1 },
+    };
+    // load_assignment holds a list of 64 or more messages (encoded element by element, cached): its last field.
+    expect(encodeMessage('envoy.config.cluster.v3.Cluster', json)).toEqual(Buffer.from(t.encode(t.fromObject({ ...proto, load_assignment: json.load_assignment })).finish()));
+    // Packed repeated scalars, int64 as a decimal string, a oneof member.
+    const rp = messageType('envoy.config.route.v3.RetryPolicy');
+    expect(encodeMessage('envoy.config.route.v3.RetryPolicy', { retry_on: '5xx', retriable_status_codes: [503, 0, 504], num_retries: 0 })).toEqual(
+      Buffer.from(rp.encode(rp.fromObject({ retry_on: '5xx', retriable_status_codes: [503, 0, 504], num_retries: { value: 0 } })).finish()),
+    );
+    const hm = messageType('envoy.config.route.v3.HeaderMatcher');
+    expect(encodeMessage('envoy.config.route.v3.HeaderMatcher', { name: 'x', range_match: { start: '-5', end: '9007199254740993' } })).toEqual(
+      Buffer.from(hm.encode(hm.fromObject({ name: 'x', range_match: { start: '-5', end: '9007199254740993' } })).finish()),
+    );
   });
 
   it('keeps the bytes of an Any object from its second encoding on (a shared one), in a buffer of its own', () => {

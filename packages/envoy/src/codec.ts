@@ -9,7 +9,7 @@
  * type, an unknown enum name or two members of one oneof is an error naming the field path, so that
  * nothing is ever sent that a real Envoy would parse differently.
  */
-import type { Enum, Field, Root, Type } from 'protobufjs';
+import protobuf, { type Enum, type Field, type MapField, type Root, type Type, type Writer } from 'protobufjs';
 import type { TypedAny } from './model.js';
 import { formatProtoDuration } from './duration.js';
 import { envoyRoot } from './protos.js';
@@ -150,7 +150,8 @@ function formatTimestamp(seconds: string | number, nanos: number): string {
 }
 
 // ------------------------------------------------------------------------------------------------
-// JSON -> protobufjs plain object (input of Type.fromObject)
+// JSON -> protobufjs plain object (input of Type.fromObject): the special JSON forms of the well-known
+// types, and the checks of single values the writer below uses
 
 /**
  * Field names of google.protobuf.Value in the loaded root: protobufjs's bundled well-known types spell
@@ -194,8 +195,8 @@ function valueToProto(v: unknown, path: string): Record<string, unknown> {
   throw new XdsCodecError(path, `cannot be represented in a google.protobuf.Value: ${describe(v)}`);
 }
 
-/** The JSON form of a message of `type` -> what `type.fromObject` takes. */
-function messageToProto(type: Type, json: unknown, path: string): unknown {
+/** The JSON form of a well-known type with a special JSON form (isSpecial) -> what `type.fromObject` takes. */
+function specialToProto(type: Type, json: unknown, path: string): unknown {
   const full = fullNameOf(type);
   const wrapper = WRAPPERS[full];
   if (wrapper) return { value: scalarToProto(wrapper === 'int64' ? 'int64' : wrapper === 'number' ? 'double' : wrapper, json, path) };
@@ -215,41 +216,15 @@ function messageToProto(type: Type, json: unknown, path: string): unknown {
     case ANY:
       return anyToProto(json, path);
   }
-  if (!isObject(json)) throw new XdsCodecError(path, `must be an object (${full.slice(1)}), got ${describe(json)}`);
-  const out: Record<string, unknown> = {};
-  const oneofSeen = new Map<string, string>();
-  for (const [key, value] of Object.entries(json)) {
-    if (value === undefined) continue;
-    const fpath = path ? `${path}.${key}` : key;
-    const field = type.fields[key];
-    if (!field) throw new XdsCodecError(fpath, `unknown field of ${full.slice(1)}`);
-    if (field.partOf) {
-      const other = oneofSeen.get(field.partOf.name);
-      if (other) throw new XdsCodecError(fpath, `only one of "${other}" and "${key}" may be set (oneof ${field.partOf.name})`);
-      oneofSeen.set(field.partOf.name, key);
-    }
-    out[key] = fieldToProto(field, value, fpath);
-  }
-  return out;
+  throw new XdsCodecError(path, `${full.slice(1)} has no special JSON form`);
 }
 
-function fieldToProto(field: Field, value: unknown, path: string): unknown {
-  if (field.map) {
-    if (!isObject(value)) throw new XdsCodecError(path, `must be a map, got ${describe(value)}`);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = singleToProto(field, v, `${path}.${k}`);
-    return out;
-  }
-  if (field.repeated) {
-    if (!Array.isArray(value)) throw new XdsCodecError(path, `must be a list, got ${describe(value)}`);
-    return value.map((v, i) => singleToProto(field, v, `${path}[${i}]`));
-  }
-  return singleToProto(field, value, path);
+function notAnObject(type: Type, value: unknown, path: string): XdsCodecError {
+  return new XdsCodecError(path, `must be an object (${fullNameOf(type).slice(1)}), got ${describe(value)}`);
 }
 
 function singleToProto(field: Field, value: unknown, path: string): unknown {
   const rt = field.resolvedType;
-  if (rt && 'fields' in rt) return messageToProto(rt as Type, value, path);
   if (rt) {
     const e = rt as Enum;
     if (typeof value === 'string') {
@@ -309,7 +284,7 @@ function anyToProto(json: unknown, path: string): { type_url: string; value: Uin
   const { '@type': _ignored, ...fields } = json;
   const special = isSpecial(fullNameOf(inner));
   // proto3 JSON: an Any of a well-known type with a special JSON form holds it under "value".
-  const value = special ? encodeProto(inner, messageToProto(inner, fields.value, `${path}.value`)) : encodeFields(inner, fields, path);
+  const value = special ? encodeProto(inner, specialToProto(inner, fields.value, `${path}.value`)) : encodeFields(inner, fields, path);
   if (!encodedOnce.has(json)) {
     encodedOnce.add(json);
     return { type_url: url as string, value };
@@ -345,36 +320,152 @@ function elementCache(type: Type): WeakMap<object, Uint8Array> {
 }
 
 function encodeFields(type: Type, json: Record<string, unknown>, path: string): Uint8Array {
-  let rest = json;
-  const tail: Uint8Array[] = [];
-  const long: { key: string; field: Field; list: unknown[] }[] = [];
-  for (const [key, list] of Object.entries(json)) {
+  const w = protobuf.Writer.create();
+  writeFields(type, json, path, w);
+  return w.finish();
+}
+
+// ------------------------------------------------------------------------------------------------
+// JSON -> protobuf wire form, in one walk
+//
+// The checks name the field path of what is wrong, and the bytes are what protobufjs's
+// `encode(fromObject(...))` wrote: fields in field-number order, a field given in the JSON written even
+// when it holds its default value, repeated scalars packed where the field is, map entries in the
+// object's key order. Writing while walking makes no plain copy of the message for `fromObject` and no
+// message object from it: encoding is most of what packing a changed resource costs a zone.
+
+const WIRE_VARINT = 0;
+const WIRE_LENGTH = 2;
+
+/** A message's fields (not its special JSON forms): checked, then written in field-number order; long lists of messages last (see LONG_LIST). */
+function writeFields(type: Type, json: Record<string, unknown>, path: string, w: Writer): void {
+  const present: { field: Field; value: unknown; path: string }[] = [];
+  const long: { field: Field; list: unknown[]; key: string }[] = [];
+  let oneofSeen: Map<string, string> | undefined;
+  let sorted = true;
+  for (const key of Object.keys(json)) {
+    const value = json[key];
+    if (value === undefined) continue;
     const field = type.fields[key];
-    if (!field?.repeated || field.map || !Array.isArray(list) || list.length < LONG_LIST) continue;
-    const element = field.resolvedType;
-    if (!element || !('fields' in element) || isSpecial(fullNameOf(element as Type))) continue;
-    if (rest === json) rest = { ...json };
-    delete rest[key];
-    long.push({ key, field, list });
+    if (field?.repeated && !field.map && Array.isArray(value) && value.length >= LONG_LIST) {
+      const element = field.resolvedType;
+      if (element && 'fields' in element && !isSpecial(fullNameOf(element as Type))) {
+        long.push({ field, list: value, key });
+        continue;
+      }
+    }
+    const fpath = path ? `${path}.${key}` : key;
+    if (!field) throw new XdsCodecError(fpath, `unknown field of ${fullNameOf(type).slice(1)}`);
+    if (field.partOf) {
+      oneofSeen ??= new Map();
+      const other = oneofSeen.get(field.partOf.name);
+      if (other) throw new XdsCodecError(fpath, `only one of "${other}" and "${key}" may be set (oneof ${field.partOf.name})`);
+      oneofSeen.set(field.partOf.name, key);
+    }
+    const last = present[present.length - 1];
+    if (last && last.field.id > field.id) sorted = false;
+    present.push({ field, value, path: fpath });
   }
+  if (!sorted) present.sort((a, b) => a.field.id - b.field.id);
+  for (const { field, value, path: fpath } of present) writeField(field, value, fpath, w);
+  if (long.length === 0) return;
   // In field order, whatever the order of the object's keys (the same content, the same bytes).
-  for (const { key, field, list } of long.sort((a, b) => a.field.id - b.field.id)) {
+  for (const { field, list, key } of long.sort((a, b) => a.field.id - b.field.id)) {
     const element = field.resolvedType as Type;
-    const tag = varint((field.id << 3) | 2);
     const cache = elementCache(element);
     list.forEach((el, i) => {
       const epath = `${path ? `${path}.` : ''}${key}[${i}]`;
       let bytes = isObject(el) ? cache.get(el) : undefined;
       if (!bytes) {
-        // Not an object: messageToProto says why.
-        bytes = isObject(el) ? encodeFields(element, el, epath) : encodeProto(element, messageToProto(element, el, epath));
-        if (isObject(el)) cache.set(el, bytes);
+        if (!isObject(el)) throw notAnObject(element, el, epath);
+        bytes = encodeFields(element, el as Record<string, unknown>, epath);
+        cache.set(el as object, bytes);
       }
-      tail.push(tag, varint(bytes.length), bytes);
+      w.uint32((field.id << 3) | WIRE_LENGTH).bytes(bytes);
     });
   }
-  const head = encodeProto(type, messageToProto(type, rest, path));
-  return tail.length === 0 ? head : Buffer.concat([head, ...tail]);
+}
+
+function writeField(field: Field, value: unknown, path: string, w: Writer): void {
+  if (field.map) {
+    if (!isObject(value)) throw new XdsCodecError(path, `must be a map, got ${describe(value)}`);
+    const { keyType } = field as unknown as MapField;
+    const keyWire = (protobuf.types.mapKey as Record<string, number>)[keyType] as number;
+    for (const k of Object.keys(value)) {
+      w.uint32((field.id << 3) | WIRE_LENGTH).fork();
+      w.uint32((1 << 3) | keyWire);
+      writeTyped(keyType, k, w);
+      writeSingle(field, 2, value[k], `${path}.${k}`, w);
+      w.ldelim();
+    }
+    return;
+  }
+  if (field.repeated) {
+    if (!Array.isArray(value)) throw new XdsCodecError(path, `must be a list, got ${describe(value)}`);
+    if (value.length === 0) return;
+    const packedWire = field.packed ? (protobuf.types.packed as Record<string, number | undefined>)[field.type] : undefined;
+    if (packedWire !== undefined && !(field.resolvedType && 'fields' in field.resolvedType)) {
+      const items = value.map((v, i) => singleToProto(field, v, `${path}[${i}]`));
+      w.uint32((field.id << 3) | WIRE_LENGTH).fork();
+      for (const v of items) writeScalar(field, v, w);
+      w.ldelim();
+      return;
+    }
+    for (let i = 0; i < value.length; i++) writeSingle(field, field.id, value[i], `${path}[${i}]`, w);
+    return;
+  }
+  writeSingle(field, field.id, value, path, w);
+}
+
+/** One value of `field` as field number `id` (its own, or 2: a map entry's value). */
+function writeSingle(field: Field, id: number, value: unknown, path: string, w: Writer): void {
+  const rt = field.resolvedType;
+  if (rt && 'fields' in rt) {
+    w.uint32((id << 3) | WIRE_LENGTH).fork();
+    writeMessage(rt as Type, value, path, w);
+    w.ldelim();
+    return;
+  }
+  const v = singleToProto(field, value, path);
+  const wire = rt ? WIRE_VARINT : (protobuf.types.basic as Record<string, number>)[field.type];
+  w.uint32((id << 3) | (wire as number));
+  writeScalar(field, v, w);
+}
+
+/** A scalar or enum value as singleToProto returns it (checked). */
+function writeScalar(field: Field, v: unknown, w: Writer): void {
+  const rt = field.resolvedType;
+  if (rt) {
+    w.int32(typeof v === 'string' ? ((rt as Enum).values[v] as number) : (v as number));
+    return;
+  }
+  writeTyped(field.type, v, w);
+}
+
+const Long = protobuf.util.Long as unknown as { fromString(text: string, unsigned?: boolean): unknown };
+
+/** A scalar of a protobuf type name with the Writer's method of that name (a 64-bit integer given as a decimal string). */
+function writeTyped(type: string, v: unknown, w: Writer): void {
+  const write = (w as unknown as Record<string, ((x: unknown) => Writer) | undefined>)[type];
+  if (!write) throw new XdsCodecError('', `unsupported scalar type ${type}`);
+  write.call(w, INT64.has(type) ? Long.fromString(String(v), type === 'uint64' || type === 'fixed64') : v);
+}
+
+/** A message's contents (a special JSON form through specialToProto and protobufjs, an Any by hand). */
+function writeMessage(type: Type, value: unknown, path: string, w: Writer): void {
+  const full = fullNameOf(type);
+  if (full === ANY) {
+    const any = anyToProto(value, path);
+    w.uint32((1 << 3) | WIRE_LENGTH).string(any.type_url);
+    w.uint32((2 << 3) | WIRE_LENGTH).bytes(any.value);
+    return;
+  }
+  if (isSpecial(full)) {
+    type.encode(type.fromObject(specialToProto(type, value, path) as Record<string, unknown>), w);
+    return;
+  }
+  if (!isObject(value)) throw notAnObject(type, value, path);
+  writeFields(type, value, path, w);
 }
 
 /** A protobuf varint (for hand-assembled messages: here the long lists, and the xDS server's responses). */
@@ -521,9 +612,9 @@ export function decodeAny(any: { type_url: string; value: Uint8Array | string })
 
 /** Encodes a message of a named type (e.g. `envoy.service.discovery.v3.DiscoveryRequest`) from JSON shape. */
 export function encodeMessage(typeName: string, json: Record<string, unknown>): Buffer {
-  const t = messageType(typeName);
-  const body = messageToProto(t, json, '') as Record<string, unknown>;
-  const bytes = t.encode(t.fromObject(body)).finish();
+  const w = protobuf.Writer.create();
+  writeMessage(messageType(typeName), json, '', w);
+  const bytes = w.finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
