@@ -30,7 +30,12 @@ export interface PackedResource {
 
 /** A length-delimited protobuf field. */
 export function lengthDelimited(fieldNumber: number, bytes: Uint8Array): Buffer[] {
-  return [Buffer.from([(fieldNumber << 3) | 2]), varint(bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+  return [fieldHead(fieldNumber, bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+}
+
+/** The tag and length of a length-delimited field. */
+function fieldHead(fieldNumber: number, length: number): Buffer {
+  return Buffer.concat([Buffer.from([(fieldNumber << 3) | 2]), varint(length)]);
 }
 
 export interface TypeSnapshot {
@@ -109,11 +114,6 @@ export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
     packed.set(r, p);
   }
   return p;
-}
-
-/** The tag and length of a length-delimited field. */
-export function fieldHead(fieldNumber: number, length: number): Buffer {
-  return Buffer.concat([Buffer.from([(fieldNumber << 3) | 2]), varint(length)]);
 }
 
 /** What changed in one type between a proxy's previous snapshot (version `from`) and its next. */
