@@ -222,7 +222,7 @@ export function explainEntries(entries: RuleEntry<unknown>[], section: 'to' | 'f
 }
 
 /** Policies of a type whose top-level targetRef selects one of the tag sets. */
-export function selecting(ctx: PolicyContext, type: PolicyType, tagSets: Tags[]): Resource<PolicyType>[] {
+export function selecting<T extends PolicyType>(ctx: PolicyContext, type: T, tagSets: Tags[]): Resource<T>[] {
   const { list, byService, others } = selectionIndex(ctx, type);
   const at: number[] = [];
   for (const i of others) if (refMatches((list[i] as Resource<PolicyType>).spec.targetRef, tagSets)) at.push(i);
@@ -231,7 +231,7 @@ export function selecting(ctx: PolicyContext, type: PolicyType, tagSets: Tags[])
     for (const i of service !== undefined ? (byService.get(service) ?? []) : []) if (refMatches((list[i] as Resource<PolicyType>).spec.targetRef, tagSets)) at.push(i);
   }
   // In the mesh's order (by name), each once (a dataplane's inbounds may share a service).
-  return [...new Set(at)].sort((a, b) => a - b).map((i) => list[i] as Resource<PolicyType>);
+  return [...new Set(at)].sort((a, b) => a - b).map((i) => list[i] as Resource<T>);
 }
 
 /**

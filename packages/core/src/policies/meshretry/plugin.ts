@@ -29,7 +29,6 @@ import {
   type PolicyExplanation,
   type PolicyPlugin,
   type Resolved,
-  policiesOf,
   resolveTo,
   routeService,
   type SidecarPolicyInput,
@@ -123,8 +122,10 @@ function retryRoute(r: EnvoyJson, c: HttpRetry, kind: 'http' | 'grpc'): EnvoyJso
 function outboundRules(input: SidecarPolicyInput): Map<string, Resolved<RetryConf> & { protocol: Protocol }> {
   const out = new Map<string, Resolved<RetryConf> & { protocol: Protocol }>();
   const proxyTags = dataplaneTagSets(input.dataplane.spec);
+  // The policies whose targetRef selects this proxy, found through the index by service (not every policy per outbound).
+  const policies = selecting(input.ctx, TYPE, proxyTags);
   for (const t of input.outbounds) {
-    const r = resolveTo<RetryConf>(policiesOf(input.ctx, TYPE), proxyTags, t);
+    const r = resolveTo<RetryConf>(policies, proxyTags, t);
     if (r) out.set(t.service, { ...r, protocol: t.protocol });
   }
   return out;

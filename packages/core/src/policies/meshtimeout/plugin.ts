@@ -32,7 +32,6 @@ import {
   type PolicyExplanation,
   type PolicyPlugin,
   type Resolved,
-  policiesOf,
   resolveFrom,
   resolveTo,
   routeService,
@@ -86,8 +85,10 @@ function timeoutCluster(cl: EnvoyJson, c: TimeoutConf): EnvoyJson {
 function outboundRules(input: SidecarPolicyInput): Map<string, Resolved<TimeoutConf>> {
   const out = new Map<string, Resolved<TimeoutConf>>();
   const proxyTags = dataplaneTagSets(input.dataplane.spec);
+  // The policies whose targetRef selects this proxy, found through the index by service (not every policy per outbound).
+  const policies = selecting(input.ctx, TYPE, proxyTags);
   for (const t of input.outbounds) {
-    const r = resolveTo<TimeoutConf>(policiesOf(input.ctx, TYPE), proxyTags, t);
+    const r = resolveTo<TimeoutConf>(policies, proxyTags, t);
     if (r) out.set(t.service, r);
   }
   return out;
@@ -95,7 +96,7 @@ function outboundRules(input: SidecarPolicyInput): Map<string, Resolved<TimeoutC
 
 function inboundRules(input: SidecarPolicyInput): { inbound: InboundTarget; entries: RuleEntry<TimeoutConf>[]; ignored: RuleEntry<TimeoutConf>[]; conf: TimeoutConf }[] {
   return input.inbounds.map((inbound) => {
-    const all = resolveFrom<TimeoutConf>(policiesOf(input.ctx, TYPE), [inbound.tags]);
+    const all = resolveFrom<TimeoutConf>(selecting(input.ctx, TYPE, [inbound.tags]), [inbound.tags]);
     const entries = all.filter((e) => e.entryTargetRef.kind === 'Mesh');
     return { inbound, entries, ignored: all.filter((e) => e.entryTargetRef.kind !== 'Mesh'), conf: mergeConfs(entries.map((e) => e.conf)) };
   });

@@ -158,7 +158,7 @@ function guardChain(chain: FilterChain, stat: string, rules: RbacRules, http: bo
 }
 
 function inboundEntries(ctx: PolicyContext, tags: Tags): RuleEntry<Conf>[] {
-  return resolveFrom<Conf>(policiesOf(ctx, TYPE), [tags]);
+  return resolveFrom<Conf>(selecting(ctx, TYPE, [tags]), [tags]);
 }
 
 /** The RBAC rules of an inbound with these tags, and their canonical JSON (once per context and tags). */
@@ -182,7 +182,8 @@ function externalRules(ctx: PolicyContext): (service: string) => ExternalRules {
     return (service: string) => {
       let rules = byService.get(service);
       if (!rules) {
-        const entries = resolveFrom<Conf>(policiesOf(ctx, TYPE), [externalTags(ctx, service)]);
+        const tags = [externalTags(ctx, service)];
+        const entries = resolveFrom<Conf>(selecting(ctx, TYPE, tags), tags);
         rules = { entries, key: entries.map((e) => `${e.policy}:${e.index}`).join(',') };
         byService.set(service, rules);
       }
