@@ -12,6 +12,12 @@ import { createServer } from 'node:net';
 
 const handedOut = new Set<number>();
 const LOWEST = 10_000;
+/**
+ * Ports the Fetch standard blocks ("bad ports": `fetch` fails with "bad port" before connecting) in the range
+ * this picks from: a server given one could never be probed with `fetch` (a zone's `/ready` was polled for
+ * 90 s and never answered).
+ */
+const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([10080]);
 
 /** The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range; 32768 elsewhere). */
 function ephemeralStart(): number {
@@ -50,7 +56,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const highest = ephemeralStart() - 1;
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = LOWEST + Math.floor(Math.random() * (highest - LOWEST + 1));
-    if (handedOut.has(port)) continue;
+    if (handedOut.has(port) || FETCH_BAD_PORTS.has(port)) continue;
     if (await canBind(port, host)) {
       handedOut.add(port);
       return port;
