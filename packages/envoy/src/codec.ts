@@ -468,18 +468,6 @@ function writeMessage(type: Type, value: unknown, path: string, w: Writer): void
   writeFields(type, value, path, w);
 }
 
-/** A protobuf varint (for hand-assembled messages: here the long lists, and the xDS server's responses). */
-export function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
-
 // ------------------------------------------------------------------------------------------------
 // decoded protobufjs message -> JSON
 //

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freePort } from './free-port.js';
+import { ephemeralStart, freePort } from './free-port.js';
 
 describe('freePort', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('never hands out a port fetch refuses (10080, a "bad port" of the Fetch standard)', async () => {
     // Make the first random pick 10080, the next one anything else.
-    const first = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0] ?? '32768', 10);
-    const span = first - 1 - 10_000 + 1;
+    const span = ephemeralStart() - 1 - 10_000 + 1;
     const picks = [(80 + 0.5) / span, (500 + 0.5) / span];
     vi.spyOn(Math, 'random').mockImplementation(() => picks.shift() ?? 0.3);
     await expect(fetch('http://127.0.0.1:10080/')).rejects.toThrow(); // what the harness would meet

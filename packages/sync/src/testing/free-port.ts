@@ -20,7 +20,7 @@ const LOWEST = 10_000;
 const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([10080]);
 
 /** The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range; 32768 elsewhere). */
-function ephemeralStart(): number {
+export function ephemeralStart(): number {
   try {
     const first = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0] ?? '', 10);
     if (Number.isInteger(first) && first > LOWEST + 1000) return first;

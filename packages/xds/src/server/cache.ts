@@ -7,9 +7,11 @@
  */
 import { TYPE_URLS, XDS_KINDS, type XdsKind } from '@causeway/envoy';
 import { blocksOf, type ResourceSet } from '../generate/common.js';
-import { isSharedPacked, lengthDelimited, type PackedResource, packBlocks, packType, prepackList, type SnapshotDiff, type TypeBlocks, type TypeSnapshot } from './packing.js';
+import { MessageWriter } from './message-writer.js';
+import { isSharedPacked, type PackedResource, packBlocks, packType, prepackList, type SnapshotDiff, type TypeBlocks, type TypeSnapshot } from './packing.js';
 
-export { lengthDelimited, pack, type PackedResource, type SnapshotDiff, type TypeDiff, type TypeSnapshot } from './packing.js';
+export { MessageWriter } from './message-writer.js';
+export { pack, type PackedResource, type SnapshotDiff, type TypeDiff, type TypeSnapshot } from './packing.js';
 
 /**
  * Serializes a DiscoveryResponse from already-encoded resources (field numbers of
@@ -27,69 +29,6 @@ export function discoveryResponse(version: string, resources: readonly PackedRes
   w.raw(typeUrlField(typeUrl));
   if (nonce) w.string(5, nonce);
   return w;
-}
-
-/**
- * The fields of a response written into one buffer: the strings (UTF-8: versions, nonces, resource names) and the already-encoded resources are measured first, then copied once (a response
- * per proxy and type on every change: no small buffer per field).
- */
-export class MessageWriter {
-  /** Buffers as they are; a length-delimited field as three parts: its tag, its length, its string or bytes. */
-  private readonly parts: (Buffer | string | number)[] = [];
-  private length = 0;
-
-  get byteLength(): number {
-    return this.length;
-  }
-
-  /** A length-delimited string field (tag, length, bytes). */
-  string(field: number, value: string): void {
-    const n = Buffer.byteLength(value);
-    this.parts.push((field << 3) | 2, n, value);
-    this.length += 1 + varintLength(n) + n;
-  }
-
-  /** A length-delimited field of bytes already encoded (tag, length, bytes). */
-  bytes(field: number, value: Buffer): void {
-    this.parts.push((field << 3) | 2, value.length, value);
-    this.length += 1 + varintLength(value.length) + value.length;
-  }
-
-  raw(bytes: Buffer): void {
-    this.parts.push(bytes);
-    this.length += bytes.length;
-  }
-
-  /** The message in a buffer of its own. */
-  finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.length);
-    this.writeInto(out);
-    return out;
-  }
-
-  /** Writes the message at the start of `out` (at least `byteLength` long). */
-  writeInto(out: Buffer): void {
-    let at = 0;
-    const parts = this.parts;
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i] as Buffer | string | number;
-      if (typeof p === 'number') {
-        // A tag, then the length and the string or bytes.
-        out[at++] = p;
-        let n = parts[++i] as number;
-        while (n > 0x7f) {
-          out[at++] = (n & 0x7f) | 0x80;
-          n = Math.floor(n / 128);
-        }
-        out[at++] = n;
-        const value = parts[++i] as string | Buffer;
-        at += typeof value === 'string' ? out.write(value, at) : value.copy(out, at);
-      } else {
-        (p as Buffer).copy(out, at);
-        at += (p as Buffer).length;
-      }
-    }
-  }
 }
 
 /** The scratch buffer responses are serialized into (see serializeResponse); grows up to SCRATCH_MAX. */
@@ -113,18 +52,14 @@ export function serializeResponse(m: Buffer | MessageWriter): Buffer {
   return scratch.subarray(0, n);
 }
 
-function varintLength(n: number): number {
-  let len = 1;
-  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) len++;
-  return len;
-}
-
 /** The type_url field (4) of a response, per type URL: the same bytes every time. */
 const typeUrlFields = new Map<string, Buffer>();
 function typeUrlField(typeUrl: string): Buffer {
   let b = typeUrlFields.get(typeUrl);
   if (!b) {
-    b = Buffer.concat(lengthDelimited(4, Buffer.from(typeUrl)));
+    const w = new MessageWriter();
+    w.string(4, typeUrl);
+    b = w.finish();
     if (typeUrlFields.size < 64) typeUrlFields.set(typeUrl, b);
   }
   return b;

@@ -10,7 +10,8 @@
  * walked. A change to the shared part then costs each proxy what changed, not what it holds.
  */
 import { createHash } from 'node:crypto';
-import { type EnvoyJson, encodeAny, varint, type XdsKind } from '@causeway/envoy';
+import { type EnvoyJson, encodeAny, type XdsKind } from '@causeway/envoy';
+import { MessageWriter } from './message-writer.js';
 
 export interface PackedResource {
   name: string;
@@ -26,16 +27,6 @@ export interface PackedResource {
   hash: string;
   /** The content hash as a number (a term of the type version's sum). */
   value: bigint;
-}
-
-/** A length-delimited protobuf field. */
-export function lengthDelimited(fieldNumber: number, bytes: Uint8Array): Buffer[] {
-  return [fieldHead(fieldNumber, bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
-}
-
-/** The tag and length of a length-delimited field. */
-function fieldHead(fieldNumber: number, length: number): Buffer {
-  return Buffer.concat([Buffer.from([(fieldNumber << 3) | 2]), varint(length)]);
 }
 
 export interface TypeSnapshot {
@@ -94,23 +85,23 @@ function nameOf(kind: XdsKind, r: EnvoyJson): string {
 export function pack(kind: XdsKind, r: EnvoyJson): PackedResource {
   let p = packed.get(r);
   if (!p) {
-    const any = encodeAny(r);
-    const typeUrl = Buffer.from(any.type_url);
-    const typeUrlHead = fieldHead(1, typeUrl.length);
-    const valueHead = fieldHead(2, any.value.length);
-    const anyLength = typeUrlHead.length + typeUrl.length + valueHead.length + any.value.length;
+    const encoded = encodeAny(r);
+    const any = new MessageWriter(); // google.protobuf.Any: type_url 1, value 2
+    any.string(1, encoded.type_url);
+    any.bytes(2, encoded.value);
+    const anyBytes = any.finish();
     // The type URL is part of the content: two kinds never share a digest.
-    const digest = createHash('sha256').update(typeUrlHead).update(typeUrl).update(valueHead).update(any.value).digest().subarray(0, 16);
+    const hash = createHash('sha256').update(anyBytes).digest().subarray(0, 16).toString('hex');
     const name = nameOf(kind, r);
-    const hash = digest.toString('hex');
-    const nameBytes = Buffer.from(name);
-    const parts = [fieldHead(3, nameBytes.length), nameBytes, fieldHead(1, hash.length), Buffer.from(hash), fieldHead(2, anyLength)];
-    const resourceLength = parts.reduce((n, b) => n + b.length, anyLength);
-    const head = fieldHead(2, resourceLength);
-    const bytes = Buffer.allocUnsafeSlow(head.length + resourceLength);
-    let at = 0;
-    for (const b of [head, ...parts, typeUrlHead, typeUrl, valueHead, any.value]) at += b.copy(bytes, at);
-    p = { name, json: r, deltaFieldBytes: bytes, anyBytes: bytes.subarray(bytes.length - anyLength), hash, value: BigInt(`0x${hash}`) };
+    const resource = new MessageWriter(); // envoy.service.discovery.v3.Resource: version 1, resource 2, name 3
+    resource.string(3, name);
+    resource.string(1, hash);
+    resource.bytes(2, anyBytes);
+    const field = new MessageWriter(); // the `resources` field (2) of a DeltaDiscoveryResponse
+    field.message(2, resource);
+    const bytes = Buffer.allocUnsafeSlow(field.byteLength);
+    field.writeInto(bytes);
+    p = { name, json: r, deltaFieldBytes: bytes, anyBytes: bytes.subarray(bytes.length - anyBytes.length), hash, value: BigInt(`0x${hash}`) };
     packed.set(r, p);
   }
   return p;
